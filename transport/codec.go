@@ -1,0 +1,213 @@
+package transport
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// Codec turns messages into bytes on one stream connection and back. A
+// [Host] creates one per connection with the protocol's [NewCodec], so a
+// codec may keep per-connection state (a negotiated version, the handshake's
+// results). Encode and Decode may run concurrently with each other, but each
+// is only ever called from one goroutine at a time.
+type Codec interface {
+	// Handshake runs once when the connection opens, before any message.
+	// It may read and write (BitTorrent's 68 bytes, Gnutella's text lines)
+	// and must flush what it writes. An error refuses the connection.
+	Handshake(rw *bufio.ReadWriter, inbound bool) error
+	// Encode writes one message; the caller flushes w.
+	Encode(w *bufio.Writer, m Message) error
+	// Decode reads one message. It must bound what it allocates (a frame
+	// limit) and return an error for malformed input, never panic.
+	Decode(r *bufio.Reader) (Message, error)
+}
+
+// NewCodec creates the codec for one new connection.
+type NewCodec func() Codec
+
+// PacketCodec turns a message into one datagram and back.
+type PacketCodec interface {
+	MarshalPacket(m Message) ([]byte, error)
+	UnmarshalPacket(b []byte) (Message, error)
+}
+
+// DefaultMaxFrame is the largest frame a zero [FrameCodec] accepts: 16 MiB.
+const DefaultMaxFrame = 16 << 20
+
+// FrameCodec is the default [Codec] and [PacketCodec]: each message is a
+// 4-byte big-endian length followed by that many bytes. With nil Marshal
+// and Unmarshal it carries [Bytes]; a protocol plugs in its own encoding.
+// It has no handshake. The zero value is ready to use.
+type FrameCodec struct {
+	// MaxSize bounds a frame's payload; 0 means DefaultMaxFrame. A longer
+	// frame fails with ErrFrameTooLarge before anything is allocated.
+	MaxSize int
+	// Marshal encodes a message; nil means the message must be Bytes.
+	Marshal func(m Message) ([]byte, error)
+	// Unmarshal decodes a payload; nil returns it as Bytes. It owns b.
+	Unmarshal func(b []byte) (Message, error)
+}
+
+// New returns c as a [NewCodec]: a FrameCodec keeps no per-connection state,
+// so every connection shares it.
+func (c *FrameCodec) New() Codec { return c }
+
+func (c *FrameCodec) max() int {
+	if c.MaxSize > 0 {
+		return c.MaxSize
+	}
+	return DefaultMaxFrame
+}
+
+// Handshake does nothing: frames need none.
+func (c *FrameCodec) Handshake(*bufio.ReadWriter, bool) error { return nil }
+
+// MarshalPacket encodes m as one datagram (no length prefix).
+func (c *FrameCodec) MarshalPacket(m Message) ([]byte, error) {
+	var b []byte
+	if c.Marshal != nil {
+		var err error
+		if b, err = c.Marshal(m); err != nil {
+			return nil, err
+		}
+	} else {
+		raw, ok := m.(Bytes)
+		if !ok {
+			return nil, fmt.Errorf("transport: FrameCodec without Marshal cannot send %T", m)
+		}
+		b = raw
+	}
+	if len(b) > c.max() {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, len(b), c.max())
+	}
+	return b, nil
+}
+
+// UnmarshalPacket decodes one datagram.
+func (c *FrameCodec) UnmarshalPacket(b []byte) (Message, error) {
+	if len(b) > c.max() {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, len(b), c.max())
+	}
+	if c.Unmarshal != nil {
+		return c.Unmarshal(b)
+	}
+	return Bytes(b), nil
+}
+
+// Encode writes the 4-byte length and the payload.
+func (c *FrameCodec) Encode(w *bufio.Writer, m Message) error {
+	b, err := c.MarshalPacket(m)
+	if err != nil {
+		return err
+	}
+	var hdr [4]byte
+	binary.BigEndian.PutUint32(hdr[:], uint32(len(b)))
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// Decode reads one frame. A length over the limit is an error before any
+// allocation; a large payload is read in growing steps, so a peer that
+// announces a big frame and then stalls costs little memory.
+func (c *FrameCodec) Decode(r *bufio.Reader) (Message, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[:]))
+	if n > c.max() {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, c.max())
+	}
+	b, err := ReadFull(r, n)
+	if err != nil {
+		return nil, err
+	}
+	return c.UnmarshalPacket(b)
+}
+
+// readStep is the first allocation ReadFull makes for a large payload.
+const readStep = 1 << 20
+
+// ReadFull reads exactly n bytes from r, allocating at most twice what has
+// arrived so far, so that a peer announcing a large length and then sending
+// little cannot make us allocate the whole length. Codecs use it after
+// checking n against their limit. A short read returns io.ErrUnexpectedEOF.
+func ReadFull(r io.Reader, n int) ([]byte, error) {
+	if n <= readStep {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, unexpected(err)
+		}
+		return b, nil
+	}
+	b := make([]byte, 0, readStep)
+	for len(b) < n {
+		if len(b) == cap(b) {
+			b = append(b, make([]byte, min(cap(b), n-len(b)))...)[:len(b)]
+		}
+		m, err := io.ReadFull(r, b[len(b):min(cap(b), n)])
+		b = b[:len(b)+m]
+		if err != nil {
+			return nil, unexpected(err)
+		}
+	}
+	return b, nil
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// SniffRoute sends inbound connections whose first bytes match to a codec.
+type SniffRoute struct {
+	// Match reports whether the connection's first bytes (up to the peek
+	// length given to Sniff; fewer if the peer sent fewer before pausing)
+	// belong to this route.
+	Match func(prefix []byte) bool
+	// Codec creates the codec for a matching connection.
+	Codec NewCodec
+}
+
+// Sniff returns a [NewCodec] that serves several protocols on one listener.
+// Outbound connections use dial. On an inbound connection the codec peeks at
+// up to peek bytes and hands the connection to the first route whose Match
+// accepts them (Gnutella and HTTP on one port); if none does, the handshake
+// fails with ErrHandshake.
+func Sniff(dial NewCodec, peek int, routes ...SniffRoute) NewCodec {
+	return func() Codec { return &sniffCodec{dial: dial, peek: peek, routes: routes} }
+}
+
+type sniffCodec struct {
+	dial   NewCodec
+	peek   int
+	routes []SniffRoute
+	Codec  // chosen during the handshake
+}
+
+func (s *sniffCodec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
+	if !inbound {
+		s.Codec = s.dial()
+		return s.Codec.Handshake(rw, inbound)
+	}
+	// Peek returns what arrived, with an error, if fewer bytes come before
+	// EOF; matching on a shorter prefix is still meaningful.
+	prefix, err := rw.Peek(s.peek)
+	if len(prefix) == 0 && err != nil {
+		return fmt.Errorf("%w: sniffing: %v", ErrHandshake, err)
+	}
+	for _, r := range s.routes {
+		if r.Match(prefix) {
+			s.Codec = r.Codec()
+			return s.Codec.Handshake(rw, inbound)
+		}
+	}
+	return fmt.Errorf("%w: no protocol matches first bytes %q", ErrHandshake, prefix)
+}
