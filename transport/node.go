@@ -74,6 +74,15 @@ type DrainHandler interface {
 	Drained(peer Addr)
 }
 
+// UnreachableHandler is implemented by handlers that want to know when
+// messages to a peer could not be delivered because no connection could be
+// made: nothing listens there, the dial timed out, a partition separates the
+// two, or (in the simulator) the node is down. It is called once per failed
+// connection attempt; messages queued for that peer are dropped.
+type UnreachableHandler interface {
+	Unreachable(peer Addr, err error)
+}
+
 // Stopper is implemented by handlers that want to know when their node stops
 // (Host.Close, or a graceful stop in the simulator; a crash does not call it).
 type Stopper interface {
