@@ -1,0 +1,49 @@
+// Package p2p is an embeddable SDK of the building blocks that peer-to-peer
+// systems and the DNS are made of: transports and a deterministic network
+// simulator, a Chord-style DHT, a BitTorrent-style swarm, unstructured
+// overlays (Napster, Gnutella, KaZaA super-peers) and a DNS hierarchy with
+// an authoritative server and a caching resolver.
+//
+// This package holds no code; it is the map. Start with:
+//
+//	transport            how bytes and messages move: the node model (Env,
+//	                     Handler, Codec), TCP, UDP, an in-memory network with
+//	                     fault injection, and Host, which runs a protocol node
+//	                     on any of them
+//	transport/sim        a deterministic discrete-event network: virtual
+//	                     time, latency, loss, bandwidth, partitions, churn
+//	transport/libp2p     the same node model over go-libp2p streams
+//	transport/transporttest
+//	                     the conformance suite every transport passes
+//	dht                  Chord-style consistent hashing: successor lists,
+//	                     fingers, replication, churn
+//	swarm                BitTorrent: bencode, metainfo, tracker, peer wire,
+//	                     rarest-first, tit-for-tat, distribution-time bounds
+//	dnsx                 DNS records, zones, authoritative server, iterative
+//	                     resolver with cache, registrar, defences
+//	overlay              overlay graphs, Napster, Gnutella, super-peers
+//	examples/...         runnable programs; examples/tour runs them all
+//
+// # One protocol, two worlds
+//
+// Every protocol is written once as a single-threaded node that reacts to
+// messages and timers through a [transport.Env]. The same node runs inside
+// the simulator, where a hundred thousand nodes share one goroutine and the
+// same seed gives the same result, and on a real network inside a
+// [transport.Host]. The shortest useful program runs a node on two hosts
+// over the in-memory network:
+//
+//	net := transport.NewMemNetwork(transport.MemConfig{})
+//	newHost := func(addr transport.Addr) (*transport.Host, error) {
+//		return transport.NewHost(transport.HostConfig{Stream: net, Listen: addr}, newEcho)
+//	}
+//
+// where newEcho returns a [transport.Handler] whose Receive answers each
+// message with env.Send(c.Peer, m). Swap the MemNetwork for
+// &transport.TCP{} or a libp2p transport and nothing else changes; hand
+// newEcho to a sim.Network and it runs in virtual time.
+//
+// Run the tour with:
+//
+//	go run ./examples/tour
+package p2p
