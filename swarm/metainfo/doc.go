@@ -1,0 +1,13 @@
+// Package metainfo reads, writes and creates .torrent files (BEP 3): the
+// tracker's URL, the file names and lengths, the piece length and the SHA-1
+// hash of every piece, and the info-hash that names the torrent.
+//
+// Use it to describe content before seeding it, or to read a .torrent you
+// were given. Both single-file and multi-file torrents are supported.
+//
+//	mi, err := metainfo.Create("video.mp4", metainfo.CreateConfig{
+//		Announce: "http://tracker.example:6969/announce",
+//	})
+//	b, err := mi.Marshal() // the .torrent file's bytes
+//	fmt.Println(mi.InfoHash)
+package metainfo
