@@ -1,0 +1,54 @@
+package transport
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// hostEnv is the [Env] a Host gives its handler. Its methods run on the
+// host's loop, like the handler's.
+type hostEnv struct{ h *Host }
+
+var _ Env = hostEnv{}
+
+func (e hostEnv) Self() Addr           { return e.h.self }
+func (e hostEnv) Now() time.Time       { return time.Now() }
+func (e hostEnv) Rand() *rand.Rand     { return e.h.rand }
+func (e hostEnv) Logger() *slog.Logger { return e.h.log }
+
+// Send picks the path by address: an open connection to it (an inbound
+// peer's Conn.Peer included), the datagram path when the packet transport
+// resolves it, or a new outbound connection, which is dialled in the
+// background while messages queue.
+func (e hostEnv) Send(to Addr, m Message) error { return e.h.send(to, m) }
+
+func (e hostEnv) SendFrom(from, to Addr, m Message) error { return e.h.sendFrom(from, to, m) }
+
+func (e hostEnv) Disconnect(peer Addr) { e.h.disconnect(peer) }
+
+func (e hostEnv) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	return e.h.afterFunc(d, f)
+}
+
+// Offload runs work on a goroutine that Close waits for, then done on the
+// loop (unless the host closed meanwhile).
+func (e hostEnv) Offload(_ time.Duration, work func(), done func()) {
+	h := e.h
+	if h.closed.Load() {
+		return
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		if work != nil {
+			work()
+		}
+		if done != nil {
+			h.post(event{kind: evFunc, fn: done})
+		}
+	}()
+}
+
+func (e hostEnv) Bind() (Addr, error)        { return e.h.bind() }
+func (e hostEnv) Unbind(endpoint Addr) error { return e.h.unbind(endpoint) }
