@@ -1,0 +1,24 @@
+// Package swarm is a BitTorrent-compatible chunk swarm and the textbook's
+// model of file-distribution time.
+//
+// A file is cut into pieces (256 KiB by default); a tracker tells each new
+// peer about others; peers tell each other which pieces they have, ask for
+// the rarest first, and upload to the four peers that upload to them
+// fastest (tit-for-tat), plus one chosen at random every 30 seconds
+// (optimistic unchoke). Every piece is checked against its SHA-1 before it
+// is written or announced, and peers that send corrupt data are banned.
+//
+// The protocol is written once as a [transport.Handler] (see [NewPeer]), so
+// the same piece picker and choker run in the simulator (transport/sim) and
+// on real networks through transport.Host, where the peer speaks the
+// BitTorrent wire protocol (BEP 3) and interoperates with stock clients.
+//
+// Subpackages: bencode (the serialisation), metainfo (.torrent files),
+// wire (the peer wire protocol), tracker (HTTP tracker server and client).
+//
+// The distribution-time bounds compare client-server with P2P:
+//
+//	us, u, f := 10.0, 1.0, 3600.0 // F/u = 1 hour, u_s = 10u
+//	cs := swarm.ClientServerTime(f, us, us, 35)                       // 3.5 h
+//	p2p := swarm.P2PTime(f, us, us, swarm.UniformUploads(35, u))      // < 1 h
+package swarm
