@@ -458,9 +458,12 @@ func (h *Host) acceptLoop() {
 // dial starts opening an outbound connection to c.info.Peer. It runs on
 // the loop.
 func (h *Host) dial(c *hostConn) error {
-	ctx, cancel := context.WithCancel(h.ctx)
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if t := h.cfg.DialTimeout; t > 0 {
 		ctx, cancel = context.WithTimeout(h.ctx, t)
+	} else {
+		ctx, cancel = context.WithCancel(h.ctx)
 	}
 	c.cancelDial = cancel
 	if !h.track(c) {

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -110,6 +111,22 @@ func (r *recorder) next(t *testing.T, kind string) record {
 	}
 }
 
+// waitFor waits up to d for an event of the given kind, discarding
+// others.
+func (r *recorder) waitFor(kind string, d time.Duration) (record, bool) {
+	timeout := time.After(d)
+	for {
+		select {
+		case ev := <-r.events:
+			if ev.kind == kind {
+				return ev, true
+			}
+		case <-timeout:
+			return record{}, false
+		}
+	}
+}
+
 // none checks that no event of the given kind arrives within d.
 func (r *recorder) none(t *testing.T, kind string, d time.Duration) {
 	t.Helper()
@@ -201,4 +218,40 @@ func silentPeer(t *testing.T) (Addr, <-chan net.Conn) {
 		}
 	})
 	return FromNetAddr(ln.Addr()), conns
+}
+
+// onLoop runs f on h's loop and waits for it.
+func onLoop(t *testing.T, h *Host, f func()) {
+	t.Helper()
+	_, err := Do(context.Background(), h, func(reply func(struct{}, error)) {
+		f()
+		reply(struct{}{}, nil)
+	})
+	require.NoError(t, err)
+}
+
+// hostPort returns the "host:port" of an IP multiaddr.
+func hostPort(t *testing.T, a Addr) string {
+	t.Helper()
+	ip, err := ParseIPAddr(a)
+	require.NoError(t, err)
+	return ip.HostPort()
+}
+
+// stallingTCP is a StreamTransport whose Dial waits for its context.
+type stallingTCP struct{ loopbackTCP }
+
+func (stallingTCP) Dial(ctx context.Context, _ Addr) (net.Conn, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// handshakeCodec is a FrameCodec with a handshake function.
+type handshakeCodec struct {
+	FrameCodec
+	hs func(rw *bufio.ReadWriter, inbound bool) error
+}
+
+func (c *handshakeCodec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
+	return c.hs(rw, inbound)
 }
