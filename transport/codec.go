@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 )
 
 // Codec turns messages into bytes on one stream connection and back. A
@@ -56,7 +57,7 @@ func (c *FrameCodec) New() Codec { return c }
 
 func (c *FrameCodec) max() int {
 	if c.MaxSize > 0 {
-		return c.MaxSize
+		return min(c.MaxSize, math.MaxUint32) // the prefix has 32 bits
 	}
 	return DefaultMaxFrame
 }
@@ -119,11 +120,11 @@ func (c *FrameCodec) Decode(r *bufio.Reader) (Message, error) {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}
-	n := int(binary.BigEndian.Uint32(hdr[:]))
-	if n > c.max() {
+	n := binary.BigEndian.Uint32(hdr[:])
+	if uint64(n) > uint64(c.max()) { // no int conversion first: int may be 32 bits
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, c.max())
 	}
-	b, err := ReadFull(r, n)
+	b, err := ReadFull(r, int(n))
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +139,9 @@ const readStep = 1 << 20
 // little cannot make us allocate the whole length. Codecs use it after
 // checking n against their limit. A short read returns io.ErrUnexpectedEOF.
 func ReadFull(r io.Reader, n int) ([]byte, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("transport: ReadFull: negative length %d", n)
+	}
 	if n <= readStep {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(r, b); err != nil {
@@ -147,8 +151,10 @@ func ReadFull(r io.Reader, n int) ([]byte, error) {
 	}
 	b := make([]byte, 0, readStep)
 	for len(b) < n {
-		if len(b) == cap(b) {
-			b = append(b, make([]byte, min(cap(b), n-len(b)))...)[:len(b)]
+		if len(b) == cap(b) { // double, exactly: no append rounding
+			grown := make([]byte, len(b), min(2*cap(b), n))
+			copy(grown, b)
+			b = grown
 		}
 		m, err := io.ReadFull(r, b[len(b):min(cap(b), n)])
 		b = b[:len(b)+m]
@@ -168,9 +174,9 @@ func unexpected(err error) error {
 
 // SniffRoute sends inbound connections whose first bytes match to a codec.
 type SniffRoute struct {
-	// Match reports whether the connection's first bytes (up to the peek
-	// length given to Sniff; fewer if the peer sent fewer before pausing)
-	// belong to this route.
+	// Match reports whether the connection's first bytes belong to this
+	// route: up to the peek length given to Sniff, fewer if the peer's
+	// first write was shorter (at least one byte).
 	Match func(prefix []byte) bool
 	// Codec creates the codec for a matching connection.
 	Codec NewCodec
@@ -197,12 +203,13 @@ func (s *sniffCodec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 		s.Codec = s.dial()
 		return s.Codec.Handshake(rw, inbound)
 	}
-	// Peek returns what arrived, with an error, if fewer bytes come before
-	// EOF; matching on a shorter prefix is still meaningful.
-	prefix, err := rw.Peek(s.peek)
-	if len(prefix) == 0 && err != nil {
-		return fmt.Errorf("%w: sniffing: %v", ErrHandshake, err)
+	// Wait for the first bytes, then match on what the first read brought
+	// (up to peek bytes): waiting for all peek bytes would hang on a peer
+	// whose opening message is shorter.
+	if _, err := rw.Peek(1); err != nil {
+		return fmt.Errorf("%w: sniffing: %w", ErrHandshake, err)
 	}
+	prefix, _ := rw.Peek(min(s.peek, rw.Reader.Buffered()))
 	for _, r := range s.routes {
 		if r.Match(prefix) {
 			s.Codec = r.Codec()
