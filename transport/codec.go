@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
+	"sync"
 )
 
 // Codec turns messages into bytes on one stream connection and back. A
@@ -49,6 +51,63 @@ type FrameCodec struct {
 	Marshal func(m Message) ([]byte, error)
 	// Unmarshal decodes a payload; nil returns it as Bytes. It owns b.
 	Unmarshal func(b []byte) (Message, error)
+	// ReuseBuffers makes Decode take the payloads of Bytes messages (nil
+	// Unmarshal, at most 1 MiB) from a pool, and Recycle give them back.
+	// A Host recycles each message once the handler's Receive returned,
+	// so the handler must copy what it keeps; sending the message on
+	// counts as keeping it. It saves the allocation and garbage
+	// collection of every message: for 1 MiB messages, about half the
+	// throughput.
+	ReuseBuffers bool
+}
+
+// Recycler is implemented by codecs that reuse the buffers of the messages
+// they decode. A [Host] calls Recycle(m) once the handler's Receive for m
+// has returned; Recycle may run concurrently with Decode.
+type Recycler interface {
+	Recycle(m Message)
+}
+
+// framePools holds reusable payload buffers: pool k has capacity 1<<k,
+// up to readStep (1<<20).
+var framePools [21]sync.Pool
+
+// poolClass returns the pool for a buffer of capacity n, or -1.
+func poolClass(n int) int {
+	if n <= 0 || n > readStep {
+		return -1
+	}
+	return bits.Len(uint(n - 1))
+}
+
+// Recycle returns the payload of a Bytes message decoded with
+// ReuseBuffers to the pool. Other messages are left alone.
+func (c *FrameCodec) Recycle(m Message) {
+	b, ok := m.(Bytes)
+	if !c.ReuseBuffers || c.Unmarshal != nil || !ok {
+		return
+	}
+	k := poolClass(cap(b))
+	if k < 0 || cap(b) != 1<<k { // not one of ours
+		return
+	}
+	buf := []byte(b[:cap(b)])
+	framePools[k].Put(&buf)
+}
+
+// pooledPayload reads an n-byte payload into a pooled buffer.
+func pooledPayload(r io.Reader, n int) ([]byte, error) {
+	k := poolClass(n)
+	var b []byte
+	if p, ok := framePools[k].Get().(*[]byte); ok {
+		b = (*p)[:n]
+	} else {
+		b = make([]byte, n, 1<<k)
+	}
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, unexpected(err)
+	}
+	return b, nil
 }
 
 // New returns c as a [NewCodec]: a FrameCodec keeps no per-connection state,
@@ -124,7 +183,13 @@ func (c *FrameCodec) Decode(r *bufio.Reader) (Message, error) {
 	if uint64(n) > uint64(c.max()) { // no int conversion first: int may be 32 bits
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, c.max())
 	}
-	b, err := ReadFull(r, int(n))
+	var b []byte
+	var err error
+	if c.ReuseBuffers && c.Unmarshal == nil && n > 0 && n <= readStep {
+		b, err = pooledPayload(r, int(n))
+	} else {
+		b, err = ReadFull(r, int(n))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,4 +282,11 @@ func (s *sniffCodec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 		}
 	}
 	return fmt.Errorf("%w: no protocol matches first bytes %q", ErrHandshake, prefix)
+}
+
+// Recycle hands m to the chosen codec's Recycle, if it has one.
+func (s *sniffCodec) Recycle(m Message) {
+	if r, ok := s.Codec.(Recycler); ok {
+		r.Recycle(m)
+	}
 }

@@ -283,3 +283,60 @@ func FuzzFrameCodec(f *testing.F) {
 		}
 	})
 }
+
+func TestFrameCodecReuseBuffers(t *testing.T) {
+	c := &FrameCodec{ReuseBuffers: true}
+	wire := encodeAll(t, c, Bytes("first"), Bytes("other"), Bytes(strings.Repeat("x", 3000)))
+	got, err := decodeAll(c, wire)
+	require.NoError(t, err)
+	require.Equal(t, []Message{Bytes("first"), Bytes("other"), Bytes(strings.Repeat("x", 3000))}, got)
+	require.Equal(t, 8, cap(got[0].(Bytes)), "pooled buffers have power-of-two capacities")
+
+	// A recycled buffer comes back for the next frame of its class. The
+	// pool may drop buffers (it does so on purpose under the race
+	// detector), so try a few times.
+	reused := false
+	for range 100 {
+		m, err := c.Decode(bufio.NewReader(bytes.NewReader(wire)))
+		require.NoError(t, err)
+		first := &m.(Bytes)[:1][0]
+		c.Recycle(m)
+		m2, err := c.Decode(bufio.NewReader(bytes.NewReader(wire)))
+		require.NoError(t, err)
+		require.Equal(t, Bytes("first"), m2)
+		if &m2.(Bytes)[:1][0] == first {
+			reused = true
+			break
+		}
+	}
+	require.True(t, reused, "Recycle gave the buffer back to Decode")
+
+	// Messages that are not pooled buffers are ignored.
+	for _, m := range []Message{Bytes(make([]byte, 3, 6)), Bytes(nil), point{}, Bytes(make([]byte, 2<<20))} {
+		c.Recycle(m)
+	}
+	(&FrameCodec{}).Recycle(Bytes(make([]byte, 8)))
+}
+
+// recyclingCodec records what the Host recycles.
+type recyclingCodec struct {
+	FrameCodec
+	recycled chan Message
+}
+
+func (c *recyclingCodec) Recycle(m Message) { c.recycled <- m }
+
+func TestHostRecyclesAfterReceive(t *testing.T) {
+	codec := &recyclingCodec{recycled: make(chan Message, 8)}
+	srv, newSrv := newRecorder(func(Env, Conn, Message) {
+		require.Empty(t, codec.recycled, "recycled before Receive returned")
+	})
+	server := newTestHost(t, loopbackWorld(), func(c *HostConfig) {
+		c.Codec = func() Codec { return codec }
+	}, newSrv)
+	cli, newCli := newRecorder(nil)
+	client := newTestHost(t, loopbackWorld(), nil, newCli)
+	require.NoError(t, send(t, client, cli.env, server.Addr(), Bytes("one")))
+	srv.next(t, "recv")
+	require.Equal(t, Bytes("one"), <-codec.recycled)
+}

@@ -436,6 +436,9 @@ func (h *Host) handle(ev event) {
 			ev.conn = ev.c.info
 		}
 		h.handler.Receive(ev.conn, ev.m)
+		if ev.c != nil && ev.c.recycler != nil {
+			ev.c.recycler.Recycle(ev.m)
+		}
 		h.releaseOnLoop(ev.size)
 	case evConnected:
 		h.connected(ev.c)

@@ -37,9 +37,10 @@ type hostConn struct {
 	cancelDial context.CancelFunc
 
 	// Owned by the connection's goroutines once attached.
-	br    *bufio.Reader
-	bw    *bufio.Writer
-	codec Codec
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	codec    Codec
+	recycler Recycler // codec, if it reuses message buffers
 
 	// Loop-owned.
 	waitGlobal bool // in h.drainWait
@@ -241,6 +242,7 @@ func (c *hostConn) handshake() error {
 		return fmt.Errorf("%w: with %s: %w", ErrHandshake, c.info.Peer, err)
 	}
 	c.nc.SetDeadline(time.Time{})
+	c.recycler, _ = c.codec.(Recycler)
 	return nil
 }
 
