@@ -53,8 +53,9 @@ type HostConfig struct {
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds a codec's handshake. Default 10 s.
 	HandshakeTimeout time.Duration
-	// IdleTimeout closes a connection on which no complete message
-	// arrived for that long. Default 5 min.
+	// IdleTimeout closes a connection on which nothing was received or
+	// sent for that long, or whose next message takes longer than that to
+	// arrive once begun. Default 5 min.
 	IdleTimeout time.Duration
 	// WriteTimeout closes a connection when writing one message takes
 	// longer (the peer stopped reading). Default 30 s.

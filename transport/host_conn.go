@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -323,8 +324,17 @@ func (c *hostConn) readLoop() error {
 				deadlineSet = now
 			}
 		}
+		in, buffered := c.nc.in, c.br.Buffered()
 		m, err := c.codec.Decode(c.br)
 		if err != nil {
+			// A peer we keep writing to may have nothing to say: an idle
+			// deadline that passed between frames, while we wrote, is no
+			// reason to close. Within a frame it is.
+			if idle > 0 && isTimeout(err) && c.nc.in == in && buffered == 0 &&
+				time.Since(time.Unix(0, c.nc.lastWrite.Load())) < idle {
+				deadlineSet = time.Time{}
+				continue
+			}
 			return c.readError(err)
 		}
 		if m == nil { // a keep-alive the codec consumed
@@ -477,17 +487,20 @@ func (h *Host) dial(c *hostConn) error {
 	return nil
 }
 
-// countingConn counts the bytes of a connection. out and werr belong to
-// the goroutine that writes (the handshake, then the writer).
+// countingConn counts the bytes of a connection. in belongs to the
+// goroutine that reads, out and werr to the one that writes (the handshake,
+// then the reader and the writer).
 type countingConn struct {
 	net.Conn
-	m    *hostCounters
-	out  int64
-	werr error
+	m         *hostCounters
+	in, out   int64
+	werr      error
+	lastWrite atomic.Int64 // UnixNano of the last successful write
 }
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	c.in += int64(n)
 	c.m.bytesReceived.Add(uint64(n))
 	return n, err
 }
@@ -497,6 +510,8 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	c.out += int64(n)
 	if err != nil {
 		c.werr = err
+	} else {
+		c.lastWrite.Store(time.Now().UnixNano())
 	}
 	c.m.bytesSent.Add(uint64(n))
 	return n, err

@@ -134,3 +134,24 @@ type pumper struct{ pump func() }
 
 func (p *pumper) Receive(Conn, Message) {}
 func (p *pumper) Drained(Addr)          { p.pump() }
+
+func TestHostIdleTimeoutCountsWrites(t *testing.T) {
+	short := func(c *HostConfig) { c.IdleTimeout = 60 * time.Millisecond }
+	srv, newSrv := newRecorder(nil)
+	server := newTestHost(t, loopbackWorld(), nil, newSrv)
+	cli, newCli := newRecorder(nil)
+	client := newTestHost(t, loopbackWorld(), short, newCli)
+
+	// The client only writes, for five idle timeouts: that is activity.
+	for range 15 {
+		require.NoError(t, send(t, client, cli.env, server.Addr(), Bytes("tick")))
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.EqualValues(t, 1, client.Metrics().ConnsOpened)
+	require.Zero(t, client.Metrics().ConnsClosed)
+
+	// Silence on both sides is not.
+	ev := cli.next(t, "disconnected")
+	require.ErrorIs(t, ev.err, ErrTimeout)
+	require.NoError(t, srv.next(t, "disconnected").err, "the server saw an orderly close")
+}
