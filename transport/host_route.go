@@ -42,7 +42,7 @@ func (h *Host) send(to Addr, m Message) error {
 // connected handles a connection whose handshake succeeded.
 func (h *Host) connected(c *hostConn) {
 	h.conns[c] = struct{}{}
-	if c.info.Inbound && h.route[c.info.Peer] == nil {
+	if cur := h.route[c.info.Peer]; c.info.Inbound && (cur == nil || cur.isClosed()) {
 		h.route[c.info.Peer] = c
 	}
 	h.metrics.connsOpened.Add(1)
