@@ -155,3 +155,19 @@ func TestHostIdleTimeoutCountsWrites(t *testing.T) {
 	require.ErrorIs(t, ev.err, ErrTimeout)
 	require.NoError(t, srv.next(t, "disconnected").err, "the server saw an orderly close")
 }
+
+func TestHostCloseWhileWriteBlocks(t *testing.T) {
+	peer, _ := silentPeer(t)
+	cli, newCli := newRecorder(nil)
+	client, err := NewHost(HostConfig{Stream: loopbackTCP{}, WriteTimeout: -1}, newCli)
+	require.NoError(t, err)
+	saturate(t, client, cli, peer) // the writer is now stuck in Write
+	done := make(chan struct{})
+	go func() { client.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs on a blocked writer")
+	}
+	require.ErrorIs(t, cli.env.Send(peer, Bytes("late")), ErrClosed)
+}

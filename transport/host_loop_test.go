@@ -102,6 +102,18 @@ func TestDo(t *testing.T) {
 	require.Equal(t, "stop", rec.next(t, "stop").kind, "Close called Stop")
 }
 
+func TestHostSeed(t *testing.T) {
+	draw := func(seed uint64) uint64 {
+		rec, newRec := newRecorder(nil)
+		h := newTestHost(t, loopbackWorld(), func(c *HostConfig) { c.Seed = seed }, newRec)
+		v, err := Do(context.Background(), h, func(reply func(uint64, error)) { reply(rec.env.Rand().Uint64(), nil) })
+		require.NoError(t, err)
+		return v
+	}
+	require.Equal(t, draw(7), draw(7), "the same seed gives the same stream")
+	require.NotEqual(t, draw(7), draw(8))
+}
+
 func TestHostConfigValidate(t *testing.T) {
 	tests := []struct {
 		name  string
