@@ -49,7 +49,8 @@ type HostConfig struct {
 	// PacketCodec turns datagrams into messages. Default: a [FrameCodec].
 	PacketCodec PacketCodec
 
-	// DialTimeout bounds opening a connection. Default 10 s.
+	// DialTimeout bounds opening a connection. Default 10 s. For this
+	// and the three timeouts below, a negative value means no limit.
 	DialTimeout time.Duration
 	// HandshakeTimeout bounds a codec's handshake. Default 10 s.
 	HandshakeTimeout time.Duration
@@ -60,7 +61,6 @@ type HostConfig struct {
 	// WriteTimeout closes a connection when writing one message takes
 	// longer (the peer stopped reading). Default 30 s.
 	WriteTimeout time.Duration
-	// For the four timeouts above, a negative value means no limit.
 
 	// PeerQueueLimit is how many bytes (by Message.Size) may wait in the
 	// queue towards one peer before Env.Send returns ErrBackpressure. A
