@@ -6,7 +6,8 @@ import "github.com/networkutopia/p2p/transport"
 // (transport.ErrBackpressure) while the bytes on its uplink that have not
 // left yet, plus those sent earlier in the same callback, are at or above
 // the limit. The queue is one per node (its uplink), not one per peer. When
-// the queue falls below the limit, each peer that was refused hears
+// the queue has fallen to half the limit (a low-water mark, so that a
+// refused sender wakes up to real room), each peer that was refused hears
 // Drained(peer) once, in the order of their first refusal.
 
 // backlog is the number of bytes queued on the node's uplink.
@@ -36,10 +37,13 @@ schedule:
 	}
 }
 
+// lowWater is the backlog at which refused peers hear Drained.
+func lowWater(nd *node) int64 { return int64(nd.cap.QueueLimit / 2) }
+
 // scheduleDrain schedules an evDrain when the uplink backlog should have
-// fallen below the limit (evDrain checks again).
+// fallen to the low-water mark (evDrain checks again).
 func (n *Network) scheduleDrain(id int32, nd *node) {
-	at := nd.upFree - transferTime(nd.cap.QueueLimit, nd.cap.UpBytesPerSec)
+	at := nd.upFree - transferTime(int(lowWater(nd)), nd.cap.UpBytesPerSec)
 	slot := n.slab.alloc()
 	ev := &n.slab.ev[slot]
 	ev.kind, ev.to, ev.epoch = evDrain, id, nd.epoch
@@ -55,7 +59,7 @@ func (n *Network) drainEvent(slot int32) {
 		return
 	}
 	x := nd.ext
-	if n.backlog(nd) >= int64(nd.cap.QueueLimit) {
+	if n.backlog(nd) > lowWater(nd) {
 		n.scheduleDrain(id, nd)
 		return
 	}

@@ -89,8 +89,8 @@ type NodeConfig struct {
 	DownBytesPerSec int64
 	// QueueLimit is the number of bytes the node's uplink may hold before
 	// Env.Send returns transport.ErrBackpressure (a DrainHandler then hears
-	// Drained when the queue has room again). It needs UpBytesPerSec > 0;
-	// 0 means no limit.
+	// Drained when the queue is down to half the limit). It needs
+	// UpBytesPerSec > 0; 0 means no limit.
 	QueueLimit int
 }
 

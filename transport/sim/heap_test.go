@@ -16,37 +16,43 @@ func TestEventQueueMatchesSortedOrder(t *testing.T) {
 	for _, spread := range []int64{1, 3, 1000, 1 << 40} {
 		r := rand.New(rand.NewPCG(uint64(spread), 1))
 		var q eventQueue
-		var ref []item
+		var ref []item // kept sorted
 		var seq uint64
 		now := int64(0)
 		push := func() {
 			seq++
 			it := item{at: now + r.Int64N(spread), key: seq<<32 | uint64(r.Uint32()), to: int32(seq)}
 			q.push(it)
-			ref = append(ref, it)
-		}
-		for range 200 {
-			push()
-		}
-		for step := range 20000 {
-			slices.SortFunc(ref, func(a, b item) int {
+			i, _ := slices.BinarySearchFunc(ref, it, func(a, b item) int {
 				if a.before(&b) {
 					return -1
 				}
 				return 1
 			})
-			require.Equal(t, len(ref), q.len())
+			ref = slices.Insert(ref, i, it)
+		}
+		for range 200 {
+			push()
+		}
+		for step := range 20000 {
+			if len(ref) != q.len() {
+				t.Fatalf("step %d: len %d, want %d", step, q.len(), len(ref))
+			}
 			if len(ref) == 0 {
 				push()
 				continue
 			}
-			require.Equal(t, ref[0], q.min(), "step %d min", step)
+			if got := q.min(); got != ref[0] {
+				t.Fatalf("step %d: min %v, want %v", step, got, ref[0])
+			}
 			switch r.IntN(4) {
 			case 0: // peek only, then push something (possibly due now)
 				push()
 			default:
 				got := q.pop()
-				require.Equal(t, ref[0], got, "step %d pop", step)
+				if got != ref[0] {
+					t.Fatalf("step %d: pop %v, want %v", step, got, ref[0])
+				}
 				ref = ref[1:]
 				now = got.at
 				for range r.IntN(3) {
