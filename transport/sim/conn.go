@@ -254,7 +254,7 @@ func (n *Network) sendClose(ci int32, side uint8, code closeCode) {
 	ev.from, ev.to = from, to
 	first, last := n.occupyUplink(src, 0)
 	lat := n.latency(from, to)
-	n.scheduleArrival(slot, ev, dst, first+lat, last+lat)
+	n.scheduleArrival(slot, ev, dst, addSat(first, lat), addSat(last, lat))
 }
 
 // resetRemote tells the other side of ci, one latency from now, that the
@@ -264,7 +264,7 @@ func (n *Network) resetRemote(ci int32, side uint8, code closeCode) {
 	if cs.st[1-side] == sideClosed {
 		return
 	}
-	n.scheduleClose(ci, 1-side, code, n.after(0)+n.latency(cs.node[0], cs.node[1]))
+	n.scheduleClose(ci, 1-side, code, addSat(n.now, n.latency(cs.node[0], cs.node[1])))
 }
 
 // disconnect closes node id's connections to peer (Env.Disconnect).
@@ -334,7 +334,7 @@ func (n *Network) cutConns() {
 		lat := n.latency(cs.node[0], cs.node[1])
 		for side := uint8(0); side < 2; side++ {
 			if cs.st[side] == sideOpen {
-				n.scheduleClose(int32(ci), side, closePartition, n.now+lat)
+				n.scheduleClose(int32(ci), side, closePartition, addSat(n.now, lat))
 			}
 		}
 	}

@@ -6,13 +6,20 @@
 // seed. The same handlers run unchanged on real networks with
 // [transport.Host].
 //
-// The shortest useful program: two nodes, one sends, the other prints.
+// The shortest useful program: a node that prints what it receives, and
+// another that sends to it.
+//
+//	type printer struct{ env transport.Env }
+//
+//	func (p *printer) Receive(c transport.Conn, m transport.Message) {
+//		fmt.Println(p.env.Now(), c.Peer, m)
+//	}
 //
 //	net, _ := sim.New(sim.Config{Seed: 1})
-//	b := net.AddNode(func(env transport.Env) transport.Handler { return printer{env} })
-//	a := net.AddNode(func(env transport.Env) transport.Handler { return printer{env} })
-//	net.Do(a, func(h transport.Handler) { h.(printer).env.Send(b, transport.Bytes("hi")) })
-//	net.Run(time.Second) // printer.Receive runs at 10..100ms of virtual time
+//	newPrinter := func(env transport.Env) transport.Handler { return &printer{env} }
+//	a, b := net.AddNode(newPrinter), net.AddNode(newPrinter)
+//	net.Do(a, func(h transport.Handler) { h.(*printer).env.Send(b, transport.Bytes("hi")) })
+//	net.Run(time.Second) // b prints after the a-b latency (10..100ms by default)
 //
 // # Time and events
 //
@@ -27,7 +34,28 @@
 //
 // Node i (numbered from 0 in the order of [Network.AddNode]) is "/sim/i";
 // endpoint p of node i, opened with Env.Bind, is "/sim/i/p" (p from 1,
-// never reused). See [NodeAddr], [EndpointAddr], [ParseAddr].
+// never reused). See [NodeAddr], [EndpointAddr], [ParseAddr]. Conn.Peer is
+// always the sender's node address or endpoint (there are no ephemeral
+// ports in the simulator).
+//
+// # The Env of a simulated node
+//
+//   - Send and SendFrom queue the message and return; the messages of one
+//     callback are launched when it returns (see Determinism). They fail
+//     with transport.ErrBadAddr for an address that is not /sim/...,
+//     transport.ErrBackpressure (see NodeConfig.QueueLimit) and
+//     transport.ErrClosed once the incarnation is over. A message to a
+//     node that is down or absent is not an error: it is dropped, and an
+//     UnreachableHandler hears of it.
+//   - AfterFunc schedules f on the node; timers die with the incarnation.
+//   - Offload runs work at once, synchronously (the simulator has no other
+//     thread, so work must not touch the node's state, as on a Host), and
+//     calls done on the node after the modelled cost. Offloads do not
+//     queue behind each other.
+//   - Rand is a PCG stream seeded from the network seed, the node and the
+//     incarnation; Logger is silent unless Config.Logger is set.
+//   - Bind opens a fresh endpoint; Unbind closes it, and messages to it
+//     are dropped from then on.
 //
 // # Links
 //
@@ -43,7 +71,7 @@
 // s/min(up, down) + latency. Concurrent transfers do not share capacity
 // fairly; they queue. s is Message.Size() plus Config.MessageOverhead. A
 // node's messages to itself are delivered at once, without latency, loss
-// or bandwidth. A message's fate (lost, dropped, delivered) is counted in
+// or bandwidth. Every message ends delivered or dropped, as counted in
 // [Stats] and [NodeStats].
 //
 // # Faults
@@ -52,23 +80,29 @@
 // until [Network.Heal]. [Network.Crash] drops a node's state at once;
 // [Network.Stop] stops it gracefully (transport.Stopper); [Network.Restart]
 // calls its NewHandler again with a fresh Env. [Network.StartChurn] makes
-// nodes leave and join on drawn session lengths, optionally replacing each
+// nodes leave and join on drawn session lengths ([Exponential], [Pareto],
+// [Uniform], [Fixed] or any [Distribution]), optionally replacing each
 // departed node with a fresh one to keep the population constant.
 // [Network.Inject] delivers a message with a forged sender address.
 //
-// Connections (for handlers that implement transport.ConnHandler),
-// unreachable reports (transport.UnreachableHandler) and backpressure
-// (NodeConfig.QueueLimit, transport.DrainHandler) follow the models
-// described in conn.go, unreachable.go and backpressure.go, summarised
-// here: a first Send between two ConnHandler nodes opens a reliable,
-// ordered connection (Connected on both sides); Disconnect, a crash, a stop
-// or a partition closes it (Disconnected on the other side one latency
-// later). A Send to a node that is down, absent or partitioned away is
-// dropped and, after Config.UnreachableDelay (default one round trip),
-// reported once per attempt with an error wrapping transport.ErrUnreachable.
-// A node with a QueueLimit refuses sends with transport.ErrBackpressure
-// while its uplink holds that many bytes, and calls Drained for each
-// refused peer once it has room.
+// # Connections, unreachable peers, backpressure
+//
+// For handlers that implement transport.ConnHandler, a first Send between
+// two such nodes opens a reliable, ordered connection (Connected on both
+// sides, each with its own ConnID); Disconnect, a crash, a stop or a
+// partition closes it (Disconnected on the other side one latency later).
+// Nodes whose handlers are not ConnHandlers keep no connection state.
+//
+// A Send to a node that is down, absent or partitioned away is dropped and,
+// if the sender implements transport.UnreachableHandler, reported once per
+// attempt after Config.UnreachableDelay (default one round trip) with
+// [ErrNodeDown], [ErrNoSuchAddr] or [ErrPartitioned], all wrapping
+// transport.ErrUnreachable.
+//
+// A node with a NodeConfig.QueueLimit refuses sends with
+// transport.ErrBackpressure while its uplink holds that many bytes; a
+// transport.DrainHandler hears Drained(peer) for each refused peer once
+// the queue is down to half the limit.
 //
 // # Determinism
 //
@@ -80,8 +114,8 @@
 // destination (stable), so a handler that ranges over a Go map to address
 // its peers stays deterministic. What remains the protocol's
 // responsibility: several messages to one destination in one callback keep
-// the order they were sent in; timers are ordered by creation when they
-// fire at the same instant; Env.Rand draws follow call order; and whether a
+// the order they were sent in; timers due at the same instant fire in the
+// order they were created; Env.Rand draws follow call order; and whether a
 // send is refused for backpressure depends on the order of sends in the
 // callback. So do not create timers, draw random numbers or send several
 // messages to one peer while ranging over a map; sort the keys first.
@@ -91,8 +125,10 @@
 //
 // # Cost
 //
-// A node costs about 200 bytes plus its handler; connection, endpoint and
-// backpressure state is allocated only for nodes that use it. Events live
-// in a slab indexed from a 4-ary heap, and the send/deliver path does not
-// allocate.
+// A node costs 256 bytes plus its handler; connection, endpoint and
+// backpressure state is allocated only for nodes that use it. A pending
+// event costs about 120 bytes. Events wait in a radix heap (the fastest
+// priority queue for time that never goes backwards) indexing a slab; the
+// send/deliver path does not allocate, and runs at about 3.5 million
+// events per second on one core (BenchmarkSimEvents).
 package sim

@@ -75,3 +75,59 @@ func ExampleNetwork_AddNodeWith() {
 type handlerFunc func(transport.Conn, transport.Message)
 
 func (f handlerFunc) Receive(c transport.Conn, m transport.Message) { f(c, m) }
+
+// Churn with a constant population: every node that leaves is replaced by
+// a fresh one, and the hooks keep a membership count.
+func ExampleNetwork_StartChurn() {
+	net, _ := sim.New(sim.Config{Seed: 7})
+	newNode := func(transport.Env) transport.Handler {
+		return handlerFunc(func(transport.Conn, transport.Message) {})
+	}
+	var nodes []transport.Addr
+	for range 100 {
+		nodes = append(nodes, net.AddNode(newNode))
+	}
+	members := len(nodes)
+	churn, _ := net.StartChurn(nodes, sim.ChurnConfig{
+		Session: sim.Exponential{Mean: time.Hour},
+		Replace: true,
+		OnJoin:  func(transport.Addr) { members++ },
+		OnLeave: func(transport.Addr) { members-- },
+	})
+	net.Run(24 * time.Hour)
+	s := churn.Stats()
+	fmt.Println("members:", members, "up:", net.Stats().Up)
+	fmt.Println("departures about 2400:", s.Leaves > 2000 && s.Leaves < 2800, "joins == leaves:", s.Joins == s.Leaves)
+	// Output:
+	// members: 100 up: 100
+	// departures about 2400: true joins == leaves: true
+}
+
+// A partition separates two groups; a node that implements
+// transport.UnreachableHandler learns of it one round trip after it sends.
+func ExampleNetwork_Partition() {
+	net, _ := sim.New(sim.Config{LatencyMin: 30 * time.Millisecond, LatencyMax: 30 * time.Millisecond})
+	var alice *reporter
+	a := net.AddNode(func(env transport.Env) transport.Handler { alice = &reporter{env: env}; return alice })
+	b := net.AddNode(func(transport.Env) transport.Handler {
+		return handlerFunc(func(c transport.Conn, m transport.Message) { fmt.Println("b got", string(m.(transport.Bytes))) })
+	})
+	_ = net.Partition([]transport.Addr{a})
+	_ = net.Do(a, func(transport.Handler) { _ = alice.env.Send(b, transport.Bytes("are you there?")) })
+	net.Run(time.Second)
+	net.Heal()
+	_ = net.Do(a, func(transport.Handler) { _ = alice.env.Send(b, transport.Bytes("now?")) })
+	net.Run(time.Second)
+	// Output:
+	// 60ms: /sim/1 unreachable: sim: partitioned
+	// b got now?
+}
+
+// reporter prints Unreachable reports with the virtual time.
+type reporter struct{ env transport.Env }
+
+func (r *reporter) Receive(transport.Conn, transport.Message) {}
+
+func (r *reporter) Unreachable(peer transport.Addr, err error) {
+	fmt.Printf("%v: %s unreachable: %v\n", r.env.Now().Sub(sim.DefaultStart), peer, err)
+}

@@ -138,7 +138,7 @@ func (n *Network) launch(s *send, src, dst *node, lat int64, conn int32, connGen
 		return
 	}
 	first, last := n.occupyUplink(src, s.size)
-	n.scheduleArrival(slot, ev, dst, first+lat, last+lat)
+	n.scheduleArrival(slot, ev, dst, addSat(first, lat), addSat(last, lat))
 }
 
 // scheduleArrival schedules a message whose first bit reaches dst at first

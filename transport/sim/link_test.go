@@ -239,3 +239,21 @@ func TestSendToSelfIsImmediate(t *testing.T) {
 	net.Run(0)
 	require.Equal(t, []string{"me"}, plainAt(t, net, a).texts())
 }
+
+// TestExtremeValuesSaturate: huge latencies, sizes and delays push events
+// to the end of time instead of overflowing into the past.
+func TestExtremeValuesSaturate(t *testing.T) {
+	cfg := sim.Config{Seed: sim.Seed(t), Latency: func(int, int, uint64) time.Duration { return math.MaxInt64 }}
+	cfg.Node.UpBytesPerSec = 1
+	net := newNet(t, cfg)
+	a, b := addFull(net), addPlain(net)
+	require.NoError(t, send(t, net, a, b, sized{"huge", math.MaxInt}))
+	require.NoError(t, net.Crash(b))
+	require.NoError(t, send(t, net, a, b, transport.Bytes("to the dead")))
+	require.NoError(t, net.Do(a, func(transport.Handler) {
+		envOf(t, net, a).AfterFunc(math.MaxInt64, func() { t.Error("fired") })
+	}))
+	net.Run(1000 * time.Hour)
+	require.Empty(t, fullAt(t, net, a).events)
+	require.Equal(t, 3, net.Stats().Pending, "all three wait at the end of time")
+}

@@ -29,7 +29,8 @@ func (n *Network) reportUnreachable(id int32, nd *node, peer int32, peerAddr tra
 	x.unreach[peerAddr] = struct{}{}
 	delay := n.cfg.UnreachableDelay
 	if delay == 0 {
-		delay = 2 * time.Duration(n.latency(id, peer))
+		lat := n.latency(id, peer)
+		delay = time.Duration(addSat(lat, lat))
 	}
 	slot := n.slab.alloc()
 	ev := &n.slab.ev[slot]
