@@ -77,7 +77,7 @@ func BenchmarkSimEvents(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			net := newWalkNetwork(b, tc.cfg, 10_000, 8, 50_000)
 			net.Run(time.Second) // warm the slab and heap
-			before := net.Stats().Events
+			before := net.Stats()
 			b.ReportAllocs()
 			b.ResetTimer()
 			start := time.Now()
@@ -85,8 +85,11 @@ func BenchmarkSimEvents(b *testing.B) {
 				net.Step()
 			}
 			elapsed := time.Since(start)
-			events := net.Stats().Events - before
-			b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+			after := net.Stats()
+			b.ReportMetric(float64(after.Events-before.Events)/elapsed.Seconds(), "events/s")
+			// With a limited downlink a message takes two events (first
+			// bit, delivery), so report messages too.
+			b.ReportMetric(float64(after.Delivered-before.Delivered)/elapsed.Seconds(), "msgs/s")
 		})
 	}
 }

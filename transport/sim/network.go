@@ -166,7 +166,9 @@ func (n *Network) Rand() *rand.Rand { return n.rand }
 
 // AddNode adds a node with the default capacity (Config.Node), creates its
 // handler with newHandler and returns its address. The node is up at once;
-// its handler may send and set timers from newHandler.
+// its handler may send and set timers from newHandler. It returns "" if
+// newHandler is nil or the network is full (2^31 nodes); AddNodeWith says
+// why.
 func (n *Network) AddNode(newHandler transport.NewHandler) transport.Addr {
 	a, _ := n.AddNodeWith(newHandler, n.cfg.Node)
 	return a
