@@ -15,7 +15,8 @@ import (
 // tit-for-tat: 4 regular slots re-evaluated every 10 s, one optimistic slot
 // rotated every 30 s. Mainline's 3 + 1 is Slots: 3.
 type ChokerConfig struct {
-	// Slots is how many peers are unchoked for their rate. Default 4.
+	// Slots is how many peers are unchoked for their rate. Default 4;
+	// negative means none (a free-rider's setting).
 	Slots int
 	// OptimisticSlots is how many more peers are unchoked at random.
 	// Default 1; negative means none.
@@ -37,8 +38,11 @@ const (
 )
 
 func (c ChokerConfig) withDefaults() ChokerConfig {
-	if c.Slots == 0 {
+	switch {
+	case c.Slots == 0:
 		c.Slots = DefaultSlots
+	case c.Slots < 0:
+		c.Slots = 0
 	}
 	switch {
 	case c.OptimisticSlots == 0:
@@ -58,8 +62,6 @@ func (c ChokerConfig) withDefaults() ChokerConfig {
 // Validate names the first bad field.
 func (c ChokerConfig) Validate() error {
 	switch {
-	case c.Slots < 0:
-		return fmt.Errorf("%w: ChokerConfig.Slots %d is negative", ErrBadConfig, c.Slots)
 	case c.Interval < 0:
 		return fmt.Errorf("%w: ChokerConfig.Interval %v is negative", ErrBadConfig, c.Interval)
 	case c.OptimisticInterval < 0:

@@ -308,5 +308,5 @@ func TestMainlineThreePlusOne(t *testing.T) {
 	require.Len(t, got, 4)
 	require.Equal(t, []transport.Addr{"/sim/0", "/sim/1", "/sim/2"}, got[:3])
 	require.Equal(t, 10*time.Second, c.Config().Interval)
-	require.ErrorIs(t, ChokerConfig{Slots: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ChokerConfig{Interval: -1}.Validate(), ErrBadConfig)
 }

@@ -1,0 +1,356 @@
+package swarm
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Peer is one BitTorrent peer of one torrent, written as a
+// [transport.Handler]: the same node downloads and seeds in the simulator
+// (transport/sim) and on a real network (transport.Host with
+// [wire.NewCodec]). All its methods run on the node's loop; read its state
+// from outside with Host.Submit or sim.Network.Do.
+type Peer struct {
+	env     transport.Env
+	cfg     PeerConfig
+	log     *slog.Logger
+	picker  *Picker
+	choker  *Choker
+	storage Storage
+
+	conns map[transport.Addr]*peerConn
+	list  []*peerConn // conns in creation order: deterministic iteration
+
+	known   []transport.Addr        // addresses learnt, in order
+	skip    map[transport.Addr]bool // addresses not to dial again
+	banned  map[wire.PeerID]bool
+
+	contributors map[int][]*peerConn // piece in progress -> who sent blocks
+	parole       map[int]*peerConn   // failed pieces, fetched again from one peer (nil: not yet chosen)
+	verifying    map[int]bool
+
+	uploads    []queuedRequest // requests to serve, oldest first
+	inFlight   int             // requests out, all peers
+	upBucket   tokenBucket
+	downBucket tokenBucket
+	upWaiting  bool // a timer will resume serving
+	full       bool // a send was refused for backpressure; wait for Drained
+	stopTick   func() bool
+	stopped    bool
+
+	stats PeerStats
+	down  rateMeter
+	up    rateMeter
+}
+
+// PeerStats is a snapshot of a Peer's counters.
+type PeerStats struct {
+	// Pieces is how many pieces we have, of NumPieces.
+	Pieces, NumPieces int
+	// Downloaded and Uploaded count payload bytes (blocks) received and
+	// sent; Wasted counts blocks received twice or in corrupt pieces.
+	Downloaded, Uploaded, Wasted int64
+	// DownloadRate and UploadRate are recent payload rates in bytes/s.
+	DownloadRate, UploadRate float64
+	// Peers is the number of connections past the handshake; Unchoked
+	// how many of them we upload to.
+	Peers, Unchoked int
+	// CorruptPieces counts pieces that failed their hash check; Banned
+	// the peers banned for sending them.
+	CorruptPieces, Banned int
+	// CompletedAt is when the last piece was verified; zero until then.
+	CompletedAt time.Time
+}
+
+// NewPeer returns the NewHandler of a peer configured by cfg, for
+// sim.Network.AddNode or transport.NewHost. It panics if cfg is invalid;
+// call cfg.Validate first when it comes from a user.
+func NewPeer(cfg PeerConfig) transport.NewHandler {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }
+}
+
+func newPeer(env transport.Env, cfg PeerConfig) *Peer {
+	info := cfg.Info
+	n := &Peer{
+		env:          env,
+		cfg:          cfg,
+		log:          env.Logger(),
+		picker:       NewPicker(info.NumPieces(), int(info.PieceLength), info.TotalLength(), env.Rand(), cfg.Picker),
+		choker:       NewChoker(cfg.Choker),
+		storage:      cfg.Storage,
+		conns:        map[transport.Addr]*peerConn{},
+		skip:         map[transport.Addr]bool{env.Self(): true},
+		banned:       map[wire.PeerID]bool{},
+		contributors: map[int][]*peerConn{},
+		parole:       map[int]*peerConn{},
+		verifying:    map[int]bool{},
+		upBucket:     newTokenBucket(cfg.UploadLimit),
+		downBucket:   newTokenBucket(cfg.DownloadLimit),
+		down:         newRateMeter(2 * time.Second),
+		up:           newRateMeter(2 * time.Second),
+	}
+	if n.cfg.PeerID == (wire.PeerID{}) {
+		copy(n.cfg.PeerID[:], "-NU0001-")
+		for i := 8; i < len(n.cfg.PeerID); i++ {
+			n.cfg.PeerID[i] = byte(env.Rand().UintN(256))
+		}
+	}
+	for i := range info.NumPieces() {
+		if cfg.Have.Has(i) {
+			n.picker.SetHave(i)
+		}
+	}
+	n.stats.NumPieces = info.NumPieces()
+	if n.picker.Complete() {
+		n.stats.CompletedAt = env.Now()
+	}
+	n.stopTick = env.AfterFunc(cfg.Tick, n.tick)
+	env.AfterFunc(n.choker.Config().Interval, n.rechokeRound)
+	n.AddPeers(cfg.Peers...)
+	return n
+}
+
+// PeerID is the id this peer sends in handshakes.
+func (n *Peer) PeerID() wire.PeerID { return n.cfg.PeerID }
+
+// Complete reports whether every piece is verified.
+func (n *Peer) Complete() bool { return n.picker.Complete() }
+
+// Bitfield returns the pieces we have.
+func (n *Peer) Bitfield() wire.Bitfield { return n.picker.Bitfield() }
+
+// Stats returns a snapshot of the counters.
+func (n *Peer) Stats() PeerStats {
+	s := n.stats
+	s.Pieces = n.picker.HaveCount()
+	now := n.env.Now()
+	s.DownloadRate, s.UploadRate = n.down.at(now), n.up.at(now)
+	for _, c := range n.list {
+		if c.ready {
+			s.Peers++
+			if !c.amChoking {
+				s.Unchoked++
+			}
+		}
+	}
+	return s
+}
+
+// AddPeers learns addresses (from a tracker) and connects to them while
+// there is room.
+func (n *Peer) AddPeers(addrs ...transport.Addr) {
+	for _, a := range addrs {
+		if !n.skip[a] && n.conns[a] == nil && !slices.Contains(n.known, a) {
+			n.known = append(n.known, a)
+		}
+	}
+	n.dialMore()
+}
+
+// dialMore connects to known addresses until MaxPeers connections are
+// open.
+func (n *Peer) dialMore() {
+	if n.stopped {
+		return
+	}
+	for len(n.list) < n.cfg.MaxPeers && len(n.known) > 0 {
+		a := n.known[0]
+		n.known = n.known[1:]
+		if n.skip[a] || n.conns[a] != nil {
+			continue
+		}
+		c := n.addConn(a, false)
+		n.sendHandshake(c)
+	}
+}
+
+// Stop implements transport.Stopper.
+func (n *Peer) Stop() {
+	n.stopped = true
+	n.stopTick()
+}
+
+// Connected implements transport.ConnHandler.
+func (n *Peer) Connected(tc transport.Conn) {
+	if c := n.conns[tc.Peer]; c != nil {
+		c.links++
+		return
+	}
+	if !tc.Inbound || n.stopped || len(n.list) >= n.cfg.MaxPeers {
+		n.env.Disconnect(tc.Peer)
+		return
+	}
+	c := n.addConn(tc.Peer, true)
+	c.links = 1
+	n.sendHandshake(c)
+}
+
+// Disconnected implements transport.ConnHandler.
+func (n *Peer) Disconnected(tc transport.Conn, err error) {
+	c := n.conns[tc.Peer]
+	if c == nil {
+		return
+	}
+	if c.links--; c.links > 0 {
+		return
+	}
+	n.removeConn(c, err)
+}
+
+// Unreachable implements transport.UnreachableHandler: a dial failed.
+func (n *Peer) Unreachable(peer transport.Addr, err error) {
+	if c := n.conns[peer]; c != nil && c.links == 0 {
+		n.skip[peer] = true
+		n.removeConn(c, err)
+	}
+}
+
+// Drained implements transport.DrainHandler: the queue towards peer has
+// room again. Messages that wait (requests, haves) go first, for every
+// peer, then blocks: a request stuck behind our own uploads would starve
+// our downloads.
+func (n *Peer) Drained(peer transport.Addr) {
+	n.full = false
+	if c := n.conns[peer]; c != nil {
+		n.flush(c)
+	}
+	for _, c := range n.list {
+		if n.full {
+			return
+		}
+		if len(c.backlog) > 0 {
+			n.flush(c)
+		}
+	}
+	n.serveAll()
+}
+
+func (n *Peer) addConn(a transport.Addr, inbound bool) *peerConn {
+	c := &peerConn{
+		addr:        a,
+		inbound:     inbound,
+		amChoking:   true,
+		peerChoking: true,
+		has:         wire.NewBitfield(n.picker.NumPieces()),
+		downRate:    newRateMeter(10 * time.Second),
+		upRate:      newRateMeter(10 * time.Second),
+		fastRate:    newRateMeter(time.Second),
+		since:       n.env.Now(),
+		lastBlock:   n.env.Now(),
+	}
+	n.conns[a] = c
+	n.list = append(n.list, c)
+	return c
+}
+
+// drop disconnects a peer that broke the protocol.
+func (n *Peer) drop(c *peerConn, why error) {
+	n.log.Debug("swarm: dropping peer", "peer", c.addr, "err", why)
+	n.skip[c.addr] = true
+	n.env.Disconnect(c.addr)
+	n.removeConn(c, why)
+}
+
+func (n *Peer) removeConn(c *peerConn, err error) {
+	if n.conns[c.addr] != c {
+		return
+	}
+	delete(n.conns, c.addr)
+	n.list = slices.DeleteFunc(n.list, func(x *peerConn) bool { return x == c })
+	n.picker.PeerGone(c.has)
+	n.unqueue(c, nil)
+	n.cancelAll(c, false)
+	for piece, who := range n.contributors {
+		n.contributors[piece] = slices.DeleteFunc(who, func(x *peerConn) bool { return x == c })
+	}
+	for piece, p := range n.parole {
+		if p == c {
+			n.parole[piece] = nil
+		}
+	}
+	c.gone = true
+	if !c.amChoking && c.peerInterested {
+		n.fillSlots()
+	}
+	n.dialMore()
+}
+
+func (n *Peer) sendHandshake(c *peerConn) {
+	if c.sentHandshake {
+		return
+	}
+	c.sentHandshake = true
+	n.send(c, wire.Handshake{InfoHash: n.cfg.InfoHash, PeerID: n.cfg.PeerID})
+	if n.picker.HaveCount() > 0 {
+		n.send(c, n.picker.Bitfield())
+	}
+}
+
+// send queues m for c, keeping order behind messages refused for
+// backpressure. It reports false when m had to wait in c's backlog.
+func (n *Peer) send(c *peerConn, m transport.Message) bool {
+	if c.gone {
+		return true
+	}
+	c.lastSent = n.env.Now()
+	if len(c.backlog) > 0 {
+		c.backlog = append(c.backlog, m)
+		return false
+	}
+	if err := n.env.Send(c.addr, m); errors.Is(err, transport.ErrBackpressure) {
+		c.backlog = append(c.backlog, m)
+		n.full = true
+		return false
+	}
+	return true
+}
+
+// flush sends the backlog until it is empty or the queue fills again.
+func (n *Peer) flush(c *peerConn) {
+	for len(c.backlog) > 0 && !c.gone {
+		if err := n.env.Send(c.addr, c.backlog[0]); errors.Is(err, transport.ErrBackpressure) {
+			n.full = true
+			return
+		}
+		c.backlog[0] = nil
+		c.backlog = c.backlog[1:]
+	}
+	c.backlog = nil
+}
+
+// tick does the periodic housekeeping: keep-alives and snubbing.
+func (n *Peer) tick() {
+	if n.stopped {
+		return
+	}
+	now := n.env.Now()
+	for _, c := range slices.Clone(n.list) {
+		if !c.ready {
+			if now.Sub(c.since) > 2*n.cfg.SnubTimeout {
+				n.drop(c, errors.New("swarm: no handshake"))
+			}
+			continue
+		}
+		if now.Sub(c.lastSent) >= n.cfg.KeepAlive {
+			n.send(c, wire.KeepAlive{})
+		}
+		if len(c.requests) > 0 && !c.snubbed && now.Sub(c.lastBlock) >= n.cfg.SnubTimeout {
+			c.snubbed = true
+			n.cancelAll(c, true)
+		}
+	}
+	n.reclaimIdleSlots()
+	for _, c := range n.list {
+		n.request(c)
+	}
+	n.stopTick = n.env.AfterFunc(n.cfg.Tick, n.tick)
+}

@@ -1,0 +1,205 @@
+package swarm
+
+import (
+	"bytes"
+	"fmt"
+	"math/bits"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// peerConn is what a Peer knows of one neighbour.
+type peerConn struct {
+	addr    transport.Addr
+	inbound bool
+	links   int // open transport connections to addr (the simulator may have two)
+	gone    bool
+
+	sentHandshake, ready, gotMessage bool
+	peerID                           wire.PeerID
+
+	amChoking, amInterested     bool
+	peerChoking, peerInterested bool
+	snubbed                     bool
+
+	has      wire.Bitfield
+	hasCount int
+	wanted   int // pieces it has that we lack
+
+	requests []outstanding // ours to it
+	queued   int           // its requests waiting in Peer.uploads
+	backlog  []transport.Message
+	stray    int // blocks it sent that we had not asked for
+
+	downRate, upRate rateMeter // for choking
+	fastRate         rateMeter // for sizing the pipeline
+	since            time.Time
+	unchokedAt       time.Time // when we last unchoked it
+	lastRequest      time.Time // when it last asked us for a block
+	lastBlock        time.Time
+	lastSent         time.Time
+}
+
+type outstanding struct {
+	b  Block
+	at time.Time
+}
+
+func (c *peerConn) findRequest(b Block) int {
+	return slices.IndexFunc(c.requests, func(o outstanding) bool { return o.b == b })
+}
+
+// Receive implements transport.Handler: one message from a neighbour.
+func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
+	c := n.conns[tc.Peer]
+	if c == nil {
+		n.env.Disconnect(tc.Peer) // a peer we already dropped
+		return
+	}
+	if !c.ready {
+		h, ok := m.(wire.Handshake)
+		if !ok {
+			n.drop(c, fmt.Errorf("%w: %T before the handshake", ErrProtocol, m))
+			return
+		}
+		n.onHandshake(c, h)
+		return
+	}
+	first := !c.gotMessage
+	c.gotMessage = true
+	switch m := m.(type) {
+	case wire.KeepAlive, wire.Port, wire.Unknown:
+	case wire.Choke:
+		c.peerChoking = true
+		n.cancelAll(c, false) // BEP 3: a choke discards our pending requests
+	case wire.Unchoke:
+		c.peerChoking = false
+		n.request(c)
+	case wire.Interested:
+		c.peerInterested = true
+		n.fillSlots()
+	case wire.NotInterested:
+		c.peerInterested = false
+		if !c.amChoking {
+			n.setChoke(c, true)
+			n.fillSlots()
+		}
+	case wire.Have:
+		n.onHave(c, int64(m.Index))
+	case wire.Bitfield:
+		if !first {
+			n.drop(c, fmt.Errorf("%w: bitfield after other messages", ErrProtocol))
+			return
+		}
+		n.onBitfield(c, m)
+	case wire.Request:
+		n.onRequest(c, m)
+	case wire.Cancel:
+		n.unqueue(c, func(r wire.Request) bool { return r == wire.Request(m) })
+	case wire.Piece:
+		n.onPiece(c, m)
+	default:
+		n.drop(c, fmt.Errorf("%w: unexpected %T", ErrProtocol, m))
+	}
+}
+
+func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
+	switch {
+	case h.InfoHash != n.cfg.InfoHash:
+		n.drop(c, fmt.Errorf("%w: handshake for torrent %s", ErrProtocol, h.InfoHash))
+		return
+	case h.PeerID == n.cfg.PeerID:
+		n.drop(c, fmt.Errorf("%w: connected to ourselves", ErrProtocol))
+		return
+	case n.banned[h.PeerID]:
+		n.drop(c, fmt.Errorf("%w: banned peer", ErrProtocol))
+		return
+	}
+	for _, o := range n.list {
+		if o == c || !o.ready || o.peerID != h.PeerID {
+			continue
+		}
+		// Two connections to one peer (both dialled): keep the one opened
+		// by the peer with the smaller id, so both ends keep the same.
+		opener := func(x *peerConn) wire.PeerID {
+			if x.inbound {
+				return h.PeerID
+			}
+			return n.cfg.PeerID
+		}
+		oc, oo := opener(c), opener(o)
+		if oc == oo || bytes.Compare(oo[:], oc[:]) < 0 {
+			n.drop(c, fmt.Errorf("%w: duplicate connection", ErrProtocol))
+			return
+		}
+		n.drop(o, fmt.Errorf("%w: duplicate connection", ErrProtocol))
+		break
+	}
+	c.peerID = h.PeerID
+	c.ready = true
+	n.sendHandshake(c)
+}
+
+func (n *Peer) onHave(c *peerConn, index int64) {
+	if index >= int64(n.picker.NumPieces()) {
+		n.drop(c, fmt.Errorf("%w: have %d of %d pieces", ErrProtocol, index, n.picker.NumPieces()))
+		return
+	}
+	i := int(index)
+	if c.has.Has(i) {
+		return
+	}
+	c.has.Set(i)
+	c.hasCount++
+	n.picker.PeerHas(i)
+	if !n.picker.Have(i) {
+		c.wanted++
+		n.updateInterest(c)
+		n.request(c)
+	}
+	n.dropIfBothSeeds(c)
+}
+
+func (n *Peer) onBitfield(c *peerConn, m wire.Bitfield) {
+	if err := m.Validate(n.picker.NumPieces()); err != nil {
+		n.drop(c, fmt.Errorf("%w: %w", ErrProtocol, err))
+		return
+	}
+	c.has = m.Clone()
+	c.hasCount = c.has.Count()
+	n.picker.PeerBitfield(c.has)
+	mine := n.picker.have.Bits
+	c.wanted = 0
+	for i, x := range c.has.Bits {
+		c.wanted += bits.OnesCount8(x &^ mine[i])
+	}
+	n.updateInterest(c)
+	n.request(c)
+	n.dropIfBothSeeds(c)
+}
+
+// dropIfBothSeeds closes a connection between two seeds: neither can give
+// the other anything.
+func (n *Peer) dropIfBothSeeds(c *peerConn) {
+	if n.picker.Complete() && c.hasCount == n.picker.NumPieces() {
+		n.env.Disconnect(c.addr)
+		n.removeConn(c, nil)
+	}
+}
+
+// updateInterest tells the peer whether it has pieces we want.
+func (n *Peer) updateInterest(c *peerConn) {
+	want := c.wanted > 0
+	if want == c.amInterested || !c.ready {
+		return
+	}
+	c.amInterested = want
+	if want {
+		n.send(c, wire.Interested{})
+	} else {
+		n.send(c, wire.NotInterested{})
+	}
+}
