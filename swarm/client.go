@@ -1,0 +1,399 @@
+package swarm
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/networkutopia/p2p/swarm/metainfo"
+	"github.com/networkutopia/p2p/swarm/tracker"
+	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// ClientConfig configures a Client. The zero value downloads and seeds over
+// TCP on a free port per torrent.
+type ClientConfig struct {
+	// Transport carries peer connections. Default: TCP.
+	Transport transport.StreamTransport
+	// Listen is where each torrent accepts peers. Default
+	// /ip4/0.0.0.0/tcp/0 (a free port per torrent).
+	Listen transport.Addr
+	// PeerID is ours. Default: a random "-NU0001-" id.
+	PeerID wire.PeerID
+	// Peer holds the protocol settings (choker, pipeline, rate limits,
+	// memory budget); Info, InfoHash, Storage, Have and PeerID are set by
+	// the client.
+	Peer PeerConfig
+	// HTTPClient talks to trackers. Default http.DefaultClient.
+	HTTPClient *http.Client
+	// NumWant is how many peers to ask trackers for. Default 50.
+	NumWant int
+	// AnnounceIP, if valid, is the address trackers are asked to record
+	// (for a tracker that trusts it); default: the request's source.
+	AnnounceIP netip.Addr
+	// Logger receives logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Validate names the first bad field.
+func (c ClientConfig) Validate() error {
+	if c.NumWant < 0 {
+		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
+	}
+	if c.Listen != "" {
+		if _, err := transport.ParseIPAddr(c.Listen); err != nil && c.Transport == nil {
+			return fmt.Errorf("%w: ClientConfig.Listen: %v", ErrBadConfig, err)
+		}
+	}
+	return c.Peer.Choker.Validate()
+}
+
+// Client downloads and seeds torrents. Each torrent added runs as its own
+// node (a Peer on a transport.Host with the BitTorrent wire codec) on its
+// own port, and announces itself to the torrent's tracker.
+type Client struct {
+	cfg      ClientConfig
+	mu       sync.Mutex
+	torrents map[metainfo.Hash]*Torrent
+	closed   bool
+}
+
+// NewClient returns a client configured by cfg.
+func NewClient(cfg ClientConfig) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = tcpTransport{}
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "/ip4/0.0.0.0/tcp/0"
+	}
+	if cfg.PeerID == (wire.PeerID{}) {
+		cfg.PeerID = wire.NewPeerID()
+	}
+	if cfg.NumWant == 0 {
+		cfg.NumWant = 50
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{cfg: cfg, torrents: map[metainfo.Hash]*Torrent{}}, nil
+}
+
+// Torrent is one torrent a Client shares.
+type Torrent struct {
+	c        *Client
+	mi       *metainfo.MetaInfo
+	storage  Storage
+	host     *transport.Host
+	peer     *Peer // touched only on the host's loop
+	done     chan struct{}
+	doneOnce sync.Once
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	close    sync.Once
+}
+
+// Progress is a snapshot of a torrent, for a progress bar.
+type Progress struct {
+	// Have and Total are bytes verified and bytes in the torrent.
+	Have, Total int64
+	// Pieces and NumPieces count pieces.
+	Pieces, NumPieces int
+	// Peers is the number of connected peers.
+	Peers int
+	// DownloadRate and UploadRate are recent rates in bytes/s.
+	DownloadRate, UploadRate float64
+	// Downloaded, Uploaded and Wasted count payload bytes.
+	Downloaded, Uploaded, Wasted int64
+	// CorruptPieces and Banned count polluted pieces and their senders.
+	CorruptPieces, Banned int
+	// Done reports whether every piece is here.
+	Done bool
+}
+
+// Add starts sharing the torrent mi with its files under dir. Files
+// already there are checked piece by piece, so a download resumes where it
+// stopped and a complete copy seeds at once. It announces to mi's tracker
+// if it has an http(s) one; AddPeers adds peers found by other means.
+func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.torrents[mi.InfoHash] != nil {
+		return nil, fmt.Errorf("%w: torrent %s already added", ErrBadConfig, mi.InfoHash)
+	}
+	st, err := OpenFileStorage(&mi.Info, dir)
+	if err != nil {
+		return nil, err
+	}
+	have := wire.NewBitfield(mi.Info.NumPieces())
+	for i := range mi.Info.NumPieces() {
+		ok, err := st.CheckPiece(i, mi.Info.Pieces[i])
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if ok {
+			have.Set(i)
+		}
+	}
+	t := &Torrent{c: c, mi: mi, storage: st, done: make(chan struct{}), stop: make(chan struct{})}
+	pc := c.cfg.Peer
+	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
+	pc.OnComplete = t.markDone
+	if err := pc.Validate(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	pc = pc.withDefaults()
+	if have.Count() == mi.Info.NumPieces() {
+		t.markDone()
+	}
+	host, err := transport.NewHost(transport.HostConfig{
+		Stream: c.cfg.Transport,
+		Listen: c.cfg.Listen,
+		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
+		Logger: c.cfg.Logger,
+	}, func(env transport.Env) transport.Handler {
+		t.peer = newPeer(env, pc)
+		return t.peer
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	t.host = host
+	c.torrents[mi.InfoHash] = t
+	if u := mi.Announce; strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		t.wg.Add(1)
+		go t.announceLoop(u)
+	}
+	return t, nil
+}
+
+func (t *Torrent) markDone() { t.doneOnce.Do(func() { close(t.done) }) }
+
+// MetaInfo returns the torrent's metainfo.
+func (t *Torrent) MetaInfo() *metainfo.MetaInfo { return t.mi }
+
+// Addr is where the torrent accepts peers.
+func (t *Torrent) Addr() transport.Addr { return t.host.Addr() }
+
+// AddPeers connects to peers at the given addresses.
+func (t *Torrent) AddPeers(addrs ...transport.Addr) error {
+	return t.host.Submit(func() { t.peer.AddPeers(addrs...) })
+}
+
+// Done is closed when every piece is verified.
+func (t *Torrent) Done() <-chan struct{} { return t.done }
+
+// Download waits until every piece is verified, ctx ends or the torrent is
+// closed. The torrent keeps seeding afterwards until Close.
+func (t *Torrent) Download(ctx context.Context) error {
+	select {
+	case <-t.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.stop:
+		return ErrClosed
+	}
+}
+
+// Seed serves the torrent until ctx ends or the torrent is closed; it
+// returns ctx's error, or ErrClosed.
+func (t *Torrent) Seed(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.stop:
+		return ErrClosed
+	}
+}
+
+// Progress returns a snapshot of the torrent's state.
+func (t *Torrent) Progress(ctx context.Context) (Progress, error) {
+	return transport.Do(ctx, t.host, func(reply func(Progress, error)) {
+		reply(t.progress(), nil)
+	})
+}
+
+func (t *Torrent) progress() Progress {
+	s := t.peer.Stats()
+	p := Progress{
+		Total: t.mi.Info.TotalLength(), Pieces: s.Pieces, NumPieces: s.NumPieces, Peers: s.Peers,
+		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
+		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
+		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
+	}
+	for i := range s.NumPieces {
+		if t.peer.picker.Have(i) {
+			p.Have += t.mi.Info.PieceSize(i)
+		}
+	}
+	return p
+}
+
+// Watch sends a Progress every interval until ctx ends, the torrent
+// completes (the last one sent has Done set) or it is closed; then it
+// closes the channel.
+func (t *Torrent) Watch(ctx context.Context, interval time.Duration) <-chan Progress {
+	out := make(chan Progress, 1)
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		defer close(out)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			p, err := t.Progress(ctx)
+			if err != nil {
+				return
+			}
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			case <-t.stop:
+				return
+			}
+			if p.Done {
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-t.done:
+			case <-ctx.Done():
+				return
+			case <-t.stop:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// announceLoop tells the tracker we started, then announces every
+// interval, once more on completion, and "stopped" on Close.
+func (t *Torrent) announceLoop(u string) {
+	defer t.wg.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-t.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	event := tracker.Started
+	done := t.done
+	wait := time.Duration(0)
+	for {
+		select {
+		case <-time.After(wait):
+		case <-done:
+			event, done = tracker.Completed, nil
+		case <-t.stop:
+			t.announce(context.Background(), u, tracker.Stopped, 5*time.Second)
+			return
+		}
+		interval, err := t.announceOnce(ctx, u, event)
+		if err != nil {
+			t.c.cfg.Logger.Warn("swarm: announce failed", "tracker", u, "err", err)
+			interval = 30 * time.Second
+		}
+		event, wait = tracker.Regular, interval
+	}
+}
+
+func (t *Torrent) announceOnce(ctx context.Context, u string, event tracker.Event) (time.Duration, error) {
+	p, err := t.Progress(ctx)
+	if err != nil {
+		return 0, err
+	}
+	req := t.request(p, event)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := tracker.Announce(ctx, t.c.cfg.HTTPClient, u, req)
+	if err != nil {
+		return 0, err
+	}
+	addrs := make([]transport.Addr, 0, len(resp.Peers))
+	for _, ap := range resp.Peers {
+		if a, err := transport.TCPAddr(ap.String()); err == nil {
+			addrs = append(addrs, a)
+		}
+	}
+	if err := t.AddPeers(addrs...); err != nil {
+		return 0, err
+	}
+	return max(resp.Interval, resp.MinInterval, time.Second), nil
+}
+
+func (t *Torrent) request(p Progress, event tracker.Event) tracker.AnnounceRequest {
+	port := uint16(0)
+	if ip, err := transport.ParseIPAddr(t.host.Addr()); err == nil {
+		port = ip.Port
+	}
+	return tracker.AnnounceRequest{
+		InfoHash: t.mi.InfoHash, PeerID: t.c.cfg.PeerID, Port: port,
+		Uploaded: p.Uploaded, Downloaded: p.Downloaded, Left: p.Total - p.Have,
+		Event: event, NumWant: t.c.cfg.NumWant, IP: t.c.cfg.AnnounceIP,
+	}
+}
+
+// announce sends one last announce with its own deadline (Stopped, after
+// the node may be gone).
+func (t *Torrent) announce(ctx context.Context, u string, event tracker.Event, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req := t.request(Progress{}, event)
+	_, _ = tracker.Announce(ctx, t.c.cfg.HTTPClient, u, req)
+}
+
+// Close stops sharing the torrent: it tells the tracker, closes the
+// connections and the files.
+func (t *Torrent) Close() error {
+	var err error
+	t.close.Do(func() {
+		close(t.stop)
+		t.wg.Wait()
+		err = t.host.Close()
+		if e := t.storage.Close(); err == nil {
+			err = e
+		}
+		t.c.mu.Lock()
+		delete(t.c.torrents, t.mi.InfoHash)
+		t.c.mu.Unlock()
+	})
+	return err
+}
+
+// Close closes every torrent.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	list := make([]*Torrent, 0, len(c.torrents))
+	for _, t := range c.torrents {
+		list = append(list, t)
+	}
+	c.mu.Unlock()
+	var first error
+	for _, t := range list {
+		if err := t.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
