@@ -18,8 +18,8 @@ type peerConn struct {
 	links   int // open transport connections to addr (the simulator may have two)
 	gone    bool
 
-	sentHandshake, ready, gotMessage bool
-	peerID                           wire.PeerID
+	sentHandshake, ready bool
+	peerID               wire.PeerID
 
 	amChoking, amInterested     bool
 	peerChoking, peerInterested bool
@@ -68,8 +68,6 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 		n.onHandshake(c, h)
 		return
 	}
-	first := !c.gotMessage
-	c.gotMessage = true
 	switch m := m.(type) {
 	case wire.KeepAlive, wire.Port, wire.Unknown:
 	case wire.Choke:
@@ -90,10 +88,8 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 	case wire.Have:
 		n.onHave(c, int64(m.Index))
 	case wire.Bitfield:
-		if !first {
-			n.drop(c, fmt.Errorf("%w: bitfield after other messages", ErrProtocol))
-			return
-		}
+		// BEP 3 sends it first; some clients (aria2) repeat it later,
+		// which we take as a fresh statement of what the peer has.
 		n.onBitfield(c, m)
 	case wire.Request:
 		n.onRequest(c, m)
@@ -168,6 +164,7 @@ func (n *Peer) onBitfield(c *peerConn, m wire.Bitfield) {
 		n.drop(c, fmt.Errorf("%w: %w", ErrProtocol, err))
 		return
 	}
+	n.picker.PeerGone(c.has)
 	c.has = m.Clone()
 	c.hasCount = c.has.Count()
 	n.picker.PeerBitfield(c.has)
