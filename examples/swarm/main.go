@@ -1,0 +1,273 @@
+// Command swarm is a small BitTorrent client built on package swarm.
+//
+// With no arguments it runs a demonstration in one process: it writes a
+// file, starts a tracker, seeds the file and downloads it with a progress
+// bar:
+//
+//	go run ./examples/swarm
+//
+// It is also a standalone client, one role per process, so a swarm can span
+// processes and machines:
+//
+//	go run ./examples/swarm create -tracker http://HOST:6969/announce -o f.torrent FILE
+//	go run ./examples/swarm tracker -addr :6969
+//	go run ./examples/swarm seed -torrent f.torrent -dir DIR_WITH_FILE
+//	go run ./examples/swarm download -torrent f.torrent -dir DIR
+//
+// seed and download also take -listen (a multiaddr such as
+// /ip4/0.0.0.0/tcp/6881) and -peer ADDR (repeatable) to connect without a
+// tracker. The client speaks the standard wire protocol, so stock clients
+// (aria2, Transmission) can join the swarm.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/networkutopia/p2p/swarm"
+	"github.com/networkutopia/p2p/swarm/metainfo"
+	"github.com/networkutopia/p2p/swarm/tracker"
+	"github.com/networkutopia/p2p/transport"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "swarm:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return demo(ctx, out, 64<<20)
+	}
+	switch args[0] {
+	case "create":
+		return create(args[1:], out)
+	case "tracker":
+		return runTracker(ctx, args[1:], out)
+	case "seed", "download":
+		return share(ctx, args[0], args[1:], out)
+	case "demo":
+		return demo(ctx, out, 64<<20)
+	}
+	return fmt.Errorf("unknown command %q: want create, tracker, seed, download or demo", args[0])
+}
+
+func create(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("create", flag.ContinueOnError)
+	announce := fs.String("tracker", "", "tracker announce URL")
+	o := fs.String("o", "", "output .torrent file (default: PATH.torrent)")
+	piece := fs.Int64("piece", metainfo.DefaultPieceLength, "piece length in bytes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("create: want exactly one file or directory")
+	}
+	mi, err := metainfo.Create(fs.Arg(0), metainfo.CreateConfig{Announce: *announce, PieceLength: *piece, CreationDate: time.Now()})
+	if err != nil {
+		return err
+	}
+	if *o == "" {
+		*o = filepath.Base(filepath.Clean(fs.Arg(0))) + ".torrent"
+	}
+	if err := mi.Save(*o); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s: %d pieces, info-hash %s\n", *o, mi.Info.NumPieces(), mi.InfoHash)
+	return nil
+}
+
+func runTracker(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("tracker", flag.ContinueOnError)
+	addr := fs.String("addr", ":6969", "listen address")
+	interval := fs.Duration("interval", time.Minute, "announce interval")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	_, err = serveTracker(ctx, ln, *interval, out)
+	return err
+}
+
+// serveTracker serves a tracker on ln until ctx ends.
+func serveTracker(ctx context.Context, ln net.Listener, interval time.Duration, out io.Writer) (string, error) {
+	srv, err := tracker.NewServer(tracker.Config{Interval: interval, MinInterval: min(interval, 5*time.Second)})
+	if err != nil {
+		return "", err
+	}
+	url := fmt.Sprintf("http://%s/announce", ln.Addr())
+	fmt.Fprintln(out, "tracker at", url)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return url, err
+	}
+	return url, ctx.Err()
+}
+
+type peerList []transport.Addr
+
+func (p *peerList) String() string { return fmt.Sprint(*p) }
+func (p *peerList) Set(s string) error {
+	if !strings.HasPrefix(s, "/") {
+		a, err := transport.TCPAddr(s)
+		if err != nil {
+			return err
+		}
+		s = string(a)
+	}
+	*p = append(*p, transport.Addr(s))
+	return nil
+}
+
+func share(ctx context.Context, role string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet(role, flag.ContinueOnError)
+	torrent := fs.String("torrent", "", ".torrent file")
+	dir := fs.String("dir", ".", "directory holding (or receiving) the content")
+	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0", "where to accept peers")
+	var peers peerList
+	fs.Var(&peers, "peer", "peer address to connect to (host:port or multiaddr; repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	mi, err := metainfo.Load(*torrent)
+	if err != nil {
+		return err
+	}
+	c, err := swarm.NewClient(swarm.ClientConfig{Listen: transport.Addr(*listen)})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	t, err := c.Add(mi, *dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s (%s) on %s\n", role, mi.Info.Name, mi.InfoHash, t.Addr())
+	if len(peers) > 0 {
+		if err := t.AddPeers(peers...); err != nil {
+			return err
+		}
+	}
+	if role == "download" {
+		if err := progressBar(ctx, t, out); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "done; seeding until interrupted")
+	}
+	return t.Seed(ctx)
+}
+
+// progressBar draws the download's progress until it completes.
+func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
+	start := time.Now()
+	var last swarm.Progress
+	for p := range t.Watch(ctx, 200*time.Millisecond) {
+		last = p
+		const width = 30
+		frac := float64(p.Have) / float64(max(p.Total, 1))
+		bar := strings.Repeat("#", int(frac*width)) + strings.Repeat("-", width-int(frac*width))
+		fmt.Fprintf(out, "\r[%s] %5.1f%%  %7.1f MB/s  %2d peers", bar, 100*frac, p.DownloadRate/1e6, p.Peers)
+	}
+	fmt.Fprintln(out)
+	if !last.Done {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return errors.New("download stopped before completing")
+	}
+	fmt.Fprintf(out, "%d bytes in %v\n", last.Total, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// demo runs tracker, seed and leecher in one process over loopback.
+func demo(ctx context.Context, out io.Writer, size int) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work, err := os.MkdirTemp("", "swarm-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	seedDir, leechDir := filepath.Join(work, "seed"), filepath.Join(work, "leech")
+	if err := os.MkdirAll(seedDir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(seedDir, "demo.bin"), size); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	trackerDone := make(chan struct{})
+	go func() {
+		defer close(trackerDone)
+		_, _ = serveTracker(ctx, ln, 2*time.Second, io.Discard)
+	}()
+	defer func() { cancel(); <-trackerDone }()
+	mi, err := metainfo.Create(filepath.Join(seedDir, "demo.bin"), metainfo.CreateConfig{
+		Announce: fmt.Sprintf("http://%s/announce", ln.Addr()),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "sharing %d MiB in %d pieces through the tracker at %s\n", size>>20, mi.Info.NumPieces(), mi.Announce)
+	c, err := swarm.NewClient(swarm.ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Add(mi, seedDir); err != nil {
+		return err
+	}
+	l, err := swarm.NewClient(swarm.ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	t, err := l.Add(mi, leechDir)
+	if err != nil {
+		return err
+	}
+	return progressBar(ctx, t, out)
+}
+
+// writeFile writes size bytes of a repeating non-trivial pattern.
+func writeFile(path string, size int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = byte(i*7 + i>>8)
+	}
+	for done := 0; done < size; done += len(buf) {
+		if _, err := f.Write(buf[:min(len(buf), size-done)]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, demo(context.Background(), &out, 4<<20))
+	require.Contains(t, out.String(), "100.0%")
+	require.Contains(t, out.String(), "4194304 bytes in")
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRoles runs create, seed and download as the command-line roles
+// would in separate processes.
+func TestRoles(t *testing.T) {
+	dir := t.TempDir()
+	seedDir, leechDir := filepath.Join(dir, "s"), filepath.Join(dir, "l")
+	require.NoError(t, os.MkdirAll(seedDir, 0o755))
+	require.NoError(t, writeFile(filepath.Join(seedDir, "x.bin"), 1<<20+5))
+	tf := filepath.Join(dir, "x.torrent")
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"create", "-o", tf, filepath.Join(seedDir, "x.bin")}, &out))
+	require.Contains(t, out.String(), "wrote "+tf)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var seedOut syncBuffer
+	seedDone := make(chan error, 1)
+	go func() {
+		seedDone <- run(ctx, []string{"seed", "-torrent", tf, "-dir", seedDir, "-listen", "/ip4/127.0.0.1/tcp/0"}, &seedOut)
+	}()
+	var addr string
+	require.Eventually(t, func() bool {
+		s := seedOut.String()
+		if i := strings.Index(s, " on /ip4/"); i >= 0 {
+			addr = strings.TrimSpace(s[i+len(" on "):])
+			return true
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond)
+
+	dlCtx, dlCancel := context.WithCancel(ctx)
+	var dlOut syncBuffer
+	dlDone := make(chan error, 1)
+	go func() {
+		dlDone <- run(dlCtx, []string{"download", "-torrent", tf, "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr}, &dlOut)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(dlOut.String(), "done; seeding") }, 20*time.Second, 10*time.Millisecond)
+	dlCancel()
+	require.ErrorIs(t, <-dlDone, context.Canceled)
+	cancel()
+	require.ErrorIs(t, <-seedDone, context.Canceled)
+	a, err := os.ReadFile(filepath.Join(seedDir, "x.bin"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(leechDir, "x.bin"))
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+}
+
+func TestBadCommand(t *testing.T) {
+	require.ErrorContains(t, run(context.Background(), []string{"fly"}, &bytes.Buffer{}), "unknown command")
+	require.Error(t, run(context.Background(), []string{"create"}, &bytes.Buffer{}))
+	require.Error(t, run(context.Background(), []string{"seed", "-torrent", "/nonexistent"}, &bytes.Buffer{}))
+}
