@@ -16,6 +16,18 @@
 // Subpackages: bencode (the serialisation), metainfo (.torrent files),
 // wire (the peer wire protocol), tracker (HTTP tracker server and client).
 //
+// Most programs use a [Client]: add a torrent with the directory that holds
+// (or will hold) its files, then wait:
+//
+//	c, _ := swarm.NewClient(swarm.ClientConfig{})
+//	defer c.Close()
+//	mi, _ := metainfo.Load("file.torrent")
+//	t, _ := c.Add(mi, "downloads")
+//	err := t.Download(ctx) // Watch(ctx, interval) feeds a progress bar
+//
+// [Simulate] runs a whole swarm in the simulator and measures it against
+// the distribution-time bound.
+//
 // The distribution-time bounds compare client-server with P2P:
 //
 //	us, u, f := 10.0, 1.0, 3600.0 // F/u = 1 hour, u_s = 10u

@@ -26,9 +26,9 @@ type Peer struct {
 	conns map[transport.Addr]*peerConn
 	list  []*peerConn // conns in creation order: deterministic iteration
 
-	known   []transport.Addr        // addresses learnt, in order
-	skip    map[transport.Addr]bool // addresses not to dial again
-	banned  map[wire.PeerID]bool
+	known  []transport.Addr        // addresses learnt, in order
+	skip   map[transport.Addr]bool // addresses not to dial again
+	banned map[wire.PeerID]bool
 
 	contributors map[int][]*peerConn // piece in progress -> who sent blocks
 	parole       map[int]*peerConn   // failed pieces, fetched again from one peer (nil: not yet chosen)

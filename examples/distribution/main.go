@@ -76,7 +76,7 @@ func run(cfg config, w io.Writer) error {
 			return err
 		}
 		if res.Finished < n {
-			return fmt.Errorf("N=%d: only %d peers finished", n, res.Finished)
+			return fmt.Errorf("only %d of %d peers finished", res.Finished, n)
 		}
 		p := point{
 			n:            n,

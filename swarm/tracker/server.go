@@ -143,7 +143,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-func hasSuffix(p, suffix string) bool { return len(p) >= len(suffix) && p[len(p)-len(suffix):] == suffix }
+func hasSuffix(p, suffix string) bool {
+	return len(p) >= len(suffix) && p[len(p)-len(suffix):] == suffix
+}
 
 func failure(format string, args ...any) map[string]any {
 	return map[string]any{"failure reason": fmt.Sprintf(format, args...)}
