@@ -113,13 +113,23 @@ func serveEcho(t testing.TB, ln net.Listener) {
 }
 
 // roundTrip writes msg to an echoing conn and checks that it comes back.
+// It writes and reads at once, so it assumes nothing about how much the
+// transport buffers.
 func roundTrip(conn net.Conn, msg []byte) error {
-	if _, err := conn.Write(msg); err != nil {
+	written := spawn(func() error {
+		_, err := conn.Write(msg)
 		return err
-	}
+	})
 	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(conn, got); err != nil {
-		return err
+	_, rerr := io.ReadFull(conn, got)
+	if rerr != nil {
+		_ = conn.SetWriteDeadline(time.Now()) // end the writer too
+	}
+	if werr := <-written; werr != nil {
+		return werr
+	}
+	if rerr != nil {
+		return rerr
 	}
 	if string(got) != string(msg) {
 		return errors.New("echo differs from what was sent")

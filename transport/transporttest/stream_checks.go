@@ -122,12 +122,16 @@ func checkHalfClose(t testing.TB, c *streamCase) {
 
 func checkPeerCloseEOF(t testing.TB, c *streamCase) {
 	client, server := c.connect(t)
-	_, err := server.Write([]byte("bye"))
-	require.NoError(t, err)
-	require.NoError(t, server.Close())
+	srv := spawn(func() error {
+		if _, err := server.Write([]byte("bye")); err != nil {
+			return err
+		}
+		return server.Close()
+	})
 	got, err := io.ReadAll(client)
 	require.NoError(t, err)
 	require.Equal(t, "bye", string(got))
+	require.NoError(t, wait(t, srv, "server write and close"))
 	n, err := client.Read(make([]byte, 8))
 	require.Equal(t, 0, n)
 	require.ErrorIs(t, err, io.EOF, "Read after the peer's close")
@@ -283,7 +287,7 @@ func checkLargeTransfer(t testing.TB, c *streamCase) {
 	require.Equal(t, sums[0], sums[1], "client to server: SHA-256 of %d bytes differs", n)
 	require.Equal(t, sums[2], sums[3], "server to client: SHA-256 of %d bytes differs", n)
 	secs := time.Since(start).Seconds()
-	t.Logf("%d bytes each way in %.3fs: %.0f MB/s each way", n, secs, float64(n)/secs/1e6)
+	t.Logf("%d bytes each way in %.3fs: %.1f MB/s each way", n, secs, float64(n)/secs/1e6)
 }
 
 // sendRandom writes n random bytes, seeded by seed, to conn in writes of
