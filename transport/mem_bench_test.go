@@ -1,0 +1,70 @@
+package transport_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// BenchmarkMemStream copies data one way over an in-memory stream on a
+// perfect link and reports MB/s (10^6 bytes per second), for write sizes
+// from small messages to the 1 MiB messages of the Host benchmarks, and
+// for the default buffer and a 1 MiB one.
+func BenchmarkMemStream(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		write  int
+		buffer int
+	}{
+		{"write=1KiB", 1 << 10, 0},
+		{"write=64KiB", 64 << 10, 0},
+		{"write=1MiB", 1 << 20, 0},
+		{"write=1MiB/buffer=1MiB", 1 << 20, 1 << 20},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := transport.NewMemNetwork(transport.MemConfig{StreamBuffer: bc.buffer})
+			defer n.Close()
+			benchStreamCopy(b, n.Node("a"), n.Node("b"), "/mem/b/tcp/1", bc.write)
+		})
+	}
+}
+
+// benchStreamCopy writes b.N buffers of size bytes from dialer to a
+// listener that discards them, and reports MB/s.
+func benchStreamCopy(b *testing.B, dialer, listener transport.StreamTransport, addr transport.Addr, size int) {
+	ln, err := listener.Listen(addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	total := int64(b.N) * int64(size)
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		_, err = io.CopyBuffer(io.Discard, io.LimitReader(c, total), make([]byte, 64<<10))
+		done <- err
+	}()
+	c, err := dialer.Dial(context.Background(), transport.FromNetAddr(ln.Addr()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, size)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds()/1e6, "MB/s")
+}
