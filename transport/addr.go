@@ -97,7 +97,11 @@ func ipAddrFromHostPort(network, hostport string) (Addr, error) {
 			proto = "ip4"
 		}
 	}
-	return Addr(fmt.Sprintf("/%s/%s/%s/%d", proto, host, network, p)), nil
+	a := Addr(fmt.Sprintf("/%s/%s/%s/%d", proto, host, network, p))
+	if _, err := ParseIPAddr(a); err != nil { // an empty host, or one with a "/"
+		return "", fmt.Errorf("%w: %q: bad host", ErrBadAddr, hostport)
+	}
+	return a, nil
 }
 
 // FromNetAddr converts a [net.Addr] returned by a transport into an [Addr]:
