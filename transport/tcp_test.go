@@ -1,8 +1,11 @@
 package transport_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -141,4 +144,48 @@ func deadTCPAddr(t *testing.T) transport.Addr {
 	a := transport.FromNetAddr(ln.Addr())
 	require.NoError(t, ln.Close())
 	return a
+}
+
+// Listen on a free loopback port, dial it and echo one line.
+func ExampleTCP() {
+	var tcp transport.TCP
+	ln, err := tcp.Listen("/ip4/127.0.0.1/tcp/0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ln.Close()
+	go func() { // an echo server for one connection
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = io.Copy(c, c)
+	}()
+
+	c, err := tcp.Dial(context.Background(), transport.FromNetAddr(ln.Addr()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	fmt.Fprintln(c, "hello, TCP")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	fmt.Printf("%q %v\n", line, err)
+	// Output:
+	// "hello, TCP\n" <nil>
+}
+
+// A dial to a port where nothing listens fails with ErrUnreachable, and
+// the system's error is still in the chain.
+func ExampleTCP_unreachable() {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := transport.FromNetAddr(ln.Addr())
+	ln.Close()
+
+	_, err := transport.TCP{}.Dial(context.Background(), dead)
+	fmt.Println(errors.Is(err, transport.ErrUnreachable), errors.Is(err, syscall.ECONNREFUSED))
+	// Output:
+	// true true
 }

@@ -1,6 +1,8 @@
 package transport_test
 
 import (
+	"bytes"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -83,4 +85,34 @@ func TestUDPListenPacketErrors(t *testing.T) {
 		}
 		require.ErrorIs(t, err, transport.ErrBadAddr, "ListenPacket(%q)", a)
 	}
+}
+
+// Two UDP endpoints on loopback: send a datagram and answer it at the
+// address ReadFrom reported.
+func ExampleUDP() {
+	var udp transport.UDP
+	server, err := udp.ListenPacket("/ip4/127.0.0.1/udp/0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer server.Close()
+	client, err := udp.ListenPacket("/ip4/127.0.0.1/udp/0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+	_ = server.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+
+	to, _ := udp.ResolvePacket(transport.FromNetAddr(server.LocalAddr()))
+	_, _ = client.WriteTo([]byte("ping"), to)
+	buf := make([]byte, 512)
+	n, from, _ := server.ReadFrom(buf)
+	_, _ = server.WriteTo(bytes.ToUpper(buf[:n]), from)
+	n, _, err = client.ReadFrom(buf)
+	fmt.Println(string(buf[:n]), err)
+	// Output:
+	// PING <nil>
 }
