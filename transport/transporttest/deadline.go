@@ -17,6 +17,9 @@ type readEnd struct {
 	read func() error
 	// poke makes the peer send one unit of data (a byte, a datagram).
 	poke func() error
+	// abort closes the endpoint, the last resort to end a read that
+	// ignores its deadline.
+	abort func()
 }
 
 // shortDeadline is the deadline the deadline checks wait for; long enough
@@ -24,7 +27,7 @@ type readEnd struct {
 const shortDeadline = 50 * time.Millisecond
 
 // readWithin reads once on a goroutine, and fails t if the read takes
-// more than patience (then sets a deadline of now to end it).
+// more than patience (then closes the endpoint to end it).
 func (e readEnd) readWithin(t testing.TB) error {
 	t.Helper()
 	ch := spawn(e.read)
@@ -34,7 +37,7 @@ func (e readEnd) readWithin(t testing.TB) error {
 	case err := <-ch:
 		return err
 	case <-timer.C:
-		_ = e.setDeadline(time.Now())
+		e.abort()
 		<-ch
 		t.Fatalf("read not done within %v", patience)
 		return nil
@@ -47,7 +50,7 @@ func (e readEnd) readWithin(t testing.TB) error {
 func checkReadDeadline(t testing.TB, e readEnd) {
 	start := time.Now()
 	require.NoError(t, e.setDeadline(start.Add(shortDeadline)))
-	err := e.read()
+	err := e.readWithin(t)
 	elapsed := time.Since(start)
 	requireTimeout(t, err, "read past its deadline")
 	require.GreaterOrEqual(t, elapsed, shortDeadline, "read timed out before its deadline")

@@ -99,6 +99,7 @@ func packetDeadline(f func(testing.TB, readEnd)) func(testing.TB, *PacketPair) {
 				_, err := e.a.WriteTo([]byte("poke"), e.toB)
 				return err
 			},
+			abort: func() { _ = e.b.Close() },
 		})
 	}
 }

@@ -223,6 +223,7 @@ func streamDeadline(f func(testing.TB, readEnd)) func(testing.TB, *streamCase) {
 				_, err := server.Write([]byte{'x'})
 				return err
 			},
+			abort: func() { _ = client.Close() },
 		})
 	}
 }
@@ -249,11 +250,23 @@ func checkPeerStopsReading(t testing.TB, c *streamCase) {
 	require.NoError(t, client.SetWriteDeadline(start.Add(after)))
 	buf := make([]byte, 64<<10)
 	var total int
+	ch := spawn(func() (err error) {
+		for total < limit && err == nil {
+			var n int
+			n, err = client.Write(buf)
+			total += n
+		}
+		return err
+	})
+	timer := time.NewTimer(after + patience)
+	defer timer.Stop()
 	var err error
-	for total < limit && err == nil {
-		var n int
-		n, err = client.Write(buf)
-		total += n
+	select {
+	case err = <-ch:
+	case <-timer.C:
+		_ = client.Close()
+		<-ch
+		t.Fatalf("Write still blocked %v after its deadline (%d bytes accepted)", patience, total)
 	}
 	requireTimeout(t, err, fmt.Sprintf("Write to a peer that stopped reading (%d bytes accepted)", total))
 	require.GreaterOrEqual(t, time.Since(start), after, "the write failed before its deadline")

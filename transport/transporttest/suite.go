@@ -16,8 +16,9 @@ type Check struct {
 
 // patience bounds every wait for something that must happen: an accept,
 // an echo, an error after a close. Checks finish much sooner when the
-// transport behaves.
-const patience = 10 * time.Second
+// transport behaves. (A variable so the suite's own tests of broken
+// transports can shorten it.)
+var patience = 10 * time.Second
 
 // check is one entry of a suite: a name, its doc and the test body, which
 // takes a testing.TB so the suite's own tests can run it against broken
