@@ -34,19 +34,22 @@ var slowLink = transport.LinkConfig{Latency: 2 * time.Millisecond, Bandwidth: 40
 
 func TestMemStreamConformance(t *testing.T) {
 	setups := []struct {
-		name  string
-		cfg   transport.MemConfig
-		large int
+		name    string
+		cfg     transport.MemConfig
+		large   int
+		streams int
 	}{
-		{"perfect", transport.MemConfig{}, 0},
-		{"slow-link", transport.MemConfig{Link: slowLink, StreamBuffer: 1 << 20}, 0},
-		// One byte of buffer: every write blocks until the reader takes it.
-		{"tiny-buffer", transport.MemConfig{StreamBuffer: 1}, 64 << 10},
+		{"perfect", transport.MemConfig{}, 0, 0},
+		{"slow-link", transport.MemConfig{Link: slowLink, StreamBuffer: 1 << 20}, 0, 0},
+		// Seven bytes of buffer: writes are cut at odd places and block
+		// until the reader takes them.
+		{"tiny-buffer", transport.MemConfig{StreamBuffer: 7}, 256 << 10, 16},
 	}
 	for _, s := range setups {
 		t.Run(s.name+"/nodes", func(t *testing.T) {
 			transporttest.RunStream(t, transporttest.StreamSetup{
 				LargeSize: s.large,
+				Streams:   s.streams,
 				New: func(t *testing.T) transporttest.StreamPair {
 					n := newMem(t, s.cfg)
 					return transporttest.StreamPair{

@@ -20,6 +20,25 @@
 // and dials the address the listener reports. [StreamChecks] and
 // [PacketChecks] list what is checked.
 //
+// Beyond what net.Conn and net.Listener document, the checks hold every
+// transport to these conventions, so code above them can be written once:
+//
+//   - a listener's Addr is a [transport.Addr] that the dialling transport
+//     can dial, and Accept returns a stream before either side writes;
+//   - an expired deadline fails with an error that wraps
+//     os.ErrDeadlineExceeded and whose Timeout method is true;
+//   - operations after Close, and Accept after the listener's Close, fail
+//     with errors that wrap net.ErrClosed;
+//   - a dial to the address of a closed listener fails with an error that
+//     wraps [transport.ErrUnreachable], and a dial to text that is no
+//     address with one that wraps [transport.ErrBadAddr];
+//   - buffering is bounded: a writer to a peer that stops reading blocks
+//     (before 256 MiB) until its write deadline.
+//
+// A transport with two ends that are distinct objects (two libp2p hosts)
+// returns both from New as Dialer and Listener; one with partitions (the
+// in-memory network) returns Partition and Heal hooks.
+//
 // Every check bounds its waits (deadlines on connections, timeouts on
 // accepts), closes what it opened and waits for the goroutines it started,
 // so a package that runs the suite can keep goleak in its TestMain.
