@@ -71,8 +71,9 @@ func (p *memPipe) deliverLocked() time.Time {
 		}
 		p.ready = s.end
 	}
-	p.segs = p.segs[:copy(p.segs, p.segs[i:])]
+	p.segs = p.segs[i:] // append reallocates once the front is used up
 	if len(p.segs) == 0 {
+		p.segs = nil
 		return time.Time{}
 	}
 	return p.segs[0].at

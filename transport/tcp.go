@@ -57,13 +57,18 @@ func (t TCP) Listen(addr Addr) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tcpListener{Listener: ln, addr: FromNetAddr(ln.Addr())}, nil
+	tl, ok := ln.(*net.TCPListener)
+	if !ok { // the net package always returns one for "tcp"
+		ln.Close()
+		return nil, fmt.Errorf("transport: TCP listener is a %T", ln)
+	}
+	return &tcpListener{TCPListener: tl, addr: FromNetAddr(ln.Addr())}, nil
 }
 
-// tcpListener reports its address as an Addr; everything else is the
-// system listener's.
+// tcpListener reports its address as an Addr; everything else, including
+// SetDeadline and SyscallConn, is the system listener's.
 type tcpListener struct {
-	net.Listener
+	*net.TCPListener
 	addr Addr
 }
 

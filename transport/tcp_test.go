@@ -52,6 +52,8 @@ func TestTCPListenerAddrHasRealPort(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, transport.IPAddr{Proto: "ip4", Host: "127.0.0.1", Net: "tcp", Port: ip.Port}, ip)
 	require.NotZero(t, ip.Port)
+	_, ok = ln.(interface{ SetDeadline(time.Time) error })
+	require.True(t, ok, "the system listener's SetDeadline is still there")
 }
 
 func TestTCPDialReturnsTheRealConn(t *testing.T) {
