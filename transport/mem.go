@@ -34,8 +34,10 @@ type MemConfig struct {
 	Link LinkConfig
 	// StreamBuffer bounds the bytes in flight plus unread in each
 	// direction of a stream, like a TCP window: a writer blocks while it
-	// is full, so a peer that stops reading pushes back. It also bounds
-	// throughput to about StreamBuffer per Latency. Default
+	// is full, so a peer that stops reading pushes back. Like a window,
+	// it also bounds throughput to about StreamBuffer per (Latency + 1 ms,
+	// the granularity of the timers that deliver data): raise it to reach
+	// a Bandwidth above StreamBuffer per millisecond. Default
 	// DefaultMemStreamBuffer (256 KiB).
 	StreamBuffer int
 	// PacketBuffer bounds the bytes of datagrams queued towards one

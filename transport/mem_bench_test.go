@@ -8,23 +8,27 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// BenchmarkMemStream copies data one way over an in-memory stream on a
-// perfect link and reports MB/s (10^6 bytes per second), for write sizes
-// from small messages to the 1 MiB messages of the Host benchmarks, and
-// for the default buffer and a 1 MiB one.
+// BenchmarkMemStream copies data one way over an in-memory stream and
+// reports MB/s (10^6 bytes per second): on a perfect link for write sizes
+// from small messages to the 1 MiB messages of the Host benchmarks, with
+// the default buffer and a 1 MiB one, and on a link shaped to 500 MB/s.
 func BenchmarkMemStream(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		write  int
 		buffer int
+		link   transport.LinkConfig
 	}{
-		{"write=1KiB", 1 << 10, 0},
-		{"write=64KiB", 64 << 10, 0},
-		{"write=1MiB", 1 << 20, 0},
-		{"write=1MiB/buffer=1MiB", 1 << 20, 1 << 20},
+		{"write=1KiB", 1 << 10, 0, transport.LinkConfig{}},
+		{"write=64KiB", 64 << 10, 0, transport.LinkConfig{}},
+		{"write=1MiB", 1 << 20, 0, transport.LinkConfig{}},
+		{"write=1MiB/buffer=1MiB", 1 << 20, 1 << 20, transport.LinkConfig{}},
+		// A shaped link: the figure should come out at its 500 MB/s (with
+		// a buffer above 500 MB/s times the 1 ms timer granularity).
+		{"write=64KiB/bandwidth=500MB/s/buffer=4MiB", 64 << 10, 4 << 20, transport.LinkConfig{Bandwidth: 500e6}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			n := transport.NewMemNetwork(transport.MemConfig{StreamBuffer: bc.buffer})
+			n := transport.NewMemNetwork(transport.MemConfig{StreamBuffer: bc.buffer, Link: bc.link})
 			defer n.Close()
 			benchStreamCopy(b, n.Node("a"), n.Node("b"), "/mem/b/tcp/1", bc.write)
 		})
