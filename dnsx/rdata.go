@@ -87,15 +87,15 @@ type Unknown struct {
 	Data []byte
 }
 
-func (A) Type() Type       { return TypeA }
-func (AAAA) Type() Type    { return TypeAAAA }
-func (NS) Type() Type      { return TypeNS }
-func (CNAME) Type() Type   { return TypeCNAME }
-func (MX) Type() Type      { return TypeMX }
-func (SOA) Type() Type     { return TypeSOA }
-func (TXT) Type() Type     { return TypeTXT }
-func (PTR) Type() Type     { return TypePTR }
-func (SRV) Type() Type     { return TypeSRV }
+func (A) Type() Type         { return TypeA }
+func (AAAA) Type() Type      { return TypeAAAA }
+func (NS) Type() Type        { return TypeNS }
+func (CNAME) Type() Type     { return TypeCNAME }
+func (MX) Type() Type        { return TypeMX }
+func (SOA) Type() Type       { return TypeSOA }
+func (TXT) Type() Type       { return TypeTXT }
+func (PTR) Type() Type       { return TypePTR }
+func (SRV) Type() Type       { return TypeSRV }
 func (u Unknown) Type() Type { return u.T }
 
 func (d A) String() string     { return d.Addr.String() }
