@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestTourSteps runs every step on its own and checks what the foundation
+// steps print; the other steps must at least finish without error.
+func TestTourSteps(t *testing.T) {
+	want := map[string][]string{
+		"uppercase": {"tcp reply: HELLO FROM THE TOUR", "udp reply: NETWORK UTOPIA"},
+		"sim":       {"30000 hops over links of 20-80 ms"},
+		"host":      {"in-memory network, 10 ms links:  5 hosts, 20 hops", "TCP on 127.0.0.1:                5 hosts, 20 hops"},
+	}
+	for _, s := range sortedSteps() {
+		t.Run(s.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			var out bytes.Buffer
+			require.NoError(t, run(ctx, &out, s.Name))
+			for _, line := range want[s.Name] {
+				require.Contains(t, out.String(), line)
+			}
+		})
+	}
+}
+
+func TestSelectSteps(t *testing.T) {
+	tests := []struct {
+		only    string
+		want    []string
+		wantErr string
+	}{
+		{only: "host,uppercase", want: []string{"uppercase", "host"}},
+		{only: " sim ", want: []string{"sim"}},
+		{only: "nope", wantErr: `no step named "nope"`},
+	}
+	for _, tt := range tests {
+		steps, err := selectSteps(tt.only)
+		if tt.wantErr != "" {
+			require.ErrorContains(t, err, tt.wantErr)
+			continue
+		}
+		require.NoError(t, err)
+		var names []string
+		for _, s := range steps {
+			names = append(names, s.Name)
+		}
+		require.Equal(t, tt.want, names)
+	}
+}
+
+func TestPrefixWriterIndentsEveryLine(t *testing.T) {
+	var out bytes.Buffer
+	w := indent(&out, "> ")
+	_, _ = w.Write([]byte("a\nb"))
+	_, _ = w.Write([]byte("c\n\nd\n"))
+	require.Equal(t, "> a\n> bc\n> \n> d\n", out.String())
+}
