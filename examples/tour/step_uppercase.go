@@ -55,7 +55,9 @@ func runUppercase(ctx context.Context, w io.Writer) error {
 func addrOf(a net.Addr) transport.Addr { return transport.FromNetAddr(a) }
 
 // indent returns a writer that prefixes each line written to w.
-func indent(w io.Writer, prefix string) io.Writer { return &prefixWriter{w: w, prefix: prefix, bol: true} }
+func indent(w io.Writer, prefix string) io.Writer {
+	return &prefixWriter{w: w, prefix: prefix, bol: true}
+}
 
 type prefixWriter struct {
 	w      io.Writer
