@@ -15,7 +15,7 @@ const benchMessage = 1 << 20
 
 // BenchmarkHostThroughput moves 1 MiB messages one way between two nodes
 // and reports MB/s (10^6 bytes per second). raw-tcp is the ceiling: a bare
-// net.Conn copy over loopback. tcp and mem run a Host on each side: framing,
+// net.Conn copy over loopback. tcp and mem (the in-memory network, unshaped) run a Host on each side: framing,
 // per-peer queue, event loop and a handler that counts. Each row is a
 // function of (dialer, listener, listen address), so other transports add
 // rows with one line.
@@ -24,6 +24,9 @@ func BenchmarkHostThroughput(b *testing.B) {
 	b.Run("raw-tcp", func(b *testing.B) { benchRawStream(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0") })
 	b.Run("tcp", func(b *testing.B) { benchHostStream(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0") })
 	b.Run("tcp-alloc", func(b *testing.B) { benchHostStreamCodec(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0", allocating) })
+	mem := transport.NewMemNetwork(transport.MemConfig{})
+	defer mem.Close()
+	b.Run("mem", func(b *testing.B) { benchHostStream(b, mem, mem, "/mem/server/tcp/0") })
 }
 
 // The codecs of the benchmark: recycling is the Host's fast path for a
