@@ -75,3 +75,29 @@ func (d *memDeadline) stop() {
 		d.timer = nil
 	}
 }
+
+// waitUntil blocks until next comes (never, if next is zero; at once if it
+// has passed) or any of wake, done and deadline is ready. *timer is reused
+// from call to call, so a busy reader does not allocate a timer per wait.
+func waitUntil(timer **time.Timer, next time.Time, wake, done, deadline <-chan struct{}) {
+	var fire <-chan time.Time
+	if !next.IsZero() {
+		d := time.Until(next)
+		if d <= 0 {
+			return
+		}
+		if *timer == nil {
+			*timer = time.NewTimer(d)
+		} else {
+			(*timer).Reset(d)
+		}
+		defer (*timer).Stop()
+		fire = (*timer).C
+	}
+	select {
+	case <-wake:
+	case <-fire:
+	case <-done:
+	case <-deadline:
+	}
+}

@@ -100,26 +100,7 @@ func (c *memPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // waitRead blocks until a datagram may be readable: one is delivered, the
 // next arrival time (if not zero) comes, or Close or the deadline.
 func (c *memPacketConn) waitRead(next time.Time) {
-	var timer <-chan time.Time
-	if !next.IsZero() {
-		d := time.Until(next)
-		if d <= 0 {
-			return
-		}
-		if c.rtimer == nil {
-			c.rtimer = time.NewTimer(d)
-		} else {
-			c.rtimer.Reset(d)
-		}
-		defer c.rtimer.Stop()
-		timer = c.rtimer.C
-	}
-	select {
-	case <-c.rwake:
-	case <-timer:
-	case <-c.done:
-	case <-c.rdl.wait():
-	}
+	waitUntil(&c.rtimer, next, c.rwake, c.done, c.rdl.wait())
 }
 
 // WriteTo sends b to the endpoint at to, an [Addr] (or a net.Addr whose

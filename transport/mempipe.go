@@ -265,26 +265,7 @@ func (c *memConn) Read(b []byte) (int, error) {
 // waitRead blocks until something may have changed for the reader: new
 // data, the next arrival time (if not zero), Close or the deadline.
 func (c *memConn) waitRead(next time.Time) {
-	var timer <-chan time.Time
-	if !next.IsZero() {
-		d := time.Until(next)
-		if d <= 0 {
-			return
-		}
-		if c.rtimer == nil {
-			c.rtimer = time.NewTimer(d)
-		} else {
-			c.rtimer.Reset(d)
-		}
-		defer c.rtimer.Stop()
-		timer = c.rtimer.C
-	}
-	select {
-	case <-c.in.rwake:
-	case <-timer:
-	case <-c.done:
-	case <-c.rdl.wait():
-	}
+	waitUntil(&c.rtimer, next, c.in.rwake, c.done, c.rdl.wait())
 }
 
 // Write queues b for the peer; it waits while the pipe is full, and fails
