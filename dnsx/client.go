@@ -1,0 +1,73 @@
+package dnsx
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// Exchange sends the query q to the server at addr over UDP and returns
+// its response; a truncated response (TC) is asked again over TCP, as
+// RFC 1035 prescribes. A zero q.ID is replaced by a random one. It is a
+// plain client for tools and tests; applications resolve names with a
+// [Resolver].
+func Exchange(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error) {
+	if q.ID == 0 {
+		q.ID = uint16(rand.Uint32()) | 1
+	}
+	b, err := q.Pack()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+	}
+	raw, err := exchangeUDP(ctx, addr, b)
+	if err != nil {
+		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
+	}
+	m, err := Unpack(raw)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Truncated {
+		return m, nil
+	}
+	return ExchangeTCP(ctx, addr, q)
+}
+
+// ExchangeTCP sends the query q to the server at addr over TCP and returns
+// its response.
+func ExchangeTCP(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error) {
+	b, err := q.Pack()
+	if err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl) //nolint:errcheck
+	}
+	bw := bufio.NewWriter(c)
+	if err := writeTCPMsg(bw, b); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
+	}
+	raw, err := readTCPMsg(bufio.NewReader(c), make([]byte, MaxMsgSize))
+	if err != nil {
+		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
+	}
+	return Unpack(raw)
+}

@@ -1,0 +1,232 @@
+package dnsx
+
+import (
+	"fmt"
+	"strings"
+
+	"codeberg.org/miekg/dns"
+	"codeberg.org/miekg/dns/rdata"
+)
+
+// Sizes of RFC 1035 and RFC 6891.
+const (
+	// MinUDPSize is the largest UDP answer a client without EDNS0 accepts.
+	MinUDPSize = 512
+	// DefaultUDPSize is the EDNS0 buffer size this package advertises and
+	// serves by default: 1232 bytes, which fits the IPv6 minimum MTU
+	// without fragmentation (DNS flag day 2020).
+	DefaultUDPSize = 1232
+	// MaxMsgSize is the largest message (a TCP message's 2-byte length).
+	MaxMsgSize = 65535
+	headerLen  = 12
+)
+
+// Question is what a query asks: the records of one type at one name.
+// Name keeps the case it had on the wire, which matters for 0x20 case
+// randomisation; compare with [CanonicalName] forms.
+type Question struct {
+	Name  string
+	Type  Type
+	Class Class
+}
+
+// String returns "www.networkutopia.com. IN A".
+func (q Question) String() string {
+	c := q.Class
+	if c == 0 {
+		c = ClassINET
+	}
+	return q.Name + " " + c.String() + " " + q.Type.String()
+}
+
+// Msg is a DNS message (RFC 1035 section 4) in this package's types. It
+// has at most one question, as every server in practice requires.
+type Msg struct {
+	ID                 uint16
+	Response           bool // QR: a response, not a query
+	Opcode             Opcode
+	Authoritative      bool // AA: from a server authoritative for the name
+	Truncated          bool // TC: did not fit; ask again over TCP
+	RecursionDesired   bool // RD: the client asks for recursion
+	RecursionAvailable bool // RA: the server offers recursion
+	Rcode              Rcode
+	// Question is the question; a Name of "" means none.
+	Question Question
+	Answer   []RR
+	// Authority holds NS records of a referral or the SOA of a negative
+	// answer.
+	Authority []RR
+	// Additional holds addresses of the hosts named in the other sections
+	// (glue), without the EDNS0 OPT record, which UDPSize stands for.
+	Additional []RR
+	// UDPSize is the EDNS0 buffer size the sender accepts; 0 means the
+	// message carries no OPT record (and 512 bytes is the limit).
+	UDPSize uint16
+}
+
+// NewQuery returns a query for (name, t) in class IN with the given ID,
+// advertising EDNS0 with DefaultUDPSize.
+func NewQuery(id uint16, name string, t Type) *Msg {
+	if !strings.HasSuffix(name, ".") {
+		name += "."
+	}
+	return &Msg{ID: id, Question: Question{Name: name, Type: t, Class: ClassINET}, UDPSize: DefaultUDPSize}
+}
+
+// Pack returns the message in wire form, with name compression.
+func (m *Msg) Pack() ([]byte, error) {
+	w := &dns.Msg{MsgHeader: dns.MsgHeader{
+		ID: m.ID, Rcode: uint16(m.Rcode), UDPSize: m.UDPSize, Opcode: uint8(m.Opcode),
+		Response: m.Response, Authoritative: m.Authoritative, Truncated: m.Truncated,
+		RecursionDesired: m.RecursionDesired, RecursionAvailable: m.RecursionAvailable,
+	}}
+	if m.UDPSize > 0 && m.UDPSize <= MinUDPSize {
+		// The wire library adds an OPT record only above 512 bytes.
+		w.UDPSize = MinUDPSize + 1
+	}
+	if m.Question.Name != "" {
+		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
+			return nil, err
+		}
+		class := m.Question.Class
+		if class == 0 {
+			class = ClassINET
+		}
+		w.Question = []dns.RR{&dns.RFC3597{
+			Hdr:     dns.Header{Name: m.Question.Name, Class: uint16(class)},
+			RFC3597: rdata.RFC3597{RRType: uint16(m.Question.Type)},
+		}}
+	}
+	for _, sec := range []struct {
+		from []RR
+		to   *[]dns.RR
+	}{{m.Answer, &w.Answer}, {m.Authority, &w.Ns}, {m.Additional, &w.Extra}} {
+		for _, rr := range sec.from {
+			c, err := rr.Canonical()
+			if err != nil {
+				return nil, err
+			}
+			*sec.to = append(*sec.to, toWire(c))
+		}
+	}
+	if err := w.Pack(); err != nil {
+		return nil, fmt.Errorf("%w: pack: %w", ErrFormat, err)
+	}
+	if m.UDPSize > 0 && m.UDPSize <= MinUDPSize {
+		setOPTSize(w.Data, m.UDPSize)
+	}
+	return w.Data, nil
+}
+
+// setOPTSize rewrites the class (the UDP size) of the OPT record that ends
+// a packed message whose OPT has no options.
+func setOPTSize(b []byte, size uint16) {
+	// An empty OPT is 11 bytes: root name, type, class, TTL, rdlength 0.
+	if len(b) >= headerLen+11 && b[len(b)-11] == 0 && b[len(b)-10] == 0 && b[len(b)-9] == byte(TypeOPT) {
+		b[len(b)-8], b[len(b)-7] = byte(size>>8), byte(size)
+	}
+}
+
+// Unpack parses a message in wire form. Records are made canonical; the
+// question keeps its case. It fails with an error wrapping [ErrFormat] for
+// anything malformed, including more than one question.
+func Unpack(b []byte) (*Msg, error) {
+	if len(b) < headerLen {
+		return nil, fmt.Errorf("%w: %d bytes, shorter than a header", ErrFormat, len(b))
+	}
+	if qd := int(b[4])<<8 | int(b[5]); qd > 1 {
+		return nil, fmt.Errorf("%w: %d questions", ErrFormat, qd)
+	}
+	w := &dns.Msg{Data: b}
+	if err := w.Unpack(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	m := &Msg{
+		ID: w.ID, Response: w.Response, Opcode: Opcode(w.Opcode), Authoritative: w.Authoritative,
+		Truncated: w.Truncated, RecursionDesired: w.RecursionDesired,
+		RecursionAvailable: w.RecursionAvailable, Rcode: Rcode(w.Rcode),
+	}
+	if hasOPT(w) {
+		m.UDPSize = max(w.UDPSize, MinUDPSize)
+	}
+	if len(w.Question) == 1 {
+		q := w.Question[0]
+		m.Question = Question{Name: q.Header().Name, Type: Type(dns.RRToType(q)), Class: Class(q.Header().Class)}
+		if r, ok := q.(*dns.RFC3597); ok {
+			m.Question.Type = Type(r.RRType)
+		}
+		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
+			return nil, fmt.Errorf("%w: question: %w", ErrFormat, err)
+		}
+	}
+	for _, sec := range []struct {
+		from []dns.RR
+		to   *[]RR
+	}{{w.Answer, &m.Answer}, {w.Ns, &m.Authority}, {w.Extra, &m.Additional}} {
+		for _, x := range sec.from {
+			rr, err := fromWire(x)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+			}
+			*sec.to = append(*sec.to, rr)
+		}
+	}
+	return m, nil
+}
+
+// hasOPT reports whether the unpacked message carried an OPT record: the
+// wire library hides it, so look at the raw additional count.
+func hasOPT(w *dns.Msg) bool {
+	ar := int(w.Data[10])<<8 | int(w.Data[11])
+	return ar > len(w.Extra)
+}
+
+// Reply returns a response skeleton for the query m: same ID, opcode,
+// question and RD bit, with QR set.
+func (m *Msg) Reply() *Msg {
+	return &Msg{ID: m.ID, Response: true, Opcode: m.Opcode, RecursionDesired: m.RecursionDesired, Question: m.Question}
+}
+
+// Size returns the packed length, or 0 if the message does not pack; it
+// makes *Msg a transport.Message for protocols that pass messages as
+// values.
+func (m *Msg) Size() int {
+	b, err := m.Pack()
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// String returns the message in a dig-like text form.
+func (m *Msg) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, ";; %v %v id %d", m.Opcode, m.Rcode, m.ID)
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{m.Response, "qr"}, {m.Authoritative, "aa"}, {m.Truncated, "tc"}, {m.RecursionDesired, "rd"}, {m.RecursionAvailable, "ra"}} {
+		if f.on {
+			sb.WriteString(" " + f.name)
+		}
+	}
+	if m.UDPSize > 0 {
+		fmt.Fprintf(&sb, " edns %d", m.UDPSize)
+	}
+	if m.Question.Name != "" {
+		sb.WriteString("\n;" + m.Question.String())
+	}
+	for _, sec := range []struct {
+		name string
+		rrs  []RR
+	}{{"ANSWER", m.Answer}, {"AUTHORITY", m.Authority}, {"ADDITIONAL", m.Additional}} {
+		if len(sec.rrs) == 0 {
+			continue
+		}
+		sb.WriteString("\n;; " + sec.name)
+		for _, rr := range sec.rrs {
+			sb.WriteString("\n" + rr.String())
+		}
+	}
+	return sb.String()
+}

@@ -1,0 +1,374 @@
+package dnsx
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of [ServerConfig].
+const (
+	DefaultTCPIdleTimeout = 2 * time.Minute
+	DefaultMaxTCPConns    = 1024
+)
+
+// ServerConfig configures an authoritative [Server]. Zero fields take the
+// documented defaults.
+type ServerConfig struct {
+	// Zones are served from the start; more can be added with SetZone.
+	Zones []*Zone
+	// UDPSize is the largest UDP response sent to an EDNS0 client (which
+	// may ask for less), and the size advertised. Default DefaultUDPSize
+	// (1232); at least 512.
+	UDPSize int
+	// Sockets is how many UDP sockets share the port (SO_REUSEPORT, where
+	// the system has it), each read by its own goroutine. Default
+	// GOMAXPROCS.
+	Sockets int
+	// RRL limits responses against amplification; off by default.
+	RRL RRLConfig
+	// AllowTransfer lists the networks that may transfer zones (AXFR over
+	// TCP). Default: loopback only.
+	AllowTransfer []netip.Prefix
+	// Notify lists secondaries told by NOTIFY (RFC 1996) when SetZone
+	// changes a zone's serial.
+	Notify []netip.AddrPort
+	// TCPIdleTimeout closes a TCP connection idle that long; a connection
+	// otherwise stays open for any number of (pipelined) queries. Default
+	// 2 min.
+	TCPIdleTimeout time.Duration
+	// MaxTCPConns bounds open TCP connections; more wait to be accepted.
+	// Default 1024.
+	MaxTCPConns int
+	// Logger receives the server's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Validate reports the first invalid field, wrapping [ErrBadConfig].
+func (c ServerConfig) Validate() error {
+	bad := func(field, why string) error { return fmt.Errorf("%w: ServerConfig.%s %s", ErrBadConfig, field, why) }
+	switch {
+	case c.UDPSize != 0 && (c.UDPSize < MinUDPSize || c.UDPSize > MaxMsgSize):
+		return bad("UDPSize", "must be in 512..65535")
+	case c.Sockets < 0:
+		return bad("Sockets", "is negative")
+	case c.TCPIdleTimeout < 0:
+		return bad("TCPIdleTimeout", "is negative")
+	case c.MaxTCPConns < 0:
+		return bad("MaxTCPConns", "is negative")
+	}
+	for i, z := range c.Zones {
+		if z == nil {
+			return bad(fmt.Sprintf("Zones[%d]", i), "is nil")
+		}
+	}
+	if err := c.RRL.Validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c ServerConfig) withDefaults() ServerConfig {
+	if c.UDPSize == 0 {
+		c.UDPSize = DefaultUDPSize
+	}
+	if c.Sockets == 0 {
+		c.Sockets = runtime.GOMAXPROCS(0)
+	}
+	if c.AllowTransfer == nil {
+		c.AllowTransfer = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	if c.TCPIdleTimeout == 0 {
+		c.TCPIdleTimeout = DefaultTCPIdleTimeout
+	}
+	if c.MaxTCPConns == 0 {
+		c.MaxTCPConns = DefaultMaxTCPConns
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// ServerStats counts what a server did since it started.
+type ServerStats struct {
+	Queries   uint64 // queries received (UDP and TCP)
+	Answered  uint64 // responses sent
+	Truncated uint64 // UDP responses sent with TC because they did not fit
+	Limited   uint64 // responses dropped or slipped by RRL
+	Refused   uint64 // queries for names outside every zone, or refused transfers
+	FormErr   uint64 // malformed queries
+	Transfers uint64 // zone transfers served
+	BytesIn   uint64 // query bytes received
+	BytesOut  uint64 // response bytes sent
+}
+
+// Server is an authoritative DNS server: it answers from the zones it
+// holds (a response per query, no recursion), over UDP and TCP, with
+// EDNS0, truncation and TCP retry, rate limiting, zone transfers and
+// NOTIFY. Answers are precomputed when a zone is set, so a query costs a
+// parse, a map lookup and a copy. It is safe for concurrent use: zones are
+// replaced atomically while queries are answered.
+//
+// Serve it on sockets with [Server.Start], or on the node model (the
+// simulator, a transport.Host) with [Server.NewHandler]; both share the
+// zones. [Server.Respond] answers one query in wire form.
+type Server struct {
+	cfg      ServerConfig
+	set      atomic.Pointer[zoneSet]
+	mu       sync.Mutex // serialises zone changes
+	compiled map[*Zone]map[string]*answer
+	rrl      *rrl
+	seed     maphash.Seed
+	notify   atomic.Pointer[func(m *Msg, from netip.AddrPort) Rcode]
+
+	stats struct {
+		queries, answered, truncated, limited, refused, formErr, transfers, bytesIn, bytesOut atomic.Uint64
+	}
+
+	net netState // sockets, when started
+}
+
+// NewServer returns a server holding cfg.Zones; it serves nothing until
+// Start or NewHandler.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, compiled: make(map[*Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed()}
+	origins := map[string]bool{}
+	for _, z := range cfg.Zones {
+		if origins[z.origin] {
+			return nil, fmt.Errorf("%w: ServerConfig.Zones holds %s twice", ErrBadConfig, z.origin)
+		}
+		origins[z.origin] = true
+	}
+	s.set.Store(newZoneSet(cfg.Zones, uint16(cfg.UDPSize), s.compiled))
+	return s, nil
+}
+
+// SetZone adds z, or replaces the zone with the same origin, atomically:
+// every query is answered from the old set or the new one, never a mix.
+// If the serial changed, the secondaries of ServerConfig.Notify are sent
+// a NOTIFY.
+func (s *Server) SetZone(z *Zone) {
+	s.mu.Lock()
+	old := s.set.Load()
+	zones := make([]*Zone, 0, len(old.zones)+1)
+	var prev *Zone
+	for _, o := range old.zones {
+		if o.origin == z.origin {
+			prev = o
+			continue
+		}
+		zones = append(zones, o)
+	}
+	if prev != nil {
+		delete(s.compiled, prev)
+	}
+	zones = append(zones, z)
+	s.set.Store(newZoneSet(zones, uint16(s.cfg.UDPSize), s.compiled))
+	s.mu.Unlock()
+	if prev == nil || prev.Serial() != z.Serial() {
+		s.sendNotifies(z.origin)
+	}
+}
+
+// RemoveZone stops serving the zone of origin; it reports whether the
+// server held it.
+func (s *Server) RemoveZone(origin string) bool {
+	o, err := CanonicalName(origin)
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.set.Load()
+	var zones []*Zone
+	found := false
+	for _, z := range old.zones {
+		if z.origin == o {
+			found = true
+			delete(s.compiled, z)
+			continue
+		}
+		zones = append(zones, z)
+	}
+	if found {
+		s.set.Store(newZoneSet(zones, uint16(s.cfg.UDPSize), s.compiled))
+	}
+	return found
+}
+
+// Zone returns the zone of origin the server holds, or nil.
+func (s *Server) Zone(origin string) *Zone {
+	o, err := CanonicalName(origin)
+	if err != nil {
+		return nil
+	}
+	return s.set.Load().zones[string(wireName(o))]
+}
+
+// Zones returns the zones the server holds, ordered by origin.
+func (s *Server) Zones() []*Zone {
+	set := s.set.Load()
+	out := make([]*Zone, 0, len(set.zones))
+	for _, z := range set.zones {
+		out = append(out, z)
+	}
+	slices.SortFunc(out, func(a, b *Zone) int { return compareNames(a.origin, b.origin) })
+	return out
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() ServerStats {
+	st := &s.stats
+	return ServerStats{
+		Queries: st.queries.Load(), Answered: st.answered.Load(), Truncated: st.truncated.Load(),
+		Limited: st.limited.Load(), Refused: st.refused.Load(), FormErr: st.formErr.Load(),
+		Transfers: st.transfers.Load(), BytesIn: st.bytesIn.Load(), BytesOut: st.bytesOut.Load(),
+	}
+}
+
+// Respond answers one query in wire form, received over UDP (tcp false)
+// or TCP from client, appending the response to buf[:0]. It returns nil
+// when nothing must be sent: the input is not a query, or rate limiting
+// dropped the response. Zone transfers are answered by the TCP server
+// only; here they are REFUSED.
+func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []byte) []byte {
+	var key uint64
+	if s.rrl != nil && !tcp {
+		key = s.rrl.clientKey(client)
+	}
+	resp, _ := s.respond(query, key, client, tcp, time.Now().Unix(), buf)
+	return resp
+}
+
+// respond is Respond with the rate-limiting key and clock given; it
+// reports a transfer request (allowed or not) so the TCP server can
+// stream the zone.
+func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wireQuery) {
+	st := &s.stats
+	st.queries.Add(1)
+	st.bytesIn.Add(uint64(len(b)))
+	var q wireQuery
+	size := uint16(s.cfg.UDPSize)
+	switch parseQuery(b, &q) {
+	case queryDrop:
+		return nil, nil
+	case queryFormErrNoQ:
+		q.qEnd = 0
+		st.formErr.Add(1)
+		return s.sent(writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
+	case queryFormErr:
+		st.formErr.Add(1)
+		return s.sent(writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
+	case queryNotImp:
+		q.qEnd = 0
+		return s.sent(writeBare(out, b, &q, RcodeNotImp, 0, size)), nil
+	case queryBadVers:
+		return s.sent(writeBare(out, b, &q, RcodeBadVers, 0, size)), nil
+	case queryWrongClass:
+		st.refused.Add(1)
+		return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+	case queryNeedsMsgs:
+		return s.sent(s.handleNotify(b, &q, client, out)), nil
+	case queryTransfer:
+		if tcp && s.transferAllowed(client) && s.set.Load().findZone(&q) != nil {
+			qc := q
+			return nil, &qc
+		}
+		st.refused.Add(1)
+		return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+	}
+	set := s.set.Load()
+	a := set.answers[string(q.key[:q.keyLen])]
+	if a == nil {
+		var ok bool
+		if a, ok = set.lookupSlow(&q); !ok || a == nil {
+			st.refused.Add(1)
+			return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+		}
+	}
+	packed := a.plain
+	limit := MinUDPSize
+	if q.edns {
+		packed = a.edns
+		limit = int(min(q.udpSize, size))
+	}
+	if tcp {
+		return s.sent(writeReply(out, b, &q, packed)), nil
+	}
+	if s.rrl != nil {
+		switch s.rrl.check(rrlKey, &q, a, now) {
+		case rrlDrop:
+			st.limited.Add(1)
+			return nil, nil
+		case rrlSlip:
+			st.limited.Add(1)
+			return s.sent(writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC, size)), nil
+		}
+	}
+	if len(packed) > limit {
+		st.truncated.Add(1)
+		aa := binary.BigEndian.Uint16(packed[2:]) & flagAA
+		return s.sent(writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC|aa, size)), nil
+	}
+	return s.sent(writeReply(out, b, &q, packed)), nil
+}
+
+// sent counts a response.
+func (s *Server) sent(resp []byte) []byte {
+	if resp != nil {
+		s.stats.answered.Add(1)
+		s.stats.bytesOut.Add(uint64(len(resp)))
+	}
+	return resp
+}
+
+// transferAllowed reports whether client may transfer zones.
+func (s *Server) transferAllowed(client netip.AddrPort) bool {
+	ip := client.Addr().Unmap()
+	for _, p := range s.cfg.AllowTransfer {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleNotify answers a NOTIFY: a secondary acts on it, others refuse.
+func (s *Server) handleNotify(b []byte, q *wireQuery, client netip.AddrPort, out []byte) []byte {
+	m, err := Unpack(b)
+	if err != nil {
+		s.stats.formErr.Add(1)
+		return writeBare(out, b, q, RcodeFormErr, 0, uint16(s.cfg.UDPSize))
+	}
+	rcode := RcodeRefused
+	if f := s.notify.Load(); f != nil {
+		rcode = (*f)(m, client)
+	}
+	q.edns = false
+	return writeBare(out, b, q, rcode, flagAA, 0)
+}
+
+// clientAddr returns the address a node-model peer stands for, if it is
+// an IP multiaddr.
+func clientAddr(peer string) (netip.AddrPort, bool) {
+	ap, err := addrPortOf(peer)
+	return ap, err == nil
+}
+
+// dialUDP is net.DialUDP for an AddrPort, used for NOTIFY and tests.
+func dialUDP(to netip.AddrPort) (*net.UDPConn, error) {
+	return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
+}

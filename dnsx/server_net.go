@@ -1,0 +1,321 @@
+package dnsx
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// netState is the server's sockets and goroutines once started.
+type netState struct {
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	addr    netip.AddrPort
+	udp     []*net.UDPConn
+	tcp     net.Listener
+	conns   map[net.Conn]struct{}
+	wg      sync.WaitGroup
+	done    chan struct{}
+}
+
+// Start serves the server's zones on addr ("127.0.0.1:53", port 0 picks
+// a free one) over UDP, on ServerConfig.Sockets sockets, and over TCP on
+// the same port. It returns once the sockets are open; Close stops them.
+func (s *Server) Start(addr string) error {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: Start: address %q: %w", ErrBadConfig, addr, err)
+	}
+	n := &s.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case n.closed:
+		return ErrClosed
+	case n.started:
+		return fmt.Errorf("%w: Start: already serving on %s", ErrBadConfig, n.addr)
+	}
+	udp, tcp, err := listenPair(ap, s.cfg.Sockets)
+	if err != nil {
+		return err
+	}
+	n.started, n.udp, n.tcp = true, udp, tcp
+	n.addr = udp[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	n.conns = make(map[net.Conn]struct{})
+	n.done = make(chan struct{})
+	for _, c := range udp {
+		n.wg.Add(1)
+		go s.serveUDP(c)
+	}
+	n.wg.Add(1)
+	go s.acceptTCP()
+	return nil
+}
+
+// listenPair opens the UDP sockets and the TCP listener on one port. With
+// port 0 the first UDP socket picks it; if TCP cannot have the same port,
+// it tries again a few times.
+func listenPair(ap netip.AddrPort, sockets int) ([]*net.UDPConn, net.Listener, error) {
+	var lastErr error
+	for range 8 {
+		udp, err := listenUDP(ap, sockets)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnsx: listen udp %s: %w", ap, err)
+		}
+		port := udp[0].LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", netip.AddrPortFrom(ap.Addr(), uint16(port)).String())
+		if err == nil {
+			return udp, tcp, nil
+		}
+		for _, c := range udp {
+			c.Close()
+		}
+		lastErr = err
+		if ap.Port() != 0 {
+			break
+		}
+	}
+	return nil, nil, fmt.Errorf("dnsx: listen tcp %s: %w", ap, lastErr)
+}
+
+// Addr returns the address the server listens on (UDP and TCP), once
+// started.
+func (s *Server) Addr() netip.AddrPort {
+	s.net.mu.Lock()
+	defer s.net.mu.Unlock()
+	return s.net.addr
+}
+
+// Close stops serving and waits for every goroutine of the server to end.
+// The zones stay usable through NewHandler and Respond.
+func (s *Server) Close() error {
+	n := &s.net
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	if n.started {
+		close(n.done)
+		for _, c := range n.udp {
+			c.Close()
+		}
+		n.tcp.Close()
+		for c := range n.conns {
+			c.Close()
+		}
+	}
+	n.mu.Unlock()
+	n.wg.Wait()
+	return nil
+}
+
+// serveUDP answers datagrams on one socket until it closes.
+func (s *Server) serveUDP(c *net.UDPConn) {
+	defer s.net.wg.Done()
+	if s.serveUDPBatch(c) {
+		return
+	}
+	buf := make([]byte, MaxMsgSize)
+	out := make([]byte, 0, MaxMsgSize)
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if resp := s.respondUDP(buf[:n], from, out); resp != nil {
+			c.WriteToUDPAddrPort(resp, from) //nolint:errcheck // a lost answer is retried by the client
+		}
+	}
+}
+
+// respondUDP is respond for one datagram, with the rate-limiting key and
+// the clock of a real server.
+func (s *Server) respondUDP(b []byte, from netip.AddrPort, out []byte) []byte {
+	var key uint64
+	if s.rrl != nil {
+		key = s.rrl.clientKey(from)
+	}
+	resp, _ := s.respond(b, key, from, false, nowSeconds(), out)
+	return resp
+}
+
+// acceptTCP accepts connections until the listener closes, at most
+// MaxTCPConns at a time.
+func (s *Server) acceptTCP() {
+	n := &s.net
+	defer n.wg.Done()
+	slots := make(chan struct{}, s.cfg.MaxTCPConns)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-n.done:
+			return
+		}
+		c, err := n.tcp.Accept()
+		if err != nil {
+			<-slots
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // out of descriptors: do not spin
+			continue
+		}
+		n.mu.Lock()
+		if n.closed {
+			n.mu.Unlock()
+			c.Close()
+			return
+		}
+		n.conns[c] = struct{}{}
+		n.wg.Add(1)
+		n.mu.Unlock()
+		go func() {
+			defer func() { <-slots }()
+			s.serveTCP(c)
+		}()
+	}
+}
+
+// serveTCP answers the queries of one connection, in order, for as long as
+// the client keeps it open and busy. Responses to pipelined queries are
+// flushed together once no further query is buffered.
+func (s *Server) serveTCP(c net.Conn) {
+	n := &s.net
+	defer func() {
+		c.Close()
+		n.mu.Lock()
+		delete(n.conns, c)
+		n.mu.Unlock()
+		n.wg.Done()
+	}()
+	client := netip.AddrPort{}
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		client = a.AddrPort()
+	}
+	br := bufio.NewReaderSize(c, 4096)
+	bw := bufio.NewWriterSize(c, 16<<10)
+	buf := make([]byte, MaxMsgSize)
+	out := make([]byte, 0, MaxMsgSize)
+	for {
+		c.SetReadDeadline(time.Now().Add(s.cfg.TCPIdleTimeout)) //nolint:errcheck
+		q, err := readTCPMsg(br, buf)
+		if err != nil {
+			return
+		}
+		resp, xfr := s.respond(q, 0, client, true, nowSeconds(), out)
+		if xfr != nil {
+			if err := s.writeTransfer(bw, q, xfr); err != nil {
+				return
+			}
+		} else if resp != nil {
+			if err := writeTCPMsg(bw, resp); err != nil {
+				return
+			}
+		}
+		if br.Buffered() == 0 {
+			c.SetWriteDeadline(time.Now().Add(s.cfg.TCPIdleTimeout)) //nolint:errcheck
+			if bw.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// readTCPMsg reads one length-prefixed message into buf.
+func readTCPMsg(r *bufio.Reader, buf []byte) ([]byte, error) {
+	var l [2]byte
+	if _, err := io.ReadFull(r, l[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.BigEndian.Uint16(l[:]))
+	if n < headerLen || n > len(buf) {
+		return nil, fmt.Errorf("%w: TCP message of %d bytes", ErrFormat, n)
+	}
+	if _, err := io.ReadFull(r, buf[:n]); err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// writeTCPMsg writes one length-prefixed message.
+func writeTCPMsg(w *bufio.Writer, m []byte) error {
+	if len(m) > MaxMsgSize {
+		return fmt.Errorf("%w: message of %d bytes", ErrFormat, len(m))
+	}
+	w.WriteByte(byte(len(m) >> 8))
+	w.WriteByte(byte(len(m)))
+	_, err := w.Write(m)
+	return err
+}
+
+// sendNotifies tells the configured secondaries that origin changed
+// (RFC 1996), once each, without waiting for their answers.
+func (s *Server) sendNotifies(origin string) {
+	if len(s.cfg.Notify) == 0 {
+		return
+	}
+	n := &s.net
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return
+	}
+	n.wg.Add(1)
+	n.mu.Unlock()
+	go func() {
+		defer n.wg.Done()
+		m := &Msg{ID: uint16(time.Now().UnixNano()), Opcode: OpcodeNotify, Authoritative: true,
+			Question: Question{Name: origin, Type: TypeSOA, Class: ClassINET}}
+		b, err := m.Pack()
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		for _, to := range s.cfg.Notify {
+			if _, err := exchangeUDP(ctx, to, b); err != nil {
+				s.cfg.Logger.Debug("dnsx: notify failed", "to", to, "zone", origin, "err", err)
+			}
+		}
+	}()
+}
+
+// exchangeUDP sends one query and waits for the response with its ID.
+func exchangeUDP(ctx context.Context, to netip.AddrPort, q []byte) ([]byte, error) {
+	c, err := dialUDP(to)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if d, ok := ctx.Deadline(); ok {
+		c.SetDeadline(d) //nolint:errcheck
+	}
+	if _, err := c.Write(q); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, MaxMsgSize)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return nil, err
+		}
+		if n >= headerLen && buf[0] == q[0] && buf[1] == q[1] {
+			return append([]byte(nil), buf[:n]...), nil
+		}
+	}
+}
+
+func nowSeconds() int64 { return time.Now().Unix() }

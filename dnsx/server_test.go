@@ -1,0 +1,239 @@
+package dnsx
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// startServer serves the test zones on a free loopback port.
+func startServer(t testing.TB, cfg ServerConfig) *Server {
+	t.Helper()
+	if cfg.Zones == nil {
+		cfg.Zones = []*Zone{loadTestZone(t, "com."), loadTestZone(t, "networkutopia.com.")}
+	}
+	s, err := NewServer(cfg)
+	require.NoError(t, err)
+	require.NoError(t, s.Start("127.0.0.1:0"))
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func query(t testing.TB, s *Server, name string, typ Type) *Msg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	m, err := Exchange(ctx, s.Addr(), NewQuery(0, name, typ))
+	require.NoError(t, err)
+	return m
+}
+
+func TestServerAnswers(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	tests := []struct {
+		name, qname string
+		qtype       Type
+		rcode       Rcode
+		aa          bool
+		answer      []string
+		authority   []string
+		additional  []string
+	}{
+		{"answer", "www.networkutopia.com", TypeA, RcodeSuccess, true,
+			[]string{"www.networkutopia.com. A 212.212.71.4"}, nil, nil},
+		{"mixed case keeps its spelling", "WwW.NetworkUtopia.COM", TypeA, RcodeSuccess, true,
+			[]string{"www.networkutopia.com. A 212.212.71.4"}, nil, nil},
+		{"MX with its address", "networkutopia.com", TypeMX, RcodeSuccess, true,
+			[]string{"networkutopia.com. MX 10 mail.networkutopia.com."}, nil,
+			[]string{"mail.networkutopia.com. A 212.212.71.5"}},
+		{"CNAME chain", "docs.networkutopia.com", TypeA, RcodeSuccess, true,
+			[]string{"docs.networkutopia.com. CNAME ftp.networkutopia.com.", "ftp.networkutopia.com. CNAME www.networkutopia.com.", "www.networkutopia.com. A 212.212.71.4"}, nil, nil},
+		{"NXDOMAIN with SOA", "nope.networkutopia.com", TypeA, RcodeNXDomain, true, nil,
+			[]string{"networkutopia.com. SOA dns1.networkutopia.com. hostmaster.networkutopia.com. 2024010101 7200 900 1209600 300"}, nil},
+		{"NODATA", "www.networkutopia.com", TypeMX, RcodeSuccess, true, nil,
+			[]string{"networkutopia.com. SOA dns1.networkutopia.com. hostmaster.networkutopia.com. 2024010101 7200 900 1209600 300"}, nil},
+		{"referral from the child zone's delegation", "x.eng.networkutopia.com", TypeA, RcodeSuccess, false, nil,
+			[]string{"eng.networkutopia.com. NS ns.eng.networkutopia.com."}, []string{"ns.eng.networkutopia.com. A 212.212.71.10"}},
+		{"outside every zone", "example.org", TypeA, RcodeRefused, false, nil, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := query(t, s, tt.qname, tt.qtype)
+			require.True(t, m.Response)
+			require.Equal(t, tt.rcode, m.Rcode)
+			require.Equal(t, tt.aa, m.Authoritative)
+			require.Equal(t, tt.qname+".", m.Question.Name, "the question comes back as spelt")
+			require.Equal(t, tt.answer, nilIfEmpty(values(m.Answer)))
+			require.Equal(t, tt.authority, nilIfEmpty(values(m.Authority)))
+			require.Equal(t, tt.additional, nilIfEmpty(values(m.Additional)))
+			require.Equal(t, uint16(DefaultUDPSize), m.UDPSize)
+		})
+	}
+}
+
+
+func TestServerBadQueries(t *testing.T) {
+	s, err := NewServer(ServerConfig{Zones: []*Zone{loadTestZone(t, "networkutopia.com.")}})
+	require.NoError(t, err)
+	good, err := NewQuery(7, "www.networkutopia.com", TypeA).Pack()
+	require.NoError(t, err)
+	with := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	tests := []struct {
+		name  string
+		in    []byte
+		rcode Rcode // 0xff: no response
+	}{
+		{"short", []byte{1, 2, 3}, 0xff},
+		{"a response", with(func(b []byte) []byte { b[2] |= 0x80; return b }), 0xff},
+		{"two questions", with(func(b []byte) []byte { b[5] = 2; return b }), RcodeFormErr},
+		{"no question", with(func(b []byte) []byte { b[5] = 0; return b }), RcodeFormErr},
+		{"truncated name", good[:20], RcodeFormErr},
+		{"trailing garbage", append(append([]byte(nil), good...), 1, 2), RcodeFormErr},
+		{"update opcode", with(func(b []byte) []byte { b[2] = 5 << 3; return b }), RcodeNotImp},
+		{"EDNS version 1", with(func(b []byte) []byte { b[len(b)-5] = 1; return b }), RcodeBadVers & 0xf},
+		{"chaos class", with(func(b []byte) []byte { b[len(b)-13] = 3; return b }), RcodeRefused},
+		{"AXFR over UDP", with(func(b []byte) []byte { b[len(b)-14] = byte(TypeAXFR); return b }), RcodeRefused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := s.Respond(tt.in, netip.MustParseAddrPort("127.0.0.1:5000"), false, nil)
+			if tt.rcode == 0xff {
+				require.Nil(t, resp)
+				return
+			}
+			require.GreaterOrEqual(t, len(resp), headerLen)
+			require.Equal(t, tt.in[:2], resp[:2], "the ID is echoed")
+			require.Equal(t, tt.rcode, Rcode(resp[3]&0xf))
+			require.NotZero(t, resp[2]&0x80, "QR is set")
+		})
+	}
+}
+
+func TestServerTruncatesAndTCPRetries(t *testing.T) {
+	var rrs []RR
+	rrs = append(rrs, MustRR("big.test", "ns.big.test hostmaster.big.test 1 3600 600 86400 60", TypeSOA, 3600),
+		MustRR("big.test", "ns.big.test", TypeNS, 3600), MustRR("ns.big.test", "192.0.2.1", TypeA, 3600))
+	for i := range 60 {
+		rrs = append(rrs, MustRR("many.big.test", fmt.Sprintf("192.0.2.%d", i+10), TypeA, 3600))
+	}
+	z, err := NewZone("big.test", rrs)
+	require.NoError(t, err)
+	s := startServer(t, ServerConfig{Zones: []*Zone{z}})
+
+	q := NewQuery(9, "many.big.test", TypeA)
+	q.UDPSize = 0 // no EDNS: 512 bytes at most
+	b, err := q.Pack()
+	require.NoError(t, err)
+	raw := s.Respond(b, netip.AddrPort{}, false, nil)
+	m, err := Unpack(raw)
+	require.NoError(t, err)
+	require.True(t, m.Truncated)
+	require.Empty(t, m.Answer)
+
+	// Exchange retries over TCP and gets all 60.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	m, err = Exchange(ctx, s.Addr(), q)
+	require.NoError(t, err)
+	require.False(t, m.Truncated)
+	require.Len(t, m.Answer, 60)
+	require.GreaterOrEqual(t, s.Stats().Truncated, uint64(1))
+}
+
+func TestServerReplacesZonesAtomically(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	z := s.Zone("networkutopia.com")
+	require.NotNil(t, z)
+	z2, err := z.With([]RR{MustRR("www.networkutopia.com", "212.212.71.99", TypeA, 60)},
+		func(rr RR) bool { return rr.Name == "www.networkutopia.com." && rr.Type() == TypeA })
+	require.NoError(t, err)
+
+	stop := make(chan struct{})
+	done := make(chan error)
+	go func() { // a reader sees the old answer or the new one, never anything else
+		var err error
+		for err == nil {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			b, _ := NewQuery(1, "www.networkutopia.com", TypeA).Pack()
+			m, uerr := Unpack(s.Respond(b, netip.AddrPort{}, true, nil))
+			if uerr != nil || len(m.Answer) != 1 {
+				err = fmt.Errorf("bad answer %v %v", m, uerr)
+			} else if v := m.Answer[0].Value(); v != "212.212.71.4" && v != "212.212.71.99" {
+				err = fmt.Errorf("answer %s", v)
+			}
+		}
+		done <- err
+	}()
+	for range 20 {
+		s.SetZone(z2)
+		s.SetZone(z)
+	}
+	s.SetZone(z2)
+	close(stop)
+	require.NoError(t, <-done)
+	require.Equal(t, []string{"www.networkutopia.com. A 212.212.71.99"}, values(query(t, s, "www.networkutopia.com", TypeA).Answer))
+	require.True(t, s.RemoveZone("networkutopia.com"))
+	m := query(t, s, "www.networkutopia.com", TypeA)
+	require.False(t, m.Authoritative, "com now answers with its referral")
+	require.Equal(t, []string{"networkutopia.com. NS dns1.networkutopia.com."}, values(m.Authority))
+	require.Len(t, s.Zones(), 1)
+}
+
+// TestServerTCPPipelined sends many queries on one connection before
+// reading: all are answered, in order, and the connection stays open.
+func TestServerTCPPipelined(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	c, err := netDialTCP(s.Addr())
+	require.NoError(t, err)
+	defer c.Close()
+	const n = 1000
+	var out []byte
+	for i := range n {
+		b, err := NewQuery(uint16(i+1), "www.networkutopia.com", TypeA).Pack()
+		require.NoError(t, err)
+		out = binary.BigEndian.AppendUint16(out, uint16(len(b)))
+		out = append(out, b...)
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_, err = c.Write(out)
+	require.NoError(t, err)
+	buf := make([]byte, MaxMsgSize)
+	for i := range n {
+		var l [2]byte
+		_, err := ioReadFull(c, l[:])
+		require.NoError(t, err)
+		_, err = ioReadFull(c, buf[:binary.BigEndian.Uint16(l[:])])
+		require.NoError(t, err)
+		require.Equal(t, uint16(i+1), binary.BigEndian.Uint16(buf))
+	}
+}
+
+// TestServerWithDig asks the server with a real client.
+func TestServerWithDig(t *testing.T) {
+	dig, err := exec.LookPath("dig")
+	if err != nil {
+		t.Skip("dig is not installed")
+	}
+	s := startServer(t, ServerConfig{})
+	for _, proto := range []string{"+notcp", "+tcp"} {
+		out, err := exec.Command(dig, "@"+s.Addr().Addr().String(), "-p", fmt.Sprint(s.Addr().Port()), proto,
+			"+norecurse", "+time=2", "+tries=1", "www.networkutopia.com", "A").CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Contains(t, string(out), "status: NOERROR")
+		require.Contains(t, string(out), "flags: qr aa")
+		require.Regexp(t, `www\.networkutopia\.com\.\s+3600\s+IN\s+A\s+212\.212\.71\.4`, string(out))
+		require.True(t, strings.Contains(string(out), "udp: 1232"), string(out))
+	}
+}
