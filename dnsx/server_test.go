@@ -78,7 +78,6 @@ func TestServerAnswers(t *testing.T) {
 	}
 }
 
-
 func TestServerBadQueries(t *testing.T) {
 	s, err := NewServer(ServerConfig{Zones: []*Zone{loadTestZone(t, "networkutopia.com.")}})
 	require.NoError(t, err)

@@ -1,0 +1,98 @@
+// Command dns shows the DNS of the textbook and runs its pieces as real
+// servers.
+//
+// With no flags (-mode demo) it starts a whole hierarchy on loopback (a
+// root, the com TLD, and Network Utopia's own server), registers
+// networkutopia.com with the registrar (its NS record and the glue A
+// record for dns1.networkutopia.com, 212.212.212.1, go into com), and
+// resolves www.networkutopia.com iteratively, printing every query the
+// resolver makes:
+//
+//	go run ./examples/dns
+//
+// As standalone servers, one per process:
+//
+//	# an authoritative server for master files (origin from each $ORIGIN
+//	# or the file name "networkutopia.com.zone")
+//	go run ./examples/dns -mode auth -listen 127.0.0.1:5300 com.zone networkutopia.com.zone
+//	# a caching resolver starting from root hints
+//	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -root 127.0.0.1:5300
+//	dig @127.0.0.1 -p 5301 www.networkutopia.com
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/networkutopia/p2p/dnsx"
+)
+
+func main() {
+	mode := flag.String("mode", "demo", "demo, auth or resolver")
+	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
+	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
+	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
+	sockets := flag.Int("sockets", 0, "auth: UDP sockets sharing the port (0: one per CPU)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch *mode {
+	case "demo":
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		err = demo(ctx, os.Stdout)
+	case "auth":
+		err = serveAuth(ctx, *listen, *sockets, flag.Args())
+	case "resolver":
+		err = serveResolver(ctx, *listen, *root, *allow)
+	default:
+		err = fmt.Errorf("unknown -mode %q", *mode)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "dns:", err)
+		os.Exit(1)
+	}
+}
+
+// serveAuth serves master files until ctx ends.
+func serveAuth(ctx context.Context, listen string, sockets int, files []string) error {
+	if len(files) == 0 {
+		return errors.New("auth: give at least one master file")
+	}
+	var zones []*dnsx.Zone
+	for _, f := range files {
+		origin := strings.TrimSuffix(filepath.Base(f), "zone")
+		z, err := dnsx.LoadZone(f, origin)
+		if err != nil {
+			return err
+		}
+		zones = append(zones, z)
+	}
+	s, err := dnsx.NewServer(dnsx.ServerConfig{Zones: zones, Sockets: sockets})
+	if err != nil {
+		return err
+	}
+	if err := s.Start(listen); err != nil {
+		return err
+	}
+	defer s.Close()
+	for _, z := range zones {
+		fmt.Printf("serving %s (%d records, serial %d) on %s\n", z.Origin(), z.Len(), z.Serial(), s.Addr())
+	}
+	<-ctx.Done()
+	st := s.Stats()
+	fmt.Printf("queries %d, answered %d, truncated %d, refused %d, formerr %d\n", st.Queries, st.Answered, st.Truncated, st.Refused, st.FormErr)
+	return ctx.Err()
+}
+
+var _ = io.Discard
