@@ -1,0 +1,166 @@
+package dht
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Defaults of [Config]. They were chosen with BenchmarkChurn (sessions of
+// one hour on average): failures are noticed within a couple of seconds and
+// the keys of the departed node re-replicated at once.
+const (
+	DefaultBits               = MaxBits
+	DefaultSuccessors         = 8
+	DefaultReplicas           = 3
+	DefaultStabilizeInterval  = 2 * time.Second
+	DefaultFixFingersInterval = 30 * time.Second
+	DefaultCheckPredInterval  = 2 * time.Second
+	DefaultMaxValueSize       = 64 << 10
+	DefaultMaxHops            = 64
+	DefaultRequestTimeout     = time.Second
+	DefaultOperationTimeout   = 10 * time.Second
+)
+
+// Mode selects how a lookup travels.
+type Mode uint8
+
+const (
+	// Iterative lookups are driven by the node that starts them: it asks
+	// each node on the path for the next one.
+	Iterative Mode = iota
+	// Recursive lookups are forwarded from node to node; the node
+	// responsible for the key answers the one that started.
+	Recursive
+)
+
+// String returns "iterative" or "recursive".
+func (m Mode) String() string {
+	if m == Recursive {
+		return "recursive"
+	}
+	return "iterative"
+}
+
+// Config configures a [Peer]. The zero value gives the documented defaults.
+type Config struct {
+	// Bits is m, the width of the identifier circle. Default 160 (SHA-1);
+	// down to 1 for teaching.
+	Bits int
+	// ID places the node on the circle. nil (the default) derives it from
+	// the node's address: the SHA-1 of the libp2p peer ID when the address
+	// ends in /p2p/<id>, else of the address, so a node cannot simply pick
+	// where it lands. Teaching examples and tests set it.
+	ID *ID
+	// Successors is r, the length of the successor list. Default 8; the
+	// textbook's churn example uses 2.
+	Successors int
+	// Replicas is k: each key is stored at its immediate successor and the
+	// k-1 nodes after it. Default 3; at most Successors+1.
+	Replicas int
+	// Fingers turns the finger table (shortcuts) off when false... it is
+	// inverted so that the zero value keeps them: NoFingers disables
+	// them, leaving lookups to walk the ring in O(N) hops.
+	NoFingers bool
+	// Mode chooses iterative (default) or recursive lookups.
+	Mode Mode
+	// StabilizeInterval is how often a node asks its successor for its
+	// predecessor and successor list, telling it about itself (which also
+	// tells the successor its predecessor is alive). Default 2 s.
+	StabilizeInterval time.Duration
+	// FixFingersInterval is how often one finger is refreshed by a lookup.
+	// Default 30 s.
+	FixFingersInterval time.Duration
+	// CheckPredInterval is how often a node pings a predecessor it has not
+	// heard from since the last check. Default 2 s.
+	CheckPredInterval time.Duration
+	// RequestTimeout is the first timeout of a request to a peer with no
+	// measured round trip; later ones adapt to measured round trips.
+	// Default 1 s.
+	RequestTimeout time.Duration
+	// OperationTimeout bounds a whole lookup, put, get or delete started on
+	// the node (the blocking API also honours its context). Default 10 s.
+	OperationTimeout time.Duration
+	// MaxValueSize bounds a value. Default 64 KiB.
+	MaxValueSize int
+	// MaxHops bounds a lookup's path. Default 64.
+	MaxHops int
+	// Bootstrap, if set, makes the peer join through these addresses (the
+	// first that answers) as soon as it starts; nil waits for Join.
+	Bootstrap []transport.Addr
+	// OnJoined, if set, is called on the node's loop when the peer has
+	// joined: it knows its successor, and its successor and predecessor
+	// know it.
+	OnJoined func(p *Peer)
+}
+
+// Validate reports the first invalid field, wrapping [ErrBadConfig].
+func (c Config) Validate() error {
+	bad := func(field, why string) error {
+		return fmt.Errorf("%w: Config.%s %s", ErrBadConfig, field, why)
+	}
+	d := c.withDefaults()
+	switch {
+	case c.Bits < 0 || c.Bits > MaxBits:
+		return bad("Bits", fmt.Sprintf("%d not in 1..%d", c.Bits, MaxBits))
+	case c.Successors < 0:
+		return bad("Successors", "is negative")
+	case c.Replicas < 0:
+		return bad("Replicas", "is negative")
+	case d.Replicas > d.Successors+1:
+		return bad("Replicas", fmt.Sprintf("(%d) exceeds Successors+1 (%d)", d.Replicas, d.Successors+1))
+	case c.Mode > Recursive:
+		return bad("Mode", fmt.Sprintf("%d is unknown", c.Mode))
+	case c.StabilizeInterval < 0:
+		return bad("StabilizeInterval", "is negative")
+	case c.FixFingersInterval < 0:
+		return bad("FixFingersInterval", "is negative")
+	case c.CheckPredInterval < 0:
+		return bad("CheckPredInterval", "is negative")
+	case c.RequestTimeout < 0:
+		return bad("RequestTimeout", "is negative")
+	case c.OperationTimeout < 0:
+		return bad("OperationTimeout", "is negative")
+	case c.MaxValueSize < 0 || c.MaxValueSize > maxFrame/2:
+		return bad("MaxValueSize", fmt.Sprintf("%d not in 0..%d", c.MaxValueSize, maxFrame/2))
+	case c.MaxHops < 0:
+		return bad("MaxHops", "is negative")
+	}
+	if c.ID != nil {
+		s, _ := NewSpace(d.Bits)
+		if !s.Valid(*c.ID) {
+			return bad("ID", fmt.Sprintf("%s does not fit in %d bits", c.ID, d.Bits))
+		}
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	or := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	if c.Bits == 0 {
+		c.Bits = DefaultBits
+	}
+	if c.Successors == 0 {
+		c.Successors = DefaultSuccessors
+	}
+	if c.Replicas == 0 {
+		c.Replicas = min(DefaultReplicas, c.Successors+1)
+	}
+	or(&c.StabilizeInterval, DefaultStabilizeInterval)
+	or(&c.FixFingersInterval, DefaultFixFingersInterval)
+	or(&c.CheckPredInterval, DefaultCheckPredInterval)
+	or(&c.RequestTimeout, DefaultRequestTimeout)
+	or(&c.OperationTimeout, DefaultOperationTimeout)
+	if c.MaxValueSize == 0 {
+		c.MaxValueSize = DefaultMaxValueSize
+	}
+	if c.MaxHops == 0 {
+		c.MaxHops = DefaultMaxHops
+	}
+	return c
+}

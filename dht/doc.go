@@ -1,0 +1,43 @@
+// Package dht is a Chord-style distributed hash table: consistent hashing
+// on an m-bit identifier circle, successor lists, finger tables
+// (shortcuts), replication on k successors, and the maintenance rounds
+// that keep it all correct while nodes come and go.
+//
+// Use it to store small values by key across a changing set of machines
+// without a central directory, or to learn how such systems work: the
+// same protocol ([Peer], a transport.Handler) runs in the deterministic
+// simulator (transport/sim, [SimRing]) with tens of thousands of nodes,
+// and on real networks (transport.Host, [Node]).
+//
+// # The rules
+//
+// Node IDs and keys share a circle of 2^m identifiers (m = 160 by default,
+// SHA-1; a node's ID is the hash of its libp2p peer ID or address, so a
+// node cannot pick where it lands). A key is stored at its immediate
+// successor: the first node whose ID is equal to or follows the key's,
+// wrapping around. Each node knows its predecessor, a list of r successors
+// (default 8) and fingers, nodes at distance about 2^i, so a lookup takes
+// O(log N) hops instead of O(N). Lookups are iterative (the starting node
+// asks each node on the path) or recursive (each node forwards), and
+// report their path. Periodic stabilize, check-predecessor and
+// fix-fingers rounds repair the ring; a successor that stops answering is
+// replaced by the next on the list at once. Values are replicated on the
+// first k successors (default 3), re-replicated whenever a node notices a
+// change of its neighbours, and versioned so a stale replica never wins.
+//
+// # The shortest useful program
+//
+//	node, _ := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+//	defer node.Close()
+//	_ = node.Join(ctx, bootstrapAddr) // none: start a new ring
+//	_ = node.Put(ctx, []byte("alice"), []byte("10.0.0.7"))
+//	v, _ := node.Get(ctx, []byte("alice"))
+//
+// In the simulator:
+//
+//	net, _ := sim.New(sim.Config{Seed: 1})
+//	ring, _ := dht.NewSimRing(net, dht.Config{})
+//	_ = ring.Grow(1000, 100*time.Millisecond) // each node joins via a bootstrap node
+//	r, _ := ring.Lookup(ring.Random().Self().Addr, ring.Space().Hash([]byte("alice")))
+//	fmt.Println(r.Owner, r.Hops)
+package dht

@@ -1,0 +1,346 @@
+package dht
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// LookupResult is what a lookup found.
+type LookupResult struct {
+	// Key is the ID looked up.
+	Key ID
+	// Owner is the node responsible for Key: its immediate successor,
+	// which confirmed it (Key lies between its predecessor and itself).
+	Owner NodeInfo
+	// Successors is the owner's successor list: the next replicas.
+	Successors []NodeInfo
+	// Path lists the nodes the lookup visited, in order, Owner last;
+	// empty when the node that started the lookup owns Key.
+	Path []NodeInfo
+	// Hops is the number of node-to-node requests on the path: len(Path).
+	Hops int
+
+	pred NodeInfo // the owner's predecessor (iterative lookups)
+}
+
+// Lookup finds the node responsible for key and calls done with the
+// result, on the loop. The lookup is iterative or recursive as configured.
+func (p *Peer) Lookup(key ID, done func(LookupResult, error)) {
+	if err := p.ready(); err != nil {
+		p.env.AfterFunc(0, func() { done(LookupResult{Key: key}, err) })
+		return
+	}
+	p.userLookup(key, done)
+}
+
+// LookupKey is Lookup of the hash of a user's key.
+func (p *Peer) LookupKey(key []byte, done func(LookupResult, error)) {
+	p.Lookup(p.space.Hash(key), done)
+}
+
+// ready says whether the peer can serve users.
+func (p *Peer) ready() error {
+	switch {
+	case p.stopped:
+		return ErrClosed
+	case !p.joined:
+		return ErrNotJoined
+	}
+	return nil
+}
+
+// userLookup is a lookup that counts in the metrics.
+func (p *Peer) userLookup(key ID, done func(LookupResult, error)) {
+	p.metrics.Lookups++
+	p.lookup(key, func(r LookupResult, err error) {
+		if err != nil {
+			p.metrics.LookupFailures++
+		} else {
+			p.metrics.Hops += uint64(r.Hops)
+		}
+		done(r, err)
+	})
+}
+
+func (p *Peer) lookup(key ID, done func(LookupResult, error)) {
+	if p.cfg.Mode == Recursive {
+		p.recurse(key, done)
+		return
+	}
+	p.iterate(key, NodeInfo{}, false, done)
+}
+
+// selfResult is the answer of a lookup the starting node owns.
+func (p *Peer) selfResult(key ID) LookupResult {
+	return LookupResult{Key: key, Owner: p.self, Successors: p.Successors(), pred: p.pred}
+}
+
+// iterOp is one iterative lookup: the starting node asks each node on the
+// path for the next one.
+type iterOp struct {
+	p         *Peer
+	target    ID
+	path      []NodeInfo
+	failed    []transport.Addr
+	last      NodeInfo   // the last node that answered; zero: ourselves
+	lastSuccs []NodeInfo // its successor list, for fallbacks
+	deadline  time.Time
+	done      func(LookupResult, error)
+}
+
+// iterate runs an iterative lookup from start (or from this node's own
+// tables when start is zero).
+func (p *Peer) iterate(target ID, start NodeInfo, claimed bool, done func(LookupResult, error)) {
+	op := &iterOp{p: p, target: target, deadline: p.env.Now().Add(p.cfg.OperationTimeout), done: done}
+	if start.IsZero() {
+		owner, next, c := p.route(target, false)
+		if owner {
+			r := p.selfResult(target)
+			p.env.AfterFunc(0, func() { done(r, nil) })
+			return
+		}
+		start, claimed = next, c
+	}
+	op.ask(start, claimed)
+}
+
+func (op *iterOp) fail(format string, args ...any) {
+	op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)},
+		fmt.Errorf("%w: key %s: %s", ErrLookupFailed, op.target.Short(), fmt.Sprintf(format, args...)))
+}
+
+// ask sends one step of the lookup to n.
+func (op *iterOp) ask(n NodeInfo, claimed bool) {
+	p := op.p
+	switch {
+	case p.stopped:
+		op.done(LookupResult{Key: op.target}, ErrClosed)
+		return
+	case len(op.path) >= p.cfg.MaxHops:
+		op.fail("hop limit %d reached", p.cfg.MaxHops)
+		return
+	case p.env.Now().After(op.deadline):
+		op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)},
+			fmt.Errorf("%w: key %s: %w after %v", ErrLookupFailed, op.target.Short(), ErrTimeout, p.cfg.OperationTimeout))
+		return
+	case slices.Contains(op.failed, n.Addr):
+		op.fallback()
+		return
+	}
+	m := &message{Kind: kindFind, Target: op.target}
+	if claimed {
+		m.Flags |= flagClaimed
+	}
+	p.call(n, m, func(r *message, err error) {
+		if p.stopped {
+			op.done(LookupResult{Key: op.target}, ErrClosed)
+			return
+		}
+		if err != nil || r.Kind != kindFindReply {
+			op.failed = append(op.failed, n.Addr)
+			op.fallback()
+			return
+		}
+		node := r.From
+		if node.Addr == "" {
+			node = n
+		}
+		if r.Flags&flagOwner != 0 {
+			op.path = append(op.path, node)
+			res := LookupResult{Key: op.target, Owner: node, Successors: r.Nodes, Path: op.path, Hops: len(op.path)}
+			if len(r.Extra) > 0 {
+				res.pred = r.Extra[0]
+			}
+			op.done(res, nil)
+			return
+		}
+		next, nextClaimed := r.Node, r.Flags&flagClaimed != 0
+		// A next hop must bring us closer (or be claimed the owner); a
+		// node that answers otherwise lies or is confused: route around it.
+		if next.IsZero() || next.Addr == node.Addr ||
+			(!nextClaimed && !Between(next.ID, node.ID, op.target)) {
+			op.failed = append(op.failed, n.Addr)
+			op.fallback()
+			return
+		}
+		op.path = append(op.path, node)
+		op.last, op.lastSuccs = node, r.Nodes
+		op.ask(next, nextClaimed)
+	})
+}
+
+// fallback chooses another node to ask after one failed: from the
+// successor list of the last node that answered, else from our own tables
+// (from which the failed node is gone).
+func (op *iterOp) fallback() {
+	p := op.p
+	if op.last.IsZero() {
+		owner, next, claimed := p.route(op.target, false)
+		if owner {
+			op.done(p.selfResult(op.target), nil)
+			return
+		}
+		if slices.Contains(op.failed, next.Addr) {
+			op.fail("no live node to ask")
+			return
+		}
+		op.ask(next, claimed)
+		return
+	}
+	var pick NodeInfo
+	claimed := false
+	for _, s := range op.lastSuccs {
+		if !slices.Contains(op.failed, s.Addr) && Between(s.ID, op.last.ID, op.target) {
+			pick = s
+		}
+	}
+	if pick.IsZero() {
+		for _, s := range op.lastSuccs {
+			if !slices.Contains(op.failed, s.Addr) && s.Addr != op.last.Addr {
+				pick, claimed = s, true
+				break
+			}
+		}
+	}
+	if pick.IsZero() {
+		op.fail("every successor of %s failed", op.last)
+		return
+	}
+	op.ask(pick, claimed)
+}
+
+// onFind answers one step of an iterative lookup.
+func (p *Peer) onFind(from transport.Addr, m *message) {
+	r := &message{Kind: kindFindReply, Nodes: p.succs}
+	owner, next, claimed := p.route(m.Target, m.Flags&flagClaimed != 0)
+	switch {
+	case owner:
+		r.Flags |= flagOwner
+		if !p.pred.IsZero() {
+			r.Extra = []NodeInfo{p.pred}
+		}
+	default:
+		r.Node = next
+		if claimed {
+			r.Flags |= flagClaimed
+		}
+	}
+	p.reply(from, m, r)
+}
+
+// routeOp is a recursive lookup started here, waiting for its answer.
+type routeOp struct {
+	done func(LookupResult, error)
+	stop func() bool
+}
+
+// recurse starts a recursive lookup: the message travels from node to
+// node, each acknowledging it to the previous one, and the owner answers
+// us directly.
+func (p *Peer) recurse(target ID, done func(LookupResult, error)) {
+	owner, next, claimed := p.route(target, false)
+	if owner {
+		r := p.selfResult(target)
+		p.env.AfterFunc(0, func() { done(r, nil) })
+		return
+	}
+	if p.routes == nil {
+		p.routes = make(map[uint64]*routeOp)
+	}
+	id := p.env.Rand().Uint64() | 1
+	for p.routes[id] != nil {
+		id += 2
+	}
+	op := &routeOp{done: done}
+	p.routes[id] = op
+	op.stop = p.env.AfterFunc(p.cfg.OperationTimeout, func() {
+		if p.routes[id] == op {
+			delete(p.routes, id)
+			done(LookupResult{Key: target}, fmt.Errorf("%w: key %s: %w after %v", ErrLookupFailed, target.Short(), ErrTimeout, p.cfg.OperationTimeout))
+		}
+	})
+	p.forward(&message{Kind: kindRoute, Lookup: id, Target: target, Node: p.self}, next, claimed, 0)
+}
+
+// forward passes a recursive lookup to next; if next does not acknowledge
+// it, the peer forgets next and tries its next best choice.
+func (p *Peer) forward(m *message, next NodeInfo, claimed bool, attempt int) {
+	fm := *m
+	fm.Flags &^= flagClaimed
+	if claimed {
+		fm.Flags |= flagClaimed
+	}
+	p.call(next, &fm, func(_ *message, err error) {
+		if err == nil || p.stopped {
+			return // acknowledged: the next node carries it on
+		}
+		owner, n2, c2 := p.route(m.Target, false)
+		switch {
+		case owner:
+			p.routeDone(m, false)
+		case attempt >= 3 || n2.Addr == next.Addr:
+			p.routeDone(m, true)
+		default:
+			p.forward(m, n2, c2, attempt+1)
+		}
+	})
+}
+
+// onRoute carries a recursive lookup one step further.
+func (p *Peer) onRoute(from transport.Addr, m *message) {
+	p.reply(from, m, &message{Kind: kindReply})
+	if m.Node.IsZero() {
+		return
+	}
+	path := append(slices.Clip(m.Extra), p.self)
+	fm := &message{Kind: kindRoute, Lookup: m.Lookup, Target: m.Target, Node: m.Node, Extra: path}
+	if len(path) > p.cfg.MaxHops {
+		p.routeDone(fm, true)
+		return
+	}
+	owner, next, claimed := p.route(m.Target, m.Flags&flagClaimed != 0)
+	if owner {
+		p.routeDone(fm, false)
+		return
+	}
+	p.forward(fm, next, claimed, 0)
+}
+
+// routeDone answers the origin of recursive lookup m: we own its target,
+// or (failed) it cannot go on.
+func (p *Peer) routeDone(m *message, failed bool) {
+	r := &message{Kind: kindRouteDone, Lookup: m.Lookup, Target: m.Target, Node: p.self, Nodes: p.succs, Extra: m.Extra}
+	if failed {
+		r.Flags |= flagFailed
+	} else {
+		r.Flags |= flagOwner
+		if m.Node.Addr != p.self.Addr && (len(r.Extra) == 0 || r.Extra[len(r.Extra)-1].Addr != p.self.Addr) {
+			r.Extra = append(slices.Clip(r.Extra), p.self)
+		}
+	}
+	if m.Node.Addr == p.self.Addr {
+		r.From = p.self
+		p.onRouteDone(r)
+		return
+	}
+	p.send(m.Node.Addr, r)
+}
+
+// onRouteDone completes a recursive lookup started here.
+func (p *Peer) onRouteDone(m *message) {
+	op := p.routes[m.Lookup]
+	if op == nil {
+		return // unknown, late or duplicate
+	}
+	delete(p.routes, m.Lookup)
+	op.stop()
+	if m.Flags&flagFailed != 0 || m.Node.IsZero() {
+		op.done(LookupResult{Key: m.Target, Path: m.Extra, Hops: len(m.Extra)},
+			fmt.Errorf("%w: key %s: the path broke after %d hops", ErrLookupFailed, m.Target.Short(), len(m.Extra)))
+		return
+	}
+	op.done(LookupResult{Key: m.Target, Owner: m.Node, Successors: m.Nodes, Path: m.Extra, Hops: len(m.Extra)}, nil)
+}

@@ -1,0 +1,285 @@
+package dht
+
+import (
+	"fmt"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Join makes the peer join the ring through the first bootstrap address
+// that answers, and calls done on the loop. With no bootstrap (or only its
+// own address) the peer starts a new ring of its own.
+//
+// Joining finds the peer's successor by a lookup of its own ID, asks the
+// successor for its successor list and fingers (the paper's shortcut: a
+// new node starts from its successor's fingers and refines them), tells
+// the successor it is its new predecessor and the old predecessor it is
+// its new successor. done(nil) means both know it: lookups find it at once.
+func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
+	switch {
+	case p.stopped:
+		p.env.AfterFunc(0, func() { done(ErrClosed) })
+		return
+	case p.joined || p.joining:
+		p.env.AfterFunc(0, func() { done(fmt.Errorf("dht: join: already joined or joining")) })
+		return
+	}
+	var boots []transport.Addr
+	for _, b := range bootstrap {
+		if b != "" && b != p.self.Addr {
+			boots = append(boots, b)
+		}
+	}
+	if len(boots) == 0 {
+		p.becomeJoined()
+		p.env.AfterFunc(0, func() { done(nil) })
+		return
+	}
+	p.joining = true
+	p.tryJoin(boots, 0, done)
+}
+
+func (p *Peer) tryJoin(boots []transport.Addr, i int, done func(error)) {
+	if i == len(boots) {
+		p.joining = false
+		done(fmt.Errorf("%w: join: none of %d bootstrap nodes answered", ErrLookupFailed, len(boots)))
+		return
+	}
+	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, false, func(r LookupResult, err error) {
+		switch {
+		case p.stopped:
+			done(ErrClosed)
+			return
+		case err != nil:
+			p.tryJoin(boots, i+1, done)
+			return
+		case r.Owner.ID == p.self.ID:
+			p.joining = false
+			done(fmt.Errorf("dht: join: node %s already has our ID %s", r.Owner, p.self.ID.Short()))
+			return
+		}
+		p.setSuccessors(r.Owner, r.Successors)
+		if !r.pred.IsZero() && r.pred.ID != p.self.ID {
+			p.pred = r.pred
+		}
+		pending := 2
+		finish := func() {
+			if pending--; pending == 0 && !p.stopped {
+				p.joining = false
+				p.becomeJoined()
+				done(nil)
+			}
+		}
+		p.call(r.Owner, &message{Kind: kindState, Flags: flagNotify | flagWantFingers}, func(s *message, err error) {
+			if err == nil && s.Kind == kindStateReply {
+				for _, f := range s.Extra {
+					p.addFinger(f)
+				}
+				if len(p.succs) > 0 && p.succs[0].Addr == r.Owner.Addr {
+					p.setSuccessors(r.Owner, s.Nodes)
+				}
+			}
+			finish()
+		})
+		if p.pred.IsZero() {
+			finish()
+			return
+		}
+		p.call(p.pred, &message{Kind: kindNewSucc}, func(*message, error) { finish() })
+	})
+}
+
+// becomeJoined starts the maintenance timers.
+func (p *Peer) becomeJoined() {
+	p.joined = true
+	p.every(p.cfg.StabilizeInterval, p.stabilize)
+	p.every(p.cfg.CheckPredInterval, p.checkPred)
+	if !p.cfg.NoFingers {
+		p.every(p.cfg.FixFingersInterval, p.fixFinger)
+	}
+	p.replicate()
+	if p.cfg.OnJoined != nil {
+		p.cfg.OnJoined(p)
+	}
+}
+
+// stabilize asks the successor for its predecessor and successor list and
+// tells it about us. If the successor's predecessor lies between us, it
+// becomes our successor (and is told at once).
+func (p *Peer) stabilize() {
+	if p.stopped {
+		return
+	}
+	if len(p.succs) == 0 {
+		if p.pred.IsZero() {
+			return // alone
+		}
+		p.setSuccessors(p.pred, nil)
+	}
+	s := p.succs[0]
+	p.call(s, &message{Kind: kindState, Flags: flagNotify}, func(r *message, err error) {
+		if p.stopped || err != nil || r.Kind != kindStateReply || len(p.succs) == 0 || p.succs[0].Addr != s.Addr {
+			return // failures made the table forget s (and stabilize again)
+		}
+		if x := r.Node; !x.IsZero() && x.Addr != p.self.Addr && Between(x.ID, p.self.ID, s.ID) {
+			p.setSuccessors(x, append([]NodeInfo{s}, r.Nodes...))
+			p.stabilize()
+			return
+		}
+		p.setSuccessors(s, r.Nodes)
+	})
+}
+
+// onState answers stabilize (and joins): our predecessor and successors;
+// the sender may be our new predecessor.
+func (p *Peer) onState(from transport.Addr, m *message) {
+	if m.Flags&flagNotify != 0 && !m.From.IsZero() {
+		p.notified(m.From)
+	}
+	r := &message{Kind: kindStateReply, Node: p.pred, Nodes: p.succs}
+	if m.Flags&flagWantFingers != 0 {
+		r.Extra = p.fingers[:min(len(p.fingers), maxListLen)]
+	}
+	p.reply(from, m, r)
+}
+
+// notified handles "n might be your predecessor".
+func (p *Peer) notified(n NodeInfo) {
+	if n.ID == p.self.ID {
+		return
+	}
+	if n.Addr == p.pred.Addr {
+		p.predHeard = true
+		return
+	}
+	if p.pred.IsZero() || Between(n.ID, p.pred.ID, p.self.ID) {
+		old := p.pred
+		p.pred, p.predHeard = n, true
+		p.handOff(old, n)
+	}
+	if len(p.succs) == 0 {
+		p.setSuccessors(n, nil) // a ring of two
+	}
+	p.replicate()
+}
+
+// onNewSucc handles a joining node telling us it is our new successor.
+func (p *Peer) onNewSucc(from transport.Addr, m *message) {
+	n := m.From
+	if !n.IsZero() && n.ID != p.self.ID && (len(p.succs) == 0 || Between(n.ID, p.self.ID, p.succs[0].ID)) {
+		p.setSuccessors(n, p.succs)
+	}
+	p.reply(from, m, &message{Kind: kindReply})
+}
+
+// checkPred pings a predecessor we have not heard from since the last
+// check; if it does not answer, it is forgotten (see forget).
+func (p *Peer) checkPred() {
+	if p.pred.IsZero() {
+		return
+	}
+	if p.predHeard {
+		p.predHeard = false
+		return
+	}
+	pred := p.pred
+	p.call(pred, &message{Kind: kindPing}, func(_ *message, err error) {
+		if err == nil && p.pred.Addr == pred.Addr {
+			p.predHeard = true
+		}
+	})
+}
+
+// fixFinger refreshes one finger: it looks up self + 2^i, keeps the node
+// found, drops fingers the lookup proved wrong, and moves i to the first
+// finger beyond that node, so each round refreshes a distinct finger.
+func (p *Peer) fixFinger() {
+	if len(p.succs) == 0 {
+		return
+	}
+	first := p.space.Distance(p.self.ID, p.succs[0].ID).BitLen()
+	if first >= p.space.bits {
+		return // the successor is the only finger
+	}
+	if p.nextFing < first || p.nextFing >= p.space.bits {
+		p.nextFing = first
+	}
+	i := p.nextFing
+	p.lookup(p.space.AddPow2(p.self.ID, i), func(r LookupResult, err error) {
+		if err != nil || p.stopped {
+			return
+		}
+		lo := p.space.AddPow2(ID{}, i)
+		if r.Owner.ID == p.self.ID {
+			p.fingers = p.fingers[:0:0] // nobody else beyond 2^i
+			p.nextFing = p.space.bits
+			return
+		}
+		hi := p.space.Distance(p.self.ID, r.Owner.ID)
+		if compare(hi, lo) >= 0 {
+			p.dropFingersBetween(lo, hi)
+		}
+		p.addFinger(r.Owner)
+		p.nextFing = hi.BitLen()
+	})
+}
+
+// onLeave handles a neighbour leaving gracefully: it names its
+// predecessor (for its successor) and its successors (for its predecessor).
+func (p *Peer) onLeave(from transport.Addr, m *message) {
+	n := m.From
+	p.reply(from, m, &message{Kind: kindReply})
+	if n.IsZero() {
+		return
+	}
+	if p.pred.Addr == n.Addr {
+		p.pred = NodeInfo{}
+		if !m.Node.IsZero() && m.Node.ID != p.self.ID {
+			p.pred, p.predHeard = m.Node, true
+		}
+	}
+	if len(p.succs) > 0 && p.succs[0].Addr == n.Addr {
+		rest := append(append([]NodeInfo(nil), m.Nodes...), p.succs[1:]...)
+		p.succs = nil
+		if len(rest) > 0 {
+			p.setSuccessors(rest[0], rest[1:])
+		}
+	}
+	p.forget(n.Addr)
+	p.replicate()
+}
+
+// Leave leaves the ring gracefully: the peer hands every key it holds to
+// its successor, introduces its predecessor and successor to each other,
+// and stops. done is called when they acknowledged (or timed out).
+func (p *Peer) Leave(done func(error)) {
+	if p.stopped || !p.joined {
+		p.halt()
+		p.env.AfterFunc(0, func() { done(nil) })
+		return
+	}
+	pending := 1
+	finish := func(*message, error) {
+		if pending--; pending == 0 {
+			p.joined = false
+			p.halt()
+			done(nil)
+		}
+	}
+	bye := func(to NodeInfo) {
+		pending++
+		p.call(to, &message{Kind: kindLeave, Node: p.pred, Nodes: p.succs}, finish)
+	}
+	if len(p.succs) > 0 {
+		succ := p.succs[0]
+		for _, chunk := range chunkItems(p.sortedItems()) {
+			pending++
+			p.call(succ, &message{Kind: kindStore, Flags: flagReplica, Items: chunk}, finish)
+		}
+		bye(succ)
+	}
+	if !p.pred.IsZero() && (len(p.succs) == 0 || p.pred.Addr != p.succs[0].Addr) {
+		bye(p.pred)
+	}
+	finish(nil, nil)
+}

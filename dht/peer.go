@@ -1,0 +1,271 @@
+package dht
+
+import (
+	"crypto/sha1"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Peer is one Chord node written as a [transport.Handler]: the same code
+// runs in the simulator (transport/sim) and on a real network
+// (transport.Host with [NewCodec]; [Node] does this for you). All its
+// methods must run on the node's loop: inside sim.Network.Do, Host.Submit
+// or the callbacks it calls. Its callbacks are called on the loop too.
+type Peer struct {
+	env   transport.Env
+	cfg   Config
+	space Space
+	self  NodeInfo
+	log   *slog.Logger
+	calls *transport.Calls
+
+	// Routing state.
+	pred      NodeInfo
+	predHeard bool       // the predecessor spoke since the last check
+	succs     []NodeInfo // successor list, nearest first, never self
+	fingers   []NodeInfo // shortcuts, distinct, by clockwise distance from self
+	nextFing  int        // the finger index fix-fingers refreshes next
+
+	// Storage.
+	store          map[ID]*Item
+	replicatedTo   []NodeInfo // successors that hold our primary keys
+	replicatedPred NodeInfo   // predecessor when we last replicated
+
+	joined, joining, stopped bool
+	stopTimers               []func() bool
+	routes                   map[uint64]*routeOp // recursive lookups started here
+
+	metrics Metrics
+}
+
+// Metrics is a snapshot of a peer's counters and state.
+type Metrics struct {
+	// Lookups counts the lookups started here (by users: Lookup, Put,
+	// Get, Delete), LookupFailures those that failed, and Hops the hops of
+	// the successful ones.
+	Lookups, LookupFailures, Hops uint64
+	// Puts, Gets and Deletes count the operations started here.
+	Puts, Gets, Deletes uint64
+	// MessagesSent and MessagesReceived count protocol messages, and
+	// BytesSent and BytesReceived their encoded sizes.
+	MessagesSent, MessagesReceived uint64
+	BytesSent, BytesReceived       uint64
+	// Items is the number of keys stored here (tombstones included).
+	Items int
+	// Successors and Fingers are the sizes of the routing tables.
+	Successors, Fingers int
+	// Joined reports whether the peer has joined a ring.
+	Joined bool
+}
+
+// HopsPerLookup is the mean path length of the successful lookups.
+func (m Metrics) HopsPerLookup() float64 {
+	ok := m.Lookups - m.LookupFailures
+	if ok == 0 {
+		return 0
+	}
+	return float64(m.Hops) / float64(ok)
+}
+
+// NewPeer returns the NewHandler of a peer configured by cfg, for
+// sim.Network.AddNode or transport.NewHost. It panics if cfg is invalid;
+// call cfg.Validate first when it comes from a user.
+func NewPeer(cfg Config) transport.NewHandler {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }
+}
+
+func newPeer(env transport.Env, cfg Config) *Peer {
+	space, _ := NewSpace(cfg.Bits)
+	p := &Peer{env: env, cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item)}
+	p.self = NodeInfo{ID: IDFromAddr(space, env.Self()), Addr: env.Self()}
+	if cfg.ID != nil {
+		p.self.ID = *cfg.ID
+	}
+	p.calls = transport.NewCalls(countingEnv{env, p}, transport.CallsConfig{
+		Timeout:     cfg.RequestTimeout,
+		Retries:     1,
+		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
+	})
+	if len(cfg.Bootstrap) > 0 {
+		env.AfterFunc(0, func() {
+			p.Join(cfg.Bootstrap, func(err error) {
+				if err != nil {
+					p.log.Debug("dht: join failed", "err", err)
+				}
+			})
+		})
+	}
+	return p
+}
+
+// IDFromAddr returns the ID a node at address a takes by default: the hash
+// of the libp2p peer ID when a ends in /p2p/<id> (so the ID follows from
+// the node's public key), else the hash of the address.
+func IDFromAddr(s Space, a transport.Addr) ID {
+	text := string(a)
+	if i := strings.LastIndex(text, "/p2p/"); i >= 0 {
+		text = text[i+len("/p2p/"):]
+	}
+	return s.mask(ID(sha1.Sum([]byte(text))))
+}
+
+// countingEnv counts what the peer sends.
+type countingEnv struct {
+	transport.Env
+	p *Peer
+}
+
+func (e countingEnv) Send(to transport.Addr, m transport.Message) error {
+	e.p.metrics.MessagesSent++
+	e.p.metrics.BytesSent += uint64(m.Size())
+	return e.Env.Send(to, m)
+}
+
+// send sends a message that expects no reply.
+func (p *Peer) send(to transport.Addr, m *message) {
+	m.From = p.self
+	_ = countingEnv{p.env, p}.Send(to, m)
+}
+
+// call sends a request and calls done with its reply or an error.
+func (p *Peer) call(to NodeInfo, m *message, done func(*message, error)) {
+	m.From = p.self
+	p.calls.Call(to.Addr, func(id uint64) transport.Message {
+		m.Req = id
+		return m
+	}, func(reply transport.Message, err error) {
+		if err != nil {
+			done(nil, err)
+			return
+		}
+		done(reply.(*message), nil)
+	})
+}
+
+// Self returns the peer's ID and address.
+func (p *Peer) Self() NodeInfo { return p.self }
+
+// Space returns the peer's identifier circle.
+func (p *Peer) Space() Space { return p.space }
+
+// Predecessor returns the predecessor, or a zero NodeInfo if unknown.
+func (p *Peer) Predecessor() NodeInfo { return p.pred }
+
+// Successors returns a copy of the successor list, nearest first.
+func (p *Peer) Successors() []NodeInfo { return append([]NodeInfo(nil), p.succs...) }
+
+// Fingers returns a copy of the distinct fingers, nearest first.
+func (p *Peer) Fingers() []NodeInfo { return append([]NodeInfo(nil), p.fingers...) }
+
+// Joined reports whether the peer has joined a ring (and not left).
+func (p *Peer) Joined() bool { return p.joined && !p.stopped }
+
+// Metrics returns a snapshot of the peer's counters.
+func (p *Peer) Metrics() Metrics {
+	m := p.metrics
+	m.Items = len(p.store)
+	m.Successors = len(p.succs)
+	m.Fingers = len(p.fingers)
+	m.Joined = p.Joined()
+	return m
+}
+
+// Items returns copies of the stored items whose key satisfies keep (all
+// when keep is nil), in key order.
+func (p *Peer) Items(keep func(Item) bool) []Item {
+	var out []Item
+	for _, it := range p.sortedItems() {
+		if keep == nil || keep(*it) {
+			out = append(out, *it)
+		}
+	}
+	return out
+}
+
+// Receive handles one message.
+func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
+	m, ok := tm.(*message)
+	if !ok || p.stopped {
+		return
+	}
+	p.metrics.MessagesReceived++
+	p.metrics.BytesReceived += uint64(m.Size())
+	if m.From.Addr != "" && !p.space.Valid(m.From.ID) {
+		return // an ID outside our circle: a peer from another ring, or a liar
+	}
+	switch m.Kind {
+	case kindFindReply, kindStateReply, kindReply:
+		p.calls.Reply(m.Req, c.Peer, m)
+	case kindFind:
+		p.onFind(c.Peer, m)
+	case kindRoute:
+		p.onRoute(c.Peer, m)
+	case kindRouteDone:
+		p.onRouteDone(m)
+	case kindState:
+		p.onState(c.Peer, m)
+	case kindPing:
+		p.reply(c.Peer, m, &message{Kind: kindReply})
+	case kindNewSucc:
+		p.onNewSucc(c.Peer, m)
+	case kindLeave:
+		p.onLeave(c.Peer, m)
+	case kindStore:
+		p.onStore(c.Peer, m)
+	case kindGet:
+		p.onGet(c.Peer, m)
+	}
+}
+
+// reply answers request m from to.
+func (p *Peer) reply(to transport.Addr, req, m *message) {
+	m.Req = req.Req
+	p.send(to, m)
+}
+
+// Unreachable fails the calls to a peer that cannot be reached and forgets
+// it.
+func (p *Peer) Unreachable(peer transport.Addr, err error) {
+	p.calls.PeerUnreachable(peer, err)
+	p.forget(peer)
+}
+
+// Stop is called when the node stops: timers end, nothing more is sent.
+func (p *Peer) Stop() { p.halt() }
+
+func (p *Peer) halt() {
+	p.stopped = true
+	for _, stop := range p.stopTimers {
+		stop()
+	}
+	p.stopTimers = nil
+}
+
+// every runs f every d (with ±10% jitter so nodes do not synchronise)
+// until the peer stops.
+func (p *Peer) every(d time.Duration, f func()) {
+	var tick func()
+	slot := len(p.stopTimers)
+	p.stopTimers = append(p.stopTimers, nil)
+	arm := func() {
+		jitter := time.Duration(p.env.Rand().Int64N(int64(d)/5+1)) - d/10
+		p.stopTimers[slot] = p.env.AfterFunc(d+jitter, tick)
+	}
+	tick = func() {
+		if p.stopped {
+			return
+		}
+		f()
+		if !p.stopped {
+			arm()
+		}
+	}
+	arm()
+}

@@ -1,0 +1,309 @@
+package dht
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Put stores value under key at the key's immediate successor, which gives
+// the write a version and copies it to the next k-1 nodes. done gets the
+// version, on the loop.
+func (p *Peer) Put(key, value []byte, done func(version uint64, err error)) {
+	p.metrics.Puts++
+	p.write(key, value, false, done)
+}
+
+// Delete removes key: it writes a tombstone, a version that says "deleted",
+// so that older values on stale replicas do not come back.
+func (p *Peer) Delete(key []byte, done func(error)) {
+	p.metrics.Deletes++
+	p.write(key, nil, true, func(_ uint64, err error) { done(err) })
+}
+
+func (p *Peer) write(key, value []byte, deleted bool, done func(uint64, error)) {
+	op := "put"
+	if deleted {
+		op = "delete"
+	}
+	fail := func(err error) { p.env.AfterFunc(0, func() { done(0, err) }) }
+	switch {
+	case p.ready() != nil:
+		fail(p.ready())
+		return
+	case len(key) > maxNameLen:
+		fail(fmt.Errorf("%w: %s: key of %d bytes, limit %d", ErrValueTooLarge, op, len(key), maxNameLen))
+		return
+	case len(value) > p.cfg.MaxValueSize:
+		fail(fmt.Errorf("%w: %s %q: %d bytes, limit %d", ErrValueTooLarge, op, key, len(value), p.cfg.MaxValueSize))
+		return
+	}
+	id := p.space.Hash(key)
+	it := Item{Key: id, Name: slices.Clone(key), Value: slices.Clone(value), Deleted: deleted}
+	p.userLookup(id, func(r LookupResult, err error) {
+		if err != nil {
+			done(0, fmt.Errorf("dht: %s %q: %w", op, key, err))
+			return
+		}
+		p.request(r.Owner, &message{Kind: kindStore, Target: id, Items: []Item{it}}, func(m *message, err error) {
+			switch {
+			case err != nil:
+				done(0, fmt.Errorf("dht: %s %q at %s: %w", op, key, r.Owner, err))
+			case len(m.Items) != 1:
+				done(0, fmt.Errorf("%w: %s %q: %s answered without a version", ErrBadMessage, op, key, r.Owner))
+			default:
+				done(m.Items[0].Version, nil)
+			}
+		})
+	})
+}
+
+// Get returns the latest value of key: it asks the key's immediate
+// successor and the next k-1 nodes, and the highest version wins (replicas
+// that answered with an older one are repaired). A deletion, or no
+// version at all, is ErrNotFound.
+func (p *Peer) Get(key []byte, done func(value []byte, err error)) {
+	p.metrics.Gets++
+	if err := p.ready(); err != nil {
+		p.env.AfterFunc(0, func() { done(nil, err) })
+		return
+	}
+	id := p.space.Hash(key)
+	p.userLookup(id, func(r LookupResult, err error) {
+		if err != nil {
+			done(nil, fmt.Errorf("dht: get %q: %w", key, err))
+			return
+		}
+		p.getReplicas(r, func(best *Item, answered int, lastErr error) {
+			switch {
+			case answered == 0:
+				done(nil, fmt.Errorf("dht: get %q: no replica answered: %w", key, lastErr))
+			case best == nil || best.Deleted:
+				done(nil, fmt.Errorf("%w: %q", ErrNotFound, key))
+			default:
+				done(best.Value, nil)
+			}
+		})
+	})
+}
+
+// getReplicas asks the owner and its next k-1 successors for r.Key and
+// repairs those that lag behind.
+func (p *Peer) getReplicas(r LookupResult, done func(best *Item, answered int, lastErr error)) {
+	targets := append([]NodeInfo{r.Owner}, r.Successors[:min(len(r.Successors), p.cfg.Replicas-1)]...)
+	got := make([]*Item, len(targets))
+	ok := make([]bool, len(targets))
+	pending := len(targets)
+	var lastErr error
+	finish := func() {
+		var best *Item
+		answered := 0
+		for i, it := range got {
+			if ok[i] {
+				answered++
+			}
+			if it != nil && (best == nil || it.Version > best.Version) {
+				best = it
+			}
+		}
+		if best != nil {
+			for i, t := range targets {
+				if ok[i] && (got[i] == nil || got[i].Version < best.Version) {
+					p.request(t, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{*best}}, func(*message, error) {})
+				}
+			}
+		}
+		done(best, answered, lastErr)
+	}
+	for i, t := range targets {
+		p.request(t, &message{Kind: kindGet, Target: r.Key}, func(m *message, err error) {
+			switch {
+			case err != nil:
+				lastErr = err
+			default:
+				ok[i] = true
+				for _, it := range m.Items {
+					if it.Key == r.Key && p.validItem(it) {
+						got[i] = &it
+					}
+				}
+			}
+			if pending--; pending == 0 {
+				finish()
+			}
+		})
+	}
+}
+
+// request is call, or the local handling of m when to is this peer.
+func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
+	if to.Addr != p.self.Addr {
+		p.call(to, m, done)
+		return
+	}
+	m.From = p.self
+	var r *message
+	switch m.Kind {
+	case kindStore:
+		r = p.storeItems(m)
+	case kindGet:
+		r = p.getItem(m)
+	default:
+		panic("dht: request: unexpected local " + m.Kind.String())
+	}
+	p.env.AfterFunc(0, func() { done(r, nil) })
+}
+
+
+// onStore stores items sent by a writer, a replicating owner or a leaving
+// node.
+func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(m)) }
+
+// onGet answers a read.
+func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getItem(m)) }
+
+// storeItems merges items: a replica keeps the highest version. A user's
+// write (no flagReplica) gets its version here, at the owner: above the
+// stored one and at least the clock, so versions grow even when owners
+// change; the owner then copies it to its successors.
+func (p *Peer) storeItems(m *message) *message {
+	r := &message{Kind: kindReply}
+	if m.Flags&flagReplica != 0 {
+		for _, it := range m.Items {
+			if p.validItem(it) {
+				p.merge(it)
+			}
+		}
+		return r
+	}
+	if len(m.Items) != 1 || !p.validItem(m.Items[0]) {
+		return r // no version: the writer reports a bad answer
+	}
+	it := m.Items[0]
+	it.Version = uint64(max(p.env.Now().UnixNano(), 1))
+	if old := p.store[it.Key]; old != nil && old.Version >= it.Version {
+		it.Version = old.Version + 1
+	}
+	p.merge(it)
+	for _, s := range p.succs[:min(len(p.succs), p.cfg.Replicas-1)] {
+		p.call(s, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}, func(*message, error) {})
+	}
+	r.Items = []Item{{Key: it.Key, Version: it.Version}}
+	return r
+}
+
+// validItem checks what a peer sent: the key is the hash of the name and
+// the value fits.
+func (p *Peer) validItem(it Item) bool {
+	return len(it.Value) <= p.cfg.MaxValueSize && p.space.Hash(it.Name) == it.Key && it.Version > 0
+}
+
+// merge keeps it if it is newer than what we have.
+func (p *Peer) merge(it Item) {
+	if old := p.store[it.Key]; old != nil && old.Version >= it.Version {
+		return
+	}
+	if it.Deleted {
+		it.Value = nil
+	}
+	p.store[it.Key] = &it
+}
+
+func (p *Peer) getItem(m *message) *message {
+	r := &message{Kind: kindReply}
+	if it := p.store[m.Target]; it != nil {
+		r.Items = []Item{*it}
+	}
+	return r
+}
+
+// sortedItems returns the stored items in key order (deterministic sends).
+func (p *Peer) sortedItems() []*Item {
+	out := make([]*Item, 0, len(p.store))
+	for _, it := range p.store {
+		out = append(out, it)
+	}
+	slices.SortFunc(out, func(a, b *Item) int { return compare(a.Key, b.Key) })
+	return out
+}
+
+// chunkItems cuts items into messages of at most 1 MiB and maxItems.
+func chunkItems(items []*Item) [][]Item {
+	var out [][]Item
+	var cur []Item
+	size := 0
+	for _, it := range items {
+		n := itemWireLen + len(it.Name) + len(it.Value)
+		if len(cur) > 0 && (size+n > 1<<20 || len(cur) == maxItems) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, *it)
+		size += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// push sends items to n as replicas.
+func (p *Peer) push(n NodeInfo, items []*Item) {
+	for _, chunk := range chunkItems(items) {
+		p.call(n, &message{Kind: kindStore, Flags: flagReplica, Items: chunk}, func(*message, error) {})
+	}
+}
+
+// replicate copies the keys we own (those in (predecessor, self]) to the
+// successors that should hold them: all of the first k-1 when our range
+// changed, else those new in that list. It runs whenever the predecessor
+// or successors change, so replicas are restored as soon as a failure is
+// noticed.
+func (p *Peer) replicate() {
+	if !p.joined || p.stopped || p.pred.IsZero() || p.cfg.Replicas <= 1 {
+		return
+	}
+	want := p.succs[:min(len(p.succs), p.cfg.Replicas-1)]
+	var targets []NodeInfo
+	for _, w := range want {
+		if p.pred != p.replicatedPred || !slices.Contains(p.replicatedTo, w) {
+			targets = append(targets, w)
+		}
+	}
+	p.replicatedPred, p.replicatedTo = p.pred, slices.Clone(want)
+	if len(targets) == 0 {
+		return
+	}
+	var items []*Item
+	for _, it := range p.sortedItems() {
+		if BetweenRight(it.Key, p.pred.ID, p.self.ID) {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	for _, t := range targets {
+		p.push(t, items)
+	}
+}
+
+// handOff gives a new predecessor the keys it now owns: those in
+// (old, new], or, when the old predecessor is unknown, all we hold outside
+// (new, self].
+func (p *Peer) handOff(old, n NodeInfo) {
+	if !p.joined || p.stopped {
+		return
+	}
+	var items []*Item
+	for _, it := range p.sortedItems() {
+		if BetweenRight(it.Key, n.ID, p.self.ID) {
+			continue
+		}
+		if old.IsZero() || BetweenRight(it.Key, old.ID, n.ID) {
+			items = append(items, it)
+		}
+	}
+	p.push(n, items)
+}
