@@ -117,7 +117,7 @@ func (n *serverNode) Receive(c transport.Conn, m transport.Message) {
 			key = maphash.String(n.s.rrl.seed, string(c.Peer))
 		}
 	}
-	resp, _ := n.s.respond(b, key, client, tcp, n.env.Now().Unix(), n.out[:0])
+	resp, _ := n.s.respond(&n.s.stats, b, key, client, tcp, n.env.Now().Unix(), n.out[:0])
 	if resp == nil {
 		return
 	}

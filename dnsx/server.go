@@ -130,9 +130,9 @@ type Server struct {
 	seed     maphash.Seed
 	notify   atomic.Pointer[func(m *Msg, from netip.AddrPort) Rcode]
 
-	stats struct {
-		queries, answered, truncated, limited, refused, formErr, transfers, bytesIn, bytesOut atomic.Uint64
-	}
+	stats   counters   // shared by TCP, the node model and Respond
+	statsMu sync.Mutex // guards perConn
+	perConn []*counters
 
 	net netState // sockets, when started
 }
@@ -229,14 +229,40 @@ func (s *Server) Zones() []*Zone {
 	return out
 }
 
+// counters are the server's statistics; each UDP socket has its own, so
+// that goroutines on different cores do not share cache lines.
+type counters struct {
+	queries, answered, truncated, limited, refused, formErr, transfers, bytesIn, bytesOut atomic.Uint64
+	_                                                                                     [64]byte
+}
+
+// newCounters returns counters that Stats includes.
+func (s *Server) newCounters() *counters {
+	c := new(counters)
+	s.statsMu.Lock()
+	s.perConn = append(s.perConn, c)
+	s.statsMu.Unlock()
+	return c
+}
+
 // Stats returns a snapshot of the server's counters.
 func (s *Server) Stats() ServerStats {
-	st := &s.stats
-	return ServerStats{
-		Queries: st.queries.Load(), Answered: st.answered.Load(), Truncated: st.truncated.Load(),
-		Limited: st.limited.Load(), Refused: st.refused.Load(), FormErr: st.formErr.Load(),
-		Transfers: st.transfers.Load(), BytesIn: st.bytesIn.Load(), BytesOut: st.bytesOut.Load(),
+	s.statsMu.Lock()
+	all := append([]*counters{&s.stats}, s.perConn...)
+	s.statsMu.Unlock()
+	var out ServerStats
+	for _, st := range all {
+		out.Queries += st.queries.Load()
+		out.Answered += st.answered.Load()
+		out.Truncated += st.truncated.Load()
+		out.Limited += st.limited.Load()
+		out.Refused += st.refused.Load()
+		out.FormErr += st.formErr.Load()
+		out.Transfers += st.transfers.Load()
+		out.BytesIn += st.bytesIn.Load()
+		out.BytesOut += st.bytesOut.Load()
 	}
+	return out
 }
 
 // Respond answers one query in wire form, received over UDP (tcp false)
@@ -249,15 +275,14 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 	if s.rrl != nil && !tcp {
 		key = s.rrl.clientKey(client)
 	}
-	resp, _ := s.respond(query, key, client, tcp, time.Now().Unix(), buf)
+	resp, _ := s.respond(&s.stats, query, key, client, tcp, time.Now().Unix(), buf)
 	return resp
 }
 
 // respond is Respond with the rate-limiting key and clock given; it
 // reports a transfer request (allowed or not) so the TCP server can
 // stream the zone.
-func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wireQuery) {
-	st := &s.stats
+func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wireQuery) {
 	st.queries.Add(1)
 	st.bytesIn.Add(uint64(len(b)))
 	var q wireQuery
@@ -268,27 +293,27 @@ func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp boo
 	case queryFormErrNoQ:
 		q.qEnd = 0
 		st.formErr.Add(1)
-		return s.sent(writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
 	case queryFormErr:
 		st.formErr.Add(1)
-		return s.sent(writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
 	case queryNotImp:
 		q.qEnd = 0
-		return s.sent(writeBare(out, b, &q, RcodeNotImp, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeNotImp, 0, size)), nil
 	case queryBadVers:
-		return s.sent(writeBare(out, b, &q, RcodeBadVers, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeBadVers, 0, size)), nil
 	case queryWrongClass:
 		st.refused.Add(1)
-		return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
 	case queryNeedsMsgs:
-		return s.sent(s.handleNotify(b, &q, client, out)), nil
+		return s.sent(st, s.handleNotify(st, b, &q, client, out)), nil
 	case queryTransfer:
 		if tcp && s.transferAllowed(client) && s.set.Load().findZone(&q) != nil {
 			qc := q
 			return nil, &qc
 		}
 		st.refused.Add(1)
-		return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+		return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
 	}
 	set := s.set.Load()
 	a := set.answers[string(q.key[:q.keyLen])]
@@ -296,7 +321,7 @@ func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp boo
 		var ok bool
 		if a, ok = set.lookupSlow(&q); !ok || a == nil {
 			st.refused.Add(1)
-			return s.sent(writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+			return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
 		}
 	}
 	packed := a.plain
@@ -306,7 +331,7 @@ func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp boo
 		limit = int(min(q.udpSize, size))
 	}
 	if tcp {
-		return s.sent(writeReply(out, b, &q, packed)), nil
+		return s.sent(st, writeReply(out, b, &q, packed)), nil
 	}
 	if s.rrl != nil {
 		switch s.rrl.check(rrlKey, &q, a, now) {
@@ -315,22 +340,22 @@ func (s *Server) respond(b []byte, rrlKey uint64, client netip.AddrPort, tcp boo
 			return nil, nil
 		case rrlSlip:
 			st.limited.Add(1)
-			return s.sent(writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC, size)), nil
+			return s.sent(st, writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC, size)), nil
 		}
 	}
 	if len(packed) > limit {
 		st.truncated.Add(1)
 		aa := binary.BigEndian.Uint16(packed[2:]) & flagAA
-		return s.sent(writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC|aa, size)), nil
+		return s.sent(st, writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC|aa, size)), nil
 	}
-	return s.sent(writeReply(out, b, &q, packed)), nil
+	return s.sent(st, writeReply(out, b, &q, packed)), nil
 }
 
 // sent counts a response.
-func (s *Server) sent(resp []byte) []byte {
+func (s *Server) sent(st *counters, resp []byte) []byte {
 	if resp != nil {
-		s.stats.answered.Add(1)
-		s.stats.bytesOut.Add(uint64(len(resp)))
+		st.answered.Add(1)
+		st.bytesOut.Add(uint64(len(resp)))
 	}
 	return resp
 }
@@ -347,10 +372,10 @@ func (s *Server) transferAllowed(client netip.AddrPort) bool {
 }
 
 // handleNotify answers a NOTIFY: a secondary acts on it, others refuse.
-func (s *Server) handleNotify(b []byte, q *wireQuery, client netip.AddrPort, out []byte) []byte {
+func (s *Server) handleNotify(st *counters, b []byte, q *wireQuery, client netip.AddrPort, out []byte) []byte {
 	m, err := Unpack(b)
 	if err != nil {
-		s.stats.formErr.Add(1)
+		st.formErr.Add(1)
 		return writeBare(out, b, q, RcodeFormErr, 0, uint16(s.cfg.UDPSize))
 	}
 	rcode := RcodeRefused

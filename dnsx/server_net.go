@@ -13,6 +13,11 @@ import (
 	"time"
 )
 
+// readersPerSocket is how many goroutines read each UDP socket: one flow
+// (one client address and port) always lands on the same socket, so a
+// second reader lets a busy client use a second core.
+var readersPerSocket = 2
+
 // netState is the server's sockets and goroutines once started.
 type netState struct {
 	mu      sync.Mutex
@@ -52,8 +57,10 @@ func (s *Server) Start(addr string) error {
 	n.conns = make(map[net.Conn]struct{})
 	n.done = make(chan struct{})
 	for _, c := range udp {
-		n.wg.Add(1)
-		go s.serveUDP(c)
+		for range readersPerSocket {
+			n.wg.Add(1)
+			go s.serveUDP(c)
+		}
 	}
 	n.wg.Add(1)
 	go s.acceptTCP()
@@ -125,6 +132,7 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 	if s.serveUDPBatch(c) {
 		return
 	}
+	st := s.newCounters()
 	buf := make([]byte, MaxMsgSize)
 	out := make([]byte, 0, MaxMsgSize)
 	for {
@@ -135,7 +143,7 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 			}
 			continue
 		}
-		if resp := s.respondUDP(buf[:n], from, out); resp != nil {
+		if resp := s.respondUDP(st, buf[:n], from, out); resp != nil {
 			c.WriteToUDPAddrPort(resp, from) //nolint:errcheck // a lost answer is retried by the client
 		}
 	}
@@ -143,12 +151,12 @@ func (s *Server) serveUDP(c *net.UDPConn) {
 
 // respondUDP is respond for one datagram, with the rate-limiting key and
 // the clock of a real server.
-func (s *Server) respondUDP(b []byte, from netip.AddrPort, out []byte) []byte {
+func (s *Server) respondUDP(st *counters, b []byte, from netip.AddrPort, out []byte) []byte {
 	var key uint64
 	if s.rrl != nil {
 		key = s.rrl.clientKey(from)
 	}
-	resp, _ := s.respond(b, key, from, false, nowSeconds(), out)
+	resp, _ := s.respond(st, b, key, from, false, nowSeconds(), out)
 	return resp
 }
 
@@ -215,7 +223,7 @@ func (s *Server) serveTCP(c net.Conn) {
 		if err != nil {
 			return
 		}
-		resp, xfr := s.respond(q, 0, client, true, nowSeconds(), out)
+		resp, xfr := s.respond(&s.stats, q, 0, client, true, nowSeconds(), out)
 		if xfr != nil {
 			if err := s.writeTransfer(bw, q, xfr); err != nil {
 				return

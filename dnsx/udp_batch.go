@@ -34,6 +34,7 @@ func (s *Server) serveUDPBatch(c *net.UDPConn) bool {
 	} else {
 		pc = ipv6.NewPacketConn(c)
 	}
+	st := s.newCounters()
 	in := make([]ipv4.Message, batchSize)
 	out := make([]ipv4.Message, batchSize)
 	for i := range in {
@@ -54,7 +55,7 @@ func (s *Server) serveUDPBatch(c *net.UDPConn) bool {
 			if !ok {
 				continue
 			}
-			resp := s.respondUDP(in[i].Buffers[0][:in[i].N], addrPortOf4(from), out[k].Buffers[0][:0])
+			resp := s.respondUDP(st, in[i].Buffers[0][:in[i].N], addrPortOf4(from), out[k].Buffers[0][:0])
 			if resp == nil {
 				continue
 			}

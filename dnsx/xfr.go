@@ -36,7 +36,7 @@ func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wireQuery) error 
 		if err != nil {
 			return err
 		}
-		s.sent(b)
+		s.sent(&s.stats, b)
 		return writeTCPMsg(w, b)
 	}
 	start, size := 0, 0
