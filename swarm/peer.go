@@ -269,9 +269,8 @@ func (n *Peer) removeConn(c *peerConn, err error) {
 	n.picker.PeerGone(c.has)
 	n.unqueue(c, nil)
 	n.cancelAll(c, false)
-	for piece, who := range n.contributors {
-		n.contributors[piece] = slices.DeleteFunc(who, func(x *peerConn) bool { return x == c })
-	}
+	// c stays in n.contributors: if a piece it had a hand in fails its
+	// check, the blame must not fall on whoever finished the piece.
 	for piece, p := range n.parole {
 		if p == c {
 			n.parole[piece] = nil

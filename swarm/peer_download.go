@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/networkutopia/p2p/swarm/wire"
@@ -194,11 +195,17 @@ func (n *Peer) verified(piece int, err error) {
 	}
 }
 
-// punish deals with the senders of a corrupt piece. A peer that sent all
-// of it is banned. When several sent parts, nobody can be blamed yet: the
+// punish deals with the senders of a corrupt piece (who may include peers
+// gone since). If one of them is banned already, the piece is its doing:
+// it is fetched again and nobody else is blamed. A peer that sent all of
+// it is banned. When several sent parts, nobody can be blamed yet: the
 // piece goes on parole and is fetched again from a single peer, which is
 // banned if it fails again.
 func (n *Peer) punish(piece int, who []*peerConn) {
+	if slices.ContainsFunc(who, func(c *peerConn) bool { return n.banned[c.peerID] }) {
+		delete(n.parole, piece)
+		return
+	}
 	if len(who) > 1 {
 		n.parole[piece] = nil
 		return
