@@ -186,13 +186,9 @@ func (t *Transport) negotiate(ctx context.Context, s network.Stream) error {
 // parseDialAddr parses a /.../p2p/<id> multiaddr and checks that the host
 // has a transport for its network part.
 func (t *Transport) parseDialAddr(addr transport.Addr) (peer.AddrInfo, error) {
-	m, err := ma.NewMultiaddr(string(addr))
+	_, info, err := parseAddr(addr)
 	if err != nil {
-		return peer.AddrInfo{}, fmt.Errorf("%w: %q: %w", transport.ErrBadAddr, addr, err)
-	}
-	info, err := peer.AddrInfoFromP2pAddr(m)
-	if err != nil {
-		return peer.AddrInfo{}, fmt.Errorf("%w: %q: want a multiaddr ending in /p2p/<peer ID>: %w", transport.ErrBadAddr, addr, err)
+		return peer.AddrInfo{}, err
 	}
 	for _, a := range info.Addrs {
 		if t.swarm.TransportForDialing(a) == nil {
