@@ -19,7 +19,7 @@ import (
 // ClientConfig configures a Client. The zero value downloads and seeds over
 // TCP on a free port per torrent.
 type ClientConfig struct {
-	// Transport carries peer connections. Default: TCP.
+	// Transport carries peer connections. Default: transport.TCP{}.
 	Transport transport.StreamTransport
 	// Listen is where each torrent accepts peers. Default
 	// /ip4/0.0.0.0/tcp/0 (a free port per torrent).
@@ -70,7 +70,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Transport == nil {
-		cfg.Transport = tcpTransport{}
+		cfg.Transport = transport.TCP{}
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = "/ip4/0.0.0.0/tcp/0"
