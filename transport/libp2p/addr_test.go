@@ -24,7 +24,7 @@ func TestSplitAddr(t *testing.T) {
 		{addr: "/p2p/" + serverID, network: ""},
 		{addr: "", bad: true},
 		{addr: "not an address", bad: true},
-		{addr: "/ip4/127.0.0.1/tcp/4001", bad: true},                    // no peer ID
+		{addr: "/ip4/127.0.0.1/tcp/4001", bad: true},                        // no peer ID
 		{addr: "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWnotbase58!", bad: true}, // bad peer ID
 		{addr: "/ip4/127.0.0.1/tcp/4001/p2p/" + serverID + "/tcp/1", bad: true},
 	}

@@ -108,7 +108,8 @@ func (c *Conn) Close() error {
 }
 
 // LocalAddr returns this host's address on the stream's connection,
-// ending in its peer ID, as a [transport.Addr].
+// ending in its peer ID, as a [transport.Addr]. A dialled QUIC stream
+// names its socket's address, whose IP may be the wildcard (0.0.0.0).
 func (c *Conn) LocalAddr() net.Addr { return c.local }
 
 // RemoteAddr returns the peer's address on the stream's connection (for an

@@ -9,6 +9,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 
 	"github.com/networkutopia/p2p/transport"
 )
@@ -27,14 +28,14 @@ import (
 // Closing the listener stops listening on its address; streams already
 // accepted stay open.
 func (t *Transport) Listen(addr transport.Addr) (net.Listener, error) {
-	m, err := t.parseListenAddr(addr)
-	if err != nil {
-		return nil, err
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return nil, &net.OpError{Op: "listen", Net: "p2p", Addr: addr, Err: net.ErrClosed}
+	}
+	m, err := t.parseListenAddr(addr)
+	if err != nil {
+		return nil, err
 	}
 	before := t.swarm.ListenAddresses()
 	if err := t.swarm.AddListenAddr(m); err != nil {
@@ -107,7 +108,7 @@ func (t *Transport) route(local ma.Multiaddr) *listener {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, l := range t.listeners {
-		if slices.ContainsFunc(l.bound, local.Equal) {
+		if slices.ContainsFunc(l.bound, func(b ma.Multiaddr) bool { return sameEndpoint(b, local) }) {
 			return l
 		}
 	}
@@ -115,6 +116,19 @@ func (t *Transport) route(local ma.Multiaddr) *listener {
 		return t.listeners[0]
 	}
 	return nil
+}
+
+// sameEndpoint reports whether a connection's local address local is the
+// listen address bound: equal, or equal but for an unspecified IP in local
+// (QUIC reports its shared socket's wildcard address).
+func sameEndpoint(bound, local ma.Multiaddr) bool {
+	if bound.Equal(local) {
+		return true
+	}
+	if len(bound) < 2 || len(local) < 2 || !manet.IsIPUnspecified(local) {
+		return false
+	}
+	return ma.Multiaddr(bound[1:]).Equal(ma.Multiaddr(local[1:]))
 }
 
 // forget removes l from the open listeners, stops listening on its
@@ -152,7 +166,11 @@ func (l *listener) Accept() (net.Conn, error) {
 	default:
 		select {
 		case s := <-l.streams:
-			return newConn(s), nil
+			c := newConn(s)
+			if manet.IsIPUnspecified(s.Conn().LocalMultiaddr()) {
+				c.local = l.addr // a QUIC connection knows only its socket's wildcard address
+			}
+			return c, nil
 		case <-l.done:
 		}
 	}
