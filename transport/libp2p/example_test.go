@@ -2,6 +2,8 @@ package libp2p_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -83,4 +85,20 @@ func Example() {
 	// server: 12D3KooWAo2aWWG83shnAquCKWo5tqFAWLJdcmb83kUmqgFaNLVR
 	// its address ends in it: true
 	// HELLO OVER LIBP2P <nil>
+}
+
+// A libp2p address is a network address followed by the peer ID, which
+// comes from the host's key.
+func ExampleSplitAddr() {
+	id, _ := libp2p.PeerID(libp2p.KeyFromSeed("server").Public().(ed25519.PublicKey))
+	addr, _ := libp2p.JoinAddr("/ip4/127.0.0.1/udp/4001/quic-v1", id)
+	fmt.Println(addr)
+	network, peer, err := libp2p.SplitAddr(addr)
+	fmt.Println(network, peer == id, err)
+	_, _, err = libp2p.SplitAddr("/ip4/127.0.0.1/tcp/4001")
+	fmt.Println(errors.Is(err, transport.ErrBadAddr))
+	// Output:
+	// /ip4/127.0.0.1/udp/4001/quic-v1/p2p/12D3KooWAo2aWWG83shnAquCKWo5tqFAWLJdcmb83kUmqgFaNLVR
+	// /ip4/127.0.0.1/udp/4001/quic-v1 true <nil>
+	// true
 }
