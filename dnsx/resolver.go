@@ -1,0 +1,103 @@
+package dnsx
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Resolver is an iterative caching resolver on the real network: it
+// resolves names from the root hints down (root, TLD, the domain's own
+// servers), caches what it learns, and answers applications through
+// [Resolver.Lookup]. Started with a listen address it is also a recursive
+// server for the allowed client networks (the "local DNS server" of the
+// textbook). It runs a [ResolverNode] on a transport.Host.
+type Resolver struct {
+	host  *transport.Host
+	node  *ResolverNode
+	cache *Cache
+	addr  netip.AddrPort
+}
+
+// NewResolver starts a resolver. listen is where the recursive server
+// answers clients, over UDP and TCP ("127.0.0.1:53"); "" starts a stub
+// resolver on a free loopback port, for Lookup only. Queries to servers
+// leave from fresh ports on the same address. Close stops it.
+func NewResolver(cfg ResolverConfig, listen string) (*Resolver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if listen == "" {
+		listen = "127.0.0.1:0"
+		if len(cfg.Roots) > 0 && cfg.Roots[0].Is6() && !cfg.Roots[0].Is4In6() {
+			listen = "[::1]:0"
+		}
+	}
+	ap, err := netip.ParseAddrPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("%w: NewResolver: listen address %q: %w", ErrBadConfig, listen, err)
+	}
+	hc := transport.HostConfig{
+		Packet:       transport.UDP{},
+		PacketListen: UDPAddr(ap),
+		PacketCodec:  PacketCodec{},
+		Stream:       transport.TCP{},
+		Codec:        NewStreamCodec,
+		Logger:       cfg.Logger,
+	}
+	if ap.Port() != 0 {
+		hc.Listen = TCPAddr(ap)
+	}
+	var node *ResolverNode
+	newNode := NewResolverNode(cfg)
+	h, err := transport.NewHost(hc, func(env transport.Env) transport.Handler {
+		node = newNode(env).(*ResolverNode)
+		return node
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dnsx: resolver: %w", err)
+	}
+	r := &Resolver{host: h, node: node, cache: cfg.Cache}
+	if a, err := addrPortOf(string(h.PacketAddr())); err == nil {
+		r.addr = a
+	}
+	return r, nil
+}
+
+// Addr returns the address the recursive server listens on.
+func (r *Resolver) Addr() netip.AddrPort { return r.addr }
+
+// Cache returns the resolver's cache.
+func (r *Resolver) Cache() *Cache { return r.cache }
+
+// Close stops the resolver and waits for its goroutines.
+func (r *Resolver) Close() error { return r.host.Close() }
+
+// Stats returns the resolver's counters.
+func (r *Resolver) Stats() ResolverStats {
+	st, err := transport.Do(context.Background(), r.host, func(reply func(ResolverStats, error)) {
+		reply(r.node.Stats(), nil)
+	})
+	if err != nil {
+		return ResolverStats{}
+	}
+	return st
+}
+
+// Lookup resolves (name, t): from the cache when it can (without
+// allocating), else iteratively from the root hints. An NXDOMAIN or NODATA
+// answer is not an error: Answer.Rcode and an empty Answer.Records say
+// so. Errors wrap ErrServFail, ErrWorkLimit, ErrCNAMELoop, ErrBadName or
+// ctx's error.
+func (r *Resolver) Lookup(ctx context.Context, name string, t Type) (Answer, error) {
+	if a, ok := r.cache.lookupAnswer(name, t, time.Now()); ok {
+		return a, nil
+	}
+	return transport.Do(ctx, r.host, func(reply func(Answer, error)) {
+		r.node.Resolve(name, t, reply)
+	})
+}
