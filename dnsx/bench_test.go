@@ -1,6 +1,7 @@
 package dnsx
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -81,4 +82,22 @@ func BenchmarkAuthoritative(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(received)/elapsed.Seconds(), "qps")
 	b.ReportMetric(float64(b.N-received)/float64(b.N), "lost/op")
+}
+
+// BenchmarkResolverCacheHit measures Resolver.Lookup answered from the
+// cache: it must not allocate and take well under a microsecond.
+func BenchmarkResolverCacheHit(b *testing.B) {
+	h := startHierarchy(b, HierarchyConfig{})
+	r := startResolver(b, h.ResolverConfig(), "")
+	lookup(b, r, "www.networkutopia.com", TypeA)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		a, err := r.Lookup(ctx, "www.networkutopia.com", TypeA)
+		if err != nil || !a.FromCache {
+			b.Fatal("not a cache hit", err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/lookup")
 }

@@ -1,0 +1,105 @@
+package dnsx
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCacheHitDoesNotAllocate checks the target of the issue: a cache hit
+// through Resolver.Lookup allocates nothing.
+func TestCacheHitDoesNotAllocate(t *testing.T) {
+	h := startHierarchy(t, HierarchyConfig{})
+	r := startResolver(t, h.ResolverConfig(), "")
+	lookup(t, r, "www.networkutopia.com", TypeA)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := r.Lookup(ctx, "www.networkutopia.com", TypeA); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+}
+
+// TestUnboundResolvesOurHierarchy points a standard recursive resolver
+// (unbound) at our root: the hierarchy runs on its own loopback addresses
+// at port 53, as glue records carry no port. Skipped without unbound or
+// when port 53 cannot be bound.
+func TestUnboundResolvesOurHierarchy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts unbound")
+	}
+	unbound, err := exec.LookPath("unbound")
+	if err != nil {
+		t.Skip("unbound is not installed")
+	}
+	loop := [3]netip.Addr{netip.MustParseAddr("127.0.54.1"), netip.MustParseAddr("127.0.54.2"), netip.MustParseAddr("127.0.54.3")}
+	h, err := StartHierarchy(HierarchyConfig{Loopback: loop, Port: 53, LoopbackGlue: true})
+	if err != nil {
+		t.Skipf("cannot serve on port 53: %v", err)
+	}
+	defer h.Close()
+
+	dir := t.TempDir()
+	hints := filepath.Join(dir, "root.hints")
+	require.NoError(t, os.WriteFile(hints, []byte(fmt.Sprintf(".\t518400\tIN\tNS\ta.root-servers.net.\na.root-servers.net.\t518400\tIN\tA\t%s\n", loop[0])), 0o644))
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.LocalAddr().(*net.UDPAddr).Port
+	l.Close()
+	conf := filepath.Join(dir, "unbound.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`server:
+	interface: 127.0.0.1@%d
+	do-not-query-localhost: no
+	root-hints: %q
+	module-config: "iterator"
+	username: ""
+	chroot: ""
+	directory: %q
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 0
+	qname-minimisation: yes
+	harden-glue: yes
+	auto-trust-anchor-file: ""
+remote-control:
+	control-enable: no
+`, port, hints, dir)), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unbound, "-d", "-c", conf)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	server := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+	q := NewQuery(0, "www.networkutopia.com", TypeA)
+	q.RecursionDesired = true
+	var m *Msg
+	for range 50 { // unbound takes a moment to start
+		qctx, qcancel := context.WithTimeout(ctx, time.Second)
+		m, err = Exchange(qctx, server, q)
+		qcancel()
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.NoError(t, err, out.String())
+	require.Equal(t, RcodeSuccess, m.Rcode, "%v\n%s", m, out.String())
+	require.Equal(t, []string{"www.networkutopia.com. A 212.212.71.4"}, values(m.Answer))
+	require.Positive(t, h.Root.Stats().Queries, "unbound asked our root")
+	require.Positive(t, h.TLD.Stats().Queries, "and our com server")
+}
