@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,10 @@ type Conn struct {
 	s             network.Stream
 	local, remote transport.Addr
 	closed        atomic.Bool
+	// wmu is held by Write, CloseWrite and Close while they use the
+	// stream's write side: QUIC streams must not be closed during a
+	// Write, so Close first fails pending Writes, then waits for them.
+	wmu sync.Mutex
 	// Deadlines as Unix nanoseconds, 0 for none. The stream enforces them
 	// too; these let Read and Write fail at once on a deadline already
 	// past, without touching the stream (so a timed-out Write sends
@@ -63,7 +68,9 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if err := c.check("write", &c.writeDeadline); err != nil {
 		return 0, err
 	}
+	c.wmu.Lock()
 	n, err := c.s.Write(b)
+	c.wmu.Unlock()
 	if err != nil {
 		err = c.opError("write", err)
 	}
@@ -76,6 +83,8 @@ func (c *Conn) CloseWrite() error {
 	if c.closed.Load() {
 		return c.opError("close", net.ErrClosed)
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	if err := c.s.CloseWrite(); err != nil {
 		return c.opError("close", err)
 	}
@@ -101,6 +110,9 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return c.opError("close", net.ErrClosed)
 	}
+	_ = c.s.SetWriteDeadline(time.Unix(1, 0)) // fail a Write blocked on the peer's window
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	if err := c.s.Close(); err != nil {
 		return c.opError("close", err)
 	}
@@ -172,9 +184,10 @@ func (c *Conn) check(op string, deadline *atomic.Int64) error {
 func (c *Conn) opError(op string, err error) error {
 	var ne net.Error
 	switch {
-	case errors.Is(err, net.ErrClosed), errors.Is(err, os.ErrDeadlineExceeded):
+	case errors.Is(err, net.ErrClosed):
 	case c.closed.Load():
 		err = &wrapped{sentinel: net.ErrClosed, cause: err}
+	case errors.Is(err, os.ErrDeadlineExceeded):
 	case errors.As(err, &ne) && ne.Timeout():
 		err = &wrapped{sentinel: os.ErrDeadlineExceeded, cause: err}
 	}

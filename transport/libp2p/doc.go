@@ -37,7 +37,7 @@
 //	}, newNode)
 //	if err != nil { ... }
 //	defer h.Close()
-//	fmt.Println(h.Addr()) // .../tcp/4001/p2p/12D3KooW...: give it to peers
+//	fmt.Println(tr.Addrs()) // [/ip4/192.0.2.7/tcp/4001/p2p/12D3KooW... ...]: give one to peers
 //
 // A dial to a QUIC address where nothing listens any more fails only when
 // QUIC's handshake times out (5 s): QUIC gets no "connection refused".

@@ -193,5 +193,7 @@ func (l *listener) Close() error {
 }
 
 // Addr returns the listen address with the host's peer ID, as a
-// [transport.Addr].
+// [transport.Addr]. For a wildcard listen address (0.0.0.0, ::) it names
+// the wildcard, which libp2p does not dial: peers need one of
+// [Transport.Addrs] instead.
 func (l *listener) Addr() net.Addr { return l.addr }

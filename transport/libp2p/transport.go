@@ -171,7 +171,10 @@ func (t *Transport) negotiate(ctx context.Context, s network.Stream) error {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = s.SetDeadline(time.Unix(1, 0)) })
 	err := msmux.SelectProtoOrFail(t.proto, s)
-	if !stop() && err != nil {
+	if !stop() { // ctx ended and has (or is about to) set a past deadline
+		if err == nil {
+			return ctx.Err()
+		}
 		return fmt.Errorf("%w: %w", ctx.Err(), err)
 	}
 	if err != nil {

@@ -334,3 +334,37 @@ func TestConnErrors(t *testing.T) {
 	require.ErrorAs(t, err, &op)
 	require.Equal(t, "write", op.Op)
 }
+
+// Close during a send: a Write blocked on a peer that stopped reading
+// returns an error wrapping net.ErrClosed when its conn is closed.
+func TestCloseUnblocksWrite(t *testing.T) {
+	for _, kind := range []libp2p.Kind{libp2p.TCP, libp2p.QUIC} {
+		t.Run(string(kind), func(t *testing.T) {
+			client := newTransport(t, kind, "client")
+			server := newTransport(t, kind, "server")
+			ln, a := listen(t, server, kind)
+			c, err := dial(t, client, a)
+			require.NoError(t, err)
+			accept(t, ln) // and never read
+			written := make(chan error, 1)
+			go func() {
+				buf := make([]byte, 64<<10)
+				for range 1024 { // 64 MiB, more than any window
+					if _, err := c.Write(buf); err != nil {
+						written <- err
+						return
+					}
+				}
+				written <- nil
+			}()
+			time.Sleep(100 * time.Millisecond)
+			require.NoError(t, c.Close())
+			select {
+			case err := <-written:
+				require.ErrorIs(t, err, net.ErrClosed)
+			case <-time.After(5 * time.Second):
+				t.Fatal("Write still blocked 5 s after Close")
+			}
+		})
+	}
+}
