@@ -1,0 +1,67 @@
+package dnsx
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestPrimaryAndSecondary follows the textbook's primary and secondary
+// servers: the secondary copies the zone by AXFR, and a change on the
+// primary reaches it through NOTIFY, long before its refresh timer.
+func TestPrimaryAndSecondary(t *testing.T) {
+	secondary, err := NewServer(ServerConfig{})
+	require.NoError(t, err)
+	require.NoError(t, secondary.Start("127.0.0.1:0"))
+	defer secondary.Close()
+
+	zone := loadTestZone(t, "networkutopia.com.")
+	primary := startServer(t, ServerConfig{Zones: []*Zone{zone}, Notify: []netip.AddrPort{secondary.Addr()}})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sec, err := NewSecondary(ctx, secondary, SecondaryConfig{Primary: primary.Addr(), Zones: []string{"networkutopia.com"}, MinRefresh: time.Hour})
+	require.NoError(t, err)
+	defer sec.Close()
+	require.Equal(t, zone.Records(), secondary.Zone("networkutopia.com").Records(), "AXFR copies every record")
+	require.Equal(t, uint64(1), primary.Stats().Transfers)
+
+	changed, err := zone.With([]RR{MustRR("new.networkutopia.com", "212.212.71.77", TypeA, 3600)}, nil)
+	require.NoError(t, err)
+	changed, err = changed.WithSerial(zone.Serial() + 1)
+	require.NoError(t, err)
+	primary.SetZone(changed)
+
+	require.Eventually(t, func() bool {
+		z := secondary.Zone("networkutopia.com")
+		return z != nil && z.Serial() == zone.Serial()+1
+	}, 3*time.Second, 10*time.Millisecond, "NOTIFY brings the new serial")
+	m := query(t, secondary, "new.networkutopia.com", TypeA)
+	require.Equal(t, []string{"new.networkutopia.com. A 212.212.71.77"}, values(m.Answer))
+	require.True(t, m.Authoritative)
+
+	// Refresh with an unchanged serial transfers nothing.
+	before := primary.Stats().Transfers
+	require.NoError(t, sec.Refresh(ctx, "networkutopia.com"))
+	require.Equal(t, before, primary.Stats().Transfers)
+}
+
+func TestTransferRefusedToOthers(t *testing.T) {
+	s := startServer(t, ServerConfig{AllowTransfer: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err := Transfer(ctx, s.Addr(), "networkutopia.com")
+	require.ErrorContains(t, err, "REFUSED")
+}
+
+func TestSerialArithmetic(t *testing.T) {
+	for _, tt := range []struct {
+		a, b  uint32
+		newer bool
+	}{{2, 1, true}, {1, 2, false}, {1, 1, false}, {0, 0xffffffff, true}, {0xffffffff, 0, false}} {
+		require.Equal(t, tt.newer, serialNewer(tt.a, tt.b), "%d vs %d", tt.a, tt.b)
+	}
+}
