@@ -1,0 +1,68 @@
+package overlay
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMatchNeedsEveryKeyword(t *testing.T) {
+	tests := []struct {
+		query, name string
+		want        bool
+	}{
+		{"free song", "Free Software Song.ogg", true},
+		{"SONG", "free software song.ogg", true},
+		{"song ogg", "free software song.ogg", true},
+		{"free beer", "free software song.ogg", false},
+		{"soft", "free software song.ogg", false},
+		{"", "anything", false},
+		{"   ", "anything", false},
+		{"song0042", "song0042.mp3", true},
+		{"song0042", "song0420.mp3", false},
+		{"über", "Über alles.mp3", true},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, Match(tt.query, tt.name), "%q in %q", tt.query, tt.name)
+	}
+}
+
+func TestKeywords(t *testing.T) {
+	require.Equal(t, []string{"free", "software", "song", "ogg"}, Keywords("Free Software_Song.ogg song"))
+	require.Nil(t, Keywords("--"))
+}
+
+func TestURNRoundTrip(t *testing.T) {
+	f := NewFile("x", []byte("hello"))
+	require.Equal(t, int64(5), f.Size)
+	h, ok := ParseURN(f.Hash.URN())
+	require.True(t, ok)
+	require.Equal(t, f.Hash, h)
+	h, ok = ParseURN("URN:SHA1:" + f.Hash.String())
+	require.True(t, ok)
+	require.Equal(t, f.Hash, h)
+	for _, bad := range []string{"", "urn:sha1:", "urn:md5:AAAA", "urn:sha1:!!!!"} {
+		_, ok := ParseURN(bad)
+		require.False(t, ok, bad)
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add("free song", "Free Software Song.ogg")
+	f.Fuzz(func(t *testing.T, q, name string) {
+		if Match(q, name) {
+			require.NotEmpty(t, Keywords(q))
+		}
+	})
+}
+
+func FuzzParseURN(f *testing.F) {
+	f.Add("urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB")
+	f.Fuzz(func(t *testing.T, s string) {
+		if h, ok := ParseURN(s); ok {
+			again, ok := ParseURN(h.URN())
+			require.True(t, ok)
+			require.Equal(t, h, again)
+		}
+	})
+}

@@ -1,0 +1,125 @@
+package gnutella
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Defaults of NodeConfig.
+const (
+	DefaultDegree      = 8
+	DefaultMaxDegree   = 9
+	DefaultKeepAlive   = 30 * time.Second
+	DefaultRouteExpiry = time.Minute
+	DefaultQueryRate   = 20
+	DefaultQueryBurst  = 40
+	DefaultPingTTL     = 4
+	DefaultKnownHosts  = 200
+)
+
+// NodeConfig configures a servent's protocol node. The zero value of every
+// field picks the documented default.
+type NodeConfig struct {
+	// Files is the shared library.
+	Files []overlay.File
+	// Bootstrap lists peers to connect to when the node starts (a host
+	// cache's answer, or a fixed overlay in experiments). Later
+	// connections come from hosts learned from Pongs.
+	Bootstrap []transport.Addr
+	// Degree is the number of neighbours the node tries to keep. Default
+	// 8.
+	Degree int
+	// MaxDegree is the most neighbours it accepts; further connections
+	// are refused with a Bye. Default 9 (Gnutella servents keep fewer
+	// than 10).
+	MaxDegree int
+	// KeepAlive is the period of the TTL-1 Pings sent to each neighbour;
+	// a neighbour silent for three periods is dropped and replaced. It is
+	// also the period of the check that tops up the degree. Default 30 s;
+	// negative disables keepalives and replacement (a static overlay).
+	KeepAlive time.Duration
+	// PingTTL is the TTL of the host-discovery Ping sent on joining.
+	// Default 4.
+	PingTTL uint8
+	// QueryTTL is the TTL of the node's own Queries. Default MaxTTL (7).
+	QueryTTL uint8
+	// MaxTTL clamps the TTL of messages received: TTL + hops is cut to
+	// it. Default MaxTTL (7).
+	MaxTTL uint8
+	// RouteExpiry is how long a GUID is remembered for duplicate
+	// suppression and reverse routing (between RouteExpiry and twice
+	// that). Default 1 min.
+	RouteExpiry time.Duration
+	// QueryRate and QueryBurst rate-limit the Queries accepted from each
+	// neighbour (a token bucket: QueryRate per second, bursts of
+	// QueryBurst); excess Queries are dropped. Defaults 20 and 40.
+	QueryRate  float64
+	QueryBurst int
+	// KnownHosts bounds the cache of hosts learned from Pongs. Default 200.
+	KnownHosts int
+	// Advertise is the address put in Pongs and QueryHits (where others
+	// connect and download). Default: Env.Self().
+	Advertise transport.Addr
+	// Speed is advertised in QueryHits, in kB/s.
+	Speed uint32
+	// ServentID names the node in its QueryHits; zero draws one from
+	// Env.Rand.
+	ServentID GUID
+}
+
+// Validate reports the first invalid field.
+func (c NodeConfig) Validate() error {
+	bad := func(f string, v any) error { return fmt.Errorf("%w: NodeConfig.%s = %v", ErrBadConfig, f, v) }
+	switch {
+	case c.Degree < 0:
+		return bad("Degree", c.Degree)
+	case c.MaxDegree < 0 || (c.MaxDegree > 0 && c.MaxDegree < c.Degree):
+		return bad("MaxDegree", c.MaxDegree)
+	case c.RouteExpiry < 0:
+		return bad("RouteExpiry", c.RouteExpiry)
+	case c.QueryRate < 0:
+		return bad("QueryRate", c.QueryRate)
+	case c.QueryBurst < 0:
+		return bad("QueryBurst", c.QueryBurst)
+	case c.KnownHosts < 0:
+		return bad("KnownHosts", c.KnownHosts)
+	}
+	return nil
+}
+
+func (c NodeConfig) withDefaults() NodeConfig {
+	if c.Degree == 0 {
+		c.Degree = DefaultDegree
+	}
+	if c.MaxDegree == 0 {
+		c.MaxDegree = max(DefaultMaxDegree, c.Degree)
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
+	if c.PingTTL == 0 {
+		c.PingTTL = DefaultPingTTL
+	}
+	if c.QueryTTL == 0 {
+		c.QueryTTL = MaxTTL
+	}
+	if c.MaxTTL == 0 {
+		c.MaxTTL = MaxTTL
+	}
+	if c.RouteExpiry == 0 {
+		c.RouteExpiry = DefaultRouteExpiry
+	}
+	if c.QueryRate == 0 {
+		c.QueryRate = DefaultQueryRate
+	}
+	if c.QueryBurst == 0 {
+		c.QueryBurst = DefaultQueryBurst
+	}
+	if c.KnownHosts == 0 {
+		c.KnownHosts = DefaultKnownHosts
+	}
+	return c
+}
