@@ -25,28 +25,36 @@ const rawProtocol = "/networkutopia/bench-raw/1.0.0"
 
 // BenchmarkHostThroughput moves 1 MiB messages one way between two libp2p
 // hosts on loopback and reports MB/s (10^6 bytes per second); it continues
-// the transport package's benchmark with the libp2p rows. libp2p-raw is
-// the ceiling: a bare libp2p stream (TCP + Noise + yamux) written and read
-// through the go-libp2p API. libp2p-tcp runs a transport.Host on each side
-// over the adapter: the adapter's net.Conn, framing, per-peer queue, event
-// loop and a handler that counts. Each Host row also reports ratio, its
-// MB/s over the raw row's of the same transport measured just before
-// (target for libp2p-tcp: 0.95). libp2p-quic-raw and libp2p-quic are the
-// same over QUIC.
+// the transport package's benchmark of the same name with the libp2p rows.
+// For each libp2p transport, three rows run side by side:
+//
+//   - libp2p-raw (libp2p-quic-raw): the ceiling, a bare libp2p stream
+//     written and read through the go-libp2p API;
+//   - libp2p-tcp-conn (libp2p-quic-conn): the same copy through the
+//     adapter's net.Conn (Transport.Dial and the listener's Accept), which
+//     shows what the adapter itself costs;
+//   - libp2p-tcp (libp2p-quic): a transport.Host on each side over the
+//     adapter: framing, per-peer queue, event loop and a handler that
+//     counts.
+//
+// The last two also report ratio: their MB/s over the raw row's, measured
+// just before (target for libp2p-tcp: 0.95). The figures move with the
+// machine's load: compare rows of one run, and repeat with -count.
 func BenchmarkHostThroughput(b *testing.B) {
 	for _, kind := range []libp2p.Kind{libp2p.TCP, libp2p.QUIC} {
-		name := "libp2p-" + string(kind)
+		rawName := "libp2p-quic-raw"
 		if kind == libp2p.TCP {
-			name = "libp2p" // libp2p-raw is the TCP row, as the issue names it
+			rawName = "libp2p-raw" // as the issue names the TCP row
 		}
 		var raw float64
-		b.Run(name+"-raw", func(b *testing.B) { raw = benchRaw(b, kind) })
-		b.Run("libp2p-"+string(kind), func(b *testing.B) {
-			mbps := benchHost(b, kind)
+		ratio := func(b *testing.B, mbps float64) {
 			if raw > 0 {
 				b.ReportMetric(mbps/raw, "ratio")
 			}
-		})
+		}
+		b.Run(rawName, func(b *testing.B) { raw = benchRaw(b, kind) })
+		b.Run("libp2p-"+string(kind)+"-conn", func(b *testing.B) { ratio(b, benchConn(b, kind)) })
+		b.Run("libp2p-"+string(kind), func(b *testing.B) { ratio(b, benchHost(b, kind)) })
 	}
 }
 
@@ -73,12 +81,45 @@ func benchRaw(b *testing.B, kind libp2p.Kind) float64 {
 	s, err := client.Host().NewStream(ctx, info.ID, rawProtocol)
 	require.NoError(b, err)
 	defer s.Close()
-	msg := make([]byte, benchMessage)
+	return benchWrite(b, s, total, received)
+}
 
+// benchConn copies b.N messages over one stream of the adapter and
+// returns the MB/s it reported.
+func benchConn(b *testing.B, kind libp2p.Kind) float64 {
+	client := newTransport(b, kind, "bench-client")
+	server := newTransport(b, kind, "bench-server")
+	ln, err := server.Listen(transport.Addr(listenAddrs[kind]))
+	require.NoError(b, err)
+	defer ln.Close()
+	total := int64(b.N) * benchMessage
+	received := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			received <- err
+			return
+		}
+		defer c.Close()
+		_, err = io.CopyBuffer(io.Discard, io.LimitReader(c, total), make([]byte, 64<<10))
+		received <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, ln.Addr().(transport.Addr))
+	require.NoError(b, err)
+	defer c.Close()
+	return benchWrite(b, c, total, received)
+}
+
+// benchWrite writes b.N messages to w, waits for the receiver's result and
+// reports MB/s.
+func benchWrite(b *testing.B, w io.Writer, total int64, received <-chan error) float64 {
+	msg := make([]byte, benchMessage)
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		if _, err := s.Write(msg); err != nil {
+		if _, err := w.Write(msg); err != nil {
 			b.Fatal(err)
 		}
 	}
