@@ -184,10 +184,7 @@ func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 	var last swarm.Progress
 	for p := range t.Watch(ctx, 200*time.Millisecond) {
 		last = p
-		const width = 30
-		frac := float64(p.Have) / float64(max(p.Total, 1))
-		bar := strings.Repeat("#", int(frac*width)) + strings.Repeat("-", width-int(frac*width))
-		fmt.Fprintf(out, "\r[%s] %5.1f%%  %7.1f MB/s  %2d peers", bar, 100*frac, p.DownloadRate/1e6, p.Peers)
+		fmt.Fprint(out, "\r"+p.Bar(30))
 	}
 	fmt.Fprintln(out)
 	if !last.Done {
