@@ -368,3 +368,25 @@ func TestCloseUnblocksWrite(t *testing.T) {
 		})
 	}
 }
+
+// Streams that no Accept took are reset when their listener closes: their
+// dialers read an error, not a clean io.EOF, and nothing waits on them.
+func TestUnacceptedStreamsAreResetOnListenerClose(t *testing.T) {
+	client := newTransport(t, libp2p.TCP, "client")
+	server := newTransport(t, libp2p.TCP, "server")
+	ln, a := listen(t, server, libp2p.TCP)
+	var conns []net.Conn
+	for range 3 {
+		c, err := dial(t, client, a)
+		require.NoError(t, err, "Dial returns once the peer took the protocol, before any Accept")
+		conns = append(conns, c)
+	}
+	require.NoError(t, ln.Close())
+	for i, c := range conns {
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err := c.Read(make([]byte, 1))
+		require.Error(t, err, "stream %d", i)
+		require.NotErrorIs(t, err, io.EOF, "stream %d was reset, not closed", i)
+		require.False(t, isTimeout(err), "stream %d: reset expected before the deadline: %v", i, err)
+	}
+}
