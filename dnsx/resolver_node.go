@@ -583,6 +583,8 @@ func (n *ResolverNode) cacheEverything(resp *Msg, now time.Time) {
 	all := slices.Concat(resp.Answer, resp.Authority, resp.Additional)
 	for _, set := range groupSets(all) {
 		n.cache.storeSet(set, rankAnswer, now, true)
+		ttl := set[0].TTL
+		n.cache.storeAnswer(set[0].Name, set[0].Type(), Answer{Records: set, TTL: ttl}, now)
 	}
 }
 

@@ -1,0 +1,179 @@
+package experiment
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+)
+
+// RootDDoSConfig configures [RootDDoS]. Zero fields take the defaults.
+type RootDDoSConfig struct {
+	// Seed makes the run.
+	Seed uint64
+	// Attack is how long the flood lasts. Default 20 s.
+	Attack time.Duration
+	// Domains is the number of .com domains. Default 10.
+	Domains int
+	// LookupEvery paces each resolver's lookups. Default 200 ms.
+	LookupEvery time.Duration
+	// RootCapacity is the root server's download capacity in bytes per
+	// second; the flood sends ten times as much. Default 1 MB/s.
+	RootCapacity int64
+}
+
+// RootDDoSRow is one kind of lookup during the flood.
+type RootDDoSRow struct {
+	Resolver string // "warm" (cached com servers) or "cold" (empty cache)
+	Names    string // which names it looked up
+	Asked    int
+	Resolved int
+}
+
+// RootDDoSResult is the outcome of [RootDDoS].
+type RootDDoSResult struct {
+	Rows []RootDDoSRow
+	// RootQueries counts the queries the root answered during the flood.
+	RootQueries uint64
+}
+
+// String renders the result as a table.
+func (r RootDDoSResult) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%-6s %-34s %6s %9s %8s\n", "cache", "names", "asked", "resolved", "rate")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&sb, "%-6s %-34s %6d %9d %7.0f%%\n", row.Resolver, row.Names, row.Asked, row.Resolved, 100*float64(row.Resolved)/float64(max(row.Asked, 1)))
+	}
+	fmt.Fprintf(&sb, "queries the root answered during the flood: %d\n", r.RootQueries)
+	return sb.String()
+}
+
+// flooder sends junk to a target at a fixed rate until stopped.
+type flooder struct {
+	env    transport.Env
+	target transport.Addr
+	every  time.Duration
+	junk   transport.Bytes
+	until  time.Time
+}
+
+func (f *flooder) Receive(transport.Conn, transport.Message) {}
+
+func (f *flooder) tick() {
+	if !f.env.Now().Before(f.until) {
+		return
+	}
+	f.env.Send(f.target, f.junk) //nolint:errcheck // a flood does not care
+	f.env.AfterFunc(f.every, f.tick)
+}
+
+// RootDDoS floods the root server with ten times its capacity and
+// measures who can still resolve names: a resolver that cached the com
+// servers' addresses before the attack keeps resolving .com names (it
+// never needs the root for them), while one with an empty cache, or
+// names under a TLD it has not cached, fail: the textbook's account of
+// why the 2002 root attack did little harm.
+func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
+	if cfg.Attack == 0 {
+		cfg.Attack = 20 * time.Second
+	}
+	if cfg.Domains == 0 {
+		cfg.Domains = 10
+	}
+	if cfg.LookupEvery == 0 {
+		cfg.LookupEvery = 200 * time.Millisecond
+	}
+	if cfg.RootCapacity == 0 {
+		cfg.RootCapacity = 1 << 20
+	}
+	w, err := newWorld(cfg.Seed, 20*time.Millisecond)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
+	hosting := netip.MustParseAddr("203.0.113.1")
+	domains := map[string]netip.Addr{}
+	var names, zones []string
+	var served []*dnsx.Zone
+	for i := range cfg.Domains {
+		d := fmt.Sprintf("d%d.com.", i)
+		domains[d] = hosting
+		names = append(names, d)
+		served = append(served, domainZone(d, hosting, 100))
+		zones = append(zones, d)
+	}
+	domains["example.org."] = hosting
+	served = append(served, domainZone("example.org.", hosting, 100))
+
+	_, root, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.NodeConfig{DownBytesPerSec: cfg.RootCapacity})
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
+	rootAddr := w.addrs[rootIP]
+	if _, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.NodeConfig{}); err != nil {
+		return RootDDoSResult{}, err
+	}
+	if _, _, err = w.addServer(orgIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.NodeConfig{}); err != nil {
+		return RootDDoSResult{}, err
+	}
+	if _, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: served}, sim.NodeConfig{}); err != nil {
+		return RootDDoSResult{}, err
+	}
+	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
+	warm := w.addResolver(rcfg)
+	cold := w.addResolver(rcfg)
+
+	// Before the attack the warm resolver resolves one .com name, which
+	// caches com's servers for two days.
+	w.resolve(warm, "www.d0.com", dnsx.TypeA, func(dnsx.Answer, error) {})
+	w.net.Run(2 * time.Second)
+
+	// The flood: four attackers, each sending 2.5 times the root's
+	// capacity.
+	start := w.net.Now()
+	end := start.Add(cfg.Attack)
+	const junkSize = 1200
+	junk := make(transport.Bytes, junkSize)
+	junk[2] = 0x80 // a "response": the root drops it after reading it
+	every := time.Duration(float64(time.Second) * junkSize * 4 / float64(10*cfg.RootCapacity))
+	for range 4 {
+		a := w.addNode(func(env transport.Env) transport.Handler {
+			return &flooder{env: env, target: rootAddr, every: every, junk: junk, until: end}
+		}, sim.NodeConfig{})
+		w.net.Do(a, func(h transport.Handler) { h.(*flooder).tick() }) //nolint:errcheck
+	}
+	rootBefore := root.Stats().Answered
+
+	rows := []RootDDoSRow{
+		{Resolver: "warm", Names: "hostN.dN.com (com cached)"},
+		{Resolver: "warm", Names: "hostN.example.org (org not cached)"},
+		{Resolver: "cold", Names: "hostN.dN.com"},
+	}
+	i := 0
+	var tick func()
+	tick = func() {
+		if !w.net.Now().Before(end.Add(-2 * time.Second)) {
+			return
+		}
+		k := i
+		i++
+		count := func(row *RootDDoSRow) func(dnsx.Answer, error) {
+			row.Asked++
+			return func(a dnsx.Answer, err error) {
+				if err == nil && len(a.Records) > 0 {
+					row.Resolved++
+				}
+			}
+		}
+		w.resolve(warm, fmt.Sprintf("host%d.d%d.com", k%100, k%cfg.Domains), dnsx.TypeA, count(&rows[0]))
+		w.resolve(warm, fmt.Sprintf("host%d.example.org", k%100), dnsx.TypeA, count(&rows[1]))
+		w.resolve(cold, fmt.Sprintf("host%d.d%d.com", (k+50)%100, k%cfg.Domains), dnsx.TypeA, count(&rows[2]))
+		w.net.AfterFunc(cfg.LookupEvery, tick)
+	}
+	w.net.AfterFunc(time.Second, tick) // the flood has filled the root's link by then
+	w.net.Run(cfg.Attack + 5*time.Second)
+	return RootDDoSResult{Rows: rows, RootQueries: root.Stats().Answered - rootBefore}, nil
+}
