@@ -81,15 +81,6 @@ func checkName(fq string) error {
 	return nil
 }
 
-// mustName is CanonicalName for names known to be valid (constants).
-func mustName(name string) string {
-	n, err := CanonicalName(name)
-	if err != nil {
-		panic(err)
-	}
-	return n
-}
-
 // IsSubdomain reports whether child is parent or below it. Both must be
 // canonical names.
 func IsSubdomain(child, parent string) bool {

@@ -133,4 +133,3 @@ func amplifyOnce(cfg AmplificationConfig, withRRL bool) (AmplificationRow, error
 	row.BytesToVictim = st.BytesReceived
 	return row, nil
 }
-

@@ -96,14 +96,13 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	}
 	hosting := netip.MustParseAddr("203.0.113.1")
 	domains := map[string]netip.Addr{}
-	var names, zones []string
+	var names []string
 	var served []*dnsx.Zone
 	for i := range cfg.Domains {
 		d := fmt.Sprintf("d%d.com.", i)
 		domains[d] = hosting
 		names = append(names, d)
 		served = append(served, domainZone(d, hosting, 100))
-		zones = append(zones, d)
 	}
 	domains["example.org."] = hosting
 	served = append(served, domainZone("example.org.", hosting, 100))
