@@ -1,0 +1,36 @@
+package superpeer
+
+import (
+	"testing"
+
+	"github.com/networkutopia/p2p/overlay"
+)
+
+// BenchmarkSuperPeer runs the flooding benchmark's workload (10 000 nodes,
+// Zipf queries, median 10 replicas) on two tiers: one leader per 100
+// nodes, leaders in a degree-8 overlay, leader TTL 3. Compare msgs/query
+// and success-% with BenchmarkFlood in overlay/gnutella.
+func BenchmarkSuperPeer(b *testing.B) {
+	w, err := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 10_000, Queries: 1000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := NewSim(SimConfig{Workload: w, TTL: 3, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var msgs uint64
+	found, queries := 0, 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r := s.Query(w.Queries[queries%len(w.Queries)])
+		queries++
+		msgs += r.Messages
+		if r.Found {
+			found++
+		}
+	}
+	b.ReportMetric(float64(msgs)/float64(queries), "msgs/query")
+	b.ReportMetric(100*float64(found)/float64(queries), "success-%")
+}

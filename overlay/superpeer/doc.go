@@ -1,0 +1,19 @@
+// Package superpeer is the KaZaA-style two-tier overlay: ordinary peers
+// attach to a group leader (a TCP connection to it) and upload their file
+// list, each file as content hash and descriptor; leaders keep the index,
+// answer keyword queries with metadata, hash and holders per match, and
+// forward queries to the leaders they are connected to with a TTL.
+//
+// Use it when flooding costs too much: with one leader per 100 peers a
+// query costs a few hundred messages instead of tens of thousands
+// (BenchmarkSuperPeer against gnutella's BenchmarkFlood). Downloads are
+// by content hash from several holders in parallel, with upload slots,
+// request queues and incentive priorities (see the Servent).
+//
+// In the simulator:
+//
+//	w, _ := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 10_000})
+//	s, _ := superpeer.NewSim(superpeer.SimConfig{Workload: w, TTL: 3})
+//	r := s.Query(w.Queries[0])
+//	fmt.Println(r.Found, r.Messages)
+package superpeer

@@ -1,0 +1,518 @@
+package superpeer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Errors of this package.
+var (
+	// ErrBadConfig is wrapped by Validate; the message names the field.
+	ErrBadConfig = errors.New("superpeer: bad config")
+	// ErrNoLeader is returned when a peer has no group leader to search
+	// through.
+	ErrNoLeader = errors.New("superpeer: no group leader")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("superpeer: closed")
+)
+
+// Defaults of Config.
+const (
+	DefaultTTL         = 3
+	DefaultMaxChildren = 200
+	DefaultRouteExpiry = time.Minute
+	DefaultQueryRate   = 20
+	DefaultQueryBurst  = 40
+)
+
+// Config configures a super-peer node, leader or ordinary peer.
+type Config struct {
+	// Leader makes the node a group leader: it indexes its children's
+	// files and its own, answers keyword queries and forwards them to
+	// the leaders it is connected to.
+	Leader bool
+	// Leaders: for a leader, the other leaders to connect to (its
+	// neighbours in the leaders' overlay); for an ordinary peer, the
+	// candidate leaders, tried in order until one accepts.
+	Leaders []transport.Addr
+	// Files is the node's shared library.
+	Files []overlay.File
+	// Advertise is the address published as the holder of the node's
+	// files (where it serves downloads). Default Env.Self().
+	Advertise transport.Addr
+	// TTL is how many leader-to-leader hops a query travels. Default 3.
+	TTL uint8
+	// MaxChildren bounds a leader's group; further peers are
+	// disconnected. Default 200.
+	MaxChildren int
+	// RouteExpiry is how long a query ID is remembered (duplicate
+	// suppression, reverse path). Default 1 min.
+	RouteExpiry time.Duration
+	// QueryRate and QueryBurst rate-limit each connection's queries at
+	// a leader (a token bucket). Defaults 20/s and 40.
+	QueryRate  float64
+	QueryBurst int
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	bad := func(f string, v any) error { return fmt.Errorf("%w: Config.%s = %v", ErrBadConfig, f, v) }
+	switch {
+	case c.MaxChildren < 0:
+		return bad("MaxChildren", c.MaxChildren)
+	case c.RouteExpiry < 0:
+		return bad("RouteExpiry", c.RouteExpiry)
+	case c.QueryRate < 0:
+		return bad("QueryRate", c.QueryRate)
+	case c.QueryBurst < 0:
+		return bad("QueryBurst", c.QueryBurst)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.TTL == 0 {
+		c.TTL = DefaultTTL
+	}
+	if c.MaxChildren == 0 {
+		c.MaxChildren = DefaultMaxChildren
+	}
+	if c.RouteExpiry == 0 {
+		c.RouteExpiry = DefaultRouteExpiry
+	}
+	if c.QueryRate == 0 {
+		c.QueryRate = DefaultQueryRate
+	}
+	if c.QueryBurst == 0 {
+		c.QueryBurst = DefaultQueryBurst
+	}
+	return c
+}
+
+// Stats counts what a node did.
+type Stats struct {
+	// Queries counts distinct queries handled; Duplicates copies
+	// dropped; RateLimited queries dropped by the rate limit.
+	Queries, Duplicates, RateLimited uint64
+	// Indexed is the number of (file, holder) pairs in a leader's index;
+	// Children the size of its group.
+	Indexed, Children int
+	// HitsReceived counts results delivered to the node's own searches.
+	HitsReceived uint64
+}
+
+// indexed is one file in a leader's index.
+type indexed struct {
+	entry   Entry
+	holders []transport.Addr
+}
+
+// link is a connection to a child or a leader.
+type link struct {
+	leader bool
+	addr   transport.Addr // Conn.Peer
+	files  []overlay.Hash // a child's published files
+	holder transport.Addr // a child's advertised address
+	tokens float64
+	refill time.Time
+}
+
+type route struct {
+	from transport.Addr // "" for our own
+	at   time.Time
+}
+
+// Node is a super-peer protocol node (a transport.Handler). Its methods
+// run on the node's loop.
+type Node struct {
+	cfg    Config
+	env    transport.Env
+	self   transport.Addr
+	holder transport.Addr
+
+	links    map[transport.Addr]*link
+	order    []transport.Addr // links in order of connection
+	leader   transport.Addr   // an ordinary peer's leader, once connected
+	tried    int              // candidates tried
+	index    map[overlay.Hash]*indexed
+	keywords map[string][]overlay.Hash
+	routes   map[uint64]route
+	swept    time.Time
+	searches map[uint64]func(Result)
+	stats    Stats
+}
+
+var (
+	_ transport.ConnHandler        = (*Node)(nil)
+	_ transport.UnreachableHandler = (*Node)(nil)
+)
+
+// NewNode returns the NewHandler of a super-peer node; it panics if cfg
+// does not validate.
+func NewNode(cfg Config) transport.NewHandler {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	return func(env transport.Env) transport.Handler { return newNode(cfg, env) }
+}
+
+func newNode(cfg Config, env transport.Env) *Node {
+	n := &Node{
+		cfg: cfg, env: env, self: env.Self(),
+		links:    make(map[transport.Addr]*link),
+		index:    make(map[overlay.Hash]*indexed),
+		keywords: make(map[string][]overlay.Hash),
+		routes:   make(map[uint64]route),
+		swept:    env.Now(),
+		searches: make(map[uint64]func(Result)),
+	}
+	n.holder = cfg.Advertise
+	if n.holder == "" {
+		n.holder = n.self
+	}
+	if cfg.Leader {
+		for _, f := range cfg.Files {
+			n.add(n.holder, entryOf(f))
+		}
+	}
+	env.AfterFunc(0, n.start)
+	return n
+}
+
+func entryOf(f overlay.File) Entry { return Entry{Hash: f.Hash, Name: f.Name, Size: f.Size} }
+
+func (n *Node) start() {
+	if n.cfg.Leader {
+		for _, a := range n.cfg.Leaders {
+			if a != n.self {
+				n.env.Send(a, &Query{ID: n.env.Rand().Uint64(), TTL: 0}) // opens the connection; TTL 0 is not forwarded
+			}
+		}
+		return
+	}
+	n.attach()
+}
+
+// attach publishes the library to the next candidate leader.
+func (n *Node) attach() {
+	for n.tried < len(n.cfg.Leaders) {
+		a := n.cfg.Leaders[n.tried]
+		n.tried++
+		if a == n.self {
+			continue
+		}
+		files := make([]Entry, len(n.cfg.Files))
+		for i, f := range n.cfg.Files {
+			files[i] = entryOf(f)
+		}
+		n.env.Send(a, &Publish{Addr: n.holder, Files: files})
+		return
+	}
+}
+
+// Leader returns an ordinary peer's leader ("" if none yet).
+func (n *Node) Leader() transport.Addr { return n.leader }
+
+// IsLeader reports whether the node is a group leader.
+func (n *Node) IsLeader() bool { return n.cfg.Leader }
+
+// Share publishes more files: to the index if the node leads, else to
+// its leader.
+func (n *Node) Share(files ...overlay.File) {
+	n.cfg.Files = append(n.cfg.Files, files...)
+	if n.cfg.Leader {
+		for _, f := range files {
+			n.add(n.holder, entryOf(f))
+		}
+		return
+	}
+	if n.leader != "" {
+		es := make([]Entry, len(files))
+		for i, f := range files {
+			es[i] = entryOf(f)
+		}
+		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: es})
+	}
+}
+
+// Stats returns the node's counters.
+func (n *Node) Stats() Stats {
+	s := n.stats
+	for _, ix := range n.index {
+		s.Indexed += len(ix.holders)
+	}
+	s.Children = n.children()
+	return s
+}
+
+// Search sends a keyword query (to the leaders' overlay through the
+// node's leader, or from itself if it leads) and calls onResult for each
+// result as it arrives, until Cancel or RouteExpiry. ttl 0 means the
+// configured TTL. It returns the query ID, or ErrNoLeader.
+func (n *Node) Search(criteria string, ttl uint8, onResult func(Result)) (uint64, error) {
+	if ttl == 0 {
+		ttl = n.cfg.TTL
+	}
+	id := n.env.Rand().Uint64()
+	now := n.env.Now()
+	n.routes[id] = route{at: now}
+	n.searches[id] = onResult
+	n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
+	q := &Query{ID: id, Criteria: criteria, TTL: ttl}
+	if n.cfg.Leader {
+		n.answer(q, "")
+		n.forward(q, "")
+		return id, nil
+	}
+	if n.leader == "" {
+		delete(n.searches, id)
+		return 0, ErrNoLeader
+	}
+	n.env.Send(n.leader, q)
+	return id, nil
+}
+
+// Cancel stops delivering a search's results.
+func (n *Node) Cancel(id uint64) { delete(n.searches, id) }
+
+// Connected records a new link. A leader learns from the first message
+// whether the other side is a child (Publish) or a leader (Query).
+func (n *Node) Connected(c transport.Conn) {
+	if n.links[c.Peer] != nil {
+		return
+	}
+	now := n.env.Now()
+	n.links[c.Peer] = &link{addr: c.Peer, tokens: float64(n.cfg.QueryBurst), refill: now, leader: !c.Inbound && n.cfg.Leader}
+	n.order = append(n.order, c.Peer)
+	if !n.cfg.Leader && !c.Inbound && n.leader == "" {
+		n.leader = c.Peer
+	}
+}
+
+// Disconnected drops a link; a child's files leave the index, and a peer
+// that lost its leader attaches to the next candidate.
+func (n *Node) Disconnected(c transport.Conn, _ error) {
+	l := n.links[c.Peer]
+	if l == nil {
+		return
+	}
+	delete(n.links, c.Peer)
+	n.order = slices.DeleteFunc(n.order, func(a transport.Addr) bool { return a == c.Peer })
+	for _, h := range l.files {
+		n.remove(l.holder, h)
+	}
+	if c.Peer == n.leader {
+		n.leader = ""
+		n.attach()
+	}
+}
+
+// Unreachable tries the next candidate leader.
+func (n *Node) Unreachable(peer transport.Addr, _ error) {
+	if !n.cfg.Leader && n.leader == "" {
+		n.attach()
+	}
+}
+
+// Receive handles one message.
+func (n *Node) Receive(c transport.Conn, m transport.Message) {
+	l := n.links[c.Peer]
+	if l == nil {
+		return
+	}
+	switch x := m.(type) {
+	case *Publish:
+		n.onPublish(l, x)
+	case *Query:
+		n.onQuery(l, x)
+	case *Hits:
+		n.onHits(x)
+	}
+}
+
+func (n *Node) onPublish(l *link, p *Publish) {
+	if !n.cfg.Leader || l.leader {
+		return
+	}
+	if l.holder == "" {
+		if n.children() >= n.cfg.MaxChildren {
+			n.env.Disconnect(l.addr)
+			return
+		}
+		l.holder = p.Addr
+		if l.holder == "" {
+			l.holder = l.addr
+		}
+	}
+	for _, e := range p.Files {
+		if n.add(l.holder, e) {
+			l.files = append(l.files, e.Hash)
+		}
+	}
+}
+
+// children counts the peers that published to this leader.
+func (n *Node) children() int {
+	c := 0
+	for _, l := range n.links {
+		if l.holder != "" {
+			c++
+		}
+	}
+	return c
+}
+
+// add indexes a holder of e; it reports whether the pair is new.
+func (n *Node) add(holder transport.Addr, e Entry) bool {
+	ix := n.index[e.Hash]
+	if ix == nil {
+		ix = &indexed{entry: e}
+		n.index[e.Hash] = ix
+		for _, k := range overlay.Keywords(e.Name) {
+			n.keywords[k] = append(n.keywords[k], e.Hash)
+		}
+	}
+	if slices.Contains(ix.holders, holder) {
+		return false
+	}
+	ix.holders = append(ix.holders, holder)
+	return true
+}
+
+func (n *Node) remove(holder transport.Addr, h overlay.Hash) {
+	ix := n.index[h]
+	if ix == nil {
+		return
+	}
+	ix.holders = slices.DeleteFunc(ix.holders, func(a transport.Addr) bool { return a == holder })
+	if len(ix.holders) > 0 {
+		return
+	}
+	delete(n.index, h)
+	for _, k := range overlay.Keywords(ix.entry.Name) {
+		n.keywords[k] = slices.DeleteFunc(n.keywords[k], func(x overlay.Hash) bool { return x == h })
+		if len(n.keywords[k]) == 0 {
+			delete(n.keywords, k)
+		}
+	}
+}
+
+// lookup returns the index's matches for criteria: the posting list of
+// its rarest keyword, filtered by the full rule.
+func (n *Node) lookup(criteria string) []Result {
+	var best []overlay.Hash
+	kws := overlay.Keywords(criteria)
+	for i, k := range kws {
+		list := n.keywords[k]
+		if i == 0 || len(list) < len(best) {
+			best = list
+		}
+	}
+	var out []Result
+	for _, h := range best {
+		ix := n.index[h]
+		if overlay.Match(criteria, ix.entry.Name) {
+			out = append(out, Result{Entry: ix.entry, Holders: slices.Clone(ix.holders)})
+		}
+	}
+	return out
+}
+
+func (n *Node) allow(l *link) bool {
+	now := n.env.Now()
+	l.tokens = min(float64(n.cfg.QueryBurst), l.tokens+now.Sub(l.refill).Seconds()*n.cfg.QueryRate)
+	l.refill = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
+}
+
+func (n *Node) sweep(now time.Time) {
+	if now.Sub(n.swept) < n.cfg.RouteExpiry {
+		return
+	}
+	n.swept = now
+	for id, r := range n.routes {
+		if now.Sub(r.at) >= n.cfg.RouteExpiry {
+			delete(n.routes, id)
+		}
+	}
+}
+
+func (n *Node) onQuery(l *link, q *Query) {
+	if !n.cfg.Leader {
+		return
+	}
+	if q.Criteria == "" && q.TTL == 0 {
+		l.leader = true // a leader opening the leaders' overlay link
+		return
+	}
+	if !n.allow(l) {
+		n.stats.RateLimited++
+		return
+	}
+	now := n.env.Now()
+	n.sweep(now)
+	if _, seen := n.routes[q.ID]; seen {
+		n.stats.Duplicates++
+		return
+	}
+	n.routes[q.ID] = route{from: l.addr, at: now}
+	n.stats.Queries++
+	ttl := min(q.TTL, n.cfg.TTL) // the leader's limit bounds every query
+	if !l.leader && ttl == 0 {
+		ttl = n.cfg.TTL
+	}
+	n.answer(q, l.addr)
+	n.forward(&Query{ID: q.ID, Criteria: q.Criteria, TTL: ttl, Hops: q.Hops}, l.addr)
+}
+
+// answer sends the local index's matches towards the querier.
+func (n *Node) answer(q *Query, from transport.Addr) {
+	if res := n.lookup(q.Criteria); len(res) > 0 {
+		n.deliver(from, &Hits{ID: q.ID, Results: res})
+	}
+}
+
+// forward floods q to the other leaders while TTL lasts.
+func (n *Node) forward(q *Query, from transport.Addr) {
+	if q.TTL == 0 {
+		return
+	}
+	f := &Query{ID: q.ID, Criteria: q.Criteria, TTL: q.TTL - 1, Hops: q.Hops + 1}
+	for _, a := range n.order {
+		if l := n.links[a]; l.leader && a != from {
+			n.env.Send(a, f)
+		}
+	}
+}
+
+// deliver sends hits to from, or to the node's own search if from is "".
+func (n *Node) deliver(from transport.Addr, h *Hits) {
+	if from != "" {
+		n.env.Send(from, h)
+		return
+	}
+	if cb := n.searches[h.ID]; cb != nil {
+		for _, r := range h.Results {
+			n.stats.HitsReceived++
+			cb(r)
+		}
+	}
+}
+
+func (n *Node) onHits(h *Hits) {
+	r, ok := n.routes[h.ID]
+	if !ok {
+		return
+	}
+	n.deliver(r.from, h)
+}

@@ -1,0 +1,148 @@
+package superpeer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+)
+
+// SimConfig describes a two-tier experiment: among the workload's nodes,
+// one in GroupSize is a leader; leaders form a random overlay of degree
+// Degree; every other node attaches to a random leader and publishes its
+// library; queries go through the querier's leader with a leader TTL.
+type SimConfig struct {
+	// Workload gives the nodes, files and queries. Required.
+	Workload *overlay.Workload
+	// GroupSize is the number of nodes per leader. Default 100.
+	GroupSize int
+	// Degree of the leaders' overlay. Default 8.
+	Degree int
+	// TTL is the leader-to-leader TTL. Default 3.
+	TTL uint8
+	// Window is the virtual time given to each query. Default 5 s.
+	Window time.Duration
+	// Seed makes the run reproducible.
+	Seed uint64
+}
+
+// QueryResult is what one simulated query measured.
+type QueryResult struct {
+	// Messages is the number of messages the query caused.
+	Messages uint64
+	// Holders is the number of distinct holders returned, the querier
+	// excluded; Found reports Holders > 0.
+	Holders int
+	Found   bool
+}
+
+// Sim is a two-tier experiment in progress.
+type Sim struct {
+	cfg     SimConfig
+	Net     *sim.Network
+	Addrs   []transport.Addr
+	Leaders []transport.Addr
+	// LeaderGraph is the leaders' overlay.
+	LeaderGraph *overlay.Graph
+}
+
+// NewSim builds the network: leaders, their overlay, the groups, and lets
+// every peer publish its library.
+func NewSim(cfg SimConfig) (*Sim, error) {
+	w := cfg.Workload
+	if w == nil {
+		return nil, fmt.Errorf("%w: SimConfig.Workload is nil", ErrBadConfig)
+	}
+	if cfg.GroupSize == 0 {
+		cfg.GroupSize = 100
+	}
+	if cfg.Degree == 0 {
+		cfg.Degree = 8
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = DefaultTTL
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 5 * time.Second
+	}
+	n := len(w.Library)
+	r := rand.New(rand.NewPCG(cfg.Seed, 0x5ea7))
+	leaders := max(1, n/cfg.GroupSize)
+	isLeader := make([]bool, n)
+	for _, i := range r.Perm(n)[:leaders] {
+		isLeader[i] = true
+	}
+	s := &Sim{cfg: cfg, Addrs: make([]transport.Addr, n)}
+	for i := range n {
+		s.Addrs[i] = sim.NodeAddr(i)
+		if isLeader[i] {
+			s.Leaders = append(s.Leaders, s.Addrs[i])
+		}
+	}
+	s.LeaderGraph = overlay.RandomGraph(s.Leaders, min(cfg.Degree, len(s.Leaders)-1), r)
+	net, err := sim.New(sim.Config{Seed: cfg.Seed})
+	if err != nil {
+		return nil, err
+	}
+	s.Net = net
+	for i := range n {
+		c := Config{TTL: cfg.TTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6}
+		for _, k := range w.Library[i] {
+			c.Files = append(c.Files, w.Files[k])
+		}
+		if c.Leader {
+			for _, nb := range s.LeaderGraph.Neighbours(s.Addrs[i]) {
+				if j, _, _ := sim.ParseAddr(nb); j > i { // each edge opened once
+					c.Leaders = append(c.Leaders, nb)
+				}
+			}
+		} else {
+			c.Leaders = []transport.Addr{s.Leaders[r.IntN(len(s.Leaders))]}
+		}
+		cc := c.withDefaults()
+		if a := net.AddNode(func(env transport.Env) transport.Handler { return newNode(cc, env) }); a != s.Addrs[i] {
+			return nil, fmt.Errorf("superpeer: simulator numbered node %d as %s", i, a)
+		}
+	}
+	net.Run(2 * time.Second)
+	return s, nil
+}
+
+// Node returns the node at i.
+func (s *Sim) Node(i int) *Node { return s.Net.Handler(s.Addrs[i]).(*Node) }
+
+// Query runs one query of the workload to completion.
+func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
+	before := s.Net.Stats().Sent
+	var holders []transport.Addr
+	self := s.Addrs[q.Node]
+	_ = s.Net.Do(self, func(h transport.Handler) {
+		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), s.cfg.TTL, func(r Result) {
+			for _, a := range r.Holders {
+				if a != self && !slices.Contains(holders, a) {
+					holders = append(holders, a)
+				}
+			}
+		})
+	})
+	s.Net.Run(s.cfg.Window)
+	return QueryResult{Messages: s.Net.Stats().Sent - before, Holders: len(holders), Found: len(holders) > 0}
+}
+
+// MaxReceived returns the most messages any node received so far, and
+// the node.
+func (s *Sim) MaxReceived() (uint64, transport.Addr) {
+	var most uint64
+	var who transport.Addr
+	for _, a := range s.Addrs {
+		st, err := s.Net.NodeStats(a)
+		if err == nil && st.Received > most {
+			most, who = st.Received, a
+		}
+	}
+	return most, who
+}
