@@ -12,8 +12,8 @@
 //
 // As standalone servers, one per process:
 //
-//	# an authoritative server for master files (origin from each $ORIGIN
-//	# or the file name "networkutopia.com.zone")
+//	# an authoritative server for master files; each file's name gives
+//	# its origin: com.zone, networkutopia.com.zone, root.zone for "."
 //	go run ./examples/dns -mode auth -listen 127.0.0.1:5300 com.zone networkutopia.com.zone
 //	# a caching resolver starting from root hints
 //	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -root 127.0.0.1:5300
@@ -25,7 +25,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -64,6 +63,16 @@ func main() {
 	}
 }
 
+// originOf derives a zone's origin from its file name: "com.zone" holds
+// com., "networkutopia.com.zone" networkutopia.com., "root.zone" the root.
+func originOf(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), ".zone")
+	if base == "root" || base == "" {
+		return "."
+	}
+	return base
+}
+
 // serveAuth serves master files until ctx ends.
 func serveAuth(ctx context.Context, listen string, sockets int, files []string) error {
 	if len(files) == 0 {
@@ -71,7 +80,7 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string) 
 	}
 	var zones []*dnsx.Zone
 	for _, f := range files {
-		origin := strings.TrimSuffix(filepath.Base(f), "zone")
+		origin := originOf(f)
 		z, err := dnsx.LoadZone(f, origin)
 		if err != nil {
 			return err
@@ -95,4 +104,3 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string) 
 	return ctx.Err()
 }
 
-var _ = io.Discard

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/networkutopia/p2p/dnsx"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestDemo(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, demo(ctx, &out))
+	s := out.String()
+	require.Contains(t, s, "networkutopia.com.\t172800\tIN\tNS\tdns1.networkutopia.com.")
+	require.Contains(t, s, "dns1.networkutopia.com.\t172800\tIN\tA\t212.212.212.1")
+	require.Regexp(t, `ask root .* com\. A +-> referral to com\.`, s)
+	require.Contains(t, s, "=> 212.212.71.4 (NOERROR, from the cache")
+}
+
+// TestStandaloneServers runs the auth and resolver modes as the two
+// processes would, and resolves through them.
+func TestStandaloneServers(t *testing.T) {
+	dir := t.TempDir()
+	zones := map[string]string{
+		"root.zone": "$ORIGIN .\n@ 86400 SOA a.root. admin.root. 1 1800 900 604800 86400\n@ NS a.root.\na.root. A 127.0.0.1\nexample. NS ns.example.\nns.example. A 127.0.0.1\n",
+		"example.zone": "$ORIGIN example.\n@ 3600 SOA ns admin 1 1800 900 604800 60\n@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.7\n",
+	}
+	var files []string
+	for name, text := range zones {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		files = append(files, p)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	authDone := make(chan error, 1)
+	go func() { authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files) }()
+	resPort := freePort(t)
+	resDone := make(chan error, 1)
+	go func() {
+		resDone <- serveResolver(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort).String(),
+			netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), "127.0.0.0/8")
+	}()
+	q := dnsx.NewQuery(0, "www.example", dnsx.TypeA)
+	q.RecursionDesired = true
+	require.Eventually(t, func() bool {
+		qctx, qcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer qcancel()
+		m, err := dnsx.Exchange(qctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort), q)
+		return err == nil && len(m.Answer) == 1 && m.Answer[0].Value() == "192.0.2.7"
+	}, 5*time.Second, 50*time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-authDone, context.Canceled)
+	require.ErrorIs(t, <-resDone, context.Canceled)
+}
+
+func freePort(t *testing.T) uint16 {
+	l, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return uint16(l.LocalAddr().(*net.UDPAddr).Port)
+}
