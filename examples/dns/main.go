@@ -103,4 +103,3 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string) 
 	fmt.Printf("queries %d, answered %d, truncated %d, refused %d, formerr %d\n", st.Queries, st.Answered, st.Truncated, st.Refused, st.FormErr)
 	return ctx.Err()
 }
-

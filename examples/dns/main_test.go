@@ -35,7 +35,7 @@ func TestDemo(t *testing.T) {
 func TestStandaloneServers(t *testing.T) {
 	dir := t.TempDir()
 	zones := map[string]string{
-		"root.zone": "$ORIGIN .\n@ 86400 SOA a.root. admin.root. 1 1800 900 604800 86400\n@ NS a.root.\na.root. A 127.0.0.1\nexample. NS ns.example.\nns.example. A 127.0.0.1\n",
+		"root.zone":    "$ORIGIN .\n@ 86400 SOA a.root. admin.root. 1 1800 900 604800 86400\n@ NS a.root.\na.root. A 127.0.0.1\nexample. NS ns.example.\nns.example. A 127.0.0.1\n",
 		"example.zone": "$ORIGIN example.\n@ 3600 SOA ns admin 1 1800 900 604800 60\n@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.7\n",
 	}
 	var files []string
@@ -48,7 +48,9 @@ func TestStandaloneServers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	authDone := make(chan error, 1)
-	go func() { authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files) }()
+	go func() {
+		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files)
+	}()
 	resPort := freePort(t)
 	resDone := make(chan error, 1)
 	go func() {
