@@ -10,7 +10,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	ma "github.com/multiformats/go-multiaddr"
-	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/libp2p"
@@ -26,8 +25,8 @@ func TestConformance(t *testing.T) {
 			transporttest.RunStream(t, transporttest.StreamSetup{
 				New: func(t *testing.T) transporttest.StreamPair {
 					p := newPartition()
-					dialer := newGatedTransport(t, kind, "dialer", p)
-					listener := newGatedTransport(t, kind, "listener", p)
+					dialer := newTransport(t, kind, "dialer", golibp2p.ConnectionGater(p))
+					listener := newTransport(t, kind, "listener", golibp2p.ConnectionGater(p))
 					return transporttest.StreamPair{
 						Dialer:     dialer,
 						Listener:   listener,
@@ -39,19 +38,6 @@ func TestConformance(t *testing.T) {
 			})
 		})
 	}
-}
-
-// newGatedTransport is newTransport with p's gater.
-func newGatedTransport(t *testing.T, kind libp2p.Kind, seed string, p *partition) *libp2p.Transport {
-	t.Helper()
-	tr, err := libp2p.New(libp2p.Config{
-		Key:        libp2p.KeyFromSeed(seed),
-		Transports: []libp2p.Kind{kind},
-		Options:    []golibp2p.Option{golibp2p.ConnectionGater(p)},
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, tr.Close()) })
-	return tr
 }
 
 // partition is a connection gater that, while cut, refuses every
