@@ -34,14 +34,15 @@ type Peer struct {
 	parole       map[int]*peerConn   // failed pieces, fetched again from one peer (nil: not yet chosen)
 	verifying    map[int]bool
 
-	uploads    []queuedRequest // requests to serve, oldest first
-	inFlight   int             // requests out, all peers
-	upBucket   tokenBucket
-	downBucket tokenBucket
-	upWaiting  bool // a timer will resume serving
-	full       bool // a send was refused for backpressure; wait for Drained
-	stopTick   func() bool
-	stopped    bool
+	uploads     []queuedRequest // requests to serve, oldest first
+	inFlight    int             // requests out, all peers
+	upBucket    tokenBucket
+	downBucket  tokenBucket
+	upWaiting   bool // a timer will resume serving
+	downWaiting bool // a timer will resume requesting
+	full        bool // a send was refused for backpressure; wait for Drained
+	stopTick    func() bool
+	stopped     bool
 
 	stats PeerStats
 	down  rateMeter

@@ -31,8 +31,14 @@ func (n *Peer) request(c *peerConn) {
 	if want <= 0 {
 		return
 	}
-	if n.cfg.DownloadLimit > 0 && n.downBucket.wait(n.env.Now(), want*wire.BlockSize) > 0 {
-		return // the next tick or block tries again
+	limited := n.cfg.DownloadLimit > 0
+	if limited {
+		granted, wait := n.downBucket.grant(n.env.Now(), want, wire.BlockSize)
+		if granted == 0 {
+			n.requestAllAfter(wait)
+			return
+		}
+		want = granted
 	}
 	endGame := n.picker.EndGame()
 	skip := func(b Block) bool {
@@ -46,11 +52,28 @@ func (n *Peer) request(c *peerConn) {
 		return endGame && c.findRequest(b) >= 0
 	}
 	now := n.env.Now()
-	for _, b := range n.picker.Pick(c.has, want, skip, nil) {
+	picked := n.picker.Pick(c.has, want, skip, nil)
+	if limited {
+		n.downBucket.refund((want - len(picked)) * wire.BlockSize)
+	}
+	for _, b := range picked {
 		c.requests = append(c.requests, outstanding{b: b, at: now})
 		n.inFlight++
 		n.send(c, wire.Request{Index: uint32(b.Piece), Begin: uint32(b.Begin), Length: uint32(b.Length)})
 	}
+}
+
+// requestAllAfter tops up every pipeline once the download limit allows
+// (one timer at a time).
+func (n *Peer) requestAllAfter(wait time.Duration) {
+	if n.downWaiting {
+		return
+	}
+	n.downWaiting = true
+	n.env.AfterFunc(wait, func() {
+		n.downWaiting = false
+		n.requestAll()
+	})
 }
 
 // requestAll tops up every pipeline: blocks went back to the picker.

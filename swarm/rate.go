@@ -42,8 +42,9 @@ func (r *rateMeter) at(now time.Time) float64 {
 	return r.rate
 }
 
-// tokenBucket limits a rate: take reports how long to wait before n bytes
-// may go. A zero rate means no limit.
+// tokenBucket limits a rate: wait and grant take bytes that may go now,
+// or say how long until they may. A zero rate means no limit. It reads
+// time only from what the caller passes, so it runs in virtual time.
 type tokenBucket struct {
 	rate   float64 // bytes per second; 0 = unlimited
 	burst  float64
@@ -56,19 +57,59 @@ func newTokenBucket(rate int64) tokenBucket {
 	return tokenBucket{rate: float64(rate), burst: burst, tokens: burst}
 }
 
+func (b *tokenBucket) refill(now time.Time) {
+	if !b.last.IsZero() && now.After(b.last) {
+		b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	if now.After(b.last) {
+		b.last = now
+	}
+}
+
+// until is how long until the bucket holds n bytes, at least 1 ns: a
+// rounding error must not turn "not yet" into "now".
+func (b *tokenBucket) until(n float64) time.Duration {
+	d := time.Duration(math.Ceil((n - b.tokens) / b.rate * float64(time.Second)))
+	return max(d, time.Nanosecond)
+}
+
 // wait returns 0 and takes n bytes if they may go now, or how long until
-// they may.
+// they may. A full bucket lets any n go (the bucket goes negative), so
+// that a message larger than the burst is not refused for ever.
 func (b *tokenBucket) wait(now time.Time, n int) time.Duration {
 	if b.rate <= 0 {
 		return 0
 	}
-	if !b.last.IsZero() {
-		b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	b.last = now
+	b.refill(now)
 	if b.tokens >= float64(n) || b.tokens >= b.burst {
 		b.tokens -= float64(n)
 		return 0
 	}
-	return time.Duration((float64(n) - b.tokens) / b.rate * float64(time.Second))
+	return b.until(float64(n))
+}
+
+// grant takes up to n units of unit bytes that may go now and returns
+// how many it took; when not even one may, it returns 0 and how long until
+// one may.
+func (b *tokenBucket) grant(now time.Time, n, unit int) (int, time.Duration) {
+	if b.rate <= 0 {
+		return n, 0
+	}
+	b.refill(now)
+	k := min(n, int(math.Max(b.tokens, 0)/float64(unit)))
+	if k == 0 && b.tokens >= b.burst && n > 0 {
+		k = 1 // a unit larger than the burst
+	}
+	if k == 0 {
+		return 0, b.until(float64(unit))
+	}
+	b.tokens -= float64(k * unit)
+	return k, 0
+}
+
+// refund gives back bytes taken but not used.
+func (b *tokenBucket) refund(bytes int) {
+	if b.rate > 0 && bytes > 0 {
+		b.tokens = math.Min(b.burst, b.tokens+float64(bytes))
+	}
 }
