@@ -38,6 +38,9 @@ func marshal(tm transport.Message) ([]byte, error) {
 	if b, err = appendNode(b, m.Node); err != nil {
 		return nil, err
 	}
+	if b, err = appendNode(b, m.Claimant); err != nil {
+		return nil, err
+	}
 	for _, l := range [2][]NodeInfo{m.Nodes, m.Extra} {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(l)))
 		for _, n := range l {
@@ -175,6 +178,7 @@ func unmarshal(b []byte) (transport.Message, error) {
 	m.Hops = r.u16("hops")
 	m.From = r.node("sender")
 	m.Node = r.node("node")
+	m.Claimant = r.node("claimant")
 	m.Nodes = r.nodes("successor list")
 	m.Extra = r.nodes("node list")
 	n := int(r.u16("item count"))

@@ -73,15 +73,14 @@ func (s Space) Valid(id ID) bool { return s.mask(id) == id }
 // Distance returns (b - a) mod 2^m: how far b lies clockwise from a.
 func (s Space) Distance(a, b ID) ID {
 	var d ID
-	borrow := 0
-	for i := IDLen - 1; i >= 0; i-- {
-		v := int(b[i]) - int(a[i]) - borrow
-		borrow = 0
-		if v < 0 {
-			v += 256
-			borrow = 1
-		}
-		d[i] = byte(v)
+	var borrow uint64
+	for i := IDLen - 4; i >= 0; i -= 4 {
+		x := uint64(binary.BigEndian.Uint32(b[i:])) - uint64(binary.BigEndian.Uint32(a[i:])) - borrow
+		borrow = (x >> 63) & 1
+		binary.BigEndian.PutUint32(d[i:], uint32(x))
+	}
+	if s.bits == MaxBits {
+		return d
 	}
 	return s.mask(d)
 }

@@ -70,7 +70,7 @@ func (p *Peer) lookup(key ID, done func(LookupResult, error)) {
 		p.recurse(key, done)
 		return
 	}
-	p.iterate(key, NodeInfo{}, false, done)
+	p.iterate(key, NodeInfo{}, NodeInfo{}, done)
 }
 
 // selfResult is the answer of a lookup the starting node owns.
@@ -87,24 +87,28 @@ type iterOp struct {
 	failed    []transport.Addr
 	last      NodeInfo   // the last node that answered; zero: ourselves
 	lastSuccs []NodeInfo // its successor list, for fallbacks
-	deadline  time.Time
-	done      func(LookupResult, error)
+	// redirect is the last answer when it sent us back to the answering
+	// node's predecessor: if that predecessor is dead, the answering node
+	// owns the key after all.
+	redirect *LookupResult
+	deadline time.Time
+	done     func(LookupResult, error)
 }
 
 // iterate runs an iterative lookup from start (or from this node's own
 // tables when start is zero).
-func (p *Peer) iterate(target ID, start NodeInfo, claimed bool, done func(LookupResult, error)) {
+func (p *Peer) iterate(target ID, start, claimant NodeInfo, done func(LookupResult, error)) {
 	op := &iterOp{p: p, target: target, deadline: p.env.Now().Add(p.cfg.OperationTimeout), done: done}
 	if start.IsZero() {
-		owner, next, c := p.route(target, false)
+		owner, next, c := p.route(target, NodeInfo{})
 		if owner {
 			r := p.selfResult(target)
 			p.env.AfterFunc(0, func() { done(r, nil) })
 			return
 		}
-		start, claimed = next, c
+		start, claimant = next, c
 	}
-	op.ask(start, claimed)
+	op.ask(start, claimant)
 }
 
 func (op *iterOp) fail(format string, args ...any) {
@@ -113,14 +117,14 @@ func (op *iterOp) fail(format string, args ...any) {
 }
 
 // ask sends one step of the lookup to n.
-func (op *iterOp) ask(n NodeInfo, claimed bool) {
+func (op *iterOp) ask(n, claimant NodeInfo) {
 	p := op.p
 	switch {
 	case p.stopped:
 		op.done(LookupResult{Key: op.target}, ErrClosed)
 		return
 	case len(op.path) >= p.cfg.MaxHops:
-		op.fail("hop limit %d reached", p.cfg.MaxHops)
+		op.fail("hop limit %d reached: %v", p.cfg.MaxHops, op.path[:8])
 		return
 	case p.env.Now().After(op.deadline):
 		op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)},
@@ -130,10 +134,7 @@ func (op *iterOp) ask(n NodeInfo, claimed bool) {
 		op.fallback()
 		return
 	}
-	m := &message{Kind: kindFind, Target: op.target}
-	if claimed {
-		m.Flags |= flagClaimed
-	}
+	m := &message{Kind: kindFind, Target: op.target, Claimant: claimant}
 	p.call(n, m, func(r *message, err error) {
 		if p.stopped {
 			op.done(LookupResult{Key: op.target}, ErrClosed)
@@ -157,18 +158,22 @@ func (op *iterOp) ask(n NodeInfo, claimed bool) {
 			op.done(res, nil)
 			return
 		}
-		next, nextClaimed := r.Node, r.Flags&flagClaimed != 0
+		next, nextClaimant := r.Node, r.Claimant
 		// A next hop must bring us closer (or be claimed the owner); a
 		// node that answers otherwise lies or is confused: route around it.
 		if next.IsZero() || next.Addr == node.Addr ||
-			(!nextClaimed && !Between(next.ID, node.ID, op.target)) {
+			(nextClaimant.IsZero() && !Between(next.ID, node.ID, op.target)) {
 			op.failed = append(op.failed, n.Addr)
 			op.fallback()
 			return
 		}
 		op.path = append(op.path, node)
-		op.last, op.lastSuccs = node, r.Nodes
-		op.ask(next, nextClaimed)
+		op.last, op.lastSuccs, op.redirect = node, r.Nodes, nil
+		if !nextClaimant.IsZero() && nextClaimant.Addr != node.Addr {
+			// node redirected us to its predecessor
+			op.redirect = &LookupResult{Key: op.target, Owner: node, Successors: r.Nodes, Path: slices.Clone(op.path), Hops: len(op.path)}
+		}
+		op.ask(next, nextClaimant)
 	})
 }
 
@@ -177,21 +182,24 @@ func (op *iterOp) ask(n NodeInfo, claimed bool) {
 // (from which the failed node is gone).
 func (op *iterOp) fallback() {
 	p := op.p
+	if op.redirect != nil {
+		op.done(*op.redirect, nil)
+		return
+	}
 	if op.last.IsZero() {
-		owner, next, claimed := p.route(op.target, false)
+		owner, next, claimant := p.route(op.target, NodeInfo{})
 		if owner {
 			op.done(p.selfResult(op.target), nil)
 			return
 		}
-		if slices.Contains(op.failed, next.Addr) {
+		if next.IsZero() || slices.Contains(op.failed, next.Addr) {
 			op.fail("no live node to ask")
 			return
 		}
-		op.ask(next, claimed)
+		op.ask(next, claimant)
 		return
 	}
-	var pick NodeInfo
-	claimed := false
+	var pick, claimant NodeInfo
 	for _, s := range op.lastSuccs {
 		if !slices.Contains(op.failed, s.Addr) && Between(s.ID, op.last.ID, op.target) {
 			pick = s
@@ -200,7 +208,7 @@ func (op *iterOp) fallback() {
 	if pick.IsZero() {
 		for _, s := range op.lastSuccs {
 			if !slices.Contains(op.failed, s.Addr) && s.Addr != op.last.Addr {
-				pick, claimed = s, true
+				pick, claimant = s, op.last
 				break
 			}
 		}
@@ -209,25 +217,20 @@ func (op *iterOp) fallback() {
 		op.fail("every successor of %s failed", op.last)
 		return
 	}
-	op.ask(pick, claimed)
+	op.ask(pick, claimant)
 }
 
 // onFind answers one step of an iterative lookup.
 func (p *Peer) onFind(from transport.Addr, m *message) {
 	r := &message{Kind: kindFindReply, Nodes: p.succs}
-	owner, next, claimed := p.route(m.Target, m.Flags&flagClaimed != 0)
-	switch {
-	case owner:
+	owner, next, claimant := p.route(m.Target, m.Claimant)
+	if owner {
 		r.Flags |= flagOwner
 		if !p.pred.IsZero() {
 			r.Extra = []NodeInfo{p.pred}
 		}
-	default:
-		r.Node = next
-		if claimed {
-			r.Flags |= flagClaimed
-		}
 	}
+	r.Node, r.Claimant = next, claimant
 	p.reply(from, m, r)
 }
 
@@ -241,8 +244,8 @@ type routeOp struct {
 // node, each acknowledging it to the previous one, and the owner answers
 // us directly.
 func (p *Peer) recurse(target ID, done func(LookupResult, error)) {
-	owner, next, claimed := p.route(target, false)
-	if owner {
+	owner, next, claimant := p.route(target, NodeInfo{})
+	if owner || next.IsZero() {
 		r := p.selfResult(target)
 		p.env.AfterFunc(0, func() { done(r, nil) })
 		return
@@ -262,26 +265,23 @@ func (p *Peer) recurse(target ID, done func(LookupResult, error)) {
 			done(LookupResult{Key: target}, fmt.Errorf("%w: key %s: %w after %v", ErrLookupFailed, target.Short(), ErrTimeout, p.cfg.OperationTimeout))
 		}
 	})
-	p.forward(&message{Kind: kindRoute, Lookup: id, Target: target, Node: p.self}, next, claimed, 0)
+	p.forward(&message{Kind: kindRoute, Lookup: id, Target: target, Node: p.self}, next, claimant, 0)
 }
 
 // forward passes a recursive lookup to next; if next does not acknowledge
 // it, the peer forgets next and tries its next best choice.
-func (p *Peer) forward(m *message, next NodeInfo, claimed bool, attempt int) {
+func (p *Peer) forward(m *message, next, claimant NodeInfo, attempt int) {
 	fm := *m
-	fm.Flags &^= flagClaimed
-	if claimed {
-		fm.Flags |= flagClaimed
-	}
+	fm.Claimant = claimant
 	p.call(next, &fm, func(_ *message, err error) {
 		if err == nil || p.stopped {
 			return // acknowledged: the next node carries it on
 		}
-		owner, n2, c2 := p.route(m.Target, false)
+		owner, n2, c2 := p.route(m.Target, NodeInfo{})
 		switch {
 		case owner:
 			p.routeDone(m, false)
-		case attempt >= 3 || n2.Addr == next.Addr:
+		case attempt >= 3 || n2.IsZero() || n2.Addr == next.Addr:
 			p.routeDone(m, true)
 		default:
 			p.forward(m, n2, c2, attempt+1)
@@ -301,12 +301,15 @@ func (p *Peer) onRoute(from transport.Addr, m *message) {
 		p.routeDone(fm, true)
 		return
 	}
-	owner, next, claimed := p.route(m.Target, m.Flags&flagClaimed != 0)
-	if owner {
+	owner, next, claimant := p.route(m.Target, m.Claimant)
+	switch {
+	case owner:
 		p.routeDone(fm, false)
-		return
+	case next.IsZero():
+		p.routeDone(fm, true)
+	default:
+		p.forward(fm, next, claimant, 0)
 	}
-	p.forward(fm, next, claimed, 0)
 }
 
 // routeDone answers the origin of recursive lookup m: we own its target,

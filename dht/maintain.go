@@ -36,22 +36,22 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 		return
 	}
 	p.joining = true
-	p.tryJoin(boots, 0, done)
+	p.tryJoin(boots, 0, nil, done)
 }
 
-func (p *Peer) tryJoin(boots []transport.Addr, i int, done func(error)) {
+func (p *Peer) tryJoin(boots []transport.Addr, i int, lastErr error, done func(error)) {
 	if i == len(boots) {
 		p.joining = false
-		done(fmt.Errorf("%w: join: none of %d bootstrap nodes answered", ErrLookupFailed, len(boots)))
+		done(fmt.Errorf("dht: join through %d bootstrap nodes: %w", len(boots), lastErr))
 		return
 	}
-	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, false, func(r LookupResult, err error) {
+	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, NodeInfo{}, func(r LookupResult, err error) {
 		switch {
 		case p.stopped:
 			done(ErrClosed)
 			return
 		case err != nil:
-			p.tryJoin(boots, i+1, done)
+			p.tryJoin(boots, i+1, err, done)
 			return
 		case r.Owner.ID == p.self.ID:
 			p.joining = false
@@ -156,6 +156,19 @@ func (p *Peer) notified(n NodeInfo) {
 		old := p.pred
 		p.pred, p.predHeard = n, true
 		p.handOff(old, n)
+	} else if p.predCandidate.IsZero() {
+		// n, before our predecessor, thinks it precedes us: perhaps our
+		// predecessor died. Check now rather than at the next round.
+		p.predCandidate = n
+		pred := p.pred
+		p.call(pred, &message{Kind: kindPing}, func(_ *message, err error) {
+			cand := p.predCandidate
+			p.predCandidate = NodeInfo{}
+			if err != nil && !p.stopped && (p.pred.IsZero() || p.pred.Addr == pred.Addr) {
+				p.forget(pred.Addr)
+				p.notified(cand)
+			}
+		})
 	}
 	if len(p.succs) == 0 {
 		p.setSuccessors(n, nil) // a ring of two

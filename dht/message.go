@@ -70,13 +70,12 @@ func (k kind) String() string {
 
 // Flags of a message.
 const (
-	flagClaimed     = 1 << iota // find/route: the sender believes the receiver owns Target
-	flagOwner                   // find-reply/route-done: Node owns Target
+	flagOwner       = 1 << iota // find-reply/route-done: Node owns Target
 	flagNotify                  // state: From may be the receiver's predecessor
 	flagWantFingers             // state: send your fingers too
 	flagReplica                 // store: items carry their versions (replication, hand-off)
 	flagFailed                  // route-done: the lookup failed
-	flagAll                     = 1<<iota - 1
+	flagAll         = 1<<iota - 1
 )
 
 // Limits of the wire format; the decoder checks them before allocating.
@@ -98,16 +97,19 @@ type message struct {
 	Lookup uint64 // recursive lookup ID
 	Target ID
 	Hops   uint16
-	From   NodeInfo   // the sender (its listening address)
-	Node   NodeInfo   // owner, next hop or predecessor
-	Nodes  []NodeInfo // successor list
-	Extra  []NodeInfo // fingers, or the path of a recursive lookup
-	Items  []Item
+	From   NodeInfo // the sender (its listening address)
+	Node   NodeInfo // owner, next hop or predecessor
+	// Claimant, in find and route, is the node that believes the receiver
+	// owns Target; in a find reply, the one the next hop should check.
+	Claimant NodeInfo
+	Nodes    []NodeInfo // successor list
+	Extra    []NodeInfo // fingers, or the path of a recursive lookup
+	Items    []Item
 }
 
 // Size is the encoded length, so the simulator charges what the wire would.
 func (m *message) Size() int {
-	n := 1 + 1 + 8 + 8 + IDLen + 2 + 2*(nodeWireLen) + len(m.From.Addr) + len(m.Node.Addr) + 2 + 2 + 2
+	n := 1 + 1 + 8 + 8 + IDLen + 2 + 3*nodeWireLen + len(m.From.Addr) + len(m.Node.Addr) + len(m.Claimant.Addr) + 2 + 2 + 2
 	for _, l := range [2][]NodeInfo{m.Nodes, m.Extra} {
 		for _, x := range l {
 			n += nodeWireLen + len(x.Addr)

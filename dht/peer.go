@@ -23,11 +23,12 @@ type Peer struct {
 	calls *transport.Calls
 
 	// Routing state.
-	pred      NodeInfo
-	predHeard bool       // the predecessor spoke since the last check
-	succs     []NodeInfo // successor list, nearest first, never self
-	fingers   []NodeInfo // shortcuts, distinct, by clockwise distance from self
-	nextFing  int        // the finger index fix-fingers refreshes next
+	pred          NodeInfo
+	predHeard     bool       // the predecessor spoke since the last check
+	predCandidate NodeInfo   // a node that claims to precede us while we check pred
+	succs         []NodeInfo // successor list, nearest first, never self
+	fingers       []NodeInfo // shortcuts, distinct, by clockwise distance from self
+	nextFing      int        // the finger index fix-fingers refreshes next
 
 	// Storage.
 	store          map[ID]*Item
@@ -98,6 +99,7 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 			p.Join(cfg.Bootstrap, func(err error) {
 				if err != nil {
 					p.log.Debug("dht: join failed", "err", err)
+					println("join failed", string(env.Self()), err.Error())
 				}
 			})
 		})
@@ -199,6 +201,9 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 	p.metrics.BytesReceived += uint64(m.Size())
 	if m.From.Addr != "" && !p.space.Valid(m.From.ID) {
 		return // an ID outside our circle: a peer from another ring, or a liar
+	}
+	if p.joined && (m.Kind == kindFindReply || m.Kind == kindStateReply) {
+		p.addFinger(m.From) // nodes that answer from their tables are members
 	}
 	switch m.Kind {
 	case kindFindReply, kindStateReply, kindReply:

@@ -155,7 +155,6 @@ func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
 	p.env.AfterFunc(0, func() { done(r, nil) })
 }
 
-
 // onStore stores items sent by a writer, a replicating owner or a leaving
 // node.
 func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(m)) }

@@ -16,32 +16,37 @@ func (p *Peer) owns(key ID) bool {
 }
 
 // route is one step of a lookup at this peer, the rule every node on a
-// path applies: either this peer owns target, or next is where to go, and
-// nextClaimed says whether next should own it. claimed says whether the
-// previous node believed this peer owns target.
-func (p *Peer) route(target ID, claimed bool) (owner bool, next NodeInfo, nextClaimed bool) {
-	if target == p.self.ID || p.owns(target) {
-		return true, NodeInfo{}, false
+// path applies: either this peer owns target, or next is where to go.
+// claimant, when not zero, is the node that believes this peer owns target
+// (target lies between it and us); route passes on the claimant that next
+// should check. A node with no answer (still joining, alone) returns
+// neither owner nor next.
+func (p *Peer) route(target ID, claimant NodeInfo) (owner bool, next, nextClaimant NodeInfo) {
+	if !p.joined && len(p.succs) == 0 {
+		return false, NodeInfo{}, NodeInfo{}
 	}
-	if claimed {
-		// The sender saw us as target's successor. A predecessor between
-		// target and us joined since: send the lookup back to it.
-		if !p.pred.IsZero() && (p.pred.ID == target || Between(p.pred.ID, target, p.self.ID)) {
-			return false, p.pred, true
-		}
-		return true, NodeInfo{}, false
+	if target == p.self.ID || p.owns(target) || len(p.succs) == 0 {
+		return true, NodeInfo{}, NodeInfo{}
 	}
-	prev := p.self.ID
-	for _, s := range p.succs {
-		if BetweenRight(target, prev, s.ID) {
-			return false, s, true
+	if !claimant.IsZero() && BetweenRight(target, claimant.ID, p.self.ID) {
+		// The claim holds as far as the claimant knew. A predecessor
+		// between the claimant and target joined since: send the lookup
+		// back to it.
+		if !p.pred.IsZero() && Between(p.pred.ID, claimant.ID, p.self.ID) {
+			return false, p.pred, claimant
 		}
-		prev = s.ID
+		return true, NodeInfo{}, NodeInfo{}
+	}
+	// Only the immediate successor is claimed: further entries of the
+	// list may be stale while the ring grows (nodes joined between them),
+	// and a wrong claim costs a walk back; they serve as shortcuts below.
+	if s := p.succs[0]; BetweenRight(target, p.self.ID, s.ID) {
+		return false, s, p.self
 	}
 	if c := p.closestPreceding(target); !c.IsZero() {
-		return false, c, false
+		return false, c, NodeInfo{}
 	}
-	return true, NodeInfo{}, false // alone: nobody else to ask
+	return true, NodeInfo{}, NodeInfo{} // nobody else to ask
 }
 
 // closestPreceding returns the known node that most closely precedes
@@ -71,7 +76,10 @@ func (p *Peer) closestPreceding(target ID) NodeInfo {
 	return best
 }
 
-// addFinger inserts n among the fingers (kept sorted and distinct).
+// addFinger offers n as a finger. Fingers keep one node per distance
+// bucket [2^i, 2^(i+1)): the nearest to the bucket's start, which is
+// finger i of the Chord paper when the table is right. Nodes learnt from
+// traffic land here too, so tables refresh themselves as the ring grows.
 func (p *Peer) addFinger(n NodeInfo) {
 	if p.cfg.NoFingers || n.IsZero() || n.ID == p.self.ID {
 		return
@@ -81,7 +89,15 @@ func (p *Peer) addFinger(n NodeInfo) {
 		return compare(p.space.Distance(p.self.ID, f.ID), d)
 	})
 	if found {
-		p.fingers[i] = n
+		p.fingers[i] = n // same ID, maybe a new address
+		return
+	}
+	bucket := d.BitLen()
+	if i > 0 && p.space.Distance(p.self.ID, p.fingers[i-1].ID).BitLen() == bucket {
+		return // a nearer node holds the bucket
+	}
+	if i < len(p.fingers) && p.space.Distance(p.self.ID, p.fingers[i].ID).BitLen() == bucket {
+		p.fingers[i] = n // n is nearer to the bucket's start
 		return
 	}
 	p.fingers = slices.Insert(p.fingers, i, n)
