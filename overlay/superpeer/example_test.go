@@ -22,7 +22,7 @@ func Example() {
 	net.Run(time.Second)
 
 	_ = net.Do(asker, func(h transport.Handler) {
-		_, _ = h.(*superpeer.Node).Search("free song", 0, func(r superpeer.Result) {
+		_, _ = h.(*superpeer.Node).Search("free song", 0, func(r overlay.Result) {
 			fmt.Println(r.Name, r.Size, r.Holders)
 		})
 	})

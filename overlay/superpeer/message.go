@@ -15,20 +15,13 @@ const (
 	kindHits    = 3
 )
 
-// Entry is one file as a peer publishes it to its leader: content hash
-// and descriptor.
-type Entry struct {
-	Hash overlay.Hash
-	Name string
-	Size int64
-}
-
 // Publish is sent by an ordinary peer to its group leader: the address it
-// serves downloads at and the files it adds to the leader's index. A
-// peer's entries leave the index when its connection to the leader closes.
+// serves downloads at and the files it adds to the leader's index, each as
+// content hash and descriptor (name, size; no data). A peer's files leave
+// the index when its connection to the leader closes.
 type Publish struct {
 	Addr  transport.Addr
-	Files []Entry
+	Files []overlay.File
 }
 
 // Query is a keyword search: from a peer to its leader, then among
@@ -41,16 +34,10 @@ type Query struct {
 	Hops     uint8
 }
 
-// Result is one matching file and the peers that hold it.
-type Result struct {
-	Entry
-	Holders []transport.Addr
-}
-
 // Hits answers a Query; it travels back along the Query's path.
 type Hits struct {
 	ID      uint64
-	Results []Result
+	Results []overlay.Result
 }
 
 // Size implements transport.Message: the encoded length, so the simulator
@@ -59,14 +46,14 @@ func (m *Publish) Size() int { return len(marshal(m)) }
 func (m *Query) Size() int   { return 4 + 10 + len(m.Criteria) + 2 }
 func (m *Hits) Size() int    { return len(marshal(m)) }
 
-func writeEntry(w *enc.Writer, e Entry) {
+func writeEntry(w *enc.Writer, e overlay.File) {
 	w.Fixed(e.Hash[:])
 	w.String(e.Name)
 	w.Uint(uint64(e.Size))
 }
 
-func readEntry(r *enc.Reader) Entry {
-	var e Entry
+func readEntry(r *enc.Reader) overlay.File {
+	var e overlay.File
 	r.Fixed(e.Hash[:])
 	e.Name = r.String()
 	e.Size = int64(r.Uint() & (1<<63 - 1))
@@ -94,7 +81,7 @@ func marshal(m transport.Message) []byte {
 		w.Uint(x.ID)
 		w.Uint(uint64(len(x.Results)))
 		for _, res := range x.Results {
-			writeEntry(&w, res.Entry)
+			writeEntry(&w, res.File)
 			w.Uint(uint64(len(res.Holders)))
 			for _, h := range res.Holders {
 				w.String(string(h))
@@ -123,7 +110,7 @@ func Unmarshal(b []byte) (transport.Message, error) {
 	case kindPublish:
 		p := &Publish{Addr: transport.Addr(r.String())}
 		n := r.Count(22)
-		p.Files = make([]Entry, 0, n)
+		p.Files = make([]overlay.File, 0, n)
 		for range n {
 			p.Files = append(p.Files, readEntry(&r))
 		}
@@ -133,9 +120,9 @@ func Unmarshal(b []byte) (transport.Message, error) {
 	case kindHits:
 		h := &Hits{ID: r.Uint()}
 		n := r.Count(23)
-		h.Results = make([]Result, 0, n)
+		h.Results = make([]overlay.Result, 0, n)
 		for range n {
-			res := Result{Entry: readEntry(&r)}
+			res := overlay.Result{File: readEntry(&r)}
 			k := r.Count(1)
 			for range k {
 				res.Holders = append(res.Holders, transport.Addr(r.String()))

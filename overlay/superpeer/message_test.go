@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/overlay"
+
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -17,9 +19,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func sampleMessages() []transport.Message {
 	return []transport.Message{
-		&Publish{Addr: "/ip4/127.0.0.1/tcp/6346", Files: []Entry{{Hash: song.Hash, Name: song.Name, Size: song.Size}}},
+		&Publish{Addr: "/ip4/127.0.0.1/tcp/6346", Files: []overlay.File{{Hash: song.Hash, Name: song.Name, Size: song.Size}}},
 		&Query{ID: 42, Criteria: "free song", TTL: 3, Hops: 1},
-		&Hits{ID: 42, Results: []Result{{Entry: Entry{Hash: song.Hash, Name: song.Name, Size: song.Size}, Holders: []transport.Addr{"/sim/1", "/sim/2"}}}},
+		&Hits{ID: 42, Results: []overlay.Result{{File: overlay.File{Hash: song.Hash, Name: song.Name, Size: song.Size}, Holders: []transport.Addr{"/sim/1", "/sim/2"}}}},
 	}
 }
 

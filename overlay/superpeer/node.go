@@ -106,12 +106,6 @@ type Stats struct {
 	HitsReceived uint64
 }
 
-// indexed is one file in a leader's index.
-type indexed struct {
-	entry   Entry
-	holders []transport.Addr
-}
-
 // link is a connection to a child or a leader.
 type link struct {
 	leader bool
@@ -139,11 +133,10 @@ type Node struct {
 	order    []transport.Addr // links in order of connection
 	leader   transport.Addr   // an ordinary peer's leader, once connected
 	tried    int              // candidates tried
-	index    map[overlay.Hash]*indexed
-	keywords map[string][]overlay.Hash
+	index    *overlay.Index
 	routes   map[uint64]route
 	swept    time.Time
-	searches map[uint64]func(Result)
+	searches map[uint64]func(overlay.Result)
 	stats    Stats
 }
 
@@ -166,11 +159,10 @@ func newNode(cfg Config, env transport.Env) *Node {
 	n := &Node{
 		cfg: cfg, env: env, self: env.Self(),
 		links:    make(map[transport.Addr]*link),
-		index:    make(map[overlay.Hash]*indexed),
-		keywords: make(map[string][]overlay.Hash),
+		index:    overlay.NewIndex(),
 		routes:   make(map[uint64]route),
 		swept:    env.Now(),
-		searches: make(map[uint64]func(Result)),
+		searches: make(map[uint64]func(overlay.Result)),
 	}
 	n.holder = cfg.Advertise
 	if n.holder == "" {
@@ -178,14 +170,12 @@ func newNode(cfg Config, env transport.Env) *Node {
 	}
 	if cfg.Leader {
 		for _, f := range cfg.Files {
-			n.add(n.holder, entryOf(f))
+			n.index.Add(n.holder, f)
 		}
 	}
 	env.AfterFunc(0, n.start)
 	return n
 }
-
-func entryOf(f overlay.File) Entry { return Entry{Hash: f.Hash, Name: f.Name, Size: f.Size} }
 
 func (n *Node) start() {
 	if n.cfg.Leader {
@@ -207,13 +197,18 @@ func (n *Node) attach() {
 		if a == n.self {
 			continue
 		}
-		files := make([]Entry, len(n.cfg.Files))
-		for i, f := range n.cfg.Files {
-			files[i] = entryOf(f)
-		}
-		n.env.Send(a, &Publish{Addr: n.holder, Files: files})
+		n.env.Send(a, &Publish{Addr: n.holder, Files: described(n.cfg.Files)})
 		return
 	}
+}
+
+// described returns the files without their data: what a leader needs.
+func described(files []overlay.File) []overlay.File {
+	out := make([]overlay.File, len(files))
+	for i, f := range files {
+		out[i] = overlay.File{Name: f.Name, Size: f.Size, Hash: f.Hash}
+	}
+	return out
 }
 
 // Leader returns an ordinary peer's leader ("" if none yet).
@@ -228,25 +223,19 @@ func (n *Node) Share(files ...overlay.File) {
 	n.cfg.Files = append(n.cfg.Files, files...)
 	if n.cfg.Leader {
 		for _, f := range files {
-			n.add(n.holder, entryOf(f))
+			n.index.Add(n.holder, f)
 		}
 		return
 	}
 	if n.leader != "" {
-		es := make([]Entry, len(files))
-		for i, f := range files {
-			es[i] = entryOf(f)
-		}
-		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: es})
+		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: described(files)})
 	}
 }
 
 // Stats returns the node's counters.
 func (n *Node) Stats() Stats {
 	s := n.stats
-	for _, ix := range n.index {
-		s.Indexed += len(ix.holders)
-	}
+	s.Indexed = n.index.Len()
 	s.Children = n.children()
 	return s
 }
@@ -255,7 +244,7 @@ func (n *Node) Stats() Stats {
 // node's leader, or from itself if it leads) and calls onResult for each
 // result as it arrives, until Cancel or RouteExpiry. ttl 0 means the
 // configured TTL. It returns the query ID, or ErrNoLeader.
-func (n *Node) Search(criteria string, ttl uint8, onResult func(Result)) (uint64, error) {
+func (n *Node) Search(criteria string, ttl uint8, onResult func(overlay.Result)) (uint64, error) {
 	if ttl == 0 {
 		ttl = n.cfg.TTL
 	}
@@ -305,7 +294,7 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 	delete(n.links, c.Peer)
 	n.order = slices.DeleteFunc(n.order, func(a transport.Addr) bool { return a == c.Peer })
 	for _, h := range l.files {
-		n.remove(l.holder, h)
+		n.index.Remove(l.holder, h)
 	}
 	if c.Peer == n.leader {
 		n.leader = ""
@@ -351,7 +340,7 @@ func (n *Node) onPublish(l *link, p *Publish) {
 		}
 	}
 	for _, e := range p.Files {
-		if n.add(l.holder, e) {
+		if n.index.Add(l.holder, e) {
 			l.files = append(l.files, e.Hash)
 		}
 	}
@@ -366,62 +355,6 @@ func (n *Node) children() int {
 		}
 	}
 	return c
-}
-
-// add indexes a holder of e; it reports whether the pair is new.
-func (n *Node) add(holder transport.Addr, e Entry) bool {
-	ix := n.index[e.Hash]
-	if ix == nil {
-		ix = &indexed{entry: e}
-		n.index[e.Hash] = ix
-		for _, k := range overlay.Keywords(e.Name) {
-			n.keywords[k] = append(n.keywords[k], e.Hash)
-		}
-	}
-	if slices.Contains(ix.holders, holder) {
-		return false
-	}
-	ix.holders = append(ix.holders, holder)
-	return true
-}
-
-func (n *Node) remove(holder transport.Addr, h overlay.Hash) {
-	ix := n.index[h]
-	if ix == nil {
-		return
-	}
-	ix.holders = slices.DeleteFunc(ix.holders, func(a transport.Addr) bool { return a == holder })
-	if len(ix.holders) > 0 {
-		return
-	}
-	delete(n.index, h)
-	for _, k := range overlay.Keywords(ix.entry.Name) {
-		n.keywords[k] = slices.DeleteFunc(n.keywords[k], func(x overlay.Hash) bool { return x == h })
-		if len(n.keywords[k]) == 0 {
-			delete(n.keywords, k)
-		}
-	}
-}
-
-// lookup returns the index's matches for criteria: the posting list of
-// its rarest keyword, filtered by the full rule.
-func (n *Node) lookup(criteria string) []Result {
-	var best []overlay.Hash
-	kws := overlay.Keywords(criteria)
-	for i, k := range kws {
-		list := n.keywords[k]
-		if i == 0 || len(list) < len(best) {
-			best = list
-		}
-	}
-	var out []Result
-	for _, h := range best {
-		ix := n.index[h]
-		if overlay.Match(criteria, ix.entry.Name) {
-			out = append(out, Result{Entry: ix.entry, Holders: slices.Clone(ix.holders)})
-		}
-	}
-	return out
 }
 
 func (n *Node) allow(l *link) bool {
@@ -477,7 +410,7 @@ func (n *Node) onQuery(l *link, q *Query) {
 
 // answer sends the local index's matches towards the querier.
 func (n *Node) answer(q *Query, from transport.Addr) {
-	if res := n.lookup(q.Criteria); len(res) > 0 {
+	if res := n.index.Lookup(q.Criteria); len(res) > 0 {
 		n.deliver(from, &Hits{ID: q.ID, Results: res})
 	}
 }

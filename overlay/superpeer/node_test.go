@@ -26,11 +26,11 @@ func (tn *testNet) add(cfg Config) transport.Addr { return tn.net.AddNode(NewNod
 
 func (tn *testNet) node(a transport.Addr) *Node { return tn.net.Handler(a).(*Node) }
 
-func (tn *testNet) search(a transport.Addr, criteria string, ttl uint8) ([]Result, error) {
-	var out []Result
+func (tn *testNet) search(a transport.Addr, criteria string, ttl uint8) ([]overlay.Result, error) {
+	var out []overlay.Result
 	var err error
 	require.NoError(tn.t, tn.net.Do(a, func(h transport.Handler) {
-		_, err = h.(*Node).Search(criteria, ttl, func(r Result) { out = append(out, r) })
+		_, err = h.(*Node).Search(criteria, ttl, func(r overlay.Result) { out = append(out, r) })
 	}))
 	tn.net.Run(2 * time.Second)
 	return out, err

@@ -121,7 +121,7 @@ func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	var holders []transport.Addr
 	self := s.Addrs[q.Node]
 	_ = s.Net.Do(self, func(h transport.Handler) {
-		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), s.cfg.TTL, func(r Result) {
+		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), s.cfg.TTL, func(r overlay.Result) {
 			for _, a := range r.Holders {
 				if a != self && !slices.Contains(holders, a) {
 					holders = append(holders, a)

@@ -1,0 +1,15 @@
+// Package napster is the centralized-directory design of the first P2P
+// file-sharing system: peers register the files they hold with one
+// server (and are unregistered when they leave or stop refreshing), a
+// search asks the server which peers hold a name, and the file then moves
+// peer to peer.
+//
+// Use it as the baseline of the unstructured-P2P comparison: two messages
+// per search whatever the network's size, but every search lands on the
+// one server (the bottleneck), and when it is down nobody can search (the
+// single point of failure).
+//
+//	net, _ := sim.New(sim.Config{Seed: 1})
+//	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
+//	peer := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: files}))
+package napster

@@ -1,0 +1,41 @@
+package napster_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/napster"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+)
+
+// A peer registers a song; another finds it; with the directory down the
+// same search fails.
+func Example() {
+	net, _ := sim.New(sim.Config{Seed: 1})
+	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
+	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
+	net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: []overlay.File{song}}))
+	asker := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir}))
+	net.Run(time.Second)
+
+	search := func() {
+		_ = net.Do(asker, func(h transport.Handler) {
+			h.(*napster.Peer).Search("song", func(rs []overlay.Result, err error) {
+				if err != nil {
+					fmt.Println("search failed: directory down")
+					return
+				}
+				fmt.Println(rs[0].Name, rs[0].Holders)
+			})
+		})
+		net.Run(10 * time.Second)
+	}
+	search()
+	_ = net.Crash(dir)
+	search()
+	// Output:
+	// Free Software Song.ogg [/sim/1]
+	// search failed: directory down
+}

@@ -1,0 +1,134 @@
+package napster
+
+import (
+	"fmt"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/enc"
+	"github.com/networkutopia/p2p/transport"
+)
+
+const (
+	kindRegister = 1
+	kindSearch   = 2
+	kindFound    = 3
+)
+
+// Register tells the directory which files a peer shares and where it
+// serves them. It replaces the peer's previous registration, and must be
+// repeated before the registration times out.
+type Register struct {
+	Addr  transport.Addr
+	Files []overlay.File
+}
+
+// Search asks the directory who holds files matching Criteria.
+type Search struct {
+	ID       uint64
+	Criteria string
+}
+
+// Found answers a Search.
+type Found struct {
+	ID      uint64
+	Results []overlay.Result
+}
+
+// Size implements transport.Message with the encoded length.
+func (m *Register) Size() int { return len(marshal(m)) }
+func (m *Search) Size() int   { return len(marshal(m)) }
+func (m *Found) Size() int    { return len(marshal(m)) }
+
+func writeFile(w *enc.Writer, f overlay.File) {
+	w.Fixed(f.Hash[:])
+	w.String(f.Name)
+	w.Uint(uint64(f.Size))
+}
+
+func readFile(r *enc.Reader) overlay.File {
+	var f overlay.File
+	r.Fixed(f.Hash[:])
+	f.Name = r.String()
+	f.Size = int64(r.Uint() & (1<<63 - 1))
+	return f
+}
+
+func marshal(m transport.Message) []byte {
+	var w enc.Writer
+	switch x := m.(type) {
+	case *Register:
+		w.Byte(kindRegister)
+		w.String(string(x.Addr))
+		w.Uint(uint64(len(x.Files)))
+		for _, f := range x.Files {
+			writeFile(&w, f)
+		}
+	case *Search:
+		w.Byte(kindSearch)
+		w.Uint(x.ID)
+		w.String(x.Criteria)
+	case *Found:
+		w.Byte(kindFound)
+		w.Uint(x.ID)
+		w.Uint(uint64(len(x.Results)))
+		for _, res := range x.Results {
+			writeFile(&w, res.File)
+			w.Uint(uint64(len(res.Holders)))
+			for _, h := range res.Holders {
+				w.String(string(h))
+			}
+		}
+	default:
+		return nil
+	}
+	return w.B
+}
+
+// Marshal encodes a Napster message.
+func Marshal(m transport.Message) ([]byte, error) {
+	b := marshal(m)
+	if b == nil {
+		return nil, fmt.Errorf("napster: cannot encode %T", m)
+	}
+	return b, nil
+}
+
+// Unmarshal decodes a Napster message.
+func Unmarshal(b []byte) (transport.Message, error) {
+	r := enc.Reader{B: b}
+	var m transport.Message
+	switch r.Byte() {
+	case kindRegister:
+		p := &Register{Addr: transport.Addr(r.String())}
+		n := r.Count(22)
+		p.Files = make([]overlay.File, 0, n)
+		for range n {
+			p.Files = append(p.Files, readFile(&r))
+		}
+		m = p
+	case kindSearch:
+		m = &Search{ID: r.Uint(), Criteria: r.String()}
+	case kindFound:
+		f := &Found{ID: r.Uint()}
+		n := r.Count(23)
+		f.Results = make([]overlay.Result, 0, n)
+		for range n {
+			res := overlay.Result{File: readFile(&r)}
+			for range r.Count(1) {
+				res.Holders = append(res.Holders, transport.Addr(r.String()))
+			}
+			f.Results = append(f.Results, res)
+		}
+		m = f
+	default:
+		return nil, fmt.Errorf("%w: unknown kind", enc.ErrMalformed)
+	}
+	if err := r.Done(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// NewCodec returns the codec of the Napster protocol: length-prefixed
+// frames of at most 1 MiB.
+func NewCodec() transport.NewCodec { return enc.Codec(Marshal, Unmarshal).New }

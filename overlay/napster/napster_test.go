@@ -1,0 +1,173 @@
+package napster
+
+import (
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var (
+	song  = overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
+	other = overlay.NewFile("Other Song.mp3", []byte("la la"))
+)
+
+type testNet struct {
+	t      *testing.T
+	net    *sim.Network
+	server transport.Addr
+}
+
+func newTestNet(t *testing.T, cfg ServerConfig) *testNet {
+	net, err := sim.New(sim.Config{Seed: sim.Seed(t), LatencyMin: 10 * time.Millisecond, LatencyMax: 30 * time.Millisecond})
+	require.NoError(t, err)
+	return &testNet{t: t, net: net, server: net.AddNode(NewServer(cfg))}
+}
+
+func (tn *testNet) peer(files ...overlay.File) transport.Addr {
+	return tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: files}))
+}
+
+func (tn *testNet) search(a transport.Addr, criteria string) ([]overlay.Result, error) {
+	var res []overlay.Result
+	var err error
+	done := false
+	require.NoError(tn.t, tn.net.Do(a, func(h transport.Handler) {
+		h.(*Peer).Search(criteria, func(r []overlay.Result, e error) { res, err, done = r, e, true })
+	}))
+	tn.net.Run(10 * time.Second)
+	require.True(tn.t, done, "the search ended")
+	return res, err
+}
+
+func (tn *testNet) directory() *Server { return tn.net.Handler(tn.server).(*Server) }
+
+// Peers register the files they hold; a query returns who holds a name.
+func TestDirectoryAnswersWhoHoldsAFile(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{})
+	a := tn.peer(song, other)
+	b := tn.peer(song)
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	require.Equal(t, 3, tn.directory().Stats().Files)
+
+	res, err := tn.search(asker, "free song")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Equal(t, song.Hash, res[0].Hash)
+	require.ElementsMatch(t, []transport.Addr{a, b}, res[0].Holders)
+	require.Equal(t, uint64(1), tn.directory().Stats().Searches)
+}
+
+// A peer that leaves is unregistered when its connection closes; one
+// that vanishes silently when its registration times out.
+func TestLeavingAndSilentPeersAreUnregistered(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{Expiry: 20 * time.Second})
+	leaver := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{song}, Refresh: 5 * time.Second}))
+	silent := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{other}, Refresh: -1}))
+	tn.net.Run(time.Second)
+	require.Equal(t, 2, tn.directory().Stats().Peers)
+
+	require.NoError(t, tn.net.Stop(leaver))
+	tn.net.Run(time.Second)
+	require.Empty(t, tn.directory().Lookup("free"), "the leaver's files are gone")
+
+	tn.net.Run(40 * time.Second)
+	require.Empty(t, tn.directory().Lookup("other"), "the silent peer expired")
+	require.Equal(t, uint64(1), tn.directory().Stats().Expired)
+	_ = silent
+}
+
+// Napster's single point of failure: with the directory down, no search
+// succeeds, although every peer still holds its files.
+func TestDirectoryDownMeansNoSearch(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{})
+	tn.peer(song)
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	_, err := tn.search(asker, "song")
+	require.NoError(t, err)
+
+	require.NoError(t, tn.net.Crash(tn.server))
+	res, err := tn.search(asker, "song")
+	require.Error(t, err)
+	require.ErrorIs(t, err, transport.ErrUnreachable)
+	require.Empty(t, res)
+}
+
+func sampleMessages() []transport.Message {
+	f := overlay.File{Hash: song.Hash, Name: song.Name, Size: song.Size}
+	return []transport.Message{
+		&Register{Addr: "/ip4/127.0.0.1/tcp/7000", Files: []overlay.File{f}},
+		&Search{ID: 7, Criteria: "free song"},
+		&Found{ID: 7, Results: []overlay.Result{{File: f, Holders: []transport.Addr{"/sim/1"}}}},
+	}
+}
+
+func TestMessagesGolden(t *testing.T) {
+	var out strings.Builder
+	for _, m := range sampleMessages() {
+		b, err := Marshal(m)
+		require.NoError(t, err)
+		require.Len(t, b, m.Size())
+		fmt.Fprintf(&out, "%T %s\n", m, hex.EncodeToString(b))
+		back, err := Unmarshal(b)
+		require.NoError(t, err)
+		require.Equal(t, m, back)
+	}
+	if *update {
+		require.NoError(t, os.WriteFile("testdata/messages.golden", []byte(out.String()), 0o644))
+	}
+	want, err := os.ReadFile("testdata/messages.golden")
+	require.NoError(t, err)
+	require.Equal(t, string(want), out.String())
+}
+
+func FuzzUnmarshal(f *testing.F) {
+	for _, m := range sampleMessages() {
+		b, _ := Marshal(m)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Unmarshal(b)
+		if err != nil {
+			return
+		}
+		again, err := Marshal(m)
+		require.NoError(t, err)
+		m2, err := Unmarshal(again)
+		require.NoError(t, err)
+		require.Equal(t, m, m2)
+	})
+}
+
+// Two messages per query, whatever the size of the network, but every
+// query lands on the one server.
+func TestSimulatedCostAndLoad(t *testing.T) {
+	w, err := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 1000, Queries: 100, Seed: 2})
+	require.NoError(t, err)
+	s, err := NewSim(SimConfig{Workload: w, Seed: 2})
+	require.NoError(t, err)
+	before, _ := s.MaxReceived()
+	var msgs uint64
+	for _, q := range w.Queries {
+		r := s.Query(q)
+		require.NoError(t, r.Err)
+		msgs += r.Messages
+	}
+	require.Equal(t, uint64(200), msgs)
+	most, who := s.MaxReceived()
+	require.Equal(t, s.Server, who)
+	require.Equal(t, before+100, most)
+}

@@ -1,0 +1,265 @@
+package napster
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// Errors of this package.
+var (
+	// ErrBadConfig is wrapped by Validate; the message names the field.
+	ErrBadConfig = errors.New("napster: bad config")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("napster: closed")
+)
+
+// Defaults of the configurations.
+const (
+	DefaultRefresh       = time.Minute
+	DefaultSearchTimeout = 2 * time.Second
+)
+
+// ServerConfig configures the directory.
+type ServerConfig struct {
+	// Expiry is how long a registration lasts without a refresh; a peer
+	// that vanished without closing its connection leaves the directory
+	// then. Default 3 × DefaultRefresh.
+	Expiry time.Duration
+}
+
+// ServerStats counts what the directory did.
+type ServerStats struct {
+	// Searches counts the searches answered; Registrations the Register
+	// messages; Expired the peers dropped for not refreshing.
+	Searches, Registrations, Expired uint64
+	// Peers is the number of registered peers; Files the (file, holder)
+	// pairs in the index.
+	Peers, Files int
+}
+
+type registration struct {
+	files []overlay.Hash
+	seen  time.Time
+	conn  transport.Addr // the connection it came on
+}
+
+// Server is the central directory (a transport.Handler): it keeps the
+// index of who shares what and answers searches. It is Napster's single
+// point of failure: when it is down, nobody can search.
+type Server struct {
+	cfg   ServerConfig
+	env   transport.Env
+	index *overlay.Index
+	peers map[transport.Addr]*registration // by advertised address
+	stats ServerStats
+}
+
+var _ transport.ConnHandler = (*Server)(nil)
+
+// NewServer returns the NewHandler of a directory server.
+func NewServer(cfg ServerConfig) transport.NewHandler {
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = 3 * DefaultRefresh
+	}
+	return func(env transport.Env) transport.Handler {
+		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration)}
+		env.AfterFunc(cfg.Expiry/2, s.expire)
+		return s
+	}
+}
+
+// Stats returns the directory's counters.
+func (s *Server) Stats() ServerStats {
+	st := s.stats
+	st.Peers = len(s.peers)
+	st.Files = s.index.Len()
+	return st
+}
+
+// Lookup answers a search locally (for tests and tools).
+func (s *Server) Lookup(criteria string) []overlay.Result { return s.index.Lookup(criteria) }
+
+// Receive registers peers and answers searches.
+func (s *Server) Receive(c transport.Conn, m transport.Message) {
+	switch x := m.(type) {
+	case *Register:
+		s.stats.Registrations++
+		holder := x.Addr
+		if holder == "" {
+			holder = c.Peer
+		}
+		s.unregister(holder)
+		reg := &registration{seen: s.env.Now(), conn: c.Peer}
+		for _, f := range x.Files {
+			if s.index.Add(holder, f) {
+				reg.files = append(reg.files, f.Hash)
+			}
+		}
+		s.peers[holder] = reg
+	case *Search:
+		s.stats.Searches++
+		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: s.index.Lookup(x.Criteria)})
+	}
+}
+
+func (s *Server) unregister(holder transport.Addr) {
+	if reg := s.peers[holder]; reg != nil {
+		for _, h := range reg.files {
+			s.index.Remove(holder, h)
+		}
+		delete(s.peers, holder)
+	}
+}
+
+// Connected does nothing: a peer exists once it registers.
+func (s *Server) Connected(transport.Conn) {}
+
+// Disconnected unregisters the peers whose connection closed (a peer
+// leaving).
+func (s *Server) Disconnected(c transport.Conn, _ error) {
+	var gone []transport.Addr
+	for holder, reg := range s.peers {
+		if reg.conn == c.Peer {
+			gone = append(gone, holder)
+		}
+	}
+	slices.Sort(gone)
+	for _, h := range gone {
+		s.unregister(h)
+	}
+}
+
+// expire drops the registrations not refreshed in time.
+func (s *Server) expire() {
+	now := s.env.Now()
+	var gone []transport.Addr
+	for holder, reg := range s.peers {
+		if now.Sub(reg.seen) >= s.cfg.Expiry {
+			gone = append(gone, holder)
+		}
+	}
+	slices.Sort(gone)
+	for _, h := range gone {
+		s.stats.Expired++
+		s.unregister(h)
+	}
+	s.env.AfterFunc(s.cfg.Expiry/2, s.expire)
+}
+
+// PeerConfig configures a Napster peer.
+type PeerConfig struct {
+	// Server is the directory's address. Required.
+	Server transport.Addr
+	// Files is the shared library.
+	Files []overlay.File
+	// Advertise is where the peer serves downloads. Default Env.Self().
+	Advertise transport.Addr
+	// Refresh is how often the registration is repeated. Default 1 min;
+	// negative: register once.
+	Refresh time.Duration
+	// SearchTimeout bounds a search (with one retry). Default 2 s.
+	SearchTimeout time.Duration
+}
+
+// Validate reports the first invalid field.
+func (c PeerConfig) Validate() error {
+	if c.Server == "" {
+		return fmt.Errorf("%w: PeerConfig.Server is empty", ErrBadConfig)
+	}
+	if c.SearchTimeout < 0 {
+		return fmt.Errorf("%w: PeerConfig.SearchTimeout = %v", ErrBadConfig, c.SearchTimeout)
+	}
+	return nil
+}
+
+// Peer is a Napster peer's protocol node: it registers its library with
+// the directory and searches it.
+type Peer struct {
+	cfg   PeerConfig
+	env   transport.Env
+	calls *transport.Calls
+	files []overlay.File
+}
+
+var _ transport.UnreachableHandler = (*Peer)(nil)
+
+// NewPeer returns the NewHandler of a peer; it panics if cfg does not
+// validate.
+func NewPeer(cfg PeerConfig) transport.NewHandler {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	if cfg.Refresh == 0 {
+		cfg.Refresh = DefaultRefresh
+	}
+	if cfg.SearchTimeout == 0 {
+		cfg.SearchTimeout = DefaultSearchTimeout
+	}
+	return func(env transport.Env) transport.Handler {
+		if cfg.Advertise == "" {
+			cfg.Advertise = env.Self()
+		}
+		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files),
+			calls: transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1})}
+		env.AfterFunc(0, p.register)
+		return p
+	}
+}
+
+func (p *Peer) register() {
+	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: described(p.files)})
+	if p.cfg.Refresh > 0 {
+		p.env.AfterFunc(p.cfg.Refresh, p.register)
+	}
+}
+
+func described(files []overlay.File) []overlay.File {
+	out := make([]overlay.File, len(files))
+	for i, f := range files {
+		out[i] = overlay.File{Name: f.Name, Size: f.Size, Hash: f.Hash}
+	}
+	return out
+}
+
+// Share adds files and registers the new library at once.
+func (p *Peer) Share(files ...overlay.File) {
+	p.files = append(p.files, files...)
+	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: described(p.files)})
+}
+
+// Search asks the directory; done gets the results, or an error
+// wrapping transport.ErrTimeout or transport.ErrUnreachable when the
+// directory is down.
+func (p *Peer) Search(criteria string, done func([]overlay.Result, error)) {
+	p.calls.Call(p.cfg.Server, func(id uint64) transport.Message {
+		return &Search{ID: id, Criteria: criteria}
+	}, func(reply transport.Message, err error) {
+		if err != nil {
+			done(nil, fmt.Errorf("napster: search: directory %s: %w", p.cfg.Server, err))
+			return
+		}
+		done(reply.(*Found).Results, nil)
+	})
+}
+
+// Receive passes replies to the pending searches.
+func (p *Peer) Receive(c transport.Conn, m transport.Message) {
+	if f, ok := m.(*Found); ok {
+		p.calls.Reply(f.ID, c.Peer, f)
+	}
+}
+
+// Unreachable fails the searches waiting on a directory that is down.
+func (p *Peer) Unreachable(peer transport.Addr, err error) { p.calls.PeerUnreachable(peer, err) }
+
+// Connected does nothing; being a transport.ConnHandler gives the peer a
+// connection to the directory, whose closing unregisters it.
+func (p *Peer) Connected(transport.Conn) {}
+
+// Disconnected does nothing: the next search or refresh reconnects.
+func (p *Peer) Disconnected(transport.Conn, error) {}
