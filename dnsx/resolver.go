@@ -3,6 +3,7 @@ package dnsx
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -23,15 +24,17 @@ type Resolver struct {
 }
 
 // NewResolver starts a resolver. listen is where the recursive server
-// answers clients, over UDP and TCP ("127.0.0.1:53"); "" starts a stub
-// resolver on a free loopback port, for Lookup only. Queries to servers
+// answers clients, over UDP and TCP on the same port ("127.0.0.1:53"; port
+// 0 picks a free one); "" starts a stub resolver on a free loopback port,
+// for Lookup only. Queries to servers
 // leave from fresh ports on the same address. Close stops it.
 func NewResolver(cfg ResolverConfig, listen string) (*Resolver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	if listen == "" {
+	stub := listen == ""
+	if stub {
 		listen = "127.0.0.1:0"
 		if len(cfg.Roots) > 0 && cfg.Roots[0].Is6() && !cfg.Roots[0].Is4In6() {
 			listen = "[::1]:0"
@@ -41,25 +44,42 @@ func NewResolver(cfg ResolverConfig, listen string) (*Resolver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: NewResolver: listen address %q: %w", ErrBadConfig, listen, err)
 	}
-	hc := transport.HostConfig{
-		Packet:       transport.UDP{},
-		PacketListen: UDPAddr(ap),
-		PacketCodec:  PacketCodec{},
-		Stream:       transport.TCP{},
-		Codec:        NewStreamCodec,
-		Logger:       cfg.Logger,
-	}
-	if ap.Port() != 0 {
-		hc.Listen = TCPAddr(ap)
-	}
 	var node *ResolverNode
 	newNode := NewResolverNode(cfg)
-	h, err := transport.NewHost(hc, func(env transport.Env) transport.Handler {
+	newHandler := func(env transport.Env) transport.Handler {
 		node = newNode(env).(*ResolverNode)
 		return node
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dnsx: resolver: %w", err)
+	}
+	var h *transport.Host
+	for attempt := 0; ; attempt++ {
+		at := ap
+		if !stub && ap.Port() == 0 {
+			// A recursive server takes TCP on its UDP port: find a port
+			// free for both.
+			p, perr := freeUDPPort(ap.Addr())
+			if perr != nil {
+				return nil, fmt.Errorf("dnsx: resolver: %w", perr)
+			}
+			at = netip.AddrPortFrom(ap.Addr(), p)
+		}
+		hc := transport.HostConfig{
+			Packet:       transport.UDP{},
+			PacketListen: UDPAddr(at),
+			PacketCodec:  PacketCodec{},
+			Stream:       transport.TCP{},
+			Codec:        NewStreamCodec,
+			Logger:       cfg.Logger,
+		}
+		if !stub {
+			hc.Listen = TCPAddr(at)
+		}
+		h, err = transport.NewHost(hc, newHandler)
+		if err == nil {
+			break
+		}
+		if stub || ap.Port() != 0 || attempt == 4 {
+			return nil, fmt.Errorf("dnsx: resolver: %w", err)
+		}
 	}
 	r := &Resolver{host: h, node: node, cache: cfg.Cache}
 	if a, err := addrPortOf(string(h.PacketAddr())); err == nil {
@@ -73,6 +93,16 @@ func (r *Resolver) Addr() netip.AddrPort { return r.addr }
 
 // Cache returns the resolver's cache.
 func (r *Resolver) Cache() *Cache { return r.cache }
+
+// freeUDPPort returns a UDP port free on ip at the time of asking.
+func freeUDPPort(ip netip.Addr) (uint16, error) {
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Port(), nil
+}
 
 // Close stops the resolver and waits for its goroutines.
 func (r *Resolver) Close() error { return r.host.Close() }
