@@ -208,9 +208,10 @@ func (n *Peer) Disconnected(tc transport.Conn, err error) {
 }
 
 // Unreachable implements transport.UnreachableHandler: a dial failed.
+// The address is forgotten, not barred: the next AddPeers that names it
+// (the tracker's next answer, a user's retry) dials it again.
 func (n *Peer) Unreachable(peer transport.Addr, err error) {
 	if c := n.conns[peer]; c != nil && c.links == 0 {
-		n.skip[peer] = true
 		n.removeConn(c, err)
 	}
 }

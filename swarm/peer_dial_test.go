@@ -1,0 +1,39 @@
+package swarm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+	"github.com/stretchr/testify/require"
+)
+
+// TestUnreachablePeerIsTriedAgain: a peer that could not be dialled is
+// dialled again when AddPeers names it again (the tracker's next answer).
+func TestUnreachablePeerIsTriedAgain(t *testing.T) {
+	info := syntheticInfo(1<<20, 256<<10)
+	ih, _ := info.Hash()
+	all := wire.NewBitfield(info.NumPieces())
+	for i := range info.NumPieces() {
+		all.Set(i)
+	}
+	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
+	require.NoError(t, err)
+	seed := net.AddNode(NewPeer(PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))
+	require.NoError(t, net.Stop(seed))
+	leech := net.AddNode(NewPeer(PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Peers: []transport.Addr{seed}}))
+	net.Run(5 * time.Second)
+	peer := func() (p *Peer) {
+		require.NoError(t, net.Do(leech, func(h transport.Handler) { p = h.(*Peer) }))
+		return p
+	}
+	require.Zero(t, peer().Stats().Peers, "the seed is down")
+
+	require.NoError(t, net.Restart(seed))
+	require.NoError(t, net.Do(leech, func(h transport.Handler) { h.(*Peer).AddPeers(seed) }))
+	net.Run(10 * time.Second)
+	require.True(t, peer().Complete(), "the seed was dialled again once it was named again")
+
+}
