@@ -25,6 +25,12 @@
 //	t, _ := c.Add(mi, "downloads")
 //	err := t.Download(ctx) // Watch(ctx, interval) feeds a progress bar
 //
+// A Client speaks TCP unless [ClientConfig].Transport says otherwise: with
+// transport/libp2p's Transport its peers are libp2p hosts, named by
+// .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
+// ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
+// periods and the memory budget are in [ClientConfig].Peer.
+//
 // [Simulate] runs a whole swarm in the simulator and measures it against
 // the distribution-time bound.
 //
