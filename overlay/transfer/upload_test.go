@@ -1,0 +1,162 @@
+package transfer
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// fakeEnv records sends; chunks to peers in blocked are refused with
+// backpressure.
+type fakeEnv struct {
+	sent    []sent
+	blocked map[transport.Addr]bool
+}
+
+type sent struct {
+	to transport.Addr
+	m  transport.Message
+}
+
+func (e *fakeEnv) Self() transport.Addr      { return "/ip4/127.0.0.1/tcp/1" }
+func (e *fakeEnv) Now() time.Time            { return time.Unix(0, 0) }
+func (e *fakeEnv) Rand() *rand.Rand          { return rand.New(rand.NewPCG(1, 1)) }
+func (e *fakeEnv) Logger() *slog.Logger      { return slog.New(slog.DiscardHandler) }
+func (e *fakeEnv) Disconnect(transport.Addr) {}
+func (e *fakeEnv) SendFrom(_, to transport.Addr, m transport.Message) error {
+	return e.Send(to, m)
+}
+func (e *fakeEnv) AfterFunc(time.Duration, func()) func() bool { return func() bool { return true } }
+func (e *fakeEnv) Offload(_ time.Duration, w, d func())        { w(); d() }
+func (e *fakeEnv) Bind() (transport.Addr, error)               { return "", transport.ErrClosed }
+func (e *fakeEnv) Unbind(transport.Addr) error                 { return nil }
+func (e *fakeEnv) Send(to transport.Addr, m transport.Message) error {
+	if _, chunk := m.(Chunk); chunk && e.blocked[to] {
+		return transport.ErrBackpressure
+	}
+	e.sent = append(e.sent, sent{to, m})
+	return nil
+}
+
+// statuses returns the response statuses sent to each peer, in order.
+func (e *fakeEnv) statuses() []string {
+	var out []string
+	for _, s := range e.sent {
+		if r, ok := s.m.(*Response); ok {
+			out = append(out, string(s.to)+":"+itoa(r.Status))
+		}
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+var big = overlay.NewFile("big.bin", []byte(strings.Repeat("x", 3*DefaultChunkSize)))
+
+func newTestUploader(t *testing.T, cfg UploadConfig) (*Uploader, *fakeEnv) {
+	env := &fakeEnv{blocked: map[transport.Addr]bool{}}
+	u, err := NewUploader(env, cfg, func() []overlay.File { return []overlay.File{big} })
+	require.NoError(t, err)
+	return u, env
+}
+
+func get(peer transport.Addr, self string) (transport.Conn, *Request) {
+	return transport.Conn{Peer: peer, Inbound: true}, &Request{Method: "GET", Path: GetPath(0, "big.bin"), Header: map[string]string{PeerHeader: self}}
+}
+
+// With one upload slot, requests queue; the queue is served by incentive
+// priority (who uploaded more to us first), ties in order of arrival; a
+// full queue answers 503.
+func TestUploadSlotsQueueAndIncentivePriority(t *testing.T) {
+	credit := map[transport.Addr]float64{"generous": 100, "modest": 10}
+	u, env := newTestUploader(t, UploadConfig{Slots: 1, QueueLen: 3, Priority: func(p transport.Addr) float64 { return credit[p] }})
+	for _, p := range []transport.Addr{"first", "freeloader", "modest", "generous", "late"} {
+		env.blocked[p] = true // every upload waits for its peer to drain
+	}
+	for _, p := range []string{"first", "freeloader", "modest", "generous", "late"} {
+		u.Serve(get(transport.Addr(p), p))
+	}
+	st := u.Stats()
+	require.Equal(t, 1, st.Active)
+	require.Equal(t, 3, st.Waiting)
+	require.Equal(t, uint64(1), st.Busy, "the fifth request found the queue full")
+	require.Equal(t, []string{"first:200", "late:503"}, env.statuses())
+
+	for _, p := range []transport.Addr{"first", "generous", "modest", "freeloader"} {
+		env.blocked[p] = false
+		u.Drained(p)
+	}
+	require.Equal(t, []string{"first:200", "late:503", "generous:200", "modest:200", "freeloader:200"}, env.statuses())
+	st = u.Stats()
+	require.Equal(t, uint64(4), st.Served)
+	require.Equal(t, uint64(4*len(big.Data)), st.Bytes)
+	require.Zero(t, st.Active)
+}
+
+// A download that waits for backpressure resumes on Drained and sends
+// the whole body in chunks.
+func TestUploadChunksAndResumes(t *testing.T) {
+	u, env := newTestUploader(t, UploadConfig{})
+	env.blocked["p"] = true
+	u.Serve(get("p", ""))
+	require.Equal(t, 1, u.Stats().Active)
+	env.blocked["p"] = false
+	u.Drained("p")
+	var body []byte
+	for _, s := range env.sent {
+		switch m := s.m.(type) {
+		case *Response:
+			require.Equal(t, 200, m.Status)
+			require.Equal(t, "196608", m.Header["Content-Length"])
+			body = append(body, m.Body...)
+		case Chunk:
+			body = append(body, m...)
+		}
+	}
+	require.Equal(t, big.Data, body)
+	require.Zero(t, u.Stats().Active)
+}
+
+// A disconnected peer loses its slot and queued requests.
+func TestUploadDisconnectFreesTheSlot(t *testing.T) {
+	u, env := newTestUploader(t, UploadConfig{Slots: 1})
+	env.blocked["a"], env.blocked["b"] = true, true
+	u.Serve(get("a", ""))
+	u.Serve(get("b", ""))
+	u.Serve(get("b", ""))
+	require.Equal(t, 2, u.Stats().Waiting)
+	u.Disconnected("b")
+	require.Zero(t, u.Stats().Waiting)
+	u.Disconnected("a")
+	require.Zero(t, u.Stats().Active)
+}
+
+func TestUploadRangesAndErrors(t *testing.T) {
+	u, env := newTestUploader(t, UploadConfig{})
+	c := transport.Conn{Peer: "p"}
+	u.Serve(c, &Request{Method: "GET", Path: GetPath(0, "big.bin"), Header: map[string]string{"Range": "bytes=10-19"}})
+	u.Serve(c, &Request{Method: "GET", Path: GetPath(0, "big.bin"), Header: map[string]string{"Range": "bytes=999999-"}})
+	u.Serve(c, &Request{Method: "GET", Path: GetPath(1, "nope"), Header: map[string]string{}})
+	u.Serve(c, &Request{Method: "GET", Path: HashPath(big.Hash), Header: map[string]string{}})
+	u.Serve(c, &Request{Method: "HEAD", Path: HashPath(big.Hash), Header: map[string]string{}})
+	r := env.sent[0].m.(*Response)
+	require.Equal(t, 206, r.Status)
+	require.Equal(t, "bytes 10-19/196608", r.Header["Content-Range"])
+	require.Equal(t, big.Data[10:20], r.Body)
+	require.Equal(t, []string{"p:206", "p:416", "p:404", "p:200", "p:200"}, env.statuses())
+	require.Equal(t, uint64(1), u.Stats().NotFound)
+}
+
+func TestUploadConfigValidate(t *testing.T) {
+	for _, c := range []UploadConfig{{Slots: -1}, {QueueLen: -1}, {ChunkSize: -1}} {
+		require.ErrorIs(t, c.Validate(), ErrBadConfig)
+	}
+}
