@@ -85,8 +85,9 @@ type iterOp struct {
 	target    ID
 	path      []NodeInfo
 	failed    []transport.Addr
-	last      NodeInfo   // the last node that answered; zero: ourselves
-	lastSuccs []NodeInfo // its successor list, for fallbacks
+	asks      [][2]transport.Addr // (node, claimant) pairs asked
+	last      NodeInfo            // the last node that answered; zero: ourselves
+	lastSuccs []NodeInfo          // its successor list, for fallbacks
 	// redirect is the last answer when it sent us back to the answering
 	// node's predecessor: if that predecessor is dead, the answering node
 	// owns the key after all.
@@ -124,16 +125,18 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 		op.done(LookupResult{Key: op.target}, ErrClosed)
 		return
 	case len(op.path) >= p.cfg.MaxHops:
-		op.fail("hop limit %d reached: %v", p.cfg.MaxHops, op.path[:8])
+		op.fail("hop limit %d reached", p.cfg.MaxHops)
 		return
 	case p.env.Now().After(op.deadline):
 		op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)},
 			fmt.Errorf("%w: key %s: %w after %v", ErrLookupFailed, op.target.Short(), ErrTimeout, p.cfg.OperationTimeout))
 		return
-	case slices.Contains(op.failed, n.Addr):
+	case slices.Contains(op.failed, n.Addr) || op.asked(n, claimant):
+		op.failed = append(op.failed, n.Addr)
 		op.fallback()
 		return
 	}
+	op.asks = append(op.asks, [2]transport.Addr{n.Addr, claimant.Addr})
 	m := &message{Kind: kindFind, Target: op.target, Claimant: claimant}
 	p.call(n, m, func(r *message, err error) {
 		if p.stopped {
@@ -177,6 +180,13 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 	})
 }
 
+// asked reports whether n was already asked with the same claimant in
+// this lookup: asking again could only loop. (A node may be asked again
+// with another claimant while joins move predecessors.)
+func (op *iterOp) asked(n, claimant NodeInfo) bool {
+	return slices.Contains(op.asks, [2]transport.Addr{n.Addr, claimant.Addr})
+}
+
 // fallback chooses another node to ask after one failed: from the
 // successor list of the last node that answered, else from our own tables
 // (from which the failed node is gone).
@@ -186,35 +196,39 @@ func (op *iterOp) fallback() {
 		op.done(*op.redirect, nil)
 		return
 	}
-	if op.last.IsZero() {
+	from, list := op.last, op.lastSuccs
+	if from.IsZero() { // the first hop failed: choose again from our tables
 		owner, next, claimant := p.route(op.target, NodeInfo{})
-		if owner {
+		switch {
+		case owner:
 			op.done(p.selfResult(op.target), nil)
 			return
-		}
-		if next.IsZero() || slices.Contains(op.failed, next.Addr) {
-			op.fail("no live node to ask")
+		case !next.IsZero() && !slices.Contains(op.failed, next.Addr):
+			op.ask(next, claimant)
 			return
 		}
-		op.ask(next, claimant)
-		return
+		from = p.self
+		list = append(slices.Clone(p.fingers), p.succs...)
+		slices.SortFunc(list, func(a, b NodeInfo) int {
+			return compare(p.space.Distance(p.self.ID, a.ID), p.space.Distance(p.self.ID, b.ID))
+		})
 	}
 	var pick, claimant NodeInfo
-	for _, s := range op.lastSuccs {
-		if !slices.Contains(op.failed, s.Addr) && Between(s.ID, op.last.ID, op.target) {
+	for _, s := range list {
+		if !slices.Contains(op.failed, s.Addr) && !op.asked(s, NodeInfo{}) && Between(s.ID, from.ID, op.target) {
 			pick = s
 		}
 	}
 	if pick.IsZero() {
-		for _, s := range op.lastSuccs {
-			if !slices.Contains(op.failed, s.Addr) && s.Addr != op.last.Addr {
-				pick, claimant = s, op.last
+		for _, s := range list {
+			if !slices.Contains(op.failed, s.Addr) && !op.asked(s, from) {
+				pick, claimant = s, from
 				break
 			}
 		}
 	}
 	if pick.IsZero() {
-		op.fail("every successor of %s failed", op.last)
+		op.fail("no live node to ask after %s", from)
 		return
 	}
 	op.ask(pick, claimant)

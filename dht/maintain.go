@@ -110,6 +110,10 @@ func (p *Peer) stabilize() {
 	if p.stopped {
 		return
 	}
+	if p.isolated {
+		p.rejoin()
+		return
+	}
 	if len(p.succs) == 0 {
 		if p.pred.IsZero() {
 			return // alone
@@ -127,6 +131,23 @@ func (p *Peer) stabilize() {
 			return
 		}
 		p.setSuccessors(s, r.Nodes)
+	})
+}
+
+// rejoin tries to find our successor again through the nodes we lost, in
+// case they come back (a partition heals).
+func (p *Peer) rejoin() {
+	if len(p.lost) == 0 {
+		return
+	}
+	start := p.lost[p.env.Rand().IntN(len(p.lost))]
+	p.iterate(p.self.ID, NodeInfo{Addr: start}, NodeInfo{}, func(r LookupResult, err error) {
+		if err != nil || p.stopped || !p.isolated || r.Owner.Addr == p.self.Addr {
+			return
+		}
+		p.isolated = false
+		p.setSuccessors(r.Owner, r.Successors)
+		p.stabilize()
 	})
 }
 

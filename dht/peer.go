@@ -24,11 +24,13 @@ type Peer struct {
 
 	// Routing state.
 	pred          NodeInfo
-	predHeard     bool       // the predecessor spoke since the last check
-	predCandidate NodeInfo   // a node that claims to precede us while we check pred
-	succs         []NodeInfo // successor list, nearest first, never self
-	fingers       []NodeInfo // shortcuts, distinct, by clockwise distance from self
-	nextFing      int        // the finger index fix-fingers refreshes next
+	predHeard     bool             // the predecessor spoke since the last check
+	predCandidate NodeInfo         // a node that claims to precede us while we check pred
+	succs         []NodeInfo       // successor list, nearest first, never self
+	fingers       []NodeInfo       // shortcuts, distinct, by clockwise distance from self
+	nextFing      int              // the finger index fix-fingers refreshes next
+	isolated      bool             // every node we knew stopped answering
+	lost          []transport.Addr // recent successors that failed: where to rejoin
 
 	// Storage.
 	store          map[ID]*Item
@@ -99,7 +101,6 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 			p.Join(cfg.Bootstrap, func(err error) {
 				if err != nil {
 					p.log.Debug("dht: join failed", "err", err)
-					println("join failed", string(env.Self()), err.Error())
 				}
 			})
 		})
@@ -238,8 +239,8 @@ func (p *Peer) reply(to transport.Addr, req, m *message) {
 // Unreachable fails the calls to a peer that cannot be reached and forgets
 // it.
 func (p *Peer) Unreachable(peer transport.Addr, err error) {
+	p.forget(peer) // first, so the failed calls' fallbacks no longer see it
 	p.calls.PeerUnreachable(peer, err)
-	p.forget(peer)
 }
 
 // Stop is called when the node stops: timers end, nothing more is sent.

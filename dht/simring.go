@@ -52,7 +52,10 @@ func (r *SimRing) NewHandler(id *ID) transport.NewHandler {
 		cfg.ID = id
 		cfg.Bootstrap = nil
 		if len(r.boot) > 0 {
-			cfg.Bootstrap = []transport.Addr{r.boot[r.net.Rand().IntN(len(r.boot))]}
+			cfg.Bootstrap = nil
+			for range 3 { // in case one leaves before we ask it
+				cfg.Bootstrap = append(cfg.Bootstrap, r.boot[r.net.Rand().IntN(len(r.boot))])
+			}
 		} else {
 			cfg.Bootstrap = []transport.Addr{env.Self()} // start the ring
 		}

@@ -25,6 +25,9 @@ func (p *Peer) route(target ID, claimant NodeInfo) (owner bool, next, nextClaima
 	if !p.joined && len(p.succs) == 0 {
 		return false, NodeInfo{}, NodeInfo{}
 	}
+	if p.isolated {
+		return false, NodeInfo{}, NodeInfo{}
+	}
 	if target == p.self.ID || p.owns(target) || len(p.succs) == 0 {
 		return true, NodeInfo{}, NodeInfo{}
 	}
@@ -119,6 +122,9 @@ func (p *Peer) forget(a transport.Addr) {
 		return
 	}
 	wasSucc := len(p.succs) > 0 && p.succs[0].Addr == a
+	if wasSucc && !slices.Contains(p.lost, a) {
+		p.lost = append(p.lost[max(0, len(p.lost)-p.cfg.Successors+1):], a)
+	}
 	p.succs = slices.DeleteFunc(p.succs, func(n NodeInfo) bool { return n.Addr == a })
 	p.fingers = slices.DeleteFunc(p.fingers, func(n NodeInfo) bool { return n.Addr == a })
 	if p.pred.Addr == a {
@@ -126,6 +132,11 @@ func (p *Peer) forget(a transport.Addr) {
 	}
 	if len(p.succs) == 0 && len(p.fingers) > 0 {
 		p.succs = []NodeInfo{p.fingers[0]} // the nearest node we know
+	}
+	if wasSucc && len(p.succs) == 0 && p.pred.IsZero() {
+		// Everyone we knew is gone: cut off (a partition?) rather than
+		// alone. Keep trying the last ones we knew (see stabilize).
+		p.isolated = true
 	}
 	if wasSucc && p.joined && !p.stopped {
 		p.stabilize() // immediate notification of the new successor
