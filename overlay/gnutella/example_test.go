@@ -1,8 +1,11 @@
 package gnutella_test
 
 import (
+	"context"
 	"fmt"
+	"time"
 
+	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/gnutella"
 )
 
@@ -21,4 +24,26 @@ func ExampleParseMessage() {
 	// Output:
 	// 80 07 00 0c 00 00 00
 	// Query 7 free song
+}
+
+// Two servents on loopback TCP: one shares a song, the other joins it,
+// searches and downloads over HTTP.
+func ExampleServent() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
+	sharer, _ := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: []overlay.File{song}}})
+	defer sharer.Close()
+	seeker, _ := gnutella.NewServent(gnutella.ServentConfig{})
+	defer seeker.Close()
+
+	if err := seeker.Join(ctx, sharer.Addr()); err != nil {
+		panic(err)
+	}
+	hits, _ := seeker.Search(ctx, "free song")
+	hit := <-hits
+	data, err := seeker.Fetch(ctx, hit)
+	fmt.Println(hit.Name, string(data), err)
+	// Output:
+	// Free Software Song.ogg join us now and share the software <nil>
 }

@@ -1,0 +1,260 @@
+package gnutella
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/transfer"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// ServentConfig configures a Servent. The zero value listens on a free
+// loopback port.
+type ServentConfig struct {
+	// Listen is where the servent accepts Gnutella connections and HTTP
+	// downloads (one port). Default /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Node configures the protocol node (degree, TTLs, rate limits).
+	// Node.Bootstrap peers are connected at start; Join adds more.
+	Node NodeConfig
+	// Uploads configures upload slots, the request queue and incentive
+	// priorities (default priority: the bytes the requester uploaded to
+	// us).
+	Uploads transfer.UploadConfig
+	// UserAgent is sent in handshakes. Default DefaultUserAgent.
+	UserAgent string
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Servent is a Gnutella servent on a real network: it keeps neighbours,
+// floods searches, answers others' queries from its shared files and
+// serves them over HTTP on the same port.
+type Servent struct {
+	host     *transport.Host
+	node     *Node
+	uploads  *transfer.Uploader
+	listenIP atomic.Value // string "ip:port", for the Listen-IP header
+
+	mu     sync.Mutex
+	credit map[transport.Addr]float64 // bytes downloaded from each peer
+
+	closing chan struct{}
+	closed  chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+// NewServent starts a servent.
+func NewServent(cfg ServentConfig) (*Servent, error) {
+	if err := cfg.Node.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Uploads.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
+	}
+	if cfg.Stream == nil {
+		cfg.Stream = transport.TCP{}
+	}
+	s := &Servent{credit: make(map[transport.Addr]float64), closing: make(chan struct{}), closed: make(chan struct{})}
+	s.listenIP.Store("")
+	if cfg.Uploads.Priority == nil {
+		cfg.Uploads.Priority = s.priority
+	}
+	gnutella := NewCodec(CodecConfig{
+		UserAgent: cfg.UserAgent,
+		Headers: func() map[string]string {
+			if ip := s.listenIP.Load().(string); ip != "" {
+				return map[string]string{"Listen-IP": ip}
+			}
+			return nil
+		},
+	})
+	codec := transport.Sniff(gnutella, len(ConnectPrefix),
+		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
+		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
+	nodeCfg := cfg.Node.withDefaults()
+	var setupErr error
+	host, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
+		func(env transport.Env) transport.Handler {
+			s.node = newNode(nodeCfg, env)
+			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, s.node.Library)
+			return &transfer.Mux{Node: s.node, Uploads: s.uploads}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if setupErr != nil {
+		host.Close()
+		return nil, setupErr
+	}
+	s.host = host
+	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
+		s.listenIP.Store(ia.HostPort())
+	}
+	return s, nil
+}
+
+// isGnutella matches a connection opening with GNUTELLA CONNECT/ (or a
+// prefix of it, if the first read was short).
+func isGnutella(prefix []byte) bool {
+	p := []byte(ConnectPrefix)
+	return bytes.HasPrefix(prefix, p) || bytes.HasPrefix(p, prefix)
+}
+
+func (s *Servent) priority(peer transport.Addr) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.credit[peer]
+}
+
+// Addr is where the servent listens.
+func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+
+// Join connects to the given peers (a host cache's answer) and waits
+// until the servent has at least one neighbour, or ctx ends.
+func (s *Servent) Join(ctx context.Context, peers ...transport.Addr) error {
+	if err := s.host.Submit(func() {
+		for _, p := range peers {
+			s.node.Connect(p)
+		}
+	}); err != nil {
+		return ErrClosed
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := transport.Do(ctx, s.host, func(reply func(int, error)) { reply(len(s.node.nbrs), nil) })
+		if err != nil {
+			return fmt.Errorf("gnutella: join: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gnutella: join: no neighbour: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Neighbours returns the current neighbours.
+func (s *Servent) Neighbours(ctx context.Context) ([]transport.Addr, error) {
+	return transport.Do(ctx, s.host, func(reply func([]transport.Addr, error)) { reply(s.node.Neighbours(), nil) })
+}
+
+// Stats returns the node's and the uploader's counters.
+func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	type both struct {
+		n Stats
+		u transfer.UploadStats
+	}
+	b, err := transport.Do(ctx, s.host, func(reply func(both, error)) { reply(both{s.node.Stats(), s.uploads.Stats()}, nil) })
+	return b.n, b.u, err
+}
+
+// Share adds files to the shared library (with their Data, to serve
+// them).
+func (s *Servent) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.node.Share(files...) }); err != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
+// hitBuffer is how many hits a search buffers for a slow reader; more
+// are dropped.
+const hitBuffer = 256
+
+// Search floods a query and returns the hits as they arrive. The channel
+// is closed when ctx ends or the servent closes; cancel ctx when done.
+func (s *Servent) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
+	ch := make(chan Hit, hitBuffer)
+	type started struct{ id GUID }
+	var open bool // touched on the loop only
+	st, err := transport.Do(ctx, s.host, func(reply func(started, error)) {
+		open = true
+		id := s.node.Search(criteria, 0, func(h Hit) {
+			if !open {
+				return
+			}
+			select {
+			case ch <- h:
+			default: // the reader is behind: drop
+			}
+		})
+		reply(started{id}, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-ctx.Done():
+			ran := make(chan struct{})
+			if s.host.Submit(func() {
+				s.node.Cancel(st.id)
+				open = false
+				close(ch)
+				close(ran)
+			}) == nil {
+				select {
+				case <-ran:
+					return
+				case <-s.closed:
+				}
+				select {
+				case <-ran: // ran just before the loop stopped
+					return
+				default:
+				}
+			}
+		case <-s.closing:
+		}
+		<-s.closed // the loop has stopped: nothing sends any more
+		close(ch)
+	}()
+	return ch, nil
+}
+
+// Fetch downloads a hit's file over HTTP from the servent that sent it,
+// and checks its hash when the hit carried one.
+func (s *Servent) Fetch(ctx context.Context, h Hit) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr(), MaxFile: int64(h.Size)}
+	data, err := d.Get(ctx, h.Addr, transfer.GetPath(h.Index, h.Name), 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	if h.HasHash && overlay.HashOf(data) != h.Hash {
+		return nil, transfer.ErrHashMismatch
+	}
+	s.mu.Lock()
+	s.credit[h.Addr] += float64(len(data))
+	s.mu.Unlock()
+	return data, nil
+}
+
+// Close says Bye to the neighbours and stops the servent.
+func (s *Servent) Close() error {
+	s.once.Do(func() {
+		close(s.closing)
+		s.host.Close()
+		close(s.closed)
+		s.wg.Wait()
+	})
+	return nil
+}

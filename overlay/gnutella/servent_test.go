@@ -1,0 +1,148 @@
+package gnutella
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/transport"
+)
+
+func newServent(t *testing.T, files ...overlay.File) *Servent {
+	t.Helper()
+	s, err := NewServent(ServentConfig{Node: NodeConfig{Files: files, KeepAlive: time.Second}})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// End to end on loopback TCP: three servents in a line A - B - C, each a
+// separate node with its own port; A's search floods through B to C, the
+// QueryHit comes back through B, and A downloads the file from C over
+// HTTP on C's Gnutella port.
+func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	data := []byte(strings.Repeat("Join us now and share the software; ", 10_000))
+	song := overlay.NewFile("Free Software Song.ogg", data)
+	a, b, c := newServent(t), newServent(t), newServent(t, song)
+	require.NoError(t, a.Join(ctx, b.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	nb, err := b.Neighbours(ctx)
+	require.NoError(t, err)
+	require.Len(t, nb, 2)
+
+	sctx, stop := context.WithCancel(ctx)
+	hits, err := a.Search(sctx, "software song")
+	require.NoError(t, err)
+	var hit Hit
+	select {
+	case hit = <-hits:
+	case <-ctx.Done():
+		t.Fatal("no hit")
+	}
+	stop()
+	for range hits { // closed after cancel
+	}
+	require.Equal(t, "Free Software Song.ogg", hit.Name)
+	require.Equal(t, c.Addr(), hit.Addr)
+	require.Equal(t, uint8(1), hit.Hops)
+	require.True(t, hit.HasHash)
+
+	got, err := a.Fetch(ctx, hit)
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+	st, up, err := c.Stats(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), st.HitsSent)
+	require.Equal(t, uint64(1), up.Served)
+	bst, _, err := b.Stats(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), bst.HitsRouted)
+}
+
+// A raw TCP client speaking the 0.6 handshake and a Query gets a
+// QueryHit: wire compatibility with the specification.
+func TestRawClientHandshakeAndQuery(t *testing.T) {
+	song := overlay.NewFile("song.mp3", []byte("la la la"))
+	s := newServent(t, song)
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	r := bufio.NewReader(conn)
+	_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\nUser-Agent: raw/1\r\n\r\n"))
+	require.NoError(t, err)
+	status, err := r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "GNUTELLA/0.6 200 OK\r\n", status)
+	for {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		if line == "\r\n" {
+			break
+		}
+	}
+	_, err = conn.Write([]byte("GNUTELLA/0.6 200 OK\r\n\r\n"))
+	require.NoError(t, err)
+	q := NewMessage(GUID{0x42, 0xff}, 7, &Query{Criteria: "song"})
+	_, err = conn.Write(AppendMessage(nil, q))
+	require.NoError(t, err)
+	for {
+		hdr := make([]byte, HeaderLen)
+		_, err := io.ReadFull(r, hdr)
+		require.NoError(t, err)
+		h, err := ParseHeader(hdr)
+		require.NoError(t, err)
+		payload := make([]byte, h.Length)
+		_, err = io.ReadFull(r, payload)
+		require.NoError(t, err)
+		if h.Type != TypeQueryHit {
+			continue // keepalive Pings
+		}
+		require.Equal(t, q.Header.ID, h.ID)
+		hit, err := ParseQueryHit(payload)
+		require.NoError(t, err)
+		require.Equal(t, "song.mp3", hit.Results[0].Name)
+		require.Equal(t, [4]byte{127, 0, 0, 1}, hit.IP)
+		require.Equal(t, ia.Port, hit.Port)
+		return
+	}
+}
+
+func ioReadFull(r *bufio.Reader, b []byte) (int, error) { return io.ReadFull(r, b) }
+
+// A peer that sends a payload over the limit is disconnected; the servent
+// goes on serving others.
+func TestOversizedPayloadClosesTheConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := newServent(t, overlay.NewFile("song.mp3", []byte("la")))
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\nGNUTELLA/0.6 200 OK\r\n\r\n"))
+	require.NoError(t, err)
+	_, err = conn.Write(AppendHeader(nil, Header{Type: TypeQuery, TTL: 7, Length: 1 << 30}))
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the servent closed the connection (EOF)")
+
+	honest := newServent(t)
+	require.NoError(t, honest.Join(ctx, s.Addr()))
+	hits, err := honest.Search(ctx, "song")
+	require.NoError(t, err)
+	require.Equal(t, "song.mp3", (<-hits).Name)
+}
