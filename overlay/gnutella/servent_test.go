@@ -119,7 +119,6 @@ func TestRawClientHandshakeAndQuery(t *testing.T) {
 	}
 }
 
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) { return io.ReadFull(r, b) }
 
 // A peer that sends a payload over the limit is disconnected; the servent
 // goes on serving others.
