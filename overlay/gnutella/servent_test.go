@@ -119,7 +119,6 @@ func TestRawClientHandshakeAndQuery(t *testing.T) {
 	}
 }
 
-
 // A peer that sends a payload over the limit is disconnected; the servent
 // goes on serving others.
 func TestOversizedPayloadClosesTheConnection(t *testing.T) {
