@@ -174,9 +174,8 @@ func (p *Peer) notified(n NodeInfo) {
 		return
 	}
 	if p.pred.IsZero() || Between(n.ID, p.pred.ID, p.self.ID) {
-		old := p.pred
 		p.pred, p.predHeard = n, true
-		p.handOff(old, n)
+		p.handOff(n)
 	} else if p.predCandidate.IsZero() {
 		// n, before our predecessor, thinks it precedes us: perhaps our
 		// predecessor died. Check now rather than at the next round.

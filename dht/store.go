@@ -170,7 +170,7 @@ func (p *Peer) storeItems(m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
 		for _, it := range m.Items {
-			if p.validItem(it) {
+			if p.validItem(it) && it.Version > 0 {
 				p.merge(it)
 			}
 		}
@@ -195,7 +195,7 @@ func (p *Peer) storeItems(m *message) *message {
 // validItem checks what a peer sent: the key is the hash of the name and
 // the value fits.
 func (p *Peer) validItem(it Item) bool {
-	return len(it.Value) <= p.cfg.MaxValueSize && p.space.Hash(it.Name) == it.Key && it.Version > 0
+	return len(it.Value) <= p.cfg.MaxValueSize && p.space.Hash(it.Name) == it.Key
 }
 
 // merge keeps it if it is newer than what we have.
@@ -288,19 +288,19 @@ func (p *Peer) replicate() {
 	}
 }
 
-// handOff gives a new predecessor the keys it now owns: those in
-// (old, new], or, when the old predecessor is unknown, all we hold outside
-// (new, self].
-func (p *Peer) handOff(old, n NodeInfo) {
+// handOff gives a new predecessor n what it should now hold: every item
+// we keep whose key does not fall in (n, self]. That is the part of our
+// range n now owns (all of it from n's own predecessor on, which may lie
+// further back than our old predecessor if that one died unnoticed) and
+// the replicas of the ranges before, for which n now is one of the
+// successors.
+func (p *Peer) handOff(n NodeInfo) {
 	if !p.joined || p.stopped {
 		return
 	}
 	var items []*Item
 	for _, it := range p.sortedItems() {
-		if BetweenRight(it.Key, n.ID, p.self.ID) {
-			continue
-		}
-		if old.IsZero() || BetweenRight(it.Key, old.ID, n.ID) {
+		if !BetweenRight(it.Key, n.ID, p.self.ID) {
 			items = append(items, it)
 		}
 	}
