@@ -142,11 +142,16 @@ func TestGetTimesOutWithContext(t *testing.T) {
 	require.NoError(t, ring.Grow(10, 100*time.Millisecond))
 	ring.Run(30 * time.Second)
 	nodes := ring.Nodes()
-	from := nodes[0].Addr
-	require.NoError(t, ring.Put(from, []byte("k"), []byte("v")))
-	// Every node but the reader is cut off.
+	require.NoError(t, ring.Put(nodes[0].Addr, []byte("k"), []byte("v")))
+	ring.Run(time.Second)
+	// The reader holds no replica, and every other node is cut off.
+	var from transport.Addr
 	var others []transport.Addr
-	for _, n := range nodes[1:] {
+	for _, n := range nodes {
+		if from == "" && len(ring.Peer(n.Addr).store) == 0 {
+			from = n.Addr
+			continue
+		}
 		others = append(others, n.Addr)
 	}
 	require.NoError(t, net.Partition([]transport.Addr{from}, others))
