@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/stream"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 )
@@ -47,10 +48,8 @@ type Servent struct {
 	mu     sync.Mutex
 	credit map[transport.Addr]float64 // bytes downloaded from each peer
 
-	closing chan struct{}
-	closed  chan struct{}
-	once    sync.Once
-	wg      sync.WaitGroup
+	life *stream.Lifetime
+	once sync.Once
 }
 
 // NewServent starts a servent.
@@ -67,7 +66,7 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 	if cfg.Stream == nil {
 		cfg.Stream = transport.TCP{}
 	}
-	s := &Servent{credit: make(map[transport.Addr]float64), closing: make(chan struct{}), closed: make(chan struct{})}
+	s := &Servent{credit: make(map[transport.Addr]float64), life: stream.NewLifetime()}
 	s.listenIP.Store("")
 	if cfg.Uploads.Priority == nil {
 		cfg.Uploads.Priority = s.priority
@@ -174,61 +173,14 @@ func (s *Servent) Share(files ...overlay.File) error {
 	return nil
 }
 
-// hitBuffer is how many hits a search buffers for a slow reader; more
-// are dropped.
-const hitBuffer = 256
-
-// Search floods a query and returns the hits as they arrive. The channel
-// is closed when ctx ends or the servent closes; cancel ctx when done.
+// Search floods a query and returns the hits as they arrive (a slow
+// reader loses hits beyond a buffer of 256). The channel is closed when
+// ctx ends or the servent closes; cancel ctx when done.
 func (s *Servent) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
-	ch := make(chan Hit, hitBuffer)
-	type started struct{ id GUID }
-	var open bool // touched on the loop only
-	st, err := transport.Do(ctx, s.host, func(reply func(started, error)) {
-		open = true
-		id := s.node.Search(criteria, 0, func(h Hit) {
-			if !open {
-				return
-			}
-			select {
-			case ch <- h:
-			default: // the reader is behind: drop
-			}
-		})
-		reply(started{id}, nil)
+	return stream.Start(ctx, s.host, s.life, func(deliver func(Hit)) (func(), error) {
+		id := s.node.Search(criteria, 0, deliver)
+		return func() { s.node.Cancel(id) }, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		select {
-		case <-ctx.Done():
-			ran := make(chan struct{})
-			if s.host.Submit(func() {
-				s.node.Cancel(st.id)
-				open = false
-				close(ch)
-				close(ran)
-			}) == nil {
-				select {
-				case <-ran:
-					return
-				case <-s.closed:
-				}
-				select {
-				case <-ran: // ran just before the loop stopped
-					return
-				default:
-				}
-			}
-		case <-s.closing:
-		}
-		<-s.closed // the loop has stopped: nothing sends any more
-		close(ch)
-	}()
-	return ch, nil
 }
 
 // Fetch downloads a hit's file over HTTP from the servent that sent it,
@@ -251,10 +203,10 @@ func (s *Servent) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 // Close says Bye to the neighbours and stops the servent.
 func (s *Servent) Close() error {
 	s.once.Do(func() {
-		close(s.closing)
+		close(s.life.Closing)
 		s.host.Close()
-		close(s.closed)
-		s.wg.Wait()
+		close(s.life.Closed)
+		s.life.WG.Wait()
 	})
 	return nil
 }

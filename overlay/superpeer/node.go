@@ -211,6 +211,28 @@ func described(files []overlay.File) []overlay.File {
 	return out
 }
 
+// Connect adds a: for a leader, another leader to link with; for an
+// ordinary peer, a candidate leader, tried if it has none.
+func (n *Node) Connect(a transport.Addr) {
+	if a == n.self || a == "" {
+		return
+	}
+	if n.cfg.Leader {
+		if n.links[a] == nil {
+			n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
+		}
+		return
+	}
+	n.cfg.Leaders = append(n.cfg.Leaders, a)
+	if n.leader == "" {
+		n.attach()
+	}
+}
+
+// Links returns the node's connections: its leader or its children and
+// fellow leaders, in order of connection.
+func (n *Node) Links() []transport.Addr { return slices.Clone(n.order) }
+
 // Leader returns an ordinary peer's leader ("" if none yet).
 func (n *Node) Leader() transport.Addr { return n.leader }
 

@@ -1,0 +1,192 @@
+package superpeer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/stream"
+	"github.com/networkutopia/p2p/overlay/transfer"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// ServentConfig configures a Servent.
+type ServentConfig struct {
+	// Listen is where the servent accepts super-peer connections and
+	// HTTP downloads (one port). Default /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Node configures the protocol: Leader, TTL, rate limits, the
+	// initial files. Node.Leaders are connected at start; Join adds more.
+	Node Config
+	// Uploads configures upload slots, the request queue and incentive
+	// priorities (default priority: the bytes the requester uploaded to
+	// us).
+	Uploads transfer.UploadConfig
+	// Parts bounds how many sources a download uses at once. Default 4.
+	Parts int
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Servent is a KaZaA-style node on a real network: a group leader or an
+// ordinary peer attached to one, sharing files and downloading by content
+// hash from several holders in parallel.
+type Servent struct {
+	host    *transport.Host
+	node    *Node
+	uploads *transfer.Uploader
+	parts   int
+
+	mu     sync.Mutex
+	credit map[transport.Addr]float64
+
+	life *stream.Lifetime
+	once sync.Once
+}
+
+// NewServent starts a servent.
+func NewServent(cfg ServentConfig) (*Servent, error) {
+	if err := cfg.Node.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Uploads.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
+	}
+	if cfg.Stream == nil {
+		cfg.Stream = transport.TCP{}
+	}
+	if cfg.Parts <= 0 {
+		cfg.Parts = 4
+	}
+	s := &Servent{credit: make(map[transport.Addr]float64), life: stream.NewLifetime(), parts: cfg.Parts}
+	if cfg.Uploads.Priority == nil {
+		cfg.Uploads.Priority = s.priority
+	}
+	frames := NewCodec()
+	codec := transport.Sniff(frames, 5,
+		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()},
+		transport.SniffRoute{Match: func([]byte) bool { return true }, Codec: frames})
+	nodeCfg := cfg.Node.withDefaults()
+	var setupErr error
+	host, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
+		func(env transport.Env) transport.Handler {
+			s.node = newNode(nodeCfg, env)
+			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, func() []overlay.File { return s.node.cfg.Files })
+			return &transfer.Mux{Node: s.node, Uploads: s.uploads}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if setupErr != nil {
+		host.Close()
+		return nil, setupErr
+	}
+	s.host = host
+	return s, nil
+}
+
+func (s *Servent) priority(peer transport.Addr) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.credit[peer]
+}
+
+// Addr is where the servent listens.
+func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+
+// Join connects to leaders: an ordinary peer attaches to the first that
+// accepts and publishes its files; a leader links with all of them. It
+// waits until the peer has a leader (or the leader a link), or ctx ends.
+func (s *Servent) Join(ctx context.Context, leaders ...transport.Addr) error {
+	if err := s.host.Submit(func() {
+		for _, a := range leaders {
+			s.node.Connect(a)
+		}
+	}); err != nil {
+		return ErrClosed
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, err := transport.Do(ctx, s.host, func(reply func(bool, error)) {
+			if s.node.IsLeader() {
+				reply(len(s.node.order) > 0, nil)
+				return
+			}
+			reply(s.node.Leader() != "", nil)
+		})
+		if err != nil {
+			return fmt.Errorf("superpeer: join: %w", err)
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("superpeer: join: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Share adds files (with their data, to serve them) and publishes them.
+func (s *Servent) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.node.Share(files...) }); err != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Stats returns the node's and the uploader's counters.
+func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	type both struct {
+		n Stats
+		u transfer.UploadStats
+	}
+	b, err := transport.Do(ctx, s.host, func(reply func(both, error)) { reply(both{s.node.Stats(), s.uploads.Stats()}, nil) })
+	return b.n, b.u, err
+}
+
+// Search sends a keyword query through the leaders and returns results
+// (file, hash, holders) as they arrive. The channel closes when ctx ends
+// or the servent closes.
+func (s *Servent) Search(ctx context.Context, criteria string) (<-chan overlay.Result, error) {
+	return stream.Start(ctx, s.host, s.life, func(deliver func(overlay.Result)) (func(), error) {
+		id, err := s.node.Search(criteria, 0, deliver)
+		return func() { s.node.Cancel(id) }, err
+	})
+}
+
+// Fetch downloads a result by its content hash from its holders in
+// parallel (one byte range each, a failed part fetched from another
+// holder) and checks the hash. Holders that delivered are credited, so
+// they are served first when they download from us.
+func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr()}
+	data, credit, err := d.Parallel(ctx, r.File, r.Holders, s.parts)
+	s.mu.Lock()
+	for a, n := range credit {
+		s.credit[a] += float64(n)
+	}
+	s.mu.Unlock()
+	return data, err
+}
+
+// Close leaves the group (the leader drops our files) and stops.
+func (s *Servent) Close() error {
+	s.once.Do(func() {
+		close(s.life.Closing)
+		s.host.Close()
+		close(s.life.Closed)
+		s.life.WG.Wait()
+	})
+	return nil
+}
