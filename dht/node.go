@@ -1,0 +1,171 @@
+package dht
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
+// free TCP port on loopback.
+const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
+
+// NodeConfig configures a [Node].
+type NodeConfig struct {
+	// Config is the protocol's configuration (its zero value gives the
+	// defaults). Its Bootstrap and OnJoined fields are ignored: use Join.
+	Config
+	// Transport carries the node's connections. Default transport.TCP{};
+	// pass a transport/libp2p Transport to run over libp2p (the node's ID
+	// then derives from its libp2p peer ID).
+	Transport transport.StreamTransport
+	// Listen is the address to listen on. Default DefaultListen.
+	Listen transport.Addr
+	// Logger receives the node's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Validate reports the first invalid field, wrapping [ErrBadConfig].
+func (c NodeConfig) Validate() error { return c.Config.Validate() }
+
+// Node is a DHT node on a real network: a [Peer] run by a transport.Host,
+// with blocking, context-aware methods. It is safe for concurrent use.
+type Node struct {
+	host *transport.Host
+	peer *Peer
+	cfg  Config
+}
+
+// NewNode starts a node listening on cfg.Listen. It is not part of a ring
+// until Join.
+func NewNode(cfg NodeConfig) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = transport.TCP{}
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	pc := cfg.Config.withDefaults()
+	pc.Bootstrap, pc.OnJoined = nil, nil
+	n := &Node{cfg: pc}
+	host, err := transport.NewHost(transport.HostConfig{
+		Stream: cfg.Transport,
+		Listen: cfg.Listen,
+		Codec:  NewCodec(),
+		Logger: cfg.Logger,
+	}, func(env transport.Env) transport.Handler {
+		n.peer = newPeer(env, pc)
+		return n.peer
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dht: new node: %w", err)
+	}
+	n.host = host
+	return n, nil
+}
+
+// Addr is the address other nodes reach (and join through) this one.
+func (n *Node) Addr() transport.Addr { return n.host.Addr() }
+
+// ID is the node's place on the circle.
+func (n *Node) ID() ID { return n.peer.self.ID }
+
+// Space is the node's identifier circle; Space().Hash(key) is a key's ID.
+func (n *Node) Space() Space { return n.peer.space }
+
+// do runs f on the node's loop and waits for its reply; errors of the host
+// become the package's.
+func do[T any](ctx context.Context, n *Node, f func(reply func(T, error))) (T, error) {
+	v, err := transport.Do(ctx, n.host, f)
+	if errors.Is(err, transport.ErrClosed) {
+		err = fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return v, err
+}
+
+// Join joins the ring through the first of bootstrap that answers; with
+// none, the node starts a new ring.
+func (n *Node) Join(ctx context.Context, bootstrap ...transport.Addr) error {
+	_, err := do(ctx, n, func(reply func(struct{}, error)) {
+		n.peer.Join(bootstrap, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// Lookup finds the node responsible for key and the path that led there.
+func (n *Node) Lookup(ctx context.Context, key []byte) (LookupResult, error) {
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupKey(key, reply) })
+}
+
+// LookupID is Lookup of an ID rather than a key.
+func (n *Node) LookupID(ctx context.Context, id ID) (LookupResult, error) {
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(id, reply) })
+}
+
+// Put stores value under key on the key's k replicas.
+func (n *Node) Put(ctx context.Context, key, value []byte) error {
+	_, err := do(ctx, n, func(reply func(uint64, error)) { n.peer.Put(key, value, reply) })
+	return err
+}
+
+// Get returns the latest value of key, or an error wrapping ErrNotFound.
+func (n *Node) Get(ctx context.Context, key []byte) ([]byte, error) {
+	return do(ctx, n, func(reply func([]byte, error)) { n.peer.Get(key, reply) })
+}
+
+// Delete removes key (a tombstone wins over older values).
+func (n *Node) Delete(ctx context.Context, key []byte) error {
+	_, err := do(ctx, n, func(reply func(struct{}, error)) {
+		n.peer.Delete(key, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// State is a snapshot of a node's routing state.
+type State struct {
+	// Self is the node.
+	Self NodeInfo
+	// Predecessor is its predecessor, zero if unknown.
+	Predecessor NodeInfo
+	// Successors is its successor list, nearest first.
+	Successors []NodeInfo
+	// Fingers are its shortcuts, nearest first.
+	Fingers []NodeInfo
+	// Items is the number of keys it stores.
+	Items int
+	// Joined reports whether it is part of a ring.
+	Joined bool
+}
+
+// State returns the node's routing state.
+func (n *Node) State(ctx context.Context) (State, error) {
+	return do(ctx, n, func(reply func(State, error)) {
+		p := n.peer
+		reply(State{Self: p.self, Predecessor: p.pred, Successors: p.Successors(), Fingers: p.Fingers(),
+			Items: len(p.store), Joined: p.Joined()}, nil)
+	})
+}
+
+// Metrics returns a snapshot of the node's counters.
+func (n *Node) Metrics(ctx context.Context) (Metrics, error) {
+	return do(ctx, n, func(reply func(Metrics, error)) { reply(n.peer.Metrics(), nil) })
+}
+
+// Leave hands the node's keys to its successor, introduces its neighbours
+// to each other and closes the node.
+func (n *Node) Leave(ctx context.Context) error {
+	_, err := do(ctx, n, func(reply func(struct{}, error)) {
+		n.peer.Leave(func(err error) { reply(struct{}{}, err) })
+	})
+	return errors.Join(err, n.Close())
+}
+
+// Close stops the node abruptly (its neighbours notice through their
+// pings). It waits for every goroutine of the node.
+func (n *Node) Close() error { return n.host.Close() }
