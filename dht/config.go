@@ -14,9 +14,9 @@ const (
 	DefaultBits               = MaxBits
 	DefaultSuccessors         = 8
 	DefaultReplicas           = 3
-	DefaultStabilizeInterval  = 2 * time.Second
-	DefaultFixFingersInterval = 30 * time.Second
-	DefaultCheckPredInterval  = 2 * time.Second
+	DefaultStabilizeInterval  = 5 * time.Second
+	DefaultFixFingersInterval = time.Minute
+	DefaultCheckPredInterval  = 5 * time.Second
 	DefaultMaxValueSize       = 64 << 10
 	DefaultMaxHops            = 64
 	DefaultRequestTimeout     = time.Second

@@ -97,15 +97,23 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
 	})
 	if len(cfg.Bootstrap) > 0 {
-		env.AfterFunc(0, func() {
-			p.Join(cfg.Bootstrap, func(err error) {
-				if err != nil {
-					p.log.Debug("dht: join failed", "err", err)
-				}
-			})
-		})
+		env.AfterFunc(0, func() { p.autoJoin(0) })
 	}
 	return p
+}
+
+// autoJoin joins through Config.Bootstrap, trying again a few times (the
+// ring may be busy growing, or a bootstrap node gone).
+func (p *Peer) autoJoin(attempt int) {
+	p.Join(p.cfg.Bootstrap, func(err error) {
+		if err == nil || p.stopped || p.joined {
+			return
+		}
+		p.log.Debug("dht: join failed", "attempt", attempt, "err", err)
+		if attempt < 5 {
+			p.env.AfterFunc(p.cfg.StabilizeInterval<<attempt, func() { p.autoJoin(attempt + 1) })
+		}
+	})
 }
 
 // IDFromAddr returns the ID a node at address a takes by default: the hash
