@@ -18,6 +18,12 @@
 //	# a caching resolver starting from root hints
 //	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -root 127.0.0.1:5300
 //	dig @127.0.0.1 -p 5301 www.networkutopia.com
+//
+// The textbook's attacks, run in the simulator (a root DDoS, cache
+// poisoning without and with defences, amplification without and with
+// rate limiting):
+//
+//	go run ./examples/dns -mode attacks
 package main
 
 import (
@@ -25,6 +31,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,10 +40,11 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/experiment"
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, auth or resolver")
+	mode := flag.String("mode", "demo", "demo, auth, resolver or attacks")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
 	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
@@ -50,6 +58,8 @@ func main() {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		err = demo(ctx, os.Stdout)
+	case "attacks":
+		err = attacks(os.Stdout)
 	case "auth":
 		err = serveAuth(ctx, *listen, *sockets, flag.Args())
 	case "resolver":
@@ -61,6 +71,26 @@ func main() {
 		fmt.Fprintln(os.Stderr, "dns:", err)
 		os.Exit(1)
 	}
+}
+
+// attacks prints the three experiments of dnsx/experiment.
+func attacks(w io.Writer) error {
+	d, err := experiment.RootDDoS(experiment.RootDDoSConfig{Seed: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "A flood of 10x the root's capacity for 20 s:\n%s\n", d)
+	p, err := experiment.CachePoisoning(experiment.PoisoningConfig{Seed: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Cache poisoning, Kaminsky style:\n%s\n", p)
+	a, err := experiment.Amplification(experiment.AmplificationConfig{Seed: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Amplification with spoofed sources:\n%s", a)
+	return nil
 }
 
 // originOf derives a zone's origin from its file name: "com.zone" holds

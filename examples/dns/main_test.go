@@ -76,3 +76,10 @@ func freePort(t *testing.T) uint16 {
 	defer l.Close()
 	return uint16(l.LocalAddr().(*net.UDPAddr).Port)
 }
+
+func TestAttacks(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, attacks(&out))
+	require.Contains(t, out.String(), "all: + 0x20, no open recursion                   0         0 false")
+	require.Contains(t, out.String(), "15.32x")
+}

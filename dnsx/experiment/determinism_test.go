@@ -1,0 +1,22 @@
+package experiment
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestExperimentsReplayFromTheirSeed: the same seed gives the same tables.
+func TestExperimentsReplayFromTheirSeed(t *testing.T) {
+	a, err := CachePoisoning(PoisoningConfig{Seed: 42, Rounds: 10})
+	require.NoError(t, err)
+	b, err := CachePoisoning(PoisoningConfig{Seed: 42, Rounds: 10})
+	require.NoError(t, err)
+	require.Equal(t, a.String(), b.String())
+
+	d1, err := RootDDoS(RootDDoSConfig{Seed: 42, Attack: 5e9})
+	require.NoError(t, err)
+	d2, err := RootDDoS(RootDDoSConfig{Seed: 42, Attack: 5e9})
+	require.NoError(t, err)
+	require.Equal(t, d1, d2)
+}
