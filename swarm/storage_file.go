@@ -144,6 +144,9 @@ func (s *FileStorage) CommitPiece(piece int, hash metainfo.Hash) error {
 	bp := pieceBuffers.Get().(*[]byte)
 	defer pieceBuffers.Put(bp)
 	buf := (*bp)[:0]
+	if cap(buf) < n {
+		buf = make([]byte, 0, n)
+	}
 	for _, b := range blocks {
 		buf = append(buf, b...)
 	}
