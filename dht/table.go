@@ -158,6 +158,7 @@ func (p *Peer) setSuccessors(head NodeInfo, tail []NodeInfo) {
 	}
 	p.succs = out
 	if len(out) > 0 {
+		p.isolated = false // someone answered: back in a ring
 		p.addFinger(out[0])
 	}
 	p.replicate()
