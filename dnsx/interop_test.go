@@ -103,3 +103,40 @@ remote-control:
 	require.Positive(t, h.Root.Stats().Queries, "unbound asked our root")
 	require.Positive(t, h.TLD.Stats().Queries, "and our com server")
 }
+
+// TestDigWalksTheHierarchy asks each server of the hierarchy with dig, as
+// a resolver does (iterated queries): the root refers to com, com to
+// dns1.networkutopia.com with its glue, which answers; then dig asks our
+// recursive resolver for the whole thing.
+func TestDigWalksTheHierarchy(t *testing.T) {
+	dig, err := exec.LookPath("dig")
+	if err != nil {
+		t.Skip("dig is not installed")
+	}
+	h := startHierarchy(t, HierarchyConfig{})
+	ask := func(server netip.Addr, port uint16, extra ...string) string {
+		args := append([]string{"@" + server.String(), "-p", fmt.Sprint(port), "+time=2", "+tries=1", "www.networkutopia.com", "A"}, extra...)
+		out, err := exec.Command(dig, args...).CombinedOutput()
+		require.NoError(t, err, string(out))
+		return string(out)
+	}
+	root := ask(h.Loopback[0], h.Port, "+norecurse")
+	require.Contains(t, root, "status: NOERROR")
+	require.Regexp(t, `(?m)^com\.\s+172800\s+IN\s+NS\s+a\.gtld-servers\.net\.`, root)
+	require.Regexp(t, `(?m)^a\.gtld-servers\.net\.\s+172800\s+IN\s+A\s+192\.5\.6\.30`, root)
+
+	com := ask(h.Loopback[1], h.Port, "+norecurse")
+	require.Regexp(t, `(?m)^networkutopia\.com\.\s+172800\s+IN\s+NS\s+dns1\.networkutopia\.com\.`, com)
+	require.Regexp(t, `(?m)^dns1\.networkutopia\.com\.\s+172800\s+IN\s+A\s+212\.212\.212\.1`, com, "the glue")
+
+	dns1 := ask(h.Loopback[2], h.Port, "+norecurse")
+	require.Contains(t, dns1, "flags: qr aa")
+	require.Regexp(t, `(?m)^www\.networkutopia\.com\.\s+3600\s+IN\s+A\s+212\.212\.71\.4`, dns1)
+
+	r := startResolver(t, h.ResolverConfig(), "127.0.0.1:0")
+	rec := ask(r.Addr().Addr(), r.Addr().Port())
+	require.Contains(t, rec, "flags: qr rd ra")
+	require.Regexp(t, `(?m)^www\.networkutopia\.com\.\s+\d+\s+IN\s+A\s+212\.212\.71\.4`, rec)
+	tcp := ask(r.Addr().Addr(), r.Addr().Port(), "+tcp")
+	require.Regexp(t, `(?m)^www\.networkutopia\.com\.\s+\d+\s+IN\s+A\s+212\.212\.71\.4`, tcp)
+}
