@@ -1,0 +1,328 @@
+// Command dht runs the Chord-style DHT of package dht two ways.
+//
+// In the simulator (-mode sim, the default) it runs the experiments of the
+// textbook: mean lookup hops as the ring grows (against ½·log2 N), and a
+// run of churn (lookup success and lost keys). Everything is built through
+// the protocol: nodes join one by one through a bootstrap node.
+//
+//	go run ./examples/dht -mode sim -max-exp 12
+//
+// As one node per process (-mode node), a ring can span processes and
+// machines. The first node starts a ring; the others join through it. Each
+// reads commands on standard input, one a line, and answers on standard
+// output:
+//
+//	put KEY VALUE    store a value
+//	get KEY          print it
+//	delete KEY       delete it
+//	lookup KEY       print the node responsible for KEY and the path
+//	state            print the predecessor, successors and fingers
+//	leave            hand the keys over and exit
+//
+// For example, in three terminals:
+//
+//	go run ./examples/dht -mode node -listen /ip4/127.0.0.1/tcp/4001
+//	go run ./examples/dht -mode node -listen /ip4/127.0.0.1/tcp/4002 -bootstrap /ip4/127.0.0.1/tcp/4001
+//	go run ./examples/dht -mode node -transport libp2p -bootstrap /ip4/127.0.0.1/tcp/4001
+//
+// (a ring is either all tcp or all libp2p: with -transport libp2p, give the
+// first node's full /p2p/ address as -bootstrap).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/networkutopia/p2p/dht"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/libp2p"
+	"github.com/networkutopia/p2p/transport/sim"
+)
+
+// config is the command line.
+type config struct {
+	mode      string
+	listen    string
+	bootstrap string
+	transport string
+	seed      string
+	interval  time.Duration
+	maxExp    int
+	lookups   int
+	churn     bool
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.mode, "mode", "sim", "sim: run the experiments in the simulator; node: run one node")
+	flag.StringVar(&cfg.listen, "listen", "/ip4/127.0.0.1/tcp/0", "node: listen multiaddr")
+	flag.StringVar(&cfg.bootstrap, "bootstrap", "", "node: multiaddr of a ring member to join through (empty: start a ring)")
+	flag.StringVar(&cfg.transport, "transport", "tcp", "node: tcp or libp2p")
+	flag.StringVar(&cfg.seed, "key-seed", "", "node, libp2p: derive the identity key from this seed (default: random)")
+	flag.DurationVar(&cfg.interval, "stabilize", dht.DefaultStabilizeInterval, "node: stabilize and ping interval")
+	flag.IntVar(&cfg.maxExp, "max-exp", 12, "sim: largest ring is 2^max-exp nodes")
+	flag.IntVar(&cfg.lookups, "lookups", 1000, "sim: lookups per ring size")
+	flag.BoolVar(&cfg.churn, "churn", true, "sim: also run the churn experiment")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dht:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
+	switch cfg.mode {
+	case "sim":
+		return runSim(ctx, cfg, out)
+	case "node":
+		return runNode(ctx, cfg, in, out)
+	}
+	return fmt.Errorf("unknown -mode %q (want sim or node)", cfg.mode)
+}
+
+// runSim prints hops against N, then a churn run.
+func runSim(ctx context.Context, cfg config, out io.Writer) error {
+	if cfg.maxExp < 4 || cfg.maxExp > 17 {
+		return fmt.Errorf("-max-exp %d not in 4..17", cfg.maxExp)
+	}
+	fmt.Fprintln(out, "lookup hops as the ring grows (each ring built by joins through a bootstrap node)")
+	fmt.Fprintf(out, "%8s %12s %10s %8s\n", "N", "hops/lookup", "½·log2 N", "correct")
+	for exp := 4; exp <= cfg.maxExp; exp += 2 {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		n := 1 << exp
+		ring, err := grow(uint64(exp), n)
+		if err != nil {
+			return err
+		}
+		hops, correct := 0, 0
+		for i := range cfg.lookups {
+			key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
+			r, err := ring.Lookup(ring.Random().Self().Addr, key)
+			if err != nil {
+				continue
+			}
+			hops += r.Hops
+			if r.Owner == ring.Owner(key) {
+				correct++
+			}
+		}
+		fmt.Fprintf(out, "%8d %12.2f %10.2f %7.1f%%\n", n, float64(hops)/float64(cfg.lookups), float64(exp)/2,
+			100*float64(correct)/float64(cfg.lookups))
+	}
+	if !cfg.churn {
+		return nil
+	}
+	return churn(ctx, out)
+}
+
+func grow(seed uint64, n int) (*dht.SimRing, error) {
+	net, err := sim.New(sim.Config{Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	ring, err := dht.NewSimRing(net, dht.Config{})
+	if err != nil {
+		return nil, err
+	}
+	if err := ring.Grow(n, 20*time.Millisecond); err != nil {
+		return nil, err
+	}
+	ring.Run(10 * time.Minute)
+	return ring, nil
+}
+
+// churn runs 500 nodes with sessions of 30 minutes on average for an hour,
+// replacing each departed node, and reports lookups and keys.
+func churn(ctx context.Context, out io.Writer) error {
+	const nodes, keys = 500, 500
+	ring, err := grow(99, nodes)
+	if err != nil {
+		return err
+	}
+	net := ring.Network()
+	for i := range keys {
+		if err := ring.Put(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
+			return err
+		}
+	}
+	var live []transport.Addr
+	for _, n := range ring.Nodes() {
+		live = append(live, n.Addr)
+	}
+	c, err := net.StartChurn(live, sim.ChurnConfig{
+		Session: sim.Exponential{Mean: 30 * time.Minute}, Replace: true,
+		New: ring.NewHandler(nil), OnLeave: ring.Left,
+	})
+	if err != nil {
+		return err
+	}
+	lookups, correct := 0, 0
+	for range 60 {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		for range 20 {
+			key := ring.Space().Hash(fmt.Appendf(nil, "k%d", net.Rand().IntN(keys)))
+			lookups++
+			if r, err := ring.Lookup(ring.Random().Self().Addr, key); err == nil && r.Owner == ring.Owner(key) {
+				correct++
+			}
+		}
+		ring.Run(time.Minute)
+	}
+	c.Stop()
+	lost := 0
+	for i := range keys {
+		v, err := ring.Get(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i))
+		if err != nil || string(v) != fmt.Sprintf("v%d", i) {
+			lost++
+		}
+	}
+	fmt.Fprintf(out, "\nchurn: %d nodes, sessions of 30 min on average, 1 hour: %d departures (each replaced)\n", nodes, c.Stats().Leaves)
+	fmt.Fprintf(out, "lookups that found the key's live successor: %d/%d (%.2f%%); keys lost: %d/%d\n",
+		correct, lookups, 100*float64(correct)/float64(lookups), lost, keys)
+	return nil
+}
+
+// runNode runs one node and serves commands from in.
+func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
+	ncfg := dht.NodeConfig{
+		Config: dht.Config{StabilizeInterval: cfg.interval, CheckPredInterval: cfg.interval},
+		Listen: transport.Addr(cfg.listen),
+	}
+	switch cfg.transport {
+	case "tcp":
+	case "libp2p":
+		lc := libp2p.Config{Transports: []libp2p.Kind{libp2p.TCP}}
+		if cfg.seed != "" {
+			lc.Key = libp2p.KeyFromSeed(cfg.seed)
+		}
+		tr, err := libp2p.New(lc)
+		if err != nil {
+			return err
+		}
+		defer tr.Close()
+		ncfg.Transport = tr
+	default:
+		return fmt.Errorf("unknown -transport %q (want tcp or libp2p)", cfg.transport)
+	}
+	node, err := dht.NewNode(ncfg)
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	var boot []transport.Addr
+	if cfg.bootstrap != "" {
+		boot = append(boot, transport.Addr(cfg.bootstrap))
+	}
+	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = node.Join(jctx, boot...)
+	cancel()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
+
+	lines := make(chan string)
+	go func() { // ends when in does (a closed stdin, or the test's pipe)
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				<-ctx.Done() // stdin closed: keep serving until interrupted
+				return nil
+			}
+			done, err := command(ctx, node, line, out)
+			if err != nil {
+				fmt.Fprintln(out, "error", err)
+			}
+			if done {
+				return nil
+			}
+		}
+	}
+}
+
+// command runs one command line; done reports "leave".
+func command(ctx context.Context, node *dht.Node, line string, out io.Writer) (done bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return false, nil
+	}
+	arg := func(i int) []byte {
+		if i < len(f) {
+			return []byte(f[i])
+		}
+		return nil
+	}
+	switch f[0] {
+	case "put":
+		if len(f) < 3 {
+			return false, errors.New("usage: put KEY VALUE")
+		}
+		if err := node.Put(ctx, arg(1), []byte(strings.Join(f[2:], " "))); err != nil {
+			return false, err
+		}
+		fmt.Fprintln(out, "ok")
+	case "get":
+		v, err := node.Get(ctx, arg(1))
+		if err != nil {
+			return false, err
+		}
+		fmt.Fprintln(out, "value", string(v))
+	case "delete":
+		if err := node.Delete(ctx, arg(1)); err != nil {
+			return false, err
+		}
+		fmt.Fprintln(out, "ok")
+	case "lookup":
+		r, err := node.Lookup(ctx, arg(1))
+		if err != nil {
+			return false, err
+		}
+		var path []string
+		for _, n := range r.Path {
+			path = append(path, n.ID.Short())
+		}
+		fmt.Fprintf(out, "owner %s hops %d path %s\n", r.Owner, r.Hops, strings.Join(path, " "))
+	case "state":
+		s, err := node.State(ctx)
+		if err != nil {
+			return false, err
+		}
+		fmt.Fprintf(out, "self %s pred %s successors %v fingers %d items %d\n", s.Self, s.Predecessor, s.Successors, len(s.Fingers), s.Items)
+	case "leave":
+		if err := node.Leave(ctx); err != nil {
+			return true, err
+		}
+		fmt.Fprintln(out, "ok")
+		return true, nil
+	default:
+		return false, fmt.Errorf("unknown command %q (put, get, delete, lookup, state, leave)", f[0])
+	}
+	return false, nil
+}
+
