@@ -325,4 +325,3 @@ func command(ctx context.Context, node *dht.Node, line string, out io.Writer) (d
 	}
 	return false, nil
 }
-
