@@ -117,7 +117,12 @@ func (n *serverNode) Receive(c transport.Conn, m transport.Message) {
 			key = maphash.String(n.s.rrl.seed, string(c.Peer))
 		}
 	}
-	resp, _ := n.s.respond(&n.s.stats, b, key, client, tcp, n.env.Now().Unix(), n.out[:0])
+	resp, xfr := n.s.respond(&n.s.stats, b, key, client, tcp, n.env.Now().Unix(), n.out[:0])
+	if xfr != nil {
+		// Zone transfers are served by Start's TCP server only.
+		n.s.stats.refused.Add(1)
+		resp = n.s.sent(&n.s.stats, writeBare(n.out[:0], b, xfr, RcodeRefused, 0, 0))
+	}
 	if resp == nil {
 		return
 	}

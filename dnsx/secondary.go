@@ -51,7 +51,8 @@ func (c SecondaryConfig) Validate() error {
 // the textbook's secondary server. It transfers each zone at start, again
 // whenever the primary sends a NOTIFY (RFC 1996) for it, and otherwise
 // polls the primary's SOA every refresh interval, transferring (AXFR)
-// when the serial grew.
+// when the serial grew. A server has at most one Secondary: it hands the
+// NOTIFY messages it receives to the last one created.
 type Secondary struct {
 	cfg    SecondaryConfig
 	server *Server
