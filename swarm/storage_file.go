@@ -24,6 +24,9 @@ type FileStorage struct {
 
 	mu     sync.Mutex
 	staged map[int][][]byte // piece -> blocks by index
+
+	cacheMu sync.Mutex
+	cache   readCache // pieces read for uploads
 }
 
 // OpenFileStorage opens (creating as needed) the files of info under dir.
@@ -32,7 +35,7 @@ func OpenFileStorage(info *metainfo.Info, dir string) (*FileStorage, error) {
 	if err := info.Validate(); err != nil {
 		return nil, err
 	}
-	s := &FileStorage{info: info, spans: info.Layout(), staged: map[int][][]byte{}}
+	s := &FileStorage{info: info, spans: info.Layout(), staged: map[int][][]byte{}, cache: newReadCache(info.PieceLength)}
 	for _, span := range s.spans {
 		p := filepath.Join(append([]string{dir}, span.Path...)...)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -82,13 +85,28 @@ func (s *FileStorage) offset(piece, begin int) int64 {
 	return int64(piece)*s.info.PieceLength + int64(begin)
 }
 
-// ReadBlock reads a block from the files.
+// ReadBlock returns a block of a piece we have. It reads the whole piece
+// and keeps the last few read, so that the piece's other blocks, which
+// the peer asks for next, cost no further read; the block returned is a
+// slice of the cached piece.
 func (s *FileStorage) ReadBlock(piece, begin, length int) ([]byte, error) {
-	p := make([]byte, length)
-	if err := s.readAt(p, s.offset(piece, begin)); err != nil {
-		return nil, err
+	if piece < 0 || piece >= s.info.NumPieces() || begin < 0 || length < 0 ||
+		int64(begin)+int64(length) > s.info.PieceSize(piece) {
+		return nil, fmt.Errorf("swarm: block %d+%d outside piece %d", begin, length, piece)
 	}
-	return p, nil
+	s.cacheMu.Lock()
+	data := s.cache.get(piece)
+	s.cacheMu.Unlock()
+	if data == nil {
+		data = make([]byte, s.info.PieceSize(piece))
+		if err := s.readAt(data, s.offset(piece, 0)); err != nil {
+			return nil, err
+		}
+		s.cacheMu.Lock()
+		s.cache.put(piece, data)
+		s.cacheMu.Unlock()
+	}
+	return data[begin : begin+length : begin+length], nil
 }
 
 func (s *FileStorage) readAt(p []byte, off int64) error {
