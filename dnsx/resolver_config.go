@@ -14,7 +14,7 @@ const (
 	DefaultResolverTimeout = 800 * time.Millisecond
 	DefaultMaxQueries      = 48
 	DefaultMaxGlueless     = 3
-	DefaultAttempts        = 2
+	DefaultAttempts        = 3
 	DefaultMaxTTL          = 24 * time.Hour
 	maxDepth               = 4 // nested lookups of name-server addresses
 )
@@ -55,7 +55,7 @@ type ResolverConfig struct {
 	// 800 ms.
 	Timeout time.Duration
 	// Attempts is how many rounds over a zone's servers a query makes
-	// before it fails (SERVFAIL). Default 2.
+	// before it fails (SERVFAIL). Default 3.
 	Attempts int
 	// NoQNameMinimisation sends the whole name to every server. By
 	// default (RFC 9156) a server is asked only for the name one label
