@@ -59,6 +59,8 @@ type Secondary struct {
 	zones  []string
 	notify chan string
 	done   chan struct{}
+	ctx    context.Context // cancelled by Close, ending a refresh under way
+	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
@@ -75,11 +77,13 @@ func NewSecondary(ctx context.Context, server *Server, cfg SecondaryConfig) (*Se
 		cfg.Timeout = 10 * time.Second
 	}
 	s := &Secondary{cfg: cfg, server: server, notify: make(chan string, 16), done: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, z := range cfg.Zones {
 		o, _ := CanonicalName(z)
 		s.zones = append(s.zones, o)
 		zone, err := Transfer(ctx, cfg.Primary, o)
 		if err != nil {
+			s.cancel()
 			return nil, err
 		}
 		server.SetZone(zone)
@@ -141,15 +145,8 @@ func (s *Secondary) interval(origin string) time.Duration {
 
 // refresh transfers origin if the primary's serial is newer.
 func (s *Secondary) refresh(origin string) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
 	defer cancel()
-	go func() { // stop waiting when the secondary closes
-		select {
-		case <-s.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	if err := s.Refresh(ctx, origin); err != nil {
 		s.server.cfg.Logger.Debug("dnsx: secondary refresh failed", "zone", origin, "err", err)
 	}
@@ -194,6 +191,7 @@ func (s *Secondary) Close() error {
 	}
 	s.server.notify.Store(nil)
 	close(s.done)
+	s.cancel()
 	s.wg.Wait()
 	return nil
 }
