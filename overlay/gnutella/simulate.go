@@ -44,7 +44,9 @@ type QueryResult struct {
 
 // Sim is a flooding experiment in progress.
 type Sim struct {
-	cfg   SimConfig
+	cfg SimConfig
+	// TTL is the TTL of the next queries (initially SimConfig.TTL).
+	TTL   uint8
 	Net   *sim.Network
 	Graph *overlay.Graph
 	Addrs []transport.Addr
@@ -83,7 +85,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		return nil, err
 	}
 	n := len(w.Library)
-	s := &Sim{cfg: cfg, Net: net}
+	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL}
 	for i := range n {
 		c := nc
 		c.Files = make([]overlay.File, len(w.Library[i]))
@@ -129,7 +131,7 @@ func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	before := s.Net.Stats().Sent
 	var res QueryResult
 	_ = s.Net.Do(s.Addrs[q.Node], func(h transport.Handler) {
-		h.(staticServent).n.Search(s.cfg.Workload.Criteria(q.File), s.cfg.TTL, func(Hit) { res.Hits++ })
+		h.(staticServent).n.Search(s.cfg.Workload.Criteria(q.File), s.TTL, func(Hit) { res.Hits++ })
 	})
 	s.Net.Run(s.cfg.Window)
 	res.Messages = s.Net.Stats().Sent - before

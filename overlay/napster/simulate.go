@@ -56,7 +56,9 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{cfg: cfg, Net: net, Server: net.AddNode(NewServer(ServerConfig{}))}
+	// Peers register once and never refresh (refreshes would count as
+	// query traffic), so registrations must outlive the run.
+	s := &Sim{cfg: cfg, Net: net, Server: net.AddNode(NewServer(ServerConfig{Expiry: 1000 * time.Hour}))}
 	for i := range w.Library {
 		c := PeerConfig{Server: s.Server, Refresh: -1}
 		for _, k := range w.Library[i] {

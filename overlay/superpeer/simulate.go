@@ -11,6 +11,10 @@ import (
 	"github.com/networkutopia/p2p/transport/sim"
 )
 
+// MaxSimTTL is the leaders' TTL limit in a simulation: queries choose
+// their TTL up to it.
+const MaxSimTTL = 8
+
 // SimConfig describes a two-tier experiment: among the workload's nodes,
 // one in GroupSize is a leader; leaders form a random overlay of degree
 // Degree; every other node attaches to a random leader and publishes its
@@ -42,7 +46,10 @@ type QueryResult struct {
 
 // Sim is a two-tier experiment in progress.
 type Sim struct {
-	cfg     SimConfig
+	cfg SimConfig
+	// TTL is the leader TTL of the next queries (initially
+	// SimConfig.TTL; at most MaxSimTTL).
+	TTL     uint8
 	Net     *sim.Network
 	Addrs   []transport.Addr
 	Leaders []transport.Addr
@@ -76,7 +83,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	for _, i := range r.Perm(n)[:leaders] {
 		isLeader[i] = true
 	}
-	s := &Sim{cfg: cfg, Addrs: make([]transport.Addr, n)}
+	s := &Sim{cfg: cfg, Addrs: make([]transport.Addr, n), TTL: cfg.TTL}
 	for i := range n {
 		s.Addrs[i] = sim.NodeAddr(i)
 		if isLeader[i] {
@@ -90,7 +97,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	}
 	s.Net = net
 	for i := range n {
-		c := Config{TTL: cfg.TTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6}
+		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6}
 		for _, k := range w.Library[i] {
 			c.Files = append(c.Files, w.Files[k])
 		}
@@ -121,7 +128,7 @@ func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	var holders []transport.Addr
 	self := s.Addrs[q.Node]
 	_ = s.Net.Do(self, func(h transport.Handler) {
-		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), s.cfg.TTL, func(r overlay.Result) {
+		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), func(r overlay.Result) {
 			for _, a := range r.Holders {
 				if a != self && !slices.Contains(holders, a) {
 					holders = append(holders, a)
