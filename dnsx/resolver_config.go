@@ -193,7 +193,8 @@ type Answer struct {
 	FromCache bool
 }
 
-// ResolverStats counts what a resolver node did.
+// ResolverStats counts what a resolver node did. Cache hits that
+// Resolver.Lookup serves without going through the node are not counted.
 type ResolverStats struct {
 	Lookups    uint64 // resolutions asked for (by Lookup or clients)
 	CacheHits  uint64 // answered from the cache

@@ -155,3 +155,19 @@ func nilIfAnswered(resp []byte) []byte {
 	}
 	return resp
 }
+
+// TestResolverDoesNotAnswerFromGlue: the address of dns1.networkutopia.com
+// learnt as glue from com leads the way but is asked again of the
+// authoritative server before it is given as an answer.
+func TestResolverDoesNotAnswerFromGlue(t *testing.T) {
+	h := startHierarchy(t, HierarchyConfig{})
+	var asked []string
+	cfg := h.ResolverConfig()
+	cfg.Trace = func(s TraceStep) { asked = append(asked, s.Zone+" "+s.Question.Name) }
+	r := startResolver(t, cfg, "")
+	lookup(t, r, "www.networkutopia.com", TypeA)
+	asked = nil
+	a := lookup(t, r, "dns1.networkutopia.com", TypeA)
+	require.Equal(t, []string{"dns1.networkutopia.com. A 212.212.212.1"}, values(a.Records))
+	require.Equal(t, []string{"networkutopia.com. dns1.networkutopia.com."}, asked)
+}

@@ -174,7 +174,9 @@ func (n *ResolverNode) finish(r *resolution, a Answer, err error) {
 func (n *ResolverNode) iterate(r *resolution) {
 	now := n.env.Now()
 	for {
-		if e, ok := n.cache.get(r.cur, r.t, now); ok {
+		// Glue and referral data lead the way but are no answer (RFC
+		// 2181 section 5.4.1): only authoritative data is returned.
+		if e, ok := n.cache.get(r.cur, r.t, now); ok && e.rank >= rankAnswer {
 			n.finish(r, Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttlLeft(e, now)}, nil)
 			return
 		}
