@@ -59,9 +59,9 @@ type Config struct {
 	// Replicas is k: each key is stored at its immediate successor and the
 	// k-1 nodes after it. Default 3; at most Successors+1.
 	Replicas int
-	// Fingers turns the finger table (shortcuts) off when false... it is
-	// inverted so that the zero value keeps them: NoFingers disables
-	// them, leaving lookups to walk the ring in O(N) hops.
+	// NoFingers turns the finger table (the shortcuts) off, leaving
+	// lookups to walk the ring in O(N) hops: the textbook's circular DHT.
+	// Default false: fingers on.
 	NoFingers bool
 	// Mode chooses iterative (default) or recursive lookups.
 	Mode Mode

@@ -24,6 +24,7 @@ type LookupResult struct {
 	Hops int
 
 	pred NodeInfo // the owner's predecessor (iterative lookups)
+	item *Item    // the owner's item for Key, when asked for (Get)
 }
 
 // Lookup finds the node responsible for key and calls done with the
@@ -33,7 +34,7 @@ func (p *Peer) Lookup(key ID, done func(LookupResult, error)) {
 		p.env.AfterFunc(0, func() { done(LookupResult{Key: key}, err) })
 		return
 	}
-	p.userLookup(key, done)
+	p.userLookup(key, 0, done)
 }
 
 // LookupKey is Lookup of the hash of a user's key.
@@ -53,9 +54,9 @@ func (p *Peer) ready() error {
 }
 
 // userLookup is a lookup that counts in the metrics.
-func (p *Peer) userLookup(key ID, done func(LookupResult, error)) {
+func (p *Peer) userLookup(key ID, flags uint8, done func(LookupResult, error)) {
 	p.metrics.Lookups++
-	p.lookup(key, func(r LookupResult, err error) {
+	p.lookup(key, flags, func(r LookupResult, err error) {
 		if err != nil {
 			p.metrics.LookupFailures++
 		} else {
@@ -65,17 +66,23 @@ func (p *Peer) userLookup(key ID, done func(LookupResult, error)) {
 	})
 }
 
-func (p *Peer) lookup(key ID, done func(LookupResult, error)) {
+// lookup finds key's owner; flags may hold flagWantItem.
+func (p *Peer) lookup(key ID, flags uint8, done func(LookupResult, error)) {
 	if p.cfg.Mode == Recursive {
-		p.recurse(key, done)
+		p.recurse(key, flags, done)
 		return
 	}
-	p.iterate(key, NodeInfo{}, NodeInfo{}, done)
+	p.iterate(key, NodeInfo{}, NodeInfo{}, flags, done)
 }
 
 // selfResult is the answer of a lookup the starting node owns.
 func (p *Peer) selfResult(key ID) LookupResult {
-	return LookupResult{Key: key, Owner: p.self, Successors: p.Successors(), pred: p.pred}
+	r := LookupResult{Key: key, Owner: p.self, Successors: p.Successors(), pred: p.pred}
+	if it := p.store[key]; it != nil {
+		c := *it
+		r.item = &c
+	}
+	return r
 }
 
 // iterOp is one iterative lookup: the starting node asks each node on the
@@ -93,13 +100,14 @@ type iterOp struct {
 	// owns the key after all.
 	redirect *LookupResult
 	deadline time.Time
+	flags    uint8 // flagWantItem
 	done     func(LookupResult, error)
 }
 
 // iterate runs an iterative lookup from start (or from this node's own
 // tables when start is zero).
-func (p *Peer) iterate(target ID, start, claimant NodeInfo, done func(LookupResult, error)) {
-	op := &iterOp{p: p, target: target, deadline: p.env.Now().Add(p.cfg.OperationTimeout), done: done}
+func (p *Peer) iterate(target ID, start, claimant NodeInfo, flags uint8, done func(LookupResult, error)) {
+	op := &iterOp{p: p, target: target, deadline: p.env.Now().Add(p.cfg.OperationTimeout), flags: flags, done: done}
 	if start.IsZero() {
 		owner, next, c := p.route(target, NodeInfo{})
 		if owner {
@@ -137,7 +145,7 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 		return
 	}
 	op.asks = append(op.asks, [2]transport.Addr{n.Addr, claimant.Addr})
-	m := &message{Kind: kindFind, Target: op.target, Claimant: claimant}
+	m := &message{Kind: kindFind, Flags: op.flags, Target: op.target, Claimant: claimant}
 	p.call(n, m, func(r *message, err error) {
 		if p.stopped {
 			op.done(LookupResult{Key: op.target}, ErrClosed)
@@ -157,6 +165,11 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 			res := LookupResult{Key: op.target, Owner: node, Successors: r.Nodes, Path: op.path, Hops: len(op.path)}
 			if len(r.Extra) > 0 {
 				res.pred = r.Extra[0]
+			}
+			for _, it := range r.Items {
+				if it.Key == op.target && p.validItem(it) {
+					res.item = &it
+				}
 			}
 			op.done(res, nil)
 			return
@@ -243,6 +256,9 @@ func (p *Peer) onFind(from transport.Addr, m *message) {
 		if !p.pred.IsZero() {
 			r.Extra = []NodeInfo{p.pred}
 		}
+		if it := p.store[m.Target]; it != nil && m.Flags&flagWantItem != 0 {
+			r.Items = []Item{*it}
+		}
 	}
 	r.Node, r.Claimant = next, claimant
 	p.reply(from, m, r)
@@ -257,7 +273,7 @@ type routeOp struct {
 // recurse starts a recursive lookup: the message travels from node to
 // node, each acknowledging it to the previous one, and the owner answers
 // us directly.
-func (p *Peer) recurse(target ID, done func(LookupResult, error)) {
+func (p *Peer) recurse(target ID, flags uint8, done func(LookupResult, error)) {
 	owner, next, claimant := p.route(target, NodeInfo{})
 	if owner || next.IsZero() {
 		r := p.selfResult(target)
@@ -279,7 +295,7 @@ func (p *Peer) recurse(target ID, done func(LookupResult, error)) {
 			done(LookupResult{Key: target}, fmt.Errorf("%w: key %s: %w after %v", ErrLookupFailed, target.Short(), ErrTimeout, p.cfg.OperationTimeout))
 		}
 	})
-	p.forward(&message{Kind: kindRoute, Lookup: id, Target: target, Node: p.self}, next, claimant, 0)
+	p.forward(&message{Kind: kindRoute, Flags: flags, Lookup: id, Target: target, Node: p.self}, next, claimant, 0)
 }
 
 // forward passes a recursive lookup to next; if next does not acknowledge
@@ -310,7 +326,7 @@ func (p *Peer) onRoute(from transport.Addr, m *message) {
 		return
 	}
 	path := append(slices.Clip(m.Extra), p.self)
-	fm := &message{Kind: kindRoute, Lookup: m.Lookup, Target: m.Target, Node: m.Node, Extra: path}
+	fm := &message{Kind: kindRoute, Flags: m.Flags & flagWantItem, Lookup: m.Lookup, Target: m.Target, Node: m.Node, Extra: path}
 	if len(path) > p.cfg.MaxHops {
 		p.routeDone(fm, true)
 		return
@@ -334,6 +350,9 @@ func (p *Peer) routeDone(m *message, failed bool) {
 		r.Flags |= flagFailed
 	} else {
 		r.Flags |= flagOwner
+		if it := p.store[m.Target]; it != nil && m.Flags&flagWantItem != 0 {
+			r.Items = []Item{*it}
+		}
 		if m.Node.Addr != p.self.Addr && (len(r.Extra) == 0 || r.Extra[len(r.Extra)-1].Addr != p.self.Addr) {
 			r.Extra = append(slices.Clip(r.Extra), p.self)
 		}
@@ -359,5 +378,11 @@ func (p *Peer) onRouteDone(m *message) {
 			fmt.Errorf("%w: key %s: the path broke after %d hops", ErrLookupFailed, m.Target.Short(), len(m.Extra)))
 		return
 	}
-	op.done(LookupResult{Key: m.Target, Owner: m.Node, Successors: m.Nodes, Path: m.Extra, Hops: len(m.Extra)}, nil)
+	r := LookupResult{Key: m.Target, Owner: m.Node, Successors: m.Nodes, Path: m.Extra, Hops: len(m.Extra)}
+	for _, it := range m.Items {
+		if it.Key == m.Target && p.validItem(it) {
+			r.item = &it
+		}
+	}
+	op.done(r, nil)
 }

@@ -45,7 +45,7 @@ func (p *Peer) tryJoin(boots []transport.Addr, i int, lastErr error, done func(e
 		done(fmt.Errorf("dht: join through %d bootstrap nodes: %w", len(boots), lastErr))
 		return
 	}
-	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, NodeInfo{}, func(r LookupResult, err error) {
+	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, NodeInfo{}, 0, func(r LookupResult, err error) {
 		switch {
 		case p.stopped:
 			done(ErrClosed)
@@ -141,7 +141,7 @@ func (p *Peer) rejoin() {
 		return
 	}
 	start := p.lost[p.env.Rand().IntN(len(p.lost))]
-	p.iterate(p.self.ID, NodeInfo{Addr: start}, NodeInfo{}, func(r LookupResult, err error) {
+	p.iterate(p.self.ID, NodeInfo{Addr: start}, NodeInfo{}, 0, func(r LookupResult, err error) {
 		if err != nil || p.stopped || !p.isolated || r.Owner.Addr == p.self.Addr {
 			return
 		}
@@ -238,7 +238,7 @@ func (p *Peer) fixFinger() {
 		p.nextFing = first
 	}
 	i := p.nextFing
-	p.lookup(p.space.AddPow2(p.self.ID, i), func(r LookupResult, err error) {
+	p.lookup(p.space.AddPow2(p.self.ID, i), 0, func(r LookupResult, err error) {
 		if err != nil || p.stopped {
 			return
 		}

@@ -75,6 +75,7 @@ const (
 	flagWantFingers             // state: send your fingers too
 	flagReplica                 // store: items carry their versions (replication, hand-off)
 	flagFailed                  // route-done: the lookup failed
+	flagWantItem                // find/route: the owner should send Target's item along
 	flagAll         = 1<<iota - 1
 )
 

@@ -41,7 +41,7 @@ func (p *Peer) write(key, value []byte, deleted bool, done func(uint64, error)) 
 	}
 	id := p.space.Hash(key)
 	it := Item{Key: id, Name: slices.Clone(key), Value: slices.Clone(value), Deleted: deleted}
-	p.userLookup(id, func(r LookupResult, err error) {
+	p.userLookup(id, 0, func(r LookupResult, err error) {
 		if err != nil {
 			done(0, fmt.Errorf("dht: %s %q: %w", op, key, err))
 			return
@@ -70,9 +70,17 @@ func (p *Peer) Get(key []byte, done func(value []byte, err error)) {
 		return
 	}
 	id := p.space.Hash(key)
-	p.userLookup(id, func(r LookupResult, err error) {
+	p.userLookup(id, flagWantItem, func(r LookupResult, err error) {
 		if err != nil {
 			done(nil, fmt.Errorf("dht: get %q: %w", key, err))
+			return
+		}
+		if r.item != nil { // the owner had it, and writes go through the owner
+			if r.item.Deleted {
+				done(nil, fmt.Errorf("%w: %q", ErrNotFound, key))
+				return
+			}
+			done(r.item.Value, nil)
 			return
 		}
 		p.getReplicas(r, func(best *Item, answered int, lastErr error) {

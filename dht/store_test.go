@@ -76,13 +76,18 @@ func TestStaleReplicaNeverWins(t *testing.T) {
 	v, err := ring.Get(from, key)
 	require.NoError(t, err)
 	require.Equal(t, "new", string(v))
-	// A replica that lags behind is repaired by the read.
+	// The owner lost it (a newcomer not yet handed the key) and the next
+	// replica lags behind: the read asks the replicas, the newest wins,
+	// and both laggards are repaired.
 	succ := ring.Peer(owner.Successors()[0].Addr)
 	succ.store[id] = &stale
-	_, err = ring.Get(from, key)
+	delete(owner.store, id)
+	v, err = ring.Get(from, key)
 	require.NoError(t, err)
+	require.Equal(t, "new", string(v))
 	ring.Run(time.Second)
 	require.Equal(t, latest, succ.store[id].Version)
+	require.Equal(t, latest, owner.store[id].Version)
 }
 
 func TestKeysSurviveFewerThanKFailures(t *testing.T) {
