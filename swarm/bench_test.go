@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,12 +32,15 @@ func BenchmarkLoopbackSwarm(b *testing.B) {
 		require.NoError(b, err)
 		var clients []*Client
 		var torrents []*Torrent
+		var dirs []string
 		for range leechers {
 			c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
 			require.NoError(b, err)
-			tor, err := c.Add(mi, b.TempDir())
+			dir, err := os.MkdirTemp(b.TempDir(), "leecher-")
 			require.NoError(b, err)
-			clients, torrents = append(clients, c), append(torrents, tor)
+			tor, err := c.Add(mi, dir)
+			require.NoError(b, err)
+			clients, torrents, dirs = append(clients, c), append(torrents, tor), append(dirs, dir)
 		}
 		b.StartTimer()
 		start := time.Now()
@@ -58,6 +62,9 @@ func BenchmarkLoopbackSwarm(b *testing.B) {
 			c.Close()
 		}
 		seedClient.Close()
+		for _, dir := range dirs { // 2 GiB per iteration
+			require.NoError(b, os.RemoveAll(dir))
+		}
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(size*leechers)/1e6/(total.Seconds()/float64(b.N)), "MB/s")
