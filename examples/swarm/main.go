@@ -15,8 +15,8 @@
 //	go run ./examples/swarm download -torrent f.torrent -dir DIR
 //
 // seed and download also take -listen (a multiaddr such as
-// /ip4/0.0.0.0/tcp/6881) and -peer ADDR (repeatable) to connect without a
-// tracker. The client speaks the standard wire protocol, so stock clients
+// /ip4/0.0.0.0/tcp/6881), -peer ADDR (repeatable) to connect without a
+// tracker, and -up-limit and -down-limit (bytes/s) to cap the rates. The client speaks the standard wire protocol, so stock clients
 // (aria2, Transmission) can join the swarm.
 package main
 
@@ -145,6 +145,8 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	torrent := fs.String("torrent", "", ".torrent file")
 	dir := fs.String("dir", ".", "directory holding (or receiving) the content")
 	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0", "where to accept peers")
+	upLimit := fs.Int64("up-limit", 0, "upload rate limit in bytes/s (0: none)")
+	downLimit := fs.Int64("down-limit", 0, "download rate limit in bytes/s (0: none)")
 	var peers peerList
 	fs.Var(&peers, "peer", "peer address to connect to (host:port or multiaddr; repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -154,7 +156,10 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	c, err := swarm.NewClient(swarm.ClientConfig{Listen: transport.Addr(*listen)})
+	c, err := swarm.NewClient(swarm.ClientConfig{
+		Listen: transport.Addr(*listen),
+		Peer:   swarm.PeerConfig{UploadLimit: *upLimit, DownloadLimit: *downLimit},
+	})
 	if err != nil {
 		return err
 	}

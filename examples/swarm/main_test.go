@@ -74,7 +74,7 @@ func TestRoles(t *testing.T) {
 	var dlOut syncBuffer
 	dlDone := make(chan error, 1)
 	go func() {
-		dlDone <- run(dlCtx, []string{"download", "-torrent", tf, "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr}, &dlOut)
+		dlDone <- run(dlCtx, []string{"download", "-torrent", tf, "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr, "-down-limit", "4194304"}, &dlOut)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(dlOut.String(), "done; seeding") }, 20*time.Second, 10*time.Millisecond)
 	dlCancel()
@@ -92,4 +92,5 @@ func TestBadCommand(t *testing.T) {
 	require.ErrorContains(t, run(context.Background(), []string{"fly"}, &bytes.Buffer{}), "unknown command")
 	require.Error(t, run(context.Background(), []string{"create"}, &bytes.Buffer{}))
 	require.Error(t, run(context.Background(), []string{"seed", "-torrent", "/nonexistent"}, &bytes.Buffer{}))
+	require.Error(t, run(context.Background(), []string{"seed", "-down-limit", "fast"}, &bytes.Buffer{}))
 }
