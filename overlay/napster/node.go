@@ -226,6 +226,9 @@ func described(files []overlay.File) []overlay.File {
 	return out
 }
 
+// Library returns the shared files.
+func (p *Peer) Library() []overlay.File { return p.files }
+
 // Share adds files and registers the new library at once.
 func (p *Peer) Share(files ...overlay.File) {
 	p.files = append(p.files, files...)

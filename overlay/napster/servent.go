@@ -1,0 +1,173 @@
+package napster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/transfer"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// DirectoryConfig configures a Directory.
+type DirectoryConfig struct {
+	// Listen is where the directory accepts peers. Default
+	// /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Server configures the index (registration expiry).
+	Server ServerConfig
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Directory is a Napster directory server on a real network.
+type Directory struct {
+	host   *transport.Host
+	server *Server
+}
+
+// NewDirectory starts a directory.
+func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
+	if cfg.Listen == "" {
+		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
+	}
+	if cfg.Stream == nil {
+		cfg.Stream = transport.TCP{}
+	}
+	d := &Directory{}
+	newServer := NewServer(cfg.Server)
+	h, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: NewCodec(), Logger: cfg.Logger},
+		func(env transport.Env) transport.Handler {
+			d.server = newServer(env).(*Server)
+			return d.server
+		})
+	if err != nil {
+		return nil, err
+	}
+	d.host = h
+	return d, nil
+}
+
+// Addr is where the directory listens.
+func (d *Directory) Addr() transport.Addr { return d.host.Addr() }
+
+// Stats returns the directory's counters.
+func (d *Directory) Stats(ctx context.Context) (ServerStats, error) {
+	return transport.Do(ctx, d.host, func(reply func(ServerStats, error)) { reply(d.server.Stats(), nil) })
+}
+
+// Close stops the directory: from then on nobody can search.
+func (d *Directory) Close() error { return d.host.Close() }
+
+// ServentConfig configures a Servent.
+type ServentConfig struct {
+	// Directory is the directory's address. Required.
+	Directory transport.Addr
+	// Listen is where the servent serves downloads over HTTP. Default
+	// /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Files is the initial library.
+	Files []overlay.File
+	// Uploads configures upload slots and the request queue.
+	Uploads transfer.UploadConfig
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Servent is a Napster peer on a real network: it registers its files
+// with the directory, searches it, and moves files peer to peer over
+// HTTP.
+type Servent struct {
+	host    *transport.Host
+	peer    *Peer
+	uploads *transfer.Uploader
+	once    sync.Once
+}
+
+// NewServent starts a peer; it registers its files at once.
+func NewServent(cfg ServentConfig) (*Servent, error) {
+	pc := PeerConfig{Server: cfg.Directory, Files: cfg.Files}
+	if err := pc.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Uploads.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
+	}
+	if cfg.Stream == nil {
+		cfg.Stream = transport.TCP{}
+	}
+	s := &Servent{}
+	frames := NewCodec()
+	codec := transport.Sniff(frames, 5,
+		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()},
+		transport.SniffRoute{Match: func([]byte) bool { return true }, Codec: frames})
+	newPeer := NewPeer(pc)
+	var setupErr error
+	h, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
+		func(env transport.Env) transport.Handler {
+			s.peer = newPeer(env).(*Peer)
+			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, s.peer.Library)
+			return &transfer.Mux{Node: s.peer, Uploads: s.uploads}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if setupErr != nil {
+		h.Close()
+		return nil, setupErr
+	}
+	s.host = h
+	return s, nil
+}
+
+// Addr is where the servent serves downloads.
+func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+
+// Join registers with the directory and waits until it answers.
+func (s *Servent) Join(ctx context.Context) error {
+	if err := s.host.Submit(func() { s.peer.Share() }); err != nil {
+		return ErrClosed
+	}
+	_, err := s.Search(ctx, "")
+	return err
+}
+
+// Share adds files and registers them.
+func (s *Servent) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Search asks the directory, which answers at once with every match and
+// its holders. It fails when the directory is down.
+func (s *Servent) Search(ctx context.Context, criteria string) ([]overlay.Result, error) {
+	return transport.Do(ctx, s.host, func(reply func([]overlay.Result, error)) { s.peer.Search(criteria, reply) })
+}
+
+// Fetch downloads a result from its holders (in parallel, by hash),
+// peer to peer: the directory is not involved.
+func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr()}
+	data, _, err := d.Parallel(ctx, r.File, r.Holders, 4)
+	if err != nil {
+		return nil, fmt.Errorf("napster: fetch: %w", err)
+	}
+	return data, nil
+}
+
+// Close stops the servent; the directory unregisters it.
+func (s *Servent) Close() error {
+	s.once.Do(func() { s.host.Close() })
+	return nil
+}
