@@ -116,17 +116,14 @@ func benchConn(b *testing.B, kind libp2p.Kind) float64 {
 // reports MB/s.
 func benchWrite(b *testing.B, w io.Writer, total int64, received <-chan error) float64 {
 	msg := make([]byte, benchMessage)
-	b.ResetTimer()
-	start := time.Now()
+	m := startMeter(b)
 	for range b.N {
 		if _, err := w.Write(msg); err != nil {
 			b.Fatal(err)
 		}
 	}
 	require.NoError(b, <-received)
-	mbps := reportMBps(b, total, time.Since(start))
-	b.StopTimer()
-	return mbps
+	return m.report(b, total)
 }
 
 // benchHost sends b.N messages from one transport.Host to another, each
@@ -148,23 +145,43 @@ func benchHost(b *testing.B, kind libp2p.Kind) float64 {
 	require.NoError(b, err)
 	defer client.Close()
 
-	b.ResetTimer()
-	start := time.Now()
+	m := startMeter(b)
 	require.NoError(b, client.Submit(src.pump))
 	select {
 	case <-all:
 	case <-time.After(time.Minute):
 		b.Fatalf("only %d of %d messages arrived within a minute", counter.got.Load(), b.N)
 	}
-	mbps := reportMBps(b, int64(b.N)*benchMessage, time.Since(start))
-	b.StopTimer()
-	return mbps
+	return m.report(b, int64(b.N)*benchMessage)
 }
 
-// reportMBps reports bytes over d as MB/s and returns the figure.
-func reportMBps(b *testing.B, bytes int64, d time.Duration) float64 {
-	mbps := float64(bytes) / 1e6 / d.Seconds()
+// meter times one benchmark run in wall-clock and in process CPU time.
+type meter struct {
+	start  time.Time
+	cpu    time.Duration
+	hasCPU bool
+}
+
+// startMeter resets b's timer and starts measuring.
+func startMeter(b *testing.B) meter {
+	b.ResetTimer()
+	cpu, ok := processCPU()
+	return meter{start: time.Now(), cpu: cpu, hasCPU: ok}
+}
+
+// report reports bytes moved since the start as MB/s (wall clock) and,
+// where the system tells, cpu-ms/MB: the CPU time of the whole process
+// (both hosts) per MB, which the machine's other load barely changes. It
+// returns the MB/s.
+func (m meter) report(b *testing.B, bytes int64) float64 {
+	wall := time.Since(m.start)
+	mb := float64(bytes) / 1e6
+	if cpu, ok := processCPU(); ok && m.hasCPU {
+		b.ReportMetric(float64(cpu-m.cpu)/1e6/mb, "cpu-ms/MB")
+	}
+	mbps := mb / wall.Seconds()
 	b.ReportMetric(mbps, "MB/s")
+	b.StopTimer()
 	return mbps
 }
 
