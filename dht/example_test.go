@@ -1,11 +1,13 @@
 package dht_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/networkutopia/p2p/dht"
+	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
 
@@ -87,4 +89,60 @@ func Example_churn() {
 	// Output:
 	// peer 4's successors: 5 8
 	// after peer 5 left:   8 10
+}
+
+// Three nodes on loopback TCP form a ring; a value stored through one is
+// read through another.
+func ExampleNode() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var nodes []*dht.Node
+	defer func() {
+		for _, n := range nodes {
+			n.Close()
+		}
+	}()
+	for i := range 3 {
+		n, err := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		nodes = append(nodes, n)
+		var bootstrap []transport.Addr
+		if i > 0 {
+			bootstrap = append(bootstrap, nodes[0].Addr()) // join through the first
+		}
+		if err := n.Join(ctx, bootstrap...); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	if err := nodes[1].Put(ctx, []byte("alice"), []byte("10.0.0.7")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, err := nodes[2].Get(ctx, []byte("alice"))
+	fmt.Printf("%s %v\n", v, err)
+	r, _ := nodes[0].Lookup(ctx, []byte("alice"))
+	fmt.Println("owner found:", r.Owner.Addr != "")
+	// Output:
+	// 10.0.0.7 <nil>
+	// owner found: true
+}
+
+// A simulated ring of 300 nodes, each joined through a member: a lookup
+// reports the owner and the path it took.
+func ExampleSimRing() {
+	net, _ := sim.New(sim.Config{Seed: 42})
+	ring, _ := dht.NewSimRing(net, dht.Config{})
+	if err := ring.Grow(300, 50*time.Millisecond); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ring.Run(2 * time.Minute) // maintenance rounds refine the fingers
+	key := ring.Space().Hash([]byte("alice"))
+	r, err := ring.Lookup(ring.Nodes()[0].Addr, key)
+	fmt.Println(err, r.Owner == ring.Owner(key), r.Hops == len(r.Path), r.Hops <= 7)
+	// Output: <nil> true true true
 }
