@@ -38,8 +38,10 @@ const rawProtocol = "/networkutopia/bench-raw/1.0.0"
 //     counts.
 //
 // The last two also report ratio: their MB/s over the raw row's, measured
-// just before (target for libp2p-tcp: 0.95). The figures move with the
-// machine's load: compare rows of one run, and repeat with -count.
+// just before (target for libp2p-tcp: 0.95). Every row also reports
+// cpu-ms/MB, the process's CPU time per MB moved. MB/s moves with the
+// machine's load (QUIC most: loaded, it drops datagrams): compare rows of
+// one run, repeat with -count, and read cpu-ms/MB beside it.
 func BenchmarkHostThroughput(b *testing.B) {
 	for _, kind := range []libp2p.Kind{libp2p.TCP, libp2p.QUIC} {
 		rawName := "libp2p-quic-raw"
