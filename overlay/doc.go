@@ -2,13 +2,21 @@
 // SDK share: the overlay graph (build it from neighbour lists or generate a
 // random one; measure its degree distribution, diameter and components;
 // export it to Graphviz), shared files with content hashes and the keyword
-// rule that matches them, and the experiment workload (files with random
-// replicas, queries with Zipf popularity).
+// rule that matches them, the Index a directory or group leader keeps, and
+// the experiment workload (files with random replicas, queries with Zipf
+// popularity).
 //
-// The systems themselves live in subpackages: overlay/gnutella (flooding,
-// Gnutella 0.6), overlay/superpeer (KaZaA-style two tiers) and
-// overlay/napster (a central directory); overlay/compare runs them on the
-// same workload.
+// The systems live in subpackages:
+//
+//   - overlay/gnutella: Gnutella 0.6, flooding with TTL over a bounded-degree
+//     overlay, wire-compatible, with a Servent for real networks;
+//   - overlay/superpeer: KaZaA-style two tiers, group leaders indexing
+//     their peers' files and forwarding keyword queries among themselves;
+//   - overlay/napster: the central directory and its single point of
+//     failure;
+//   - overlay/transfer: HTTP downloads shared by the three (upload slots,
+//     request queue, incentive priorities, parallel multi-source fetch);
+//   - overlay/compare: the four designs (with package dht) on one workload.
 //
 // Measuring a random overlay:
 //

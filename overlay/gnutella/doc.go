@@ -1,15 +1,32 @@
 // Package gnutella implements the Gnutella 0.6 protocol: the wire format
 // (the text connect handshake, then messages with a 23-byte header: GUID,
-// type, TTL, hops, little-endian payload length), a servent that floods
-// Queries over its neighbours with a TTL, suppresses duplicates by GUID and
-// routes QueryHits back along the reverse path, and downloads over HTTP.
+// type, TTL, hops, little-endian payload length), a servent that keeps a
+// bounded set of neighbours, discovers hosts with Ping/Pong, floods
+// Queries with a TTL, suppresses duplicates by GUID, routes QueryHits back
+// along the reverse path, clamps abusive TTLs and rate-limits floods, and
+// serves its files over HTTP on the same port.
 //
 // Use it to join or study an unstructured, flooding peer-to-peer network.
-// The wire part alone (NewCodec, ParseMessage, AppendMessage) talks to any
-// 0.6 servent; the servent runs in the simulator (transport/sim) for
-// experiments at 10 000 nodes and on real networks through transport.Host.
+// The pieces:
 //
-// Encoding and decoding a message:
+//   - The wire: NewCodec (a transport.Codec), ParseMessage, AppendMessage,
+//     ParseHeader (allocation-free). It talks to any 0.6 servent.
+//   - Node, the protocol as a transport.Handler: it runs unchanged in the
+//     simulator (NewSim floods a workload over 10 000 servents) and on a
+//     transport.Host.
+//   - Servent, the user API on a real network: Join, Share, Search (hits
+//     as they arrive), Fetch (HTTP download), Close.
+//
+// The shortest useful program, a servent that shares a file and one that
+// finds and downloads it:
+//
+//	sharer, _ := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: files}})
+//	seeker, _ := gnutella.NewServent(gnutella.ServentConfig{})
+//	_ = seeker.Join(ctx, sharer.Addr())
+//	hits, _ := seeker.Search(ctx, "free song")
+//	data, _ := seeker.Fetch(ctx, <-hits)
+//
+// Encoding and decoding a message by hand:
 //
 //	m := gnutella.NewMessage(gnutella.NewGUID(), 7, &gnutella.Query{Criteria: "free song"})
 //	b := gnutella.AppendMessage(nil, m)

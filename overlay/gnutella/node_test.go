@@ -266,3 +266,32 @@ func TestJoinBootstrapsAndLostNeighboursAreReplaced(t *testing.T) {
 		require.GreaterOrEqual(t, len(tn.node(a).Neighbours()), 3, "%s replaced its lost neighbours", a)
 	}
 }
+
+// Host discovery: a joining servent's Ping is forwarded, every servent
+// reached answers with a Pong carrying its address, and the joiner learns
+// the hosts within the Ping's TTL.
+func TestPingPongDiscoversHosts(t *testing.T) {
+	tn := newTestNet(t)
+	tn.line(6, NodeConfig{})
+	joiner := tn.add(NodeConfig{KeepAlive: time.Minute, PingTTL: 4, Bootstrap: []transport.Addr{tn.addrs[5]}})
+	tn.net.Run(2 * time.Second)
+	require.ElementsMatch(t, []transport.Addr{tn.addrs[5], tn.addrs[4], tn.addrs[3], tn.addrs[2]}, tn.node(joiner).KnownHosts(),
+		"the hosts within 4 hops")
+	require.Equal(t, uint64(5), tn.node(joiner).Stats().Pongs, "4 discovery Pongs and the connect Ping's")
+}
+
+// Same seed, same flood: the simulation replays bit for bit.
+func TestFloodSimulationIsDeterministic(t *testing.T) {
+	run := func() []QueryResult {
+		w, err := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 500, Queries: 20, Seed: 9})
+		require.NoError(t, err)
+		s, err := NewSim(SimConfig{Workload: w, TTL: 4, Seed: 9})
+		require.NoError(t, err)
+		var out []QueryResult
+		for _, q := range w.Queries {
+			out = append(out, s.Query(q))
+		}
+		return out
+	}
+	require.Equal(t, run(), run())
+}

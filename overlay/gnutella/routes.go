@@ -2,6 +2,7 @@ package gnutella
 
 import (
 	"encoding/binary"
+	"sync"
 	"time"
 
 	"github.com/networkutopia/p2p/transport"
@@ -53,18 +54,32 @@ func (t *routeTable) find(id GUID) *route {
 	}
 }
 
-// rebuild rehashes the entries younger than expiry into size slots.
+// rebuild rehashes the entries younger than expiry into size slots,
+// reusing the table when its size does not change.
 func (t *routeTable) rebuild(now int64, size int) {
-	old := t.slots
-	t.slots = make([]route, size)
-	t.used = 0
-	for _, s := range old {
+	live := scratch.Get().(*[]route)
+	kept := (*live)[:0]
+	for _, s := range t.slots {
 		if s.at != 0 && now-s.at < t.expiry {
-			*t.find(s.id) = s
-			t.used++
+			kept = append(kept, s)
 		}
 	}
+	if size == len(t.slots) {
+		clear(t.slots)
+	} else {
+		t.slots = make([]route, size)
+	}
+	for _, s := range kept {
+		*t.find(s.id) = s
+	}
+	t.used = len(kept)
+	clear(kept)
+	*live = kept[:0]
+	scratch.Put(live)
 }
+
+// scratch holds the live entries during a rebuild.
+var scratch = sync.Pool{New: func() any { return new([]route) }}
 
 // sweep drops expired entries, at most once per expiry period.
 func (t *routeTable) sweep(now int64) {
