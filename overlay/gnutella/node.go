@@ -145,8 +145,14 @@ func newNode(cfg NodeConfig, env transport.Env) *Node {
 
 // start connects to the bootstrap peers and starts the keepalive timer.
 func (n *Node) start() {
-	for _, a := range n.cfg.Bootstrap {
-		n.Connect(a)
+	// Try the first Degree candidates; keep the others for topUp, which
+	// tries them when a connection fails or a neighbour is lost.
+	for i, a := range n.cfg.Bootstrap {
+		if i < n.cfg.Degree {
+			n.Connect(a)
+		} else {
+			n.learn(a)
+		}
 	}
 	if n.cfg.KeepAlive > 0 {
 		n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
@@ -305,8 +311,14 @@ func (n *Node) drop(a transport.Addr) {
 
 // Unreachable forgets a peer that could not be reached.
 func (n *Node) Unreachable(peer transport.Addr, _ error) {
+	if !n.pending[peer] {
+		return
+	}
 	delete(n.pending, peer)
 	n.known = slices.DeleteFunc(n.known, func(a transport.Addr) bool { return a == peer })
+	if !n.stopped {
+		n.topUp() // try the next candidate
+	}
 }
 
 // Stop says goodbye to every neighbour.
