@@ -37,38 +37,57 @@ const rawProtocol = "/networkutopia/bench-raw/1.0.0"
 //     adapter: framing, per-peer queue, event loop and a handler that
 //     counts.
 //
-// The last two also report ratio: their MB/s over the raw row's, measured
-// just before (target for libp2p-tcp: 0.95). Every row also reports
-// cpu-ms/MB, the process's CPU time per MB moved. MB/s moves with the
-// machine's load (QUIC most: loaded, it drops datagrams): compare rows of
-// one run, repeat with -count, and read cpu-ms/MB beside it.
+// Every row also reports cpu-ms/MB, the process's CPU time per MB moved.
+// The last two rows report ratio: their MB/s over that of a raw copy of
+// the same size run right after them, untimed (target for libp2p-tcp:
+// 0.95). Pairing each measurement with its own raw run keeps the ratio
+// meaningful when the machine's load drifts between rows; MB/s itself
+// moves with the load (QUIC most: loaded, it drops datagrams).
 func BenchmarkHostThroughput(b *testing.B) {
 	for _, kind := range []libp2p.Kind{libp2p.TCP, libp2p.QUIC} {
 		rawName := "libp2p-quic-raw"
 		if kind == libp2p.TCP {
 			rawName = "libp2p-raw" // as the issue names the TCP row
 		}
-		var raw float64
-		ratio := func(b *testing.B, mbps float64) {
-			if raw > 0 {
-				b.ReportMetric(mbps/raw, "ratio")
-			}
-		}
-		b.Run(rawName, func(b *testing.B) { raw = benchRaw(b, kind) })
-		b.Run("libp2p-"+string(kind)+"-conn", func(b *testing.B) { ratio(b, benchConn(b, kind)) })
-		b.Run("libp2p-"+string(kind), func(b *testing.B) { ratio(b, benchHost(b, kind)) })
+		b.Run(rawName, func(b *testing.B) { benchRow(b, kind, rawCopy, nil) })
+		b.Run("libp2p-"+string(kind)+"-conn", func(b *testing.B) { benchRow(b, kind, connCopy, rawCopy) })
+		b.Run("libp2p-"+string(kind), func(b *testing.B) { benchRow(b, kind, hostSend, rawCopy) })
 	}
 }
 
-// benchRaw copies b.N messages over one bare libp2p stream between two
-// hosts of kind and returns the MB/s it reported.
-func benchRaw(b *testing.B, kind libp2p.Kind) float64 {
-	client := newTransport(b, kind, "bench-client")
-	server := newTransport(b, kind, "bench-server")
+// transfer moves n messages between two fresh hosts of kind and measures
+// the transfer (not the set-up) with c.
+type transfer func(tb testing.TB, kind libp2p.Kind, n int, c *clock) result
+
+// benchRow runs f for b.N messages under b's timer and reports its
+// figures; with pair, it then runs pair untimed and reports ratio.
+func benchRow(b *testing.B, kind libp2p.Kind, f, pair transfer) {
+	b.StopTimer() // set-up is not timed; clock.start starts the timer
+	r := f(b, kind, b.N, &clock{b: b})
+	r.report(b)
+	if pair != nil {
+		raw := pair(b, kind, b.N, &clock{})
+		b.ReportMetric(r.mbps()/raw.mbps(), "ratio")
+	}
+}
+
+// benchPair starts the two Transports of one transfer. The transfer
+// closes them when it ends: Go runs a benchmark function several times,
+// and its Cleanup functions only once, at the very end.
+func benchPair(tb testing.TB, kind libp2p.Kind) (client, server *libp2p.Transport) {
+	return newTransport(tb, kind, "bench-client"), newTransport(tb, kind, "bench-server")
+}
+
+// rawCopy writes n messages on one bare libp2p stream; the peer's
+// handler reads them.
+func rawCopy(tb testing.TB, kind libp2p.Kind, n int, c *clock) result {
+	client, server := benchPair(tb, kind)
+	defer client.Close()
+	defer server.Close()
 	ln, err := server.Listen(transport.Addr(listenAddrs[kind])) // the host listens; its streams are not used
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer ln.Close()
-	total := int64(b.N) * benchMessage
+	total := int64(n) * benchMessage
 	received := make(chan error, 1)
 	server.Host().SetStreamHandler(rawProtocol, func(s network.Stream) {
 		defer s.Close()
@@ -76,115 +95,135 @@ func benchRaw(b *testing.B, kind libp2p.Kind) float64 {
 		received <- err
 	})
 	info, err := peer.AddrInfoFromString(string(ln.Addr().(transport.Addr)))
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	require.NoError(b, client.Host().Connect(ctx, *info))
+	require.NoError(tb, client.Host().Connect(ctx, *info))
 	s, err := client.Host().NewStream(ctx, info.ID, rawProtocol)
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer s.Close()
-	return benchWrite(b, s, total, received)
+	return writeAll(tb, s, n, received, c)
 }
 
-// benchConn copies b.N messages over one stream of the adapter and
-// returns the MB/s it reported.
-func benchConn(b *testing.B, kind libp2p.Kind) float64 {
-	client := newTransport(b, kind, "bench-client")
-	server := newTransport(b, kind, "bench-server")
+// connCopy writes n messages on one stream of the adapter; the peer's
+// Accept loop reads them.
+func connCopy(tb testing.TB, kind libp2p.Kind, n int, c *clock) result {
+	client, server := benchPair(tb, kind)
+	defer client.Close()
+	defer server.Close()
 	ln, err := server.Listen(transport.Addr(listenAddrs[kind]))
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer ln.Close()
-	total := int64(b.N) * benchMessage
+	total := int64(n) * benchMessage
 	received := make(chan error, 1)
 	go func() {
-		c, err := ln.Accept()
+		conn, err := ln.Accept()
 		if err != nil {
 			received <- err
 			return
 		}
-		defer c.Close()
-		_, err = io.CopyBuffer(io.Discard, io.LimitReader(c, total), make([]byte, 64<<10))
+		defer conn.Close()
+		_, err = io.CopyBuffer(io.Discard, io.LimitReader(conn, total), make([]byte, 64<<10))
 		received <- err
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, ln.Addr().(transport.Addr))
-	require.NoError(b, err)
-	defer c.Close()
-	return benchWrite(b, c, total, received)
+	conn, err := client.Dial(ctx, ln.Addr().(transport.Addr))
+	require.NoError(tb, err)
+	defer conn.Close()
+	return writeAll(tb, conn, n, received, c)
 }
 
-// benchWrite writes b.N messages to w, waits for the receiver's result and
-// reports MB/s.
-func benchWrite(b *testing.B, w io.Writer, total int64, received <-chan error) float64 {
+// writeAll writes n messages to w and waits for the reader's result.
+func writeAll(tb testing.TB, w io.Writer, n int, received <-chan error, c *clock) result {
 	msg := make([]byte, benchMessage)
-	m := startMeter(b)
-	for range b.N {
+	c.start()
+	for range n {
 		if _, err := w.Write(msg); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
-	require.NoError(b, <-received)
-	return m.report(b, total)
+	require.NoError(tb, <-received)
+	return c.stop(int64(n) * benchMessage)
 }
 
-// benchHost sends b.N messages from one transport.Host to another, each
-// over its own Transport of kind, and returns the MB/s it reported.
-func benchHost(b *testing.B, kind libp2p.Kind) float64 {
+// hostSend sends n messages from one transport.Host to another, each
+// over its own Transport of kind.
+func hostSend(tb testing.TB, kind libp2p.Kind, n int, c *clock) result {
 	codec := &transport.FrameCodec{ReuseBuffers: true} // the Host's fast path, as in the tcp row
 	all := make(chan struct{})
-	counter := &countingNode{want: b.N, done: all}
+	counter := &countingNode{want: n, done: all}
+	clientTr, serverTr := benchPair(tb, kind)
+	defer clientTr.Close()
+	defer serverTr.Close()
 	server, err := transport.NewHost(transport.HostConfig{
-		Stream: newTransport(b, kind, "bench-server"),
+		Stream: serverTr,
 		Listen: transport.Addr(listenAddrs[kind]),
 		Codec:  codec.New,
 	}, func(transport.Env) transport.Handler { return counter })
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer server.Close()
-	src := &sendingNode{to: server.Addr(), left: b.N, msg: make(transport.Bytes, benchMessage)}
-	client, err := transport.NewHost(transport.HostConfig{Stream: newTransport(b, kind, "bench-client"), Codec: codec.New},
+	src := &sendingNode{to: server.Addr(), left: n, msg: make(transport.Bytes, benchMessage)}
+	client, err := transport.NewHost(transport.HostConfig{Stream: clientTr, Codec: codec.New},
 		func(env transport.Env) transport.Handler { src.env = env; return src })
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	defer client.Close()
 
-	m := startMeter(b)
-	require.NoError(b, client.Submit(src.pump))
+	c.start()
+	require.NoError(tb, client.Submit(src.pump))
 	select {
 	case <-all:
 	case <-time.After(time.Minute):
-		b.Fatalf("only %d of %d messages arrived within a minute", counter.got.Load(), b.N)
+		tb.Fatalf("only %d of %d messages arrived within a minute", counter.got.Load(), n)
 	}
-	return m.report(b, int64(b.N)*benchMessage)
+	return c.stop(int64(n) * benchMessage)
 }
 
-// meter times one benchmark run in wall-clock and in process CPU time.
-type meter struct {
-	start  time.Time
+// clock measures one transfer in wall-clock and in process CPU time; with
+// b set, it also runs b's timer for it.
+type clock struct {
+	b      *testing.B
+	wall   time.Time
 	cpu    time.Duration
 	hasCPU bool
 }
 
-// startMeter resets b's timer and starts measuring.
-func startMeter(b *testing.B) meter {
-	b.ResetTimer()
-	cpu, ok := processCPU()
-	return meter{start: time.Now(), cpu: cpu, hasCPU: ok}
+func (c *clock) start() {
+	if c.b != nil {
+		c.b.ResetTimer()
+		c.b.StartTimer()
+	}
+	c.cpu, c.hasCPU = processCPU()
+	c.wall = time.Now()
 }
 
-// report reports bytes moved since the start as MB/s (wall clock) and,
-// where the system tells, cpu-ms/MB: the CPU time of the whole process
-// (both hosts) per MB, which the machine's other load barely changes. It
-// returns the MB/s.
-func (m meter) report(b *testing.B, bytes int64) float64 {
-	wall := time.Since(m.start)
-	mb := float64(bytes) / 1e6
-	if cpu, ok := processCPU(); ok && m.hasCPU {
-		b.ReportMetric(float64(cpu-m.cpu)/1e6/mb, "cpu-ms/MB")
+func (c *clock) stop(bytes int64) result {
+	r := result{bytes: bytes, wall: time.Since(c.wall)}
+	if c.b != nil {
+		c.b.StopTimer()
 	}
-	mbps := mb / wall.Seconds()
-	b.ReportMetric(mbps, "MB/s")
-	b.StopTimer()
-	return mbps
+	if cpu, ok := processCPU(); ok && c.hasCPU {
+		r.cpu = cpu - c.cpu
+	}
+	return r
+}
+
+// result is what one transfer measured.
+type result struct {
+	bytes     int64
+	wall, cpu time.Duration // cpu is 0 where the system does not tell
+}
+
+func (r result) mbps() float64 { return float64(r.bytes) / 1e6 / r.wall.Seconds() }
+
+// report reports MB/s and, where known, cpu-ms/MB: the CPU time of the
+// whole process (both hosts) per MB, which the machine's other load
+// changes less than MB/s.
+func (r result) report(b *testing.B) {
+	b.ReportMetric(r.mbps(), "MB/s")
+	if r.cpu > 0 {
+		b.ReportMetric(float64(r.cpu)/1e6/(float64(r.bytes)/1e6), "cpu-ms/MB")
+	}
 }
 
 // sendingNode sends left copies of msg to to, as fast as its queue

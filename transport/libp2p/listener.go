@@ -53,7 +53,7 @@ func (t *Transport) Listen(addr transport.Addr) (net.Listener, error) {
 	l := &listener{
 		t:       t,
 		bound:   bound,
-		addr:    t.withID(bound[0], t.host.ID()),
+		addr:    t.withSelf(bound[0]),
 		streams: make(chan network.Stream),
 		done:    make(chan struct{}),
 	}

@@ -113,7 +113,7 @@ func (t *Transport) Addrs() []transport.Addr {
 	}
 	out := make([]transport.Addr, 0, len(las))
 	for _, a := range las {
-		out = append(out, t.withID(a, t.host.ID()))
+		out = append(out, t.withSelf(a))
 	}
 	return out
 }
@@ -214,9 +214,9 @@ func (t *Transport) unreachable(ctx context.Context, addr transport.Addr, step s
 	return fmt.Errorf("%w: %s %s: %w", transport.ErrUnreachable, step, addr, err)
 }
 
-// withID appends /p2p/<id> to a.
-func (t *Transport) withID(a ma.Multiaddr, id peer.ID) transport.Addr {
-	return transport.Addr(a.String() + "/p2p/" + id.String())
+// withSelf appends /p2p/<this host's peer ID> to a.
+func (t *Transport) withSelf(a ma.Multiaddr) transport.Addr {
+	return transport.Addr(a.String() + "/p2p/" + t.host.ID().String())
 }
 
 func (t *Transport) isClosed() bool {
