@@ -241,9 +241,11 @@ func (n *Node) Connected(c transport.Conn) {
 	if len(n.nbrs) >= n.cfg.MaxDegree {
 		n.stats.Refused++
 		// Like the X-Try header of a 503: tell the refused peer where
-		// else to go, in unsolicited Pongs.
-		for i := range min(len(n.nbrs), 5) {
-			if ip, port, ok := AddrToIP(n.nbrs[i].addr); ok {
+		// else to go (the newest known hosts: listen addresses, where
+		// an inbound neighbour's address is an ephemeral port), in
+		// unsolicited Pongs.
+		for _, a := range n.known[max(0, len(n.known)-5):] {
+			if ip, port, ok := AddrToIP(a); ok {
 				n.send(c.Peer, NewMessage(GUIDFrom(n.env.Rand()), 1, &Pong{IP: ip, Port: port}))
 			}
 		}
@@ -317,7 +319,7 @@ func (n *Node) Unreachable(peer transport.Addr, _ error) {
 	delete(n.pending, peer)
 	n.known = slices.DeleteFunc(n.known, func(a transport.Addr) bool { return a == peer })
 	if !n.stopped {
-		n.topUp() // try the next candidate
+		n.topUp(false) // try the next candidate
 	}
 }
 
@@ -344,7 +346,7 @@ func (n *Node) tick() {
 		}
 		n.ping(nb.addr, 1)
 	}
-	n.topUp()
+	n.topUp(true)
 	n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
 }
 
@@ -355,8 +357,10 @@ func (n *Node) ping(to transport.Addr, ttl uint8) {
 	n.send(to, NewMessage(id, ttl, &Ping{}))
 }
 
-// topUp connects to random known hosts while below the target degree.
-func (n *Node) topUp() {
+// topUp connects to random known hosts while below the target degree;
+// with refresh, it also pings for more hosts when it knows too few (once
+// per keepalive period, so failures do not set off floods of Pings).
+func (n *Node) topUp(refresh bool) {
 	want := n.cfg.Degree - len(n.nbrs) - len(n.pending)
 	var candidates []transport.Addr
 	for _, a := range n.known {
@@ -364,7 +368,7 @@ func (n *Node) topUp() {
 			candidates = append(candidates, a)
 		}
 	}
-	if want > len(candidates) {
+	if refresh && want > len(candidates) {
 		// Short of candidates: refresh the host cache through the
 		// neighbours (each answers, and those it reaches).
 		for i := range n.nbrs {
