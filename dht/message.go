@@ -8,7 +8,9 @@ import (
 
 // NodeInfo names a node: its place on the circle and where to reach it.
 type NodeInfo struct {
-	ID   ID
+	// ID is the node's place on the circle.
+	ID ID
+	// Addr is where it listens.
 	Addr transport.Addr
 }
 
