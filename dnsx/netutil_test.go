@@ -33,3 +33,5 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+func netDialUDP(ap netip.AddrPort) (net.Conn, error) { return net.Dial("udp", ap.String()) }

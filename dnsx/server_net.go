@@ -131,7 +131,7 @@ func (s *Server) Close() error {
 // serveUDP answers datagrams on one socket until it closes.
 func (s *Server) serveUDP(c *net.UDPConn) {
 	defer s.net.wg.Done()
-	if s.serveUDPBatch(c) {
+	if s.serveUDPFast(c) {
 		return
 	}
 	st := s.newCounters()

@@ -236,3 +236,61 @@ func TestServerWithDig(t *testing.T) {
 		require.True(t, strings.Contains(string(out), "udp: 1232"), string(out))
 	}
 }
+
+// TestServerManyClients has many sockets ask at once, each with a few
+// queries in flight: each gets the answers to its own queries (the
+// batched path keeps every address with its response).
+func TestServerManyClients(t *testing.T) {
+	s := startServer(t, ServerConfig{})
+	const clients, each, window = 16, 100, 4
+	errs := make(chan error, clients)
+	for c := range clients {
+		go func() {
+			errs <- askMany(s.Addr(), c, each, window)
+		}()
+	}
+	for range clients {
+		require.NoError(t, <-errs)
+	}
+}
+
+// askMany sends each queries with IDs c*1000+i, window at a time (even
+// clients each with a datagram the server ignores), and checks every
+// answer is its own.
+func askMany(server netip.AddrPort, c, each, window int) error {
+	conn, err := netDialUDP(server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, MaxMsgSize)
+	sent, got := 0, 0
+	for got < each {
+		for sent < each && sent-got < window {
+			b, _ := NewQuery(uint16(c*1000+sent+1), "www.networkutopia.com", TypeA).Pack()
+			if c%2 == 0 {
+				// A response: the server drops it, so the batch has
+				// holes between the datagrams it answers.
+				junk := append([]byte(nil), b...)
+				junk[2] |= 0x80
+				if _, err := conn.Write(junk); err != nil {
+					return err
+				}
+			}
+			if _, err := conn.Write(b); err != nil {
+				return err
+			}
+			sent++
+		}
+		n, err := conn.Read(buf)
+		if err != nil {
+			return fmt.Errorf("client %d got %d answers: %w", c, got, err)
+		}
+		if id := int(binary.BigEndian.Uint16(buf[:n])); id/1000 != c {
+			return fmt.Errorf("client %d got answer %d of another client", c, id)
+		}
+		got++
+	}
+	return nil
+}
