@@ -116,3 +116,37 @@ func words(s string) func(yield func(string) bool) {
 		}
 	}
 }
+
+// KeywordMask returns a 64-bit Bloom filter of the words of s, folded as
+// Match folds them (case-insensitively): if Match(query, name), then
+// every bit of KeywordMask(query) is set in KeywordMask(name). A servent
+// keeps the OR of its files' masks and skips matching a query whose mask
+// is not covered, without touching the files.
+func KeywordMask(s string) uint64 {
+	var mask uint64
+	for w := range words(s) {
+		h := uint64(14695981039346656037)
+		for _, r := range w {
+			h ^= uint64(foldRune(r))
+			h *= 1099511628211
+		}
+		mask |= 1 << (h >> 58)
+	}
+	return mask
+}
+
+// foldRune maps r to the smallest rune of its simple case-folding orbit,
+// so that runes strings.EqualFold considers equal map to the same value.
+func foldRune(r rune) rune {
+	if r < 0x80 {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	return least
+}

@@ -49,11 +49,20 @@ func TestURNRoundTrip(t *testing.T) {
 
 func FuzzMatch(f *testing.F) {
 	f.Add("free song", "Free Software Song.ogg")
+	f.Add("s k", "ſ K")
 	f.Fuzz(func(t *testing.T, q, name string) {
 		if Match(q, name) {
 			require.NotEmpty(t, Keywords(q))
+			require.Zero(t, KeywordMask(q)&^KeywordMask(name), "a match's mask is covered")
 		}
 	})
+}
+
+func TestKeywordMaskCoversMatches(t *testing.T) {
+	require.Zero(t, KeywordMask("SONG free")&^KeywordMask("free software song.ogg"))
+	require.Zero(t, KeywordMask("s k")&^KeywordMask("ſ K"), "long s and Kelvin sign fold like s and k")
+	require.NotZero(t, KeywordMask("beer")&^KeywordMask("free software song.ogg"))
+	require.Zero(t, KeywordMask(""))
 }
 
 func FuzzParseURN(f *testing.F) {

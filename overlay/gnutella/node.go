@@ -80,6 +80,7 @@ type Node struct {
 	nbrs    []neighbour // in order of connection; few, so found by scanning
 	queries routeTable
 	files   []overlay.File
+	mask    uint64 // OR of the files' KeywordMasks: most queries skip the files
 	maxTTL  uint8
 	stats   Stats
 
@@ -130,6 +131,9 @@ func newNode(cfg NodeConfig, env transport.Env) *Node {
 		maxTTL:   cfg.MaxTTL,
 	}
 	n.keys = n.inline[:0]
+	for _, f := range n.files {
+		n.mask |= overlay.KeywordMask(f.Name)
+	}
 	adv := cfg.Advertise
 	if adv == "" {
 		adv = n.self
@@ -183,7 +187,12 @@ func (n *Node) Neighbours() []transport.Addr {
 func (n *Node) KnownHosts() []transport.Addr { return slices.Clone(n.known) }
 
 // Share adds files to the library.
-func (n *Node) Share(files ...overlay.File) { n.files = append(n.files, files...) }
+func (n *Node) Share(files ...overlay.File) {
+	n.files = append(n.files, files...)
+	for _, f := range files {
+		n.mask |= overlay.KeywordMask(f.Name)
+	}
+}
 
 // Library returns the shared files.
 func (n *Node) Library() []overlay.File { return n.files }
@@ -505,6 +514,10 @@ func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 	}
 	n.stats.Queries++
 	var results []Result
+	if len(q.Ext) == 0 && overlay.KeywordMask(q.Criteria)&^n.mask != 0 {
+		n.flood(m, nb.addr) // no file can match
+		return
+	}
 	for i, f := range n.files {
 		if len(results) < 255 && n.matches(q, f) {
 			results = append(results, Result{Index: uint32(i), Size: uint32(min(f.Size, 1<<32-1)), Name: f.Name, Ext: []byte(f.Hash.URN())})
