@@ -61,6 +61,9 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	if testing.Short() {
 		t.Skip("memory test takes a few seconds; skipped under -short")
 	}
+	if raceEnabled {
+		t.Skip("under the race detector the run takes ten times as long and measures the detector as much as the peer")
+	}
 	const size = 10 << 30
 	info := syntheticInfo(size, 256<<10)
 	ih, err := info.Hash()

@@ -1,0 +1,7 @@
+//go:build race
+
+package swarm
+
+// raceEnabled reports whether the tests run under the race detector,
+// which makes heap figures and timings meaningless.
+const raceEnabled = true
