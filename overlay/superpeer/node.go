@@ -28,6 +28,7 @@ const (
 	DefaultRouteExpiry = time.Minute
 	DefaultQueryRate   = 20
 	DefaultQueryBurst  = 40
+	DefaultKeepAlive   = 30 * time.Second
 )
 
 // Config configures a super-peer node, leader or ordinary peer.
@@ -57,6 +58,11 @@ type Config struct {
 	// a leader (a token bucket). Defaults 20/s and 40.
 	QueryRate  float64
 	QueryBurst int
+	// KeepAlive is the period of the empty messages that keep links
+	// open (a peer to its leader, a leader to the leaders it dialled)
+	// and of the retry of a peer without a leader. Default 30 s;
+	// negative disables them.
+	KeepAlive time.Duration
 }
 
 // Validate reports the first invalid field.
@@ -91,6 +97,9 @@ func (c Config) withDefaults() Config {
 	if c.QueryBurst == 0 {
 		c.QueryBurst = DefaultQueryBurst
 	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = DefaultKeepAlive
+	}
 	return c
 }
 
@@ -108,12 +117,13 @@ type Stats struct {
 
 // link is a connection to a child or a leader.
 type link struct {
-	leader bool
-	addr   transport.Addr // Conn.Peer
-	files  []overlay.Hash // a child's published files
-	holder transport.Addr // a child's advertised address
-	tokens float64
-	refill time.Time
+	leader  bool
+	inbound bool
+	addr    transport.Addr // Conn.Peer
+	files   []overlay.Hash // a child's published files
+	holder  transport.Addr // a child's advertised address
+	tokens  float64
+	refill  time.Time
 }
 
 type route struct {
@@ -178,6 +188,9 @@ func newNode(cfg Config, env transport.Env) *Node {
 }
 
 func (n *Node) start() {
+	if n.cfg.KeepAlive > 0 {
+		n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
+	}
 	if n.cfg.Leader {
 		for _, a := range n.cfg.Leaders {
 			if a != n.self {
@@ -187,6 +200,24 @@ func (n *Node) start() {
 		return
 	}
 	n.attach()
+}
+
+// tick keeps links open and retries a peer's attachment.
+func (n *Node) tick() {
+	switch {
+	case n.cfg.Leader:
+		for _, a := range n.order {
+			if l := n.links[a]; l.leader && !l.inbound {
+				n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
+			}
+		}
+	case n.leader != "":
+		n.env.Send(n.leader, &Publish{Addr: n.holder})
+	default:
+		n.tried = 0 // start over the candidate list
+		n.attach()
+	}
+	n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
 }
 
 // attach publishes the library to the next candidate leader.
@@ -299,7 +330,7 @@ func (n *Node) Connected(c transport.Conn) {
 		return
 	}
 	now := n.env.Now()
-	n.links[c.Peer] = &link{addr: c.Peer, tokens: float64(n.cfg.QueryBurst), refill: now, leader: !c.Inbound && n.cfg.Leader}
+	n.links[c.Peer] = &link{addr: c.Peer, inbound: c.Inbound, tokens: float64(n.cfg.QueryBurst), refill: now, leader: !c.Inbound && n.cfg.Leader}
 	n.order = append(n.order, c.Peer)
 	if !n.cfg.Leader && !c.Inbound && n.leader == "" {
 		n.leader = c.Peer

@@ -160,3 +160,25 @@ func TestTwoTiersBeatFloodingTenfold(t *testing.T) {
 	// Flooding 2000 nodes of degree 8 costs about 2000 × 7 messages.
 	require.Less(t, float64(msgs)/100, 2000*7/10.0)
 }
+
+// A peer whose candidate leaders are all down tries them again every
+// keepalive period, and attaches when one comes back; links stay open
+// through idle periods thanks to the keepalives.
+func TestPeerRetriesLeadersAndKeepsLinksAlive(t *testing.T) {
+	tn := newTestNet(t)
+	l := tn.add(Config{Leader: true, KeepAlive: 10 * time.Second})
+	require.NoError(t, tn.net.Crash(l))
+	child := tn.add(Config{Leaders: []transport.Addr{l}, Files: []overlay.File{song}, KeepAlive: 10 * time.Second})
+	tn.net.Run(5 * time.Second)
+	require.Empty(t, tn.node(child).Leader())
+	require.NoError(t, tn.net.Restart(l))
+	tn.net.Run(30 * time.Second)
+	require.Equal(t, l, tn.node(child).Leader())
+	require.Equal(t, 1, tn.node(l).Stats().Indexed)
+	before, err := tn.net.NodeStats(l)
+	require.NoError(t, err)
+	tn.net.Run(time.Minute)
+	after, err := tn.net.NodeStats(l)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, after.Received-before.Received, uint64(5), "keepalives every 10 s")
+}

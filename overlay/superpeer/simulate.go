@@ -97,7 +97,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	}
 	s.Net = net
 	for i := range n {
-		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6}
+		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6, KeepAlive: -1}
 		for _, k := range w.Library[i] {
 			c.Files = append(c.Files, w.Files[k])
 		}
