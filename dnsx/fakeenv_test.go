@@ -21,6 +21,8 @@ type fakeEnv struct {
 	now      time.Time
 	rnd      *rand.Rand
 	sent     []transport.Message
+	tos      []transport.Addr
+	froms    []transport.Addr
 	lastTo   transport.Addr
 	lastFrom transport.Addr
 	timers   []func()
@@ -41,6 +43,7 @@ func (e *fakeEnv) Send(to transport.Addr, m transport.Message) error {
 }
 func (e *fakeEnv) SendFrom(from, to transport.Addr, m transport.Message) error {
 	e.sent = append(e.sent, m)
+	e.tos, e.froms = append(e.tos, to), append(e.froms, from)
 	e.lastTo, e.lastFrom = to, from
 	return nil
 }
