@@ -55,9 +55,9 @@ type Stats struct {
 type neighbour struct {
 	addr      transport.Addr
 	conns     int
-	lastHeard time.Time
+	lastHeard int64 // unix nanoseconds
 	tokens    float64
-	refill    time.Time
+	refill    int64 // unix nanoseconds
 }
 
 // search is one of the node's own queries.
@@ -77,6 +77,7 @@ type Node struct {
 	env     transport.Env
 	keys    []uint64    // addrKey of each neighbour, in the order of nbrs
 	inline  [12]uint64  // keys' storage up to 12 neighbours: no extra cache miss
+	inlineN [12]neighbour
 	nbrs    []neighbour // in order of connection; few, so found by scanning
 	queries routeTable
 	files   []overlay.File
@@ -131,6 +132,7 @@ func newNode(cfg NodeConfig, env transport.Env) *Node {
 		maxTTL:   cfg.MaxTTL,
 	}
 	n.keys = n.inline[:0]
+	n.nbrs = n.inlineN[:0]
 	for _, f := range n.files {
 		n.mask |= overlay.KeywordMask(f.Name)
 	}
@@ -285,7 +287,7 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 func (n *Node) addNeighbour(a transport.Addr) {
 	now := n.env.Now()
 	n.keys = append(n.keys, addrKey(a))
-	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now, tokens: float64(n.cfg.QueryBurst), refill: now})
+	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now.UnixNano(), tokens: float64(n.cfg.QueryBurst), refill: now.UnixNano()})
 }
 
 // neighbour returns the neighbour at a, or nil.
@@ -347,7 +349,7 @@ func (n *Node) tick() {
 	}
 	now := n.env.Now()
 	for _, nb := range slices.Clone(n.nbrs) {
-		if now.Sub(nb.lastHeard) > 3*n.cfg.KeepAlive {
+		if time.Duration(now.UnixNano()-nb.lastHeard) > 3*n.cfg.KeepAlive {
 			n.stats.Replaced++
 			n.drop(nb.addr)
 			n.env.Disconnect(nb.addr)
@@ -419,7 +421,7 @@ func (n *Node) Receive(c transport.Conn, msg transport.Message) {
 	}
 	n.stats.In++
 	now := n.env.Now()
-	nb.lastHeard = now
+	nb.lastHeard = now.UnixNano()
 	if h, clamped := m.Header.Clamp(n.maxTTL); clamped {
 		n.stats.Clamped++
 		cp := *m
@@ -494,8 +496,9 @@ func (n *Node) onPong(now time.Time, m *Message, p *Pong) {
 
 // allow takes a token from the neighbour's query bucket.
 func (n *Node) allow(now time.Time, nb *neighbour) bool {
-	nb.tokens = min(float64(n.cfg.QueryBurst), nb.tokens+now.Sub(nb.refill).Seconds()*n.cfg.QueryRate)
-	nb.refill = now
+	ns := now.UnixNano()
+	nb.tokens = min(float64(n.cfg.QueryBurst), nb.tokens+time.Duration(ns-nb.refill).Seconds()*n.cfg.QueryRate)
+	nb.refill = ns
 	if nb.tokens < 1 {
 		return false
 	}
