@@ -75,8 +75,8 @@ type search struct {
 type Node struct {
 	// Fields read by every message first, to share cache lines.
 	env     transport.Env
-	keys    []uint64    // addrKey of each neighbour, in the order of nbrs
-	inline  [12]uint64  // keys' storage up to 12 neighbours: no extra cache miss
+	keys    []uint64   // addrKey of each neighbour, in the order of nbrs
+	inline  [12]uint64 // keys' storage up to 12 neighbours: no extra cache miss
 	inlineN [12]neighbour
 	nbrs    []neighbour // in order of connection; few, so found by scanning
 	queries routeTable
