@@ -171,3 +171,26 @@ func TestResolverDoesNotAnswerFromGlue(t *testing.T) {
 	require.Equal(t, []string{"dns1.networkutopia.com. A 212.212.212.1"}, values(a.Records))
 	require.Equal(t, []string{"networkutopia.com. dns1.networkutopia.com."}, asked)
 }
+
+func TestResolverANY(t *testing.T) {
+	h := startHierarchy(t, HierarchyConfig{})
+	r := startResolver(t, h.ResolverConfig(), "")
+	a := lookup(t, r, "networkutopia.com", TypeANY)
+	require.Contains(t, values(a.Records), "networkutopia.com. MX 10 mail.networkutopia.com.")
+	require.Contains(t, values(a.Records), "networkutopia.com. NS dns1.networkutopia.com.")
+}
+
+// BenchmarkResolveIteratively measures a full resolution over loopback
+// (root, com, networkutopia.com), the cache flushed each time.
+func BenchmarkResolveIteratively(b *testing.B) {
+	h := startHierarchy(b, HierarchyConfig{})
+	r := startResolver(b, h.ResolverConfig(), "")
+	ctx := context.Background()
+	for b.Loop() {
+		r.Cache().Flush()
+		if _, err := r.Lookup(ctx, "www.networkutopia.com", TypeA); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/resolution")
+}

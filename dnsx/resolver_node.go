@@ -456,7 +456,7 @@ func (n *ResolverNode) handleResponse(r *resolution, server netip.Addr, tcp bool
 			continue
 		}
 		switch t := rr.Type(); {
-		case t == q.Type:
+		case t == q.Type || (q.Type == TypeANY && !minimised):
 			answer = append(answer, rr)
 		case t == TypeCNAME:
 			cnames = append(cnames, rr)
