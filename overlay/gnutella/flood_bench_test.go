@@ -41,6 +41,13 @@ func BenchmarkFlood(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(queries), "cpu-ms/query")
 	b.ReportMetric(float64(msgs)/float64(queries), "msgs/query")
 	b.ReportMetric(100*float64(found)/float64(queries), "success-%")
+	// Duplicate-suppression state expires: GUIDs remembered per node stay
+	// bounded however many queries ran.
+	routes := 0
+	for i := range s.Addrs {
+		routes += s.Node(i).Stats().Routes
+	}
+	b.ReportMetric(float64(routes)/float64(len(s.Addrs)), "guids/node")
 }
 
 // cpuTime is the process's user and system CPU time so far.
