@@ -131,7 +131,7 @@ func (u *Uploader) Serve(c transport.Conn, req *Request) {
 	}
 	data := f.Data
 	status := 200
-	header := map[string]string{"Content-Type": "application/octet-stream", "X-Content-Urn": f.Hash.URN()}
+	header := map[string]string{"Content-Type": "application/octet-stream", "X-Gnutella-Content-Urn": f.Hash.URN(), "Server": "networkutopia-p2p"}
 	if start, end, ok := req.Range(); ok {
 		if end < 0 || end >= int64(len(data)) {
 			end = int64(len(data)) - 1
