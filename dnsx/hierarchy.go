@@ -35,6 +35,23 @@ type HierarchyConfig struct {
 	LoopbackGlue bool
 }
 
+// Validate reports the first invalid field, wrapping [ErrBadConfig].
+func (c HierarchyConfig) Validate() error {
+	set := 0
+	for i, a := range c.Loopback {
+		if a.IsValid() {
+			set++
+			if !a.IsLoopback() {
+				return fmt.Errorf("%w: HierarchyConfig.Loopback[%d] (%s) is not a loopback address", ErrBadConfig, i, a)
+			}
+		}
+	}
+	if set != 0 && set != len(c.Loopback) {
+		return fmt.Errorf("%w: HierarchyConfig.Loopback must give all three addresses or none", ErrBadConfig)
+	}
+	return nil
+}
+
 // Hierarchy is a whole DNS hierarchy on loopback, for tests and examples:
 // a root server, the com TLD server with its [Registrar], and the
 // authoritative server of networkutopia.com, registered as the textbook
@@ -54,6 +71,9 @@ type Hierarchy struct {
 // StartHierarchy starts the three servers and registers networkutopia.com
 // in com. Close stops them.
 func StartHierarchy(cfg HierarchyConfig) (*Hierarchy, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if !cfg.Loopback[0].IsValid() {
 		for i := range cfg.Loopback {
 			cfg.Loopback[i] = netip.AddrFrom4([4]byte{127, 0, 53, byte(i + 1)})

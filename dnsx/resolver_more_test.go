@@ -194,3 +194,21 @@ func BenchmarkResolveIteratively(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/resolution")
 }
+
+func TestConfigValidation(t *testing.T) {
+	for name, err := range map[string]error{
+		"ServerConfig.UDPSize":        ServerConfig{UDPSize: 100}.Validate(),
+		"RRLConfig.IPv4PrefixLen":     ServerConfig{RRL: RRLConfig{IPv4PrefixLen: 40}}.Validate(),
+		"ResolverConfig.Roots":        ResolverConfig{}.Validate(),
+		"ResolverConfig.MaxQueries":   ResolverConfig{Roots: []netip.Addr{RootAddr}, MaxQueries: -1}.Validate(),
+		"SecondaryConfig.Primary":     SecondaryConfig{}.Validate(),
+		"HierarchyConfig.Loopback[0]": HierarchyConfig{Loopback: [3]netip.Addr{RootAddr, RootAddr, RootAddr}}.Validate(),
+	} {
+		require.ErrorIs(t, err, ErrBadConfig, name)
+		require.ErrorContains(t, err, name)
+	}
+	_, err := NewResolver(ResolverConfig{}, "")
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewServer(ServerConfig{Zones: []*Zone{nil}})
+	require.ErrorIs(t, err, ErrBadConfig)
+}

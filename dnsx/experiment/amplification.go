@@ -23,6 +23,17 @@ type AmplificationConfig struct {
 	RRL dnsx.RRLConfig
 }
 
+// Validate reports the first invalid field, wrapping ErrBadConfig.
+func (cfg AmplificationConfig) Validate() error {
+	switch {
+	case cfg.Rate < 0:
+		return fmt.Errorf("%w: AmplificationConfig.Rate is negative", ErrBadConfig)
+	case cfg.Duration < 0:
+		return fmt.Errorf("%w: AmplificationConfig.Duration is negative", ErrBadConfig)
+	}
+	return nil
+}
+
 // AmplificationRow is one run: the bytes the attacker sent and the bytes
 // that reached the victim.
 type AmplificationRow struct {
@@ -63,6 +74,9 @@ func (victim) Receive(transport.Conn, transport.Message) {}
 // Slip-th time, a small truncated reply, so less reaches the victim than
 // the attacker spent.
 func Amplification(cfg AmplificationConfig) (AmplificationResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return AmplificationResult{}, err
+	}
 	if cfg.Rate == 0 {
 		cfg.Rate = 1000
 	}

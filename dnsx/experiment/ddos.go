@@ -26,6 +26,21 @@ type RootDDoSConfig struct {
 	RootCapacity int64
 }
 
+// Validate reports the first invalid field, wrapping ErrBadConfig.
+func (cfg RootDDoSConfig) Validate() error {
+	switch {
+	case cfg.Attack < 0:
+		return fmt.Errorf("%w: RootDDoSConfig.Attack is negative", ErrBadConfig)
+	case cfg.Domains < 0:
+		return fmt.Errorf("%w: RootDDoSConfig.Domains is negative", ErrBadConfig)
+	case cfg.LookupEvery < 0:
+		return fmt.Errorf("%w: RootDDoSConfig.LookupEvery is negative", ErrBadConfig)
+	case cfg.RootCapacity < 0:
+		return fmt.Errorf("%w: RootDDoSConfig.RootCapacity is negative", ErrBadConfig)
+	}
+	return nil
+}
+
 // RootDDoSRow is one kind of lookup during the flood.
 type RootDDoSRow struct {
 	Resolver string // "warm" (cached com servers) or "cold" (empty cache)
@@ -78,6 +93,9 @@ func (f *flooder) tick() {
 // names under a TLD it has not cached, fail: the textbook's account of
 // why the 2002 root attack did little harm.
 func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return RootDDoSResult{}, err
+	}
 	if cfg.Attack == 0 {
 		cfg.Attack = 20 * time.Second
 	}

@@ -20,3 +20,13 @@ func TestExperimentsReplayFromTheirSeed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, d1, d2)
 }
+
+func TestConfigsValidate(t *testing.T) {
+	_, err := RootDDoS(RootDDoSConfig{Attack: -1})
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.ErrorContains(t, err, "RootDDoSConfig.Attack")
+	_, err = CachePoisoning(PoisoningConfig{Forged: 70000})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = Amplification(AmplificationConfig{Rate: -5})
+	require.ErrorContains(t, err, "AmplificationConfig.Rate")
+}

@@ -21,6 +21,17 @@ type PoisoningConfig struct {
 	Forged int
 }
 
+// Validate reports the first invalid field, wrapping ErrBadConfig.
+func (cfg PoisoningConfig) Validate() error {
+	switch {
+	case cfg.Rounds < 0:
+		return fmt.Errorf("%w: PoisoningConfig.Rounds is negative", ErrBadConfig)
+	case cfg.Forged < 0 || cfg.Forged > 65535:
+		return fmt.Errorf("%w: PoisoningConfig.Forged must be in 0..65535", ErrBadConfig)
+	}
+	return nil
+}
+
 // Defences is one row of the poisoning experiment: which defences the
 // resolver has.
 type Defences struct {
@@ -130,6 +141,9 @@ func (a *attacker) ask(resolver transport.Addr, id uint16, name string) {
 // about 2^-10 per letter, and refusing open recursion denies it the
 // races.
 func CachePoisoning(cfg PoisoningConfig) (PoisoningResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return PoisoningResult{}, err
+	}
 	if cfg.Rounds == 0 {
 		cfg.Rounds = 200
 	}
