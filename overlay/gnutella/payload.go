@@ -98,19 +98,37 @@ type Bye struct {
 }
 
 // Type implements Payload.
-func (*Ping) Type() Type     { return TypePing }
-func (*Pong) Type() Type     { return TypePong }
-func (*Query) Type() Type    { return TypeQuery }
+func (*Ping) Type() Type { return TypePing }
+
+// Type implements Payload.
+func (*Pong) Type() Type { return TypePong }
+
+// Type implements Payload.
+func (*Query) Type() Type { return TypeQuery }
+
+// Type implements Payload.
 func (*QueryHit) Type() Type { return TypeQueryHit }
-func (*Push) Type() Type     { return TypePush }
-func (*Bye) Type() Type      { return TypeBye }
+
+// Type implements Payload.
+func (*Push) Type() Type { return TypePush }
+
+// Type implements Payload.
+func (*Bye) Type() Type { return TypeBye }
 
 // Len implements Payload.
-func (p *Ping) Len() int  { return len(p.Ext) }
-func (p *Pong) Len() int  { return 14 + len(p.Ext) }
+func (p *Ping) Len() int { return len(p.Ext) }
+
+// Len implements Payload.
+func (p *Pong) Len() int { return 14 + len(p.Ext) }
+
+// Len implements Payload.
 func (p *Query) Len() int { return 2 + len(p.Criteria) + 1 + len(p.Ext) }
-func (p *Push) Len() int  { return 26 + len(p.Ext) }
-func (p *Bye) Len() int   { return 2 + len(p.Reason) + 1 }
+
+// Len implements Payload.
+func (p *Push) Len() int { return 26 + len(p.Ext) }
+
+// Len implements Payload.
+func (p *Bye) Len() int { return 2 + len(p.Reason) + 1 }
 
 // Len implements Payload.
 func (p *QueryHit) Len() int {

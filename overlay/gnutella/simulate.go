@@ -121,6 +121,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 // the same; a static overlay has no joins or failures to learn of).
 type staticServent struct{ n *Node }
 
+// Receive passes the message to the node.
 func (s staticServent) Receive(c transport.Conn, m transport.Message) { s.n.Receive(c, m) }
 
 // Node returns the servent of node i.

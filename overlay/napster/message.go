@@ -36,8 +36,12 @@ type Found struct {
 
 // Size implements transport.Message with the encoded length.
 func (m *Register) Size() int { return len(marshal(m)) }
-func (m *Search) Size() int   { return len(marshal(m)) }
-func (m *Found) Size() int    { return len(marshal(m)) }
+
+// Size implements transport.Message with the encoded length.
+func (m *Search) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) }
+
+// Size implements transport.Message with the encoded length.
+func (m *Found) Size() int { return len(marshal(m)) }
 
 func writeFile(w *enc.Writer, f overlay.File) {
 	w.Fixed(f.Hash[:])

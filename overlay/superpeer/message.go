@@ -43,8 +43,12 @@ type Hits struct {
 // Size implements transport.Message: the encoded length, so the simulator
 // charges what the wire would carry.
 func (m *Publish) Size() int { return len(marshal(m)) }
-func (m *Query) Size() int   { return 4 + 10 + len(m.Criteria) + 2 }
-func (m *Hits) Size() int    { return len(marshal(m)) }
+
+// Size implements transport.Message: the encoded length.
+func (m *Query) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) + 2 }
+
+// Size implements transport.Message: the encoded length.
+func (m *Hits) Size() int { return len(marshal(m)) }
 
 func writeEntry(w *enc.Writer, e overlay.File) {
 	w.Fixed(e.Hash[:])

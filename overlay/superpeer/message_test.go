@@ -62,3 +62,11 @@ func FuzzUnmarshal(f *testing.F) {
 		require.Equal(t, m, m2)
 	})
 }
+
+func TestSizeIsTheEncodedLength(t *testing.T) {
+	for _, m := range append(sampleMessages(), &Query{ID: 1 << 60, Criteria: strings.Repeat("x", 200), TTL: 1}) {
+		b, err := Marshal(m)
+		require.NoError(t, err)
+		require.Len(t, b, m.Size(), "%T", m)
+	}
+}

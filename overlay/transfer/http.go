@@ -103,8 +103,10 @@ func NewCodec() transport.NewCodec { return func() transport.Codec { return &cod
 
 type codec struct{}
 
+// Handshake does nothing: HTTP has none.
 func (*codec) Handshake(*bufio.ReadWriter, bool) error { return nil }
 
+// Encode writes a response head and body part, or a further chunk.
 func (*codec) Encode(w *bufio.Writer, m transport.Message) error {
 	switch x := m.(type) {
 	case *Response:
@@ -157,6 +159,7 @@ func readLine(r *bufio.Reader) (string, error) {
 	}
 }
 
+// Decode reads one request head (GET or HEAD, bounded lines and headers).
 func (*codec) Decode(r *bufio.Reader) (transport.Message, error) {
 	first, err := readLine(r)
 	if err != nil {

@@ -135,3 +135,16 @@ func (r *Reader) Done() error {
 func Codec(marshal func(transport.Message) ([]byte, error), unmarshal func([]byte) (transport.Message, error)) *transport.FrameCodec {
 	return &transport.FrameCodec{MaxSize: MaxFrame, Marshal: marshal, Unmarshal: unmarshal}
 }
+
+// UintLen is the encoded length of v as an unsigned varint.
+func UintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+// StringLen is the encoded length of s with its length prefix.
+func StringLen(s string) int { return UintLen(uint64(len(s))) + len(s) }

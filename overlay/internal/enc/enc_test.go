@@ -50,3 +50,14 @@ func FuzzReader(f *testing.F) {
 		_ = r.Done()
 	})
 }
+
+func TestLengths(t *testing.T) {
+	for _, v := range []uint64{0, 1, 127, 128, 1 << 20, 1<<64 - 1} {
+		var w Writer
+		w.Uint(v)
+		require.Len(t, w.B, UintLen(v), "%d", v)
+	}
+	var w Writer
+	w.String("hello")
+	require.Len(t, w.B, StringLen("hello"))
+}
