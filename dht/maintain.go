@@ -236,6 +236,7 @@ func (p *Peer) fixFinger() {
 	}
 	if p.nextFing < first || p.nextFing >= p.space.bits {
 		p.nextFing = first
+		p.checkRing()
 	}
 	i := p.nextFing
 	p.lookup(p.space.AddPow2(p.self.ID, i), 0, func(r LookupResult, err error) {
@@ -252,8 +253,23 @@ func (p *Peer) fixFinger() {
 		if compare(hi, lo) >= 0 {
 			p.dropFingersBetween(lo, hi)
 		}
-		p.addFinger(r.Owner)
+		p.learn(r.Owner)
 		p.nextFing = hi.BitLen()
+	})
+}
+
+// checkRing asks a random finger to look up the point just after us: in a
+// single ring the answer is our successor; a nearer node means we are on
+// a loop that skips part of the ring, and learn makes it our successor.
+func (p *Peer) checkRing() {
+	if len(p.fingers) == 0 {
+		return
+	}
+	start := p.fingers[p.env.Rand().IntN(len(p.fingers))]
+	p.iterate(p.space.AddPow2(p.self.ID, 0), start, NodeInfo{}, 0, func(r LookupResult, err error) {
+		if err == nil && !p.stopped && r.Owner.Addr != p.self.Addr {
+			p.learn(r.Owner)
+		}
 	})
 }
 

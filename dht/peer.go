@@ -212,7 +212,7 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 		return // an ID outside our circle: a peer from another ring, or a liar
 	}
 	if p.joined && (m.Kind == kindFindReply || m.Kind == kindStateReply) {
-		p.addFinger(m.From) // nodes that answer from their tables are members
+		p.learn(m.From) // nodes that answer from their tables are members
 	}
 	switch m.Kind {
 	case kindFindReply, kindStateReply, kindReply:

@@ -106,6 +106,18 @@ func (p *Peer) addFinger(n NodeInfo) {
 	p.fingers = slices.Insert(p.fingers, i, n)
 }
 
+// learn takes note of a live member n: as a finger and, when it lies
+// between us and our successor, as our new successor (told at once). The
+// second rule merges the interleaved rings that concurrent joins can leave
+// behind, which stabilization alone never repairs.
+func (p *Peer) learn(n NodeInfo) {
+	p.addFinger(n)
+	if p.joined && !p.stopped && len(p.succs) > 0 && n.ID != p.self.ID && Between(n.ID, p.self.ID, p.succs[0].ID) {
+		p.setSuccessors(n, p.succs)
+		p.stabilize()
+	}
+}
+
 // dropFingersBetween removes the fingers at distances in [lo, hi): a
 // lookup said nothing lives there.
 func (p *Peer) dropFingersBetween(lo, hi ID) {
