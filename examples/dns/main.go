@@ -19,6 +19,16 @@
 //	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -root 127.0.0.1:5300
 //	dig @127.0.0.1 -p 5301 www.networkutopia.com
 //
+// The whole hierarchy (root, com, networkutopia.com) on 127.0.53.1-3,
+// port 53, with glue a standard resolver can follow:
+//
+//	go run ./examples/dns -mode hierarchy
+//	dig @127.0.53.1 www.networkutopia.com +norecurse  # referral to com
+//	dig @127.0.53.2 www.networkutopia.com +norecurse  # referral to dns1, with glue
+//	dig @127.0.53.3 www.networkutopia.com +norecurse  # the answer
+//
+// or point a recursive resolver (unbound with root hints 127.0.53.1) at it.
+//
 // The textbook's attacks, run in the simulator (a root DDoS, cache
 // poisoning without and with defences, amplification without and with
 // rate limiting):
@@ -44,7 +54,8 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, auth, resolver or attacks")
+	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver or attacks")
+	port := flag.Int("port", 53, "hierarchy: the port of its three servers")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
 	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
@@ -58,6 +69,8 @@ func main() {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		err = demo(ctx, os.Stdout)
+	case "hierarchy":
+		err = serveHierarchy(ctx, uint16(*port))
 	case "attacks":
 		err = attacks(os.Stdout)
 	case "auth":
@@ -71,6 +84,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "dns:", err)
 		os.Exit(1)
 	}
+}
+
+// serveHierarchy runs root, com and networkutopia.com on loopback until
+// ctx ends.
+func serveHierarchy(ctx context.Context, port uint16) error {
+	h, err := dnsx.StartHierarchy(dnsx.HierarchyConfig{Port: port, LoopbackGlue: true})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	fmt.Printf("root on %s, com on %s, networkutopia.com on %s, port %d\n", h.Loopback[0], h.Loopback[1], h.Loopback[2], h.Port)
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 // attacks prints the three experiments of dnsx/experiment.

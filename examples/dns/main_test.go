@@ -83,3 +83,19 @@ func TestAttacks(t *testing.T) {
 	require.Contains(t, out.String(), "all: + 0x20, no open recursion                   0         0 false")
 	require.Contains(t, out.String(), "15.32x")
 }
+
+func TestServeHierarchy(t *testing.T) {
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveHierarchy(ctx, port) }()
+	q := dnsx.NewQuery(0, "www.networkutopia.com", dnsx.TypeA)
+	require.Eventually(t, func() bool {
+		qctx, qcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer qcancel()
+		m, err := dnsx.Exchange(qctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.53.3"), port), q)
+		return err == nil && len(m.Answer) == 1
+	}, 5*time.Second, 50*time.Millisecond)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+}
