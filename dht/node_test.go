@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/libp2p"
 	"github.com/stretchr/testify/require"
 )
 
@@ -138,4 +139,31 @@ func immediateSuccessor(ids []ID, key ID) ID {
 		return best
 	}
 	return first
+}
+
+func TestNodeOverLibp2p(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var nodes []*Node
+	for i := range 4 {
+		tr, err := libp2p.New(libp2p.Config{Key: libp2p.KeyFromSeed(fmt.Sprint("dht-test-", i)), Transports: []libp2p.Kind{libp2p.TCP}})
+		require.NoError(t, err)
+		t.Cleanup(func() { tr.Close() })
+		nd, err := NewNode(NodeConfig{Config: Config{StabilizeInterval: 100 * time.Millisecond}, Transport: tr})
+		require.NoError(t, err)
+		t.Cleanup(func() { nd.Close() })
+		nodes = append(nodes, nd)
+		_, id, err := libp2p.SplitAddr(nd.Addr())
+		require.NoError(t, err)
+		require.Equal(t, nd.Space().Hash([]byte(id)), nd.ID(), "the ID derives from the libp2p peer ID")
+		var boot []transport.Addr
+		if i > 0 {
+			boot = append(boot, nodes[0].Addr())
+		}
+		require.NoError(t, nd.Join(ctx, boot...))
+	}
+	require.NoError(t, nodes[1].Put(ctx, []byte("alice"), []byte("10.0.0.7")))
+	v, err := nodes[3].Get(ctx, []byte("alice"))
+	require.NoError(t, err)
+	require.Equal(t, "10.0.0.7", string(v))
 }
