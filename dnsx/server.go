@@ -275,7 +275,11 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 	if s.rrl != nil && !tcp {
 		key = s.rrl.clientKey(client)
 	}
-	resp, _ := s.respond(&s.stats, query, key, client, tcp, time.Now().Unix(), buf)
+	resp, xfr := s.respond(&s.stats, query, key, client, tcp, time.Now().Unix(), buf)
+	if xfr != nil {
+		s.stats.refused.Add(1)
+		return s.sent(&s.stats, writeBare(buf[:0], query, xfr, RcodeRefused, 0, 0))
+	}
 	return resp
 }
 

@@ -294,3 +294,15 @@ func askMany(server netip.AddrPort, c, each, window int) error {
 	}
 	return nil
 }
+
+func TestRespondRefusesTransfers(t *testing.T) {
+	s, err := NewServer(ServerConfig{Zones: []*Zone{loadTestZone(t, "networkutopia.com.")}})
+	require.NoError(t, err)
+	q, err := (&Msg{ID: 3, Question: Question{Name: "networkutopia.com.", Type: TypeAXFR, Class: ClassINET}}).Pack()
+	require.NoError(t, err)
+	for _, tcp := range []bool{false, true} {
+		m, err := Unpack(s.Respond(q, netip.MustParseAddrPort("127.0.0.1:1"), tcp, nil))
+		require.NoError(t, err)
+		require.Equal(t, RcodeRefused, m.Rcode, "tcp %v", tcp)
+	}
+}
