@@ -156,7 +156,11 @@ func (h *Hierarchy) listen(port uint16) error {
 		}
 		for i, s := range servers { // a server cannot start twice: make new ones
 			s.Close()
-			servers[i], _ = NewServer(s.cfg)
+			fresh, nerr := NewServer(s.cfg)
+			if nerr != nil {
+				return nerr
+			}
+			servers[i] = fresh
 		}
 		h.Root, h.TLD, h.Domain = servers[0], servers[1], servers[2]
 		if port != 0 {

@@ -3,7 +3,6 @@ package dnsx
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +174,4 @@ func TestResolverWorkLimit(t *testing.T) {
 	st := r.Stats()
 	require.LessOrEqual(t, st.Queries, uint64(DefaultMaxQueries), "%+v", st)
 	require.LessOrEqual(t, st.Queries, uint64(2+2*DefaultMaxGlueless+2), "only MaxGlueless server names are looked up: %+v", st)
-	_ = strings.ToLower
 }
