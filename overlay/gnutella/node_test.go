@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -294,4 +295,14 @@ func TestFloodSimulationIsDeterministic(t *testing.T) {
 		return out
 	}
 	require.Equal(t, run(), run())
+}
+
+func TestConfigsValidate(t *testing.T) {
+	for _, c := range []NodeConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}} {
+		require.ErrorIs(t, c.Validate(), ErrBadConfig, "%+v", c)
+	}
+	require.ErrorContains(t, ServentConfig{Uploads: transfer.UploadConfig{Slots: -1}}.Validate(), "Slots")
+	_, err := NewServent(ServentConfig{Node: NodeConfig{Degree: -1}})
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.Panics(t, func() { NewNode(NodeConfig{Degree: -1}) })
 }

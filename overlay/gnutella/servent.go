@@ -36,6 +36,17 @@ type ServentConfig struct {
 	Logger *slog.Logger
 }
 
+// Validate reports the first invalid field.
+func (c ServentConfig) Validate() error {
+	if err := c.Node.Validate(); err != nil {
+		return fmt.Errorf("ServentConfig.Node: %w", err)
+	}
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+	}
+	return nil
+}
+
 // Servent is a Gnutella servent on a real network: it keeps neighbours,
 // floods searches, answers others' queries from its shared files and
 // serves them over HTTP on the same port.
@@ -54,10 +65,7 @@ type Servent struct {
 
 // NewServent starts a servent.
 func NewServent(cfg ServentConfig) (*Servent, error) {
-	if err := cfg.Node.Validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.Uploads.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Listen == "" {

@@ -171,3 +171,12 @@ func TestSimulatedCostAndLoad(t *testing.T) {
 	require.Equal(t, s.Server, who)
 	require.Equal(t, before+100, most)
 }
+
+func TestConfigsValidate(t *testing.T) {
+	require.ErrorIs(t, ServerConfig{Expiry: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, PeerConfig{}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServentConfig{}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, DirectoryConfig{Server: ServerConfig{Expiry: -1}}.Validate(), ErrBadConfig)
+	_, err := NewServent(ServentConfig{})
+	require.ErrorIs(t, err, ErrBadConfig)
+}

@@ -32,6 +32,14 @@ type ServerConfig struct {
 	Expiry time.Duration
 }
 
+// Validate reports the first invalid field.
+func (c ServerConfig) Validate() error {
+	if c.Expiry < 0 {
+		return fmt.Errorf("%w: ServerConfig.Expiry = %v", ErrBadConfig, c.Expiry)
+	}
+	return nil
+}
+
 // ServerStats counts what the directory did.
 type ServerStats struct {
 	// Searches counts the searches answered; Registrations the Register

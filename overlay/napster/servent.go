@@ -24,6 +24,14 @@ type DirectoryConfig struct {
 	Logger *slog.Logger
 }
 
+// Validate reports the first invalid field.
+func (c DirectoryConfig) Validate() error {
+	if err := c.Server.Validate(); err != nil {
+		return fmt.Errorf("DirectoryConfig.Server: %w", err)
+	}
+	return nil
+}
+
 // Directory is a Napster directory server on a real network.
 type Directory struct {
 	host   *transport.Host
@@ -32,6 +40,9 @@ type Directory struct {
 
 // NewDirectory starts a directory.
 func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if cfg.Listen == "" {
 		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
 	}
@@ -80,6 +91,17 @@ type ServentConfig struct {
 	Logger *slog.Logger
 }
 
+// Validate reports the first invalid field.
+func (c ServentConfig) Validate() error {
+	if c.Directory == "" {
+		return fmt.Errorf("%w: ServentConfig.Directory is empty", ErrBadConfig)
+	}
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+	}
+	return nil
+}
+
 // Servent is a Napster peer on a real network: it registers its files
 // with the directory, searches it, and moves files peer to peer over
 // HTTP.
@@ -92,13 +114,10 @@ type Servent struct {
 
 // NewServent starts a peer; it registers its files at once.
 func NewServent(cfg ServentConfig) (*Servent, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	pc := PeerConfig{Server: cfg.Directory, Files: cfg.Files}
-	if err := pc.Validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.Uploads.Validate(); err != nil {
-		return nil, err
-	}
 	if cfg.Listen == "" {
 		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
 	}

@@ -182,3 +182,12 @@ func TestPeerRetriesLeadersAndKeepsLinksAlive(t *testing.T) {
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, after.Received-before.Received, uint64(5), "keepalives every 10 s")
 }
+
+func TestConfigsValidate(t *testing.T) {
+	require.ErrorIs(t, Config{MaxChildren: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, Config{QueryRate: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServentConfig{Parts: -1}.Validate(), ErrBadConfig)
+	require.ErrorContains(t, ServentConfig{Node: Config{RouteExpiry: -1}}.Validate(), "RouteExpiry")
+	_, err := NewServent(ServentConfig{Node: Config{QueryBurst: -1}})
+	require.ErrorIs(t, err, ErrBadConfig)
+}

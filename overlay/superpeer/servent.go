@@ -33,6 +33,20 @@ type ServentConfig struct {
 	Logger *slog.Logger
 }
 
+// Validate reports the first invalid field.
+func (c ServentConfig) Validate() error {
+	if err := c.Node.Validate(); err != nil {
+		return fmt.Errorf("ServentConfig.Node: %w", err)
+	}
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+	}
+	if c.Parts < 0 {
+		return fmt.Errorf("%w: ServentConfig.Parts = %d", ErrBadConfig, c.Parts)
+	}
+	return nil
+}
+
 // Servent is a KaZaA-style node on a real network: a group leader or an
 // ordinary peer attached to one, sharing files and downloading by content
 // hash from several holders in parallel.
@@ -51,10 +65,7 @@ type Servent struct {
 
 // NewServent starts a servent.
 func NewServent(cfg ServentConfig) (*Servent, error) {
-	if err := cfg.Node.Validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.Uploads.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Listen == "" {
