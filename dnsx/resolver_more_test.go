@@ -212,3 +212,26 @@ func TestConfigValidation(t *testing.T) {
 	_, err = NewServer(ServerConfig{Zones: []*Zone{nil}})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
+
+// TestResolverManyConcurrentLookups: 200 lookups of distinct names at
+// once (answers, NXDOMAIN, NODATA) all complete.
+func TestResolverManyConcurrentLookups(t *testing.T) {
+	h := startHierarchy(t, HierarchyConfig{})
+	r := startResolver(t, h.ResolverConfig(), "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errs := make(chan error, 200)
+	for i := range 200 {
+		go func() {
+			name := []string{"www.networkutopia.com", fmt.Sprintf("n%d.networkutopia.com", i), fmt.Sprintf("x%d.example.org", i)}[i%3]
+			a, err := r.Lookup(ctx, name, TypeA)
+			if err == nil && i%3 == 0 && len(a.Records) != 1 {
+				err = fmt.Errorf("%s: %v", name, a)
+			}
+			errs <- err
+		}()
+	}
+	for range 200 {
+		require.NoError(t, <-errs)
+	}
+}
