@@ -16,6 +16,8 @@ func seedQueries(f *testing.F) [][]byte {
 		NewQuery(1, "www.networkutopia.com", TypeA),
 		{ID: 2, Question: Question{Name: "networkutopia.com.", Type: TypeMX, Class: ClassINET}},
 		{ID: 3, Question: Question{Name: "networkutopia.com.", Type: TypeAXFR, Class: ClassINET}},
+		{ID: 6, Question: Question{Name: "networkutopia.com.", Type: TypeIXFR, Class: ClassINET},
+			Authority: []RR{MustRR("networkutopia.com", "dns1.networkutopia.com hostmaster.networkutopia.com 1 2 3 4 5", TypeSOA, 0)}},
 		{ID: 4, Opcode: OpcodeNotify, Question: Question{Name: "networkutopia.com.", Type: TypeSOA, Class: ClassINET}},
 		{ID: 5, Response: true, Authoritative: true, Question: Question{Name: "www.networkutopia.com.", Type: TypeA, Class: ClassINET},
 			Answer: []RR{MustRR("www.networkutopia.com", "212.212.71.4", TypeA, 3600)}, Authority: []RR{MustRR("networkutopia.com", "dns1.networkutopia.com", TypeNS, 3600)},

@@ -85,6 +85,11 @@ func parseQuery(b []byte, q *wireQuery) queryError {
 	if q.opcode == OpcodeNotify {
 		return queryNeedsMsgs
 	}
+	if q.qtype == TypeIXFR && an == 0 && ns == 1 {
+		// The client's SOA follows in the authority section; the
+		// transfer code reads it with the full parser.
+		return queryTransfer
+	}
 	if an != 0 || ns != 0 || ar > 1 {
 		return queryFormErr
 	}

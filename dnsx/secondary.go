@@ -48,10 +48,11 @@ func (c SecondaryConfig) Validate() error {
 }
 
 // Secondary keeps a server's copies of zones in step with their primary:
-// the textbook's secondary server. It transfers each zone at start, again
-// whenever the primary sends a NOTIFY (RFC 1996) for it, and otherwise
-// polls the primary's SOA every refresh interval, transferring (AXFR)
-// when the serial grew. A server has at most one Secondary: it hands the
+// the textbook's secondary server. It transfers each zone at start (AXFR),
+// again whenever the primary sends a NOTIFY (RFC 1996) for it, and
+// otherwise polls the primary's SOA every refresh interval; when the
+// serial grew it asks for the differences (IXFR), which the primary sends
+// if its journal reaches back, or else the whole zone. A server has at most one Secondary: it hands the
 // NOTIFY messages it receives to the last one created.
 type Secondary struct {
 	cfg    SecondaryConfig
@@ -170,10 +171,16 @@ func (s *Secondary) Refresh(ctx context.Context, origin string) error {
 	if !ok {
 		return fmt.Errorf("%w: SOA answer for %s holds %v", ErrFormat, o, m.Answer[0].Type())
 	}
-	if cur := s.server.Zone(o); cur != nil && !serialNewer(soa.Serial, cur.Serial()) {
+	cur := s.server.Zone(o)
+	if cur != nil && !serialNewer(soa.Serial, cur.Serial()) {
 		return nil
 	}
-	z, err := Transfer(ctx, s.cfg.Primary, o)
+	var z *Zone
+	if cur != nil {
+		z, err = TransferIncremental(ctx, s.cfg.Primary, cur)
+	} else {
+		z, err = Transfer(ctx, s.cfg.Primary, o)
+	}
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,8 @@ func TestPrimaryAndSecondary(t *testing.T) {
 	m := query(t, secondary, "new.networkutopia.com", TypeA)
 	require.Equal(t, []string{"new.networkutopia.com. A 212.212.71.77"}, values(m.Answer))
 	require.True(t, m.Authoritative)
+	require.Equal(t, uint64(1), primary.Stats().Increments, "the change travelled as a difference (IXFR)")
+	require.Equal(t, uint64(1), primary.Stats().Transfers, "only the first copy was whole")
 
 	// Refresh with an unchanged serial transfers nothing.
 	before := primary.Stats().Transfers
@@ -64,4 +66,44 @@ func TestSerialArithmetic(t *testing.T) {
 	}{{2, 1, true}, {1, 2, false}, {1, 1, false}, {0, 0xffffffff, true}, {0xffffffff, 0, false}} {
 		require.Equal(t, tt.newer, serialNewer(tt.a, tt.b), "%d vs %d", tt.a, tt.b)
 	}
+}
+
+// TestIncrementalTransfer follows a zone through three versions: IXFR
+// brings a copy from any of them to the last, a copy older than the
+// journal gets the whole zone, and an up-to-date copy gets one SOA.
+func TestIncrementalTransfer(t *testing.T) {
+	v1 := loadTestZone(t, "networkutopia.com.")
+	primary := startServer(t, ServerConfig{Zones: []*Zone{v1}})
+	v2, err := v1.With([]RR{MustRR("new.networkutopia.com", "212.212.71.77", TypeA, 3600)},
+		func(rr RR) bool { return rr.Name == "ftp.networkutopia.com." })
+	require.NoError(t, err)
+	v2, err = v2.WithSerial(v1.Serial() + 1)
+	require.NoError(t, err)
+	primary.SetZone(v2)
+	v3, err := v2.With([]RR{MustRR("www.networkutopia.com", "212.212.71.99", TypeA, 3600)},
+		func(rr RR) bool { return rr.Name == "www.networkutopia.com." && rr.Type() == TypeA })
+	require.NoError(t, err)
+	v3, err = v3.WithSerial(v2.Serial() + 1)
+	require.NoError(t, err)
+	primary.SetZone(v3)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, from := range []*Zone{v1, v2} {
+		got, err := TransferIncremental(ctx, primary.Addr(), from)
+		require.NoError(t, err)
+		require.ElementsMatch(t, values(v3.Records()), values(got.Records()), "from serial %d", from.Serial())
+	}
+	require.Equal(t, uint64(2), primary.Stats().Increments)
+
+	same, err := TransferIncremental(ctx, primary.Addr(), v3)
+	require.NoError(t, err)
+	require.Same(t, v3, same, "up to date: nothing to do")
+
+	old, err := v1.WithSerial(v1.Serial() - 5)
+	require.NoError(t, err)
+	got, err := TransferIncremental(ctx, primary.Addr(), old)
+	require.NoError(t, err)
+	require.ElementsMatch(t, values(v3.Records()), values(got.Records()))
+	require.Equal(t, uint64(1), primary.Stats().Transfers, "a copy older than the journal gets the whole zone")
 }

@@ -100,15 +100,16 @@ func (c ServerConfig) withDefaults() ServerConfig {
 
 // ServerStats counts what a server did since it started.
 type ServerStats struct {
-	Queries   uint64 // queries received (UDP and TCP)
-	Answered  uint64 // responses sent
-	Truncated uint64 // UDP responses sent with TC because they did not fit
-	Limited   uint64 // responses dropped or slipped by RRL
-	Refused   uint64 // queries for names outside every zone, or refused transfers
-	FormErr   uint64 // malformed queries
-	Transfers uint64 // zone transfers served
-	BytesIn   uint64 // query bytes received
-	BytesOut  uint64 // response bytes sent
+	Queries    uint64 // queries received (UDP and TCP)
+	Answered   uint64 // responses sent
+	Truncated  uint64 // UDP responses sent with TC because they did not fit
+	Limited    uint64 // responses dropped or slipped by RRL
+	Refused    uint64 // queries for names outside every zone, or refused transfers
+	FormErr    uint64 // malformed queries
+	Transfers  uint64 // zone transfers served (AXFR, or IXFR answered in full)
+	Increments uint64 // IXFR transfers served as differences
+	BytesIn    uint64 // query bytes received
+	BytesOut   uint64 // response bytes sent
 }
 
 // Server is an authoritative DNS server: it answers from the zones it
@@ -129,6 +130,7 @@ type Server struct {
 	rrl      *rrl
 	seed     maphash.Seed
 	notify   atomic.Pointer[func(m *Msg, from netip.AddrPort) Rcode]
+	journal  map[string][]zoneDelta // by origin, oldest first; guarded by mu
 
 	stats   counters   // shared by TCP, the node model and Respond
 	statsMu sync.Mutex // guards perConn
@@ -144,7 +146,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, compiled: make(map[*Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed()}
+	s := &Server{cfg: cfg, compiled: make(map[*Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta)}
 	origins := map[string]bool{}
 	for _, z := range cfg.Zones {
 		if origins[z.origin] {
@@ -177,6 +179,7 @@ func (s *Server) SetZone(z *Zone) {
 	}
 	zones = append(zones, z)
 	s.set.Store(newZoneSet(zones, uint16(s.cfg.UDPSize), s.compiled))
+	s.record(prev, z)
 	s.mu.Unlock()
 	if prev == nil || prev.Serial() != z.Serial() {
 		s.sendNotifies(z.origin)
@@ -199,6 +202,7 @@ func (s *Server) RemoveZone(origin string) bool {
 		if z.origin == o {
 			found = true
 			delete(s.compiled, z)
+			delete(s.journal, o)
 			continue
 		}
 		zones = append(zones, z)
@@ -232,8 +236,8 @@ func (s *Server) Zones() []*Zone {
 // counters are the server's statistics; each UDP socket has its own, so
 // that goroutines on different cores do not share cache lines.
 type counters struct {
-	queries, answered, truncated, limited, refused, formErr, transfers, bytesIn, bytesOut atomic.Uint64
-	_                                                                                     [64]byte
+	queries, answered, truncated, limited, refused, formErr, transfers, increments, bytesIn, bytesOut atomic.Uint64
+	_                                                                                                 [64]byte
 }
 
 // newCounters returns counters that Stats includes.
@@ -259,6 +263,7 @@ func (s *Server) Stats() ServerStats {
 		out.Refused += st.refused.Load()
 		out.FormErr += st.formErr.Load()
 		out.Transfers += st.transfers.Load()
+		out.Increments += st.increments.Load()
 		out.BytesIn += st.bytesIn.Load()
 		out.BytesOut += st.bytesOut.Load()
 	}

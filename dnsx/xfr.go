@@ -17,9 +17,10 @@ import (
 // maxTransferChunk bounds the records packed into one AXFR message.
 const maxTransferChunk = 16 << 10
 
-// writeTransfer streams the zone asked for by the AXFR (or IXFR, answered
-// with a whole transfer) query q: SOA, every other record, SOA again, in
-// messages of up to about 16 KiB.
+// writeTransfer answers the transfer query raw: AXFR streams the whole
+// zone (SOA, every other record, SOA again); IXFR sends the differences
+// since the client's serial when the journal has them (see Server.SetZone),
+// else the whole zone in the same form as AXFR.
 func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wireQuery) error {
 	z := s.set.Load().findZone(q)
 	name := presentationName(q.key[:q.keyLen-2])
@@ -27,32 +28,18 @@ func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wireQuery) error 
 		var out []byte
 		return writeTCPMsg(w, writeBare(out, raw, q, RcodeRefused, 0, 0))
 	}
-	s.stats.transfers.Add(1)
-	rrs := append(z.Records(), z.soa)
-	send := func(part []RR) error {
-		m := &Msg{ID: q.id, Response: true, Authoritative: true,
-			Question: Question{Name: z.origin, Type: q.qtype, Class: ClassINET}, Answer: part}
-		b, err := m.Pack()
-		if err != nil {
-			return err
-		}
-		s.sent(&s.stats, b)
-		return writeTCPMsg(w, b)
-	}
-	start, size := 0, 0
-	for i, rr := range rrs {
-		size += len(rr.Name) + len(rr.Value()) + 12
-		if size > maxTransferChunk {
-			if err := send(rrs[start : i+1]); err != nil {
-				return err
+	if q.qtype == TypeIXFR {
+		if m, err := Unpack(raw); err == nil && len(m.Authority) == 1 {
+			if soa, ok := m.Authority[0].Data.(SOA); ok {
+				if rrs, ok := s.increment(z, soa.Serial); ok {
+					s.stats.increments.Add(1)
+					return s.writeRecords(w, q.id, z, q.qtype, rrs)
+				}
 			}
-			start, size = i+1, 0
 		}
 	}
-	if start < len(rrs) {
-		return send(rrs[start:])
-	}
-	return nil
+	s.stats.transfers.Add(1)
+	return s.writeRecords(w, q.id, z, q.qtype, append(z.Records(), z.soa))
 }
 
 // Transfer fetches the zone of origin from the server at primary by AXFR
@@ -63,6 +50,25 @@ func Transfer(ctx context.Context, primary netip.AddrPort, origin string) (*Zone
 	if err != nil {
 		return nil, err
 	}
+	rrs, err := transferRecords(ctx, primary, &Msg{Question: Question{Name: o, Type: TypeAXFR, Class: ClassINET}})
+	if err != nil {
+		return nil, err
+	}
+	if len(rrs) < 2 {
+		return nil, fmt.Errorf("%w: transfer %s: %d records", ErrFormat, o, len(rrs))
+	}
+	return NewZone(o, rrs[:len(rrs)-1])
+}
+
+// maxTransferRecords bounds what a transfer may bring.
+const maxTransferRecords = 10_000_000
+
+// transferRecords sends the transfer query q (AXFR or IXFR) over TCP and
+// returns every record of the response, which ends (RFC 1995, 5936) with
+// the first record's SOA: after a lone SOA (IXFR, up to date), its second
+// appearance (AXFR form) or its third (IXFR differences).
+func transferRecords(ctx context.Context, primary netip.AddrPort, q *Msg) ([]RR, error) {
+	o := q.Question.Name
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", primary.String())
 	if err != nil {
@@ -74,7 +80,7 @@ func Transfer(ctx context.Context, primary netip.AddrPort, origin string) (*Zone
 	} else {
 		c.SetDeadline(time.Now().Add(time.Minute)) //nolint:errcheck
 	}
-	q := &Msg{ID: uint16(time.Now().UnixNano()), Question: Question{Name: o, Type: TypeAXFR, Class: ClassINET}}
+	q.ID = uint16(time.Now().UnixNano()) | 1
 	b, err := q.Pack()
 	if err != nil {
 		return nil, err
@@ -89,8 +95,9 @@ func Transfer(ctx context.Context, primary netip.AddrPort, origin string) (*Zone
 	br := bufio.NewReader(c)
 	buf := make([]byte, MaxMsgSize)
 	var rrs []RR
-	soas := 0
-	for soas < 2 {
+	var first uint32
+	seen := 0 // appearances of the first SOA
+	for {
 		raw, err := readTCPMsg(br, buf)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -109,22 +116,30 @@ func Transfer(ctx context.Context, primary netip.AddrPort, origin string) (*Zone
 			return nil, fmt.Errorf("dnsx: transfer %s from %s: %v", o, primary, m.Rcode)
 		}
 		for _, rr := range m.Answer {
-			if len(rrs) == 0 && rr.Type() != TypeSOA {
-				return nil, fmt.Errorf("%w: transfer %s does not start with its SOA", ErrFormat, o)
-			}
-			if rr.Type() == TypeSOA {
-				soas++
-				if soas == 2 {
-					break
+			soa, isSOA := rr.Data.(SOA)
+			if len(rrs) == 0 {
+				if !isSOA {
+					return nil, fmt.Errorf("%w: transfer %s does not start with its SOA", ErrFormat, o)
 				}
+				first = soa.Serial
 			}
 			rrs = append(rrs, rr)
-			if len(rrs) > 10_000_000 {
+			if isSOA && soa.Serial == first {
+				seen++
+			}
+			if len(rrs) > maxTransferRecords {
 				return nil, fmt.Errorf("%w: transfer %s is too large", ErrFormat, o)
 			}
 		}
+		switch {
+		case len(rrs) == 1 && q.Question.Type == TypeIXFR:
+			return rrs, nil // up to date
+		case len(rrs) > 1 && rrs[1].Type() != TypeSOA && seen >= 2:
+			return rrs, nil
+		case len(rrs) > 1 && rrs[1].Type() == TypeSOA && seen >= 3:
+			return rrs, nil
+		}
 	}
-	return NewZone(o, rrs)
 }
 
 // serialNewer reports whether serial a is newer than b in RFC 1982
