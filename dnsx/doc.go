@@ -39,7 +39,7 @@
 // The server answers from precomputed responses (a parse, a map lookup and
 // a copy per query), on several SO_REUSEPORT sockets with batched reads
 // and writes, with EDNS0 (1232 bytes), truncation and TCP retry, several
-// zones replaced atomically, NOTIFY and AXFR ([Secondary]), and response
+// zones replaced atomically, NOTIFY, AXFR and IXFR ([Secondary]), and response
 // rate limiting ([RRLConfig]). The resolver caches answers and negative
 // answers for their TTLs, caches the TLD servers so the root is rarely
 // asked, follows CNAME chains, minimises the names it sends (RFC 9156),
