@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
 )
@@ -66,5 +65,4 @@ func TestForgedStoreIsRejected(t *testing.T) {
 	require.NoError(t, ring.Network().Inject("/sim/666", p.Self().Addr, &message{Kind: kindStore, Flags: flagReplica, Items: bad}))
 	ring.Run(time.Second)
 	require.Empty(t, p.store)
-	_ = transport.Addr("")
 }

@@ -1,7 +1,6 @@
 package dht
 
 import (
-	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -145,5 +144,3 @@ func BenchmarkSimScale(b *testing.B) {
 		b.ReportMetric(float64(correct)/1000, "correct-%")
 	}
 }
-
-var _ = fmt.Sprint
