@@ -83,6 +83,8 @@ type Node struct {
 	files   []overlay.File
 	mask    uint64 // OR of the files' KeywordMasks: most queries skip the files
 	maxTTL  uint8
+	lastQ   GUID  // the last Query handled: its copies from the other
+	lastAt  int64 // neighbours are dropped without touching the table
 	stats   Stats
 
 	cfg       NodeConfig
@@ -511,10 +513,16 @@ func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 		n.stats.RateLimited++
 		return
 	}
+	ns := now.UnixNano()
+	if m.Header.ID == n.lastQ && ns-n.lastAt < int64(n.cfg.RouteExpiry) {
+		n.stats.Duplicates++ // a flood's copies, from the node's own cache lines
+		return
+	}
 	if !n.queries.add(now, m.Header.ID, nb.addr) {
 		n.stats.Duplicates++
 		return
 	}
+	n.lastQ, n.lastAt = m.Header.ID, ns
 	n.stats.Queries++
 	var results []Result
 	if len(q.Ext) == 0 && overlay.KeywordMask(q.Criteria)&^n.mask != 0 {
