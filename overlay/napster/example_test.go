@@ -1,6 +1,7 @@
 package napster_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -38,4 +39,26 @@ func Example() {
 	// Output:
 	// Free Software Song.ogg [/sim/1]
 	// search failed: directory down
+}
+
+// On loopback TCP: a directory, a peer sharing a song, and one that finds
+// it and fetches it from the holder directly.
+func ExampleServent() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dir, _ := napster.NewDirectory(napster.DirectoryConfig{})
+	defer dir.Close()
+	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
+	holder, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
+	defer holder.Close()
+	seeker, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr()})
+	defer seeker.Close()
+	_ = holder.Join(ctx)
+	_ = seeker.Join(ctx)
+
+	results, _ := seeker.Search(ctx, "free software")
+	data, err := seeker.Fetch(ctx, results[0])
+	fmt.Println(results[0].Name, string(data), err)
+	// Output:
+	// Free Software Song.ogg join us now and share the software <nil>
 }

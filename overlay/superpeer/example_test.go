@@ -1,7 +1,9 @@
 package superpeer_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -29,4 +31,35 @@ func Example() {
 	net.Run(time.Second)
 	// Output:
 	// Free Software Song.ogg 11 [/sim/2]
+}
+
+// On loopback TCP: a leader, two peers sharing the same film, and a third
+// that finds it by keyword and downloads it from both holders at once.
+func ExampleServent() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	film := overlay.NewFile("Night of the Living Dead (1968).avi", []byte(strings.Repeat("public domain ", 1000)))
+	leader, _ := superpeer.NewServent(superpeer.ServentConfig{Node: superpeer.Config{Leader: true}})
+	defer leader.Close()
+	for range 2 {
+		holder, _ := superpeer.NewServent(superpeer.ServentConfig{Node: superpeer.Config{Files: []overlay.File{film}}})
+		defer holder.Close()
+		_ = holder.Join(ctx, leader.Addr())
+	}
+	seeker, _ := superpeer.NewServent(superpeer.ServentConfig{})
+	defer seeker.Close()
+	_ = seeker.Join(ctx, leader.Addr())
+	for { // until the leader has indexed both holders' lists
+		if st, _, _ := leader.Stats(ctx); st.Indexed == 2 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	results, _ := seeker.Search(ctx, "living dead")
+	r := <-results
+	data, err := seeker.Fetch(ctx, r)
+	fmt.Println(r.Name, len(r.Holders), "holders;", len(data), "bytes, hash ok:", err == nil)
+	// Output:
+	// Night of the Living Dead (1968).avi 2 holders; 14000 bytes, hash ok: true
 }
