@@ -135,6 +135,19 @@ func liveDemo(ctx context.Context, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "servent %d listening on %s\n", i, s.Addr())
 	}
+	// Wait until the inner servents have both their neighbours.
+	for _, s := range servents[1:4] {
+		for {
+			nb, err := s.Neighbours(ctx)
+			if err != nil {
+				return err
+			}
+			if len(nb) == 2 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	start := time.Now()
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
