@@ -180,3 +180,18 @@ func TestConfigsValidate(t *testing.T) {
 	_, err := NewServent(ServentConfig{})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
+
+// One connection cannot register many made-up holders: each new address
+// replaces the previous one.
+func TestOneRegistrationPerConnection(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{})
+	p := tn.peer()
+	tn.net.Run(time.Second)
+	for i := range 100 {
+		require.NoError(t, tn.net.Inject(p, tn.server, &Register{Addr: transport.Addr(fmt.Sprintf("/fake/%d", i)), Files: []overlay.File{song}}))
+	}
+	tn.net.Run(time.Second)
+	st := tn.directory().Stats()
+	require.Equal(t, 1, st.Peers)
+	require.Equal(t, 1, st.Files)
+}

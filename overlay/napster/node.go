@@ -60,11 +60,12 @@ type registration struct {
 // index of who shares what and answers searches. It is Napster's single
 // point of failure: when it is down, nobody can search.
 type Server struct {
-	cfg   ServerConfig
-	env   transport.Env
-	index *overlay.Index
-	peers map[transport.Addr]*registration // by advertised address
-	stats ServerStats
+	cfg    ServerConfig
+	env    transport.Env
+	index  *overlay.Index
+	peers  map[transport.Addr]*registration  // by advertised address
+	byConn map[transport.Addr]transport.Addr // connection to the holder it registered
+	stats  ServerStats
 }
 
 var _ transport.ConnHandler = (*Server)(nil)
@@ -75,7 +76,7 @@ func NewServer(cfg ServerConfig) transport.NewHandler {
 		cfg.Expiry = 3 * DefaultRefresh
 	}
 	return func(env transport.Env) transport.Handler {
-		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration)}
+		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration), byConn: make(map[transport.Addr]transport.Addr)}
 		env.AfterFunc(cfg.Expiry/2, s.expire)
 		return s
 	}
@@ -101,7 +102,14 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 		if holder == "" {
 			holder = c.Peer
 		}
+		// One registration per connection: a peer re-registering under
+		// another address replaces its old entry, so one connection
+		// cannot fill the index with made-up holders.
+		if old, ok := s.byConn[c.Peer]; ok && old != holder {
+			s.unregister(old)
+		}
 		s.unregister(holder)
+		s.byConn[c.Peer] = holder
 		reg := &registration{seen: s.env.Now(), conn: c.Peer}
 		for _, f := range x.Files {
 			if s.index.Add(holder, f) {
@@ -117,6 +125,9 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 
 func (s *Server) unregister(holder transport.Addr) {
 	if reg := s.peers[holder]; reg != nil {
+		if s.byConn[reg.conn] == holder {
+			delete(s.byConn, reg.conn)
+		}
 		for _, h := range reg.files {
 			s.index.Remove(holder, h)
 		}

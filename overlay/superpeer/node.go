@@ -25,6 +25,7 @@ var (
 const (
 	DefaultTTL         = 3
 	DefaultMaxChildren = 200
+	DefaultMaxLeaders  = 32
 	DefaultRouteExpiry = time.Minute
 	DefaultQueryRate   = 20
 	DefaultQueryBurst  = 40
@@ -51,6 +52,9 @@ type Config struct {
 	// MaxChildren bounds a leader's group; further peers are
 	// disconnected. Default 200.
 	MaxChildren int
+	// MaxLeaders bounds a leader's links to other leaders; further
+	// leaders are disconnected. Default 32.
+	MaxLeaders int
 	// RouteExpiry is how long a query ID is remembered (duplicate
 	// suppression, reverse path). Default 1 min.
 	RouteExpiry time.Duration
@@ -71,6 +75,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.MaxChildren < 0:
 		return bad("MaxChildren", c.MaxChildren)
+	case c.MaxLeaders < 0:
+		return bad("MaxLeaders", c.MaxLeaders)
 	case c.RouteExpiry < 0:
 		return bad("RouteExpiry", c.RouteExpiry)
 	case c.QueryRate < 0:
@@ -87,6 +93,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxChildren == 0 {
 		c.MaxChildren = DefaultMaxChildren
+	}
+	if c.MaxLeaders == 0 {
+		c.MaxLeaders = DefaultMaxLeaders
 	}
 	if c.RouteExpiry == 0 {
 		c.RouteExpiry = DefaultRouteExpiry
@@ -399,6 +408,17 @@ func (n *Node) onPublish(l *link, p *Publish) {
 	}
 }
 
+// leaders counts the links to other leaders.
+func (n *Node) leaders() int {
+	c := 0
+	for _, l := range n.links {
+		if l.leader {
+			c++
+		}
+	}
+	return c
+}
+
 // children counts the peers that published to this leader.
 func (n *Node) children() int {
 	c := 0
@@ -438,7 +458,13 @@ func (n *Node) onQuery(l *link, q *Query) {
 		return
 	}
 	if q.Criteria == "" && q.TTL == 0 {
-		l.leader = true // a leader opening the leaders' overlay link
+		if !l.leader && l.holder == "" { // a leader opening a link
+			if n.leaders() >= n.cfg.MaxLeaders {
+				n.env.Disconnect(l.addr)
+				return
+			}
+			l.leader = true
+		}
 		return
 	}
 	if !n.allow(l) {

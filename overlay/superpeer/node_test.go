@@ -191,3 +191,14 @@ func TestConfigsValidate(t *testing.T) {
 	_, err := NewServent(ServentConfig{Node: Config{QueryBurst: -1}})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
+
+// A leader links with at most MaxLeaders other leaders.
+func TestLeaderLinksAreBounded(t *testing.T) {
+	tn := newTestNet(t)
+	hub := tn.add(Config{Leader: true, MaxLeaders: 3})
+	for range 6 {
+		tn.add(Config{Leader: true, Leaders: []transport.Addr{hub}})
+	}
+	tn.net.Run(2 * time.Second)
+	require.Equal(t, 3, tn.node(hub).leaders())
+}
