@@ -53,7 +53,8 @@ type Stats struct {
 
 // neighbour is the state kept per connected peer.
 type neighbour struct {
-	addr      transport.Addr
+	addr      transport.Addr // where to send: the connection's peer
+	listen    transport.Addr // where it accepts connections, once known
 	conns     int
 	lastHeard int64 // unix nanoseconds
 	tokens    float64
@@ -178,11 +179,17 @@ func (n *Node) Connect(a transport.Addr) {
 	n.ping(a, 1)
 }
 
-// Neighbours returns the current neighbours, in order of connection.
+// Neighbours returns the current neighbours, in order of connection, by
+// the address they accept connections at (for an inbound neighbour, the
+// Listen-IP of its handshake; its connection's address until then), so
+// that graphs built from several servents' lists join up.
 func (n *Node) Neighbours() []transport.Addr {
 	out := make([]transport.Addr, len(n.nbrs))
 	for i, nb := range n.nbrs {
 		out[i] = nb.addr
+		if nb.listen != "" {
+			out[i] = nb.listen
+		}
 	}
 	return out
 }
@@ -267,6 +274,9 @@ func (n *Node) Connected(c transport.Conn) {
 		return
 	}
 	n.addNeighbour(c.Peer)
+	if !c.Inbound {
+		n.nbrs[len(n.nbrs)-1].listen = c.Peer // we dialled its listener
+	}
 	if !c.Inbound && n.cfg.KeepAlive > 0 {
 		// Discover hosts through the new neighbour.
 		n.ping(c.Peer, n.cfg.PingTTL)
@@ -413,6 +423,9 @@ func (n *Node) Receive(c transport.Conn, msg transport.Message) {
 		if h, ok := msg.(*Hello); ok && h.Inbound {
 			if a, ok := listenAddr(h.Headers); ok {
 				n.learn(a)
+				if nb := n.neighbour(c.Peer); nb != nil {
+					nb.listen = a
+				}
 			}
 		}
 		return
