@@ -68,6 +68,7 @@ type upload struct {
 	seq      uint64
 	status   int
 	header   map[string]string
+	headSent bool
 }
 
 // Uploader serves file requests on a node's loop with a cap on
@@ -174,18 +175,26 @@ func (u *Uploader) Serve(c transport.Conn, req *Request) {
 
 func (u *Uploader) start(up *upload) {
 	u.active[up.conn.Peer] = up
-	first := up.data[:min(len(up.data), u.cfg.ChunkSize)]
-	up.off = len(first)
-	u.stats.Bytes += uint64(len(first))
-	if err := u.env.Send(up.conn.Peer, &Response{Status: up.status, Header: up.header, Body: first}); err != nil && !errors.Is(err, transport.ErrBackpressure) {
-		u.finish(up.conn.Peer)
-		return
-	}
 	u.pump(up)
 }
 
-// pump sends chunks until the body is out or the queue is full.
+// pump sends the head (with the first part of the body), then chunks,
+// until the body is out or the peer's queue is full (Drained resumes).
 func (u *Uploader) pump(up *upload) {
+	if !up.headSent {
+		first := up.data[:min(len(up.data), u.cfg.ChunkSize)]
+		err := u.env.Send(up.conn.Peer, &Response{Status: up.status, Header: up.header, Body: first})
+		if errors.Is(err, transport.ErrBackpressure) {
+			return // not queued: Drained sends it
+		}
+		if err != nil {
+			u.finish(up.conn.Peer)
+			return
+		}
+		up.headSent = true
+		up.off = len(first)
+		u.stats.Bytes += uint64(len(first))
+	}
 	for up.off < len(up.data) {
 		end := min(len(up.data), up.off+u.cfg.ChunkSize)
 		err := u.env.Send(up.conn.Peer, Chunk(up.data[up.off:end]))

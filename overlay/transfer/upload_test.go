@@ -18,7 +18,8 @@ import (
 // backpressure.
 type fakeEnv struct {
 	sent    []sent
-	blocked map[transport.Addr]bool
+	blocked map[transport.Addr]bool // chunks refused
+	full    map[transport.Addr]bool // everything refused
 }
 
 type sent struct {
@@ -42,6 +43,9 @@ func (e *fakeEnv) Send(to transport.Addr, m transport.Message) error {
 	if _, chunk := m.(Chunk); chunk && e.blocked[to] {
 		return transport.ErrBackpressure
 	}
+	if _, resp := m.(*Response); resp && e.full[to] {
+		return transport.ErrBackpressure
+	}
 	e.sent = append(e.sent, sent{to, m})
 	return nil
 }
@@ -62,7 +66,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 var big = overlay.NewFile("big.bin", []byte(strings.Repeat("x", 3*DefaultChunkSize)))
 
 func newTestUploader(t *testing.T, cfg UploadConfig) (*Uploader, *fakeEnv) {
-	env := &fakeEnv{blocked: map[transport.Addr]bool{}}
+	env := &fakeEnv{blocked: map[transport.Addr]bool{}, full: map[transport.Addr]bool{}}
 	u, err := NewUploader(env, cfg, func() []overlay.File { return []overlay.File{big} })
 	require.NoError(t, err)
 	return u, env
@@ -159,4 +163,26 @@ func TestUploadConfigValidate(t *testing.T) {
 	for _, c := range []UploadConfig{{Slots: -1}, {QueueLen: -1}, {ChunkSize: -1}} {
 		require.ErrorIs(t, c.Validate(), ErrBadConfig)
 	}
+}
+
+// A response head refused for backpressure (the peer's queue still holds
+// an earlier response) is sent when the queue drains, before any chunk.
+func TestUploadHeadWaitsForBackpressure(t *testing.T) {
+	u, env := newTestUploader(t, UploadConfig{})
+	env.full["p"] = true
+	u.Serve(get("p", ""))
+	require.Empty(t, env.sent, "nothing was queued")
+	env.full["p"] = false
+	u.Drained("p")
+	require.IsType(t, &Response{}, env.sent[0].m, "the head first")
+	total := 0
+	for _, s := range env.sent {
+		switch m := s.m.(type) {
+		case *Response:
+			total += len(m.Body)
+		case Chunk:
+			total += len(m)
+		}
+	}
+	require.Equal(t, len(big.Data), total)
 }
