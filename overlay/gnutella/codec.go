@@ -32,8 +32,8 @@ type CodecConfig struct {
 	// connection with ErrTooLarge before anything is allocated. Default
 	// DefaultMaxPayload.
 	MaxPayload int
-	// Dropped, if set, counts the messages of unknown type the codec
-	// skipped.
+	// Dropped, if set, counts the messages the codec skipped: unknown
+	// types and headers whose TTL + hops overflows.
 	Dropped *atomic.Uint64
 }
 
@@ -41,7 +41,8 @@ type CodecConfig struct {
 // handshake (the dialler sends GNUTELLA CONNECT/0.6 and its headers, the
 // listener answers 200 OK or refuses, the dialler confirms), then messages
 // with their 23-byte header. Decode returns a *Hello first, then
-// *Message values; messages of unknown type are skipped.
+// *Message values; messages of unknown type or with a TTL + hops overflow
+// are skipped, a payload over the limit closes the connection.
 func NewCodec(cfg CodecConfig) transport.NewCodec {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
@@ -155,15 +156,15 @@ func (c *codec) Decode(r *bufio.Reader) (transport.Message, error) {
 		if _, err := io.ReadFull(r, c.hdr[:]); err != nil {
 			return nil, err
 		}
+		length := le.Uint32(c.hdr[19:])
+		if uint64(length) > uint64(c.cfg.MaxPayload) {
+			return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, length, c.cfg.MaxPayload)
+		}
 		h, err := ParseHeader(c.hdr[:])
-		if err != nil {
-			return nil, err
-		}
-		if uint64(h.Length) > uint64(c.cfg.MaxPayload) {
-			return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, h.Length, c.cfg.MaxPayload)
-		}
-		if !h.Type.Known() {
-			if _, err := r.Discard(int(h.Length)); err != nil {
+		if err != nil || !h.Type.Known() {
+			// A TTL + hops overflow or an unknown type: drop the
+			// message, keep the connection.
+			if _, err := r.Discard(int(length)); err != nil {
 				return nil, err
 			}
 			if c.cfg.Dropped != nil {

@@ -251,19 +251,21 @@ func decodeAll(c *codec, raw []byte) ([]*Message, error) {
 	}
 }
 
-func TestCodecSkipsUnknownTypesAndStopsOversized(t *testing.T) {
+func TestCodecSkipsUnknownTypesAndOverflowsAndStopsOversized(t *testing.T) {
 	var dropped atomic.Uint64
 	c := NewCodec(CodecConfig{MaxPayload: 100, Dropped: &dropped})().(*codec)
 	var raw []byte
 	raw = AppendHeader(raw, Header{Type: 0x31, TTL: 1, Length: 3})
 	raw = append(raw, 1, 2, 3)
+	raw = AppendHeader(raw, Header{Type: TypeQuery, TTL: 200, Hops: 100, Length: 2})
+	raw = append(raw, 0, 0)
 	raw = AppendMessage(raw, NewMessage(testGUID, 7, &Query{Criteria: "ok"}))
 	raw = AppendHeader(raw, Header{Type: TypeQuery, TTL: 1, Length: 101})
 	msgs, err := decodeAll(c, raw)
 	require.ErrorIs(t, err, ErrTooLarge)
 	require.Len(t, msgs, 1)
 	require.Equal(t, "ok", msgs[0].Payload.(*Query).Criteria)
-	require.Equal(t, uint64(1), dropped.Load())
+	require.Equal(t, uint64(2), dropped.Load(), "the unknown type and the overflow")
 }
 
 func TestCodecEncodeDecodeRoundTrip(t *testing.T) {
