@@ -144,3 +144,25 @@ func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "song.mp3", (<-hits).Name)
 }
+
+// Host discovery over TCP: a servent that knows one peer learns the others
+// from Pongs (their IP and port) and connects to them until it has its
+// target degree.
+func TestJoinDiscoversMorePeersOverTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, b, c := newServent(t), newServent(t), newServent(t)
+	require.NoError(t, b.Join(ctx, a.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	d, err := NewServent(ServentConfig{Node: NodeConfig{Degree: 3, KeepAlive: 200 * time.Millisecond}})
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.Join(ctx, b.Addr()))
+	require.Eventually(t, func() bool {
+		nb, err := d.Neighbours(ctx)
+		return err == nil && len(nb) == 3
+	}, 10*time.Second, 20*time.Millisecond)
+	nb, err := d.Neighbours(ctx)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []transport.Addr{a.Addr(), b.Addr(), c.Addr()}, nb)
+}
