@@ -101,7 +101,9 @@ type iterOp struct {
 	redirect *LookupResult
 	deadline time.Time
 	flags    uint8 // flagWantItem
-	done     func(LookupResult, error)
+	// redirects counts consecutive redirects to predecessors.
+	redirects int
+	done      func(LookupResult, error)
 }
 
 // iterate runs an iterative lookup from start (or from this node's own
@@ -188,10 +190,21 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 		if !nextClaimant.IsZero() && nextClaimant.Addr != node.Addr {
 			// node redirected us to its predecessor
 			op.redirect = &LookupResult{Key: op.target, Owner: node, Successors: r.Nodes, Path: slices.Clone(op.path), Hops: len(op.path)}
+			if op.redirects++; op.redirects > maxRedirects {
+				// Walking back one node at a time: many nodes joined
+				// behind a stale successor pointer. Route from here.
+				nextClaimant = NodeInfo{}
+			}
+		} else {
+			op.redirects = 0
 		}
 		op.ask(next, nextClaimant)
 	})
 }
+
+// maxRedirects is how many predecessors in a row a lookup follows back
+// before it routes forward again (through fingers, O(log N) hops).
+const maxRedirects = 2
 
 // asked reports whether n was already asked with the same claimant in
 // this lookup: asking again could only loop. (A node may be asked again
@@ -332,6 +345,12 @@ func (p *Peer) onRoute(from transport.Addr, m *message) {
 		return
 	}
 	owner, next, claimant := p.route(m.Target, m.Claimant)
+	if !owner && !claimant.IsZero() && claimant.Addr != p.self.Addr { // a redirect back
+		if fm.Hops = m.Hops + 1; fm.Hops > maxRedirects {
+			owner, next, claimant = p.route(m.Target, NodeInfo{})
+			fm.Hops = 0
+		}
+	}
 	switch {
 	case owner:
 		p.routeDone(fm, false)

@@ -213,6 +213,9 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 	}
 	if p.joined && (m.Kind == kindFindReply || m.Kind == kindStateReply) {
 		p.learn(m.From) // nodes that answer from their tables are members
+		for _, n := range m.Nodes {
+			p.addFinger(n) // their successors too, as shortcuts
+		}
 	}
 	switch m.Kind {
 	case kindFindReply, kindStateReply, kindReply:
