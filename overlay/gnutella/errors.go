@@ -24,6 +24,4 @@ var (
 	// ErrBadConfig is wrapped by the Validate methods; the message names
 	// the field.
 	ErrBadConfig = errors.New("gnutella: bad config")
-	// ErrNotFound is returned when a requested file is not shared.
-	ErrNotFound = errors.New("gnutella: file not found")
 )
