@@ -220,6 +220,13 @@ func (n *Node) tick() {
 				n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
 			}
 		}
+		// Relink with configured leaders that were lost (a crash, a
+		// partition): the leaders' overlay repairs itself.
+		for _, a := range n.cfg.Leaders {
+			if a != n.self && n.links[a] == nil && n.leaders() < n.cfg.MaxLeaders {
+				n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
+			}
+		}
 	case n.leader != "":
 		n.env.Send(n.leader, &Publish{Addr: n.holder})
 	default:

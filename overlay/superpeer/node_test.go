@@ -202,3 +202,23 @@ func TestLeaderLinksAreBounded(t *testing.T) {
 	tn.net.Run(2 * time.Second)
 	require.Equal(t, 3, tn.node(hub).leaders())
 }
+
+// A leader whose link to another leader broke relinks on its next
+// keepalive round, and queries cross again.
+func TestLeaderLinksAreRepaired(t *testing.T) {
+	tn := newTestNet(t)
+	l1 := tn.add(Config{Leader: true, KeepAlive: 5 * time.Second})
+	l2 := tn.add(Config{Leader: true, Leaders: []transport.Addr{l1}, KeepAlive: 5 * time.Second})
+	tn.add(Config{Leaders: []transport.Addr{l1}, Files: []overlay.File{song}, KeepAlive: 5 * time.Second})
+	asker := tn.add(Config{Leaders: []transport.Addr{l2}, KeepAlive: 5 * time.Second})
+	tn.net.Run(time.Second)
+	require.NoError(t, tn.net.Crash(l1))
+	tn.net.Run(time.Second)
+	require.Zero(t, tn.node(l2).leaders())
+	require.NoError(t, tn.net.Restart(l1))
+	tn.net.Run(20 * time.Second) // l2 relinks; the holder re-attaches to l1
+	require.Equal(t, 1, tn.node(l2).leaders())
+	res, err := tn.search(asker, "song", 2)
+	require.NoError(t, err)
+	require.NotEmpty(t, res)
+}
