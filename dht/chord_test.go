@@ -76,7 +76,7 @@ func TestConcurrentJoinsConvergeToOneRing(t *testing.T) {
 	ring, err := NewSimRing(net, Config{})
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(100, 5*time.Millisecond)) // joins overlap
-	ring.Run(time.Minute)
+	ring.Run(3 * time.Minute)
 	nodes := ring.Nodes()
 	for i, n := range nodes {
 		p := ring.Peer(n.Addr)

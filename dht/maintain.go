@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/networkutopia/p2p/transport"
@@ -36,11 +37,19 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 		return
 	}
 	p.joining = true
-	p.tryJoin(boots, 0, nil, done)
+	p.tryJoin(boots, 0, 0, nil, done)
 }
 
-func (p *Peer) tryJoin(boots []transport.Addr, i int, lastErr error, done func(error)) {
+// joinRounds is how many times Join goes through the bootstrap list: a
+// lookup may fail while the ring around our ID is itself changing.
+const joinRounds = 3
+
+func (p *Peer) tryJoin(boots []transport.Addr, round, i int, lastErr error, done func(error)) {
 	if i == len(boots) {
+		if round+1 < joinRounds && !errors.Is(lastErr, ErrClosed) {
+			p.env.AfterFunc(p.cfg.RequestTimeout/4, func() { p.tryJoin(boots, round+1, 0, lastErr, done) })
+			return
+		}
 		p.joining = false
 		done(fmt.Errorf("dht: join through %d bootstrap nodes: %w", len(boots), lastErr))
 		return
@@ -51,7 +60,7 @@ func (p *Peer) tryJoin(boots []transport.Addr, i int, lastErr error, done func(e
 			done(ErrClosed)
 			return
 		case err != nil:
-			p.tryJoin(boots, i+1, err, done)
+			p.tryJoin(boots, round, i+1, err, done)
 			return
 		case r.Owner.ID == p.self.ID:
 			p.joining = false
@@ -119,6 +128,9 @@ func (p *Peer) stabilize() {
 			return // alone
 		}
 		p.setSuccessors(p.pred, nil)
+	}
+	if p.rounds++; p.rounds%checkRingRounds == 0 {
+		p.checkRing()
 	}
 	s := p.succs[0]
 	p.call(s, &message{Kind: kindState, Flags: flagNotify}, func(r *message, err error) {
@@ -236,7 +248,6 @@ func (p *Peer) fixFinger() {
 	}
 	if p.nextFing < first || p.nextFing >= p.space.bits {
 		p.nextFing = first
-		p.checkRing()
 	}
 	i := p.nextFing
 	p.lookup(p.space.AddPow2(p.self.ID, i), 0, func(r LookupResult, err error) {
@@ -257,6 +268,10 @@ func (p *Peer) fixFinger() {
 		p.nextFing = hi.BitLen()
 	})
 }
+
+// checkRingRounds is how many stabilize rounds pass between two checks
+// that the node is on the one ring (a minute with the defaults).
+const checkRingRounds = 12
 
 // checkRing asks a random finger to look up the point just after us: in a
 // single ring the answer is our successor; a nearer node means we are on

@@ -28,6 +28,7 @@ type Peer struct {
 	predCandidate NodeInfo         // a node that claims to precede us while we check pred
 	succs         []NodeInfo       // successor list, nearest first, never self
 	fingers       []NodeInfo       // shortcuts, distinct, by clockwise distance from self
+	rounds        int              // stabilize rounds so far
 	nextFing      int              // the finger index fix-fingers refreshes next
 	isolated      bool             // every node we knew stopped answering
 	lost          []transport.Addr // recent successors that failed: where to rejoin
