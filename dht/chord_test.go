@@ -161,3 +161,33 @@ func TestLookupsRouteAroundALiar(t *testing.T) {
 	}
 	require.Greater(t, found, 80)
 }
+
+// stateLiar answers every stabilize with a made-up predecessor just after
+// the asker, at an address where nobody listens: a node that lies about
+// its neighbours.
+type stateLiar struct{ *Peer }
+
+func (l stateLiar) Receive(c transport.Conn, tm transport.Message) {
+	if m, ok := tm.(*message); ok && m.Kind == kindState {
+		fake := NodeInfo{ID: l.space.AddPow2(m.From.ID, 0), Addr: "/sim/99999"}
+		l.reply(c.Peer, m, &message{Kind: kindStateReply, Node: fake, Nodes: []NodeInfo{fake}})
+		return
+	}
+	l.Peer.Receive(c, tm)
+}
+
+func TestALiarAboutSuccessorsDoesNotBreakTheRing(t *testing.T) {
+	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
+	require.NoError(t, err)
+	ring, err := NewSimRing(net, Config{})
+	require.NoError(t, err)
+	require.NoError(t, ring.Grow(30, 100*time.Millisecond))
+	honest := ring.NewHandler(nil)
+	a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {
+		return stateLiar{honest(env).(*Peer)}
+	}, sim.NodeConfig{})
+	require.NoError(t, err)
+	ring.Run(3 * time.Minute)
+	require.NotNil(t, ring.Peer(a), "the liar joined")
+	checkLookups(t, ring, 100)
+}
