@@ -8,7 +8,7 @@ import (
 )
 
 // Defaults of [Config]. They were chosen with BenchmarkChurn (sessions of
-// one hour on average): failures are noticed within a couple of seconds and
+// one hour on average): failures are noticed within about 5 s and
 // the keys of the departed node re-replicated at once.
 const (
 	DefaultBits               = MaxBits
@@ -67,13 +67,13 @@ type Config struct {
 	Mode Mode
 	// StabilizeInterval is how often a node asks its successor for its
 	// predecessor and successor list, telling it about itself (which also
-	// tells the successor its predecessor is alive). Default 2 s.
+	// tells the successor its predecessor is alive). Default 5 s.
 	StabilizeInterval time.Duration
 	// FixFingersInterval is how often one finger is refreshed by a lookup.
-	// Default 30 s.
+	// Default 1 min.
 	FixFingersInterval time.Duration
 	// CheckPredInterval is how often a node pings a predecessor it has not
-	// heard from since the last check. Default 2 s.
+	// heard from since the last check. Default 5 s.
 	CheckPredInterval time.Duration
 	// RequestTimeout is the first timeout of a request to a peer with no
 	// measured round trip; later ones adapt to measured round trips.
