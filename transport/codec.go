@@ -116,7 +116,8 @@ func (c *FrameCodec) New() Codec { return c }
 
 func (c *FrameCodec) max() int {
 	if c.MaxSize > 0 {
-		return min(c.MaxSize, math.MaxUint32) // the prefix has 32 bits
+		// The prefix has 32 bits; compared as uint64 so 32-bit platforms build.
+		return int(min(uint64(c.MaxSize), math.MaxUint32))
 	}
 	return DefaultMaxFrame
 }
