@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/libp2p"
 )
 
 func init() {
 	register(step{
 		Order: 12,
 		Name:  "host",
-		Title: "the same relay handler on real Hosts: over the in-memory network, then TCP on loopback",
+		Title: "the same relay handler on real Hosts: over the in-memory network, TCP and libp2p (TCP, QUIC) on loopback",
 		Run:   runHosts,
 	})
 }
@@ -27,29 +28,41 @@ func runHosts(ctx context.Context, w io.Writer) error {
 	defer mem.Close()
 	worlds := []struct {
 		name   string
-		stream func(i int) transport.StreamTransport
+		stream func(i int) (transport.StreamTransport, error)
 		listen func(i int) transport.Addr
 	}{
 		{"in-memory network, 10 ms links",
-			func(i int) transport.StreamTransport { return mem.Node(fmt.Sprint("n", i)) },
+			func(i int) (transport.StreamTransport, error) { return mem.Node(fmt.Sprint("n", i)), nil },
 			func(i int) transport.Addr { return transport.Addr(fmt.Sprintf("/mem/n%d/tcp/0", i)) }},
 		{"TCP on 127.0.0.1",
-			func(int) transport.StreamTransport { return &transport.TCP{} },
+			func(int) (transport.StreamTransport, error) { return &transport.TCP{}, nil },
 			func(int) transport.Addr { return "/ip4/127.0.0.1/tcp/0" }},
+		{"libp2p TCP+Noise+yamux",
+			libp2pStream(libp2p.TCP), func(int) transport.Addr { return "/ip4/127.0.0.1/tcp/0" }},
+		{"libp2p QUIC",
+			libp2pStream(libp2p.QUIC), func(int) transport.Addr { return "/ip4/127.0.0.1/udp/0/quic-v1" }},
 	}
 	for _, world := range worlds {
 		hops, took, err := relayOnHosts(ctx, nodes, laps, world.stream, world.listen)
 		if err != nil {
 			return fmt.Errorf("%s: %w", world.name, err)
 		}
-		fmt.Fprintf(w, "%-32s %d hosts, %d hops in %v\n", world.name+":", nodes, hops, took.Round(time.Millisecond))
+		fmt.Fprintf(w, "%-34s %d hosts, %d hops in %v\n", world.name+":", nodes, hops, took.Round(time.Millisecond))
 	}
 	return nil
 }
 
+// libp2pStream returns a function making one libp2p transport (one peer
+// identity) per host, running only kind.
+func libp2pStream(kind libp2p.Kind) func(int) (transport.StreamTransport, error) {
+	return func(i int) (transport.StreamTransport, error) {
+		return libp2p.New(libp2p.Config{Key: libp2p.KeyFromSeed(fmt.Sprint("tour-", i)), Transports: []libp2p.Kind{kind}})
+	}
+}
+
 // relayOnHosts starts one Host per node, sends the token round the ring
 // from the first and returns when it has made its hops.
-func relayOnHosts(ctx context.Context, nodes, laps int, stream func(int) transport.StreamTransport, listen func(int) transport.Addr) (int, time.Duration, error) {
+func relayOnHosts(ctx context.Context, nodes, laps int, stream func(int) (transport.StreamTransport, error), listen func(int) transport.Addr) (int, time.Duration, error) {
 	var (
 		mu   sync.Mutex
 		ring = map[transport.Addr]transport.Addr{}
@@ -71,9 +84,13 @@ func relayOnHosts(ctx context.Context, nodes, laps int, stream func(int) transpo
 		}
 	})
 	hosts := make([]*transport.Host, 0, nodes)
+	var transports []io.Closer // closed after the hosts that use them
 	defer func() {
 		for _, h := range hosts {
 			h.Close()
+		}
+		for _, t := range transports {
+			t.Close()
 		}
 	}()
 	var first *relay // the handler of hosts[0]; used only on its loop
@@ -85,7 +102,14 @@ func relayOnHosts(ctx context.Context, nodes, laps int, stream func(int) transpo
 				return first
 			}
 		}
-		h, err := transport.NewHost(transport.HostConfig{Stream: stream(i), Listen: listen(i)}, newHandler)
+		tr, err := stream(i)
+		if err != nil {
+			return 0, 0, err
+		}
+		if c, ok := tr.(io.Closer); ok {
+			transports = append(transports, c)
+		}
+		h, err := transport.NewHost(transport.HostConfig{Stream: tr, Listen: listen(i)}, newHandler)
 		if err != nil {
 			return 0, 0, err
 		}
