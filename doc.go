@@ -21,7 +21,8 @@
 //	                     rarest-first, tit-for-tat, distribution-time bounds
 //	dnsx                 DNS records, zones, authoritative server, iterative
 //	                     resolver with cache, registrar, defences
-//	overlay              overlay graphs, Napster, Gnutella, super-peers
+//	overlay              overlay graphs, Napster, Gnutella 0.6, KaZaA-style
+//	                     super-peers, and a comparison with the DHT
 //	examples/...         runnable programs; examples/tour runs them all
 //
 // # One protocol, two worlds
