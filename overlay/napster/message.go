@@ -43,30 +43,13 @@ func (m *Search) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Cri
 // Size implements transport.Message with the encoded length.
 func (m *Found) Size() int { return len(marshal(m)) }
 
-func writeFile(w *enc.Writer, f overlay.File) {
-	w.Fixed(f.Hash[:])
-	w.String(f.Name)
-	w.Uint(uint64(f.Size))
-}
-
-func readFile(r *enc.Reader) overlay.File {
-	var f overlay.File
-	r.Fixed(f.Hash[:])
-	f.Name = r.String()
-	f.Size = int64(r.Uint() & (1<<63 - 1))
-	return f
-}
-
 func marshal(m transport.Message) []byte {
 	var w enc.Writer
 	switch x := m.(type) {
 	case *Register:
 		w.Byte(kindRegister)
 		w.String(string(x.Addr))
-		w.Uint(uint64(len(x.Files)))
-		for _, f := range x.Files {
-			writeFile(&w, f)
-		}
+		w.Files(x.Files)
 	case *Search:
 		w.Byte(kindSearch)
 		w.Uint(x.ID)
@@ -74,14 +57,7 @@ func marshal(m transport.Message) []byte {
 	case *Found:
 		w.Byte(kindFound)
 		w.Uint(x.ID)
-		w.Uint(uint64(len(x.Results)))
-		for _, res := range x.Results {
-			writeFile(&w, res.File)
-			w.Uint(uint64(len(res.Holders)))
-			for _, h := range res.Holders {
-				w.String(string(h))
-			}
-		}
+		w.Results(x.Results)
 	default:
 		return nil
 	}
@@ -103,27 +79,11 @@ func Unmarshal(b []byte) (transport.Message, error) {
 	var m transport.Message
 	switch r.Byte() {
 	case kindRegister:
-		p := &Register{Addr: transport.Addr(r.String())}
-		n := r.Count(22)
-		p.Files = make([]overlay.File, 0, n)
-		for range n {
-			p.Files = append(p.Files, readFile(&r))
-		}
-		m = p
+		m = &Register{Addr: transport.Addr(r.String()), Files: r.Files()}
 	case kindSearch:
 		m = &Search{ID: r.Uint(), Criteria: r.String()}
 	case kindFound:
-		f := &Found{ID: r.Uint()}
-		n := r.Count(23)
-		f.Results = make([]overlay.Result, 0, n)
-		for range n {
-			res := overlay.Result{File: readFile(&r)}
-			for range r.Count(1) {
-				res.Holders = append(res.Holders, transport.Addr(r.String()))
-			}
-			f.Results = append(f.Results, res)
-		}
-		m = f
+		m = &Found{ID: r.Uint(), Results: r.Results()}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind", enc.ErrMalformed)
 	}

@@ -50,30 +50,13 @@ func (m *Query) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Crit
 // Size implements transport.Message: the encoded length.
 func (m *Hits) Size() int { return len(marshal(m)) }
 
-func writeEntry(w *enc.Writer, e overlay.File) {
-	w.Fixed(e.Hash[:])
-	w.String(e.Name)
-	w.Uint(uint64(e.Size))
-}
-
-func readEntry(r *enc.Reader) overlay.File {
-	var e overlay.File
-	r.Fixed(e.Hash[:])
-	e.Name = r.String()
-	e.Size = int64(r.Uint() & (1<<63 - 1))
-	return e
-}
-
 func marshal(m transport.Message) []byte {
 	var w enc.Writer
 	switch x := m.(type) {
 	case *Publish:
 		w.Byte(kindPublish)
 		w.String(string(x.Addr))
-		w.Uint(uint64(len(x.Files)))
-		for _, e := range x.Files {
-			writeEntry(&w, e)
-		}
+		w.Files(x.Files)
 	case *Query:
 		w.Byte(kindQuery)
 		w.Uint(x.ID)
@@ -83,14 +66,7 @@ func marshal(m transport.Message) []byte {
 	case *Hits:
 		w.Byte(kindHits)
 		w.Uint(x.ID)
-		w.Uint(uint64(len(x.Results)))
-		for _, res := range x.Results {
-			writeEntry(&w, res.File)
-			w.Uint(uint64(len(res.Holders)))
-			for _, h := range res.Holders {
-				w.String(string(h))
-			}
-		}
+		w.Results(x.Results)
 	default:
 		return nil
 	}
@@ -112,28 +88,11 @@ func Unmarshal(b []byte) (transport.Message, error) {
 	var m transport.Message
 	switch r.Byte() {
 	case kindPublish:
-		p := &Publish{Addr: transport.Addr(r.String())}
-		n := r.Count(22)
-		p.Files = make([]overlay.File, 0, n)
-		for range n {
-			p.Files = append(p.Files, readEntry(&r))
-		}
-		m = p
+		m = &Publish{Addr: transport.Addr(r.String()), Files: r.Files()}
 	case kindQuery:
 		m = &Query{ID: r.Uint(), Criteria: r.String(), TTL: r.Byte(), Hops: r.Byte()}
 	case kindHits:
-		h := &Hits{ID: r.Uint()}
-		n := r.Count(23)
-		h.Results = make([]overlay.Result, 0, n)
-		for range n {
-			res := overlay.Result{File: readEntry(&r)}
-			k := r.Count(1)
-			for range k {
-				res.Holders = append(res.Holders, transport.Addr(r.String()))
-			}
-			h.Results = append(h.Results, res)
-		}
-		m = h
+		m = &Hits{ID: r.Uint(), Results: r.Results()}
 	default:
 		return nil, fmt.Errorf("%w: unknown kind", enc.ErrMalformed)
 	}

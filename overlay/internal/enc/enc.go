@@ -1,6 +1,7 @@
 // Package enc is the small binary encoding of the overlay's own protocols
 // (super-peers, Napster): unsigned varints, length-prefixed bytes and
-// strings, with bounds, so decoders never over-allocate or panic.
+// strings, and the file descriptors and search results both protocols
+// carry, with bounds, so decoders never over-allocate or panic.
 package enc
 
 import (

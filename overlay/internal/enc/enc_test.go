@@ -47,6 +47,8 @@ func FuzzReader(f *testing.F) {
 		_ = r.String()
 		_ = r.Count(8)
 		_ = r.Bytes()
+		_ = r.Files()
+		_ = r.Results()
 		_ = r.Done()
 	})
 }
