@@ -220,7 +220,12 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 	}
 	switch m.Kind {
 	case kindFindReply, kindStateReply, kindReply:
-		p.calls.Reply(m.Req, c.Peer, m)
+		// A reply may come back on another connection than the request
+		// left on (both ends dialled each other): then its sender's
+		// listening address is the one the request went to.
+		if !p.calls.Reply(m.Req, c.Peer, m) && m.From.Addr != "" && m.From.Addr != c.Peer {
+			p.calls.Reply(m.Req, m.From.Addr, m)
+		}
 	case kindFind:
 		p.onFind(c.Peer, m)
 	case kindRoute:
