@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
 	"github.com/networkutopia/p2p/overlay/internal/stream"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
@@ -54,10 +54,8 @@ type Servent struct {
 	host     *transport.Host
 	node     *Node
 	uploads  *transfer.Uploader
-	listenIP atomic.Value // string "ip:port", for the Listen-IP header
-
-	mu     sync.Mutex
-	credit map[transport.Addr]float64 // bytes downloaded from each peer
+	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
+	credit   servent.Credit // bytes downloaded from each peer
 
 	life *stream.Lifetime
 	once sync.Once
@@ -68,16 +66,10 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
-	}
-	if cfg.Stream == nil {
-		cfg.Stream = transport.TCP{}
-	}
-	s := &Servent{credit: make(map[transport.Addr]float64), life: stream.NewLifetime()}
+	s := &Servent{life: stream.NewLifetime()}
 	s.listenIP.Store("")
 	if cfg.Uploads.Priority == nil {
-		cfg.Uploads.Priority = s.priority
+		cfg.Uploads.Priority = s.credit.Priority
 	}
 	gnutella := NewCodec(CodecConfig{
 		UserAgent: cfg.UserAgent,
@@ -92,21 +84,15 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
 		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
 	nodeCfg := cfg.Node.withDefaults()
-	var setupErr error
-	host, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
-		func(env transport.Env) transport.Handler {
+	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.node = newNode(nodeCfg, env)
-			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, s.node.Library)
-			return &transfer.Mux{Node: s.node, Uploads: s.uploads}
+			return s.node, s.node.Library
 		})
 	if err != nil {
 		return nil, err
 	}
-	if setupErr != nil {
-		host.Close()
-		return nil, setupErr
-	}
-	s.host = host
+	s.host, s.uploads = host, uploads
 	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		s.listenIP.Store(ia.HostPort())
 	}
@@ -118,12 +104,6 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 func isGnutella(prefix []byte) bool {
 	p := []byte(ConnectPrefix)
 	return bytes.HasPrefix(prefix, p) || bytes.HasPrefix(p, prefix)
-}
-
-func (s *Servent) priority(peer transport.Addr) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.credit[peer]
 }
 
 // Addr is where the servent listens.
@@ -139,22 +119,10 @@ func (s *Servent) Join(ctx context.Context, peers ...transport.Addr) error {
 	}); err != nil {
 		return ErrClosed
 	}
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		n, err := transport.Do(ctx, s.host, func(reply func(int, error)) { reply(len(s.node.nbrs), nil) })
-		if err != nil {
-			return fmt.Errorf("gnutella: join: %w", err)
-		}
-		if n > 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("gnutella: join: no neighbour: %w", ctx.Err())
-		case <-tick.C:
-		}
+	if err := servent.WaitUntil(ctx, s.host, func() bool { return len(s.node.nbrs) > 0 }); err != nil {
+		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
+	return nil
 }
 
 // Neighbours returns the current neighbours.
@@ -202,19 +170,12 @@ func (s *Servent) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 	if h.HasHash && overlay.HashOf(data) != h.Hash {
 		return nil, transfer.ErrHashMismatch
 	}
-	s.mu.Lock()
-	s.credit[h.Addr] += float64(len(data))
-	s.mu.Unlock()
+	s.credit.Add(h.Addr, int64(len(data)))
 	return data, nil
 }
 
 // Close says Bye to the neighbours and stops the servent.
 func (s *Servent) Close() error {
-	s.once.Do(func() {
-		close(s.life.Closing)
-		s.host.Close()
-		close(s.life.Closed)
-		s.life.WG.Wait()
-	})
+	s.once.Do(func() { s.life.Stop(s.host) })
 	return nil
 }

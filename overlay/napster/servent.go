@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 )
@@ -43,15 +44,9 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
-	}
-	if cfg.Stream == nil {
-		cfg.Stream = transport.TCP{}
-	}
 	d := &Directory{}
 	newServer := NewServer(cfg.Server)
-	h, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: NewCodec(), Logger: cfg.Logger},
+	h, err := transport.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, NewCodec(), cfg.Logger),
 		func(env transport.Env) transport.Handler {
 			d.server = newServer(env).(*Server)
 			return d.server
@@ -117,34 +112,17 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	pc := PeerConfig{Server: cfg.Directory, Files: cfg.Files}
-	if cfg.Listen == "" {
-		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
-	}
-	if cfg.Stream == nil {
-		cfg.Stream = transport.TCP{}
-	}
 	s := &Servent{}
-	frames := NewCodec()
-	codec := transport.Sniff(frames, 5,
-		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()},
-		transport.SniffRoute{Match: func([]byte) bool { return true }, Codec: frames})
-	newPeer := NewPeer(pc)
-	var setupErr error
-	h, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
-		func(env transport.Env) transport.Handler {
+	newPeer := NewPeer(PeerConfig{Server: cfg.Directory, Files: cfg.Files})
+	h, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(env).(*Peer)
-			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, s.peer.Library)
-			return &transfer.Mux{Node: s.peer, Uploads: s.uploads}
+			return s.peer, s.peer.Library
 		})
 	if err != nil {
 		return nil, err
 	}
-	if setupErr != nil {
-		h.Close()
-		return nil, setupErr
-	}
-	s.host = h
+	s.host, s.uploads = h, uploads
 	return s, nil
 }
 

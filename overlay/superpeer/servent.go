@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
 	"github.com/networkutopia/p2p/overlay/internal/stream"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
@@ -55,9 +55,7 @@ type Servent struct {
 	node    *Node
 	uploads *transfer.Uploader
 	parts   int
-
-	mu     sync.Mutex
-	credit map[transport.Addr]float64
+	credit  servent.Credit // bytes downloaded from each peer
 
 	life *stream.Lifetime
 	once sync.Once
@@ -68,46 +66,24 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = "/ip4/127.0.0.1/tcp/0"
-	}
-	if cfg.Stream == nil {
-		cfg.Stream = transport.TCP{}
-	}
 	if cfg.Parts <= 0 {
 		cfg.Parts = 4
 	}
-	s := &Servent{credit: make(map[transport.Addr]float64), life: stream.NewLifetime(), parts: cfg.Parts}
+	s := &Servent{life: stream.NewLifetime(), parts: cfg.Parts}
 	if cfg.Uploads.Priority == nil {
-		cfg.Uploads.Priority = s.priority
+		cfg.Uploads.Priority = s.credit.Priority
 	}
-	frames := NewCodec()
-	codec := transport.Sniff(frames, 5,
-		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()},
-		transport.SniffRoute{Match: func([]byte) bool { return true }, Codec: frames})
 	nodeCfg := cfg.Node.withDefaults()
-	var setupErr error
-	host, err := transport.NewHost(transport.HostConfig{Stream: cfg.Stream, Listen: cfg.Listen, Codec: codec, Logger: cfg.Logger},
-		func(env transport.Env) transport.Handler {
+	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.node = newNode(nodeCfg, env)
-			s.uploads, setupErr = transfer.NewUploader(env, cfg.Uploads, func() []overlay.File { return s.node.cfg.Files })
-			return &transfer.Mux{Node: s.node, Uploads: s.uploads}
+			return s.node, func() []overlay.File { return s.node.cfg.Files }
 		})
 	if err != nil {
 		return nil, err
 	}
-	if setupErr != nil {
-		host.Close()
-		return nil, setupErr
-	}
-	s.host = host
+	s.host, s.uploads = host, uploads
 	return s, nil
-}
-
-func (s *Servent) priority(peer transport.Addr) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.credit[peer]
 }
 
 // Addr is where the servent listens.
@@ -124,28 +100,16 @@ func (s *Servent) Join(ctx context.Context, leaders ...transport.Addr) error {
 	}); err != nil {
 		return ErrClosed
 	}
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, err := transport.Do(ctx, s.host, func(reply func(bool, error)) {
-			if s.node.IsLeader() {
-				reply(len(s.node.order) > 0, nil)
-				return
-			}
-			reply(s.node.Leader() != "", nil)
-		})
-		if err != nil {
-			return fmt.Errorf("superpeer: join: %w", err)
+	joined := func() bool {
+		if s.node.IsLeader() {
+			return len(s.node.order) > 0
 		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("superpeer: join: %w", ctx.Err())
-		case <-tick.C:
-		}
+		return s.node.Leader() != ""
 	}
+	if err := servent.WaitUntil(ctx, s.host, joined); err != nil {
+		return fmt.Errorf("superpeer: join: %w", err)
+	}
+	return nil
 }
 
 // Share adds files (with their data, to serve them) and publishes them.
@@ -183,21 +147,14 @@ func (s *Servent) Search(ctx context.Context, criteria string) (<-chan overlay.R
 func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 	d := transfer.Downloader{Self: s.Addr()}
 	data, credit, err := d.Parallel(ctx, r.File, r.Holders, s.parts)
-	s.mu.Lock()
 	for a, n := range credit {
-		s.credit[a] += float64(n)
+		s.credit.Add(a, n)
 	}
-	s.mu.Unlock()
 	return data, err
 }
 
 // Close leaves the group (the leader drops our files) and stops.
 func (s *Servent) Close() error {
-	s.once.Do(func() {
-		close(s.life.Closing)
-		s.host.Close()
-		close(s.life.Closed)
-		s.life.WG.Wait()
-	})
+	s.once.Do(func() { s.life.Stop(s.host) })
 	return nil
 }

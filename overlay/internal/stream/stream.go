@@ -27,6 +27,16 @@ func NewLifetime() *Lifetime {
 	return &Lifetime{Closing: make(chan struct{}), Closed: make(chan struct{})}
 }
 
+// Stop closes what the lifetime spans, in order: Closing (streams stop
+// waiting on their contexts), the host, Closed (the streams close their
+// channels), then it waits for the streams' goroutines. Call it once.
+func (l *Lifetime) Stop(h *transport.Host) {
+	close(l.Closing)
+	h.Close()
+	close(l.Closed)
+	l.WG.Wait()
+}
+
 // Start runs start on the host's loop with a deliver function, and
 // returns the channel deliver feeds. When ctx ends, cancel (returned by
 // start) runs on the loop and the channel closes; when the host stops,

@@ -40,10 +40,7 @@ func TestStreamDeliversUntilCancelled(t *testing.T) {
 	<-cancelled
 	_, ok := <-ch
 	require.False(t, ok)
-	close(life.Closing)
-	h.Close()
-	close(life.Closed)
-	life.WG.Wait()
+	life.Stop(h)
 }
 
 func TestStreamClosesWhenHostStops(t *testing.T) {
@@ -51,14 +48,11 @@ func TestStreamClosesWhenHostStops(t *testing.T) {
 	life := NewLifetime()
 	ch, err := Start(context.Background(), h, life, func(func(string)) (func(), error) { return func() {}, nil })
 	require.NoError(t, err)
-	close(life.Closing)
-	h.Close()
-	close(life.Closed)
+	life.Stop(h)
 	select {
 	case _, ok := <-ch:
 		require.False(t, ok)
 	case <-time.After(5 * time.Second):
 		t.Fatal("stream not closed")
 	}
-	life.WG.Wait()
 }
