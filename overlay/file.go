@@ -54,6 +54,16 @@ func NewFile(name string, data []byte) File {
 	return File{Name: name, Size: int64(len(data)), Hash: HashOf(data), Data: data}
 }
 
+// Descriptors returns copies of files without their Data: name, size
+// and hash, what a peer tells a directory or a group leader.
+func Descriptors(files []File) []File {
+	out := make([]File, len(files))
+	for i, f := range files {
+		out[i] = File{Name: f.Name, Size: f.Size, Hash: f.Hash}
+	}
+	return out
+}
+
 // Match reports whether every keyword of query appears as a word of name,
 // ignoring case: the rule Gnutella servents and KaZaA leaders apply. An
 // empty query matches nothing. It does not allocate.

@@ -75,3 +75,14 @@ func FuzzParseURN(f *testing.F) {
 		}
 	})
 }
+
+func TestDescriptorsDropData(t *testing.T) {
+	files := []File{NewFile("a.mp3", []byte("aaa")), NewFile("b.mp3", nil)}
+	got := Descriptors(files)
+	require.Equal(t, []File{
+		{Name: "a.mp3", Size: 3, Hash: HashOf([]byte("aaa"))},
+		{Name: "b.mp3", Hash: HashOf(nil)},
+	}, got)
+	require.Equal(t, []byte("aaa"), files[0].Data, "the originals keep their data")
+	require.Empty(t, Descriptors(nil))
+}

@@ -231,18 +231,10 @@ func NewPeer(cfg PeerConfig) transport.NewHandler {
 }
 
 func (p *Peer) register() {
-	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: described(p.files)})
+	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
 	if p.cfg.Refresh > 0 {
 		p.env.AfterFunc(p.cfg.Refresh, p.register)
 	}
-}
-
-func described(files []overlay.File) []overlay.File {
-	out := make([]overlay.File, len(files))
-	for i, f := range files {
-		out[i] = overlay.File{Name: f.Name, Size: f.Size, Hash: f.Hash}
-	}
-	return out
 }
 
 // Library returns the shared files.
@@ -251,7 +243,7 @@ func (p *Peer) Library() []overlay.File { return p.files }
 // Share adds files and registers the new library at once.
 func (p *Peer) Share(files ...overlay.File) {
 	p.files = append(p.files, files...)
-	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: described(p.files)})
+	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
 }
 
 // Search asks the directory; done gets the results, or an error

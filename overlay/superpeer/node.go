@@ -244,18 +244,9 @@ func (n *Node) attach() {
 		if a == n.self {
 			continue
 		}
-		n.env.Send(a, &Publish{Addr: n.holder, Files: described(n.cfg.Files)})
+		n.env.Send(a, &Publish{Addr: n.holder, Files: overlay.Descriptors(n.cfg.Files)})
 		return
 	}
-}
-
-// described returns the files without their data: what a leader needs.
-func described(files []overlay.File) []overlay.File {
-	out := make([]overlay.File, len(files))
-	for i, f := range files {
-		out[i] = overlay.File{Name: f.Name, Size: f.Size, Hash: f.Hash}
-	}
-	return out
 }
 
 // Connect adds a: for a leader, another leader to link with; for an
@@ -297,7 +288,7 @@ func (n *Node) Share(files ...overlay.File) {
 		return
 	}
 	if n.leader != "" {
-		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: described(files)})
+		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: overlay.Descriptors(files)})
 	}
 }
 
