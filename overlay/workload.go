@@ -139,6 +139,15 @@ func NewWorkload(cfg WorkloadConfig) (*Workload, error) {
 	return w, nil
 }
 
+// LibraryFiles returns the files node holds (Library[node] as Files).
+func (w *Workload) LibraryFiles(node int) []File {
+	files := make([]File, len(w.Library[node]))
+	for i, k := range w.Library[node] {
+		files[i] = w.Files[k]
+	}
+	return files
+}
+
 // MedianHolders returns the median replica count of the catalogue.
 func (w *Workload) MedianHolders() int {
 	counts := make([]int, len(w.Holders))

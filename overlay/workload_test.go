@@ -48,3 +48,15 @@ func TestWorkloadConfigValidate(t *testing.T) {
 		require.ErrorIs(t, c.Validate(), ErrBadConfig)
 	}
 }
+
+func TestLibraryFilesMatchesLibrary(t *testing.T) {
+	w, err := NewWorkload(WorkloadConfig{Nodes: 50, Files: 40, Queries: 1, Seed: 3})
+	require.NoError(t, err)
+	for node, ks := range w.Library {
+		files := w.LibraryFiles(node)
+		require.Len(t, files, len(ks))
+		for i, k := range ks {
+			require.Equal(t, w.Files[k], files[i])
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -65,7 +66,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		cfg.TTL = MaxTTL
 	}
 	if cfg.Window == 0 {
-		cfg.Window = 5 * time.Second
+		cfg.Window = simrun.DefaultWindow
 	}
 	nc := cfg.Node
 	if nc.KeepAlive == 0 {
@@ -88,10 +89,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL}
 	for i := range n {
 		c := nc
-		c.Files = make([]overlay.File, len(w.Library[i]))
-		for k, f := range w.Library[i] {
-			c.Files[k] = w.Files[f]
-		}
+		c.Files = w.LibraryFiles(i)
 		cc := c.withDefaults()
 		if a := net.AddNode(func(env transport.Env) transport.Handler {
 			return staticServent{newNode(cc, env)}
@@ -129,27 +127,14 @@ func (s *Sim) Node(i int) *Node { return s.Net.Handler(s.Addrs[i]).(staticServen
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
-	before := s.Net.Stats().Sent
 	var res QueryResult
-	_ = s.Net.Do(s.Addrs[q.Node], func(h transport.Handler) {
+	res.Messages = simrun.Query(s.Net, s.Addrs[q.Node], s.cfg.Window, func(h transport.Handler) {
 		h.(staticServent).n.Search(s.cfg.Workload.Criteria(q.File), s.TTL, func(Hit) { res.Hits++ })
 	})
-	s.Net.Run(s.cfg.Window)
-	res.Messages = s.Net.Stats().Sent - before
 	res.Found = res.Hits > 0
 	return res
 }
 
 // MaxReceived returns the most messages any node received so far, and
 // the node.
-func (s *Sim) MaxReceived() (uint64, transport.Addr) {
-	var most uint64
-	var who transport.Addr
-	for _, a := range s.Addrs {
-		st, err := s.Net.NodeStats(a)
-		if err == nil && st.Received > most {
-			most, who = st.Received, a
-		}
-	}
-	return most, who
-}
+func (s *Sim) MaxReceived() (uint64, transport.Addr) { return simrun.Busiest(s.Net, s.Addrs) }

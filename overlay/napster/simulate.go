@@ -2,10 +2,10 @@ package napster
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -50,7 +50,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		return nil, fmt.Errorf("%w: SimConfig.Workload is nil", ErrBadConfig)
 	}
 	if cfg.Window == 0 {
-		cfg.Window = 5 * time.Second
+		cfg.Window = simrun.DefaultWindow
 	}
 	net, err := sim.New(sim.Config{Seed: cfg.Seed})
 	if err != nil {
@@ -60,10 +60,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	// query traffic), so registrations must outlive the run.
 	s := &Sim{cfg: cfg, Net: net, Server: net.AddNode(NewServer(ServerConfig{Expiry: 1000 * time.Hour}))}
 	for i := range w.Library {
-		c := PeerConfig{Server: s.Server, Refresh: -1}
-		for _, k := range w.Library[i] {
-			c.Files = append(c.Files, w.Files[k])
-		}
+		c := PeerConfig{Server: s.Server, Refresh: -1, Files: w.LibraryFiles(i)}
 		s.Addrs = append(s.Addrs, net.AddNode(NewPeer(c)))
 	}
 	net.Run(time.Second)
@@ -72,25 +69,18 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
-	before := s.Net.Stats().Sent
 	var res QueryResult
 	self := s.Addrs[q.Node]
-	_ = s.Net.Do(self, func(h transport.Handler) {
+	res.Messages = simrun.Query(s.Net, self, s.cfg.Window, func(h transport.Handler) {
 		h.(*Peer).Search(s.cfg.Workload.Criteria(q.File), func(rs []overlay.Result, err error) {
 			res.Err = err
-			var holders []transport.Addr
+			holders := simrun.Holders{Self: self}
 			for _, r := range rs {
-				for _, a := range r.Holders {
-					if a != self && !slices.Contains(holders, a) {
-						holders = append(holders, a)
-					}
-				}
+				holders.Add(r)
 			}
-			res.Holders = len(holders)
+			res.Holders = holders.Len()
 		})
 	})
-	s.Net.Run(s.cfg.Window)
-	res.Messages = s.Net.Stats().Sent - before
 	res.Found = res.Holders > 0
 	return res
 }
@@ -98,13 +88,5 @@ func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 // MaxReceived returns the most messages any node received so far, and
 // the node: the directory, which sees every search.
 func (s *Sim) MaxReceived() (uint64, transport.Addr) {
-	var most uint64
-	var who transport.Addr
-	for _, a := range append([]transport.Addr{s.Server}, s.Addrs...) {
-		st, err := s.Net.NodeStats(a)
-		if err == nil && st.Received > most {
-			most, who = st.Received, a
-		}
-	}
-	return most, who
+	return simrun.Busiest(s.Net, append([]transport.Addr{s.Server}, s.Addrs...))
 }

@@ -3,10 +3,10 @@ package superpeer
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -74,7 +74,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		cfg.TTL = DefaultTTL
 	}
 	if cfg.Window == 0 {
-		cfg.Window = 5 * time.Second
+		cfg.Window = simrun.DefaultWindow
 	}
 	n := len(w.Library)
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x5ea7))
@@ -97,10 +97,8 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	}
 	s.Net = net
 	for i := range n {
-		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6, KeepAlive: -1}
-		for _, k := range w.Library[i] {
-			c.Files = append(c.Files, w.Files[k])
-		}
+		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6, KeepAlive: -1,
+			Files: w.LibraryFiles(i)}
 		if c.Leader {
 			for _, nb := range s.LeaderGraph.Neighbours(s.Addrs[i]) {
 				if j, _, _ := sim.ParseAddr(nb); j > i { // each edge opened once
@@ -124,32 +122,14 @@ func (s *Sim) Node(i int) *Node { return s.Net.Handler(s.Addrs[i]).(*Node) }
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
-	before := s.Net.Stats().Sent
-	var holders []transport.Addr
 	self := s.Addrs[q.Node]
-	_ = s.Net.Do(self, func(h transport.Handler) {
-		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), func(r overlay.Result) {
-			for _, a := range r.Holders {
-				if a != self && !slices.Contains(holders, a) {
-					holders = append(holders, a)
-				}
-			}
-		})
+	holders := simrun.Holders{Self: self}
+	msgs := simrun.Query(s.Net, self, s.cfg.Window, func(h transport.Handler) {
+		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), holders.Add)
 	})
-	s.Net.Run(s.cfg.Window)
-	return QueryResult{Messages: s.Net.Stats().Sent - before, Holders: len(holders), Found: len(holders) > 0}
+	return QueryResult{Messages: msgs, Holders: holders.Len(), Found: holders.Len() > 0}
 }
 
 // MaxReceived returns the most messages any node received so far, and
 // the node.
-func (s *Sim) MaxReceived() (uint64, transport.Addr) {
-	var most uint64
-	var who transport.Addr
-	for _, a := range s.Addrs {
-		st, err := s.Net.NodeStats(a)
-		if err == nil && st.Received > most {
-			most, who = st.Received, a
-		}
-	}
-	return most, who
-}
+func (s *Sim) MaxReceived() (uint64, transport.Addr) { return simrun.Busiest(s.Net, s.Addrs) }
