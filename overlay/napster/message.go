@@ -1,8 +1,6 @@
 package napster
 
 import (
-	"fmt"
-
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/internal/enc"
 	"github.com/networkutopia/p2p/transport"
@@ -35,16 +33,17 @@ type Found struct {
 }
 
 // Size implements transport.Message with the encoded length.
-func (m *Register) Size() int { return len(marshal(m)) }
+func (m *Register) Size() int { return len(protocol.Encode(m)) }
 
 // Size implements transport.Message with the encoded length.
 func (m *Search) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) }
 
 // Size implements transport.Message with the encoded length.
-func (m *Found) Size() int { return len(marshal(m)) }
+func (m *Found) Size() int { return len(protocol.Encode(m)) }
 
-func marshal(m transport.Message) []byte {
-	var w enc.Writer
+var protocol = enc.Protocol{Name: "napster", Write: write, Read: read}
+
+func write(w *enc.Writer, m transport.Message) bool {
 	switch x := m.(type) {
 	case *Register:
 		w.Byte(kindRegister)
@@ -59,39 +58,28 @@ func marshal(m transport.Message) []byte {
 		w.Uint(x.ID)
 		w.Results(x.Results)
 	default:
-		return nil
+		return false
 	}
-	return w.B
+	return true
+}
+
+func read(r *enc.Reader) transport.Message {
+	switch r.Byte() {
+	case kindRegister:
+		return &Register{Addr: transport.Addr(r.String()), Files: r.Files()}
+	case kindSearch:
+		return &Search{ID: r.Uint(), Criteria: r.String()}
+	case kindFound:
+		return &Found{ID: r.Uint(), Results: r.Results()}
+	}
+	return nil
 }
 
 // Marshal encodes a Napster message.
-func Marshal(m transport.Message) ([]byte, error) {
-	b := marshal(m)
-	if b == nil {
-		return nil, fmt.Errorf("napster: cannot encode %T", m)
-	}
-	return b, nil
-}
+func Marshal(m transport.Message) ([]byte, error) { return protocol.Marshal(m) }
 
 // Unmarshal decodes a Napster message.
-func Unmarshal(b []byte) (transport.Message, error) {
-	r := enc.Reader{B: b}
-	var m transport.Message
-	switch r.Byte() {
-	case kindRegister:
-		m = &Register{Addr: transport.Addr(r.String()), Files: r.Files()}
-	case kindSearch:
-		m = &Search{ID: r.Uint(), Criteria: r.String()}
-	case kindFound:
-		m = &Found{ID: r.Uint(), Results: r.Results()}
-	default:
-		return nil, fmt.Errorf("%w: unknown kind", enc.ErrMalformed)
-	}
-	if err := r.Done(); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
+func Unmarshal(b []byte) (transport.Message, error) { return protocol.Unmarshal(b) }
 
 // NewCodec returns the codec of the Napster protocol: length-prefixed
 // frames of at most 1 MiB.

@@ -1,8 +1,6 @@
 package superpeer
 
 import (
-	"fmt"
-
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/internal/enc"
 	"github.com/networkutopia/p2p/transport"
@@ -42,16 +40,17 @@ type Hits struct {
 
 // Size implements transport.Message: the encoded length, so the simulator
 // charges what the wire would carry.
-func (m *Publish) Size() int { return len(marshal(m)) }
+func (m *Publish) Size() int { return len(protocol.Encode(m)) }
 
 // Size implements transport.Message: the encoded length.
 func (m *Query) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) + 2 }
 
 // Size implements transport.Message: the encoded length.
-func (m *Hits) Size() int { return len(marshal(m)) }
+func (m *Hits) Size() int { return len(protocol.Encode(m)) }
 
-func marshal(m transport.Message) []byte {
-	var w enc.Writer
+var protocol = enc.Protocol{Name: "superpeer", Write: write, Read: read}
+
+func write(w *enc.Writer, m transport.Message) bool {
 	switch x := m.(type) {
 	case *Publish:
 		w.Byte(kindPublish)
@@ -68,39 +67,28 @@ func marshal(m transport.Message) []byte {
 		w.Uint(x.ID)
 		w.Results(x.Results)
 	default:
-		return nil
+		return false
 	}
-	return w.B
+	return true
+}
+
+func read(r *enc.Reader) transport.Message {
+	switch r.Byte() {
+	case kindPublish:
+		return &Publish{Addr: transport.Addr(r.String()), Files: r.Files()}
+	case kindQuery:
+		return &Query{ID: r.Uint(), Criteria: r.String(), TTL: r.Byte(), Hops: r.Byte()}
+	case kindHits:
+		return &Hits{ID: r.Uint(), Results: r.Results()}
+	}
+	return nil
 }
 
 // Marshal encodes a super-peer message.
-func Marshal(m transport.Message) ([]byte, error) {
-	b := marshal(m)
-	if b == nil {
-		return nil, fmt.Errorf("superpeer: cannot encode %T", m)
-	}
-	return b, nil
-}
+func Marshal(m transport.Message) ([]byte, error) { return protocol.Marshal(m) }
 
 // Unmarshal decodes a super-peer message.
-func Unmarshal(b []byte) (transport.Message, error) {
-	r := enc.Reader{B: b}
-	var m transport.Message
-	switch r.Byte() {
-	case kindPublish:
-		m = &Publish{Addr: transport.Addr(r.String()), Files: r.Files()}
-	case kindQuery:
-		m = &Query{ID: r.Uint(), Criteria: r.String(), TTL: r.Byte(), Hops: r.Byte()}
-	case kindHits:
-		m = &Hits{ID: r.Uint(), Results: r.Results()}
-	default:
-		return nil, fmt.Errorf("%w: unknown kind", enc.ErrMalformed)
-	}
-	if err := r.Done(); err != nil {
-		return nil, err
-	}
-	return m, nil
-}
+func Unmarshal(b []byte) (transport.Message, error) { return protocol.Unmarshal(b) }
 
 // NewCodec returns the codec of the super-peer protocol: length-prefixed
 // frames of at most 1 MiB.
