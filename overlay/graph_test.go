@@ -1,19 +1,16 @@
 package overlay
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/overlay/internal/golden"
 	"github.com/networkutopia/p2p/transport"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func addrs(n int) []transport.Addr {
 	out := make([]transport.Addr, n)
@@ -50,12 +47,7 @@ func TestDOTGolden(t *testing.T) {
 	g.AddEdge("/sim/2", "/sim/0")
 	var b strings.Builder
 	require.NoError(t, g.WriteDOT(&b))
-	if *update {
-		require.NoError(t, os.WriteFile("testdata/triangle.dot", []byte(b.String()), 0o644))
-	}
-	want, err := os.ReadFile("testdata/triangle.dot")
-	require.NoError(t, err)
-	require.Equal(t, string(want), b.String())
+	golden.Check(t, "testdata/triangle.dot", b.String())
 }
 
 // A random degree-8 overlay of 10 000 nodes: (almost) every node has 8

@@ -2,7 +2,6 @@ package gnutella
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/golden"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -52,10 +52,5 @@ func TestFloodTraceGolden(t *testing.T) {
 		fmt.Fprintf(&out, "%s neighbours=%v in=%d out=%d queries=%d dups=%d hits-sent=%d hits-routed=%d\n",
 			a, n.Neighbours(), s.In, s.Out, s.Queries, s.Duplicates, s.HitsSent, s.HitsRouted)
 	}
-	if *update {
-		require.NoError(t, os.WriteFile("testdata/flood.golden", []byte(out.String()), 0o644))
-	}
-	want, err := os.ReadFile("testdata/flood.golden")
-	require.NoError(t, err)
-	require.Equal(t, string(want), out.String())
+	golden.Check(t, "testdata/flood.golden", out.String())
 }

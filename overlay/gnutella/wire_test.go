@@ -5,21 +5,18 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/overlay/internal/golden"
 	"github.com/networkutopia/p2p/transport"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var testGUID = GUID{1, 2, 3, 4, 5, 6, 7, 8, 0xff, 10, 11, 12, 13, 14, 15, 0}
 
@@ -55,12 +52,7 @@ func TestEncodingGolden(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, m, back)
 	}
-	if *update {
-		require.NoError(t, os.WriteFile("testdata/messages.golden", []byte(out.String()), 0o644))
-	}
-	want, err := os.ReadFile("testdata/messages.golden")
-	require.NoError(t, err)
-	require.Equal(t, string(want), out.String())
+	golden.Check(t, "testdata/messages.golden", out.String())
 }
 
 // The header layout of the specification: GUID, type, TTL, hops, then the

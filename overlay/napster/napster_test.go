@@ -1,22 +1,17 @@
 package napster
 
 import (
-	"encoding/hex"
-	"flag"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/enc/enctest"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var (
 	song  = overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
@@ -115,42 +110,13 @@ func sampleMessages() []transport.Message {
 	}
 }
 
+var codec = enctest.Codec{Marshal: Marshal, Unmarshal: Unmarshal}
+
 func TestMessagesGolden(t *testing.T) {
-	var out strings.Builder
-	for _, m := range sampleMessages() {
-		b, err := Marshal(m)
-		require.NoError(t, err)
-		require.Len(t, b, m.Size())
-		fmt.Fprintf(&out, "%T %s\n", m, hex.EncodeToString(b))
-		back, err := Unmarshal(b)
-		require.NoError(t, err)
-		require.Equal(t, m, back)
-	}
-	if *update {
-		require.NoError(t, os.WriteFile("testdata/messages.golden", []byte(out.String()), 0o644))
-	}
-	want, err := os.ReadFile("testdata/messages.golden")
-	require.NoError(t, err)
-	require.Equal(t, string(want), out.String())
+	enctest.Golden(t, codec, sampleMessages(), "testdata/messages.golden")
 }
 
-func FuzzUnmarshal(f *testing.F) {
-	for _, m := range sampleMessages() {
-		b, _ := Marshal(m)
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := Unmarshal(b)
-		if err != nil {
-			return
-		}
-		again, err := Marshal(m)
-		require.NoError(t, err)
-		m2, err := Unmarshal(again)
-		require.NoError(t, err)
-		require.Equal(t, m, m2)
-	})
-}
+func FuzzUnmarshal(f *testing.F) { enctest.Fuzz(f, codec, sampleMessages()) }
 
 // Two messages per query, whatever the size of the network, but every
 // query lands on the one server.
