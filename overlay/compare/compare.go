@@ -11,6 +11,7 @@ import (
 	"github.com/networkutopia/p2p/dht"
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/gnutella"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/overlay/napster"
 	"github.com/networkutopia/p2p/overlay/superpeer"
 	"github.com/networkutopia/p2p/transport"
@@ -169,20 +170,14 @@ func maxDelta(before, after []uint64) uint64 {
 func measure(w *overlay.Workload, net *sim.Network, addrs []transport.Addr, query func(overlay.QuerySpec) (uint64, bool)) Row {
 	start := time.Now()
 	before := loads(net, addrs)
-	var msgs uint64
-	found := 0
+	var tally simrun.Tally
 	for _, q := range w.Queries {
-		m, ok := query(q)
-		msgs += m
-		if ok {
-			found++
-		}
+		tally.Add(query(q))
 	}
-	n := float64(len(w.Queries))
 	return Row{
-		MsgsPerQuery: float64(msgs) / n,
-		Success:      100 * float64(found) / n,
-		MaxLoad:      float64(maxDelta(before, loads(net, addrs))) / n,
+		MsgsPerQuery: tally.MsgsPerQuery(),
+		Success:      tally.SuccessPercent(),
+		MaxLoad:      float64(maxDelta(before, loads(net, addrs))) / float64(tally.Queries),
 		Wall:         time.Since(start),
 	}
 }

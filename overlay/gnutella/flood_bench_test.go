@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 )
 
 // BenchmarkFlood floods the experiment workload's queries (Zipf α = 1,
@@ -23,24 +24,18 @@ func BenchmarkFlood(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var msgs uint64
-	found, queries := 0, 0
+	var tally simrun.Tally
 	b.ReportAllocs()
 	cpu := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		r := s.Query(w.Queries[queries%len(w.Queries)])
-		queries++
-		msgs += r.Messages
-		if r.Found {
-			found++
-		}
+		r := s.Query(w.Queries[tally.Queries%len(w.Queries)])
+		tally.Add(r.Messages, r.Found)
 	}
 	// The machine is shared: CPU time per query says what wall time
 	// would be on an idle core.
-	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(queries), "cpu-ms/query")
-	b.ReportMetric(float64(msgs)/float64(queries), "msgs/query")
-	b.ReportMetric(100*float64(found)/float64(queries), "success-%")
+	b.ReportMetric(float64((cpuTime()-cpu).Milliseconds())/float64(tally.Queries), "cpu-ms/query")
+	tally.Report(b)
 	// Duplicate-suppression state expires: GUIDs remembered per node stay
 	// bounded however many queries ran.
 	routes := 0

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/simrun"
 )
 
 // BenchmarkSuperPeer runs the flooding benchmark's workload (10 000 nodes,
@@ -19,18 +20,12 @@ func BenchmarkSuperPeer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var msgs uint64
-	found, queries := 0, 0
+	var tally simrun.Tally
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		r := s.Query(w.Queries[queries%len(w.Queries)])
-		queries++
-		msgs += r.Messages
-		if r.Found {
-			found++
-		}
+		r := s.Query(w.Queries[tally.Queries%len(w.Queries)])
+		tally.Add(r.Messages, r.Found)
 	}
-	b.ReportMetric(float64(msgs)/float64(queries), "msgs/query")
-	b.ReportMetric(100*float64(found)/float64(queries), "success-%")
+	tally.Report(b)
 }

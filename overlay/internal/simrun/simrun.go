@@ -1,7 +1,8 @@
 // Package simrun is what the overlay's simulated experiments (flooding,
 // super-peers, Napster) share: running one query and counting the
-// messages it caused, the distinct holders it found, and the busiest
-// node.
+// messages it caused, the distinct holders it found, the busiest node,
+// and the tally of a series of queries (messages per query, success
+// rate).
 package simrun
 
 import (
@@ -39,6 +40,35 @@ func Busiest(net *sim.Network, addrs []transport.Addr) (uint64, transport.Addr) 
 		}
 	}
 	return most, who
+}
+
+// Tally adds up a series of queries: how many ran, how many found the
+// file, and the messages they caused.
+type Tally struct {
+	Queries, Found int
+	Messages       uint64
+}
+
+// Add counts one query.
+func (t *Tally) Add(messages uint64, found bool) {
+	t.Queries++
+	t.Messages += messages
+	if found {
+		t.Found++
+	}
+}
+
+// MsgsPerQuery is the mean number of messages a query caused.
+func (t Tally) MsgsPerQuery() float64 { return float64(t.Messages) / float64(t.Queries) }
+
+// SuccessPercent is the share of queries that found the file, in percent.
+func (t Tally) SuccessPercent() float64 { return 100 * float64(t.Found) / float64(t.Queries) }
+
+// Report reports the experiments' metrics msgs/query and success-% to a
+// benchmark (a *testing.B).
+func (t Tally) Report(b interface{ ReportMetric(float64, string) }) {
+	b.ReportMetric(t.MsgsPerQuery(), "msgs/query")
+	b.ReportMetric(t.SuccessPercent(), "success-%")
 }
 
 // Holders collects the distinct holders of a query's results other than

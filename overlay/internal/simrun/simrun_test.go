@@ -82,3 +82,22 @@ func TestHoldersAreDistinctAndExcludeTheQuerier(t *testing.T) {
 	h.Add(overlay.Result{})
 	require.Equal(t, 3, h.Len())
 }
+
+// metrics records what a benchmark would report.
+type metrics map[string]float64
+
+func (m metrics) ReportMetric(v float64, unit string) { m[unit] = v }
+
+func TestTally(t *testing.T) {
+	var tally Tally
+	tally.Add(10, true)
+	tally.Add(20, false)
+	tally.Add(30, true)
+	tally.Add(0, false)
+	require.Equal(t, Tally{Queries: 4, Found: 2, Messages: 60}, tally)
+	require.Equal(t, 15.0, tally.MsgsPerQuery())
+	require.Equal(t, 50.0, tally.SuccessPercent())
+	got := metrics{}
+	tally.Report(got)
+	require.Equal(t, metrics{"msgs/query": 15, "success-%": 50}, got)
+}
