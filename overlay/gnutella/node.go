@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -56,9 +57,8 @@ type neighbour struct {
 	addr      transport.Addr // where to send: the connection's peer
 	listen    transport.Addr // where it accepts connections, once known
 	conns     int
-	lastHeard int64 // unix nanoseconds
-	tokens    float64
-	refill    int64 // unix nanoseconds
+	lastHeard int64            // unix nanoseconds
+	queries   ratelimit.Bucket // of the Queries it sends
 }
 
 // search is one of the node's own queries.
@@ -299,7 +299,7 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 func (n *Node) addNeighbour(a transport.Addr) {
 	now := n.env.Now()
 	n.keys = append(n.keys, addrKey(a))
-	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now.UnixNano(), tokens: float64(n.cfg.QueryBurst), refill: now.UnixNano()})
+	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now.UnixNano(), queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano())})
 }
 
 // neighbour returns the neighbour at a, or nil.
@@ -509,20 +509,8 @@ func (n *Node) onPong(now time.Time, m *Message, p *Pong) {
 	}
 }
 
-// allow takes a token from the neighbour's query bucket.
-func (n *Node) allow(now time.Time, nb *neighbour) bool {
-	ns := now.UnixNano()
-	nb.tokens = min(float64(n.cfg.QueryBurst), nb.tokens+time.Duration(ns-nb.refill).Seconds()*n.cfg.QueryRate)
-	nb.refill = ns
-	if nb.tokens < 1 {
-		return false
-	}
-	nb.tokens--
-	return true
-}
-
 func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
-	if !n.allow(now, nb) {
+	if !nb.queries.Take(now.UnixNano(), n.cfg.QueryRate, n.cfg.QueryBurst) {
 		n.stats.RateLimited++
 		return
 	}

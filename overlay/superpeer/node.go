@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -128,11 +129,10 @@ type Stats struct {
 type link struct {
 	leader  bool
 	inbound bool
-	addr    transport.Addr // Conn.Peer
-	files   []overlay.Hash // a child's published files
-	holder  transport.Addr // a child's advertised address
-	tokens  float64
-	refill  time.Time
+	addr    transport.Addr   // Conn.Peer
+	files   []overlay.Hash   // a child's published files
+	holder  transport.Addr   // a child's advertised address
+	queries ratelimit.Bucket // the queries it sends
 }
 
 type route struct {
@@ -337,7 +337,7 @@ func (n *Node) Connected(c transport.Conn) {
 		return
 	}
 	now := n.env.Now()
-	n.links[c.Peer] = &link{addr: c.Peer, inbound: c.Inbound, tokens: float64(n.cfg.QueryBurst), refill: now, leader: !c.Inbound && n.cfg.Leader}
+	n.links[c.Peer] = &link{addr: c.Peer, inbound: c.Inbound, queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano()), leader: !c.Inbound && n.cfg.Leader}
 	n.order = append(n.order, c.Peer)
 	if !n.cfg.Leader && !c.Inbound && n.leader == "" {
 		n.leader = c.Peer
@@ -428,17 +428,6 @@ func (n *Node) children() int {
 	return c
 }
 
-func (n *Node) allow(l *link) bool {
-	now := n.env.Now()
-	l.tokens = min(float64(n.cfg.QueryBurst), l.tokens+now.Sub(l.refill).Seconds()*n.cfg.QueryRate)
-	l.refill = now
-	if l.tokens < 1 {
-		return false
-	}
-	l.tokens--
-	return true
-}
-
 func (n *Node) sweep(now time.Time) {
 	if now.Sub(n.swept) < n.cfg.RouteExpiry {
 		return
@@ -465,7 +454,7 @@ func (n *Node) onQuery(l *link, q *Query) {
 		}
 		return
 	}
-	if !n.allow(l) {
+	if !l.queries.Take(n.env.Now().UnixNano(), n.cfg.QueryRate, n.cfg.QueryBurst) {
 		n.stats.RateLimited++
 		return
 	}
