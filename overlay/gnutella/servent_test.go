@@ -23,6 +23,20 @@ func newServent(t *testing.T, files ...overlay.File) *Servent {
 	return s
 }
 
+// dialRaw opens a plain TCP connection to s, closed when the test ends
+// and failing reads and writes after 10 s, for speaking the wire
+// protocol by hand; it returns s's IP address too.
+func dialRaw(t *testing.T, s *Servent) (net.Conn, transport.IPAddr) {
+	t.Helper()
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	return conn, ia
+}
+
 // End to end on loopback TCP: three servents in a line A - B - C, each a
 // separate node with its own port; A's search floods through B to C, the
 // QueryHit comes back through B, and A downloads the file from C over
@@ -73,14 +87,9 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 func TestRawClientHandshakeAndQuery(t *testing.T) {
 	song := overlay.NewFile("song.mp3", []byte("la la la"))
 	s := newServent(t, song)
-	ia, err := transport.ParseIPAddr(s.Addr())
-	require.NoError(t, err)
-	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
-	require.NoError(t, err)
-	defer conn.Close()
-	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	conn, ia := dialRaw(t, s)
 	r := bufio.NewReader(conn)
-	_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\nUser-Agent: raw/1\r\n\r\n"))
+	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\nUser-Agent: raw/1\r\n\r\n"))
 	require.NoError(t, err)
 	status, err := r.ReadString('\n')
 	require.NoError(t, err)
@@ -125,13 +134,8 @@ func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s := newServent(t, overlay.NewFile("song.mp3", []byte("la")))
-	ia, err := transport.ParseIPAddr(s.Addr())
-	require.NoError(t, err)
-	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
-	require.NoError(t, err)
-	defer conn.Close()
-	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
-	_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\nGNUTELLA/0.6 200 OK\r\n\r\n"))
+	conn, _ := dialRaw(t, s)
+	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\nGNUTELLA/0.6 200 OK\r\n\r\n"))
 	require.NoError(t, err)
 	_, err = conn.Write(AppendHeader(nil, Header{Type: TypeQuery, TTL: 7, Length: 1 << 30}))
 	require.NoError(t, err)
