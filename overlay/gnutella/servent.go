@@ -132,12 +132,7 @@ func (s *Servent) Neighbours(ctx context.Context) ([]transport.Addr, error) {
 
 // Stats returns the node's and the uploader's counters.
 func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	type both struct {
-		n Stats
-		u transfer.UploadStats
-	}
-	b, err := transport.Do(ctx, s.host, func(reply func(both, error)) { reply(both{s.node.Stats(), s.uploads.Stats()}, nil) })
-	return b.n, b.u, err
+	return servent.Stats(ctx, s.host, s.node.Stats, s.uploads)
 }
 
 // Share adds files to the shared library (with their Data, to serve

@@ -122,12 +122,7 @@ func (s *Servent) Share(files ...overlay.File) error {
 
 // Stats returns the node's and the uploader's counters.
 func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	type both struct {
-		n Stats
-		u transfer.UploadStats
-	}
-	b, err := transport.Do(ctx, s.host, func(reply func(both, error)) { reply(both{s.node.Stats(), s.uploads.Stats()}, nil) })
-	return b.n, b.u, err
+	return servent.Stats(ctx, s.host, s.node.Stats, s.uploads)
 }
 
 // Search sends a keyword query through the leaders and returns results

@@ -65,6 +65,17 @@ func NewHost(cfg transport.HostConfig, uploads transfer.UploadConfig, newNode fu
 	return h, up, nil
 }
 
+// Stats reads, on h's loop, a node's counters (what nodeStats returns)
+// and the uploader's, at one instant.
+func Stats[T any](ctx context.Context, h *transport.Host, nodeStats func() T, up *transfer.Uploader) (T, transfer.UploadStats, error) {
+	type both struct {
+		node    T
+		uploads transfer.UploadStats
+	}
+	b, err := transport.Do(ctx, h, func(reply func(both, error)) { reply(both{nodeStats(), up.Stats()}, nil) })
+	return b.node, b.uploads, err
+}
+
 // Credit is the bytes each peer has uploaded to us: the incentive
 // priority of that peer's own download requests (transfer.UploadConfig
 // Priority), so that those who give more are served first. It is safe

@@ -91,3 +91,20 @@ func TestWaitUntil(t *testing.T) {
 	h.Close()
 	require.Error(t, WaitUntil(ctx, h, func() bool { return true }), "a stopped host cannot check")
 }
+
+func TestStatsReadsNodeAndUploaderOnTheLoop(t *testing.T) {
+	h, up, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
+		func(transport.Env) (transport.Handler, func() []overlay.File) { return nop{}, nil })
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	calls := 0 // loop-owned
+	n, u, err := Stats(ctx, h, func() int { calls++; return 7 }, up)
+	require.NoError(t, err)
+	require.Equal(t, 7, n)
+	require.Equal(t, transfer.UploadStats{}, u)
+	h.Close()
+	_, _, err = Stats(ctx, h, func() int { calls++; return 7 }, up)
+	require.Error(t, err, "a stopped host")
+	require.Equal(t, 1, calls)
+}
