@@ -18,6 +18,14 @@
 //     request queue, incentive priorities, parallel multi-source fetch);
 //   - overlay/compare: the four designs (with package dht) on one workload.
 //
+// What the three systems share beyond this package sits in overlay/internal
+// (not importable from outside): enc (the binary encoding of the Napster
+// and super-peer protocols), servent (a node on a real network: host,
+// uploads on the same port, credit, joining), stream (search hits as a
+// channel), ratelimit (the per-connection query bucket), simrun (running
+// and tallying simulated queries), and the test helpers golden and
+// enc/enctest.
+//
 // Measuring a random overlay:
 //
 //	g := overlay.RandomGraph(addrs, 8, rand.New(rand.NewPCG(1, 2)))
