@@ -41,8 +41,11 @@ func (m *Search) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Cri
 // Size implements transport.Message with the encoded length.
 func (m *Found) Size() int { return len(protocol.Encode(m)) }
 
+// protocol is the Napster wire format: a kind byte, then the message's
+// fields in order (write and read).
 var protocol = enc.Protocol{Name: "napster", Write: write, Read: read}
 
+// write appends m; it reports false for a type of another protocol.
 func write(w *enc.Writer, m transport.Message) bool {
 	switch x := m.(type) {
 	case *Register:
@@ -63,6 +66,7 @@ func write(w *enc.Writer, m transport.Message) bool {
 	return true
 }
 
+// read reads one message; nil for an unknown kind.
 func read(r *enc.Reader) transport.Message {
 	switch r.Byte() {
 	case kindRegister:

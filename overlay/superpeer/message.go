@@ -48,8 +48,11 @@ func (m *Query) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Crit
 // Size implements transport.Message: the encoded length.
 func (m *Hits) Size() int { return len(protocol.Encode(m)) }
 
+// protocol is the super-peer wire format: a kind byte, then the message's
+// fields in order (write and read).
 var protocol = enc.Protocol{Name: "superpeer", Write: write, Read: read}
 
+// write appends m; it reports false for a type of another protocol.
 func write(w *enc.Writer, m transport.Message) bool {
 	switch x := m.(type) {
 	case *Publish:
@@ -72,6 +75,7 @@ func write(w *enc.Writer, m transport.Message) bool {
 	return true
 }
 
+// read reads one message; nil for an unknown kind.
 func read(r *enc.Reader) transport.Message {
 	switch r.Byte() {
 	case kindPublish:

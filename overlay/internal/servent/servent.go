@@ -1,7 +1,8 @@
 // Package servent is what the overlay's servents (Gnutella, super-peer,
 // Napster) share to run a protocol node on a real network: the host and
 // its defaults, one port for the protocol and the HTTP uploads, the
-// credit that orders upload requests, and waiting for a join to take.
+// credit that orders upload requests, reading the counters, and waiting
+// for a join to take.
 package servent
 
 import (
