@@ -95,6 +95,9 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
+	if err := settle(ctx, nodes); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "five nodes on loopback joined through %s\n", nodes[0].Addr())
 	if err := nodes[1].Put(ctx, []byte("alice"), []byte("10.0.0.7")); err != nil {
 		return err
@@ -115,6 +118,44 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "  put alice=10.0.0.7 on one node, get from another: %s\n", v)
 	fmt.Fprintf(w, "  lookup of alice (key %s): owner %s after %d hops, path %s\n", r.Key.Short(), r.Owner, r.Hops, pathOf(r))
 	return nil
+}
+
+// settle waits until stabilization has closed the ring: following the
+// successors from any node visits every node once and comes back, and
+// every node knows its predecessor.
+func settle(ctx context.Context, nodes []*dht.Node) error {
+	for {
+		succ := map[transport.Addr]transport.Addr{}
+		complete := true
+		for _, n := range nodes {
+			st, err := n.State(ctx)
+			if err != nil {
+				return err
+			}
+			if st.Predecessor.IsZero() || len(st.Successors) == 0 {
+				complete = false
+				break
+			}
+			succ[st.Self.Addr] = st.Successors[0].Addr
+		}
+		if complete {
+			seen, at := 0, nodes[0].Addr()
+			for seen < len(nodes) {
+				at, seen = succ[at], seen+1
+				if at == nodes[0].Addr() {
+					break
+				}
+			}
+			if seen == len(nodes) && at == nodes[0].Addr() {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("ring of %d nodes did not settle: %w", len(nodes), ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // pathOf writes a lookup's path by node IDs.
