@@ -67,6 +67,13 @@ func (p *Peer) tryJoin(boots []transport.Addr, round, i int, lastErr error, done
 			done(fmt.Errorf("dht: join: node %s already has our ID %s", r.Owner, p.self.ID.Short()))
 			return
 		}
+		// The nodes on the path answered from their tables, so they are
+		// members; coming from a random bootstrap node towards us, they
+		// lie at roughly halving distances behind us, that is, spread
+		// ahead of us around the circle: the far fingers, for free.
+		for _, n := range r.Path {
+			p.addFinger(n)
+		}
 		p.setSuccessors(r.Owner, r.Successors)
 		if !r.pred.IsZero() && r.pred.ID != p.self.ID {
 			p.pred = r.pred

@@ -95,6 +95,7 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 	p.calls = transport.NewCalls(countingEnv{env, p}, transport.CallsConfig{
 		Timeout:     cfg.RequestTimeout,
 		Retries:     1,
+		MaxPeers:    rttPeers(cfg),
 		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
 	})
 	if len(cfg.Bootstrap) > 0 {
@@ -102,6 +103,13 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 	}
 	return p
 }
+
+// rttPeers is how many peers' round trips a peer remembers, most recently
+// measured first: its successors (stabilize measures the first every
+// round), its predecessor and a few more. Bounding it keeps a peer small:
+// the table otherwise grows with every node a lookup visited (9 KB per
+// peer at 10 000 nodes). A peer not remembered gets RequestTimeout.
+func rttPeers(cfg Config) int { return cfg.Successors + 8 }
 
 // autoJoin joins through Config.Bootstrap, trying again a few times (the
 // ring may be busy growing, or a bootstrap node gone).

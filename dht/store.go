@@ -272,6 +272,9 @@ func (p *Peer) replicate() {
 		return
 	}
 	want := p.succs[:min(len(p.succs), p.cfg.Replicas-1)]
+	if p.pred == p.replicatedPred && slices.Equal(want, p.replicatedTo) {
+		return // nothing changed since the last time
+	}
 	var targets []NodeInfo
 	for _, w := range want {
 		if p.pred != p.replicatedPred || !slices.Contains(p.replicatedTo, w) {

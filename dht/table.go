@@ -158,17 +158,30 @@ func (p *Peer) forget(a transport.Addr) {
 // setSuccessors replaces the successor list by head followed by tail,
 // without self or duplicates, cut to r entries.
 func (p *Peer) setSuccessors(head NodeInfo, tail []NodeInfo) {
-	out := make([]NodeInfo, 0, p.cfg.Successors)
-	for _, n := range append([]NodeInfo{head}, tail...) {
+	var buf [16]NodeInfo
+	out := buf[:0]
+	add := func(n NodeInfo) bool {
 		if n.ID == p.self.ID || len(out) == p.cfg.Successors {
-			break // the list came round to us
+			return false // the list came round to us
 		}
-		if n.IsZero() || slices.ContainsFunc(out, func(o NodeInfo) bool { return o.ID == n.ID }) {
-			continue
+		if !n.IsZero() && !slices.ContainsFunc(out, func(o NodeInfo) bool { return o.ID == n.ID }) {
+			out = append(out, n)
 		}
-		out = append(out, n)
+		return true
 	}
-	p.succs = out
+	if add(head) {
+		for _, n := range tail {
+			if !add(n) {
+				break
+			}
+		}
+	}
+	// Messages in flight may share the old list (onState sends it as
+	// is): replace it, never change it in place; keep it when unchanged,
+	// as it is after most stabilize rounds.
+	if !slices.Equal(out, p.succs) {
+		p.succs = slices.Clone(out)
+	}
 	if len(out) > 0 {
 		p.isolated = false // someone answered: back in a ring
 		p.addFinger(out[0])

@@ -6,7 +6,7 @@
 //
 // Run the comparison from the benchmarks directory:
 //
-//	go test -run XXX -bench RealDHT -benchtime 1x ./dht/
+//	go test -run XXX -bench RealDHT -benchtime 3x -timeout 30m ./dht/
 //
 // BenchmarkRealDHT builds 50 then 100 nodes of each contender on
 // loopback, warms each cluster up with 200 puts and measures 200 gets

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,18 +65,35 @@ func (l latencies) p99() time.Duration {
 	return s[(len(s)*99+99)/100-1]
 }
 
-// run is what one contender measured: get and lookup latencies, and the
-// hops its lookups reported (-1 each when it reports none).
+// run is what one contender measured: get and lookup latencies, the
+// hops its lookups reported (-1 each when it reports none), and the
+// process's CPU time (user + system) over all of them, which includes the
+// contender's background maintenance and depends little on what else the
+// machine runs.
 type run struct {
 	get, lookup latencies
 	hops        int
+	cpu         time.Duration
+}
+
+func (r run) add(o run) run {
+	return run{append(r.get, o.get...), append(r.lookup, o.lookup...), r.hops + o.hops, r.cpu + o.cpu}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // measureOps runs ops gets then ops lookups from random nodes, the node
 // and key sequence fixed by seed so that both contenders replay it. A get
 // must return the value the warm-up wrote.
-func measureOps(ctx context.Context, c cluster, seed uint64) (run, error) {
-	var r run
+func measureOps(ctx context.Context, c cluster, seed uint64) (r run, err error) {
+	cpu := cpuTime()
+	defer func() { r.cpu = cpuTime() - cpu }()
 	rnd := rand.New(rand.NewPCG(seed, 7))
 	for range ops {
 		node, k := rnd.IntN(c.size()), rnd.IntN(warmUpPuts)
@@ -139,21 +157,30 @@ func TestSideBySide(t *testing.T) {
 // machine in turn. A cluster is built (nodes join one by one through the
 // first, then the routing tables settle), warmed up with 200 puts, and
 // measured on 200 gets then 200 lookups from random nodes; setting up,
-// warming up and closing are not timed. Run it once per size:
+// warming up and closing are not timed. Each iteration runs both
+// contenders, alternating which goes first; -benchtime Nx sets the
+// iterations (1x: the 200 operations each; 3x evens out a shared
+// machine's drifting load):
 //
-//	go test -run XXX -bench RealDHT -benchtime 1x ./dht/
+//	go test -run XXX -bench RealDHT -benchtime 3x -timeout 30m ./dht/
 //
 // Metrics: each contender's mean and p99 latency in ms per get and per
 // lookup; get-ratio and lookup-ratio are kad's mean over ours (above 1:
-// we are faster), the -p99-ratio metrics the same for p99; hops/lookup is
-// ours.
+// we are faster), the -p99-ratio metrics the same for p99; each side's
+// process CPU time per operation (gets and lookups, background work
+// included) and cpu-ratio, kad's over ours; hops/lookup is ours.
 func BenchmarkRealDHT(b *testing.B) {
 	for _, n := range []int{50, 100} {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
 			runs := make([]run, len(contenders))
 			b.ResetTimer()
-			for range b.N {
-				for i, c := range contenders {
+			for iter := range b.N {
+				for j := range contenders {
+					i := j
+					if iter%2 == 1 { // alternate who goes first against drifting load
+						i = len(contenders) - 1 - j
+					}
+					c := contenders[i]
 					b.StopTimer()
 					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 					cl, err := c.start(ctx, n, 3*time.Second)
@@ -165,9 +192,7 @@ func BenchmarkRealDHT(b *testing.B) {
 					require.NoError(b, cl.close(), c.name)
 					cancel()
 					require.NoError(b, err, c.name)
-					runs[i].get = append(runs[i].get, r.get...)
-					runs[i].lookup = append(runs[i].lookup, r.lookup...)
-					runs[i].hops += r.hops
+					runs[i] = runs[i].add(r)
 					b.StartTimer()
 				}
 			}
@@ -190,5 +215,9 @@ func report(b *testing.B, our, kad run) {
 		b.ReportMetric(ms(op.kad.mean())/ms(op.our.mean()), op.name+"-ratio")
 		b.ReportMetric(ms(op.kad.p99())/ms(op.our.p99()), op.name+"-p99-ratio")
 	}
+	perOp := func(r run) float64 { return ms(r.cpu) / float64(max(len(r.get)+len(r.lookup), 1)) }
+	b.ReportMetric(perOp(our), "ours-cpu-ms/op")
+	b.ReportMetric(perOp(kad), "kad-cpu-ms/op")
+	b.ReportMetric(perOp(kad)/perOp(our), "cpu-ratio")
 	b.ReportMetric(float64(our.hops)/float64(max(len(our.lookup), 1)), "hops/lookup")
 }
