@@ -115,7 +115,14 @@ func (r *SimRing) AddIDs(ids ...uint64) error {
 
 // Grow adds n nodes with IDs from their addresses, one every spacing
 // (joins overlap when spacing is short), then runs until all have joined
-// (at most spacing*n + a minute).
+// (at most a minute after the last is added).
+//
+// A small ring gets new nodes no faster than one per second per member,
+// so it at most doubles every second: a flash crowd of joins into a tiny
+// ring leaves most successor pointers wrong (half of 1 000 nodes joined
+// within a second from one node pointed at the same successor), and
+// stabilization repairs that one node per round, over minutes, while
+// lookups meanwhile wander for tens of hops.
 func (r *SimRing) Grow(n int, spacing time.Duration) error {
 	want := len(r.peers) + n
 	if len(r.peers) == 0 && n > 0 {
@@ -126,7 +133,7 @@ func (r *SimRing) Grow(n int, spacing time.Duration) error {
 	}
 	for range n {
 		r.net.AddNode(r.NewHandler(nil))
-		r.net.Run(spacing)
+		r.net.Run(max(spacing, time.Second/time.Duration(max(1, len(r.peers)))))
 	}
 	r.runUntil(time.Minute, func() bool { return len(r.peers) >= want })
 	if len(r.peers) < want {
