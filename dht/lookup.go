@@ -203,8 +203,13 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 }
 
 // maxRedirects is how many predecessors in a row a lookup follows back
-// before it routes forward again (through fingers, O(log N) hops).
-const maxRedirects = 2
+// before it routes forward again (through fingers, O(log N) hops). While
+// a ring grows fast, the nodes that joined behind one stale successor
+// pointer all claim that successor, so routing forward soon comes round
+// to the same walk back: at 1 000 joins a second, following 8 instead of
+// 2 predecessors cuts the messages of 20 000 joins from 1.8 to 0.8
+// million and the lookups that hit the hop limit to almost none.
+const maxRedirects = 8
 
 // asked reports whether n was already asked with the same claimant in
 // this lookup: asking again could only loop. (A node may be asked again
