@@ -22,7 +22,8 @@ type SimRing struct {
 	cfg    Config
 	space  Space
 	peers  map[transport.Addr]*Peer // joined and up
-	sorted []NodeInfo               // the same, by ID
+	sorted []NodeInfo               // the same, by ID once byID has merged joined
+	joins  []NodeInfo               // joined since byID last ran, not yet in sorted
 	boot   []transport.Addr         // joined and up, in join order (bootstrap choices)
 }
 
@@ -70,8 +71,7 @@ func (r *SimRing) joined(p *Peer) {
 		return
 	}
 	r.peers[a] = p
-	i, _ := slices.BinarySearchFunc(r.sorted, p.self.ID, func(n NodeInfo, id ID) int { return compare(n.ID, id) })
-	r.sorted = slices.Insert(r.sorted, i, p.self)
+	r.joins = append(r.joins, p.self)
 	r.boot = append(r.boot, a)
 }
 
@@ -83,7 +83,9 @@ func (r *SimRing) Left(a transport.Addr) {
 		return
 	}
 	delete(r.peers, a)
-	r.sorted = slices.DeleteFunc(r.sorted, func(n NodeInfo) bool { return n.Addr == a })
+	gone := func(n NodeInfo) bool { return n.Addr == a }
+	r.sorted = slices.DeleteFunc(r.sorted, gone)
+	r.joins = slices.DeleteFunc(r.joins, gone)
 	if i := slices.Index(r.boot, a); i >= 0 {
 		r.boot[i] = r.boot[len(r.boot)-1]
 		r.boot = r.boot[:len(r.boot)-1]
@@ -160,7 +162,7 @@ func (r *SimRing) Peer(a transport.Addr) *Peer { return r.peers[a] }
 // PeerByID returns the live peer with the given small ID (teaching rings).
 func (r *SimRing) PeerByID(v uint64) *Peer {
 	id := r.space.FromUint64(v)
-	for _, n := range r.sorted {
+	for _, n := range r.byID() {
 		if n.ID == id {
 			return r.peers[n.Addr]
 		}
@@ -169,7 +171,26 @@ func (r *SimRing) PeerByID(v uint64) *Peer {
 }
 
 // Nodes returns the joined live nodes, by ID.
-func (r *SimRing) Nodes() []NodeInfo { return slices.Clone(r.sorted) }
+func (r *SimRing) Nodes() []NodeInfo { return slices.Clone(r.byID()) }
+
+// byID returns the joined live nodes sorted by ID, merging the nodes that
+// joined since the last call: one at a time while they are few, by one
+// sort when many are (inserting each of 100 000 joins into the sorted
+// slice at once took a tenth of a large simulation's time).
+func (r *SimRing) byID() []NodeInfo {
+	byID := func(a, b NodeInfo) int { return compare(a.ID, b.ID) }
+	if len(r.joins) > 16 {
+		r.sorted = append(r.sorted, r.joins...)
+		slices.SortFunc(r.sorted, byID)
+	} else {
+		for _, n := range r.joins {
+			i, _ := slices.BinarySearchFunc(r.sorted, n, byID)
+			r.sorted = slices.Insert(r.sorted, i, n)
+		}
+	}
+	r.joins = r.joins[:0]
+	return r.sorted
+}
 
 // Random returns a random joined live node.
 func (r *SimRing) Random() *Peer {
@@ -182,14 +203,15 @@ func (r *SimRing) Random() *Peer {
 // Owner returns the key's immediate successor among the nodes that joined
 // and are up: the oracle lookups are checked against.
 func (r *SimRing) Owner(key ID) NodeInfo {
-	if len(r.sorted) == 0 {
+	sorted := r.byID()
+	if len(sorted) == 0 {
 		return NodeInfo{}
 	}
-	i, _ := slices.BinarySearchFunc(r.sorted, key, func(n NodeInfo, id ID) int { return compare(n.ID, id) })
-	if i == len(r.sorted) {
+	i, _ := slices.BinarySearchFunc(sorted, key, func(n NodeInfo, id ID) int { return compare(n.ID, id) })
+	if i == len(sorted) {
 		i = 0
 	}
-	return r.sorted[i]
+	return sorted[i]
 }
 
 // Crash takes a node down abruptly: no goodbye, its state is lost.

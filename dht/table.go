@@ -59,9 +59,7 @@ func (p *Peer) closestPreceding(target ID) NodeInfo {
 	var best NodeInfo
 	var bestDist ID
 	// fingers are sorted by distance: the last one short of target.
-	i, _ := slices.BinarySearchFunc(p.fingers, limit, func(f NodeInfo, lim ID) int {
-		return compare(p.space.Distance(p.self.ID, f.ID), lim)
-	})
+	i, _ := slices.BinarySearchFunc(p.fingers, target, p.byDistance)
 	if i > 0 {
 		best = p.fingers[i-1]
 		bestDist = p.space.Distance(p.self.ID, best.ID)
@@ -79,6 +77,26 @@ func (p *Peer) closestPreceding(target ID) NodeInfo {
 	return best
 }
 
+// byDistance orders a node against an ID by their clockwise distances
+// from us, as Distance would, without computing them: IDs after ours come
+// before IDs before ours, and within each side the smaller ID is nearer.
+// (Fingers are searched this way on every reply a node receives.)
+func (p *Peer) byDistance(n NodeInfo, id ID) int {
+	side := func(x ID) int { // 0: ours, 1: after ours, 2: before ours
+		switch compare(x, p.self.ID) {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		}
+		return 2
+	}
+	if a, b := side(n.ID), side(id); a != b {
+		return a - b
+	}
+	return compare(n.ID, id)
+}
+
 // addFinger offers n as a finger. Fingers keep one node per distance
 // bucket [2^i, 2^(i+1)): the nearest to the bucket's start, which is
 // finger i of the Chord paper when the table is right. Nodes learnt from
@@ -87,15 +105,12 @@ func (p *Peer) addFinger(n NodeInfo) {
 	if p.cfg.NoFingers || n.IsZero() || n.ID == p.self.ID {
 		return
 	}
-	d := p.space.Distance(p.self.ID, n.ID)
-	i, found := slices.BinarySearchFunc(p.fingers, d, func(f NodeInfo, d ID) int {
-		return compare(p.space.Distance(p.self.ID, f.ID), d)
-	})
+	i, found := slices.BinarySearchFunc(p.fingers, n.ID, p.byDistance)
 	if found {
 		p.fingers[i] = n // same ID, maybe a new address
 		return
 	}
-	bucket := d.BitLen()
+	bucket := p.space.Distance(p.self.ID, n.ID).BitLen()
 	if i > 0 && p.space.Distance(p.self.ID, p.fingers[i-1].ID).BitLen() == bucket {
 		return // a nearer node holds the bucket
 	}

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"cmp"
-	"container/list"
 	"errors"
 	"fmt"
 	"slices"
@@ -116,8 +115,7 @@ type Calls struct {
 	cfg     CallsConfig
 	pending map[uint64]*call
 	seq     uint64 // orders calls, for deterministic bulk failures
-	peers   map[Addr]*list.Element
-	lru     list.List // of *rttEstimate, most recently measured first
+	rtts    rttTable
 }
 
 // call is one pending request.
@@ -132,12 +130,6 @@ type call struct {
 	stop     func() bool
 }
 
-// rttEstimate is RFC 6298's state for one peer.
-type rttEstimate struct {
-	peer         Addr
-	srtt, rttvar time.Duration
-}
-
 // NewCalls returns an empty table that sends through env. It panics if
 // cfg.Validate fails: validate configuration from users beforehand.
 func NewCalls(env Env, cfg CallsConfig) *Calls {
@@ -148,7 +140,7 @@ func NewCalls(env Env, cfg CallsConfig) *Calls {
 		env:     env,
 		cfg:     cfg.withDefaults(),
 		pending: make(map[uint64]*call),
-		peers:   make(map[Addr]*list.Element),
+		rtts:    newRTTTable(),
 	}
 }
 
@@ -286,8 +278,7 @@ func (c *Calls) Pending() int { return len(c.pending) }
 // [MinTimeout, MaxTimeout].
 func (c *Calls) Timeout(peer Addr) time.Duration {
 	rto := c.cfg.Timeout
-	if e, ok := c.peers[peer]; ok {
-		est := e.Value.(*rttEstimate)
+	if est := c.rtts.get(peer); est != nil {
 		rto = est.srtt + max(rttGranularity, 4*est.rttvar)
 	}
 	return min(max(rto, c.cfg.MinTimeout), c.cfg.MaxTimeout)
@@ -296,34 +287,16 @@ func (c *Calls) Timeout(peer Addr) time.Duration {
 // RTT returns the smoothed round trip to peer, and false if none was
 // measured (or it was forgotten).
 func (c *Calls) RTT(peer Addr) (time.Duration, bool) {
-	e, ok := c.peers[peer]
-	if !ok {
+	est := c.rtts.get(peer)
+	if est == nil {
 		return 0, false
 	}
-	return e.Value.(*rttEstimate).srtt, true
+	return est.srtt, true
 }
 
-// sample folds one measured round trip into peer's estimate (RFC 6298,
-// section 2).
+// sample folds one measured round trip into peer's estimate.
 func (c *Calls) sample(peer Addr, r time.Duration) {
-	r = max(r, 0)
-	if e, ok := c.peers[peer]; ok {
-		est := e.Value.(*rttEstimate)
-		diff := est.srtt - r
-		if diff < 0 {
-			diff = -diff
-		}
-		est.rttvar = (3*est.rttvar + diff) / 4
-		est.srtt = (7*est.srtt + r) / 8
-		c.lru.MoveToFront(e)
-		return
-	}
-	c.peers[peer] = c.lru.PushFront(&rttEstimate{peer: peer, srtt: r, rttvar: r / 2})
-	if c.lru.Len() > c.cfg.MaxPeers {
-		oldest := c.lru.Back()
-		c.lru.Remove(oldest)
-		delete(c.peers, oldest.Value.(*rttEstimate).peer)
-	}
+	c.rtts.sample(peer, max(r, 0), c.cfg.MaxPeers)
 }
 
 // newID draws a random ID of IDBits bits that is not 0 and not pending.
