@@ -26,7 +26,11 @@
 // once, and a joining node tells its successor and predecessor directly,
 // so lookups find it as soon as Join returns. A live node heard of between
 // a node and its successor becomes the successor, which merges the
-// interleaved rings that concurrent joins can leave behind.
+// interleaved rings that concurrent joins can leave behind; and a node
+// that a lookup reached through a stale successor pointer (its
+// predecessor lies between it and the node that claimed it) hints the
+// claimant, which checks the hinted node and repairs its pointer at once
+// rather than one stabilize round at a time.
 //
 // Values are replicated on the first k successors (default 3),
 // re-replicated whenever a node notices a change of its neighbours, and

@@ -3,6 +3,7 @@ package dht
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/networkutopia/p2p/transport"
 )
@@ -178,7 +179,9 @@ func (p *Peer) onState(from transport.Addr, m *message) {
 	}
 	r := &message{Kind: kindStateReply, Node: p.pred, Nodes: p.succs}
 	if m.Flags&flagWantFingers != 0 {
-		r.Extra = p.fingers[:min(len(p.fingers), maxListLen)]
+		// A copy: fingers change in place, and the reply may be encoded
+		// on another goroutine after this returns.
+		r.Extra = slices.Clone(p.fingers[:min(len(p.fingers), maxListLen)])
 	}
 	p.reply(from, m, r)
 }
@@ -222,6 +225,39 @@ func (p *Peer) onNewSucc(from transport.Addr, m *message) {
 		p.setSuccessors(n, p.succs)
 	}
 	p.reply(from, m, &message{Kind: kindReply})
+}
+
+// hint tells claimant, which took us for its successor, that n (our
+// predecessor) lies between it and us: its successor pointer is stale,
+// most likely because nodes joined behind us faster than it stabilizes.
+// Without the hint it walks back to its true successor one stabilize step
+// at a time, and lookups through it meanwhile take the walk too. A hint
+// goes once per (claimant, predecessor) pair in a row.
+func (p *Peer) hint(claimant, n NodeInfo) {
+	if pair := [2]transport.Addr{claimant.Addr, n.Addr}; pair != p.hinted && claimant.Addr != p.self.Addr {
+		p.hinted = pair
+		p.send(claimant.Addr, &message{Kind: kindHint, Node: n})
+	}
+}
+
+// onHint checks a node said to lie between us and our successor, and
+// makes it our successor if it answers as a member and still does: a
+// hint is only ever a reason to ask, never trusted as it stands.
+func (p *Peer) onHint(m *message) {
+	n := m.Node
+	if !p.joined || p.stopped || n.IsZero() || n.ID == p.self.ID || len(p.succs) == 0 ||
+		p.checking != "" || !Between(n.ID, p.self.ID, p.succs[0].ID) {
+		return
+	}
+	p.checking = n.Addr
+	p.call(n, &message{Kind: kindState, Flags: flagNotify}, func(r *message, err error) {
+		p.checking = ""
+		if p.stopped || err != nil || r.Kind != kindStateReply || len(p.succs) == 0 || !Between(n.ID, p.self.ID, p.succs[0].ID) {
+			return
+		}
+		p.setSuccessors(n, r.Nodes)
+		p.stabilize()
+	})
 }
 
 // checkPred pings a predecessor we have not heard from since the last

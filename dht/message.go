@@ -58,10 +58,11 @@ const (
 	kindStore                      // store these items (put, replica, hand-off)
 	kindGet                        // send me the item of Target
 	kindReply                      // generic reply: ack, pong, store and get replies
+	kindHint                       // Node lies between you and your successor: check it
 	kindMax
 )
 
-var kindNames = [...]string{"?", "find", "find-reply", "route", "route-done", "state", "state-reply", "ping", "new-succ", "leave", "store", "get", "reply"}
+var kindNames = [...]string{"?", "find", "find-reply", "route", "route-done", "state", "state-reply", "ping", "new-succ", "leave", "store", "get", "reply", "hint"}
 
 func (k kind) String() string {
 	if k >= kindMax {

@@ -24,14 +24,16 @@ type Peer struct {
 
 	// Routing state.
 	pred          NodeInfo
-	predHeard     bool             // the predecessor spoke since the last check
-	predCandidate NodeInfo         // a node that claims to precede us while we check pred
-	succs         []NodeInfo       // successor list, nearest first, never self
-	fingers       []NodeInfo       // shortcuts, distinct, by clockwise distance from self
-	rounds        int              // stabilize rounds so far
-	nextFing      int              // the finger index fix-fingers refreshes next
-	isolated      bool             // every node we knew stopped answering
-	lost          []transport.Addr // recent successors that failed: where to rejoin
+	predHeard     bool              // the predecessor spoke since the last check
+	predCandidate NodeInfo          // a node that claims to precede us while we check pred
+	succs         []NodeInfo        // successor list, nearest first, never self
+	fingers       []NodeInfo        // shortcuts, distinct, by clockwise distance from self
+	rounds        int               // stabilize rounds so far
+	nextFing      int               // the finger index fix-fingers refreshes next
+	isolated      bool              // every node we knew stopped answering
+	lost          []transport.Addr  // recent successors that failed: where to rejoin
+	hinted        [2]transport.Addr // the last (claimant, predecessor) hint sent
+	checking      transport.Addr    // a hinted successor being checked
 
 	// Storage.
 	store          map[ID]*Item
@@ -246,6 +248,8 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 		p.reply(c.Peer, m, &message{Kind: kindReply})
 	case kindNewSucc:
 		p.onNewSucc(c.Peer, m)
+	case kindHint:
+		p.onHint(m)
 	case kindLeave:
 		p.onLeave(c.Peer, m)
 	case kindStore:

@@ -36,6 +36,7 @@ func (p *Peer) route(target ID, claimant NodeInfo) (owner bool, next, nextClaima
 		// between the claimant and target joined since: send the lookup
 		// back to it.
 		if !p.pred.IsZero() && Between(p.pred.ID, claimant.ID, p.self.ID) {
+			p.hint(claimant, p.pred)
 			return false, p.pred, claimant
 		}
 		return true, NodeInfo{}, NodeInfo{}
@@ -152,8 +153,14 @@ func (p *Peer) forget(a transport.Addr) {
 	if wasSucc && !slices.Contains(p.lost, a) {
 		p.lost = append(p.lost[max(0, len(p.lost)-p.cfg.Successors+1):], a)
 	}
-	p.succs = slices.DeleteFunc(p.succs, func(n NodeInfo) bool { return n.Addr == a })
-	p.fingers = slices.DeleteFunc(p.fingers, func(n NodeInfo) bool { return n.Addr == a })
+	// Replies in flight may share the successor list (onFind and onState
+	// send it as it is, and a Host encodes it on another goroutine): make
+	// a new one rather than delete in place.
+	gone := func(n NodeInfo) bool { return n.Addr == a }
+	if slices.ContainsFunc(p.succs, gone) {
+		p.succs = slices.DeleteFunc(slices.Clone(p.succs), gone)
+	}
+	p.fingers = slices.DeleteFunc(p.fingers, gone)
 	if p.pred.Addr == a {
 		p.pred = NodeInfo{}
 	}
