@@ -1,19 +1,17 @@
 package dht
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/golden"
+
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestTextbookRingGolden looks up every key of the textbook's 6-bit ring
 // (peers 1, 12, 13, 25, 32, 40, 48, 60) from peer 13 through the protocol
@@ -36,11 +34,5 @@ func TestTextbookRingGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%2d %2s: %s\n", key, r.Owner.ID, strings.Join(path, " "))
 	}
-	golden := filepath.Join("testdata", "ring6.golden")
-	if *update {
-		require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	require.Equal(t, string(want), b.String())
+	golden.Check(t, filepath.Join("testdata", "ring6.golden"), b.String())
 }

@@ -1,7 +1,6 @@
 package dnsx
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -23,17 +22,4 @@ func values(rrs []RR) []string {
 		out[i] = rr.Name + " " + rr.Type().String() + " " + rr.Value()
 	}
 	return out
-}
-
-// golden compares got with testdata/name, or rewrites the file when the
-// DNSX_UPDATE_GOLDEN environment variable is set.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("DNSX_UPDATE_GOLDEN") != "" {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, string(want), string(got))
 }

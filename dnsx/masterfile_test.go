@@ -2,8 +2,11 @@ package dnsx
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/networkutopia/p2p/internal/golden"
 
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +19,7 @@ func TestWriteTo_Golden(t *testing.T) {
 			n, err := z.WriteTo(&buf)
 			require.NoError(t, err)
 			require.Equal(t, int64(buf.Len()), n)
-			golden(t, origin+"golden", buf.Bytes())
+			golden.Check(t, filepath.Join("testdata", origin+"golden"), buf.String())
 
 			// What WriteTo writes, ParseZone reads back as the same zone.
 			back, err := ParseZone(&buf, origin, "written")

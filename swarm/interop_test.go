@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/networkutopia/p2p/internal/testutil"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
@@ -37,14 +38,6 @@ func aria2(t *testing.T, ctx context.Context, port int, args ...string) *exec.Cm
 	return cmd
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestInteropAria2Leeches: a stock client (aria2) downloads from our
 // seeder, finding it through our HTTP tracker.
 func TestInteropAria2Leeches(t *testing.T) {
@@ -61,7 +54,7 @@ func TestInteropAria2Leeches(t *testing.T) {
 	seed, err := loopbackClient(t).Add(mi, seedDir)
 	require.NoError(t, err)
 
-	cmd := aria2(t, ctx, freePort(t), "--dir="+aDir, "--seed-time=0", tf)
+	cmd := aria2(t, ctx, testutil.FreeTCPPort(t), "--dir="+aDir, "--seed-time=0", tf)
 	require.NoError(t, cmd.Run(), "aria2c failed to download from our seeder")
 	got, err := os.ReadFile(filepath.Join(aDir, "payload.bin"))
 	require.NoError(t, err)
@@ -84,7 +77,7 @@ func TestInteropOurLeecherFromAria2(t *testing.T) {
 	require.NoError(t, err)
 	tf := filepath.Join(t.TempDir(), "payload.torrent")
 	require.NoError(t, mi.Save(tf))
-	port := freePort(t)
+	port := testutil.FreeTCPPort(t)
 	cmd := aria2(t, ctx, port, "--dir="+seedDir, "--check-integrity=true", "--seed-ratio=0.0", tf)
 	require.NoError(t, cmd.Start())
 	defer func() {

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/networkutopia/p2p/internal/testutil"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -44,14 +45,14 @@ func TestStandaloneServers(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
 		files = append(files, p)
 	}
-	port := freePort(t)
+	port := uint16(testutil.FreeUDPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	authDone := make(chan error, 1)
 	go func() {
 		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files)
 	}()
-	resPort := freePort(t)
+	resPort := uint16(testutil.FreeUDPPort(t))
 	resDone := make(chan error, 1)
 	go func() {
 		resDone <- serveResolver(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort).String(),
@@ -70,13 +71,6 @@ func TestStandaloneServers(t *testing.T) {
 	require.ErrorIs(t, <-resDone, context.Canceled)
 }
 
-func freePort(t *testing.T) uint16 {
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return uint16(l.LocalAddr().(*net.UDPAddr).Port)
-}
-
 func TestAttacks(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, attacks(&out))
@@ -85,7 +79,7 @@ func TestAttacks(t *testing.T) {
 }
 
 func TestServeHierarchy(t *testing.T) {
-	port := freePort(t)
+	port := uint16(testutil.FreeUDPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveHierarchy(ctx, port) }()

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/testutil"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -21,9 +23,7 @@ type testNet struct {
 }
 
 func newTestNet(t *testing.T) *testNet {
-	net, err := sim.New(sim.Config{Seed: sim.Seed(t), LatencyMin: 10 * time.Millisecond, LatencyMax: 30 * time.Millisecond})
-	require.NoError(t, err)
-	return &testNet{t: t, net: net}
+	return &testNet{t: t, net: testutil.SimNetwork(t)}
 }
 
 func (tn *testNet) add(cfg NodeConfig) transport.Addr {

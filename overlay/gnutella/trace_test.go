@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/internal/golden"
 	"github.com/networkutopia/p2p/overlay"
-	"github.com/networkutopia/p2p/overlay/internal/golden"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/testutil"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -25,8 +27,7 @@ type testNet struct {
 }
 
 func newTestNet(t *testing.T, cfg ServerConfig) *testNet {
-	net, err := sim.New(sim.Config{Seed: sim.Seed(t), LatencyMin: 10 * time.Millisecond, LatencyMax: 30 * time.Millisecond})
-	require.NoError(t, err)
+	net := testutil.SimNetwork(t)
 	return &testNet{t: t, net: net, server: net.AddNode(NewServer(cfg))}
 }
 

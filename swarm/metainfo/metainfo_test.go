@@ -3,18 +3,17 @@ package metainfo
 import (
 	"bytes"
 	"crypto/sha1"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/golden"
+
 	"github.com/networkutopia/p2p/swarm/bencode"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden .torrent files")
 
 // TestCreateGolden creates torrents from the files under testdata/content
 // and compares them byte for byte with the golden .torrent files.
@@ -39,13 +38,10 @@ func TestCreateGolden(t *testing.T) {
 			require.Len(t, mi.Info.Files, tt.files)
 			got, err := mi.Marshal()
 			require.NoError(t, err)
-			golden := filepath.Join("testdata", tt.golden)
-			if *update {
-				require.NoError(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
+			path := filepath.Join("testdata", tt.golden)
+			golden.Check(t, path, string(got))
+			want, err := os.ReadFile(path)
 			require.NoError(t, err)
-			require.Equal(t, string(want), string(got))
 
 			parsed, err := Parse(want)
 			require.NoError(t, err)

@@ -5,20 +5,18 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/networkutopia/p2p/internal/golden"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var allMessages = []transport.Message{
 	KeepAlive{},
@@ -48,12 +46,7 @@ func TestEncodingGolden(t *testing.T) {
 	b := AppendHandshake(nil, h)
 	require.Len(t, b, HandshakeLen)
 	fmt.Fprintf(&out, "%-13T %s\n", h, hex.EncodeToString(b))
-	if *update {
-		require.NoError(t, os.WriteFile("testdata/messages.golden", []byte(out.String()), 0o644))
-	}
-	want, err := os.ReadFile("testdata/messages.golden")
-	require.NoError(t, err)
-	require.Equal(t, string(want), out.String())
+	golden.Check(t, "testdata/messages.golden", out.String())
 }
 
 func TestRoundTrip(t *testing.T) {

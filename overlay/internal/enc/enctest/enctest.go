@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/networkutopia/p2p/overlay/internal/golden"
+	"github.com/networkutopia/p2p/internal/golden"
 	"github.com/networkutopia/p2p/transport"
 )
 

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/networkutopia/p2p/overlay/internal/golden"
+	"github.com/networkutopia/p2p/internal/golden"
 )
 
 // reporter stands in for the *testing.T of a real test: it says whether
