@@ -25,6 +25,53 @@
 //	                     super-peers, and a comparison with the DHT
 //	examples/...         runnable programs; examples/tour runs them all
 //
+// # Layers
+//
+// Packages import only downwards; nothing imports examples or experiments.
+//
+//	+-----------------------------------------------------------+
+//	| examples/...   runnable programs; examples/tour runs all  |
+//	+-----------------------------------------------------------+
+//	| overlay  napster gnutella superpeer transfer   compare    |
+//	+-------------------+-------------------+-------------------+
+//	| dht               | swarm             | dnsx              |
+//	|                   | wire metainfo     | experiment        |
+//	|                   | tracker bencode   |                   |
+//	+-------------------+-------------------+-------------------+
+//	| transport  Env Handler Codec Host TCP UDP in-memory       |
+//	| transport/sim   transport/libp2p   transport/transporttest |
+//	+-----------------------------------------------------------+
+//	| internal/golden  internal/testutil (tests only)           |
+//	+-----------------------------------------------------------+
+//
+// # One name per role
+//
+// Every package uses the same words for the same roles, so that a reader
+// who knows one protocol can guess the names of the next:
+//
+//	role                                     name
+//	---------------------------------------  ------------------------------
+//	the protocol: a transport.Handler that   Peer, NewPeer(PeerConfig);
+//	  runs in the simulator and on a Host      a client-server role keeps its
+//	                                           name (napster.Server, the DNS
+//	                                           Server, the tracker Server)
+//	the protocol's settings                  PeerConfig (ServerConfig)
+//	a real-network node: a Host running the  Node, NewNode(NodeConfig), with
+//	  handler, with blocking methods           context-first methods
+//	                                           (dht.Node.Get(ctx, key));
+//	                                           swarm.Client is the one that
+//	                                           runs many torrents, each its
+//	                                           own Peer
+//	the simulator harness for a protocol     Sim, NewSim(SimConfig)
+//	a snapshot of counters                   Stats, read with Stats()
+//	a configuration that cannot work         ErrBadConfig, wrapped as
+//	                                           "dht: bad config: Field ..."
+//	the node model itself                    transport.Env, Handler, Conn,
+//	                                           Codec, Host
+//
+// Constructors check their configuration and return an error; none
+// panics on bad input. Validate rejects a field that would be ignored.
+//
 // # One protocol, two worlds
 //
 // Every protocol is written once as a single-threaded node that reacts to
