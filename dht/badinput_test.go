@@ -2,6 +2,7 @@ package dht
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -65,4 +66,57 @@ func TestForgedStoreIsRejected(t *testing.T) {
 	require.NoError(t, ring.Network().Inject("/sim/666", p.Self().Addr, &message{Kind: kindStore, Flags: flagReplica, Items: bad}))
 	ring.Run(time.Second)
 	require.Empty(t, p.store)
+}
+
+// TestForgedReplicasFromNonMembers sends the owner of a key, from a host
+// that is no ring member, replicas of that key with the highest version and
+// many more items: the owner keeps the honest value, later writes still
+// win, and what the stranger adds stays within MaxItemsPerSender.
+func TestForgedReplicasFromNonMembers(t *testing.T) {
+	ring := newRing(t, Config{MaxItemsPerSender: 50}, 8)
+	a := ring.Nodes()[0].Addr
+	key := []byte("alice")
+	require.NoError(t, ring.Put(a, key, []byte("honest")))
+	r, err := ring.Lookup(a, ring.Space().Hash(key))
+	require.NoError(t, err)
+	owner := ring.Peer(r.Owner.Addr)
+	before := len(owner.store)
+
+	s := ring.Space()
+	forged := []Item{{Key: s.Hash(key), Name: key, Value: []byte("forged"), Version: math.MaxUint64}}
+	for i := range 200 {
+		name := fmt.Appendf(nil, "junk%d", i)
+		forged = append(forged, Item{Key: s.Hash(name), Name: name, Value: make([]byte, 1024), Version: math.MaxUint64 - 1})
+	}
+	for range 5 {
+		require.NoError(t, ring.Network().Inject("/sim/666", owner.Self().Addr, &message{Kind: kindStore, Flags: flagReplica, Items: forged}))
+	}
+	ring.Run(time.Second)
+
+	v, err := ring.Get(a, key)
+	require.NoError(t, err)
+	require.Equal(t, "honest", string(v), "a forged replica does not replace the owner's value")
+	require.LessOrEqual(t, len(owner.store)-before, 50, "a stranger adds at most MaxItemsPerSender items")
+	require.Positive(t, owner.Metrics().ReplicasRefused)
+
+	require.NoError(t, ring.Put(a, key, []byte("newer")))
+	v, err = ring.Get(a, key)
+	require.NoError(t, err)
+	require.Equal(t, "newer", string(v), "the honest Put still wins")
+}
+
+// TestPutDetectsExhaustedVersion: a key whose stored version is the
+// highest possible cannot take a newer write, and Put says so instead of
+// returning nil.
+func TestPutDetectsExhaustedVersion(t *testing.T) {
+	ring := newRing(t, Config{}, 4)
+	a := ring.Nodes()[0].Addr
+	key := []byte("k")
+	require.NoError(t, ring.Put(a, key, []byte("v")))
+	for _, n := range ring.Nodes() {
+		if it := ring.Peer(n.Addr).store[ring.Space().Hash(key)]; it != nil {
+			it.Version = math.MaxUint64
+		}
+	}
+	require.Error(t, ring.Put(a, key, []byte("w")))
 }

@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -19,6 +20,8 @@ const (
 	DefaultCheckPredInterval  = 5 * time.Second
 	DefaultMaxValueSize       = 64 << 10
 	DefaultMaxHops            = 64
+	DefaultMaxItems           = 1 << 20
+	DefaultMaxItemsPerSender  = 1000
 	DefaultRequestTimeout     = time.Second
 	DefaultOperationTimeout   = 10 * time.Second
 )
@@ -86,6 +89,16 @@ type Config struct {
 	MaxValueSize int
 	// MaxHops bounds a lookup's path. Default 64.
 	MaxHops int
+	// MaxItems bounds the keys a node stores (tombstones included); a
+	// write of a new key beyond it is refused. Default 1 048 576 (64 GiB
+	// at the largest values, far more than any simulation here holds).
+	MaxItems int
+	// MaxItemsPerSender bounds the new keys a node accepts as replicas
+	// from a sender that is not its neighbour on the ring (neither its
+	// predecessor nor one of its successors): the owners further back and
+	// readers repairing a replica. Such replicas only add keys we lack,
+	// never replace one. Default 1000.
+	MaxItemsPerSender int
 	// Bootstrap, if set, makes the peer join through these addresses (the
 	// first that answers) as soon as it starts; nil waits for Join.
 	Bootstrap []transport.Addr
@@ -126,6 +139,10 @@ func (c Config) Validate() error {
 		return bad("MaxValueSize", fmt.Sprintf("%d not in 0..%d", c.MaxValueSize, maxFrame/2))
 	case c.MaxHops < 0:
 		return bad("MaxHops", "is negative")
+	case c.MaxItems < 0:
+		return bad("MaxItems", fmt.Sprintf("is negative, got %d", c.MaxItems))
+	case c.MaxItemsPerSender < 0:
+		return bad("MaxItemsPerSender", fmt.Sprintf("is negative, got %d", c.MaxItemsPerSender))
 	}
 	if c.ID != nil {
 		s, _ := NewSpace(d.Bits)
@@ -162,5 +179,7 @@ func (c Config) withDefaults() Config {
 	if c.MaxHops == 0 {
 		c.MaxHops = DefaultMaxHops
 	}
+	c.MaxItems = cmp.Or(c.MaxItems, DefaultMaxItems)
+	c.MaxItemsPerSender = cmp.Or(c.MaxItemsPerSender, DefaultMaxItemsPerSender)
 	return c
 }

@@ -37,8 +37,9 @@ type Peer struct {
 
 	// Storage.
 	store          map[ID]*Item
-	replicatedTo   []NodeInfo // successors that hold our primary keys
-	replicatedPred NodeInfo   // predecessor when we last replicated
+	replicatedTo   []NodeInfo             // successors that hold our primary keys
+	replicatedPred NodeInfo               // predecessor when we last replicated
+	fromStrangers  map[transport.Addr]int // keys added by replicas from non-neighbours, per sender
 
 	joined, joining, stopped bool
 	stopTimers               []func() bool
@@ -61,6 +62,14 @@ type Metrics struct {
 	BytesSent, BytesReceived       uint64
 	// Items is the number of keys stored here (tombstones included).
 	Items int
+	// ReplicasRefused counts replicated items refused: from a sender that
+	// is not our neighbour on the ring and that would replace a key we
+	// hold, fall in our own range or exceed MaxItemsPerSender, or carry
+	// the highest version (which would stop later writes).
+	ReplicasRefused uint64
+	// ItemsRefused counts new keys refused because MaxItems were stored,
+	// and writes refused because the key's version cannot grow.
+	ItemsRefused uint64
 	// Successors and Fingers are the sizes of the routing tables.
 	Successors, Fingers int
 	// Joined reports whether the peer has joined a ring.
@@ -89,7 +98,7 @@ func NewPeer(cfg Config) transport.NewHandler {
 
 func newPeer(env transport.Env, cfg Config) *Peer {
 	space, _ := NewSpace(cfg.Bits)
-	p := &Peer{env: env, cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item)}
+	p := &Peer{env: env, cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item), fromStrangers: make(map[transport.Addr]int)}
 	p.self = NodeInfo{ID: IDFromAddr(space, env.Self()), Addr: env.Self()}
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID

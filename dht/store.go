@@ -2,6 +2,7 @@ package dht
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/networkutopia/p2p/transport"
@@ -154,7 +155,7 @@ func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
 	var r *message
 	switch m.Kind {
 	case kindStore:
-		r = p.storeItems(m)
+		r = p.storeItems(p.self.Addr, m)
 	case kindGet:
 		r = p.getItem(m)
 	default:
@@ -165,7 +166,7 @@ func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
 
 // onStore stores items sent by a writer, a replicating owner or a leaving
 // node.
-func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(m)) }
+func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(from, m)) }
 
 // onGet answers a read.
 func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getItem(m)) }
@@ -174,12 +175,35 @@ func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getIt
 // write (no flagReplica) gets its version here, at the owner: above the
 // stored one and at least the clock, so versions grow even when owners
 // change; the owner then copies it to its successors.
-func (p *Peer) storeItems(m *message) *message {
+//
+// Replicas are trusted only from our neighbours per our own routing state
+// (ourselves, our predecessor, our successors): they replicate our
+// predecessor's range, hand off ours or leave. From anyone else (an owner
+// further back, a reader repairing a replica, or a host outside the ring)
+// a replica may only add a key we lack outside our own range, within
+// MaxItemsPerSender for that sender.
+func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
+		trusted := p.isNeighbour(from)
 		for _, it := range m.Items {
-			if p.validItem(it) && it.Version > 0 {
+			if !p.validItem(it) || it.Version == 0 {
+				continue
+			}
+			if it.Version == math.MaxUint64 {
+				p.metrics.ReplicasRefused++ // no write could follow it
+				continue
+			}
+			if trusted {
 				p.merge(it)
+				continue
+			}
+			if p.store[it.Key] != nil || p.owns(it.Key) || p.fromStrangers[from] >= p.cfg.MaxItemsPerSender {
+				p.metrics.ReplicasRefused++
+				continue
+			}
+			if p.merge(it) {
+				p.fromStrangers[from]++
 			}
 		}
 		return r
@@ -190,14 +214,29 @@ func (p *Peer) storeItems(m *message) *message {
 	it := m.Items[0]
 	it.Version = uint64(max(p.env.Now().UnixNano(), 1))
 	if old := p.store[it.Key]; old != nil && old.Version >= it.Version {
+		if old.Version == math.MaxUint64 {
+			p.metrics.ItemsRefused++
+			return r // the version cannot grow: the writer reports it
+		}
 		it.Version = old.Version + 1
 	}
-	p.merge(it)
+	if !p.merge(it) {
+		return r // MaxItems reached
+	}
 	for _, s := range p.succs[:min(len(p.succs), p.cfg.Replicas-1)] {
 		p.call(s, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}, func(*message, error) {})
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
 	return r
+}
+
+// isNeighbour reports whether our routing state names a as ourselves, our
+// predecessor or one of our successors.
+func (p *Peer) isNeighbour(a transport.Addr) bool {
+	if a == p.self.Addr || (!p.pred.IsZero() && a == p.pred.Addr) {
+		return true
+	}
+	return slices.ContainsFunc(p.succs, func(n NodeInfo) bool { return n.Addr == a })
 }
 
 // validItem checks what a peer sent: the key is the hash of the name and
@@ -206,15 +245,22 @@ func (p *Peer) validItem(it Item) bool {
 	return len(it.Value) <= p.cfg.MaxValueSize && p.space.Hash(it.Name) == it.Key
 }
 
-// merge keeps it if it is newer than what we have.
-func (p *Peer) merge(it Item) {
-	if old := p.store[it.Key]; old != nil && old.Version >= it.Version {
-		return
+// merge keeps it if it is newer than what we have, and reports whether it
+// did. A new key beyond MaxItems is refused.
+func (p *Peer) merge(it Item) bool {
+	old := p.store[it.Key]
+	if old != nil && old.Version >= it.Version {
+		return false
+	}
+	if old == nil && len(p.store) >= p.cfg.MaxItems {
+		p.metrics.ItemsRefused++
+		return false
 	}
 	if it.Deleted {
 		it.Value = nil
 	}
 	p.store[it.Key] = &it
+	return true
 }
 
 func (p *Peer) getItem(m *message) *message {

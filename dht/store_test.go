@@ -71,7 +71,7 @@ func TestStaleReplicaNeverWins(t *testing.T) {
 	// back, say): it must not replace the newer one.
 	stale := Item{Key: id, Name: key, Value: []byte("old"), Version: latest - 1}
 	_ = ring.Network().Do(owner.Self().Addr, func(transport.Handler) {
-		owner.storeItems(&message{Kind: kindStore, Flags: flagReplica, Items: []Item{stale}})
+		owner.storeItems(owner.Predecessor().Addr, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{stale}})
 	})
 	v, err := ring.Get(from, key)
 	require.NoError(t, err)
