@@ -130,3 +130,20 @@ type Env interface {
 	// Unbind closes an endpoint opened with Bind.
 	Unbind(endpoint Addr) error
 }
+
+// Binder is the optional capability of an [Env] that opens extra datagram
+// endpoints, each with its own address (a fresh random port on real
+// networks), for protocols that must send from several source ports (a DNS
+// resolver randomising its query port). Both the simulator's Env and a
+// Host's implement it; use it with a type assertion:
+//
+//	b, ok := env.(transport.Binder)
+type Binder interface {
+	// Bind opens an extra datagram endpoint with a fresh address. Messages
+	// that arrive on it carry its address in Conn.Local.
+	Bind() (Addr, error)
+	// Unbind closes an endpoint opened with Bind.
+	Unbind(endpoint Addr) error
+	// SendFrom is Env.Send from an endpoint opened with Bind.
+	SendFrom(from, to Addr, m Message) error
+}
