@@ -10,7 +10,10 @@ import (
 // host's loop, like the handler's.
 type hostEnv struct{ h *Host }
 
-var _ Env = hostEnv{}
+var (
+	_ Env    = hostEnv{}
+	_ Binder = hostEnv{}
+)
 
 func (e hostEnv) Self() Addr           { return e.h.self }
 func (e hostEnv) Now() time.Time       { return time.Now() }
@@ -23,6 +26,7 @@ func (e hostEnv) Logger() *slog.Logger { return e.h.log }
 // background while messages queue.
 func (e hostEnv) Send(to Addr, m Message) error { return e.h.send(to, m) }
 
+// SendFrom sends a datagram from an endpoint opened with Bind.
 func (e hostEnv) SendFrom(from, to Addr, m Message) error { return e.h.sendFrom(from, to, m) }
 
 func (e hostEnv) Disconnect(peer Addr) { e.h.disconnect(peer) }
@@ -50,5 +54,8 @@ func (e hostEnv) Offload(_ time.Duration, work func(), done func()) {
 	}()
 }
 
-func (e hostEnv) Bind() (Addr, error)        { return e.h.bind() }
+// Bind opens an extra datagram endpoint on a fresh random port.
+func (e hostEnv) Bind() (Addr, error) { return e.h.bind() }
+
+// Unbind closes an endpoint opened with Bind.
 func (e hostEnv) Unbind(endpoint Addr) error { return e.h.unbind(endpoint) }

@@ -38,7 +38,7 @@ type Conn struct {
 	// address, not its listen address).
 	Peer Addr
 	// Local is the local endpoint the message arrived on: the node's own
-	// address, or an extra endpoint opened with [Env.Bind].
+	// address, or an extra endpoint opened with [Binder.Bind].
 	Local Addr
 	// Inbound reports whether the peer opened the connection.
 	Inbound bool
@@ -91,7 +91,7 @@ type Stopper interface {
 
 // Env is everything a node may touch. The simulator implements it with
 // virtual time and a seeded random source; [Host] implements it on a real
-// network. All methods must be called from the node's own loop (inside a
+// network. Both also implement [Binder]. All methods must be called from the node's own loop (inside a
 // Handler method, a timer or a Submit/Offload callback).
 type Env interface {
 	// Self is the node's own address.
@@ -109,8 +109,6 @@ type Env interface {
 	// disconnect). It returns ErrBackpressure when the queue towards that
 	// peer is full, and ErrClosed after the node stopped.
 	Send(to Addr, m Message) error
-	// SendFrom is Send from an extra endpoint opened with Bind.
-	SendFrom(from, to Addr, m Message) error
 	// Disconnect closes the connections to peer, if any.
 	Disconnect(peer Addr)
 
@@ -122,13 +120,6 @@ type Env interface {
 	// the time the work is modelled to take in the simulator; real hosts
 	// ignore it and take what it takes.
 	Offload(cost time.Duration, work func(), done func())
-
-	// Bind opens an extra datagram endpoint with a fresh address (a fresh
-	// random port on real networks). Messages that arrive on it carry its
-	// address in Conn.Local.
-	Bind() (Addr, error)
-	// Unbind closes an endpoint opened with Bind.
-	Unbind(endpoint Addr) error
 }
 
 // Binder is the optional capability of an [Env] that opens extra datagram
