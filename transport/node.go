@@ -33,9 +33,15 @@ type ConnID uint64
 type Conn struct {
 	// ID names the connection; 0 for a datagram.
 	ID ConnID
-	// Peer is the remote address. Sending to Peer answers on the same
-	// connection while it is open (an inbound peer's Peer is its ephemeral
-	// address, not its listen address).
+	// Peer is the remote end of this connection, and sending to Peer
+	// answers on this same connection while it is open. For an outbound
+	// connection it is the address dialled. For an inbound one it names
+	// the connection, not the peer: it is not the peer's listen address
+	// in general (on a Host it is the dialer's ephemeral address; the
+	// simulator happens to give the dialer's own address). A protocol
+	// therefore never stores an inbound Peer as a node's address nor
+	// compares it with one; it learns listen addresses from its messages.
+	// transporttest.RunEnv checks this contract in both worlds.
 	Peer Addr
 	// Local is the local endpoint the message arrived on: the node's own
 	// address, or an extra endpoint opened with [Binder.Bind].
