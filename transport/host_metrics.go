@@ -26,6 +26,9 @@ type HostMetrics struct {
 	Dropped uint64
 	// Backpressured counts Sends refused with ErrBackpressure.
 	Backpressured uint64
+	// OffloadRefused counts Env.Offload jobs refused because the offload
+	// queue (HostConfig.OffloadQueue) was full.
+	OffloadRefused uint64
 	// InFlightBytes is the memory budget in use now.
 	InFlightBytes int64
 }
@@ -37,6 +40,7 @@ type hostCounters struct {
 	connsOpened, connsClosed         atomic.Uint64
 	dialFailures, handshakeFailures  atomic.Uint64
 	dropped, backpressured           atomic.Uint64
+	offloadRefused                   atomic.Uint64
 }
 
 // Metrics returns a snapshot of the host's counters. It is safe to call
@@ -56,6 +60,7 @@ func (h *Host) Metrics() HostMetrics {
 		HandshakeFailures: m.handshakeFailures.Load(),
 		Dropped:           m.dropped.Load(),
 		Backpressured:     m.backpressured.Load(),
+		OffloadRefused:    m.offloadRefused.Load(),
 		InFlightBytes:     h.budget.used.Load(),
 	}
 }
