@@ -130,18 +130,18 @@ type call struct {
 	stop     func() bool
 }
 
-// NewCalls returns an empty table that sends through env. It panics if
-// cfg.Validate fails: validate configuration from users beforehand.
-func NewCalls(env Env, cfg CallsConfig) *Calls {
+// NewCalls returns an empty table that sends through env, or the error of
+// cfg.Validate.
+func NewCalls(env Env, cfg CallsConfig) (*Calls, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	return &Calls{
 		env:     env,
 		cfg:     cfg.withDefaults(),
 		pending: make(map[uint64]*call),
 		rtts:    newRTTTable(),
-	}
+	}, nil
 }
 
 // Call sends the request build(id) to to and calls onReply exactly once,

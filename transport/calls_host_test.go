@@ -90,7 +90,9 @@ func TestCallsOverHosts(t *testing.T) {
 	cli := &upperClient{}
 	client := newTestHost(t, w, codec, func(env Env) Handler {
 		cli.env = env
-		cli.calls = NewCalls(env, CallsConfig{Timeout: 50 * time.Millisecond, MinTimeout: 10 * time.Millisecond, Retries: 1})
+		var err error
+		cli.calls, err = NewCalls(env, CallsConfig{Timeout: 50 * time.Millisecond, MinTimeout: 10 * time.Millisecond, Retries: 1})
+		require.NoError(t, err)
 		return cli
 	})
 	ctx := context.Background()

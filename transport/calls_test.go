@@ -35,7 +35,9 @@ const peerA, peerB = transport.Addr("/fake/a"), transport.Addr("/fake/b")
 func newCallsForTest(t *testing.T, cfg transport.CallsConfig) (*transporttest.FakeEnv, *transport.Calls) {
 	t.Helper()
 	env := transporttest.NewFakeEnv("/fake/self", 1)
-	return env, transport.NewCalls(env, cfg)
+	calls, err := transport.NewCalls(env, cfg)
+	require.NoError(t, err)
+	return env, calls
 }
 
 func build(id uint64) transport.Message { return req{id} }
@@ -312,6 +314,8 @@ func TestCallsConfigValidate(t *testing.T) {
 		}
 		require.ErrorIs(t, err, transport.ErrBadConfig)
 		require.ErrorContains(t, err, "CallsConfig."+tt.field+" ")
-		require.Panics(t, func() { transport.NewCalls(transporttest.NewFakeEnv("/fake/self", 1), tt.cfg) })
+		calls, err := transport.NewCalls(transporttest.NewFakeEnv("/fake/self", 1), tt.cfg)
+		require.ErrorIs(t, err, transport.ErrBadConfig)
+		require.Nil(t, calls)
 	}
 }

@@ -83,7 +83,7 @@ func TestHostOffload(t *testing.T) {
 			rec.env.Offload(0, func() {}, func() { done <- "queued" })
 			rec.env.Offload(0, func() { t.Error("a refused job ran") }, func() { done <- "refused" })
 		})
-		require.EqualValues(t, 1, h.Metrics().OffloadRefused)
+		require.EqualValues(t, 1, h.Stats().OffloadRefused)
 		close(release)
 		require.Equal(t, "first", <-done)
 		require.Equal(t, "queued", <-done, "the honest queued job still runs")

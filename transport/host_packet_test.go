@@ -42,7 +42,7 @@ func TestHostDatagrams(t *testing.T) {
 		require.ErrorIs(t, cli.env.(Binder).Unbind(client.PacketAddr()), ErrBadAddr, "the main endpoint stays")
 		require.ErrorIs(t, cli.env.(Binder).SendFrom(ep, server.PacketAddr(), Bytes("x")), ErrBadAddr)
 	})
-	m := client.Metrics()
+	m := client.Stats()
 	require.EqualValues(t, 2, m.DatagramsSent)
 	require.EqualValues(t, 2, m.DatagramsReceived)
 	require.Zero(t, m.ConnsOpened, "datagrams open no connection")
@@ -83,7 +83,7 @@ func TestHostDropsBadDatagrams(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, Bytes("ok"), rec.next(t, "recv").m)
-	require.Eventually(t, func() bool { return h.Metrics().Dropped == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return h.Stats().Dropped == 2 }, 5*time.Second, time.Millisecond)
 }
 
 func TestFreshEndpointAddr(t *testing.T) {

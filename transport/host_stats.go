@@ -2,8 +2,8 @@ package transport
 
 import "sync/atomic"
 
-// HostMetrics is a snapshot of a Host's counters, from [Host.Metrics].
-type HostMetrics struct {
+// HostStats is a snapshot of a Host's counters, from [Host.Stats].
+type HostStats struct {
 	// MessagesSent counts messages written to connections and datagrams
 	// sent; MessagesReceived those handed to the handler's loop.
 	MessagesSent, MessagesReceived uint64
@@ -43,11 +43,11 @@ type hostCounters struct {
 	offloadRefused                   atomic.Uint64
 }
 
-// Metrics returns a snapshot of the host's counters. It is safe to call
+// Stats returns a snapshot of the host's counters. It is safe to call
 // from any goroutine, also after Close.
-func (h *Host) Metrics() HostMetrics {
+func (h *Host) Stats() HostStats {
 	m := &h.metrics
-	return HostMetrics{
+	return HostStats{
 		MessagesSent:      m.messagesSent.Load(),
 		MessagesReceived:  m.messagesReceived.Load(),
 		BytesSent:         m.bytesSent.Load(),
