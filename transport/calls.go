@@ -122,7 +122,7 @@ type Calls struct {
 type call struct {
 	id       uint64
 	seq      uint64
-	from, to Addr // from "" sends with Env.Send, else Env.SendFrom
+	from, to Addr // from "" sends with Env.Send, else Binder.SendFrom
 	msg      Message
 	onReply  func(Message, error)
 	attempts int
@@ -130,18 +130,18 @@ type call struct {
 	stop     func() bool
 }
 
-// NewCalls returns an empty table that sends through env. It panics if
-// cfg.Validate fails: validate configuration from users beforehand.
-func NewCalls(env Env, cfg CallsConfig) *Calls {
+// NewCalls returns an empty table that sends through env, or the error of
+// cfg.Validate.
+func NewCalls(env Env, cfg CallsConfig) (*Calls, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	return &Calls{
 		env:     env,
 		cfg:     cfg.withDefaults(),
 		pending: make(map[uint64]*call),
 		rtts:    newRTTTable(),
-	}
+	}, nil
 }
 
 // Call sends the request build(id) to to and calls onReply exactly once,
@@ -154,8 +154,9 @@ func (c *Calls) Call(to Addr, build func(id uint64) Message, onReply func(reply 
 	return c.CallFrom("", to, build, onReply)
 }
 
-// CallFrom is Call sending from an endpoint opened with Env.Bind (each
-// attempt leaves from it). from "" is the node's own address.
+// CallFrom is Call sending from an endpoint opened with [Binder.Bind]
+// (each attempt leaves from it). from "" is the node's own address. The
+// call fails with ErrBadAddr if the Env is not a Binder.
 func (c *Calls) CallFrom(from, to Addr, build func(id uint64) Message, onReply func(reply Message, err error)) uint64 {
 	id, err := c.newID()
 	if err != nil {
@@ -178,7 +179,11 @@ func (c *Calls) send(cl *call) {
 	if cl.from == "" {
 		err = c.env.Send(cl.to, cl.msg)
 	} else {
-		err = c.env.SendFrom(cl.from, cl.to, cl.msg)
+		if b, ok := c.env.(Binder); ok {
+			err = b.SendFrom(cl.from, cl.to, cl.msg)
+		} else {
+			err = fmt.Errorf("%w: %s: this Env has no Binder endpoints", ErrBadAddr, cl.from)
+		}
 	}
 	if err != nil && !errors.Is(err, ErrBackpressure) {
 		delete(c.pending, cl.id)

@@ -12,8 +12,8 @@
 // A protocol node is a [Handler]: a single-threaded state machine whose
 // methods are called one at a time on the node's event loop. It gets every
 // effect it needs from its [Env]: the time, a seeded random source,
-// Send, timers (AfterFunc), work off the loop (Offload), extra datagram
-// endpoints (Bind). Optional interfaces report connection events
+// Send, timers (AfterFunc), work off the loop (Offload), and, through the
+// optional [Binder], extra datagram endpoints. Optional interfaces report connection events
 // ([ConnHandler]), unreachable peers ([UnreachableHandler]), drained send
 // queues after backpressure ([DrainHandler]) and shutdown ([Stopper]).
 // [Calls] is the request/response helper protocols share: IDs, retries and

@@ -1,12 +1,14 @@
 package transport
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +22,7 @@ const (
 	DefaultWriteTimeout     = 30 * time.Second
 	DefaultPeerQueueLimit   = 4 << 20
 	DefaultMemoryBudget     = 128 << 20
+	DefaultOffloadQueue     = 1024
 )
 
 // ErrBadConfig is returned by the Validate methods of this package's
@@ -72,6 +75,15 @@ type HostConfig struct {
 	// catches up. Default 128 MiB.
 	MemoryBudget int
 
+	// OffloadWorkers is how many goroutines run Env.Offload work at once.
+	// Default GOMAXPROCS.
+	OffloadWorkers int
+	// OffloadQueue bounds the Offload jobs waiting for a worker. When it
+	// is full, Offload refuses the job: neither work nor done runs (as
+	// after Close), the loop is never blocked, and HostStats counts it in
+	// OffloadRefused. Default 1024.
+	OffloadQueue int
+
 	// Logger receives the host's logs. Default: discard.
 	Logger *slog.Logger
 	// Seed seeds Env.Rand. 0 picks a random seed.
@@ -96,6 +108,10 @@ func (c HostConfig) Validate() error {
 		return bad("PeerQueueLimit", "is negative")
 	case c.MemoryBudget < 0:
 		return bad("MemoryBudget", "is negative")
+	case c.OffloadWorkers < 0:
+		return bad("OffloadWorkers", fmt.Sprintf("is negative, got %d", c.OffloadWorkers))
+	case c.OffloadQueue < 0:
+		return bad("OffloadQueue", fmt.Sprintf("is negative, got %d", c.OffloadQueue))
 	}
 	return nil
 }
@@ -117,6 +133,8 @@ func (c HostConfig) withDefaults() HostConfig {
 	if c.MemoryBudget == 0 {
 		c.MemoryBudget = DefaultMemoryBudget
 	}
+	c.OffloadWorkers = cmp.Or(c.OffloadWorkers, runtime.GOMAXPROCS(0))
+	c.OffloadQueue = cmp.Or(c.OffloadQueue, DefaultOffloadQueue)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -194,7 +212,15 @@ type Host struct {
 
 	budget  budget
 	metrics hostCounters
+
+	// Offload's bounded pool: jobs wait in offq; workers start on demand,
+	// up to cfg.OffloadWorkers, and stop with the host.
+	offq       chan offloadJob
+	offWorkers int // started; touched only on the loop
 }
+
+// offloadJob is one Env.Offload call waiting for a worker.
+type offloadJob struct{ work, done func() }
 
 // shutter is a connection or endpoint that Close must shut.
 type shutter interface{ shut(error) }
@@ -247,6 +273,7 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 		endpoints: make(map[Addr]*endpoint),
 		events:    make(chan event, eventQueueLen),
 		stopping:  make(chan struct{}),
+		offq:      make(chan offloadJob, cfg.OffloadQueue),
 		loopDone:  make(chan struct{}),
 		live:      make(map[shutter]struct{}),
 	}

@@ -10,7 +10,10 @@ import (
 // host's loop, like the handler's.
 type hostEnv struct{ h *Host }
 
-var _ Env = hostEnv{}
+var (
+	_ Env    = hostEnv{}
+	_ Binder = hostEnv{}
+)
 
 func (e hostEnv) Self() Addr           { return e.h.self }
 func (e hostEnv) Now() time.Time       { return time.Now() }
@@ -23,6 +26,7 @@ func (e hostEnv) Logger() *slog.Logger { return e.h.log }
 // background while messages queue.
 func (e hostEnv) Send(to Addr, m Message) error { return e.h.send(to, m) }
 
+// SendFrom sends a datagram from an endpoint opened with Bind.
 func (e hostEnv) SendFrom(from, to Addr, m Message) error { return e.h.sendFrom(from, to, m) }
 
 func (e hostEnv) Disconnect(peer Addr) { e.h.disconnect(peer) }
@@ -31,24 +35,51 @@ func (e hostEnv) AfterFunc(d time.Duration, f func()) (stop func() bool) {
 	return e.h.afterFunc(d, f)
 }
 
-// Offload runs work on a goroutine that Close waits for, then done on the
-// loop (unless the host closed meanwhile).
+// Offload queues the job for the host's bounded worker pool (see
+// HostConfig.OffloadWorkers and OffloadQueue): a worker runs work, then
+// done runs on the loop (unless the host closed meanwhile). A full queue
+// refuses the job, counted in HostStats.OffloadRefused: neither work nor
+// done runs, and the loop never blocks.
 func (e hostEnv) Offload(_ time.Duration, work func(), done func()) {
 	h := e.h
 	if h.closed.Load() {
 		return
 	}
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		if work != nil {
-			work()
-		}
-		if done != nil {
-			h.post(event{kind: evFunc, fn: done})
-		}
-	}()
+	select {
+	case h.offq <- offloadJob{work: work, done: done}:
+	default:
+		h.metrics.offloadRefused.Add(1)
+		h.log.Warn("transport: offload queue full, job refused", "queue", cap(h.offq))
+		return
+	}
+	if h.offWorkers < h.cfg.OffloadWorkers {
+		h.offWorkers++
+		h.wg.Add(1)
+		go h.offloadWorker()
+	}
 }
 
-func (e hostEnv) Bind() (Addr, error)        { return e.h.bind() }
+// offloadWorker runs queued Offload jobs until the host stops; jobs still
+// queued then are dropped.
+func (h *Host) offloadWorker() {
+	defer h.wg.Done()
+	for {
+		select {
+		case <-h.stopping:
+			return
+		case j := <-h.offq:
+			if j.work != nil {
+				j.work()
+			}
+			if j.done != nil {
+				h.post(event{kind: evFunc, fn: j.done})
+			}
+		}
+	}
+}
+
+// Bind opens an extra datagram endpoint on a fresh random port.
+func (e hostEnv) Bind() (Addr, error) { return e.h.bind() }
+
+// Unbind closes an endpoint opened with Bind.
 func (e hostEnv) Unbind(endpoint Addr) error { return e.h.unbind(endpoint) }

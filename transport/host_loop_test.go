@@ -57,8 +57,9 @@ func TestHostOffload(t *testing.T) {
 		rec, newRec := newRecorder(nil)
 		h, err := NewHost(HostConfig{Stream: loopbackTCP{}}, newRec)
 		require.NoError(t, err)
-		release := make(chan struct{})
-		onLoop(t, h, func() { rec.env.Offload(0, func() { <-release }, func() {}) })
+		release, started := make(chan struct{}), make(chan struct{})
+		onLoop(t, h, func() { rec.env.Offload(0, func() { close(started); <-release }, func() {}) })
+		<-started
 		closed := make(chan struct{})
 		go func() { h.Close(); close(closed) }()
 		select {
@@ -68,6 +69,38 @@ func TestHostOffload(t *testing.T) {
 		}
 		close(release)
 		<-closed
+	})
+	t.Run("a full queue refuses jobs without blocking the loop", func(t *testing.T) {
+		rec, newRec := newRecorder(nil)
+		h := newTestHost(t, loopbackWorld(), func(c *HostConfig) { c.OffloadWorkers, c.OffloadQueue = 1, 1 }, newRec)
+		release, started := make(chan struct{}), make(chan struct{})
+		done := make(chan string, 3)
+		onLoop(t, h, func() {
+			rec.env.Offload(0, func() { close(started); <-release }, func() { done <- "first" })
+		})
+		<-started // the only worker is busy
+		onLoop(t, h, func() {
+			rec.env.Offload(0, func() {}, func() { done <- "queued" })
+			rec.env.Offload(0, func() { t.Error("a refused job ran") }, func() { done <- "refused" })
+		})
+		require.EqualValues(t, 1, h.Stats().OffloadRefused)
+		close(release)
+		require.Equal(t, "first", <-done)
+		require.Equal(t, "queued", <-done, "the honest queued job still runs")
+		onLoop(t, h, func() { rec.env.Offload(0, func() {}, func() { done <- "later" }) })
+		require.Equal(t, "later", <-done, "the queue has room again")
+		require.Empty(t, done)
+	})
+	t.Run("Close stops the workers and drops queued jobs", func(t *testing.T) {
+		rec, newRec := newRecorder(nil)
+		h, err := NewHost(HostConfig{Stream: loopbackTCP{}, OffloadWorkers: 2}, newRec)
+		require.NoError(t, err)
+		onLoop(t, h, func() {
+			for range 10 {
+				rec.env.Offload(0, func() { time.Sleep(time.Millisecond) }, func() {})
+			}
+		})
+		require.NoError(t, h.Close()) // goleak in TestMain checks no worker is left
 	})
 }
 
@@ -128,6 +161,8 @@ func TestHostConfigValidate(t *testing.T) {
 		{"packet address without packet", HostConfig{Stream: loopbackTCP{}, PacketListen: "/ip4/127.0.0.1/udp/0"}, "PacketListen"},
 		{"negative queue", HostConfig{Stream: loopbackTCP{}, PeerQueueLimit: -1}, "PeerQueueLimit"},
 		{"negative budget", HostConfig{Stream: loopbackTCP{}, MemoryBudget: -1}, "MemoryBudget"},
+		{"negative offload workers", HostConfig{Stream: loopbackTCP{}, OffloadWorkers: -1}, "OffloadWorkers"},
+		{"negative offload queue", HostConfig{Stream: loopbackTCP{}, OffloadQueue: -1}, "OffloadQueue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,9 +27,9 @@ func TestHostDatagrams(t *testing.T) {
 	var ep Addr
 	onLoop(t, client, func() {
 		var err error
-		ep, err = cli.env.Bind()
+		ep, err = cli.env.(Binder).Bind()
 		require.NoError(t, err)
-		require.NoError(t, cli.env.SendFrom(ep, server.PacketAddr(), Bytes("from ep")))
+		require.NoError(t, cli.env.(Binder).SendFrom(ep, server.PacketAddr(), Bytes("from ep")))
 	})
 	require.NotEqual(t, client.PacketAddr(), ep)
 	require.Equal(t, ep, srv.next(t, "recv").conn.Peer)
@@ -37,12 +37,12 @@ func TestHostDatagrams(t *testing.T) {
 	require.Equal(t, Conn{Peer: server.PacketAddr(), Local: ep}, back.conn)
 
 	onLoop(t, client, func() {
-		require.NoError(t, cli.env.Unbind(ep))
-		require.ErrorIs(t, cli.env.Unbind(ep), ErrBadAddr)
-		require.ErrorIs(t, cli.env.Unbind(client.PacketAddr()), ErrBadAddr, "the main endpoint stays")
-		require.ErrorIs(t, cli.env.SendFrom(ep, server.PacketAddr(), Bytes("x")), ErrBadAddr)
+		require.NoError(t, cli.env.(Binder).Unbind(ep))
+		require.ErrorIs(t, cli.env.(Binder).Unbind(ep), ErrBadAddr)
+		require.ErrorIs(t, cli.env.(Binder).Unbind(client.PacketAddr()), ErrBadAddr, "the main endpoint stays")
+		require.ErrorIs(t, cli.env.(Binder).SendFrom(ep, server.PacketAddr(), Bytes("x")), ErrBadAddr)
 	})
-	m := client.Metrics()
+	m := client.Stats()
 	require.EqualValues(t, 2, m.DatagramsSent)
 	require.EqualValues(t, 2, m.DatagramsReceived)
 	require.Zero(t, m.ConnsOpened, "datagrams open no connection")
@@ -61,7 +61,7 @@ func TestHostDatagramOnly(t *testing.T) {
 	rec2, newRec2 := newRecorder(nil)
 	h2 := newTestHost(t, noPacket, nil, newRec2)
 	onLoop(t, h2, func() {
-		_, err := rec2.env.Bind()
+		_, err := rec2.env.(Binder).Bind()
 		require.ErrorIs(t, err, ErrBadAddr)
 	})
 }
@@ -83,7 +83,7 @@ func TestHostDropsBadDatagrams(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, Bytes("ok"), rec.next(t, "recv").m)
-	require.Eventually(t, func() bool { return h.Metrics().Dropped == 2 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return h.Stats().Dropped == 2 }, 5*time.Second, time.Millisecond)
 }
 
 func TestFreshEndpointAddr(t *testing.T) {

@@ -40,8 +40,8 @@ func TestHostExchangeReusesTheInboundConnection(t *testing.T) {
 		require.Equal(t, Bytes{byte(i)}, back.m)
 		require.Equal(t, up.conn, back.conn, "the reply came back over the client's connection")
 	}
-	require.EqualValues(t, 1, client.Metrics().ConnsOpened)
-	require.EqualValues(t, 1, server.Metrics().ConnsOpened)
+	require.EqualValues(t, 1, client.Stats().ConnsOpened)
+	require.EqualValues(t, 1, server.Stats().ConnsOpened)
 }
 
 func TestHostConnectionEvents(t *testing.T) {
@@ -70,7 +70,7 @@ func TestHostConnectionEvents(t *testing.T) {
 	second := cli.next(t, "connected")
 	require.NotEqual(t, first.conn.ID, second.conn.ID)
 	require.Equal(t, Bytes("again"), srv.next(t, "recv").m)
-	require.EqualValues(t, 2, client.Metrics().ConnsOpened)
+	require.EqualValues(t, 2, client.Stats().ConnsOpened)
 }
 
 func TestHostUnreachable(t *testing.T) {
@@ -86,7 +86,7 @@ func TestHostUnreachable(t *testing.T) {
 		require.Equal(t, dead, ev.peer)
 		require.ErrorIs(t, ev.err, ErrUnreachable)
 		cli.none(t, "unreachable", 50*time.Millisecond)
-		m := client.Metrics()
+		m := client.Stats()
 		require.EqualValues(t, 2, m.Dropped, "both queued messages are dropped")
 		require.EqualValues(t, 1, m.DialFailures)
 		require.Zero(t, m.InFlightBytes)
@@ -112,7 +112,7 @@ func TestHostUnreachable(t *testing.T) {
 			cli.env.Disconnect(peer)
 		})
 		cli.none(t, "unreachable", 50*time.Millisecond)
-		require.EqualValues(t, 1, client.Metrics().Dropped)
+		require.EqualValues(t, 1, client.Stats().Dropped)
 	})
 	t.Run("bad address", func(t *testing.T) {
 		cli, newCli := newRecorder(nil)
@@ -236,7 +236,7 @@ func TestHostHandshake(t *testing.T) {
 		require.ErrorIs(t, ev.err, ErrUnreachable)
 		require.ErrorIs(t, ev.err, ErrHandshake)
 		srv.none(t, "connected", 20*time.Millisecond)
-		require.EqualValues(t, 1, server.Metrics().HandshakeFailures)
+		require.EqualValues(t, 1, server.Stats().HandshakeFailures)
 	})
 	t.Run("peer never answers", func(t *testing.T) {
 		srv, newSrv := newRecorder(nil)
@@ -248,6 +248,6 @@ func TestHostHandshake(t *testing.T) {
 		_, err = raw.Read(make([]byte, 1))
 		require.ErrorIs(t, err, io.EOF, "the host gives up after HandshakeTimeout")
 		srv.none(t, "connected", 10*time.Millisecond)
-		require.EqualValues(t, 1, server.Metrics().HandshakeFailures)
+		require.EqualValues(t, 1, server.Stats().HandshakeFailures)
 	})
 }

@@ -67,31 +67,33 @@ type LinkConfig struct {
 	Bandwidth int64
 }
 
-// Validate reports the first field that is out of range.
+// Validate reports the first field that is out of range, wrapping
+// [ErrBadConfig].
 func (c LinkConfig) Validate() error {
 	switch {
 	case c.Latency < 0:
-		return fmt.Errorf("transport: LinkConfig.Latency: %v is negative", c.Latency)
+		return fmt.Errorf("%w: LinkConfig.Latency must not be negative, got %v", ErrBadConfig, c.Latency)
 	case !(c.Loss >= 0 && c.Loss <= 1): // also catches NaN
-		return fmt.Errorf("transport: LinkConfig.Loss: %v is not in [0, 1]", c.Loss)
+		return fmt.Errorf("%w: LinkConfig.Loss must be in [0, 1], got %v", ErrBadConfig, c.Loss)
 	case c.Bandwidth < 0:
-		return fmt.Errorf("transport: LinkConfig.Bandwidth: %d is negative", c.Bandwidth)
+		return fmt.Errorf("%w: LinkConfig.Bandwidth must not be negative, got %d", ErrBadConfig, c.Bandwidth)
 	}
 	return nil
 }
 
-// Validate reports the first field that is out of range.
+// Validate reports the first field that is out of range, wrapping
+// [ErrBadConfig].
 func (c MemConfig) Validate() error {
 	if err := c.Link.Validate(); err != nil {
-		return fmt.Errorf("transport: MemConfig.Link: %w", err)
+		return fmt.Errorf("MemConfig.Link: %w", err)
 	}
 	switch {
 	case c.StreamBuffer < 0:
-		return fmt.Errorf("transport: MemConfig.StreamBuffer: %d is negative", c.StreamBuffer)
+		return fmt.Errorf("%w: MemConfig.StreamBuffer must not be negative, got %d", ErrBadConfig, c.StreamBuffer)
 	case c.PacketBuffer < 0:
-		return fmt.Errorf("transport: MemConfig.PacketBuffer: %d is negative", c.PacketBuffer)
+		return fmt.Errorf("%w: MemConfig.PacketBuffer must not be negative, got %d", ErrBadConfig, c.PacketBuffer)
 	case c.Backlog < 0:
-		return fmt.Errorf("transport: MemConfig.Backlog: %d is negative", c.Backlog)
+		return fmt.Errorf("%w: MemConfig.Backlog must not be negative, got %d", ErrBadConfig, c.Backlog)
 	}
 	return nil
 }

@@ -33,12 +33,18 @@ type ConnID uint64
 type Conn struct {
 	// ID names the connection; 0 for a datagram.
 	ID ConnID
-	// Peer is the remote address. Sending to Peer answers on the same
-	// connection while it is open (an inbound peer's Peer is its ephemeral
-	// address, not its listen address).
+	// Peer is the remote end of this connection, and sending to Peer
+	// answers on this same connection while it is open. For an outbound
+	// connection it is the address dialled. For an inbound one it names
+	// the connection, not the peer: it is not the peer's listen address
+	// in general (on a Host it is the dialer's ephemeral address; the
+	// simulator happens to give the dialer's own address). A protocol
+	// therefore never stores an inbound Peer as a node's address nor
+	// compares it with one; it learns listen addresses from its messages.
+	// transporttest.RunEnv checks this contract in both worlds.
 	Peer Addr
 	// Local is the local endpoint the message arrived on: the node's own
-	// address, or an extra endpoint opened with [Env.Bind].
+	// address, or an extra endpoint opened with [Binder.Bind].
 	Local Addr
 	// Inbound reports whether the peer opened the connection.
 	Inbound bool
@@ -91,7 +97,7 @@ type Stopper interface {
 
 // Env is everything a node may touch. The simulator implements it with
 // virtual time and a seeded random source; [Host] implements it on a real
-// network. All methods must be called from the node's own loop (inside a
+// network. Both also implement [Binder]. All methods must be called from the node's own loop (inside a
 // Handler method, a timer or a Submit/Offload callback).
 type Env interface {
 	// Self is the node's own address.
@@ -109,8 +115,6 @@ type Env interface {
 	// disconnect). It returns ErrBackpressure when the queue towards that
 	// peer is full, and ErrClosed after the node stopped.
 	Send(to Addr, m Message) error
-	// SendFrom is Send from an extra endpoint opened with Bind.
-	SendFrom(from, to Addr, m Message) error
 	// Disconnect closes the connections to peer, if any.
 	Disconnect(peer Addr)
 
@@ -122,11 +126,21 @@ type Env interface {
 	// the time the work is modelled to take in the simulator; real hosts
 	// ignore it and take what it takes.
 	Offload(cost time.Duration, work func(), done func())
+}
 
-	// Bind opens an extra datagram endpoint with a fresh address (a fresh
-	// random port on real networks). Messages that arrive on it carry its
-	// address in Conn.Local.
+// Binder is the optional capability of an [Env] that opens extra datagram
+// endpoints, each with its own address (a fresh random port on real
+// networks), for protocols that must send from several source ports (a DNS
+// resolver randomising its query port). Both the simulator's Env and a
+// Host's implement it; use it with a type assertion:
+//
+//	b, ok := env.(transport.Binder)
+type Binder interface {
+	// Bind opens an extra datagram endpoint with a fresh address. Messages
+	// that arrive on it carry its address in Conn.Local.
 	Bind() (Addr, error)
 	// Unbind closes an endpoint opened with Bind.
 	Unbind(endpoint Addr) error
+	// SendFrom is Env.Send from an endpoint opened with Bind.
+	SendFrom(from, to Addr, m Message) error
 }

@@ -2,7 +2,7 @@ package sim
 
 import "github.com/networkutopia/p2p/transport"
 
-// Backpressure model: a node with NodeConfig.QueueLimit > 0 refuses a Send
+// Backpressure model: a node with Capacity.QueueLimit > 0 refuses a Send
 // (transport.ErrBackpressure) while the bytes on its uplink that have not
 // left yet, plus those sent earlier in the same callback, are at or above
 // the limit. The queue is one per node (its uplink), not one per peer. When

@@ -15,7 +15,7 @@ func TestBackpressureAndDrained(t *testing.T) {
 	start := net.Config().Start
 	a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {
 		return &full{plain: plain{env: env, start: start}}
-	}, sim.NodeConfig{UpBytesPerSec: 1000, QueueLimit: 2000})
+	}, sim.Capacity{UpBytesPerSec: 1000, QueueLimit: 2000})
 	require.NoError(t, err)
 	b, c := addPlain(net), addPlain(net)
 	fa := fullAt(t, net, a)
@@ -48,7 +48,7 @@ func TestBackpressureWithoutDrainHandler(t *testing.T) {
 	start := net.Config().Start
 	a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {
 		return &plain{env: env, start: start}
-	}, sim.NodeConfig{UpBytesPerSec: 1000, QueueLimit: 500})
+	}, sim.Capacity{UpBytesPerSec: 1000, QueueLimit: 500})
 	require.NoError(t, err)
 	b := addPlain(net)
 	require.NoError(t, send(t, net, a, b, sized{"1", 1000}))

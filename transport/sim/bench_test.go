@@ -71,7 +71,7 @@ func BenchmarkSimEvents(b *testing.B) {
 	}{
 		{"latency", sim.Config{Seed: 1}},
 		{"latency+loss", sim.Config{Seed: 1, Loss: 1e-9}},
-		{"latency+bandwidth", sim.Config{Seed: 1, Node: sim.NodeConfig{UpBytesPerSec: 1 << 20, DownBytesPerSec: 1 << 20}}},
+		{"latency+bandwidth", sim.Config{Seed: 1, Node: sim.Capacity{UpBytesPerSec: 1 << 20, DownBytesPerSec: 1 << 20}}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

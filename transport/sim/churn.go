@@ -35,7 +35,7 @@ type ChurnConfig struct {
 // Validate reports a missing or invalid distribution.
 func (c ChurnConfig) Validate() error {
 	if c.Session == nil {
-		return fmt.Errorf("%w: ChurnConfig.Session is nil", ErrInvalidConfig)
+		return fmt.Errorf("%w: ChurnConfig.Session is nil", ErrBadConfig)
 	}
 	if err := validateDistribution("ChurnConfig.Session", c.Session); err != nil {
 		return err

@@ -133,7 +133,7 @@ func TestChurnConfigValidate(t *testing.T) {
 		{Session: sim.Uniform{Min: 2, Max: 1}},
 	} {
 		_, err := net.StartChurn([]transport.Addr{a}, cfg)
-		require.ErrorIs(t, err, sim.ErrInvalidConfig, "%+v", cfg)
+		require.ErrorIs(t, err, sim.ErrBadConfig, "%+v", cfg)
 	}
 	_, err := net.StartChurn([]transport.Addr{"/sim/5"}, sim.ChurnConfig{Session: sim.Fixed(1)})
 	require.ErrorIs(t, err, sim.ErrNoSuchNode)

@@ -18,8 +18,8 @@ var (
 	DefaultLatencyMax = 100 * time.Millisecond
 )
 
-// ErrInvalidConfig is wrapped by the errors of [Config.Validate].
-var ErrInvalidConfig = errors.New("sim: invalid config")
+// ErrBadConfig is wrapped by the errors of [Config.Validate].
+var ErrBadConfig = errors.New("sim: bad config")
 
 // Config describes a simulated network. The zero value is a valid
 // configuration: seed 0, latencies drawn uniformly in [10ms, 100ms] per pair
@@ -58,7 +58,7 @@ type Config struct {
 
 	// Node is the default capacity of every node added with AddNode.
 	// Default: unlimited bandwidth, no queue limit.
-	Node NodeConfig
+	Node Capacity
 
 	// MessageOverhead is added to each message's Size to model headers
 	// (for example 40 for TCP/IP or 28 for UDP/IP). It counts in bandwidth
@@ -77,8 +77,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// NodeConfig is the capacity of one node. Zero fields mean unlimited.
-type NodeConfig struct {
+// Capacity is what one node can carry: its link rates and send queue.
+// Zero fields mean unlimited.
+type Capacity struct {
 	// UpBytesPerSec is the upload capacity: a message occupies the node's
 	// uplink for size/UpBytesPerSec, and messages leave one after another
 	// (FIFO). 0 means unlimited.
@@ -95,19 +96,19 @@ type NodeConfig struct {
 }
 
 // Validate reports the first field of c that is out of range, in an error
-// wrapping ErrInvalidConfig.
+// wrapping ErrBadConfig.
 func (c Config) Validate() error {
 	switch {
 	case c.LatencyMin < 0:
-		return fmt.Errorf("%w: LatencyMin %v is negative", ErrInvalidConfig, c.LatencyMin)
+		return fmt.Errorf("%w: LatencyMin %v is negative", ErrBadConfig, c.LatencyMin)
 	case c.LatencyMax < c.LatencyMin:
-		return fmt.Errorf("%w: LatencyMax %v is below LatencyMin %v", ErrInvalidConfig, c.LatencyMax, c.LatencyMin)
+		return fmt.Errorf("%w: LatencyMax %v is below LatencyMin %v", ErrBadConfig, c.LatencyMax, c.LatencyMin)
 	case math.IsNaN(c.Loss) || c.Loss < 0 || c.Loss > 1:
-		return fmt.Errorf("%w: Loss %v is not in [0, 1]", ErrInvalidConfig, c.Loss)
+		return fmt.Errorf("%w: Loss %v is not in [0, 1]", ErrBadConfig, c.Loss)
 	case c.MessageOverhead < 0:
-		return fmt.Errorf("%w: MessageOverhead %d is negative", ErrInvalidConfig, c.MessageOverhead)
+		return fmt.Errorf("%w: MessageOverhead %d is negative", ErrBadConfig, c.MessageOverhead)
 	case c.UnreachableDelay < 0:
-		return fmt.Errorf("%w: UnreachableDelay %v is negative", ErrInvalidConfig, c.UnreachableDelay)
+		return fmt.Errorf("%w: UnreachableDelay %v is negative", ErrBadConfig, c.UnreachableDelay)
 	}
 	if err := c.Node.Validate(); err != nil {
 		return fmt.Errorf("%w (in Node)", err)
@@ -116,17 +117,17 @@ func (c Config) Validate() error {
 }
 
 // Validate reports the first field of c that is out of range, in an error
-// wrapping ErrInvalidConfig.
-func (c NodeConfig) Validate() error {
+// wrapping ErrBadConfig.
+func (c Capacity) Validate() error {
 	switch {
 	case c.UpBytesPerSec < 0:
-		return fmt.Errorf("%w: UpBytesPerSec %d is negative", ErrInvalidConfig, c.UpBytesPerSec)
+		return fmt.Errorf("%w: UpBytesPerSec %d is negative", ErrBadConfig, c.UpBytesPerSec)
 	case c.DownBytesPerSec < 0:
-		return fmt.Errorf("%w: DownBytesPerSec %d is negative", ErrInvalidConfig, c.DownBytesPerSec)
+		return fmt.Errorf("%w: DownBytesPerSec %d is negative", ErrBadConfig, c.DownBytesPerSec)
 	case c.QueueLimit < 0:
-		return fmt.Errorf("%w: QueueLimit %d is negative", ErrInvalidConfig, c.QueueLimit)
+		return fmt.Errorf("%w: QueueLimit %d is negative", ErrBadConfig, c.QueueLimit)
 	case c.QueueLimit > 0 && c.UpBytesPerSec == 0:
-		return fmt.Errorf("%w: QueueLimit %d needs UpBytesPerSec > 0", ErrInvalidConfig, c.QueueLimit)
+		return fmt.Errorf("%w: QueueLimit %d needs UpBytesPerSec > 0", ErrBadConfig, c.QueueLimit)
 	}
 	return nil
 }

@@ -26,10 +26,10 @@ func TestConfigValidate(t *testing.T) {
 		{"loss NaN", sim.Config{Loss: math.NaN()}, "Loss"},
 		{"negative overhead", sim.Config{MessageOverhead: -1}, "MessageOverhead"},
 		{"negative unreachable delay", sim.Config{UnreachableDelay: -1}, "UnreachableDelay"},
-		{"negative up", sim.Config{Node: sim.NodeConfig{UpBytesPerSec: -1}}, "UpBytesPerSec"},
-		{"negative down", sim.Config{Node: sim.NodeConfig{DownBytesPerSec: -1}}, "DownBytesPerSec"},
-		{"queue limit without uplink", sim.Config{Node: sim.NodeConfig{QueueLimit: 10}}, "QueueLimit"},
-		{"queue limit", sim.Config{Node: sim.NodeConfig{QueueLimit: 10, UpBytesPerSec: 1}}, ""},
+		{"negative up", sim.Config{Node: sim.Capacity{UpBytesPerSec: -1}}, "UpBytesPerSec"},
+		{"negative down", sim.Config{Node: sim.Capacity{DownBytesPerSec: -1}}, "DownBytesPerSec"},
+		{"queue limit without uplink", sim.Config{Node: sim.Capacity{QueueLimit: 10}}, "QueueLimit"},
+		{"queue limit", sim.Config{Node: sim.Capacity{QueueLimit: 10, UpBytesPerSec: 1}}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,9 +40,9 @@ func TestConfigValidate(t *testing.T) {
 				require.NoError(t, newErr)
 				return
 			}
-			require.ErrorIs(t, err, sim.ErrInvalidConfig)
+			require.ErrorIs(t, err, sim.ErrBadConfig)
 			require.ErrorContains(t, err, tc.field)
-			require.ErrorIs(t, newErr, sim.ErrInvalidConfig)
+			require.ErrorIs(t, newErr, sim.ErrBadConfig)
 		})
 	}
 }
@@ -58,9 +58,9 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestAddNodeWithRejectsBadCapacity(t *testing.T) {
 	net := newNet(t, sim.Config{})
-	_, err := net.AddNodeWith(nil, sim.NodeConfig{})
-	require.ErrorIs(t, err, sim.ErrInvalidConfig)
-	_, err = net.AddNodeWith(func(transport.Env) transport.Handler { return nil }, sim.NodeConfig{UpBytesPerSec: -5})
-	require.True(t, errors.Is(err, sim.ErrInvalidConfig))
+	_, err := net.AddNodeWith(nil, sim.Capacity{})
+	require.ErrorIs(t, err, sim.ErrBadConfig)
+	_, err = net.AddNodeWith(func(transport.Env) transport.Handler { return nil }, sim.Capacity{UpBytesPerSec: -5})
+	require.True(t, errors.Is(err, sim.ErrBadConfig))
 	require.Equal(t, 0, net.Len())
 }

@@ -85,7 +85,7 @@ func gossipTrace(t *testing.T, seed uint64, nodes int) ([]byte, sim.Stats) {
 		LatencyMin: 5 * time.Millisecond,
 		LatencyMax: 80 * time.Millisecond,
 		Loss:       0.05,
-		Node:       sim.NodeConfig{UpBytesPerSec: 50_000, DownBytesPerSec: 100_000},
+		Node:       sim.Capacity{UpBytesPerSec: 50_000, DownBytesPerSec: 100_000},
 	}
 	net := newNet(t, cfg)
 	trace := sha256.New()

@@ -28,7 +28,7 @@ func (f Fixed) Draw(*rand.Rand) time.Duration { return time.Duration(f) }
 // Validate checks that the duration is not negative.
 func (f Fixed) Validate() error {
 	if f < 0 {
-		return fmt.Errorf("%w: Fixed %v is negative", ErrInvalidConfig, time.Duration(f))
+		return fmt.Errorf("%w: Fixed %v is negative", ErrBadConfig, time.Duration(f))
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ func (u Uniform) Draw(r *rand.Rand) time.Duration {
 // Validate checks that 0 <= Min <= Max.
 func (u Uniform) Validate() error {
 	if u.Min < 0 || u.Max < u.Min {
-		return fmt.Errorf("%w: Uniform [%v, %v] is not a range of durations >= 0", ErrInvalidConfig, u.Min, u.Max)
+		return fmt.Errorf("%w: Uniform [%v, %v] is not a range of durations >= 0", ErrBadConfig, u.Min, u.Max)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func (e Exponential) Draw(r *rand.Rand) time.Duration {
 // Validate checks that the mean is positive.
 func (e Exponential) Validate() error {
 	if e.Mean <= 0 {
-		return fmt.Errorf("%w: Exponential mean %v is not positive", ErrInvalidConfig, e.Mean)
+		return fmt.Errorf("%w: Exponential mean %v is not positive", ErrBadConfig, e.Mean)
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func (p Pareto) Draw(r *rand.Rand) time.Duration {
 // Validate checks that Scale and Shape are positive.
 func (p Pareto) Validate() error {
 	if p.Scale <= 0 || !(p.Shape > 0) || math.IsInf(p.Shape, 0) {
-		return fmt.Errorf("%w: Pareto scale %v and shape %v must be positive", ErrInvalidConfig, p.Scale, p.Shape)
+		return fmt.Errorf("%w: Pareto scale %v and shape %v must be positive", ErrBadConfig, p.Scale, p.Shape)
 	}
 	return nil
 }

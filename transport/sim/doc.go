@@ -43,7 +43,7 @@
 //   - Send and SendFrom queue the message and return; the messages of one
 //     callback are launched when it returns (see Determinism). They fail
 //     with transport.ErrBadAddr for an address that is not /sim/...,
-//     transport.ErrBackpressure (see NodeConfig.QueueLimit) and
+//     transport.ErrBackpressure (see Capacity.QueueLimit) and
 //     transport.ErrClosed once the incarnation is over. A message to a
 //     node that is down or absent is not an error: it is dropped, and an
 //     UnreachableHandler hears of it.
@@ -99,7 +99,7 @@
 // [ErrNodeDown], [ErrNoSuchAddr] or [ErrPartitioned], all wrapping
 // transport.ErrUnreachable.
 //
-// A node with a NodeConfig.QueueLimit refuses sends with
+// A node with a Capacity.QueueLimit refuses sends with
 // transport.ErrBackpressure while its uplink holds that many bytes; a
 // transport.DrainHandler hears Drained(peer) for each refused peer once
 // the queue is down to half the limit.

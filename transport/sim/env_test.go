@@ -84,14 +84,14 @@ func TestBindSendFromAndUnbind(t *testing.T) {
 	var ep1, ep2 transport.Addr
 	require.NoError(t, net.Do(a, func(transport.Handler) {
 		var err error
-		ep1, err = envA.Bind()
+		ep1, err = envA.(transport.Binder).Bind()
 		require.NoError(t, err)
-		ep2, err = envA.Bind()
+		ep2, err = envA.(transport.Binder).Bind()
 		require.NoError(t, err)
-		require.NoError(t, envA.SendFrom(ep1, b, transport.Bytes("query")))
-		require.NoError(t, envA.SendFrom(a, b, transport.Bytes("plain")))
-		require.ErrorIs(t, envA.SendFrom(sim.EndpointAddr(0, 99), b, transport.Bytes("x")), transport.ErrBadAddr)
-		require.ErrorIs(t, envA.SendFrom(b, b, transport.Bytes("x")), transport.ErrBadAddr)
+		require.NoError(t, envA.(transport.Binder).SendFrom(ep1, b, transport.Bytes("query")))
+		require.NoError(t, envA.(transport.Binder).SendFrom(a, b, transport.Bytes("plain")))
+		require.ErrorIs(t, envA.(transport.Binder).SendFrom(sim.EndpointAddr(0, 99), b, transport.Bytes("x")), transport.ErrBadAddr)
+		require.ErrorIs(t, envA.(transport.Binder).SendFrom(b, b, transport.Bytes("x")), transport.ErrBadAddr)
 	}))
 	require.Equal(t, transport.Addr("/sim/0/1"), ep1)
 	require.Equal(t, transport.Addr("/sim/0/2"), ep2)
@@ -108,9 +108,9 @@ func TestBindSendFromAndUnbind(t *testing.T) {
 
 	// After Unbind, messages to the endpoint are dropped.
 	require.NoError(t, net.Do(a, func(transport.Handler) {
-		require.NoError(t, envA.Unbind(ep1))
-		require.ErrorIs(t, envA.Unbind(ep1), transport.ErrBadAddr)
-		require.ErrorIs(t, envA.Unbind(a), transport.ErrBadAddr)
+		require.NoError(t, envA.(transport.Binder).Unbind(ep1))
+		require.ErrorIs(t, envA.(transport.Binder).Unbind(ep1), transport.ErrBadAddr)
+		require.ErrorIs(t, envA.(transport.Binder).Unbind(a), transport.ErrBadAddr)
 	}))
 	require.NoError(t, send(t, net, b, ep1, transport.Bytes("late")))
 	require.NoError(t, send(t, net, b, ep2, transport.Bytes("still bound")))
@@ -136,7 +136,7 @@ func TestEnvOfStoppedIncarnationIsClosed(t *testing.T) {
 	require.ErrorIs(t, old.Send(b, transport.Bytes("x")), transport.ErrClosed)
 	require.NoError(t, net.Restart(a))
 	require.ErrorIs(t, old.Send(b, transport.Bytes("x")), transport.ErrClosed, "a restart makes a fresh Env")
-	_, err := old.Bind()
+	_, err := old.(transport.Binder).Bind()
 	require.ErrorIs(t, err, transport.ErrClosed)
 	require.False(t, old.AfterFunc(time.Second, func() { t.Error("old timer fired") })())
 	net.Run(time.Minute)

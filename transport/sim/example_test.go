@@ -54,12 +54,12 @@ func ExampleNetwork_AddNodeWith() {
 	source, _ := net.AddNodeWith(func(env transport.Env) transport.Handler {
 		sender = env
 		return handlerFunc(func(transport.Conn, transport.Message) {})
-	}, sim.NodeConfig{UpBytesPerSec: 10_000_000})
+	}, sim.Capacity{UpBytesPerSec: 10_000_000})
 	sink, _ := net.AddNodeWith(func(env transport.Env) transport.Handler {
 		return handlerFunc(func(_ transport.Conn, m transport.Message) {
 			fmt.Println(env.Now().Sub(start), m.Size())
 		})
-	}, sim.NodeConfig{DownBytesPerSec: 1_000_000})
+	}, sim.Capacity{DownBytesPerSec: 1_000_000})
 
 	_ = net.Do(source, func(transport.Handler) {
 		_ = sender.Send(sink, transport.Bytes(make([]byte, 1_000_000)))

@@ -116,7 +116,7 @@ func TestInjectForgesSender(t *testing.T) {
 	var port transport.Addr
 	require.NoError(t, net.Do(resolver, func(transport.Handler) {
 		var err error
-		port, err = envOf(t, net, resolver).Bind()
+		port, err = envOf(t, net, resolver).(transport.Binder).Bind()
 		require.NoError(t, err)
 	}))
 	forgedFrom := server + "/53"

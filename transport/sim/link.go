@@ -357,7 +357,7 @@ type linkOverride struct {
 // (both directions), overriding the latency model.
 func (n *Network) SetLinkLatency(a, b transport.Addr, d time.Duration) error {
 	if d < 0 {
-		return fmt.Errorf("%w: negative latency %v", ErrInvalidConfig, d)
+		return fmt.Errorf("%w: negative latency %v", ErrBadConfig, d)
 	}
 	return n.overrideLink(a, b, func(o *linkOverride) { o.latency = int64(d) })
 }
@@ -366,7 +366,7 @@ func (n *Network) SetLinkLatency(a, b transport.Addr, d time.Duration) error {
 // a and b (both directions), overriding Config.Loss.
 func (n *Network) SetLinkLoss(a, b transport.Addr, p float64) error {
 	if math.IsNaN(p) || p < 0 || p > 1 {
-		return fmt.Errorf("%w: loss %v is not in [0, 1]", ErrInvalidConfig, p)
+		return fmt.Errorf("%w: loss %v is not in [0, 1]", ErrBadConfig, p)
 	}
 	return n.overrideLink(a, b, func(o *linkOverride) { o.loss, o.hasLoss = newLossRule(p), true })
 }

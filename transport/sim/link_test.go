@@ -155,9 +155,9 @@ func TestBandwidthIdlePath(t *testing.T) {
 			net := newNet(t, fixed(t, lat))
 			start := net.Config().Start
 			mk := func(env transport.Env) transport.Handler { return &plain{env: env, start: start} }
-			a, err := net.AddNodeWith(mk, sim.NodeConfig{UpBytesPerSec: tc.up})
+			a, err := net.AddNodeWith(mk, sim.Capacity{UpBytesPerSec: tc.up})
 			require.NoError(t, err)
-			b, err := net.AddNodeWith(mk, sim.NodeConfig{DownBytesPerSec: tc.down})
+			b, err := net.AddNodeWith(mk, sim.Capacity{DownBytesPerSec: tc.down})
 			require.NoError(t, err)
 			require.NoError(t, send(t, net, a, b, sized{"m", tc.size}))
 			net.Run(10 * time.Second)
@@ -174,7 +174,7 @@ func TestUplinkFIFO(t *testing.T) {
 	net := newNet(t, fixed(t, 10*ms))
 	start := net.Config().Start
 	mk := func(env transport.Env) transport.Handler { return &plain{env: env, start: start} }
-	a, _ := net.AddNodeWith(mk, sim.NodeConfig{UpBytesPerSec: 1_000_000})
+	a, _ := net.AddNodeWith(mk, sim.Capacity{UpBytesPerSec: 1_000_000})
 	b, c := addPlain(net), addPlain(net)
 	require.NoError(t, net.Do(a, func(transport.Handler) {
 		env := envOf(t, net, a)
@@ -193,7 +193,7 @@ func TestDownlinkFIFO(t *testing.T) {
 	start := net.Config().Start
 	mk := func(env transport.Env) transport.Handler { return &plain{env: env, start: start} }
 	a, b := addPlain(net), addPlain(net)
-	r, _ := net.AddNodeWith(mk, sim.NodeConfig{DownBytesPerSec: 1_000_000})
+	r, _ := net.AddNodeWith(mk, sim.Capacity{DownBytesPerSec: 1_000_000})
 	require.NoError(t, send(t, net, a, r, sized{"a", 100_000}))
 	net.Run(5 * ms)
 	require.NoError(t, send(t, net, b, r, sized{"b", 100_000}))

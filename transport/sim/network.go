@@ -58,7 +58,7 @@ type node struct {
 	// pendingBytes counts the bytes sent in the current callback and not
 	// yet on the uplink, for the backpressure check.
 	pendingBytes int64
-	cap          NodeConfig
+	cap          Capacity
 	downFree     int64 // when the downlink is free again
 	newH         transport.NewHandler
 	env          *env // current incarnation; nil while down
@@ -176,15 +176,15 @@ func (n *Network) AddNode(newHandler transport.NewHandler) transport.Addr {
 
 // AddNodeWith is AddNode with the node's own capacity (zero fields mean
 // unlimited, not the network default). It fails if nc does not validate.
-func (n *Network) AddNodeWith(newHandler transport.NewHandler, nc NodeConfig) (transport.Addr, error) {
+func (n *Network) AddNodeWith(newHandler transport.NewHandler, nc Capacity) (transport.Addr, error) {
 	if err := nc.Validate(); err != nil {
 		return "", err
 	}
 	if newHandler == nil {
-		return "", fmt.Errorf("%w: nil NewHandler", ErrInvalidConfig)
+		return "", fmt.Errorf("%w: nil NewHandler", ErrBadConfig)
 	}
 	if len(n.nodes) >= maxIndex {
-		return "", fmt.Errorf("%w: too many nodes", ErrInvalidConfig)
+		return "", fmt.Errorf("%w: too many nodes", ErrBadConfig)
 	}
 	id := int32(len(n.nodes))
 	box := &nodeBox{node: node{addr: NodeAddr(int(id)), newH: newHandler, cap: nc, state: stateCrashed}}

@@ -42,4 +42,12 @@
 // Every check bounds its waits (deadlines on connections, timeouts on
 // accepts), closes what it opened and waits for the goroutines it started,
 // so a package that runs the suite can keep goleak in its TestMain.
+//
+// # Environments
+//
+// [RunEnv] checks the node model instead: that an environment (the
+// simulator, a Host on some transport) keeps the [transport.Env] and
+// [transport.Handler] contract. It takes an [EnvWorld], a small factory of
+// nodes, and [EnvChecks] lists what it checks. [FakeEnv] is a manual-clock
+// Env for unit tests of a single handler.
 package transporttest

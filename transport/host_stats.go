@@ -2,8 +2,8 @@ package transport
 
 import "sync/atomic"
 
-// HostMetrics is a snapshot of a Host's counters, from [Host.Metrics].
-type HostMetrics struct {
+// HostStats is a snapshot of a Host's counters, from [Host.Stats].
+type HostStats struct {
 	// MessagesSent counts messages written to connections and datagrams
 	// sent; MessagesReceived those handed to the handler's loop.
 	MessagesSent, MessagesReceived uint64
@@ -26,6 +26,9 @@ type HostMetrics struct {
 	Dropped uint64
 	// Backpressured counts Sends refused with ErrBackpressure.
 	Backpressured uint64
+	// OffloadRefused counts Env.Offload jobs refused because the offload
+	// queue (HostConfig.OffloadQueue) was full.
+	OffloadRefused uint64
 	// InFlightBytes is the memory budget in use now.
 	InFlightBytes int64
 }
@@ -37,13 +40,14 @@ type hostCounters struct {
 	connsOpened, connsClosed         atomic.Uint64
 	dialFailures, handshakeFailures  atomic.Uint64
 	dropped, backpressured           atomic.Uint64
+	offloadRefused                   atomic.Uint64
 }
 
-// Metrics returns a snapshot of the host's counters. It is safe to call
+// Stats returns a snapshot of the host's counters. It is safe to call
 // from any goroutine, also after Close.
-func (h *Host) Metrics() HostMetrics {
+func (h *Host) Stats() HostStats {
 	m := &h.metrics
-	return HostMetrics{
+	return HostStats{
 		MessagesSent:      m.messagesSent.Load(),
 		MessagesReceived:  m.messagesReceived.Load(),
 		BytesSent:         m.bytesSent.Load(),
@@ -56,6 +60,7 @@ func (h *Host) Metrics() HostMetrics {
 		HandshakeFailures: m.handshakeFailures.Load(),
 		Dropped:           m.dropped.Load(),
 		Backpressured:     m.backpressured.Load(),
+		OffloadRefused:    m.offloadRefused.Load(),
 		InFlightBytes:     h.budget.used.Load(),
 	}
 }
