@@ -144,7 +144,7 @@ func TestLookupsRouteAroundALiar(t *testing.T) {
 	honest := ring.NewHandler(nil)
 	a, err := ring.Network().AddNodeWith(func(env transport.Env) transport.Handler {
 		return liar{honest(env).(*Peer)}
-	}, sim.NodeConfig{})
+	}, sim.Capacity{})
 	require.NoError(t, err)
 	ring.Run(2 * time.Minute)
 	require.NotNil(t, ring.Peer(a), "the liar joined")
@@ -185,7 +185,7 @@ func TestALiarAboutSuccessorsDoesNotBreakTheRing(t *testing.T) {
 	honest := ring.NewHandler(nil)
 	a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {
 		return stateLiar{honest(env).(*Peer)}
-	}, sim.NodeConfig{})
+	}, sim.Capacity{})
 	require.NoError(t, err)
 	ring.Run(3 * time.Minute)
 	require.NotNil(t, ring.Peer(a), "the liar joined")

@@ -103,12 +103,16 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID
 	}
-	p.calls = transport.NewCalls(countingEnv{env, p}, transport.CallsConfig{
+	calls, err := transport.NewCalls(countingEnv{env, p}, transport.CallsConfig{
 		Timeout:     cfg.RequestTimeout,
 		Retries:     1,
 		MaxPeers:    rttPeers(cfg),
 		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
 	})
+	if err != nil {
+		panic("dht: " + err.Error()) // unreachable: Config.Validate checked RequestTimeout
+	}
+	p.calls = calls
 	if len(cfg.Bootstrap) > 0 {
 		env.AfterFunc(0, func() { p.autoJoin(0) })
 	}

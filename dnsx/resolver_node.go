@@ -35,12 +35,17 @@ func NewResolverNode(cfg ResolverConfig) transport.NewHandler {
 		panic(err)
 	}
 	cfg = cfg.withDefaults()
+	callsCfg := transport.CallsConfig{Timeout: cfg.Timeout, Retries: -1, IDBits: 16, MinTimeout: min(cfg.Timeout, 100*time.Millisecond)}
 	return func(env transport.Env) transport.Handler {
+		calls, err := transport.NewCalls(env, callsCfg)
+		if err != nil {
+			panic("dnsx: " + err.Error()) // unreachable: ResolverConfig.Validate checked Timeout
+		}
 		return &ResolverNode{
 			env:      env,
 			cfg:      cfg,
 			cache:    cfg.Cache,
-			calls:    transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.Timeout, Retries: -1, IDBits: 16, MinTimeout: min(cfg.Timeout, 100*time.Millisecond)}),
+			calls:    calls,
 			pending:  make(map[pendingKey]*outQuery),
 			inflight: make(map[flightKey]*resolution),
 			bound:    make(map[transport.Addr]bool),
@@ -321,8 +326,8 @@ func (n *ResolverNode) send(r *resolution, server netip.Addr, tcp bool, qname st
 		q.Name = randomCase(qname, n.env.Rand().Uint64)
 	}
 	var local transport.Addr
-	if !n.cfg.Insecure.FixedPort && !tcp {
-		ep, err := n.env.Bind()
+	if b, ok := n.env.(transport.Binder); ok && !n.cfg.Insecure.FixedPort && !tcp {
+		ep, err := b.Bind()
 		if err == nil {
 			local = ep
 			n.bound[ep] = true
@@ -347,7 +352,7 @@ func (n *ResolverNode) send(r *resolution, server netip.Addr, tcp bool, qname st
 			delete(n.pending, key)
 			if local != "" {
 				delete(n.bound, local)
-				n.env.Unbind(local) //nolint:errcheck
+				n.env.(transport.Binder).Unbind(local) //nolint:errcheck // local is set only when env is a Binder
 			}
 			if err != nil {
 				n.stats.Timeouts++

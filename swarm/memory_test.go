@@ -78,7 +78,7 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	for range 1000 {
 		a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {
 			return &fakeSeed{env: env, infoHash: ih, all: all}
-		}, sim.NodeConfig{UpBytesPerSec: 1 << 20})
+		}, sim.Capacity{UpBytesPerSec: 1 << 20})
 		require.NoError(t, err)
 		seeds = append(seeds, a)
 	}
@@ -89,7 +89,7 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	st := &copyingStorage{staged: map[int][][]byte{}}
 	leech, err := net.AddNodeWith(NewPeer(PeerConfig{
 		Info: info, InfoHash: ih, Storage: st, Peers: seeds, MaxPeers: 1000,
-	}), sim.NodeConfig{DownBytesPerSec: 1 << 30})
+	}), sim.Capacity{DownBytesPerSec: 1 << 30})
 	require.NoError(t, err)
 	// Every 100 ms of simulated time, collect and read the live heap. The
 	// heap before a collection also holds garbage, whose amount depends

@@ -177,7 +177,7 @@ func Simulate(cfg SimConfig) (SimResult, error) {
 		_ = net.Do(a, func(h transport.Handler) { h.(*Peer).AddPeers(pool...) })
 	}
 	addNode := func(pc PeerConfig, up, down int64) (transport.Addr, error) {
-		return net.AddNodeWith(NewPeer(pc), sim.NodeConfig{UpBytesPerSec: up, DownBytesPerSec: down, QueueLimit: cfg.QueueLimit})
+		return net.AddNodeWith(NewPeer(pc), sim.Capacity{UpBytesPerSec: up, DownBytesPerSec: down, QueueLimit: cfg.QueueLimit})
 	}
 
 	var seeds []transport.Addr

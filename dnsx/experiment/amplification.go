@@ -117,11 +117,11 @@ func amplifyOnce(cfg AmplificationConfig, withRRL bool) (AmplificationRow, error
 	if withRRL {
 		scfg.RRL = cfg.RRL
 	}
-	server, _, err := w.addServer(bankIP, scfg, sim.NodeConfig{})
+	server, _, err := w.addServer(bankIP, scfg, sim.Capacity{})
 	if err != nil {
 		return row, err
 	}
-	target := w.addNode(func(transport.Env) transport.Handler { return victim{} }, sim.NodeConfig{})
+	target := w.addNode(func(transport.Env) transport.Handler { return victim{} }, sim.Capacity{})
 	q := dnsx.NewQuery(1, "big.bank.com", dnsx.TypeTXT)
 	q.UDPSize = 4096
 	raw, err := q.Pack()

@@ -125,18 +125,18 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	domains["example.org."] = hosting
 	served = append(served, domainZone("example.org.", hosting, 100))
 
-	_, root, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.NodeConfig{DownBytesPerSec: cfg.RootCapacity})
+	_, root, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{DownBytesPerSec: cfg.RootCapacity})
 	if err != nil {
 		return RootDDoSResult{}, err
 	}
 	rootAddr := w.addrs[rootIP]
-	if _, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.NodeConfig{}); err != nil {
+	if _, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if _, _, err = w.addServer(orgIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.NodeConfig{}); err != nil {
+	if _, _, err = w.addServer(orgIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if _, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: served}, sim.NodeConfig{}); err != nil {
+	if _, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: served}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
 	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
@@ -159,7 +159,7 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	for range 4 {
 		a := w.addNode(func(env transport.Env) transport.Handler {
 			return &flooder{env: env, target: rootAddr, every: every, junk: junk, until: end}
-		}, sim.NodeConfig{})
+		}, sim.Capacity{})
 		w.net.Do(a, func(h transport.Handler) { h.(*flooder).tick() }) //nolint:errcheck
 	}
 	rootBefore := root.Stats().Answered

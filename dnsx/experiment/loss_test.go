@@ -21,11 +21,11 @@ func TestResolverSurvivesLoss(t *testing.T) {
 	require.NoError(t, err)
 	hosting := netip.MustParseAddr("203.0.113.1")
 	domains := map[string]netip.Addr{"d0.com.": hosting}
-	_, _, err = w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.NodeConfig{})
+	_, _, err = w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{})
 	require.NoError(t, err)
-	_, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"d0.com."})}}, sim.NodeConfig{})
+	_, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"d0.com."})}}, sim.Capacity{})
 	require.NoError(t, err)
-	_, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("d0.com.", hosting, 100)}}, sim.NodeConfig{})
+	_, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("d0.com.", hosting, 100)}}, sim.Capacity{})
 	require.NoError(t, err)
 	r := w.addResolver(dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 200 * time.Millisecond})
 	for _, a := range w.net.Live() {

@@ -168,13 +168,13 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		return row, err
 	}
 	domains := map[string]netip.Addr{"bank.com.": bankIP, "evil.com.": attackerIP}
-	if _, _, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.NodeConfig{}); err != nil {
+	if _, _, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	if _, _, err := w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."})}}, sim.NodeConfig{}); err != nil {
+	if _, _, err := w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."})}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	bank, _, err := w.addServer(bankIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("bank.com.", bankIP, 0)}}, sim.NodeConfig{})
+	bank, _, err := w.addServer(bankIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("bank.com.", bankIP, 0)}}, sim.Capacity{})
 	if err != nil {
 		return row, err
 	}
@@ -184,7 +184,7 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 	}
 	attackerAddr := w.addNode(func(env transport.Env) transport.Handler {
 		return &attacker{env: env, server: evil.NewHandler()(env), answers: map[uint16]string{}}
-	}, sim.NodeConfig{})
+	}, sim.Capacity{})
 	w.addrs[attackerIP] = attackerAddr
 	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation}
 	rcfg.AllowClient = func(c transport.Addr) bool { return !d.RefuseOpen || c != attackerAddr }

@@ -51,7 +51,7 @@ func (w *world) setLatency(a, b transport.Addr, d time.Duration) {
 }
 
 // addNode adds a node with an optional capacity.
-func (w *world) addNode(h transport.NewHandler, nc sim.NodeConfig) transport.Addr {
+func (w *world) addNode(h transport.NewHandler, nc sim.Capacity) transport.Addr {
 	a, err := w.net.AddNodeWith(h, nc)
 	if err != nil {
 		panic(err) // only invalid capacities fail, which the callers never pass
@@ -62,7 +62,7 @@ func (w *world) addNode(h transport.NewHandler, nc sim.NodeConfig) transport.Add
 
 // addServer adds an authoritative server for zones at the public address
 // ip.
-func (w *world) addServer(ip netip.Addr, cfg dnsx.ServerConfig, nc sim.NodeConfig) (transport.Addr, *dnsx.Server, error) {
+func (w *world) addServer(ip netip.Addr, cfg dnsx.ServerConfig, nc sim.Capacity) (transport.Addr, *dnsx.Server, error) {
 	s, err := dnsx.NewServer(cfg)
 	if err != nil {
 		return "", nil, err
@@ -84,7 +84,7 @@ func (w *world) serverAddr(ip netip.Addr, _ bool) transport.Addr {
 // addResolver adds a resolver node with the world's address map.
 func (w *world) addResolver(cfg dnsx.ResolverConfig) transport.Addr {
 	cfg.ServerAddr = w.serverAddr
-	return w.addNode(dnsx.NewResolverNode(cfg), sim.NodeConfig{})
+	return w.addNode(dnsx.NewResolverNode(cfg), sim.Capacity{})
 }
 
 // resolve starts a resolution on resolver r and records its outcome in

@@ -223,8 +223,11 @@ func NewPeer(cfg PeerConfig) transport.NewHandler {
 		if cfg.Advertise == "" {
 			cfg.Advertise = env.Self()
 		}
-		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files),
-			calls: transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1})}
+		calls, err := transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1})
+		if err != nil {
+			panic("napster: " + err.Error()) // unreachable: PeerConfig.Validate checked SearchTimeout
+		}
+		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files), calls: calls}
 		env.AfterFunc(0, p.register)
 		return p
 	}
