@@ -1,6 +1,7 @@
 package dnsx
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -16,8 +17,11 @@ import (
 
 // Defaults of [ServerConfig].
 const (
-	DefaultTCPIdleTimeout = 2 * time.Minute
-	DefaultMaxTCPConns    = 1024
+	DefaultTCPIdleTimeout        = 2 * time.Minute
+	DefaultTCPBusyIdleTimeout    = 2 * time.Second
+	DefaultTCPWriteTimeout       = 10 * time.Second
+	DefaultMaxTCPConns           = 1024
+	DefaultMaxTCPConnsPerAddress = 16
 )
 
 // ServerConfig configures an authoritative [Server]. Zero fields take the
@@ -45,9 +49,23 @@ type ServerConfig struct {
 	// otherwise stays open for any number of (pipelined) queries. Default
 	// 2 min.
 	TCPIdleTimeout time.Duration
-	// MaxTCPConns bounds open TCP connections; more wait to be accepted.
-	// Default 1024.
+	// TCPBusyIdleTimeout replaces TCPIdleTimeout while more than half of
+	// MaxTCPConns are open, so that idle connections make room for new
+	// ones (RFC 7766 section 6.2.3, as Unbound does). Default 2 s; it is
+	// never longer than TCPIdleTimeout.
+	TCPBusyIdleTimeout time.Duration
+	// TCPWriteTimeout bounds every write to a TCP connection, so a client
+	// that sends queries and never reads the answers loses its
+	// connection. Default 10 s.
+	TCPWriteTimeout time.Duration
+	// MaxTCPConns bounds open TCP connections; a connection beyond it is
+	// closed at once (counted in ServerStats.TCPRefusedFull). Default
+	// 1024.
 	MaxTCPConns int
+	// MaxTCPConnsPerAddress bounds the open TCP connections of one client
+	// address (one /64 for IPv6); a connection beyond it is closed at once
+	// (counted in ServerStats.TCPRefusedPerAddress). Default 16.
+	MaxTCPConnsPerAddress int
 	// Logger receives the server's logs. Default: silent.
 	Logger *slog.Logger
 }
@@ -62,8 +80,14 @@ func (c ServerConfig) Validate() error {
 		return bad("Sockets", "is negative")
 	case c.TCPIdleTimeout < 0:
 		return bad("TCPIdleTimeout", "is negative")
+	case c.TCPBusyIdleTimeout < 0:
+		return bad("TCPBusyIdleTimeout", "is negative")
+	case c.TCPWriteTimeout < 0:
+		return bad("TCPWriteTimeout", "is negative")
 	case c.MaxTCPConns < 0:
 		return bad("MaxTCPConns", "is negative")
+	case c.MaxTCPConnsPerAddress < 0:
+		return bad("MaxTCPConnsPerAddress", "is negative")
 	}
 	for i, z := range c.Zones {
 		if z == nil {
@@ -89,9 +113,10 @@ func (c ServerConfig) withDefaults() ServerConfig {
 	if c.TCPIdleTimeout == 0 {
 		c.TCPIdleTimeout = DefaultTCPIdleTimeout
 	}
-	if c.MaxTCPConns == 0 {
-		c.MaxTCPConns = DefaultMaxTCPConns
-	}
+	c.TCPBusyIdleTimeout = min(cmp.Or(c.TCPBusyIdleTimeout, DefaultTCPBusyIdleTimeout), c.TCPIdleTimeout)
+	c.TCPWriteTimeout = cmp.Or(c.TCPWriteTimeout, DefaultTCPWriteTimeout)
+	c.MaxTCPConns = cmp.Or(c.MaxTCPConns, DefaultMaxTCPConns)
+	c.MaxTCPConnsPerAddress = cmp.Or(c.MaxTCPConnsPerAddress, DefaultMaxTCPConnsPerAddress)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +135,9 @@ type ServerStats struct {
 	Increments uint64 // IXFR transfers served as differences
 	BytesIn    uint64 // query bytes received
 	BytesOut   uint64 // response bytes sent
+
+	TCPRefusedFull       uint64 // TCP connections closed at accept: MaxTCPConns open
+	TCPRefusedPerAddress uint64 // TCP connections closed at accept: MaxTCPConnsPerAddress open from that address
 }
 
 // Server is an authoritative DNS server: it answers from the zones it
@@ -267,6 +295,8 @@ func (s *Server) Stats() ServerStats {
 		out.BytesIn += st.bytesIn.Load()
 		out.BytesOut += st.bytesOut.Load()
 	}
+	out.TCPRefusedFull = s.net.refusedFull.Load()
+	out.TCPRefusedPerAddress = s.net.refusedPerAddr.Load()
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,8 +30,12 @@ type netState struct {
 	udp     []*net.UDPConn
 	tcp     net.Listener
 	conns   map[net.Conn]struct{}
+	perAddr map[netip.Addr]int // open TCP connections by client address (IPv6: /64)
+	busy    atomic.Bool        // more than half of MaxTCPConns open
 	wg      sync.WaitGroup
 	done    chan struct{}
+
+	refusedFull, refusedPerAddr atomic.Uint64
 }
 
 // Start serves the server's zones on addr ("127.0.0.1:53", port 0 picks
@@ -57,6 +62,7 @@ func (s *Server) Start(addr string) error {
 	n.started, n.udp, n.tcp = true, udp, tcp
 	n.addr = udp[0].LocalAddr().(*net.UDPAddr).AddrPort()
 	n.conns = make(map[net.Conn]struct{})
+	n.perAddr = make(map[netip.Addr]int)
 	n.done = make(chan struct{})
 	for _, c := range udp {
 		for range readersPerSocket {
@@ -162,52 +168,148 @@ func (s *Server) respondUDP(st *counters, b []byte, from netip.AddrPort, out []b
 	return resp
 }
 
-// acceptTCP accepts connections until the listener closes, at most
-// MaxTCPConns at a time.
+// acceptTCP accepts connections until the listener closes. A connection
+// beyond MaxTCPConns, or beyond MaxTCPConnsPerAddress from its client's
+// address, is closed at once, so the listener's backlog keeps draining and
+// an honest client is not queued behind a flood.
 func (s *Server) acceptTCP() {
 	n := &s.net
 	defer n.wg.Done()
-	slots := make(chan struct{}, s.cfg.MaxTCPConns)
 	for {
-		select {
-		case slots <- struct{}{}:
-		case <-n.done:
-			return
-		}
 		c, err := n.tcp.Accept()
 		if err != nil {
-			<-slots
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			time.Sleep(10 * time.Millisecond) // out of descriptors: do not spin
+			select {
+			case <-n.done:
+				return
+			case <-time.After(10 * time.Millisecond): // out of descriptors: do not spin
+			}
 			continue
 		}
+		addr := tcpClientKey(c)
 		n.mu.Lock()
-		if n.closed {
+		switch {
+		case n.closed:
 			n.mu.Unlock()
 			c.Close()
 			return
+		case len(n.conns) >= s.cfg.MaxTCPConns:
+			n.mu.Unlock()
+			n.refusedFull.Add(1)
+			abortConn(c)
+			continue
+		case n.perAddr[addr] >= s.cfg.MaxTCPConnsPerAddress:
+			n.mu.Unlock()
+			n.refusedPerAddr.Add(1)
+			abortConn(c)
+			continue
 		}
 		n.conns[c] = struct{}{}
+		n.perAddr[addr]++
+		var sweep []net.Conn
+		if len(n.conns) > s.cfg.MaxTCPConns/2 && !n.busy.Load() {
+			// Now busy: cut the wait of the connections already idle too.
+			n.busy.Store(true)
+			sweep = make([]net.Conn, 0, len(n.conns))
+			for o := range n.conns {
+				sweep = append(sweep, o)
+			}
+		}
 		n.wg.Add(1)
 		n.mu.Unlock()
-		go func() {
-			defer func() { <-slots }()
-			s.serveTCP(c)
-		}()
+		if sweep != nil {
+			d := time.Now().Add(s.cfg.TCPBusyIdleTimeout)
+			for _, o := range sweep {
+				o.SetReadDeadline(d) //nolint:errcheck // closed meanwhile
+			}
+		}
+		go s.serveTCP(c, addr)
 	}
+}
+
+// tcpClientKey is the address whose connections MaxTCPConnsPerAddress
+// counts: the client's IPv4 address, or its IPv6 /64.
+func tcpClientKey(c net.Conn) netip.Addr {
+	a, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
+	}
+	ip := a.AddrPort().Addr().Unmap()
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return ip
+}
+
+// abortConn closes a refused connection with a reset, so that it holds no
+// kernel state in TIME_WAIT.
+func abortConn(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0) //nolint:errcheck
+	}
+	c.Close()
+}
+
+// idleTimeout is how long a connection may wait for its next query: short
+// while more than half the connection slots are taken.
+func (s *Server) idleTimeout() time.Duration {
+	if s.net.busy.Load() {
+		return s.cfg.TCPBusyIdleTimeout
+	}
+	return s.cfg.TCPIdleTimeout
+}
+
+// tcpBufs are the buffers of a connection while it has a query in hand;
+// an idle connection holds none, they go back to tcpBufPool.
+type tcpBufs struct {
+	br  *bufio.Reader
+	bw  *bufio.Writer
+	buf []byte
+	out []byte
+}
+
+var tcpBufPool = sync.Pool{New: func() any {
+	return &tcpBufs{br: bufio.NewReaderSize(nil, 4096), bw: bufio.NewWriterSize(nil, 16<<10),
+		buf: make([]byte, MaxMsgSize), out: make([]byte, 0, MaxMsgSize)}
+}}
+
+// deadlineWriter sets a write deadline before every write to its
+// connection.
+type deadlineWriter struct {
+	c net.Conn
+	d time.Duration
+}
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.c.SetWriteDeadline(time.Now().Add(w.d)) //nolint:errcheck // the write reports a closed connection
+	return w.c.Write(p)
 }
 
 // serveTCP answers the queries of one connection, in order, for as long as
 // the client keeps it open and busy. Responses to pipelined queries are
-// flushed together once no further query is buffered.
-func (s *Server) serveTCP(c net.Conn) {
+// flushed together once no further query is buffered. While idle, the
+// connection holds no buffers: they are taken from a pool when a query's
+// length arrives and given back once its answers are flushed.
+func (s *Server) serveTCP(c net.Conn, addr netip.Addr) {
 	n := &s.net
+	var bufs *tcpBufs
 	defer func() {
 		c.Close()
+		if bufs != nil {
+			bufs.release()
+		}
 		n.mu.Lock()
 		delete(n.conns, c)
+		if n.perAddr[addr]--; n.perAddr[addr] <= 0 {
+			delete(n.perAddr, addr)
+		}
+		if len(n.conns) <= s.cfg.MaxTCPConns/2 {
+			n.busy.Store(false)
+		}
 		n.mu.Unlock()
 		n.wg.Done()
 	}()
@@ -215,33 +317,52 @@ func (s *Server) serveTCP(c net.Conn) {
 	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
 		client = a.AddrPort()
 	}
-	br := bufio.NewReaderSize(c, 4096)
-	bw := bufio.NewWriterSize(c, 16<<10)
-	buf := make([]byte, MaxMsgSize)
-	out := make([]byte, 0, MaxMsgSize)
+	w := deadlineWriter{c: c, d: s.cfg.TCPWriteTimeout}
+	var l [2]byte
 	for {
-		c.SetReadDeadline(time.Now().Add(s.cfg.TCPIdleTimeout)) //nolint:errcheck
-		q, err := readTCPMsg(br, buf)
+		c.SetReadDeadline(time.Now().Add(s.idleTimeout())) //nolint:errcheck
+		var q []byte
+		var err error
+		if bufs == nil {
+			// Idle: wait for the length without holding a buffer.
+			if _, err = io.ReadFull(c, l[:]); err != nil {
+				return
+			}
+			bufs = tcpBufPool.Get().(*tcpBufs)
+			bufs.br.Reset(c)
+			bufs.bw.Reset(w)
+			q, err = readTCPBody(bufs.br, l, bufs.buf)
+		} else {
+			q, err = readTCPMsg(bufs.br, bufs.buf)
+		}
 		if err != nil {
 			return
 		}
-		resp, xfr := s.respond(&s.stats, q, 0, client, true, nowSeconds(), out)
+		resp, xfr := s.respond(&s.stats, q, 0, client, true, nowSeconds(), bufs.out)
 		if xfr != nil {
-			if err := s.writeTransfer(bw, q, xfr); err != nil {
+			if err := s.writeTransfer(bufs.bw, q, xfr); err != nil {
 				return
 			}
 		} else if resp != nil {
-			if err := writeTCPMsg(bw, resp); err != nil {
+			if err := writeTCPMsg(bufs.bw, resp); err != nil {
 				return
 			}
 		}
-		if br.Buffered() == 0 {
-			c.SetWriteDeadline(time.Now().Add(s.cfg.TCPIdleTimeout)) //nolint:errcheck
-			if bw.Flush() != nil {
+		if bufs.br.Buffered() == 0 {
+			if bufs.bw.Flush() != nil {
 				return
 			}
+			bufs.release()
+			bufs = nil
 		}
 	}
+}
+
+// release returns the buffers to the pool, holding no connection.
+func (b *tcpBufs) release() {
+	b.br.Reset(nil)
+	b.bw.Reset(nil)
+	tcpBufPool.Put(b)
 }
 
 // readTCPMsg reads one length-prefixed message into buf.
@@ -250,6 +371,11 @@ func readTCPMsg(r *bufio.Reader, buf []byte) ([]byte, error) {
 	if _, err := io.ReadFull(r, l[:]); err != nil {
 		return nil, err
 	}
+	return readTCPBody(r, l, buf)
+}
+
+// readTCPBody reads into buf the message whose length prefix is l.
+func readTCPBody(r *bufio.Reader, l [2]byte, buf []byte) ([]byte, error) {
 	n := int(binary.BigEndian.Uint16(l[:]))
 	if n < headerLen || n > len(buf) {
 		return nil, fmt.Errorf("%w: TCP message of %d bytes", ErrFormat, n)
