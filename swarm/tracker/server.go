@@ -58,10 +58,10 @@ type Config struct {
 // Validate names the first bad field.
 func (c Config) Validate() error {
 	switch {
-	case c.Interval < 0:
-		return fmt.Errorf("%w: Config.Interval is negative", ErrBadConfig)
-	case c.MinInterval < 0:
-		return fmt.Errorf("%w: Config.MinInterval is negative", ErrBadConfig)
+	case c.Interval < 0 || (c.Interval > 0 && c.Interval < time.Second):
+		return fmt.Errorf("%w: Interval must be 0 (default) or at least 1s, got %v", ErrBadConfig, c.Interval)
+	case c.MinInterval < 0 || (c.MinInterval > 0 && c.MinInterval < time.Second):
+		return fmt.Errorf("%w: MinInterval must be 0 (default) or at least 1s, got %v", ErrBadConfig, c.MinInterval)
 	case c.PeerTTL < 0:
 		return fmt.Errorf("%w: Config.PeerTTL is negative", ErrBadConfig)
 	case c.NumWant < 0 || c.MaxNumWant < 0 || c.MaxPeers < 0:

@@ -196,3 +196,26 @@ func FuzzParseScrapeResponse(f *testing.F) {
 		_, _ = ParseScrapeResponse(b)
 	})
 }
+
+func TestValidateRejectsSubSecondIntervals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"default", Config{}, true},
+		{"one second", Config{Interval: time.Second, MinInterval: time.Second}, true},
+		{"interval nanosecond", Config{Interval: time.Nanosecond}, false},
+		{"min interval 500ms", Config{MinInterval: 500 * time.Millisecond}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrBadConfig)
+			require.Contains(t, err.Error(), "at least 1s")
+		})
+	}
+}
