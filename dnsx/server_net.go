@@ -413,7 +413,7 @@ func (s *Server) sendNotifies(origin string) {
 	n.mu.Unlock()
 	go func() {
 		defer n.wg.Done()
-		m := &Msg{ID: uint16(time.Now().UnixNano()), Opcode: OpcodeNotify, Authoritative: true,
+		m := &Msg{ID: randomID(), Opcode: OpcodeNotify, Authoritative: true,
 			Question: Question{Name: origin, Type: TypeSOA, Class: ClassINET}}
 		b, err := m.Pack()
 		if err != nil {

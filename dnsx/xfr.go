@@ -80,7 +80,7 @@ func transferRecords(ctx context.Context, primary netip.AddrPort, q *Msg) ([]RR,
 	} else {
 		c.SetDeadline(time.Now().Add(time.Minute)) //nolint:errcheck
 	}
-	q.ID = uint16(time.Now().UnixNano()) | 1
+	q.ID = randomID()
 	b, err := q.Pack()
 	if err != nil {
 		return nil, err
