@@ -14,7 +14,6 @@ import (
 
 	"github.com/networkutopia/p2p/swarm/bencode"
 	"github.com/networkutopia/p2p/swarm/metainfo"
-	"github.com/networkutopia/p2p/swarm/wire"
 )
 
 // Defaults of Config.
@@ -79,8 +78,13 @@ type Server struct {
 	torrents map[metainfo.Hash]*torrent
 }
 
+// torrent holds a swarm's peers keyed by the address they announced from
+// (the connection's IP and the announced port), never by the peer id they
+// chose themselves: a peer id is a claim anyone can repeat, so keying on it
+// let one client list a victim at its own address or remove it with
+// event=stopped.
 type torrent struct {
-	peers      map[wire.PeerID]*peerEntry
+	peers      map[netip.AddrPort]*peerEntry
 	downloaded int
 }
 
@@ -158,8 +162,7 @@ func (s *Server) announce(r *http.Request) map[string]any {
 	if !ok {
 		return failure("info_hash must be 20 bytes")
 	}
-	id, ok := hash20(q.Get("peer_id"))
-	if !ok {
+	if _, ok := hash20(q.Get("peer_id")); !ok {
 		return failure("peer_id must be 20 bytes")
 	}
 	if s.cfg.Allow != nil && !s.cfg.Allow(ih) {
@@ -185,38 +188,39 @@ func (s *Server) announce(r *http.Request) map[string]any {
 	}
 	event := Event(q.Get("event"))
 	now := s.cfg.Now()
+	self := netip.AddrPortFrom(ip, uint16(port))
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.torrents[ih]
 	if t == nil {
 		if event == Stopped {
-			return s.peerList(&torrent{}, id, 0, q.Get("compact") != "0", ip.Is6())
+			return s.peerList(&torrent{}, self, 0, q.Get("compact") != "0", ip.Is6())
 		}
-		t = &torrent{peers: map[wire.PeerID]*peerEntry{}}
+		t = &torrent{peers: map[netip.AddrPort]*peerEntry{}}
 		s.torrents[ih] = t
 	}
 	s.expire(t, now)
-	switch e := t.peers[id]; {
+	switch e := t.peers[self]; {
 	case event == Stopped:
-		delete(t.peers, wire.PeerID(id))
+		delete(t.peers, self)
 		numWant = 0
 	case e == nil && len(t.peers) >= s.cfg.MaxPeers:
 		return failure("torrent is full")
 	default:
 		if e == nil {
 			e = &peerEntry{}
-			t.peers[wire.PeerID(id)] = e
+			t.peers[self] = e
 		}
 		if event == Completed && e.left > 0 {
 			t.downloaded++
 		}
-		e.addr, e.left, e.seen = netip.AddrPortFrom(ip, uint16(port)), left, now
+		e.addr, e.left, e.seen = self, left, now
 	}
 	if len(t.peers) == 0 {
 		delete(s.torrents, ih)
 	}
-	return s.peerList(t, id, numWant, q.Get("compact") != "0", ip.Is6())
+	return s.peerList(t, self, numWant, q.Get("compact") != "0", ip.Is6())
 }
 
 func (s *Server) sourceIP(r *http.Request, param string) (netip.Addr, error) {
@@ -247,24 +251,23 @@ func (s *Server) expire(t *torrent, now time.Time) {
 
 // peerList builds the response: counts and up to numWant random peers
 // other than self, compact (BEP 23 and BEP 7) unless asked otherwise.
-func (s *Server) peerList(t *torrent, self [20]byte, numWant int, compact, v6 bool) map[string]any {
+// Non-compact answers omit peer ids (BEP 3's no_peer_id), which would
+// otherwise hand every client the others' identities.
+func (s *Server) peerList(t *torrent, self netip.AddrPort, numWant int, compact, v6 bool) map[string]any {
 	complete, incomplete := 0, 0
 	var others []*peerEntry
-	var ids []wire.PeerID
-	for id, e := range t.peers {
+	for a, e := range t.peers {
 		if e.left == 0 {
 			complete++
 		} else {
 			incomplete++
 		}
-		if id != wire.PeerID(self) {
+		if a != self {
 			others = append(others, e)
-			ids = append(ids, id)
 		}
 	}
 	rand.Shuffle(len(others), func(i, j int) {
 		others[i], others[j] = others[j], others[i]
-		ids[i], ids[j] = ids[j], ids[i]
 	})
 	others = others[:min(numWant, len(others))]
 	resp := map[string]any{
@@ -276,7 +279,7 @@ func (s *Server) peerList(t *torrent, self [20]byte, numWant int, compact, v6 bo
 	if !compact {
 		list := make([]any, len(others))
 		for i, e := range others {
-			list[i] = map[string]any{"ip": e.addr.Addr().String(), "port": int64(e.addr.Port()), "peer id": string(ids[i][:])}
+			list[i] = map[string]any{"ip": e.addr.Addr().String(), "port": int64(e.addr.Port())}
 		}
 		resp["peers"] = list
 		return resp

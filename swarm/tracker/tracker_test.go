@@ -2,9 +2,12 @@ package tracker
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -218,4 +221,44 @@ func TestValidateRejectsSubSecondIntervals(t *testing.T) {
 			require.Contains(t, err.Error(), "at least 1s")
 		})
 	}
+}
+
+// clientFrom returns an HTTP client whose connections leave from ip, so a
+// test can announce as a second host on loopback.
+func clientFrom(t *testing.T, ip string) *http.Client {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr := &http.Transport{DialContext: d.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// A peer id is a claim anyone can repeat: announcing a victim's id from
+// another address neither moves the victim's listing to the attacker's
+// address nor, with event=stopped, removes it; and answers never reveal
+// peer ids.
+func TestPeerIDCannotHijackAnotherPeer(t *testing.T) {
+	u, _ := newTracker(t, Config{})
+	victim := id(1)
+	announce(t, u, AnnounceRequest{InfoHash: ih, PeerID: victim, Port: 1001, Left: 5, Event: Started})
+
+	attacker := clientFrom(t, "127.0.0.2")
+	_, err := Announce(context.Background(), attacker, u, AnnounceRequest{InfoHash: ih, PeerID: victim, Port: 6666, Left: 5, Event: Started})
+	require.NoError(t, err)
+	_, err = Announce(context.Background(), attacker, u, AnnounceRequest{InfoHash: ih, PeerID: victim, Port: 6666, Event: Stopped})
+	require.NoError(t, err)
+
+	resp := announce(t, u, AnnounceRequest{InfoHash: ih, PeerID: id(3), Port: 1003, Left: 5})
+	require.Equal(t, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:1001")}, resp.Peers,
+		"the victim is still listed, at its own address")
+
+	other := id(4)
+	raw, err := http.Get(u + "?info_hash=" + url.QueryEscape(string(ih[:])) + "&peer_id=" +
+		url.QueryEscape(string(other[:])) + "&port=1004&left=1&compact=0")
+	require.NoError(t, err)
+	defer raw.Body.Close()
+	body, err := io.ReadAll(raw.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), "1001", "the non-compact answer lists the victim")
+	require.NotContains(t, string(body), "peer id", "the non-compact answer omits peer ids")
 }
