@@ -201,7 +201,7 @@ func churn(ctx context.Context, out io.Writer) error {
 func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
 	ncfg := dht.NodeConfig{
 		PeerConfig: dht.PeerConfig{StabilizeInterval: cfg.interval, CheckPredInterval: cfg.interval},
-		Listen: transport.Addr(cfg.listen),
+		Listen:     transport.Addr(cfg.listen),
 	}
 	switch cfg.transport {
 	case "tcp":
