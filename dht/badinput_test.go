@@ -34,7 +34,7 @@ func FuzzPeerReceive(f *testing.F) {
 		}
 		net, err := sim.New(sim.Config{Seed: 1})
 		require.NoError(t, err)
-		ring, err := NewSimRing(net, Config{})
+		ring, err := NewSim(net, PeerConfig{})
 		require.NoError(t, err)
 		require.NoError(t, ring.Grow(6, 100*time.Millisecond))
 		ring.Run(10 * time.Second)
@@ -55,7 +55,7 @@ func FuzzPeerReceive(f *testing.F) {
 // TestForgedStoreIsRejected checks that items whose key is not the hash of
 // their name, or whose value is too large, are not stored.
 func TestForgedStoreIsRejected(t *testing.T) {
-	ring := newRing(t, Config{MaxValueSize: 10}, 3)
+	ring := newRing(t, PeerConfig{MaxValueSize: 10}, 3)
 	p := ring.Peer(ring.Nodes()[0].Addr)
 	s := ring.Space()
 	bad := []Item{
@@ -73,7 +73,7 @@ func TestForgedStoreIsRejected(t *testing.T) {
 // many more items: the owner keeps the honest value, later writes still
 // win, and what the stranger adds stays within MaxItemsPerSender.
 func TestForgedReplicasFromNonMembers(t *testing.T) {
-	ring := newRing(t, Config{MaxItemsPerSender: 50}, 8)
+	ring := newRing(t, PeerConfig{MaxItemsPerSender: 50}, 8)
 	a := ring.Nodes()[0].Addr
 	key := []byte("alice")
 	require.NoError(t, ring.Put(a, key, []byte("honest")))
@@ -97,7 +97,7 @@ func TestForgedReplicasFromNonMembers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "honest", string(v), "a forged replica does not replace the owner's value")
 	require.LessOrEqual(t, len(owner.store)-before, 50, "a stranger adds at most MaxItemsPerSender items")
-	require.Positive(t, owner.Metrics().ReplicasRefused)
+	require.Positive(t, owner.Stats().ReplicasRefused)
 
 	require.NoError(t, ring.Put(a, key, []byte("newer")))
 	v, err = ring.Get(a, key)
@@ -109,7 +109,7 @@ func TestForgedReplicasFromNonMembers(t *testing.T) {
 // highest possible cannot take a newer write, and Put says so instead of
 // returning nil.
 func TestPutDetectsExhaustedVersion(t *testing.T) {
-	ring := newRing(t, Config{}, 4)
+	ring := newRing(t, PeerConfig{}, 4)
 	a := ring.Nodes()[0].Addr
 	key := []byte("k")
 	require.NoError(t, ring.Put(a, key, []byte("v")))

@@ -15,11 +15,11 @@ import (
 // growRing builds a ring of n nodes in the simulator through the protocol:
 // each node joins through a random member, spacing apart, then the
 // maintenance rounds run for settle.
-func growRing(tb testing.TB, cfg Config, n int, spacing, settle time.Duration) *SimRing {
+func growRing(tb testing.TB, cfg PeerConfig, n int, spacing, settle time.Duration) *Sim {
 	tb.Helper()
 	net, err := sim.New(sim.Config{Seed: sim.Seed(tb)})
 	require.NoError(tb, err)
-	ring, err := NewSimRing(net, cfg)
+	ring, err := NewSim(net, cfg)
 	require.NoError(tb, err)
 	require.NoError(tb, ring.Grow(n, spacing))
 	ring.Run(settle)
@@ -29,7 +29,7 @@ func growRing(tb testing.TB, cfg Config, n int, spacing, settle time.Duration) *
 // lookupBatch runs count lookups of random keys from random nodes, all in
 // flight together, and returns the total hops, the lookups that found the
 // true owner, and the failures.
-func lookupBatch(ring *SimRing, count int) (hops, correct, failed int) {
+func lookupBatch(ring *Sim, count int) (hops, correct, failed int) {
 	net := ring.Network()
 	pending := count
 	for range count {
@@ -64,7 +64,7 @@ func BenchmarkLookupHops(b *testing.B) {
 	const n = 10_000
 	for _, mode := range []Mode{Iterative, Recursive} {
 		b.Run(mode.String(), func(b *testing.B) {
-			ring := growRing(b, Config{Mode: mode}, n, 20*time.Millisecond, 10*time.Minute)
+			ring := growRing(b, PeerConfig{Mode: mode}, n, 20*time.Millisecond, 10*time.Minute)
 			b.ResetTimer()
 			hops, correct, failed := 0, 0, 0
 			for done := 0; done < b.N; {
@@ -100,7 +100,7 @@ func TestHopsGrowAsLogN(t *testing.T) {
 	for exp := 6; exp <= maxExp; exp += 2 {
 		n := 1 << exp
 		start := time.Now()
-		ring := growRing(t, Config{}, n, 10*time.Millisecond, 10*time.Minute)
+		ring := growRing(t, PeerConfig{}, n, 10*time.Millisecond, 10*time.Minute)
 		hops, correct, failed := lookupBatch(ring, 2000)
 		mean := float64(hops) / float64(2000-failed)
 		t.Logf("N=%6d  hops/lookup %.2f  ½·log2 N = %.2f  correct %d/2000  (%v)", n, mean, float64(exp)/2, correct, time.Since(start).Round(time.Second))
@@ -157,7 +157,7 @@ func BenchmarkSimScale(b *testing.B) {
 	}
 	for range b.N {
 		start := time.Now()
-		ring := growRing(b, Config{}, n, time.Millisecond, time.Minute)
+		ring := growRing(b, PeerConfig{}, n, time.Millisecond, time.Minute)
 		hops, correct, failed := 0, 0, 0
 		for range 10 {
 			h, c, f := lookupBatch(ring, 10_000)

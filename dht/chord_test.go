@@ -14,11 +14,11 @@ import (
 // the textbook, each checking one.
 
 // newRing grows a ring of n nodes through the protocol and lets it settle.
-func newRing(t testing.TB, cfg Config, n int) *SimRing {
+func newRing(t testing.TB, cfg PeerConfig, n int) *Sim {
 	t.Helper()
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, cfg)
+	ring, err := NewSim(net, cfg)
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(n, 100*time.Millisecond))
 	ring.Run(2 * time.Minute)
@@ -27,7 +27,7 @@ func newRing(t testing.TB, cfg Config, n int) *SimRing {
 
 // checkLookups looks up count keys from random nodes and requires each to
 // find the key's immediate successor; it returns the mean hop count.
-func checkLookups(t *testing.T, ring *SimRing, count int) float64 {
+func checkLookups(t *testing.T, ring *Sim, count int) float64 {
 	t.Helper()
 	hops := 0
 	for i := range count {
@@ -47,7 +47,7 @@ func checkLookups(t *testing.T, ring *SimRing, count int) float64 {
 func TestKeyIsStoredAtItsImmediateSuccessor(t *testing.T) {
 	for _, mode := range []Mode{Iterative, Recursive} {
 		t.Run(mode.String(), func(t *testing.T) {
-			ring := newRing(t, Config{Mode: mode}, 64)
+			ring := newRing(t, PeerConfig{Mode: mode}, 64)
 			mean := checkLookups(t, ring, 100)
 			require.LessOrEqual(t, mean, 0.5*6+1, "about ½·log2 N hops")
 		})
@@ -55,13 +55,13 @@ func TestKeyIsStoredAtItsImmediateSuccessor(t *testing.T) {
 }
 
 func TestWithoutFingersLookupsWalkTheRing(t *testing.T) {
-	ring := newRing(t, Config{NoFingers: true, Successors: 1, Replicas: 1}, 32)
+	ring := newRing(t, PeerConfig{NoFingers: true, Successors: 1, Replicas: 1}, 32)
 	mean := checkLookups(t, ring, 50)
 	require.Greater(t, mean, 8.0, "O(N): about N/2 hops")
 }
 
 func TestJoinedNodeIsFoundAtOnce(t *testing.T) {
-	ring := newRing(t, Config{}, 20)
+	ring := newRing(t, PeerConfig{}, 20)
 	a, err := ring.Add(nil)
 	require.NoError(t, err)
 	p := ring.Peer(a)
@@ -73,7 +73,7 @@ func TestJoinedNodeIsFoundAtOnce(t *testing.T) {
 func TestConcurrentJoinsConvergeToOneRing(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{})
+	ring, err := NewSim(net, PeerConfig{})
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(100, 5*time.Millisecond)) // joins overlap
 	ring.Run(3 * time.Minute)
@@ -86,7 +86,7 @@ func TestConcurrentJoinsConvergeToOneRing(t *testing.T) {
 }
 
 func TestSuccessorListTakesOverWhenSuccessorsFail(t *testing.T) {
-	ring := newRing(t, Config{Successors: 4}, 40)
+	ring := newRing(t, PeerConfig{Successors: 4}, 40)
 	nodes := ring.Nodes()
 	// Three consecutive nodes fail at once: fewer than r.
 	for _, n := range nodes[10:13] {
@@ -98,7 +98,7 @@ func TestSuccessorListTakesOverWhenSuccessorsFail(t *testing.T) {
 }
 
 func TestRingHealsAfterManyCrashes(t *testing.T) {
-	ring := newRing(t, Config{}, 100)
+	ring := newRing(t, PeerConfig{}, 100)
 	for range 25 {
 		require.NoError(t, ring.Crash(ring.Random().Self().Addr))
 	}
@@ -107,7 +107,7 @@ func TestRingHealsAfterManyCrashes(t *testing.T) {
 }
 
 func TestLookupsDuringPartitionFailWithContext(t *testing.T) {
-	ring := newRing(t, Config{OperationTimeout: 5 * time.Second}, 20)
+	ring := newRing(t, PeerConfig{OperationTimeout: 5 * time.Second}, 20)
 	nodes := ring.Nodes()
 	alone := nodes[0].Addr
 	var others []transport.Addr
@@ -138,7 +138,7 @@ func (l liar) Receive(c transport.Conn, tm transport.Message) {
 func TestLookupsRouteAroundALiar(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{})
+	ring, err := NewSim(net, PeerConfig{})
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(30, 100*time.Millisecond))
 	honest := ring.NewHandler(nil)
@@ -179,7 +179,7 @@ func (l stateLiar) Receive(c transport.Conn, tm transport.Message) {
 func TestALiarAboutSuccessorsDoesNotBreakTheRing(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{})
+	ring, err := NewSim(net, PeerConfig{})
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(30, 100*time.Millisecond))
 	honest := ring.NewHandler(nil)

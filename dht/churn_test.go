@@ -16,7 +16,7 @@ type churnScenario struct {
 	Session          time.Duration // mean of the exponential session length
 	Duration         time.Duration // of churn, after the keys are put
 	LookupsPerMinute int
-	Config           Config
+	PeerConfig       PeerConfig
 }
 
 var debugChurn = false
@@ -37,7 +37,7 @@ func runChurn(tb testing.TB, sc churnScenario) churnResult {
 	tb.Helper()
 	net, err := sim.New(sim.Config{Seed: sim.Seed(tb)})
 	require.NoError(tb, err)
-	ring, err := NewSimRing(net, sc.Config)
+	ring, err := NewSim(net, sc.PeerConfig)
 	require.NoError(tb, err)
 	require.NoError(tb, ring.Grow(sc.Nodes, 20*time.Millisecond))
 	ring.Run(5 * time.Minute)

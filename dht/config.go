@@ -8,7 +8,7 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Defaults of [Config]. They were chosen with BenchmarkChurn (sessions of
+// Defaults of [PeerConfig]. They were chosen with BenchmarkChurn (sessions of
 // one hour on average): failures are noticed within about 5 s and
 // the keys of the departed node re-replicated at once.
 const (
@@ -46,8 +46,8 @@ func (m Mode) String() string {
 	return "iterative"
 }
 
-// Config configures a [Peer]. The zero value gives the documented defaults.
-type Config struct {
+// PeerConfig configures a [Peer]. The zero value gives the documented defaults.
+type PeerConfig struct {
 	// Bits is m, the width of the identifier circle. Default 160 (SHA-1);
 	// down to 1 for teaching.
 	Bits int
@@ -109,9 +109,9 @@ type Config struct {
 }
 
 // Validate reports the first invalid field, wrapping [ErrBadConfig].
-func (c Config) Validate() error {
+func (c PeerConfig) Validate() error {
 	bad := func(field, why string) error {
-		return fmt.Errorf("%w: Config.%s %s", ErrBadConfig, field, why)
+		return fmt.Errorf("%w: PeerConfig.%s %s", ErrBadConfig, field, why)
 	}
 	d := c.withDefaults()
 	switch {
@@ -153,32 +153,17 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) withDefaults() Config {
-	or := func(v *time.Duration, def time.Duration) {
-		if *v == 0 {
-			*v = def
-		}
-	}
-	if c.Bits == 0 {
-		c.Bits = DefaultBits
-	}
-	if c.Successors == 0 {
-		c.Successors = DefaultSuccessors
-	}
-	if c.Replicas == 0 {
-		c.Replicas = min(DefaultReplicas, c.Successors+1)
-	}
-	or(&c.StabilizeInterval, DefaultStabilizeInterval)
-	or(&c.FixFingersInterval, DefaultFixFingersInterval)
-	or(&c.CheckPredInterval, DefaultCheckPredInterval)
-	or(&c.RequestTimeout, DefaultRequestTimeout)
-	or(&c.OperationTimeout, DefaultOperationTimeout)
-	if c.MaxValueSize == 0 {
-		c.MaxValueSize = DefaultMaxValueSize
-	}
-	if c.MaxHops == 0 {
-		c.MaxHops = DefaultMaxHops
-	}
+func (c PeerConfig) withDefaults() PeerConfig {
+	c.Bits = cmp.Or(c.Bits, DefaultBits)
+	c.Successors = cmp.Or(c.Successors, DefaultSuccessors)
+	c.Replicas = cmp.Or(c.Replicas, min(DefaultReplicas, c.Successors+1))
+	c.StabilizeInterval = cmp.Or(c.StabilizeInterval, DefaultStabilizeInterval)
+	c.FixFingersInterval = cmp.Or(c.FixFingersInterval, DefaultFixFingersInterval)
+	c.CheckPredInterval = cmp.Or(c.CheckPredInterval, DefaultCheckPredInterval)
+	c.RequestTimeout = cmp.Or(c.RequestTimeout, DefaultRequestTimeout)
+	c.OperationTimeout = cmp.Or(c.OperationTimeout, DefaultOperationTimeout)
+	c.MaxValueSize = cmp.Or(c.MaxValueSize, DefaultMaxValueSize)
+	c.MaxHops = cmp.Or(c.MaxHops, DefaultMaxHops)
 	c.MaxItems = cmp.Or(c.MaxItems, DefaultMaxItems)
 	c.MaxItemsPerSender = cmp.Or(c.MaxItemsPerSender, DefaultMaxItemsPerSender)
 	return c

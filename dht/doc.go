@@ -6,7 +6,7 @@
 // Use it to store small values by key across a changing set of machines
 // without a central directory, or to learn how such systems work: the
 // same protocol ([Peer], a transport.Handler) runs in the deterministic
-// simulator (transport/sim, [SimRing]) with tens of thousands of nodes,
+// simulator (transport/sim, [Sim]) with tens of thousands of nodes,
 // and on real networks (transport.Host, [Node]).
 //
 // # The rules
@@ -52,7 +52,7 @@
 // In the simulator:
 //
 //	net, _ := sim.New(sim.Config{Seed: 1})
-//	ring, _ := dht.NewSimRing(net, dht.Config{})
+//	ring, _ := dht.NewSim(net, dht.PeerConfig{})
 //	_ = ring.Grow(1000, 100*time.Millisecond) // each node joins via a bootstrap node
 //	r, _ := ring.Lookup(ring.Random().Self().Addr, ring.Space().Hash([]byte("alice")))
 //	fmt.Println(r.Owner, r.Hops)

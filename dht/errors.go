@@ -18,7 +18,7 @@ var (
 	ErrLookupFailed = errors.New("dht: lookup failed")
 	// ErrBadMessage is returned for a malformed, oversized or lying message.
 	ErrBadMessage = errors.New("dht: bad message")
-	// ErrValueTooLarge is returned by Put for a value over Config.MaxValueSize.
+	// ErrValueTooLarge is returned by Put for a value over PeerConfig.MaxValueSize.
 	ErrValueTooLarge = errors.New("dht: value too large")
 	// ErrClosed is returned by operations on a node that left or closed.
 	ErrClosed = errors.New("dht: closed")

@@ -13,9 +13,9 @@ import (
 
 // textbookRing joins the given small IDs one by one on a simulated network
 // with 10 ms links and lets the maintenance rounds settle.
-func textbookRing(cfg dht.Config, ids ...uint64) *dht.SimRing {
+func textbookRing(cfg dht.PeerConfig, ids ...uint64) *dht.Sim {
 	net, _ := sim.New(sim.Config{Seed: 1, LatencyMin: 10 * time.Millisecond, LatencyMax: 10 * time.Millisecond})
-	ring, err := dht.NewSimRing(net, cfg)
+	ring, err := dht.NewSim(net, cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -38,7 +38,7 @@ func names(nodes []dht.NodeInfo) string {
 // The textbook's ring: IDs 0..63, peers 1, 12, 13, 25, 32, 40, 48, 60. A
 // key is stored at its immediate successor, wrapping around after 63.
 func Example() {
-	ring := textbookRing(dht.Config{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second},
+	ring := textbookRing(dht.PeerConfig{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second},
 		1, 12, 13, 25, 32, 40, 48, 60)
 	from := ring.PeerByID(13).Self().Addr
 	for _, key := range []uint64{51, 60, 61} {
@@ -60,7 +60,7 @@ func Example() {
 func Example_shortcuts() {
 	peers := []uint64{1, 3, 4, 5, 8, 10, 12, 15}
 	for _, fingers := range []bool{false, true} {
-		cfg := dht.Config{Bits: 4, Successors: 1, Replicas: 1, NoFingers: !fingers,
+		cfg := dht.PeerConfig{Bits: 4, Successors: 1, Replicas: 1, NoFingers: !fingers,
 			StabilizeInterval: time.Second, FixFingersInterval: time.Second}
 		ring := textbookRing(cfg, peers...)
 		r, err := ring.Lookup(ring.PeerByID(3).Self().Addr, ring.Space().FromUint64(11))
@@ -78,7 +78,7 @@ func Example_shortcuts() {
 // notices through its periodic ping, makes 8 its immediate successor and
 // takes 8's successor, 10, as its second.
 func Example_churn() {
-	ring := textbookRing(dht.Config{Bits: 4, Successors: 2, Replicas: 2,
+	ring := textbookRing(dht.PeerConfig{Bits: 4, Successors: 2, Replicas: 2,
 		StabilizeInterval: time.Second, CheckPredInterval: time.Second},
 		1, 3, 4, 5, 8, 10, 12, 15)
 	four := ring.PeerByID(4)
@@ -133,9 +133,9 @@ func ExampleNode() {
 
 // A simulated ring of 300 nodes, each joined through a member: a lookup
 // reports the owner and the path it took.
-func ExampleSimRing() {
+func ExampleSim() {
 	net, _ := sim.New(sim.Config{Seed: 42})
-	ring, _ := dht.NewSimRing(net, dht.Config{})
+	ring, _ := dht.NewSim(net, dht.PeerConfig{})
 	if err := ring.Grow(300, 50*time.Millisecond); err != nil {
 		fmt.Println(err)
 		return

@@ -19,7 +19,7 @@ import (
 func TestTextbookRingGolden(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: 1, LatencyMin: 10 * time.Millisecond, LatencyMax: 10 * time.Millisecond})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
+	ring, err := NewSim(net, PeerConfig{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
 	require.NoError(t, err)
 	require.NoError(t, ring.AddIDs(1, 12, 13, 25, 32, 40, 48, 60))
 	ring.Run(5 * time.Minute)

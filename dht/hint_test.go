@@ -15,11 +15,11 @@ import (
 func TestHintRepairsAStaleSuccessor(t *testing.T) {
 	tests := []struct {
 		name     string
-		send     func(ring *SimRing, one *Peer) // what reaches node 1
+		send     func(ring *Sim, one *Peer) // what reaches node 1
 		crash12  bool
 		wantSucc uint64
 	}{
-		{"a redirect hints the claimant", func(ring *SimRing, one *Peer) {
+		{"a redirect hints the claimant", func(ring *Sim, one *Peer) {
 			thirteen := ring.PeerByID(13)
 			_ = ring.Network().Do(thirteen.Self().Addr, func(transport.Handler) {
 				owner, next, claimant := thirteen.route(ring.Space().FromUint64(12), one.Self())
@@ -28,10 +28,10 @@ func TestHintRepairsAStaleSuccessor(t *testing.T) {
 				require.Equal(t, one.Self(), claimant)
 			})
 		}, false, 12},
-		{"a hint of a node outside the gap is ignored", func(ring *SimRing, one *Peer) {
+		{"a hint of a node outside the gap is ignored", func(ring *Sim, one *Peer) {
 			hint(ring, one, ring.PeerByID(25).Self())
 		}, false, 13},
-		{"a hint of a dead node changes nothing", func(ring *SimRing, one *Peer) {
+		{"a hint of a dead node changes nothing", func(ring *Sim, one *Peer) {
 			hint(ring, one, NodeInfo{ID: ring.Space().FromUint64(12), Addr: "/sim/999"})
 		}, true, 13},
 	}
@@ -39,8 +39,8 @@ func TestHintRepairsAStaleSuccessor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			net, err := sim.New(sim.Config{Seed: 1})
 			require.NoError(t, err)
-			slow := Config{Bits: 6, StabilizeInterval: time.Hour, CheckPredInterval: time.Hour, FixFingersInterval: time.Hour}
-			ring, err := NewSimRing(net, slow)
+			slow := PeerConfig{Bits: 6, StabilizeInterval: time.Hour, CheckPredInterval: time.Hour, FixFingersInterval: time.Hour}
+			ring, err := NewSim(net, slow)
 			require.NoError(t, err)
 			require.NoError(t, ring.AddIDs(1, 12, 13, 25))
 			one := ring.PeerByID(1)
@@ -59,7 +59,7 @@ func TestHintRepairsAStaleSuccessor(t *testing.T) {
 }
 
 // hint delivers a hint about n to p, as if a node had sent it.
-func hint(ring *SimRing, p *Peer, n NodeInfo) {
+func hint(ring *Sim, p *Peer, n NodeInfo) {
 	_ = ring.Network().Do(p.Self().Addr, func(transport.Handler) { p.onHint(&message{Kind: kindHint, Node: n}) })
 }
 
@@ -78,7 +78,7 @@ func (r *recorder) Receive(_ transport.Conn, m transport.Message) {
 func TestRepliesKeepTheirSuccessorList(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: 1})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
+	ring, err := NewSim(net, PeerConfig{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
 	require.NoError(t, err)
 	require.NoError(t, ring.AddIDs(1, 12, 13, 25))
 	ring.Run(time.Minute) // successor lists and fingers fill up

@@ -70,16 +70,16 @@ func TestConfigValidate(t *testing.T) {
 	tooBig := ID{0xff}
 	tests := []struct {
 		name  string
-		cfg   Config
+		cfg   PeerConfig
 		field string
 	}{
-		{"zero is fine", Config{}, ""},
-		{"bits", Config{Bits: big + 1}, "Bits"},
-		{"replicas over successors", Config{Successors: 2, Replicas: 4}, "Replicas"},
-		{"negative interval", Config{StabilizeInterval: -1}, "StabilizeInterval"},
-		{"mode", Config{Mode: 7}, "Mode"},
-		{"id outside the space", Config{Bits: 6, ID: &tooBig}, "ID"},
-		{"value size", Config{MaxValueSize: maxFrame}, "MaxValueSize"},
+		{"zero is fine", PeerConfig{}, ""},
+		{"bits", PeerConfig{Bits: big + 1}, "Bits"},
+		{"replicas over successors", PeerConfig{Successors: 2, Replicas: 4}, "Replicas"},
+		{"negative interval", PeerConfig{StabilizeInterval: -1}, "StabilizeInterval"},
+		{"mode", PeerConfig{Mode: 7}, "Mode"},
+		{"id outside the space", PeerConfig{Bits: 6, ID: &tooBig}, "ID"},
+		{"value size", PeerConfig{MaxValueSize: maxFrame}, "MaxValueSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestConfigValidate(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, ErrBadConfig)
-			require.Contains(t, err.Error(), "Config."+tt.field)
+			require.Contains(t, err.Error(), "PeerConfig."+tt.field)
 		})
 	}
 }

@@ -53,14 +53,14 @@ func (p *Peer) ready() error {
 	return nil
 }
 
-// userLookup is a lookup that counts in the metrics.
+// userLookup is a lookup that counts in the stats.
 func (p *Peer) userLookup(key ID, flags uint8, done func(LookupResult, error)) {
-	p.metrics.Lookups++
+	p.stats.Lookups++
 	p.lookup(key, flags, func(r LookupResult, err error) {
 		if err != nil {
-			p.metrics.LookupFailures++
+			p.stats.LookupFailures++
 		} else {
-			p.metrics.Hops += uint64(r.Hops)
+			p.stats.Hops += uint64(r.Hops)
 		}
 		done(r, err)
 	})

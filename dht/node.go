@@ -15,9 +15,9 @@ const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
 
 // NodeConfig configures a [Node].
 type NodeConfig struct {
-	// Config is the protocol's configuration (its zero value gives the
+	// PeerConfig is the protocol's configuration (its zero value gives the
 	// defaults). Its Bootstrap and OnJoined fields are ignored: use Join.
-	Config
+	PeerConfig
 	// Transport carries the node's connections. Default transport.TCP{};
 	// pass a transport/libp2p Transport to run over libp2p (the node's ID
 	// then derives from its libp2p peer ID).
@@ -28,15 +28,24 @@ type NodeConfig struct {
 	Logger *slog.Logger
 }
 
-// Validate reports the first invalid field, wrapping [ErrBadConfig].
-func (c NodeConfig) Validate() error { return c.Config.Validate() }
+// Validate reports the first invalid field, wrapping [ErrBadConfig],
+// including the PeerConfig fields a Node does not use.
+func (c NodeConfig) Validate() error {
+	switch {
+	case len(c.Bootstrap) > 0:
+		return fmt.Errorf("%w: NodeConfig.Bootstrap is not used by a Node (call Join), got %v", ErrBadConfig, c.Bootstrap)
+	case c.OnJoined != nil:
+		return fmt.Errorf("%w: NodeConfig.OnJoined is not used by a Node (Join returns when joined), got a function", ErrBadConfig)
+	}
+	return c.PeerConfig.Validate()
+}
 
 // Node is a DHT node on a real network: a [Peer] run by a transport.Host,
 // with blocking, context-aware methods. It is safe for concurrent use.
 type Node struct {
 	host *transport.Host
 	peer *Peer
-	cfg  Config
+	cfg  PeerConfig
 }
 
 // NewNode starts a node listening on cfg.Listen. It is not part of a ring
@@ -51,8 +60,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
-	pc := cfg.Config.withDefaults()
-	pc.Bootstrap, pc.OnJoined = nil, nil
+	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{cfg: pc}
 	host, err := transport.NewHost(transport.HostConfig{
 		Stream: cfg.Transport,
@@ -152,9 +160,9 @@ func (n *Node) State(ctx context.Context) (State, error) {
 	})
 }
 
-// Metrics returns a snapshot of the node's counters.
-func (n *Node) Metrics(ctx context.Context) (Metrics, error) {
-	return do(ctx, n, func(reply func(Metrics, error)) { reply(n.peer.Metrics(), nil) })
+// Stats returns a snapshot of the node's counters.
+func (n *Node) Stats(ctx context.Context) (Stats, error) {
+	return do(ctx, n, func(reply func(Stats, error)) { reply(n.peer.Stats(), nil) })
 }
 
 // Leave hands the node's keys to its successor, introduces its neighbours

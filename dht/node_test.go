@@ -13,7 +13,7 @@ import (
 
 // tcpRing starts n nodes on loopback TCP, joined one by one through the
 // first, with fast maintenance.
-func tcpRing(t testing.TB, n int, cfg Config) []*Node {
+func tcpRing(t testing.TB, n int, cfg PeerConfig) []*Node {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -29,7 +29,7 @@ func tcpRing(t testing.TB, n int, cfg Config) []*Node {
 		}
 	})
 	for i := range n {
-		nd, err := NewNode(NodeConfig{Config: cfg})
+		nd, err := NewNode(NodeConfig{PeerConfig: cfg})
 		require.NoError(t, err)
 		nodes = append(nodes, nd)
 		var boot []transport.Addr
@@ -42,7 +42,7 @@ func tcpRing(t testing.TB, n int, cfg Config) []*Node {
 }
 
 func TestNodeOverTCP(t *testing.T) {
-	nodes := tcpRing(t, 8, Config{})
+	nodes := tcpRing(t, 8, PeerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	time.Sleep(500 * time.Millisecond) // a few stabilization rounds
@@ -70,7 +70,7 @@ func TestNodeOverTCP(t *testing.T) {
 	_, err = nodes[4].Get(ctx, []byte("key-1"))
 	require.ErrorIs(t, err, ErrNotFound)
 
-	m, err := nodes[2].Metrics(ctx)
+	m, err := nodes[2].Stats(ctx)
 	require.NoError(t, err)
 	require.Positive(t, m.Lookups)
 	require.Positive(t, m.MessagesSent)
@@ -81,7 +81,7 @@ func TestNodeOverTCP(t *testing.T) {
 }
 
 func TestNodeKeysSurviveACrashAndALeave(t *testing.T) {
-	nodes := tcpRing(t, 6, Config{})
+	nodes := tcpRing(t, 6, PeerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	time.Sleep(300 * time.Millisecond)
@@ -111,11 +111,11 @@ func TestNodeErrors(t *testing.T) {
 	_, err = nd.Get(ctx, []byte("k"))
 	require.ErrorIs(t, err, ErrClosed)
 
-	_, err = NewNode(NodeConfig{Config: Config{Bits: 999}})
+	_, err = NewNode(NodeConfig{PeerConfig: PeerConfig{Bits: 999}})
 	require.ErrorIs(t, err, ErrBadConfig)
 
 	// Joining through nothing that answers fails with context.
-	nd2, err := NewNode(NodeConfig{Config: Config{RequestTimeout: 100 * time.Millisecond, OperationTimeout: time.Second}})
+	nd2, err := NewNode(NodeConfig{PeerConfig: PeerConfig{RequestTimeout: 100 * time.Millisecond, OperationTimeout: time.Second}})
 	require.NoError(t, err)
 	defer nd2.Close()
 	err = nd2.Join(ctx, "/ip4/127.0.0.1/tcp/1")
@@ -149,7 +149,7 @@ func TestNodeOverLibp2p(t *testing.T) {
 		tr, err := libp2p.New(libp2p.Config{Key: libp2p.KeyFromSeed(fmt.Sprint("dht-test-", i)), Transports: []libp2p.Kind{libp2p.TCP}})
 		require.NoError(t, err)
 		t.Cleanup(func() { tr.Close() })
-		nd, err := NewNode(NodeConfig{Config: Config{StabilizeInterval: 100 * time.Millisecond}, Transport: tr})
+		nd, err := NewNode(NodeConfig{PeerConfig: PeerConfig{StabilizeInterval: 100 * time.Millisecond}, Transport: tr})
 		require.NoError(t, err)
 		t.Cleanup(func() { nd.Close() })
 		nodes = append(nodes, nd)
@@ -166,4 +166,36 @@ func TestNodeOverLibp2p(t *testing.T) {
 	v, err := nodes[3].Get(ctx, []byte("alice"))
 	require.NoError(t, err)
 	require.Equal(t, "10.0.0.7", string(v))
+}
+
+// TestNodeConfigRejectsUnusedFields: a Node joins through Join, so
+// Bootstrap and OnJoined, which it would not use, are errors rather than
+// silently dropped.
+func TestNodeConfigRejectsUnusedFields(t *testing.T) {
+	for _, tt := range []struct {
+		name, field string
+		cfg         NodeConfig
+	}{
+		{"bootstrap", "Bootstrap", NodeConfig{PeerConfig: PeerConfig{Bootstrap: []transport.Addr{"/ip4/127.0.0.1/tcp/1"}}}},
+		{"on joined", "OnJoined", NodeConfig{PeerConfig: PeerConfig{OnJoined: func(*Peer) {}}}},
+		{"peer field", "Bits", NodeConfig{PeerConfig: PeerConfig{Bits: 999}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewNode(tt.cfg)
+			require.ErrorIs(t, err, ErrBadConfig)
+			require.Contains(t, err.Error(), tt.field)
+		})
+	}
+	require.NoError(t, NodeConfig{}.Validate())
+}
+
+// TestNewPeerReturnsConfigErrors: a bad PeerConfig is an error, not a
+// panic.
+func TestNewPeerReturnsConfigErrors(t *testing.T) {
+	nh, err := NewPeer(PeerConfig{StabilizeInterval: -time.Second})
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.Nil(t, nh)
+	nh, err = NewPeer(PeerConfig{})
+	require.NoError(t, err)
+	require.NotNil(t, nh)
 }

@@ -16,7 +16,7 @@ import (
 // or the callbacks it calls. Its callbacks are called on the loop too.
 type Peer struct {
 	env   transport.Env
-	cfg   Config
+	cfg   PeerConfig
 	space Space
 	self  NodeInfo
 	log   *slog.Logger
@@ -45,11 +45,11 @@ type Peer struct {
 	stopTimers               []func() bool
 	routes                   map[uint64]*routeOp // recursive lookups started here
 
-	metrics Metrics
+	stats Stats
 }
 
-// Metrics is a snapshot of a peer's counters and state.
-type Metrics struct {
+// Stats is a snapshot of a peer's counters and state.
+type Stats struct {
 	// Lookups counts the lookups started here (by users: Lookup, Put,
 	// Get, Delete), LookupFailures those that failed, and Hops the hops of
 	// the successful ones.
@@ -77,7 +77,7 @@ type Metrics struct {
 }
 
 // HopsPerLookup is the mean path length of the successful lookups.
-func (m Metrics) HopsPerLookup() float64 {
+func (m Stats) HopsPerLookup() float64 {
 	ok := m.Lookups - m.LookupFailures
 	if ok == 0 {
 		return 0
@@ -86,17 +86,17 @@ func (m Metrics) HopsPerLookup() float64 {
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
-// sim.Network.AddNode or transport.NewHost. It panics if cfg is invalid;
-// call cfg.Validate first when it comes from a user.
-func NewPeer(cfg Config) transport.NewHandler {
+// sim.Network.AddNode or transport.NewHost, or an error wrapping
+// [ErrBadConfig] if cfg is invalid.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }
+	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }, nil
 }
 
-func newPeer(env transport.Env, cfg Config) *Peer {
+func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 	space, _ := NewSpace(cfg.Bits)
 	p := &Peer{env: env, cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item), fromStrangers: make(map[transport.Addr]int)}
 	p.self = NodeInfo{ID: IDFromAddr(space, env.Self()), Addr: env.Self()}
@@ -124,9 +124,9 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 // round), its predecessor and a few more. Bounding it keeps a peer small:
 // the table otherwise grows with every node a lookup visited (9 KB per
 // peer at 10 000 nodes). A peer not remembered gets RequestTimeout.
-func rttPeers(cfg Config) int { return cfg.Successors + 8 }
+func rttPeers(cfg PeerConfig) int { return cfg.Successors + 8 }
 
-// autoJoin joins through Config.Bootstrap, trying again a few times (the
+// autoJoin joins through PeerConfig.Bootstrap, trying again a few times (the
 // ring may be busy growing, or a bootstrap node gone).
 func (p *Peer) autoJoin(attempt int) {
 	p.Join(p.cfg.Bootstrap, func(err error) {
@@ -158,8 +158,8 @@ type countingEnv struct {
 }
 
 func (e countingEnv) Send(to transport.Addr, m transport.Message) error {
-	e.p.metrics.MessagesSent++
-	e.p.metrics.BytesSent += uint64(m.Size())
+	e.p.stats.MessagesSent++
+	e.p.stats.BytesSent += uint64(m.Size())
 	return e.Env.Send(to, m)
 }
 
@@ -202,9 +202,9 @@ func (p *Peer) Fingers() []NodeInfo { return append([]NodeInfo(nil), p.fingers..
 // Joined reports whether the peer has joined a ring (and not left).
 func (p *Peer) Joined() bool { return p.joined && !p.stopped }
 
-// Metrics returns a snapshot of the peer's counters.
-func (p *Peer) Metrics() Metrics {
-	m := p.metrics
+// Stats returns a snapshot of the peer's counters.
+func (p *Peer) Stats() Stats {
+	m := p.stats
 	m.Items = len(p.store)
 	m.Successors = len(p.succs)
 	m.Fingers = len(p.fingers)
@@ -230,8 +230,8 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 	if !ok || p.stopped {
 		return
 	}
-	p.metrics.MessagesReceived++
-	p.metrics.BytesReceived += uint64(m.Size())
+	p.stats.MessagesReceived++
+	p.stats.BytesReceived += uint64(m.Size())
 	if m.From.Addr != "" && !p.space.Valid(m.From.ID) {
 		return // an ID outside our circle: a peer from another ring, or a liar
 	}

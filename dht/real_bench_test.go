@@ -19,7 +19,7 @@ import (
 func realRing(b *testing.B, n int, newTransport func(i int) (transport.StreamTransport, func())) []*Node {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cfg := Config{StabilizeInterval: 200 * time.Millisecond, CheckPredInterval: 200 * time.Millisecond, FixFingersInterval: 100 * time.Millisecond}
+	cfg := PeerConfig{StabilizeInterval: 200 * time.Millisecond, CheckPredInterval: 200 * time.Millisecond, FixFingersInterval: 100 * time.Millisecond}
 	var nodes []*Node
 	var closers []func()
 	b.Cleanup(func() {
@@ -33,7 +33,7 @@ func realRing(b *testing.B, n int, newTransport func(i int) (transport.StreamTra
 	for i := range n {
 		tr, closeTr := newTransport(i)
 		closers = append(closers, closeTr)
-		nd, err := NewNode(NodeConfig{Config: cfg, Transport: tr})
+		nd, err := NewNode(NodeConfig{PeerConfig: cfg, Transport: tr})
 		require.NoError(b, err)
 		nodes = append(nodes, nd)
 		var boot []transport.Addr

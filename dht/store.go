@@ -12,14 +12,14 @@ import (
 // the write a version and copies it to the next k-1 nodes. done gets the
 // version, on the loop.
 func (p *Peer) Put(key, value []byte, done func(version uint64, err error)) {
-	p.metrics.Puts++
+	p.stats.Puts++
 	p.write(key, value, false, done)
 }
 
 // Delete removes key: it writes a tombstone, a version that says "deleted",
 // so that older values on stale replicas do not come back.
 func (p *Peer) Delete(key []byte, done func(error)) {
-	p.metrics.Deletes++
+	p.stats.Deletes++
 	p.write(key, nil, true, func(_ uint64, err error) { done(err) })
 }
 
@@ -65,7 +65,7 @@ func (p *Peer) write(key, value []byte, deleted bool, done func(uint64, error)) 
 // that answered with an older one are repaired). A deletion, or no
 // version at all, is ErrNotFound.
 func (p *Peer) Get(key []byte, done func(value []byte, err error)) {
-	p.metrics.Gets++
+	p.stats.Gets++
 	if err := p.ready(); err != nil {
 		p.env.AfterFunc(0, func() { done(nil, err) })
 		return
@@ -191,7 +191,7 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				continue
 			}
 			if it.Version == math.MaxUint64 {
-				p.metrics.ReplicasRefused++ // no write could follow it
+				p.stats.ReplicasRefused++ // no write could follow it
 				continue
 			}
 			if trusted {
@@ -199,7 +199,7 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				continue
 			}
 			if p.store[it.Key] != nil || p.owns(it.Key) || p.fromStrangers[from] >= p.cfg.MaxItemsPerSender {
-				p.metrics.ReplicasRefused++
+				p.stats.ReplicasRefused++
 				continue
 			}
 			if p.merge(it) {
@@ -215,7 +215,7 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	it.Version = uint64(max(p.env.Now().UnixNano(), 1))
 	if old := p.store[it.Key]; old != nil && old.Version >= it.Version {
 		if old.Version == math.MaxUint64 {
-			p.metrics.ItemsRefused++
+			p.stats.ItemsRefused++
 			return r // the version cannot grow: the writer reports it
 		}
 		it.Version = old.Version + 1
@@ -253,7 +253,7 @@ func (p *Peer) merge(it Item) bool {
 		return false
 	}
 	if old == nil && len(p.store) >= p.cfg.MaxItems {
-		p.metrics.ItemsRefused++
+		p.stats.ItemsRefused++
 		return false
 	}
 	if it.Deleted {

@@ -13,7 +13,7 @@ import (
 func TestPutGetDelete(t *testing.T) {
 	for _, mode := range []Mode{Iterative, Recursive} {
 		t.Run(mode.String(), func(t *testing.T) {
-			ring := newRing(t, Config{Mode: mode}, 30)
+			ring := newRing(t, PeerConfig{Mode: mode}, 30)
 			a, b := ring.Nodes()[0].Addr, ring.Nodes()[17].Addr
 			require.NoError(t, ring.Put(a, []byte("alice"), []byte("10.0.0.7")))
 			v, err := ring.Get(b, []byte("alice"))
@@ -36,14 +36,14 @@ func TestPutGetDelete(t *testing.T) {
 }
 
 func TestPutRejectsOversizedValues(t *testing.T) {
-	ring := newRing(t, Config{MaxValueSize: 100}, 5)
+	ring := newRing(t, PeerConfig{MaxValueSize: 100}, 5)
 	err := ring.Put(ring.Nodes()[0].Addr, []byte("k"), make([]byte, 101))
 	require.ErrorIs(t, err, ErrValueTooLarge)
 	require.Contains(t, err.Error(), "dht: ")
 }
 
 func TestValuesAreReplicatedOnKSuccessors(t *testing.T) {
-	ring := newRing(t, Config{Replicas: 3}, 20)
+	ring := newRing(t, PeerConfig{Replicas: 3}, 20)
 	key := []byte("replicated")
 	require.NoError(t, ring.Put(ring.Nodes()[3].Addr, key, []byte("v")))
 	ring.Run(time.Second)
@@ -58,7 +58,7 @@ func TestValuesAreReplicatedOnKSuccessors(t *testing.T) {
 }
 
 func TestStaleReplicaNeverWins(t *testing.T) {
-	ring := newRing(t, Config{}, 10)
+	ring := newRing(t, PeerConfig{}, 10)
 	key := []byte("k")
 	from := ring.Nodes()[0].Addr
 	require.NoError(t, ring.Put(from, key, []byte("old")))
@@ -91,7 +91,7 @@ func TestStaleReplicaNeverWins(t *testing.T) {
 }
 
 func TestKeysSurviveFewerThanKFailures(t *testing.T) {
-	ring := newRing(t, Config{Replicas: 3}, 40)
+	ring := newRing(t, PeerConfig{Replicas: 3}, 40)
 	from := ring.Nodes()[0].Addr
 	for i := range 50 {
 		require.NoError(t, ring.Put(from, fmt.Appendf(nil, "key-%d", i), fmt.Appendf(nil, "value-%d", i)))
@@ -113,7 +113,7 @@ func TestKeysSurviveFewerThanKFailures(t *testing.T) {
 }
 
 func TestGracefulLeaveHandsKeysToSuccessor(t *testing.T) {
-	ring := newRing(t, Config{Replicas: 1, Successors: 2}, 10) // no replicas: only the hand-off saves the keys
+	ring := newRing(t, PeerConfig{Replicas: 1, Successors: 2}, 10) // no replicas: only the hand-off saves the keys
 	from := ring.Nodes()[0].Addr
 	for i := range 40 {
 		require.NoError(t, ring.Put(from, fmt.Appendf(nil, "key-%d", i), []byte("v")))
@@ -142,7 +142,7 @@ func TestChurnSmall(t *testing.T) {
 func TestGetTimesOutWithContext(t *testing.T) {
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	ring, err := NewSimRing(net, Config{OperationTimeout: 3 * time.Second})
+	ring, err := NewSim(net, PeerConfig{OperationTimeout: 3 * time.Second})
 	require.NoError(t, err)
 	require.NoError(t, ring.Grow(10, 100*time.Millisecond))
 	ring.Run(30 * time.Second)

@@ -67,7 +67,7 @@ type ourCluster struct {
 }
 
 func startOurs(ctx context.Context, n int, settle time.Duration) (cluster, error) {
-	cfg := ours.Config{
+	cfg := ours.PeerConfig{
 		StabilizeInterval:  200 * time.Millisecond,
 		CheckPredInterval:  200 * time.Millisecond,
 		FixFingersInterval: 100 * time.Millisecond,
@@ -79,7 +79,7 @@ func startOurs(ctx context.Context, n int, settle time.Duration) (cluster, error
 			return nil, errors.Join(err, c.close())
 		}
 		c.transports = append(c.transports, tr)
-		nd, err := ours.NewNode(ours.NodeConfig{Config: cfg, Transport: tr, Listen: "/ip4/127.0.0.1/tcp/0"})
+		nd, err := ours.NewNode(ours.NodeConfig{PeerConfig: cfg, Transport: tr, Listen: "/ip4/127.0.0.1/tcp/0"})
 		if err != nil {
 			return nil, errors.Join(err, c.close())
 		}

@@ -128,12 +128,12 @@ func runSim(ctx context.Context, cfg config, out io.Writer) error {
 	return churn(ctx, out)
 }
 
-func grow(seed uint64, n int) (*dht.SimRing, error) {
+func grow(seed uint64, n int) (*dht.Sim, error) {
 	net, err := sim.New(sim.Config{Seed: seed})
 	if err != nil {
 		return nil, err
 	}
-	ring, err := dht.NewSimRing(net, dht.Config{})
+	ring, err := dht.NewSim(net, dht.PeerConfig{})
 	if err != nil {
 		return nil, err
 	}
@@ -200,8 +200,8 @@ func churn(ctx context.Context, out io.Writer) error {
 // runNode runs one node and serves commands from in.
 func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
 	ncfg := dht.NodeConfig{
-		Config: dht.Config{StabilizeInterval: cfg.interval, CheckPredInterval: cfg.interval},
-		Listen: transport.Addr(cfg.listen),
+		PeerConfig: dht.PeerConfig{StabilizeInterval: cfg.interval, CheckPredInterval: cfg.interval},
+		Listen:     transport.Addr(cfg.listen),
 	}
 	switch cfg.transport {
 	case "tcp":

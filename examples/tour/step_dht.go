@@ -27,7 +27,7 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ring, err := dht.NewSimRing(net, dht.Config{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
+	ring, err := dht.NewSim(net, dht.PeerConfig{Bits: 6, StabilizeInterval: time.Second, FixFingersInterval: time.Second})
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 	fmt.Fprintln(w, "mean lookup hops with fingers, rings built by joins (½·log2 N for reference):")
 	for _, n := range []int{64, 512} {
 		net, _ := sim.New(sim.Config{Seed: uint64(n)})
-		ring, err := dht.NewSimRing(net, dht.Config{})
+		ring, err := dht.NewSim(net, dht.PeerConfig{})
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 		}
 	}()
 	for i := range 5 {
-		n, err := dht.NewNode(dht.NodeConfig{Config: dht.Config{StabilizeInterval: 100 * time.Millisecond}})
+		n, err := dht.NewNode(dht.NodeConfig{PeerConfig: dht.PeerConfig{StabilizeInterval: 100 * time.Millisecond}})
 		if err != nil {
 			return err
 		}

@@ -9,17 +9,17 @@ import (
 	"github.com/networkutopia/p2p/transport/sim"
 )
 
-// SimRing drives a ring of peers in a [sim.Network]: experiments, examples
+// Sim drives a ring of peers in a [sim.Network]: experiments, examples
 // and tests use it. Every node it adds joins through the protocol (a
 // lookup through a bootstrap node, then the maintenance rounds); the ring
 // is never assembled from global knowledge. The ring does keep the global
 // view a simulator can afford, as an oracle: which nodes finished joining,
 // and so which node truly owns a key.
 //
-// Like the network, a SimRing is used from one goroutine.
-type SimRing struct {
+// Like the network, a Sim is used from one goroutine.
+type Sim struct {
 	net    *sim.Network
-	cfg    Config
+	cfg    PeerConfig
 	space  Space
 	peers  map[transport.Addr]*Peer // joined and up
 	sorted []NodeInfo               // the same, by ID once byID has merged joined
@@ -27,27 +27,27 @@ type SimRing struct {
 	boot   []transport.Addr         // joined and up, in join order (bootstrap choices)
 }
 
-// NewSimRing returns an empty ring on net whose peers use cfg (ID and
+// NewSim returns an empty ring on net whose peers use cfg (ID and
 // Bootstrap are set per node). It fails if cfg is invalid.
-func NewSimRing(net *sim.Network, cfg Config) (*SimRing, error) {
+func NewSim(net *sim.Network, cfg PeerConfig) (*Sim, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	space, _ := NewSpace(cfg.Bits)
-	return &SimRing{net: net, cfg: cfg, space: space, peers: make(map[transport.Addr]*Peer)}, nil
+	return &Sim{net: net, cfg: cfg, space: space, peers: make(map[transport.Addr]*Peer)}, nil
 }
 
 // Network returns the simulated network.
-func (r *SimRing) Network() *sim.Network { return r.net }
+func (r *Sim) Network() *sim.Network { return r.net }
 
 // Space returns the ring's identifier circle.
-func (r *SimRing) Space() Space { return r.space }
+func (r *Sim) Space() Space { return r.space }
 
 // NewHandler returns the NewHandler of a node that joins through a random
 // node of the ring as soon as it starts (the first node starts the ring).
 // id, if not nil, places it. Churn uses it for replacement nodes.
-func (r *SimRing) NewHandler(id *ID) transport.NewHandler {
+func (r *Sim) NewHandler(id *ID) transport.NewHandler {
 	return func(env transport.Env) transport.Handler {
 		cfg := r.cfg
 		cfg.ID = id
@@ -65,7 +65,7 @@ func (r *SimRing) NewHandler(id *ID) transport.NewHandler {
 	}
 }
 
-func (r *SimRing) joined(p *Peer) {
+func (r *Sim) joined(p *Peer) {
 	a := p.self.Addr
 	if _, ok := r.peers[a]; ok {
 		return
@@ -77,7 +77,7 @@ func (r *SimRing) joined(p *Peer) {
 
 // Left removes a node that crashed or left from the oracle. Crash calls it;
 // call it from churn's OnLeave hook.
-func (r *SimRing) Left(a transport.Addr) {
+func (r *Sim) Left(a transport.Addr) {
 	p, ok := r.peers[a]
 	if !ok {
 		return
@@ -95,7 +95,7 @@ func (r *SimRing) Left(a transport.Addr) {
 
 // Add adds a node (at id, if not nil) and runs the network until it has
 // joined, at most a minute of virtual time.
-func (r *SimRing) Add(id *ID) (transport.Addr, error) {
+func (r *Sim) Add(id *ID) (transport.Addr, error) {
 	a := r.net.AddNode(r.NewHandler(id))
 	r.runUntil(time.Minute, func() bool { _, ok := r.peers[a]; return ok })
 	if _, ok := r.peers[a]; !ok {
@@ -105,7 +105,7 @@ func (r *SimRing) Add(id *ID) (transport.Addr, error) {
 }
 
 // AddIDs adds one node per ID, one after another: the textbook's rings.
-func (r *SimRing) AddIDs(ids ...uint64) error {
+func (r *Sim) AddIDs(ids ...uint64) error {
 	for _, v := range ids {
 		id := r.space.FromUint64(v)
 		if _, err := r.Add(&id); err != nil {
@@ -125,7 +125,7 @@ func (r *SimRing) AddIDs(ids ...uint64) error {
 // within a second from one node pointed at the same successor), and
 // stabilization repairs that one node per round, over minutes, while
 // lookups meanwhile wander for tens of hops.
-func (r *SimRing) Grow(n int, spacing time.Duration) error {
+func (r *Sim) Grow(n int, spacing time.Duration) error {
 	want := len(r.peers) + n
 	if len(r.peers) == 0 && n > 0 {
 		if _, err := r.Add(nil); err != nil {
@@ -145,22 +145,22 @@ func (r *SimRing) Grow(n int, spacing time.Duration) error {
 }
 
 // runUntil runs the network until cond holds or max virtual time passed.
-func (r *SimRing) runUntil(max time.Duration, cond func() bool) {
+func (r *Sim) runUntil(max time.Duration, cond func() bool) {
 	end := r.net.Elapsed() + max
 	r.net.RunWhile(func() bool { return !cond() && r.net.Elapsed() < end })
 }
 
 // Run runs the network (maintenance rounds, lookups in flight) for d.
-func (r *SimRing) Run(d time.Duration) { r.net.Run(d) }
+func (r *Sim) Run(d time.Duration) { r.net.Run(d) }
 
 // Len returns the number of nodes that joined and are up.
-func (r *SimRing) Len() int { return len(r.peers) }
+func (r *Sim) Len() int { return len(r.peers) }
 
 // Peer returns the peer at a, or nil if it is not a joined, live node.
-func (r *SimRing) Peer(a transport.Addr) *Peer { return r.peers[a] }
+func (r *Sim) Peer(a transport.Addr) *Peer { return r.peers[a] }
 
 // PeerByID returns the live peer with the given small ID (teaching rings).
-func (r *SimRing) PeerByID(v uint64) *Peer {
+func (r *Sim) PeerByID(v uint64) *Peer {
 	id := r.space.FromUint64(v)
 	for _, n := range r.byID() {
 		if n.ID == id {
@@ -171,13 +171,13 @@ func (r *SimRing) PeerByID(v uint64) *Peer {
 }
 
 // Nodes returns the joined live nodes, by ID.
-func (r *SimRing) Nodes() []NodeInfo { return slices.Clone(r.byID()) }
+func (r *Sim) Nodes() []NodeInfo { return slices.Clone(r.byID()) }
 
 // byID returns the joined live nodes sorted by ID, merging the nodes that
 // joined since the last call: one at a time while they are few, by one
 // sort when many are (inserting each of 100 000 joins into the sorted
 // slice at once took a tenth of a large simulation's time).
-func (r *SimRing) byID() []NodeInfo {
+func (r *Sim) byID() []NodeInfo {
 	byID := func(a, b NodeInfo) int { return compare(a.ID, b.ID) }
 	if len(r.joins) > 16 {
 		r.sorted = append(r.sorted, r.joins...)
@@ -193,7 +193,7 @@ func (r *SimRing) byID() []NodeInfo {
 }
 
 // Random returns a random joined live node.
-func (r *SimRing) Random() *Peer {
+func (r *Sim) Random() *Peer {
 	if len(r.boot) == 0 {
 		return nil
 	}
@@ -202,7 +202,7 @@ func (r *SimRing) Random() *Peer {
 
 // Owner returns the key's immediate successor among the nodes that joined
 // and are up: the oracle lookups are checked against.
-func (r *SimRing) Owner(key ID) NodeInfo {
+func (r *Sim) Owner(key ID) NodeInfo {
 	sorted := r.byID()
 	if len(sorted) == 0 {
 		return NodeInfo{}
@@ -215,13 +215,13 @@ func (r *SimRing) Owner(key ID) NodeInfo {
 }
 
 // Crash takes a node down abruptly: no goodbye, its state is lost.
-func (r *SimRing) Crash(a transport.Addr) error {
+func (r *Sim) Crash(a transport.Addr) error {
 	r.Left(a)
 	return r.net.Crash(a)
 }
 
 // Leave makes the node leave gracefully and runs until it has.
-func (r *SimRing) Leave(a transport.Addr) error {
+func (r *Sim) Leave(a transport.Addr) error {
 	p := r.peers[a]
 	if p == nil {
 		return fmt.Errorf("dht: %s is not a live member", a)
@@ -238,7 +238,7 @@ func (r *SimRing) Leave(a transport.Addr) error {
 }
 
 // await runs the network until done() or a minute of virtual time.
-func (r *SimRing) await(a transport.Addr, start func(p *Peer), done func() bool) error {
+func (r *Sim) await(a transport.Addr, start func(p *Peer), done func() bool) error {
 	p := r.peers[a]
 	if p == nil {
 		return fmt.Errorf("dht: %s is not a live member", a)
@@ -254,7 +254,7 @@ func (r *SimRing) await(a transport.Addr, start func(p *Peer), done func() bool)
 }
 
 // Lookup looks key up from node a and runs the network until it completes.
-func (r *SimRing) Lookup(a transport.Addr, key ID) (LookupResult, error) {
+func (r *Sim) Lookup(a transport.Addr, key ID) (LookupResult, error) {
 	var res LookupResult
 	var err error
 	finished := false
@@ -267,7 +267,7 @@ func (r *SimRing) Lookup(a transport.Addr, key ID) (LookupResult, error) {
 }
 
 // Put stores a value from node a, running the network until it is stored.
-func (r *SimRing) Put(a transport.Addr, key, value []byte) error {
+func (r *Sim) Put(a transport.Addr, key, value []byte) error {
 	var err error
 	finished := false
 	if e := r.await(a, func(p *Peer) {
@@ -279,7 +279,7 @@ func (r *SimRing) Put(a transport.Addr, key, value []byte) error {
 }
 
 // Get reads a value from node a, running the network until it answers.
-func (r *SimRing) Get(a transport.Addr, key []byte) ([]byte, error) {
+func (r *Sim) Get(a transport.Addr, key []byte) ([]byte, error) {
 	var v []byte
 	var err error
 	finished := false
@@ -292,7 +292,7 @@ func (r *SimRing) Get(a transport.Addr, key []byte) ([]byte, error) {
 }
 
 // Delete deletes a key from node a, running the network until done.
-func (r *SimRing) Delete(a transport.Addr, key []byte) error {
+func (r *Sim) Delete(a transport.Addr, key []byte) error {
 	var err error
 	finished := false
 	if e := r.await(a, func(p *Peer) {
