@@ -110,7 +110,7 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
 	})
 	if err != nil {
-		panic("dht: " + err.Error()) // unreachable: Config.Validate checked RequestTimeout
+		panic("dht: " + err.Error()) // unreachable: PeerConfig.Validate checked RequestTimeout
 	}
 	p.calls = calls
 	if len(cfg.Bootstrap) > 0 {

@@ -259,7 +259,7 @@ func runDHT(cfg Config, w *overlay.Workload, add func(Row)) error {
 	if err != nil {
 		return err
 	}
-	ring, err := dht.NewSimRing(net, dht.Config{})
+	ring, err := dht.NewSim(net, dht.PeerConfig{})
 	if err != nil {
 		return err
 	}
