@@ -59,11 +59,10 @@ type envEvent struct {
 // envNode is a handler that records every callback; a test reads the
 // record with events, under the lock.
 type envNode struct {
-	mu      sync.Mutex
-	env     transport.Env
-	log     []envEvent
-	onRecv  func(n *envNode, c transport.Conn, m transport.Message)
-	stopped bool
+	mu     sync.Mutex
+	env    transport.Env
+	log    []envEvent
+	onRecv func(n *envNode, c transport.Conn, m transport.Message)
 }
 
 func (n *envNode) add(e envEvent) {
