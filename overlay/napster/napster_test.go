@@ -160,5 +160,60 @@ func TestOneRegistrationPerConnection(t *testing.T) {
 	tn.net.Run(time.Second)
 	st := tn.directory().Stats()
 	require.Equal(t, 1, st.Peers)
-	require.Equal(t, 1, st.Files)
+	require.Equal(t, 0, st.Files, "made-up holders are refused")
+	require.Equal(t, uint64(100), st.RefusedRegistrations)
+}
+
+// The directory takes a holder's host from the connection: a client that
+// registers under a victim's address neither replaces the victim's
+// listing nor steers searchers to it, and the victim is still found.
+func TestRegisterCannotNameAnotherHolder(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{})
+	victim := tn.peer(song)
+	attacker := tn.peer()
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	require.NoError(t, tn.net.Inject(attacker, tn.server, &Register{Addr: victim, Files: []overlay.File{other}}))
+	tn.net.Run(time.Second)
+	require.Equal(t, uint64(1), tn.directory().Stats().RefusedRegistrations)
+
+	res, err := tn.search(asker, "free song")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Equal(t, []transport.Addr{victim}, res[0].Holders, "the victim's listing is intact")
+	res, err = tn.search(asker, "other")
+	require.NoError(t, err)
+	require.Empty(t, res, "nobody is listed as holding what the attacker claimed for the victim")
+}
+
+// sameHost accepts a holder on the connection's host (its own listen
+// port) and refuses any other host.
+func TestSameHost(t *testing.T) {
+	for _, tt := range []struct {
+		holder, conn transport.Addr
+		want         bool
+	}{
+		{"/ip4/127.0.0.1/tcp/7000", "/ip4/127.0.0.1/tcp/51234", true},
+		{"/ip4/127.0.0.9/tcp/7000", "/ip4/127.0.0.1/tcp/51234", false},
+		{"/fake/1", "/ip4/127.0.0.1/tcp/51234", false},
+		{"sim/3", "sim/3", true},
+		{"sim/4", "sim/3", false},
+	} {
+		require.Equal(t, tt.want, sameHost(tt.holder, tt.conn), "%s from %s", tt.holder, tt.conn)
+	}
+}
+
+// A search answers at most MaxResults results, so the answer fits a frame.
+func TestSearchResultsAreCapped(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{MaxResults: 3})
+	var files []overlay.File
+	for i := range 10 {
+		files = append(files, overlay.NewFile(fmt.Sprintf("song %d.ogg", i), []byte{byte(i)}))
+	}
+	tn.peer(files...)
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	res, err := tn.search(asker, "song")
+	require.NoError(t, err)
+	require.Len(t, res, 3)
 }

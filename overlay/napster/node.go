@@ -1,6 +1,7 @@
 package napster
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -30,12 +31,22 @@ type ServerConfig struct {
 	// that vanished without closing its connection leaves the directory
 	// then. Default 3 × DefaultRefresh.
 	Expiry time.Duration
+	// MaxResults caps the results of one search, so that an answer always
+	// fits a frame however many files the directory holds (OpenNap's
+	// limit). Default DefaultMaxResults.
+	MaxResults int
 }
+
+// DefaultMaxResults is ServerConfig.MaxResults by default.
+const DefaultMaxResults = 100
 
 // Validate reports the first invalid field.
 func (c ServerConfig) Validate() error {
 	if c.Expiry < 0 {
 		return fmt.Errorf("%w: ServerConfig.Expiry = %v", ErrBadConfig, c.Expiry)
+	}
+	if c.MaxResults < 0 {
+		return fmt.Errorf("%w: ServerConfig.MaxResults is negative, got %d", ErrBadConfig, c.MaxResults)
 	}
 	return nil
 }
@@ -45,6 +56,10 @@ type ServerStats struct {
 	// Searches counts the searches answered; Registrations the Register
 	// messages; Expired the peers dropped for not refreshing.
 	Searches, Registrations, Expired uint64
+	// RefusedRegistrations counts Register messages naming a holder on
+	// another host than the connection's: a client may announce its own
+	// listen port, never someone else's address.
+	RefusedRegistrations uint64
 	// Peers is the number of registered peers; Files the (file, holder)
 	// pairs in the index.
 	Peers, Files int
@@ -102,6 +117,10 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 		if holder == "" {
 			holder = c.Peer
 		}
+		if !sameHost(holder, c.Peer) {
+			s.stats.RefusedRegistrations++
+			return
+		}
 		// One registration per connection: a peer re-registering under
 		// another address replaces its old entry, so one connection
 		// cannot fill the index with made-up holders.
@@ -119,8 +138,22 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 		s.peers[holder] = reg
 	case *Search:
 		s.stats.Searches++
-		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: s.index.Lookup(x.Criteria)})
+		res := s.index.Lookup(x.Criteria)
+		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: res[:min(len(res), cmp.Or(s.cfg.MaxResults, DefaultMaxResults))]})
 	}
+}
+
+// sameHost reports whether a holder address a client named lies on the
+// host its connection comes from: the same IP for IP addresses (the port
+// may differ: the client listens on its own), the very address otherwise
+// (the simulator's node addresses, which inbound connections carry).
+func sameHost(holder, conn transport.Addr) bool {
+	if holder == conn {
+		return true
+	}
+	h, err1 := transport.ParseIPAddr(holder)
+	c, err2 := transport.ParseIPAddr(conn)
+	return err1 == nil && err2 == nil && h.Host == c.Host
 }
 
 func (s *Server) unregister(holder transport.Addr) {
