@@ -16,7 +16,11 @@ import (
 type answer struct {
 	plain []byte // without OPT, for clients without EDNS0
 	edns  []byte // with an OPT record advertising the server's UDP size
-	kind  Kind
+	// udpPlain and udpEdns, when set, are sent over UDP instead: the
+	// minimal answer to ANY (one RRset, RFC 8482), which over UDP would
+	// otherwise make the server an amplifier.
+	udpPlain, udpEdns []byte
+	kind              Kind
 	zone  string // the zone's origin, for rate-limiting keys
 }
 
@@ -91,7 +95,54 @@ func packAnswer(z *Zone, name string, t Type, res Result, udpSize uint16) *answe
 	if err != nil {
 		return nil
 	}
-	return &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.origin}
+	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.origin}
+	if min, ok := minimalANY(z, t, res); ok {
+		m := resultMsg(name, t, min)
+		if a.udpPlain, err = m.Pack(); err != nil {
+			return nil
+		}
+		m.UDPSize = udpSize
+		if a.udpEdns, err = m.Pack(); err != nil {
+			return nil
+		}
+	}
+	return a
+}
+
+// minimalANY is the answer to ANY sent over UDP (RFC 8482 section 4.1):
+// of the RRsets of a full answer, only the one with the fewest records
+// (the first such), with its additional addresses; ok false when the full
+// answer is already one RRset or not an answer.
+func minimalANY(z *Zone, t Type, res Result) (Result, bool) {
+	if t != TypeANY || res.Kind != KindAnswer || len(res.Answer) < 2 {
+		return res, false
+	}
+	counts := map[Type]int{}
+	var order []Type
+	for _, rr := range res.Answer {
+		if counts[rr.Type()] == 0 {
+			order = append(order, rr.Type())
+		}
+		counts[rr.Type()]++
+	}
+	if len(order) < 2 {
+		return res, false
+	}
+	pick := order[0]
+	for _, ty := range order[1:] {
+		if counts[ty] < counts[pick] {
+			pick = ty
+		}
+	}
+	var one []RR
+	for _, rr := range res.Answer {
+		if rr.Type() == pick {
+			one = append(one, rr)
+		}
+	}
+	res.Answer = one
+	res.Additional = z.additional(one)
+	return res, true
 }
 
 // resultMsg is the response to (name, t) carrying res.

@@ -176,8 +176,15 @@ func TestResolverANY(t *testing.T) {
 	h := startHierarchy(t, HierarchyConfig{})
 	r := startResolver(t, h.ResolverConfig(), "")
 	a := lookup(t, r, "networkutopia.com", TypeANY)
-	require.Contains(t, values(a.Records), "networkutopia.com. MX 10 mail.networkutopia.com.")
-	require.Contains(t, values(a.Records), "networkutopia.com. NS dns1.networkutopia.com.")
+	// Over UDP the authoritative server answers ANY minimally (RFC 8482):
+	// one of the name's RRsets, not all of them.
+	require.NotEmpty(t, a.Records)
+	types := map[Type]bool{}
+	for _, rr := range a.Records {
+		require.Equal(t, "networkutopia.com.", rr.Name)
+		types[rr.Type()] = true
+	}
+	require.Len(t, types, 1, "one RRset: %v", values(a.Records))
 }
 
 // BenchmarkResolveIteratively measures a full resolution over loopback

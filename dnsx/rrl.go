@@ -1,6 +1,7 @@
 package dnsx
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
 	"net/netip"
@@ -16,10 +17,16 @@ import (
 // referrals) per second; beyond that responses are dropped, except that
 // every Slip-th one is sent truncated (no records, TC set), which a real
 // client answers by retrying over TCP, where a spoofed source cannot
-// follow. TCP is never limited. The zero value disables RRL.
+// follow. TCP is never limited. RRL is on by default: the zero value
+// limits each /24 (IPv6 /56) to DefaultRRLResponsesPerSecond identical
+// responses per second, slipping every second one beyond (between BIND's
+// suggested 5 and Knot's 20; both slip too), and exempts loopback clients.
 type RRLConfig struct {
-	// ResponsesPerSecond is the limit per client network and response;
-	// 0 disables rate limiting.
+	// Disabled turns rate limiting off; the other fields must then be
+	// zero. Off, the server is an amplifier for spoofed queries.
+	Disabled bool
+	// ResponsesPerSecond is the limit per client network and response.
+	// Default DefaultRRLResponsesPerSecond (10).
 	ResponsesPerSecond int
 	// Slip sends every Slip-th limited response truncated instead of
 	// dropping it. Default 2 (as BIND and NSD); negative never slips.
@@ -31,11 +38,21 @@ type RRLConfig struct {
 	// a counter, so memory stays bounded whatever the traffic.
 	// Default 65536.
 	Buckets int
+	// Exempt lists client networks never limited. Default loopback
+	// (127.0.0.0/8 and ::1), which cannot be spoofed from outside the
+	// host; an empty non-nil slice exempts nobody.
+	Exempt []netip.Prefix
 }
+
+// DefaultRRLResponsesPerSecond is the default of
+// RRLConfig.ResponsesPerSecond.
+const DefaultRRLResponsesPerSecond = 10
 
 // Validate reports the first invalid field, wrapping [ErrBadConfig].
 func (c RRLConfig) Validate() error {
 	switch {
+	case c.Disabled && (c.ResponsesPerSecond != 0 || c.Slip != 0 || c.IPv4PrefixLen != 0 || c.IPv6PrefixLen != 0 || c.Buckets != 0 || c.Exempt != nil):
+		return fmt.Errorf("%w: RRLConfig is Disabled but sets other fields, which would be ignored", ErrBadConfig)
 	case c.ResponsesPerSecond < 0:
 		return fmt.Errorf("%w: RRLConfig.ResponsesPerSecond is negative", ErrBadConfig)
 	case c.IPv4PrefixLen < 0 || c.IPv4PrefixLen > 32:
@@ -49,17 +66,13 @@ func (c RRLConfig) Validate() error {
 }
 
 func (c RRLConfig) withDefaults() RRLConfig {
-	if c.Slip == 0 {
-		c.Slip = 2
-	}
-	if c.IPv4PrefixLen == 0 {
-		c.IPv4PrefixLen = 24
-	}
-	if c.IPv6PrefixLen == 0 {
-		c.IPv6PrefixLen = 56
-	}
-	if c.Buckets == 0 {
-		c.Buckets = 1 << 16
+	c.ResponsesPerSecond = cmp.Or(c.ResponsesPerSecond, DefaultRRLResponsesPerSecond)
+	c.Slip = cmp.Or(c.Slip, 2)
+	c.IPv4PrefixLen = cmp.Or(c.IPv4PrefixLen, 24)
+	c.IPv6PrefixLen = cmp.Or(c.IPv6PrefixLen, 56)
+	c.Buckets = cmp.Or(c.Buckets, 1<<16)
+	if c.Exempt == nil {
+		c.Exempt = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	return c
 }
@@ -89,16 +102,22 @@ type rrlBucket struct {
 }
 
 func newRRL(cfg RRLConfig) *rrl {
-	if cfg.ResponsesPerSecond == 0 {
+	if cfg.Disabled {
 		return nil
 	}
 	cfg = cfg.withDefaults()
 	return &rrl{cfg: cfg, seed: maphash.MakeSeed(), buckets: make([]rrlBucket, cfg.Buckets)}
 }
 
-// clientKey reduces a client address to its network, for rate limiting.
+// clientKey reduces a client address to its network, for rate limiting;
+// 0 for an exempt client.
 func (r *rrl) clientKey(ap netip.AddrPort) uint64 {
 	ip := ap.Addr().Unmap()
+	for _, p := range r.cfg.Exempt {
+		if p.Contains(ip) {
+			return 0
+		}
+	}
 	bits := r.cfg.IPv6PrefixLen
 	if ip.Is4() {
 		bits = r.cfg.IPv4PrefixLen

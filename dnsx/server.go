@@ -37,7 +37,8 @@ type ServerConfig struct {
 	// the system has it), each read by its own goroutine. Default
 	// GOMAXPROCS.
 	Sockets int
-	// RRL limits responses against amplification; off by default.
+	// RRL limits UDP responses against amplification; on by default
+	// (see RRLConfig), RRLConfig{Disabled: true} turns it off.
 	RRL RRLConfig
 	// AllowTransfer lists the networks that may transfer zones (AXFR over
 	// TCP). Default: loopback only.
@@ -372,7 +373,13 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	if tcp {
 		return s.sent(st, writeReply(out, b, &q, packed)), nil
 	}
-	if s.rrl != nil {
+	if a.udpPlain != nil {
+		packed = a.udpPlain
+		if q.edns {
+			packed = a.udpEdns
+		}
+	}
+	if s.rrl != nil && rrlKey != 0 {
 		switch s.rrl.check(rrlKey, &q, a, now) {
 		case rrlDrop:
 			st.limited.Add(1)

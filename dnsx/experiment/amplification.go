@@ -113,7 +113,7 @@ func amplifyOnce(cfg AmplificationConfig, withRRL bool) (AmplificationRow, error
 		"ns.bank.com. 3600 IN A "+bankIP.String(),
 		"big.bank.com. 3600 IN TXT "+strings.Join(big, " "),
 	)
-	scfg := dnsx.ServerConfig{Zones: []*dnsx.Zone{z}}
+	scfg := dnsx.ServerConfig{Zones: []*dnsx.Zone{z}, RRL: dnsx.RRLConfig{Disabled: true}}
 	if withRRL {
 		scfg.RRL = cfg.RRL
 	}
