@@ -21,7 +21,7 @@ type answer struct {
 	// otherwise make the server an amplifier.
 	udpPlain, udpEdns []byte
 	kind              Kind
-	zone  string // the zone's origin, for rate-limiting keys
+	zone              string // the zone's origin, for rate-limiting keys
 }
 
 // zoneSet is an immutable snapshot of every zone a server holds; the
