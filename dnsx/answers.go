@@ -96,8 +96,8 @@ func packAnswer(z *Zone, name string, t Type, res Result, udpSize uint16) *answe
 		return nil
 	}
 	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.origin}
-	if min, ok := minimalANY(z, t, res); ok {
-		m := resultMsg(name, t, min)
+	if minimal, ok := minimalANY(z, t, res); ok {
+		m := resultMsg(name, t, minimal)
 		if a.udpPlain, err = m.Pack(); err != nil {
 			return nil
 		}

@@ -326,8 +326,9 @@ func (n *ResolverNode) send(r *resolution, server netip.Addr, tcp bool, qname st
 		q.Name = randomCase(qname, n.env.Rand().Uint64)
 	}
 	var local transport.Addr
-	if b, ok := n.env.(transport.Binder); ok && !n.cfg.Insecure.FixedPort && !tcp {
-		ep, err := b.Bind()
+	binder, canBind := n.env.(transport.Binder)
+	if canBind && !n.cfg.Insecure.FixedPort && !tcp {
+		ep, err := binder.Bind()
 		if err == nil {
 			local = ep
 			n.bound[ep] = true
@@ -352,7 +353,7 @@ func (n *ResolverNode) send(r *resolution, server netip.Addr, tcp bool, qname st
 			delete(n.pending, key)
 			if local != "" {
 				delete(n.bound, local)
-				n.env.(transport.Binder).Unbind(local) //nolint:errcheck // local is set only when env is a Binder
+				binder.Unbind(local) //nolint:errcheck // local is set only when env is a Binder
 			}
 			if err != nil {
 				n.stats.Timeouts++

@@ -97,8 +97,9 @@ type Stopper interface {
 
 // Env is everything a node may touch. The simulator implements it with
 // virtual time and a seeded random source; [Host] implements it on a real
-// network. Both also implement [Binder]. All methods must be called from the node's own loop (inside a
-// Handler method, a timer or a Submit/Offload callback).
+// network. Both also implement [Binder]. All methods must be called from
+// the node's own loop (inside a Handler method, a timer or a Submit/Offload
+// callback).
 type Env interface {
 	// Self is the node's own address.
 	Self() Addr

@@ -90,6 +90,7 @@ func NewServer(cfg ServerConfig) transport.NewHandler {
 	if cfg.Expiry <= 0 {
 		cfg.Expiry = 3 * DefaultRefresh
 	}
+	cfg.MaxResults = cmp.Or(cfg.MaxResults, DefaultMaxResults)
 	return func(env transport.Env) transport.Handler {
 		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration), byConn: make(map[transport.Addr]transport.Addr)}
 		env.AfterFunc(cfg.Expiry/2, s.expire)
@@ -139,7 +140,7 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 	case *Search:
 		s.stats.Searches++
 		res := s.index.Lookup(x.Criteria)
-		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: res[:min(len(res), cmp.Or(s.cfg.MaxResults, DefaultMaxResults))]})
+		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: res[:min(len(res), s.cfg.MaxResults)]})
 	}
 }
 

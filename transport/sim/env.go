@@ -18,11 +18,6 @@ var errNilMessage = errors.New("sim: nil message")
 // env is one incarnation of a node: what its handler sees as transport.Env.
 // A restart makes a new env, so the old one (and anything holding it) can
 // no longer act: its methods return transport.ErrClosed.
-var (
-	_ transport.Env    = (*env)(nil)
-	_ transport.Binder = (*env)(nil)
-)
-
 type env struct {
 	net   *Network
 	n     *node
@@ -32,6 +27,11 @@ type env struct {
 	rnd   rand.Rand
 	pcg   rand.PCG
 }
+
+var (
+	_ transport.Env    = (*env)(nil)
+	_ transport.Binder = (*env)(nil)
+)
 
 func (e *env) live() bool { return e.n.epoch == e.epoch && e.n.state == stateUp }
 
