@@ -22,17 +22,23 @@
 //	dnsx                 DNS records, zones, authoritative server, iterative
 //	                     resolver with cache, registrar, defences
 //	overlay              overlay graphs, Napster, Gnutella 0.6, KaZaA-style
-//	                     super-peers, and a comparison with the DHT
+//	                     super-peers
+//	experiments/...      cross-package experiments in the simulator, such as
+//	                     experiments/compare: the overlays and the DHT on one
+//	                     workload
 //	examples/...         runnable programs; examples/tour runs them all
 //
 // # Layers
 //
-// Packages import only downwards; nothing imports examples or experiments.
+// Packages import only downwards; nothing imports examples, and only
+// examples import experiments.
 //
 //	+-----------------------------------------------------------+
 //	| examples/...   runnable programs; examples/tour runs all  |
 //	+-----------------------------------------------------------+
-//	| overlay  napster gnutella superpeer transfer   compare    |
+//	| experiments/compare                                       |
+//	+-----------------------------------------------------------+
+//	| overlay  napster gnutella superpeer transfer              |
 //	+-------------------+-------------------+-------------------+
 //	| dht               | swarm             | dnsx              |
 //	|                   | wire metainfo     | experiment        |
