@@ -54,6 +54,6 @@
 //	net, _ := sim.New(sim.Config{Seed: 1})
 //	ring, _ := dht.NewSim(net, dht.PeerConfig{})
 //	_ = ring.Grow(1000, 100*time.Millisecond) // each node joins via a bootstrap node
-//	r, _ := ring.Lookup(ring.Random().Self().Addr, ring.Space().Hash([]byte("alice")))
+//	r, _ := ring.Lookup(ring.RandomAddr(), []byte("alice"))
 //	fmt.Println(r.Owner, r.Hops)
 package dht

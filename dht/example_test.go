@@ -42,7 +42,7 @@ func Example() {
 		1, 12, 13, 25, 32, 40, 48, 60)
 	from := ring.PeerByID(13).Self().Addr
 	for _, key := range []uint64{51, 60, 61} {
-		r, err := ring.Lookup(from, ring.Space().FromUint64(key))
+		r, err := ring.LookupID(from, ring.Space().FromUint64(key))
 		if err != nil {
 			panic(err)
 		}
@@ -63,7 +63,7 @@ func Example_shortcuts() {
 		cfg := dht.PeerConfig{Bits: 4, Successors: 1, Replicas: 1, NoFingers: !fingers,
 			StabilizeInterval: time.Second, FixFingersInterval: time.Second}
 		ring := textbookRing(cfg, peers...)
-		r, err := ring.Lookup(ring.PeerByID(3).Self().Addr, ring.Space().FromUint64(11))
+		r, err := ring.LookupID(ring.PeerByID(3).Self().Addr, ring.Space().FromUint64(11))
 		if err != nil {
 			panic(err)
 		}
@@ -142,7 +142,7 @@ func ExampleSim() {
 	}
 	ring.Run(2 * time.Minute) // maintenance rounds refine the fingers
 	key := ring.Space().Hash([]byte("alice"))
-	r, err := ring.Lookup(ring.Nodes()[0].Addr, key)
+	r, err := ring.LookupID(ring.Nodes()[0].Addr, key)
 	fmt.Println(err, r.Owner == ring.Owner(key), r.Hops == len(r.Path), r.Hops <= 7)
 	// Output: <nil> true true true
 }

@@ -108,12 +108,12 @@ func (n *Node) Join(ctx context.Context, bootstrap ...transport.Addr) error {
 
 // Lookup finds the node responsible for key and the path that led there.
 func (n *Node) Lookup(ctx context.Context, key []byte) (LookupResult, error) {
-	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupKey(key, reply) })
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(key, reply) })
 }
 
 // LookupID is Lookup of an ID rather than a key.
 func (n *Node) LookupID(ctx context.Context, id ID) (LookupResult, error) {
-	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(id, reply) })
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupID(id, reply) })
 }
 
 // Put stores value under key on the key's k replicas.

@@ -110,7 +110,7 @@ func runSim(ctx context.Context, cfg config, out io.Writer) error {
 		hops, correct := 0, 0
 		for i := range cfg.lookups {
 			key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
-			r, err := ring.Lookup(ring.Random().Self().Addr, key)
+			r, err := ring.LookupID(ring.RandomAddr(), key)
 			if err != nil {
 				continue
 			}
@@ -154,7 +154,7 @@ func churn(ctx context.Context, out io.Writer) error {
 	}
 	net := ring.Network()
 	for i := range keys {
-		if err := ring.Put(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
+		if err := ring.Put(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
 			return err
 		}
 	}
@@ -177,7 +177,7 @@ func churn(ctx context.Context, out io.Writer) error {
 		for range 20 {
 			key := ring.Space().Hash(fmt.Appendf(nil, "k%d", net.Rand().IntN(keys)))
 			lookups++
-			if r, err := ring.Lookup(ring.Random().Self().Addr, key); err == nil && r.Owner == ring.Owner(key) {
+			if r, err := ring.LookupID(ring.RandomAddr(), key); err == nil && r.Owner == ring.Owner(key) {
 				correct++
 			}
 		}
@@ -186,7 +186,7 @@ func churn(ctx context.Context, out io.Writer) error {
 	c.Stop()
 	lost := 0
 	for i := range keys {
-		v, err := ring.Get(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i))
+		v, err := ring.Get(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i))
 		if err != nil || string(v) != fmt.Sprintf("v%d", i) {
 			lost++
 		}
