@@ -39,4 +39,18 @@
 //	us, u, f := 10.0, 1.0, 3600.0 // F/u = 1 hour, u_s = 10u
 //	cs := swarm.ClientServerTime(f, us, us, 35)                       // 3.5 h
 //	p2p := swarm.P2PTime(f, us, us, swarm.UniformUploads(35, u))      // < 1 h
+//
+// # Limits
+//
+// What a remote can make a [Peer] hold is bounded by [PeerConfig] fields,
+// and what they refused is counted in [PeerStats]. Limits and bans count
+// hosts (an IPv4 address, an IPv6 /64; see [PeerConfig].MaxPeersPerHost),
+// never the peer id a remote chooses:
+//
+//	limit                               field              default
+//	connections (then evict the idlest) MaxPeers           100
+//	connections per host                MaxPeersPerHost    1
+//	addresses waiting to be dialled     MaxKnownPeers      3000
+//	requests queued per peer            MaxQueuedRequests  2048
+//	hosts that sent a corrupt piece     (banned)           —
 package swarm
