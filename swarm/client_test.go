@@ -142,7 +142,7 @@ func TestPolluterIsBannedOverTCP(t *testing.T) {
 	bad, err := transport.NewHost(transport.HostConfig{
 		Stream: transport.TCP{}, Listen: "/ip4/127.0.0.1/tcp/0",
 		Codec: wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: wire.NewPeerID()}),
-	}, NewPeer(PeerConfig{Info: &mi.Info, InfoHash: mi.InfoHash, Storage: st, Have: all}))
+	}, mustPeer(t, PeerConfig{Info: &mi.Info, InfoHash: mi.InfoHash, Storage: st, Have: all}))
 	require.NoError(t, err)
 	defer bad.Close()
 

@@ -31,8 +31,8 @@
 // ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
 // periods and the memory budget are in [ClientConfig].Peer.
 //
-// [Simulate] runs a whole swarm in the simulator and measures it against
-// the distribution-time bound.
+// [NewSim] builds a whole swarm in the simulator; its Run measures it
+// against the distribution-time bound.
 //
 // The distribution-time bounds compare client-server with P2P:
 //
@@ -43,7 +43,7 @@
 // # Limits
 //
 // What a remote can make a [Peer] hold is bounded by [PeerConfig] fields,
-// and what they refused is counted in [PeerStats]. Limits and bans count
+// and what they refused is counted in [Stats]. Limits and bans count
 // hosts (an IPv4 address, an IPv6 /64; see [PeerConfig].MaxPeersPerHost),
 // never the peer id a remote chooses:
 //

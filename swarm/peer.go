@@ -45,13 +45,14 @@ type Peer struct {
 	stopTick    func() bool
 	stopped     bool
 
-	stats PeerStats
+	stats Stats
 	down  rateMeter
 	up    rateMeter
 }
 
-// PeerStats is a snapshot of a Peer's counters.
-type PeerStats struct {
+// Stats is a snapshot of a Peer's counters, including what its limits
+// refused (Torrent.Progress and the simulator report from it).
+type Stats struct {
 	// Pieces is how many pieces we have, of NumPieces.
 	Pieces, NumPieces int
 	// Downloaded and Uploaded count payload bytes (blocks) received and
@@ -81,14 +82,14 @@ type PeerStats struct {
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
-// sim.Network.AddNode or transport.NewHost. It panics if cfg is invalid;
-// call cfg.Validate first when it comes from a user.
-func NewPeer(cfg PeerConfig) transport.NewHandler {
+// sim.Network.AddNode or transport.NewHost. It fails with ErrBadConfig,
+// naming the field, if cfg is invalid.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }
+	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }, nil
 }
 
 func newPeer(env transport.Env, cfg PeerConfig) *Peer {
@@ -143,7 +144,7 @@ func (n *Peer) Complete() bool { return n.picker.Complete() }
 func (n *Peer) Bitfield() wire.Bitfield { return n.picker.Bitfield() }
 
 // Stats returns a snapshot of the counters.
-func (n *Peer) Stats() PeerStats {
+func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Pieces = n.picker.HaveCount()
 	now := n.env.Now()

@@ -17,12 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mustPeer is NewPeer for a config known to be valid.
-func mustPeer(t testing.TB, cfg PeerConfig) transport.NewHandler {
-	t.Helper()
-	return NewPeer(cfg)
-}
-
 func TestHostOf(t *testing.T) {
 	tests := []struct {
 		addr transport.Addr
@@ -68,9 +62,9 @@ func dialFrom(t *testing.T, src string, to transport.Addr, ih metainfo.Hash) net
 }
 
 // torrentStats reads a torrent's counters on its loop.
-func torrentStats(t *testing.T, tor *Torrent) PeerStats {
+func torrentStats(t *testing.T, tor *Torrent) Stats {
 	t.Helper()
-	s, err := transport.Do(context.Background(), tor.host, func(reply func(PeerStats, error)) { reply(tor.peer.Stats(), nil) })
+	s, err := transport.Do(context.Background(), tor.host, func(reply func(Stats, error)) { reply(tor.peer.Stats(), nil) })
 	require.NoError(t, err)
 	return s
 }
@@ -209,7 +203,7 @@ func TestBanIsKeyedOnTheHost(t *testing.T) {
 	leech := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}}))
 	polluter := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{Polluted: true}, Have: all,
 		Peers: []transport.Addr{leech}}))
-	stats := func() (s PeerStats) {
+	stats := func() (s Stats) {
 		require.NoError(t, net.Do(leech, func(h transport.Handler) { s = h.(*Peer).Stats() }))
 		return s
 	}
