@@ -79,6 +79,27 @@
 // Constructors check their configuration and return an error; none
 // panics on bad input. Validate rejects a field that would be ignored.
 //
+// # One convention per concept
+//
+//   - Looking a key up: Lookup(key []byte) hashes the key, LookupID(id)
+//     takes an ID already in the space; on a Peer (with a done callback),
+//     a Node (with a context) and a Sim (from a member's address) alike.
+//   - Addresses are transport.Addr: multiaddr text on real networks
+//     (/ip4/127.0.0.1/tcp/4001, /mem/alice/tcp/80, .../p2p/12D3...), the
+//     simulator's short form in it. transport.TCPAddr("127.0.0.1:4001")
+//     and transport.UDPAddr convert host:port; a host:port given where an
+//     Addr is expected fails with an error wrapping transport.ErrBadAddr.
+//   - Starting and stopping: New... returns a running thing or an error;
+//     Close stops it, waits for its goroutines and may be called twice.
+//     After Close, methods fail with the package's ErrClosed.
+//   - Errors are matched with errors.Is against the package's sentinels
+//     (ErrBadConfig, ErrClosed, ErrNotFound, ErrTimeout...) and against
+//     transport.ErrBadAddr and transport.ErrUnreachable for addresses; a
+//     failed join or dial names the address it tried, never our own.
+//   - Progress and counters: Stats() returns a snapshot struct of plain
+//     numbers; long operations take a context and report progress through
+//     an optional callback.
+//
 // # One protocol, two worlds
 //
 // Every protocol is written once as a single-threaded node that reacts to
