@@ -12,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/networkutopia/p2p/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of [HostConfig].
@@ -86,6 +89,11 @@ type HostConfig struct {
 
 	// Logger receives the host's logs. Default: discard.
 	Logger *slog.Logger
+
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with the host's address) for as long as
+	// the host runs; Close unregisters them. nil: nothing is registered.
+	Metrics prometheus.Registerer
 	// Seed seeds Env.Rand. 0 picks a random seed.
 	Seed uint64
 }
@@ -168,10 +176,12 @@ func durationOr(d, def time.Duration) time.Duration {
 //
 // Code outside the handler talks to the node with [Host.Submit] and [Do].
 type Host struct {
-	cfg     HostConfig
-	log     *slog.Logger
-	handler Handler
-	env     hostEnv
+	cfg HostConfig
+	// unregister removes the host's metrics (HostConfig.Metrics).
+	unregister func()
+	log        *slog.Logger
+	handler    Handler
+	env        hostEnv
 
 	// Optional handler interfaces, asserted once.
 	onConn        ConnHandler
@@ -310,6 +320,12 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 		h.closeResources()
 		return nil, fmt.Errorf("%w: NewHost: newHandler returned nil", ErrBadConfig)
 	}
+	unregister, err := metrics.Register(cfg.Metrics, h.collector())
+	if err != nil {
+		h.closeResources()
+		return nil, fmt.Errorf("transport: host metrics: %w", err)
+	}
+	h.unregister = unregister
 	h.onConn, _ = h.handler.(ConnHandler)
 	h.onDrain, _ = h.handler.(DrainHandler)
 	h.onUnreachable, _ = h.handler.(UnreachableHandler)
@@ -364,6 +380,7 @@ func (h *Host) Close() error {
 		<-h.loopDone
 		h.closeResources()
 		h.wg.Wait()
+		h.unregister()
 	})
 	return nil
 }

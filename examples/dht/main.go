@@ -26,7 +26,9 @@
 //	go run ./examples/dht -mode node -transport libp2p -bootstrap /ip4/127.0.0.1/tcp/4001
 //
 // (a ring is either all tcp or all libp2p: with -transport libp2p, give the
-// first node's full /p2p/ address as -bootstrap).
+// first node's full /p2p/ address as -bootstrap). With -metrics
+// 127.0.0.1:9100 a node serves its counters (p2p_dht_*, p2p_transport_*)
+// for Prometheus on http://127.0.0.1:9100/metrics.
 package main
 
 import (
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dht"
+	"github.com/networkutopia/p2p/examples/internal/metricsserver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/libp2p"
 	"github.com/networkutopia/p2p/transport/sim"
@@ -58,6 +61,7 @@ type config struct {
 	maxExp    int
 	lookups   int
 	churn     bool
+	metrics   string
 }
 
 func main() {
@@ -71,6 +75,7 @@ func main() {
 	flag.IntVar(&cfg.maxExp, "max-exp", 12, "sim: largest ring is 2^max-exp nodes")
 	flag.IntVar(&cfg.lookups, "lookups", 1000, "sim: lookups per ring size")
 	flag.BoolVar(&cfg.churn, "churn", true, "sim: also run the churn experiment")
+	flag.StringVar(&cfg.metrics, "metrics", "", "node: serve Prometheus metrics on http://ADDR/metrics (host:port)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -219,6 +224,16 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 	default:
 		return fmt.Errorf("unknown -transport %q (want tcp or libp2p)", cfg.transport)
 	}
+	var metricsURL string
+	if cfg.metrics != "" {
+		ms, err := metricsserver.Start(cfg.metrics)
+		if err != nil {
+			return fmt.Errorf("-metrics: %w", err)
+		}
+		defer ms.Close()
+		ncfg.Metrics = ms.Registry
+		metricsURL = "http://" + ms.Addr() + "/metrics"
+	}
 	node, err := dht.NewNode(ncfg)
 	if err != nil {
 		return err
@@ -235,6 +250,9 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		return err
 	}
 	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
+	if metricsURL != "" {
+		fmt.Fprintf(out, "metrics on %s\n", metricsURL)
+	}
 
 	lines := make(chan string)
 	go func() { // ends when in does (a closed stdin, or the test's pipe)
