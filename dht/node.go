@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,9 +68,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = transport.TCP{}
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
-	}
+	cfg.Listen = cmp.Or(cfg.Listen, DefaultListen)
 	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{cfg: pc}
 	host, err := transport.NewHost(transport.HostConfig{

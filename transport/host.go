@@ -135,12 +135,8 @@ func (c HostConfig) withDefaults() HostConfig {
 	c.HandshakeTimeout = durationOr(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.IdleTimeout = durationOr(c.IdleTimeout, DefaultIdleTimeout)
 	c.WriteTimeout = durationOr(c.WriteTimeout, DefaultWriteTimeout)
-	if c.PeerQueueLimit == 0 {
-		c.PeerQueueLimit = DefaultPeerQueueLimit
-	}
-	if c.MemoryBudget == 0 {
-		c.MemoryBudget = DefaultMemoryBudget
-	}
+	c.PeerQueueLimit = cmp.Or(c.PeerQueueLimit, DefaultPeerQueueLimit)
+	c.MemoryBudget = cmp.Or(c.MemoryBudget, DefaultMemoryBudget)
 	c.OffloadWorkers = cmp.Or(c.OffloadWorkers, runtime.GOMAXPROCS(0))
 	c.OffloadQueue = cmp.Or(c.OffloadQueue, DefaultOffloadQueue)
 	if c.Logger == nil {
@@ -310,9 +306,7 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 			return nil, fmt.Errorf("transport: host listen for datagrams on %s: %w", cfg.PacketListen, err)
 		}
 		h.mainEP = h.newEndpoint(pc)
-		if h.self == "" {
-			h.self = h.mainEP.addr
-		}
+		h.self = cmp.Or(h.self, h.mainEP.addr)
 	}
 
 	h.handler = newHandler(h.env)
