@@ -237,8 +237,9 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the sweep. The server still answers requests afterwards
-// (expired peers are then no longer listed, but no longer forgotten).
+// Close stops the sweep; it always returns nil. The server still answers
+// requests afterwards (expired peers are then no longer listed, but no
+// longer forgotten either).
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -430,10 +431,10 @@ func (t *torrent) setSeed(e *peerEntry, seed bool) {
 	e.seed = seed
 }
 
+// addPeer lists e (its seed field unset) in t as a seed or not.
 func (s *Server) addPeer(t *torrent, e peerEntry, seed bool, ip netip.Addr) {
-	t.peers = append(t.peers, peerEntry{})
-	t.setSeed(&t.peers[len(t.peers)-1], seed)
-	t.peers[len(t.peers)-1].key, t.peers[len(t.peers)-1].seen = e.key, e.seen
+	t.setSeed(&e, seed)
+	t.peers = append(t.peers, e)
 	switch {
 	case t.index != nil:
 		t.index[e.key] = int32(len(t.peers) - 1)
