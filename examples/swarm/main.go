@@ -134,9 +134,10 @@ func serveTracker(ctx context.Context, ln net.Listener, interval time.Duration, 
 	if err != nil {
 		return "", err
 	}
+	defer srv.Close()
 	url := fmt.Sprintf("http://%s/announce", ln.Addr())
 	fmt.Fprintln(out, "tracker at", url)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer() // read, write and idle timeouts, a header limit
 	go func() {
 		<-ctx.Done()
 		hs.Close()

@@ -12,6 +12,7 @@ import (
 
 func Example() {
 	srv, _ := tracker.NewServer(tracker.Config{})
+	defer srv.Close()
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	announce := ts.URL + "/announce"
