@@ -106,18 +106,26 @@
 // messages and timers through a [transport.Env]. The same node runs inside
 // the simulator, where a hundred thousand nodes share one goroutine and the
 // same seed gives the same result, and on a real network inside a
-// [transport.Host]. The shortest useful program runs a node on two hosts
-// over the in-memory network:
+// [transport.Host]. The package's Example runs one such node, an echo
+// that answers through its Env only, in both. On two hosts of the
+// in-memory network (package transport/mem):
 //
-//	net := mem.New(mem.Config{})
-//	newHost := func(addr transport.Addr) (*transport.Host, error) {
-//		return transport.NewHost(transport.HostConfig{Stream: net, Listen: addr}, newEcho)
+//	network := mem.New(mem.Config{})
+//	defer network.Close()
+//
+// each host made with transport.NewHost(transport.HostConfig{Stream:
+// network, Listen: addr}, newEcho); swap the network for &transport.TCP{}
+// or a libp2p transport and nothing else changes. In the simulator, the
+// same newEcho:
+//
+//	world, err := sim.New(sim.Config{Seed: 1})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
 //	}
-//
-// where newEcho returns a [transport.Handler] whose Receive answers each
-// message with env.Send(c.Peer, m). Swap the mem.Network for
-// &transport.TCP{} or a libp2p transport and nothing else changes; hand
-// newEcho to a sim.Network and it runs in virtual time.
+//	x, y := world.AddNode(newEcho), world.AddNode(newEcho)
+//	_ = world.Do(x, ask(y, "hello, sim"))
+//	world.Run(time.Second)
 //
 // Run the tour with:
 //
