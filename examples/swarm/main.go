@@ -63,7 +63,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "demo":
 		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 		fs.SetOutput(out)
-		fs.Usage = func() { fmt.Fprintln(out, "usage: swarm demo (no flags): seed a 64 MiB file through a local tracker and download it") }
+		fs.Usage = func() {
+			fmt.Fprintln(out, "usage: swarm demo (no flags): seed a 64 MiB file through a local tracker and download it")
+		}
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
