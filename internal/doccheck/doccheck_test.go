@@ -26,8 +26,7 @@ const root = "../.."
 var pending = map[string]bool{
 	"dnsx": true, "dnsx/experiment": true, "overlay": true, "overlay/gnutella": true,
 	"overlay/napster": true, "overlay/superpeer": true, "overlay/transfer": true,
-	"swarm": true, "swarm/bencode": true, "swarm/metainfo": true, "swarm/tracker": true,
-	"swarm/wire": true,
+	"swarm": true, "swarm/metainfo": true,
 }
 
 func TestDocSnippetsAreExamples(t *testing.T) {

@@ -7,14 +7,25 @@
 // that stop announcing expire, and a sweep every SweepInterval forgets
 // them and the torrents they leave empty.
 //
-//	srv, _ := tracker.NewServer(tracker.Config{})
+// The package's Example serves a tracker on loopback and announces to it:
+//
+//	srv, err := tracker.NewServer(tracker.Config{})
+//	if err != nil {
+//		panic(err)
+//	}
 //	defer srv.Close()
+//	ln, err := net.Listen("tcp", "127.0.0.1:0")
+//	if err != nil {
+//		panic(err)
+//	}
 //	hs := srv.HTTPServer() // timeouts and a header limit; serves /announce and /scrape
 //	go hs.Serve(ln)
+//	defer hs.Close()
+//	announce := "http://" + ln.Addr().String() + "/announce"
 //
-//	resp, err := tracker.Announce(ctx, nil, "http://host:6969/announce", tracker.AnnounceRequest{
-//		InfoHash: mi.InfoHash, PeerID: id, Port: 6881, Left: size, Event: tracker.Started,
-//	})
+// and a peer announces with
+//
+//	resp, err := tracker.Announce(context.Background(), nil, announce, leecher)
 //
 // # Limits
 //
