@@ -14,6 +14,7 @@ var (
 	// protocol: a bad bitfield, an index out of range, a request over 128
 	// KiB, a flood of requests, data nobody asked for.
 	ErrProtocol = errors.New("swarm: peer broke the protocol")
-	// ErrClosed is returned by a Client after Close.
+	// ErrClosed is returned by a Client, and by a FileStorage, after
+	// Close.
 	ErrClosed = errors.New("swarm: closed")
 )

@@ -18,8 +18,10 @@ import (
 
 // Defaults of FileStorageConfig.
 const (
+	// DefaultMaxOpenFiles is FileStorageConfig.MaxOpenFiles's default.
 	DefaultMaxOpenFiles = 128
-	DefaultReadAhead    = 1 << 20
+	// DefaultReadAhead is FileStorageConfig.ReadAhead's default: 1 MiB.
+	DefaultReadAhead = 1 << 20
 )
 
 // FileStorageConfig bounds what a FileStorage holds. The zero value takes
