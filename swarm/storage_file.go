@@ -86,9 +86,11 @@ type FileStorage struct {
 }
 
 // OpenFileStorage opens the files of info under dir, creating dir and the
-// files as needed. Existing files are kept as they are, never shortened
-// (one shorter than the torrent says is extended), so a download resumes
-// after CheckPiece. A path that leaves dir, through a symbolic link or
+// files as needed. Existing files are kept as they are, never shortened,
+// so a download resumes after CheckPiece. A file is not extended either:
+// it grows as pieces are written, and CheckPiece finds the pieces past its
+// end missing without reading or hashing them (a fresh download of many
+// GiB starts at once). A path that leaves dir, through a symbolic link or
 // otherwise, is refused.
 func OpenFileStorage(info *metainfo.Info, dir string, cfg FileStorageConfig) (*FileStorage, error) {
 	if err := cfg.Validate(); err != nil {
@@ -114,7 +116,7 @@ func OpenFileStorage(info *metainfo.Info, dir string, cfg FileStorageConfig) (*F
 	s := &FileStorage{info: info, spans: spans, cfg: cfg, staged: map[int][][]byte{},
 		files: newFilePool(root, dir, paths, cfg.MaxOpenFiles)}
 	made := "." // the last directory made: files are listed directory by directory
-	for k, span := range spans {
+	for k := range spans {
 		if d := filepath.Dir(paths[k]); d != made {
 			if err := root.MkdirAll(d, 0o755); err != nil {
 				s.Close()
@@ -122,7 +124,7 @@ func OpenFileStorage(info *metainfo.Info, dir string, cfg FileStorageConfig) (*F
 			}
 			made = d
 		}
-		if err := s.create(k, span.Length); err != nil {
+		if err := s.create(k); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -130,9 +132,9 @@ func OpenFileStorage(info *metainfo.Info, dir string, cfg FileStorageConfig) (*F
 	return s, nil
 }
 
-// create opens file k, creating it if missing, and extends it to length
-// if it is shorter.
-func (s *FileStorage) create(k int, length int64) error {
+// create opens file k, creating it if missing, and checks that it is a
+// regular file.
+func (s *FileStorage) create(k int) error {
 	p := s.files
 	f, err := p.acquire(k)
 	if err != nil {
@@ -145,11 +147,6 @@ func (s *FileStorage) create(k int, length int64) error {
 	}
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("swarm: %s in %s is not a regular file", p.paths[k], p.dir)
-	}
-	if st.Size() < length {
-		if err := f.Truncate(length); err != nil {
-			return fmt.Errorf("swarm: extending %s in %s: %w", p.paths[k], p.dir, err)
-		}
 	}
 	return nil
 }
@@ -247,9 +244,9 @@ func (s *FileStorage) ReadBlock(piece, begin, length int) ([]byte, error) {
 }
 
 func (s *FileStorage) readAt(p []byte, off int64) error {
-	s.read.Add(int64(len(p)))
 	return s.io(off, len(p), func(f *os.File, fo int64, lo, hi int) error {
 		n, err := f.ReadAt(p[lo:hi], fo)
+		s.read.Add(int64(n))
 		if err == io.EOF && n < hi-lo {
 			return fmt.Errorf("swarm: %s is short: %w", f.Name(), io.ErrUnexpectedEOF)
 		}

@@ -136,8 +136,10 @@ func BenchmarkSeederReadAmplification(b *testing.B) {
 
 // TestOpenFileStorageKeepsExistingFiles: a file already there is never
 // shortened (a 1 MiB file named like a 10-byte torrent stayed 10 bytes);
-// its first bytes are the torrent's, so it seeds; a shorter file is
-// extended.
+// its first bytes are the torrent's, so it seeds. A shorter file is left
+// as it is, and the pieces past its end are missing without a byte read
+// or hashed (so a fresh download does not hash the torrent's size in
+// zeros).
 func TestOpenFileStorageKeepsExistingFiles(t *testing.T) {
 	src, dir := t.TempDir(), t.TempDir()
 	content := writeRandomFile(t, src, "f", 10, 7)
@@ -162,10 +164,24 @@ func TestOpenFileStorageKeepsExistingFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), content[:3], 0o644))
 	st, err = OpenFileStorage(&mi.Info, dir, FileStorageConfig{})
 	require.NoError(t, err)
+	ok, err = st.CheckPiece(0, mi.Info.Pieces[0])
+	require.NoError(t, err)
+	require.False(t, ok, "the piece is past the file's end")
 	require.NoError(t, st.Close())
 	got, err = os.ReadFile(filepath.Join(dir, "f"))
 	require.NoError(t, err)
-	require.Equal(t, append(content[:3:3], make([]byte, 7)...), got, "a short file is extended")
+	require.Equal(t, content[:3], got, "a short file is left as it is")
+
+	big := &metainfo.Info{Name: "big", PieceLength: 1 << 20, Length: 64 << 20, Pieces: make([]metainfo.Hash, 64)}
+	st, err = OpenFileStorage(big, dir, FileStorageConfig{})
+	require.NoError(t, err)
+	defer st.Close()
+	for i := range big.NumPieces() {
+		ok, err := st.CheckPiece(i, big.Pieces[i])
+		require.NoError(t, err)
+		require.False(t, ok)
+	}
+	require.Zero(t, st.Stats().Read, "a fresh download's check reads nothing")
 }
 
 // TestOpenFileStorageStaysInItsDirectory: a symbolic link planted in the
