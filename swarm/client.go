@@ -31,6 +31,8 @@ type ClientConfig struct {
 	// memory budget); Info, InfoHash, Storage, Have and PeerID are set by
 	// the client.
 	Peer PeerConfig
+	// Storage bounds each torrent's file storage (open files, read-ahead).
+	Storage FileStorageConfig
 	// HTTPClient talks to trackers. Default http.DefaultClient.
 	HTTPClient *http.Client
 	// NumWant is how many peers to ask trackers for. Default 50.
@@ -51,6 +53,9 @@ func (c ClientConfig) Validate() error {
 		if _, err := transport.ParseIPAddr(c.Listen); err != nil && c.Transport == nil {
 			return fmt.Errorf("%w: ClientConfig.Listen: %v", ErrBadConfig, err)
 		}
+	}
+	if err := c.Storage.Validate(); err != nil {
+		return err
 	}
 	return c.Peer.validateTuning()
 }
@@ -132,7 +137,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if c.torrents[mi.InfoHash] != nil {
 		return nil, fmt.Errorf("%w: torrent %s already added", ErrBadConfig, mi.InfoHash)
 	}
-	st, err := OpenFileStorage(&mi.Info, dir)
+	st, err := OpenFileStorage(&mi.Info, dir, c.cfg.Storage)
 	if err != nil {
 		return nil, err
 	}

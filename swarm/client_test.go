@@ -132,7 +132,7 @@ func TestPolluterIsBannedOverTCP(t *testing.T) {
 	require.NoError(t, err)
 
 	// The polluter runs a Peer directly, claiming every piece.
-	st, err := OpenFileStorage(&mi.Info, badDir)
+	st, err := OpenFileStorage(&mi.Info, badDir, FileStorageConfig{})
 	require.NoError(t, err)
 	defer st.Close()
 	all := wire.NewBitfield(mi.Info.NumPieces())

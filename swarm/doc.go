@@ -31,6 +31,22 @@
 // ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
 // periods and the memory budget are in [ClientConfig].Peer.
 //
+// A Client keeps each torrent's files in a [FileStorage] under the
+// directory given to Add. It opens every path through an [os.Root] of
+// that directory, so neither the torrent's names (checked by metainfo)
+// nor a symbolic link already there lead outside it; it never shortens a
+// file that is there, and it reads for uploads about what it sends.
+// Its limits, set by [ClientConfig].Storage:
+//
+//	limit                                  field                             default
+//	files open at once (LRU)               FileStorageConfig.MaxOpenFiles    128
+//	bytes one upload read fetches          FileStorageConfig.ReadAhead       1 MiB
+//	bytes read per byte sent               —                                 ≤ 2 (1 for out-of-order blocks)
+//	pieces whose last read is kept         —                                 8 (≤ 8 × ReadAhead bytes)
+//
+// Calls refused (a piece or offset outside the torrent, a call after
+// Close) are counted in [FileStorageStats].Refused.
+//
 // [NewSim] builds a whole swarm in the simulator; its Run measures it
 // against the distribution-time bound.
 //

@@ -18,6 +18,7 @@ var (
 	// than for misbehaving: its host has MaxPeersPerHost connections
 	// already, or is banned.
 	ErrRefused = errors.New("swarm: connection refused")
-	// ErrClosed is returned by a Client after Close.
+	// ErrClosed is returned by a Client, and by a FileStorage, after
+	// Close.
 	ErrClosed = errors.New("swarm: closed")
 )

@@ -235,7 +235,7 @@ func TestBanIsKeyedOnTheIPOverTCP(t *testing.T) {
 	badDir, leechDir := t.TempDir(), t.TempDir()
 	mi, seed := seedOverLoopback(t, 1<<20)
 	writeRandomFile(t, badDir, "f", 1<<20, 4)
-	st, err := OpenFileStorage(&mi.Info, badDir)
+	st, err := OpenFileStorage(&mi.Info, badDir, FileStorageConfig{})
 	require.NoError(t, err)
 	defer st.Close()
 	all := wire.NewBitfield(mi.Info.NumPieces())

@@ -12,7 +12,9 @@ import (
 // the content, so polluted data never reaches it.
 //
 // ReadBlock and StageBlock run on the node's loop and must be quick (memory
-// or the page cache); CommitPiece and CheckPiece run off the loop
+// or the page cache). A remote peer chooses the blocks ReadBlock is asked
+// for, so it should read about what it returns, not whole pieces (see
+// FileStorage). CommitPiece and CheckPiece run off the loop
 // (Env.Offload) and may block on the disk. An implementation must allow
 // CommitPiece for one piece to run concurrently with StageBlock and
 // ReadBlock for others.

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"errors"
 	"fmt"
@@ -9,53 +10,152 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/swarm/wire"
 )
 
+// Defaults of FileStorageConfig.
+const (
+	// DefaultMaxOpenFiles is FileStorageConfig.MaxOpenFiles's default.
+	DefaultMaxOpenFiles = 128
+	// DefaultReadAhead is FileStorageConfig.ReadAhead's default: 1 MiB.
+	DefaultReadAhead = 1 << 20
+)
+
+// FileStorageConfig bounds what a FileStorage holds. The zero value takes
+// the defaults.
+type FileStorageConfig struct {
+	// MaxOpenFiles is how many of the torrent's files are open at once;
+	// the least recently used is closed to open another (counted in
+	// FileStorageStats.Reopens). Default 128.
+	MaxOpenFiles int
+	// ReadAhead is the most bytes one read for an upload fetches. A peer
+	// asking for a piece's blocks in order is read ahead of, as much as
+	// it was sent of the piece so far and at most this; out-of-order
+	// requests read exactly their block. 1 turns read-ahead off. Default
+	// 1 MiB.
+	ReadAhead int
+}
+
+// Validate names the first bad field.
+func (c FileStorageConfig) Validate() error {
+	switch {
+	case c.MaxOpenFiles < 0:
+		return fmt.Errorf("%w: FileStorageConfig.MaxOpenFiles %d is negative", ErrBadConfig, c.MaxOpenFiles)
+	case c.ReadAhead < 0 || c.ReadAhead > metainfo.MaxPieceLength:
+		return fmt.Errorf("%w: FileStorageConfig.ReadAhead %d not in 0..%d", ErrBadConfig, c.ReadAhead, metainfo.MaxPieceLength)
+	}
+	return nil
+}
+
+// FileStorageStats counts a FileStorage's reads and files.
+type FileStorageStats struct {
+	// Read is the bytes read from the files (for uploads and checks);
+	// Served the bytes ReadBlock returned.
+	Read, Served int64
+	// OpenFiles is how many files are open now; MaxOpenFiles the most
+	// that were open at once.
+	OpenFiles, MaxOpenFiles int
+	// Reopens counts files opened again after MaxOpenFiles closed them.
+	Reopens int64
+	// Refused counts calls refused for a piece, offset or length outside
+	// the torrent, or after Close.
+	Refused int64
+}
+
 // FileStorage stores a torrent's files under a directory, laid out as the
 // metainfo says (dir/name for one file, dir/name/path... for several).
-// Staged blocks stay in memory until their piece is verified.
+// Every path is opened below the directory through an os.Root, so no name
+// or symbolic link leads outside it. Staged blocks stay in memory until
+// their piece is verified.
 type FileStorage struct {
 	info  *metainfo.Info
 	spans []metainfo.FileSpan
-	files []*os.File
+	files *filePool
+	cfg   FileStorageConfig
 
-	mu     sync.Mutex
-	staged map[int][][]byte // piece -> blocks by index
-
-	cacheMu sync.Mutex
-	cache   readCache // pieces read for uploads
+	closed       atomic.Bool
+	read, served atomic.Int64
+	refused      atomic.Int64
+	mu           sync.Mutex
+	staged       map[int][][]byte // piece -> blocks by index
+	cacheMu      sync.Mutex
+	cache        readCache // what was read for uploads
 }
 
-// OpenFileStorage opens (creating as needed) the files of info under dir.
-// Existing files are kept, so a download resumes after CheckPiece.
-func OpenFileStorage(info *metainfo.Info, dir string) (*FileStorage, error) {
+// OpenFileStorage opens the files of info under dir, creating dir and the
+// files as needed. Existing files are kept as they are, never shortened,
+// so a download resumes after CheckPiece. A file is not extended either:
+// it grows as pieces are written, and CheckPiece finds the pieces past its
+// end missing without reading or hashing them (a fresh download of many
+// GiB starts at once). A path that leaves dir, through a symbolic link or
+// otherwise, is refused.
+func OpenFileStorage(info *metainfo.Info, dir string, cfg FileStorageConfig) (*FileStorage, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.MaxOpenFiles = cmp.Or(cfg.MaxOpenFiles, DefaultMaxOpenFiles)
+	cfg.ReadAhead = cmp.Or(cfg.ReadAhead, DefaultReadAhead)
 	if err := info.Validate(); err != nil {
 		return nil, err
 	}
-	s := &FileStorage{info: info, spans: info.Layout(), staged: map[int][][]byte{}, cache: newReadCache(info.PieceLength)}
-	for _, span := range s.spans {
-		p := filepath.Join(append([]string{dir}, span.Path...)...)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("swarm: %w", err)
-		}
-		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o644)
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("swarm: %w", err)
-		}
-		s.files = append(s.files, f)
-		if st, err := f.Stat(); err == nil && st.Size() > span.Length {
-			if err := f.Truncate(span.Length); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("swarm: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("swarm: %w", err)
+	}
+	spans := info.Layout()
+	paths := make([]string, len(spans))
+	for k, span := range spans {
+		paths[k] = filepath.Join(span.Path...)
+	}
+	s := &FileStorage{info: info, spans: spans, cfg: cfg, staged: map[int][][]byte{},
+		files: newFilePool(root, dir, paths, cfg.MaxOpenFiles)}
+	made := "." // the last directory made: files are listed directory by directory
+	for k := range spans {
+		if d := filepath.Dir(paths[k]); d != made {
+			if err := root.MkdirAll(d, 0o755); err != nil {
 				s.Close()
-				return nil, fmt.Errorf("swarm: %w", err)
+				return nil, fmt.Errorf("swarm: making %s in %s: %w", d, dir, err)
 			}
+			made = d
+		}
+		if err := s.create(k); err != nil {
+			s.Close()
+			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// create opens file k, creating it if missing, and checks that it is a
+// regular file.
+func (s *FileStorage) create(k int) error {
+	p := s.files
+	f, err := p.acquire(k)
+	if err != nil {
+		return err
+	}
+	defer p.release(k)
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("swarm: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("swarm: %s in %s is not a regular file", p.paths[k], p.dir)
+	}
+	return nil
+}
+
+// Stats returns the storage's counters.
+func (s *FileStorage) Stats() FileStorageStats {
+	open, peak, reopens := s.files.stats()
+	return FileStorageStats{Read: s.read.Load(), Served: s.served.Load(),
+		OpenFiles: open, MaxOpenFiles: peak, Reopens: reopens, Refused: s.refused.Load()}
 }
 
 // io runs f on each file part of the byte range [off, off+n).
@@ -70,7 +170,13 @@ func (s *FileStorage) io(off int64, n int, f func(file *os.File, fileOff int64, 
 		}
 		start := off + int64(done) - span.Offset
 		m := int(min(int64(n-done), span.Length-start))
-		if err := f(s.files[k], start, done, done+m); err != nil {
+		file, err := s.files.acquire(k)
+		if err != nil {
+			return err
+		}
+		err = f(file, start, done, done+m)
+		s.files.release(k)
+		if err != nil {
 			return err
 		}
 		done += m
@@ -85,33 +191,62 @@ func (s *FileStorage) offset(piece, begin int) int64 {
 	return int64(piece)*s.info.PieceLength + int64(begin)
 }
 
-// ReadBlock returns a block of a piece we have. It reads the whole piece
-// and keeps the last few read, so that the piece's other blocks, which
-// the peer asks for next, cost no further read; the block returned is a
-// slice of the cached piece.
+// refuse counts a refused call and returns its error: ErrClosed after
+// Close, else err.
+func (s *FileStorage) refuse(err error) error {
+	s.refused.Add(1)
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return err
+}
+
+// checkPiece refuses a piece index outside the torrent, and any call
+// after Close.
+func (s *FileStorage) checkPiece(piece int) error {
+	if s.closed.Load() {
+		return s.refuse(ErrClosed)
+	}
+	if piece < 0 || piece >= s.info.NumPieces() {
+		return s.refuse(fmt.Errorf("swarm: piece %d outside the torrent's %d pieces", piece, s.info.NumPieces()))
+	}
+	return nil
+}
+
+// ReadBlock returns a block of a piece we have. It reads only the block,
+// or, for a peer walking the piece in order, ahead of it by as much as was
+// already sent of the piece (see FileStorageConfig.ReadAhead); the block
+// returned may be a slice of what was read ahead.
 func (s *FileStorage) ReadBlock(piece, begin, length int) ([]byte, error) {
-	if piece < 0 || piece >= s.info.NumPieces() || begin < 0 || length < 0 ||
-		int64(begin)+int64(length) > s.info.PieceSize(piece) {
-		return nil, fmt.Errorf("swarm: block %d+%d outside piece %d", begin, length, piece)
+	if err := s.checkPiece(piece); err != nil {
+		return nil, err
+	}
+	size := int(s.info.PieceSize(piece))
+	if begin < 0 || length <= 0 || begin > size || length > size-begin {
+		return nil, s.refuse(fmt.Errorf("swarm: block %d+%d outside piece %d", begin, length, piece))
 	}
 	s.cacheMu.Lock()
-	data := s.cache.get(piece)
+	data, held, n := s.cache.get(piece, begin, length, size, s.cfg.ReadAhead)
 	s.cacheMu.Unlock()
 	if data == nil {
-		data = make([]byte, s.info.PieceSize(piece))
-		if err := s.readAt(data, s.offset(piece, 0)); err != nil {
+		buf := make([]byte, n)
+		copy(buf, held)
+		if err := s.readAt(buf[len(held):], s.offset(piece, begin+len(held))); err != nil {
 			return nil, err
 		}
 		s.cacheMu.Lock()
-		s.cache.put(piece, data)
+		s.cache.put(piece, begin, length, buf)
 		s.cacheMu.Unlock()
+		data = buf[:length:length]
 	}
-	return data[begin : begin+length : begin+length], nil
+	s.served.Add(int64(length))
+	return data, nil
 }
 
 func (s *FileStorage) readAt(p []byte, off int64) error {
 	return s.io(off, len(p), func(f *os.File, fo int64, lo, hi int) error {
 		n, err := f.ReadAt(p[lo:hi], fo)
+		s.read.Add(int64(n))
 		if err == io.EOF && n < hi-lo {
 			return fmt.Errorf("swarm: %s is short: %w", f.Name(), io.ErrUnexpectedEOF)
 		}
@@ -122,13 +257,20 @@ func (s *FileStorage) readAt(p []byte, off int64) error {
 	})
 }
 
-// StageBlock keeps the block in memory.
+// StageBlock keeps the block in memory. The block must be the piece's
+// k-th block of wire.BlockSize bytes (the last one shorter).
 func (s *FileStorage) StageBlock(piece, begin int, data []byte) error {
+	if err := s.checkPiece(piece); err != nil {
+		return err
+	}
 	size := int(s.info.PieceSize(piece))
 	nblocks := (size + wire.BlockSize - 1) / wire.BlockSize
 	k := begin / wire.BlockSize
-	if begin%wire.BlockSize != 0 || k >= nblocks {
-		return fmt.Errorf("swarm: block at %d of piece %d is not block-aligned", begin, piece)
+	if begin < 0 || begin%wire.BlockSize != 0 || k >= nblocks {
+		return s.refuse(fmt.Errorf("swarm: block at %d of piece %d is not one of its %d blocks", begin, piece, nblocks))
+	}
+	if want := min(wire.BlockSize, size-begin); len(data) != want {
+		return s.refuse(fmt.Errorf("swarm: block at %d of piece %d has %d bytes, want %d", begin, piece, len(data), want))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,6 +285,10 @@ func (s *FileStorage) StageBlock(piece, begin int, data []byte) error {
 
 // CommitPiece hashes the staged blocks and writes them if they match.
 func (s *FileStorage) CommitPiece(piece int, hash metainfo.Hash) error {
+	if err := s.checkPiece(piece); err != nil {
+		s.DiscardPiece(piece)
+		return err
+	}
 	s.mu.Lock()
 	blocks := s.staged[piece]
 	delete(s.staged, piece)
@@ -192,6 +338,9 @@ func (s *FileStorage) DiscardPiece(piece int) {
 // CheckPiece reads the piece from the files and compares its hash; a
 // piece the files do not fully hold is reported missing.
 func (s *FileStorage) CheckPiece(piece int, hash metainfo.Hash) (bool, error) {
+	if err := s.checkPiece(piece); err != nil {
+		return false, err
+	}
 	p := make([]byte, s.info.PieceSize(piece))
 	if err := s.readAt(p, s.offset(piece, 0)); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -202,16 +351,19 @@ func (s *FileStorage) CheckPiece(piece int, hash metainfo.Hash) (bool, error) {
 	return metainfo.HashPiece(p) == hash, nil
 }
 
-// Close closes the files.
+// Close closes the files and drops the staged blocks; every later call
+// returns ErrClosed. A CommitPiece or CheckPiece under way fails.
 func (s *FileStorage) Close() error {
-	var first error
-	for _, f := range s.files {
-		if err := f.Close(); err != nil && first == nil {
-			first = err
-		}
+	if s.closed.Swap(true) {
+		return nil
 	}
-	s.files = nil
-	return first
+	s.mu.Lock()
+	s.staged = map[int][][]byte{}
+	s.mu.Unlock()
+	s.cacheMu.Lock()
+	s.cache = readCache{}
+	s.cacheMu.Unlock()
+	return s.files.close()
 }
 
 func corruptPiece(piece int) error { return fmt.Errorf("%w: piece %d", ErrCorruptPiece, piece) }

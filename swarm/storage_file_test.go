@@ -31,7 +31,7 @@ func TestFileStorageMultiFile(t *testing.T) {
 	require.Len(t, content, 110001)
 
 	dst := t.TempDir()
-	st, err := OpenFileStorage(info, dst)
+	st, err := OpenFileStorage(info, dst, FileStorageConfig{})
 	require.NoError(t, err)
 	stage := func(piece int, data []byte) {
 		for begin := 0; begin < len(data); begin += wire.BlockSize {
@@ -77,7 +77,7 @@ func TestFileStorageMultiFile(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, got, name)
 	}
-	st, err = OpenFileStorage(info, dst)
+	st, err = OpenFileStorage(info, dst, FileStorageConfig{})
 	require.NoError(t, err)
 	defer st.Close()
 	for i := range info.NumPieces() {
@@ -85,50 +85,4 @@ func TestFileStorageMultiFile(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, ok, "piece %d after reopening", i)
 	}
-}
-
-// TestReadCacheKeepsRecentPieces: the cache evicts the least recently
-// used piece and holds at most readCacheBytes (but one piece at least).
-func TestReadCacheKeepsRecentPieces(t *testing.T) {
-	var c readCache
-	for i := range readCacheSize {
-		c.put(i, []byte{byte(i)})
-	}
-	require.Equal(t, []byte{0}, c.get(0), "refreshes piece 0")
-	c.put(100, []byte{100})
-	require.Nil(t, c.get(1), "piece 1 was the least recently used")
-	for _, i := range []int{0, 2, readCacheSize - 1, 100} {
-		require.Equal(t, []byte{byte(i)}, c.get(i))
-	}
-	require.Equal(t, readCacheSize, newReadCache(256<<10).slots)
-	require.Equal(t, 2, newReadCache(4<<20).slots)
-	big := newReadCache(16 << 20)
-	require.Equal(t, 1, big.slots)
-	big.put(1, []byte{1})
-	big.put(2, []byte{2})
-	require.Nil(t, big.get(1))
-	require.Equal(t, []byte{2}, big.get(2))
-}
-
-// TestFileStorageReadsAPieceOnce: one read serves all of a piece's
-// blocks: after the file changes under it, blocks of the cached piece
-// still come from memory.
-func TestFileStorageReadsAPieceOnce(t *testing.T) {
-	dir := t.TempDir()
-	data := writeRandomFile(t, dir, "f", 64<<10, 41)
-	mi, err := metainfo.Create(filepath.Join(dir, "f"), metainfo.CreateConfig{PieceLength: 32 << 10})
-	require.NoError(t, err)
-	st, err := OpenFileStorage(&mi.Info, dir)
-	require.NoError(t, err)
-	defer st.Close()
-	b, err := st.ReadBlock(1, 0, wire.BlockSize)
-	require.NoError(t, err)
-	require.Equal(t, data[32<<10:48<<10], b)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "f"), make([]byte, 64<<10), 0o644))
-	b, err = st.ReadBlock(1, wire.BlockSize, wire.BlockSize)
-	require.NoError(t, err)
-	require.Equal(t, data[48<<10:], b, "from the cached piece")
-	b, err = st.ReadBlock(0, 0, 4)
-	require.NoError(t, err)
-	require.Equal(t, []byte{0, 0, 0, 0}, b, "piece 0 was not cached: read from the file")
 }

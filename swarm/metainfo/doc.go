@@ -4,6 +4,11 @@
 //
 // Use it to describe content before seeding it, or to read a .torrent you
 // were given. Both single-file and multi-file torrents are supported.
+// Parse (through Info.Validate) refuses what could not be stored safely:
+// path components that are empty, "." or "..", or hold a separator or
+// NUL; two files on one path, or a file that is another's directory;
+// lengths whose sum overflows; more than MaxFiles files or MaxPathDepth
+// components. Its errors wrap ErrInvalid.
 //
 //	mi, err := metainfo.Create("video.mp4", metainfo.CreateConfig{
 //		Announce: "http://tracker.example:6969/announce",

@@ -3,6 +3,8 @@ package metainfo
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/networkutopia/p2p/swarm/bencode"
@@ -127,10 +129,15 @@ func (i *Info) Validate() error {
 		if len(i.Files) == 0 || len(i.Files) > MaxFiles {
 			return fmt.Errorf("%w: %d files, want 1..%d", ErrInvalid, len(i.Files), MaxFiles)
 		}
+		var total int64
 		for k, f := range i.Files {
 			if f.Length < 0 {
 				return fmt.Errorf("%w: file %d: negative length", ErrInvalid, k)
 			}
+			if f.Length > math.MaxInt64-total {
+				return fmt.Errorf("%w: file %d: lengths add up to more than %d bytes", ErrInvalid, k, int64(math.MaxInt64))
+			}
+			total += f.Length
 			if len(f.Path) == 0 || len(f.Path) > MaxPathDepth {
 				return fmt.Errorf("%w: file %d: path has %d components, want 1..%d", ErrInvalid, k, len(f.Path), MaxPathDepth)
 			}
@@ -140,16 +147,45 @@ func (i *Info) Validate() error {
 				}
 			}
 		}
+		if err := checkPathsDistinct(i.Files); err != nil {
+			return err
+		}
 	} else if i.Length < 0 {
 		return fmt.Errorf("%w: negative length", ErrInvalid)
 	}
 	total := i.TotalLength()
-	if total < 0 {
-		return fmt.Errorf("%w: total length overflows", ErrInvalid)
+	want := total / i.PieceLength
+	if total%i.PieceLength != 0 {
+		want++
 	}
-	want := (total + i.PieceLength - 1) / i.PieceLength
 	if int64(len(i.Pieces)) != want {
 		return fmt.Errorf("%w: %d piece hashes for %d bytes in pieces of %d (want %d)", ErrInvalid, len(i.Pieces), total, i.PieceLength, want)
+	}
+	return nil
+}
+
+// checkPathsDistinct refuses two files with the same path, and a file
+// whose path is a directory of another's (a/b and a/b/c): either would
+// make two files share one file on disk, so that the bytes read back for
+// one are the other's. Sorted component by component, a path is followed
+// at once by the paths it is a prefix of, so comparing neighbours is
+// enough.
+func checkPathsDistinct(files []File) error {
+	order := make([]int, len(files))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortFunc(order, func(a, b int) int { return slices.Compare(files[a].Path, files[b].Path) })
+	for k := 1; k < len(order); k++ {
+		a, b := files[order[k-1]].Path, files[order[k]].Path
+		if len(a) > len(b) || !slices.Equal(a, b[:len(a)]) {
+			continue
+		}
+		first, second := min(order[k-1], order[k]), max(order[k-1], order[k])
+		if len(a) == len(b) {
+			return fmt.Errorf("%w: files %d and %d have the same path %q", ErrInvalid, first, second, strings.Join(a, "/"))
+		}
+		return fmt.Errorf("%w: file %d's path %q is a directory of file %d (%q)", ErrInvalid, order[k-1], strings.Join(a, "/"), order[k], strings.Join(b, "/"))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package metainfo
 import (
 	"bytes"
 	"crypto/sha1"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,6 +149,48 @@ func TestParseRejects(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	_, err = Parse([]byte("d4:info"))
 	require.ErrorIs(t, err, bencode.ErrSyntax)
+}
+
+// TestValidateRejectsFileEdges: two files on one path (or a file that is
+// another's directory) would share a file on disk, and lengths whose sum
+// wraps around int64 would describe a tiny torrent (4×2^62+10 bytes sums
+// to 10); path components that are empty, "." or "..", or that hold a
+// separator or NUL, would leave the torrent's directory or fail on disk.
+// Each is refused with an error wrapping ErrInvalid that says why.
+func TestValidateRejectsFileEdges(t *testing.T) {
+	file := func(length int64, path ...string) File { return File{Length: length, Path: path} }
+	tests := []struct {
+		name  string
+		files []File
+		msg   string
+	}{
+		{"duplicate", []File{file(1, "a"), file(1, "b"), file(1, "a")}, `files 0 and 2 have the same path "a"`},
+		{"duplicate nested", []File{file(1, "d", "x"), file(1, "d", "x")}, `same path "d/x"`},
+		{"file is a directory of another", []File{file(1, "d"), file(1, "d", "x")}, `file 0's path "d" is a directory of file 1`},
+		{"directory listed after", []File{file(1, "d", "x", "y"), file(1, "e"), file(1, "d", "x")}, `file 2's path "d/x" is a directory of file 0`},
+		{"sum overflows", []File{file(1<<62, "a"), file(1<<62, "b"), file(1<<62, "c"), file(1<<62, "d"), file(10, "e")}, "lengths add up to more than"},
+		{"dot", []File{file(1, "a", ".")}, `path element "." not allowed`},
+		{"dot-dot", []File{file(1, "..", "a")}, `path element ".." not allowed`},
+		{"empty element", []File{file(1, "a", "")}, `path element "" not allowed`},
+		{"slash", []File{file(1, "a/b")}, "contains a separator or NUL"},
+		{"NUL", []File{file(1, "a\x00b")}, "contains a separator or NUL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info := Info{Name: "t", PieceLength: 16, Files: tt.files, Pieces: make([]Hash, 1)}
+			err := info.Validate()
+			require.ErrorIs(t, err, ErrInvalid)
+			require.ErrorContains(t, err, tt.msg)
+		})
+	}
+	// Distinct paths that merely share a directory, or a name's prefix,
+	// are fine.
+	ok := Info{Name: "t", PieceLength: 16, Pieces: make([]Hash, 1),
+		Files: []File{file(1, "d", "x"), file(1, "d", "y"), file(1, "dx"), file(1, "d", "xy")}}
+	require.NoError(t, ok.Validate())
+	// A single file of the largest length does not overflow the piece count.
+	huge := Info{Name: "t", PieceLength: MaxPieceLength, Length: math.MaxInt64, Pieces: make([]Hash, 1)}
+	require.ErrorContains(t, huge.Validate(), "piece hashes for 9223372036854775807 bytes")
 }
 
 func TestCreateConfigValidate(t *testing.T) {
