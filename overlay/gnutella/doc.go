@@ -26,6 +26,25 @@
 //	hits, _ := seeker.Search(ctx, "free song")
 //	data, _ := seeker.Fetch(ctx, <-hits)
 //
+// # Limits
+//
+// What a remote can make a servent hold is bounded by NodeConfig fields,
+// and what they refused is counted in Stats:
+//
+//	limit                     field                   default   counted in
+//	neighbours                MaxDegree               9         Refused, Evicted
+//	neighbours on one host    MaxPerAddress           3         RefusedPerAddress
+//	Queries per neighbour     QueryRate, QueryBurst   20/s, 40  RateLimited
+//	TTL + hops                MaxTTL                  7         Clamped
+//	hosts learned from Pongs  KnownHosts              200       (oldest dropped)
+//	payload of a message      CodecConfig.MaxPayload  64 KiB    (connection closed)
+//
+// A host is an IPv4 address or an IPv6 /64. A newcomer to a full servent
+// evicts a neighbour that never forwarded anything (connections that only
+// complete the handshake), and is refused only when every neighbour was
+// useful. On loopback every servent shares 127.0.0.1: more than four
+// servents on one machine need MaxPerAddress raised.
+//
 // Encoding and decoding a message by hand:
 //
 //	m := gnutella.NewMessage(gnutella.NewGUID(), 7, &gnutella.Query{Criteria: "free song"})

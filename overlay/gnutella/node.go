@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
 )
@@ -46,8 +47,13 @@ type Stats struct {
 	// dropped with TTL 0.
 	Clamped, Expired uint64
 	// Pongs counts Pongs received; Refused connections refused for the
-	// degree bound; Replaced neighbours dropped for silence.
+	// degree bound (every neighbour had been useful); Replaced neighbours
+	// dropped for silence.
 	Pongs, Refused, Replaced uint64
+	// RefusedPerAddress counts connections refused because their host
+	// already had MaxPerAddress neighbours; Evicted the neighbours that
+	// had never been useful, dropped to make room for a newcomer.
+	RefusedPerAddress, Evicted uint64
 	// Routes is the number of GUIDs remembered now.
 	Routes int
 }
@@ -56,9 +62,14 @@ type Stats struct {
 type neighbour struct {
 	addr      transport.Addr // where to send: the connection's peer
 	listen    transport.Addr // where it accepts connections, once known
+	host      uint64         // hostkey.Hash of addr: the per-address limit's unit
 	conns     int
 	lastHeard int64            // unix nanoseconds
 	queries   ratelimit.Bucket // of the Queries it sends
+	// useful is set once the neighbour forwarded something: a new Ping
+	// or Query, a Pong or QueryHit on a known route. One that never did
+	// is the first evicted for a newcomer.
+	useful bool
 }
 
 // search is one of the node's own queries.
@@ -250,30 +261,35 @@ func (n *Node) send(to transport.Addr, m *Message) {
 	}
 }
 
-// Connected makes the peer a neighbour, or refuses it with a Bye when the
-// node already has MaxDegree neighbours.
+// Connected makes the peer a neighbour. It refuses it with a Bye when
+// its host already has MaxPerAddress neighbours; when the node has
+// MaxDegree neighbours, it evicts one that was never useful to make room,
+// or refuses the newcomer if every neighbour was.
 func (n *Node) Connected(c transport.Conn) {
 	delete(n.pending, c.Peer)
 	if nb := n.neighbour(c.Peer); nb != nil {
 		nb.conns++
 		return
 	}
-	if len(n.nbrs) >= n.cfg.MaxDegree {
-		n.stats.Refused++
-		// Like the X-Try header of a 503: tell the refused peer where
-		// else to go (the newest known hosts: listen addresses, where
-		// an inbound neighbour's address is an ephemeral port), in
-		// unsolicited Pongs.
-		for _, a := range n.known[max(0, len(n.known)-5):] {
-			if ip, port, ok := AddrToIP(a); ok {
-				n.send(c.Peer, NewMessage(GUIDFrom(n.env.Rand()), 1, &Pong{IP: ip, Port: port}))
-			}
-		}
-		n.send(c.Peer, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 503, Reason: "Too many connections"}))
-		n.env.Disconnect(c.Peer)
+	host := hostkey.Hash(c.Peer)
+	if n.onHost(host) >= n.cfg.MaxPerAddress {
+		n.stats.RefusedPerAddress++
+		n.refuse(c.Peer)
 		return
 	}
-	n.addNeighbour(c.Peer)
+	if len(n.nbrs) >= n.cfg.MaxDegree {
+		victim, ok := n.leastUseful()
+		if !ok {
+			n.stats.Refused++
+			n.refuse(c.Peer)
+			return
+		}
+		n.stats.Evicted++
+		n.send(victim, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 503, Reason: "Replaced by a newcomer"}))
+		n.drop(victim)
+		n.env.Disconnect(victim)
+	}
+	n.addNeighbour(c.Peer, host)
 	if !c.Inbound {
 		n.nbrs[len(n.nbrs)-1].listen = c.Peer // we dialled its listener
 	}
@@ -281,6 +297,54 @@ func (n *Node) Connected(c transport.Conn) {
 		// Discover hosts through the new neighbour.
 		n.ping(c.Peer, n.cfg.PingTTL)
 	}
+}
+
+// refuse closes a connection with a Bye 503. Like the X-Try header of a
+// 503, it first tells the refused peer where else to go (the newest
+// known hosts: listen addresses, where an inbound neighbour's address is
+// an ephemeral port), in unsolicited Pongs.
+func (n *Node) refuse(a transport.Addr) {
+	for _, h := range n.known[max(0, len(n.known)-5):] {
+		if ip, port, ok := AddrToIP(h); ok {
+			n.send(a, NewMessage(GUIDFrom(n.env.Rand()), 1, &Pong{IP: ip, Port: port}))
+		}
+	}
+	n.send(a, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 503, Reason: "Too many connections"}))
+	n.env.Disconnect(a)
+}
+
+// onHost counts the neighbours on host.
+func (n *Node) onHost(host uint64) int {
+	c := 0
+	for i := range n.nbrs {
+		if n.nbrs[i].host == host {
+			c++
+		}
+	}
+	return c
+}
+
+// leastUseful picks the neighbour to evict for a newcomer: among those
+// that never forwarded anything, one on the host with the most
+// neighbours, then the one silent longest. It reports false when every
+// neighbour has been useful.
+func (n *Node) leastUseful() (transport.Addr, bool) {
+	best := -1
+	var bestOn int
+	for i := range n.nbrs {
+		nb := &n.nbrs[i]
+		if nb.useful {
+			continue
+		}
+		on := n.onHost(nb.host)
+		if best < 0 || on > bestOn || (on == bestOn && nb.lastHeard < n.nbrs[best].lastHeard) {
+			best, bestOn = i, on
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	return n.nbrs[best].addr, true
 }
 
 // Disconnected forgets the neighbour once its last connection closed.
@@ -295,11 +359,11 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 	n.drop(nb.addr)
 }
 
-// addNeighbour makes a a neighbour.
-func (n *Node) addNeighbour(a transport.Addr) {
+// addNeighbour makes a, on host, a neighbour.
+func (n *Node) addNeighbour(a transport.Addr, host uint64) {
 	now := n.env.Now()
 	n.keys = append(n.keys, addrKey(a))
-	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now.UnixNano(), queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano())})
+	n.nbrs = append(n.nbrs, neighbour{addr: a, host: host, conns: 1, lastHeard: now.UnixNano(), queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano())})
 }
 
 // neighbour returns the neighbour at a, or nil.
@@ -451,11 +515,11 @@ func (n *Node) Receive(c transport.Conn, msg transport.Message) {
 	case *Ping:
 		n.onPing(now, nb, m)
 	case *Pong:
-		n.onPong(now, m, p)
+		n.onPong(now, nb, m, p)
 	case *Query:
 		n.onQuery(now, nb, m, p)
 	case *QueryHit:
-		n.onQueryHit(now, m, p)
+		n.onQueryHit(now, nb, m, p)
 	case *Push:
 		n.onPush(now, m, p)
 	case *Bye:
@@ -490,6 +554,7 @@ func (n *Node) onPing(now time.Time, nb *neighbour, m *Message) {
 		n.stats.Duplicates++
 		return
 	}
+	nb.useful = true
 	var kb uint64
 	for _, f := range n.files {
 		kb += uint64(f.Size) / 1024
@@ -498,12 +563,13 @@ func (n *Node) onPing(now time.Time, nb *neighbour, m *Message) {
 	n.flood(m, nb.addr)
 }
 
-func (n *Node) onPong(now time.Time, m *Message, p *Pong) {
+func (n *Node) onPong(now time.Time, nb *neighbour, m *Message, p *Pong) {
 	n.stats.Pongs++
 	n.learn(IPToAddr(p.IP, p.Port))
 	// A Pong with an unknown GUID is unsolicited (a refusal's hint, or
 	// its Ping expired): the host is learnt, there is nowhere to route it.
 	from, ok := n.pings.lookup(now, m.Header.ID)
+	nb.useful = nb.useful || ok
 	if ok && from != "" && m.Header.TTL > 1 {
 		n.send(from, m.Forwarded())
 	}
@@ -525,6 +591,7 @@ func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 	}
 	n.lastQ, n.lastAt = m.Header.ID, ns
 	n.stats.Queries++
+	nb.useful = true
 	var results []Result
 	if len(q.Ext) == 0 && overlay.KeywordMask(q.Criteria)&^n.mask != 0 {
 		n.flood(m, nb.addr) // no file can match
@@ -555,12 +622,13 @@ func (n *Node) matches(q *Query, f overlay.File) bool {
 	return overlay.Match(q.Criteria, f.Name)
 }
 
-func (n *Node) onQueryHit(now time.Time, m *Message, p *QueryHit) {
+func (n *Node) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit) {
 	from, ok := n.queries.lookup(now, m.Header.ID)
 	if !ok {
 		n.stats.Unroutable++
 		return
 	}
+	nb.useful = true
 	if from != "" {
 		if m.Header.TTL > 1 {
 			n.stats.HitsRouted++

@@ -212,6 +212,60 @@ func TestDegreeIsBounded(t *testing.T) {
 	require.Equal(t, 5, attached, "refused servents dropped the hub on its Bye")
 }
 
+// silent opens a connection to a servent with an unsolicited Pong (so it
+// forwards nothing the servent routes) and then says nothing: a slot
+// holder that is no use to the network.
+type silent struct{}
+
+func (silent) Receive(transport.Conn, transport.Message) {}
+func (silent) Connected(transport.Conn)                  {}
+func (silent) Disconnected(transport.Conn, error)        {}
+
+func (tn *testNet) silent(to transport.Addr) transport.Addr {
+	return tn.net.AddNode(func(env transport.Env) transport.Handler {
+		env.AfterFunc(0, func() { _ = env.Send(to, NewMessage(GUIDFrom(env.Rand()), 1, &Pong{})) })
+		return silent{}
+	})
+}
+
+// A newcomer to a full servent evicts a neighbour that never forwarded
+// anything, not one that did; when every neighbour was useful, the
+// newcomer is refused.
+func TestNewcomerEvictsANeighbourThatNeverForwarded(t *testing.T) {
+	tn := newTestNet(t)
+	hub := tn.add(NodeConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5, Files: []overlay.File{song}})
+	var honest []transport.Addr
+	for range 2 {
+		honest = append(honest, tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
+	}
+	tn.net.Run(time.Second)
+	var squatters []transport.Addr
+	for range 3 {
+		squatters = append(squatters, tn.silent(hub))
+		tn.net.Run(time.Second)
+	}
+	require.Len(t, tn.node(hub).Neighbours(), 5, "full")
+	require.Subset(t, tn.node(hub).Neighbours(), squatters)
+
+	for range 3 {
+		honest = append(honest, tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
+		tn.net.Run(time.Second)
+	}
+	st := tn.node(hub).Stats()
+	require.Equal(t, uint64(3), st.Evicted)
+	require.Zero(t, st.Refused)
+	require.ElementsMatch(t, honest, tn.node(hub).Neighbours(), "every squatter made room")
+	for _, a := range honest {
+		hits := tn.search(a, "free software", 0, time.Second)
+		require.Len(t, hits, 1, "%s is served", a)
+	}
+
+	late := tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
+	tn.net.Run(time.Second)
+	require.Equal(t, uint64(1), tn.node(hub).Stats().Refused, "every neighbour was useful")
+	require.NotContains(t, tn.node(hub).Neighbours(), late)
+}
+
 // graphOf builds the overlay graph from the servents' neighbour lists.
 func (tn *testNet) graphOf() *overlay.Graph {
 	g := overlay.NewGraph()
@@ -298,7 +352,7 @@ func TestFloodSimulationIsDeterministic(t *testing.T) {
 }
 
 func TestConfigsValidate(t *testing.T) {
-	for _, c := range []NodeConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}} {
+	for _, c := range []NodeConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}, {MaxPerAddress: -1}} {
 		require.ErrorIs(t, c.Validate(), ErrBadConfig, "%+v", c)
 	}
 	require.ErrorContains(t, ServentConfig{Uploads: transfer.UploadConfig{Slots: -1}}.Validate(), "Slots")

@@ -170,3 +170,84 @@ func TestJoinDiscoversMorePeersOverTCP(t *testing.T) {
 	require.NoError(t, err)
 	require.ElementsMatch(t, []transport.Addr{a.Addr(), b.Addr(), c.Addr()}, nb)
 }
+
+// squat opens n Gnutella connections to s from 127.0.0.2, completes each
+// handshake and then says nothing; the connections close when the test
+// ends.
+func squat(t *testing.T, s *Servent, n int) {
+	t.Helper()
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	for range n {
+		conn, err := d.Dial("tcp", ia.HostPort())
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+		_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\n"))
+		require.NoError(t, err)
+		r := bufio.NewReader(conn)
+		status, err := r.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "GNUTELLA/0.6 200 OK\r\n", status)
+		_, err = conn.Write([]byte("GNUTELLA/0.6 200 OK\r\n\r\n"))
+		require.NoError(t, err)
+	}
+}
+
+// F7: twelve handshakes from one address used to take all nine
+// neighbour slots, and an honest servent's Join was refused. Now one
+// host holds at most MaxPerAddress slots; and where it may hold them
+// all, a newcomer evicts one of its silent connections. Either way the
+// honest servent joins and its search is answered.
+func TestOneAddressCannotTakeEverySlot(t *testing.T) {
+	for _, tt := range []struct {
+		name                    string
+		perAddress              int
+		squatters               int // slots the squatting host keeps
+		refusedPerAddr, evicted uint64
+	}{
+		{"default per-address limit", 0, DefaultMaxPerAddress, 12 - DefaultMaxPerAddress, 0},
+		{"one host may fill every slot", DefaultMaxDegree, DefaultMaxDegree - 1, 12 - DefaultMaxDegree, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			s, err := NewServent(ServentConfig{Node: NodeConfig{Files: []overlay.File{song}, KeepAlive: time.Minute, MaxPerAddress: tt.perAddress}})
+			require.NoError(t, err)
+			defer s.Close()
+			squat(t, s, 12)
+			require.Eventually(t, func() bool {
+				st, _, err := s.Stats(ctx)
+				nb, err2 := s.Neighbours(ctx)
+				return err == nil && err2 == nil && uint64(len(nb))+st.Refused+st.RefusedPerAddress == 12
+			}, 10*time.Second, 10*time.Millisecond, "every squatting connection was accepted or refused")
+
+			honest := newServent(t)
+			require.NoError(t, honest.Join(ctx, s.Addr()))
+			hctx, stop := context.WithTimeout(ctx, 5*time.Second)
+			defer stop()
+			hits, err := honest.Search(hctx, "free software")
+			require.NoError(t, err)
+			hit, ok := <-hits
+			require.True(t, ok, "the honest servent's search is answered")
+			require.Equal(t, song.Name, hit.Name)
+
+			nb, err := s.Neighbours(ctx)
+			require.NoError(t, err)
+			require.Contains(t, nb, honest.Addr())
+			squatters := 0
+			for _, a := range nb {
+				if strings.HasPrefix(string(a), "/ip4/127.0.0.2/") {
+					squatters++
+				}
+			}
+			require.Equal(t, tt.squatters, squatters)
+			st, _, err := s.Stats(ctx)
+			require.NoError(t, err)
+			require.Equal(t, tt.refusedPerAddr, st.RefusedPerAddress)
+			require.Equal(t, tt.evicted, st.Evicted)
+			require.Zero(t, st.Refused)
+		})
+	}
+}

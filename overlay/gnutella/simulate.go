@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
@@ -105,7 +106,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		nbrs := s.Graph.Neighbours(a)
 		_ = net.Do(a, func(h transport.Handler) {
 			for _, nb := range nbrs {
-				h.(staticServent).n.addNeighbour(nb)
+				h.(staticServent).n.addNeighbour(nb, hostkey.Hash(nb))
 			}
 		})
 	}
