@@ -141,6 +141,8 @@ func TestSimulatedCostAndLoad(t *testing.T) {
 
 func TestConfigsValidate(t *testing.T) {
 	require.ErrorIs(t, ServerConfig{Expiry: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServerConfig{MaxConnsPerAddress: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServerConfig{MaxFilesPerAddress: -1}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, PeerConfig{}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, ServentConfig{}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, DirectoryConfig{Server: ServerConfig{Expiry: -1}}.Validate(), ErrBadConfig)
@@ -216,4 +218,26 @@ func TestSearchResultsAreCapped(t *testing.T) {
 	res, err := tn.search(asker, "song")
 	require.NoError(t, err)
 	require.Len(t, res, 3)
+}
+
+// One host lists at most MaxFilesPerAddress files; the rest of its
+// Register is dropped and counted, and others' files are still found.
+func TestFilesPerAddressAreCapped(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{MaxFilesPerAddress: 50})
+	honest := tn.peer(song)
+	var files []overlay.File
+	for i := range 60 {
+		files = append(files, overlay.NewFile(fmt.Sprintf("song %d.ogg", i), []byte{byte(i)}))
+	}
+	tn.peer(files...)
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	st := tn.directory().Stats()
+	require.Equal(t, 51, st.Files)
+	require.Equal(t, uint64(10), st.RefusedFiles)
+
+	res, err := tn.search(asker, "free song")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Equal(t, []transport.Addr{honest}, res[0].Holders)
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/enc"
+	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -31,14 +33,28 @@ type ServerConfig struct {
 	// that vanished without closing its connection leaves the directory
 	// then. Default 3 × DefaultRefresh.
 	Expiry time.Duration
-	// MaxResults caps the results of one search, so that an answer always
-	// fits a frame however many files the directory holds (OpenNap's
-	// limit). Default DefaultMaxResults.
+	// MaxResults caps the results of one search (OpenNap's limit); an
+	// answer is also cut to fit a frame (1 MiB), whatever the results'
+	// names and holders. Default DefaultMaxResults.
 	MaxResults int
+	// MaxConnsPerAddress caps the connections from one host (an IPv4
+	// address, an IPv6 /64; each simulator node is its own host). Each
+	// connection holds at most one registration, so it also caps the
+	// holders one host lists. A connection beyond it is closed at once.
+	// Default DefaultMaxConnsPerAddress.
+	MaxConnsPerAddress int
+	// MaxFilesPerAddress caps the (file, holder) pairs the index keeps
+	// for one host, over all its connections; a Register's files beyond
+	// it are dropped. Default DefaultMaxFilesPerAddress.
+	MaxFilesPerAddress int
 }
 
-// DefaultMaxResults is ServerConfig.MaxResults by default.
-const DefaultMaxResults = 100
+// Defaults of ServerConfig.
+const (
+	DefaultMaxResults         = 100
+	DefaultMaxConnsPerAddress = 8
+	DefaultMaxFilesPerAddress = 10_000
+)
 
 // Validate reports the first invalid field.
 func (c ServerConfig) Validate() error {
@@ -47,6 +63,12 @@ func (c ServerConfig) Validate() error {
 	}
 	if c.MaxResults < 0 {
 		return fmt.Errorf("%w: ServerConfig.MaxResults is negative, got %d", ErrBadConfig, c.MaxResults)
+	}
+	if c.MaxConnsPerAddress < 0 {
+		return fmt.Errorf("%w: ServerConfig.MaxConnsPerAddress is negative, got %d", ErrBadConfig, c.MaxConnsPerAddress)
+	}
+	if c.MaxFilesPerAddress < 0 {
+		return fmt.Errorf("%w: ServerConfig.MaxFilesPerAddress is negative, got %d", ErrBadConfig, c.MaxFilesPerAddress)
 	}
 	return nil
 }
@@ -60,6 +82,11 @@ type ServerStats struct {
 	// another host than the connection's: a client may announce its own
 	// listen port, never someone else's address.
 	RefusedRegistrations uint64
+	// RefusedConns counts connections closed because their host had
+	// MaxConnsPerAddress open; RefusedFiles the files not indexed
+	// because their host had MaxFilesPerAddress; CutAnswers the search
+	// answers cut to MaxResults or to fit a frame.
+	RefusedConns, RefusedFiles, CutAnswers uint64
 	// Peers is the number of registered peers; Files the (file, holder)
 	// pairs in the index.
 	Peers, Files int
@@ -69,6 +96,12 @@ type registration struct {
 	files []overlay.Hash
 	seen  time.Time
 	conn  transport.Addr // the connection it came on
+	host  *hostUse       // its connection's host
+}
+
+// hostUse is what one host holds in the directory.
+type hostUse struct {
+	conns, files int
 }
 
 // Server is the central directory (a transport.Handler): it keeps the
@@ -80,6 +113,8 @@ type Server struct {
 	index  *overlay.Index
 	peers  map[transport.Addr]*registration  // by advertised address
 	byConn map[transport.Addr]transport.Addr // connection to the holder it registered
+	conns  map[transport.Addr]*hostUse       // accepted connections, to their host
+	hosts  map[string]*hostUse               // by hostkey.Of
 	stats  ServerStats
 }
 
@@ -91,8 +126,16 @@ func NewServer(cfg ServerConfig) transport.NewHandler {
 		cfg.Expiry = 3 * DefaultRefresh
 	}
 	cfg.MaxResults = cmp.Or(cfg.MaxResults, DefaultMaxResults)
+	cfg.MaxConnsPerAddress = cmp.Or(cfg.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
+	cfg.MaxFilesPerAddress = cmp.Or(cfg.MaxFilesPerAddress, DefaultMaxFilesPerAddress)
 	return func(env transport.Env) transport.Handler {
-		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration), byConn: make(map[transport.Addr]transport.Addr)}
+		s := &Server{
+			cfg: cfg, env: env, index: overlay.NewIndex(),
+			peers:  make(map[transport.Addr]*registration),
+			byConn: make(map[transport.Addr]transport.Addr),
+			conns:  make(map[transport.Addr]*hostUse),
+			hosts:  make(map[string]*hostUse),
+		}
 		env.AfterFunc(cfg.Expiry/2, s.expire)
 		return s
 	}
@@ -109,8 +152,13 @@ func (s *Server) Stats() ServerStats {
 // Lookup answers a search locally (for tests and tools).
 func (s *Server) Lookup(criteria string) []overlay.Result { return s.index.Lookup(criteria) }
 
-// Receive registers peers and answers searches.
+// Receive registers peers and answers searches, on the connections it
+// accepted.
 func (s *Server) Receive(c transport.Conn, m transport.Message) {
+	host := s.conns[c.Peer]
+	if host == nil {
+		return // refused: closing
+	}
 	switch x := m.(type) {
 	case *Register:
 		s.stats.Registrations++
@@ -130,18 +178,44 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 		}
 		s.unregister(holder)
 		s.byConn[c.Peer] = holder
-		reg := &registration{seen: s.env.Now(), conn: c.Peer}
-		for _, f := range x.Files {
+		reg := &registration{seen: s.env.Now(), conn: c.Peer, host: host}
+		for i, f := range x.Files {
+			if host.files >= s.cfg.MaxFilesPerAddress {
+				s.stats.RefusedFiles += uint64(len(x.Files) - i)
+				break
+			}
 			if s.index.Add(holder, f) {
 				reg.files = append(reg.files, f.Hash)
+				host.files++
 			}
 		}
 		s.peers[holder] = reg
 	case *Search:
 		s.stats.Searches++
-		res := s.index.Lookup(x.Criteria)
-		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: res[:min(len(res), s.cfg.MaxResults)]})
+		_ = s.env.Send(c.Peer, s.answer(x))
 	}
+}
+
+// answer finds the results of q, at most MaxResults of them and no more
+// than fit a frame.
+func (s *Server) answer(q *Search) *Found {
+	f := &Found{ID: q.ID}
+	all := s.index.Lookup(q.Criteria)
+	// The count's varint is at most that of len(all).
+	size := 1 + enc.UintLen(q.ID) + enc.UintLen(uint64(len(all)))
+	for _, r := range all {
+		if len(f.Results) == s.cfg.MaxResults {
+			break
+		}
+		if n := enc.ResultLen(r); size+n <= enc.MaxFrame {
+			f.Results = append(f.Results, r)
+			size += n
+		}
+	}
+	if len(f.Results) < len(all) {
+		s.stats.CutAnswers++
+	}
+	return f
 }
 
 // sameHost reports whether a holder address a client named lies on the
@@ -165,12 +239,31 @@ func (s *Server) unregister(holder transport.Addr) {
 		for _, h := range reg.files {
 			s.index.Remove(holder, h)
 		}
+		reg.host.files -= len(reg.files)
 		delete(s.peers, holder)
 	}
 }
 
-// Connected does nothing: a peer exists once it registers.
-func (s *Server) Connected(transport.Conn) {}
+// Connected accepts a connection unless its host has MaxConnsPerAddress
+// open already; a peer exists once it registers.
+func (s *Server) Connected(c transport.Conn) {
+	if s.conns[c.Peer] != nil {
+		return
+	}
+	key := hostkey.Of(c.Peer)
+	host := s.hosts[key]
+	if host == nil {
+		host = &hostUse{}
+		s.hosts[key] = host
+	}
+	if host.conns >= s.cfg.MaxConnsPerAddress {
+		s.stats.RefusedConns++
+		s.env.Disconnect(c.Peer)
+		return
+	}
+	host.conns++
+	s.conns[c.Peer] = host
+}
 
 // Disconnected unregisters the peers whose connection closed (a peer
 // leaving).
@@ -184,6 +277,12 @@ func (s *Server) Disconnected(c transport.Conn, _ error) {
 	slices.Sort(gone)
 	for _, h := range gone {
 		s.unregister(h)
+	}
+	if host := s.conns[c.Peer]; host != nil {
+		delete(s.conns, c.Peer)
+		if host.conns--; host.conns == 0 && host.files == 0 {
+			delete(s.hosts, hostkey.Of(c.Peer))
+		}
 	}
 }
 
