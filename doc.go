@@ -7,9 +7,9 @@
 // This package holds no code; it is the map. Start with:
 //
 //	transport            how bytes and messages move: the node model (Env,
-//	                     Handler, Codec), TCP, UDP, an in-memory network with
-//	                     fault injection, and Host, which runs a protocol node
-//	                     on any of them
+//	                     Handler, Codec), TCP, UDP, and Host, which runs a
+//	                     protocol node on any transport
+//	transport/mem        an in-memory network with fault injection
 //	transport/sim        a deterministic discrete-event network: virtual
 //	                     time, latency, loss, bandwidth, partitions, churn
 //	transport/libp2p     the same node model over go-libp2p streams
@@ -22,24 +22,31 @@
 //	dnsx                 DNS records, zones, authoritative server, iterative
 //	                     resolver with cache, registrar, defences
 //	overlay              overlay graphs, Napster, Gnutella 0.6, KaZaA-style
-//	                     super-peers, and a comparison with the DHT
+//	                     super-peers
+//	experiments/...      cross-package experiments in the simulator, such as
+//	                     experiments/compare: the overlays and the DHT on one
+//	                     workload
 //	examples/...         runnable programs; examples/tour runs them all
 //
 // # Layers
 //
-// Packages import only downwards; nothing imports examples or experiments.
+// Packages import only downwards; nothing imports examples, and only
+// examples import experiments.
 //
 //	+-----------------------------------------------------------+
 //	| examples/...   runnable programs; examples/tour runs all  |
 //	+-----------------------------------------------------------+
-//	| overlay  napster gnutella superpeer transfer   compare    |
+//	| experiments/compare                                       |
+//	+-----------------------------------------------------------+
+//	| overlay  napster gnutella superpeer transfer              |
 //	+-------------------+-------------------+-------------------+
 //	| dht               | swarm             | dnsx              |
 //	|                   | wire metainfo     | experiment        |
 //	|                   | tracker bencode   |                   |
 //	+-------------------+-------------------+-------------------+
-//	| transport  Env Handler Codec Host TCP UDP in-memory       |
-//	| transport/sim   transport/libp2p   transport/transporttest |
+//	| transport  Env Handler Codec Host TCP UDP                 |
+//	| transport/mem  transport/sim  transport/libp2p            |
+//	| transport/transporttest                                   |
 //	+-----------------------------------------------------------+
 //	| internal/golden  internal/testutil (tests only)           |
 //	+-----------------------------------------------------------+
@@ -81,13 +88,13 @@
 // [transport.Host]. The shortest useful program runs a node on two hosts
 // over the in-memory network:
 //
-//	net := transport.NewMemNetwork(transport.MemConfig{})
+//	net := mem.New(mem.Config{})
 //	newHost := func(addr transport.Addr) (*transport.Host, error) {
 //		return transport.NewHost(transport.HostConfig{Stream: net, Listen: addr}, newEcho)
 //	}
 //
 // where newEcho returns a [transport.Handler] whose Receive answers each
-// message with env.Send(c.Peer, m). Swap the MemNetwork for
+// message with env.Send(c.Peer, m). Swap the mem.Network for
 // &transport.TCP{} or a libp2p transport and nothing else changes; hand
 // newEcho to a sim.Network and it runs in virtual time.
 //

@@ -150,7 +150,16 @@ func (c PeerConfig) Validate() error {
 			return bad("ID", fmt.Sprintf("%s does not fit in %d bits", c.ID, d.Bits))
 		}
 	}
+	if err := d.callsConfig().Validate(); err != nil {
+		return fmt.Errorf("%w: PeerConfig gives its request table: %v", ErrBadConfig, err)
+	}
 	return nil
+}
+
+// callsConfig is the request table's configuration, less the Unreachable
+// callback that only a peer can supply.
+func (c PeerConfig) callsConfig() transport.CallsConfig {
+	return transport.CallsConfig{Timeout: c.RequestTimeout, Retries: 1, MaxPeers: rttPeers(c)}
 }
 
 func (c PeerConfig) withDefaults() PeerConfig {

@@ -103,14 +103,11 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID
 	}
-	calls, err := transport.NewCalls(countingEnv{env, p}, transport.CallsConfig{
-		Timeout:     cfg.RequestTimeout,
-		Retries:     1,
-		MaxPeers:    rttPeers(cfg),
-		Unreachable: func(peer transport.Addr, _ error) { p.forget(peer) },
-	})
+	cc := cfg.callsConfig()
+	cc.Unreachable = func(peer transport.Addr, _ error) { p.forget(peer) }
+	calls, err := transport.NewCalls(countingEnv{env, p}, cc)
 	if err != nil {
-		panic("dht: " + err.Error()) // unreachable: PeerConfig.Validate checked RequestTimeout
+		panic("dht: " + err.Error()) // unreachable: NewPeer validated cfg.callsConfig()
 	}
 	p.calls = calls
 	if len(cfg.Bootstrap) > 0 {

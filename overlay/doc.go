@@ -16,7 +16,8 @@
 //     failure;
 //   - overlay/transfer: HTTP downloads shared by the three (upload slots,
 //     request queue, incentive priorities, parallel multi-source fetch);
-//   - overlay/compare: the four designs (with package dht) on one workload.
+//   - experiments/compare (outside this tree): the four designs, with package
+//     dht, on one workload.
 //
 // What the three systems share beyond this package sits in overlay/internal
 // (not importable from outside): enc (the binary encoding of the Napster

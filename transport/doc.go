@@ -4,8 +4,9 @@
 //
 // Use it to write a protocol once and run it both in the simulator
 // (package transport/sim) and on a real network; or, below the node model,
-// for its transports alone (TCP, UDP, an in-memory network with fault
-// injection), which return plain net.Conn, net.Listener and net.PacketConn.
+// for its transports alone (TCP, UDP, and in transport/mem an in-memory
+// network with fault injection), which return plain net.Conn, net.Listener
+// and net.PacketConn.
 //
 // # The node model
 //
@@ -22,7 +23,7 @@
 // # Running a node
 //
 // [Host] runs a Handler on any [StreamTransport] (and, for datagrams, a
-// [PacketTransport]): [TCP], [UDP], [MemNetwork] or transport/libp2p. It
+// [PacketTransport]): [TCP], [UDP], the in-memory network of transport/mem or transport/libp2p. It
 // keeps one connection per peer, frames messages with a per-connection
 // [Codec] (by default [FrameCodec], length-prefixed with a maximum size),
 // applies dial, handshake, idle and write timeouts, turns slow peers into

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/mem"
 	"github.com/networkutopia/p2p/transport/transporttest"
 )
 
@@ -79,7 +80,7 @@ func TestEnvConformanceHost(t *testing.T) {
 	})
 	t.Run("Mem", func(t *testing.T) {
 		transporttest.RunEnv(t, transporttest.EnvSetup{New: func(t *testing.T) transporttest.EnvWorld {
-			mn := transport.NewMemNetwork(transport.MemConfig{})
+			mn := mem.New(mem.Config{})
 			t.Cleanup(func() { _ = mn.Close() })
 			n := 0
 			return &hostWorld{stream: mn, listen: "/mem/node/tcp/0", dead: func(testing.TB) transport.Addr {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/mem"
 )
 
 // benchMessage is the size of every message in BenchmarkHostThroughput.
@@ -24,7 +25,7 @@ func BenchmarkHostThroughput(b *testing.B) {
 	b.Run("raw-tcp", func(b *testing.B) { benchRawStream(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0") })
 	b.Run("tcp", func(b *testing.B) { benchHostStream(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0") })
 	b.Run("tcp-alloc", func(b *testing.B) { benchHostStreamCodec(b, tcp, tcp, "/ip4/127.0.0.1/tcp/0", allocating) })
-	mem := transport.NewMemNetwork(transport.MemConfig{})
+	mem := mem.New(mem.Config{})
 	defer mem.Close()
 	b.Run("mem", func(b *testing.B) { benchHostStream(b, mem, mem, "/mem/server/tcp/0") })
 }

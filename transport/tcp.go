@@ -40,7 +40,7 @@ func (t TCP) Dial(ctx context.Context, addr Addr) (net.Conn, error) {
 	}
 	c, err := t.Dialer.DialContext(ctx, network, ip.HostPort())
 	if err != nil {
-		return nil, classifyDialError(err)
+		return nil, WrapDialError(err)
 	}
 	return c, nil
 }
@@ -95,9 +95,12 @@ func parseIPNet(addr Addr, proto string) (IPAddr, string, error) {
 	return ip, proto, nil
 }
 
-// classifyDialError makes the errors that mean "nobody can be reached
-// there" wrap ErrUnreachable, keeping err in the chain.
-func classifyDialError(err error) error {
+// WrapDialError makes the dial errors that mean "nobody can be reached
+// there" (refused, no route, reset, timeout, unknown host) wrap
+// ErrUnreachable, and timeouts ErrTimeout too, keeping err in the chain:
+// what Host and the protocols test with errors.Is. A StreamTransport
+// written outside this package passes its dial errors through it.
+func WrapDialError(err error) error {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):

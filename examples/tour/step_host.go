@@ -9,6 +9,7 @@ import (
 
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/libp2p"
+	"github.com/networkutopia/p2p/transport/mem"
 )
 
 func init() {
@@ -22,17 +23,17 @@ func init() {
 
 func runHosts(ctx context.Context, w io.Writer) error {
 	const nodes, laps = 5, 4
-	mem := transport.NewMemNetwork(transport.MemConfig{
-		Link: transport.LinkConfig{Latency: 10 * time.Millisecond},
+	memNet := mem.New(mem.Config{
+		Link: mem.LinkConfig{Latency: 10 * time.Millisecond},
 	})
-	defer mem.Close()
+	defer memNet.Close()
 	worlds := []struct {
 		name   string
 		stream func(i int) (transport.StreamTransport, error)
 		listen func(i int) transport.Addr
 	}{
 		{"in-memory network, 10 ms links",
-			func(i int) (transport.StreamTransport, error) { return mem.Node(fmt.Sprint("n", i)), nil },
+			func(i int) (transport.StreamTransport, error) { return memNet.Node(fmt.Sprint("n", i)), nil },
 			func(i int) transport.Addr { return transport.Addr(fmt.Sprintf("/mem/n%d/tcp/0", i)) }},
 		{"TCP on 127.0.0.1",
 			func(int) (transport.StreamTransport, error) { return &transport.TCP{}, nil },

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/networkutopia/p2p/experiments/compare"
 	"github.com/networkutopia/p2p/overlay"
-	"github.com/networkutopia/p2p/overlay/compare"
 	"github.com/networkutopia/p2p/overlay/gnutella"
 	"github.com/networkutopia/p2p/overlay/napster"
 	"github.com/networkutopia/p2p/transport"

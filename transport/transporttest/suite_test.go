@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/mem"
 )
 
 // The suite's own tests: every check passes on a good transport (the
@@ -25,11 +26,11 @@ func TestRunStreamOnMemNetwork(t *testing.T) {
 }
 
 func TestRunPacketOnMemNetwork(t *testing.T) {
-	RunPacket(t, PacketSetup{New: func(t *testing.T) PacketPair { return memPacketPair(t, transport.MemConfig{}) }})
+	RunPacket(t, PacketSetup{New: func(t *testing.T) PacketPair { return memPacketPair(t, mem.Config{}) }})
 }
 
 func memStreamPair(t *testing.T) StreamPair {
-	n := transport.NewMemNetwork(transport.MemConfig{})
+	n := mem.New(mem.Config{})
 	t.Cleanup(func() { n.Close() })
 	return StreamPair{
 		Dialer: n.Node("a"), Listener: n.Node("b"), ListenAddr: "/mem/b/tcp/0",
@@ -37,8 +38,8 @@ func memStreamPair(t *testing.T) StreamPair {
 	}
 }
 
-func memPacketPair(t *testing.T, cfg transport.MemConfig) PacketPair {
-	n := transport.NewMemNetwork(cfg)
+func memPacketPair(t *testing.T, cfg mem.Config) PacketPair {
+	n := mem.New(cfg)
 	t.Cleanup(func() { n.Close() })
 	return PacketPair{
 		A: n.Node("a"), B: n.Node("b"), AddrA: "/mem/a/udp/0", AddrB: "/mem/b/udp/0", NotPacket: "/mem/b/tcp/1",
@@ -95,20 +96,20 @@ func TestPacketChecksCatchDefects(t *testing.T) {
 	tests := []struct {
 		defect string
 		check  string
-		cfg    transport.MemConfig
+		cfg    mem.Config
 		brk    func(*PacketPair)
 	}{
-		{"ReadFrom reports a wrong sender", "Echo", transport.MemConfig{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return liarConn{pc} })},
-		{"datagrams lost", "Burst", transport.MemConfig{Seed: 1, Link: transport.LinkConfig{Loss: 0.2}}, func(*PacketPair) {}},
-		{"read deadline ignored", "ReadDeadline", transport.MemConfig{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return deafPacketConn{pc} })},
-		{"write deadline ignored", "WriteDeadlinePast", transport.MemConfig{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return deafPacketConn{pc} })},
-		{"any address resolves", "ResolveBadAddr", transport.MemConfig{}, func(p *PacketPair) { p.A = brokenPacket{PacketTransport: p.A, resolveAll: true} }},
-		{"partition hook does nothing", "Partition", transport.MemConfig{}, func(p *PacketPair) { p.Partition = func() {} }},
+		{"ReadFrom reports a wrong sender", "Echo", mem.Config{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return liarConn{pc} })},
+		{"datagrams lost", "Burst", mem.Config{Seed: 1, Link: mem.LinkConfig{Loss: 0.2}}, func(*PacketPair) {}},
+		{"read deadline ignored", "ReadDeadline", mem.Config{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return deafPacketConn{pc} })},
+		{"write deadline ignored", "WriteDeadlinePast", mem.Config{}, wrapPackets(func(pc net.PacketConn) net.PacketConn { return deafPacketConn{pc} })},
+		{"any address resolves", "ResolveBadAddr", mem.Config{}, func(p *PacketPair) { p.A = brokenPacket{PacketTransport: p.A, resolveAll: true} }},
+		{"partition hook does nothing", "Partition", mem.Config{}, func(p *PacketPair) { p.Partition = func() {} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.check+"/"+tt.defect, func(t *testing.T) {
 			c := findCheck(t, packetChecks, tt.check)
-			good := memPacketPair(t, transport.MemConfig{})
+			good := memPacketPair(t, mem.Config{})
 			require.False(t, runCheck(t, c, &good).Failed(), "the check fails on a good transport")
 			bad := memPacketPair(t, tt.cfg)
 			tt.brk(&bad)

@@ -1,4 +1,4 @@
-package transport_test
+package mem_test
 
 import (
 	"context"
@@ -7,16 +7,18 @@ import (
 	"io"
 	"time"
 
+	"github.com/networkutopia/p2p/transport/mem"
+
 	"github.com/networkutopia/p2p/transport"
 )
 
 // Two hosts on an in-memory network with 25 ms of latency: a round trip
 // takes at least 50 ms. Then a partition cuts them apart: the open stream
 // fails and new dials are refused until Heal.
-func ExampleMemNetwork() {
-	network := transport.NewMemNetwork(transport.MemConfig{
+func ExampleNetwork() {
+	network := mem.New(mem.Config{
 		Seed: 1,
-		Link: transport.LinkConfig{Latency: 25 * time.Millisecond},
+		Link: mem.LinkConfig{Latency: 25 * time.Millisecond},
 	})
 	defer network.Close()
 	alice, bob := network.Node("alice"), network.Node("bob")
@@ -72,10 +74,10 @@ func ExampleMemNetwork() {
 
 // Datagrams on a lossy link: with a fixed seed the same datagrams are lost
 // on every run.
-func ExampleMemNetwork_loss() {
-	network := transport.NewMemNetwork(transport.MemConfig{
+func ExampleNetwork_loss() {
+	network := mem.New(mem.Config{
 		Seed: 42,
-		Link: transport.LinkConfig{Loss: 0.5},
+		Link: mem.LinkConfig{Loss: 0.5},
 	})
 	defer network.Close()
 	a, _ := network.Node("a").ListenPacket("/mem/a/udp/0")

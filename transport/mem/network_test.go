@@ -1,4 +1,4 @@
-package transport_test
+package mem_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/transport/mem"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/transport"
@@ -21,29 +23,29 @@ import (
 )
 
 // newMem returns a network closed when the test ends.
-func newMem(t *testing.T, cfg transport.MemConfig) *transport.MemNetwork {
+func newMem(t *testing.T, cfg mem.Config) *mem.Network {
 	t.Helper()
-	n := transport.NewMemNetwork(cfg)
+	n := mem.New(cfg)
 	t.Cleanup(func() { n.Close() })
 	return n
 }
 
 // slowLink is a link with latency and limited bandwidth, for running the
 // suites on a network that is not perfect.
-var slowLink = transport.LinkConfig{Latency: 2 * time.Millisecond, Bandwidth: 400e6}
+var slowLink = mem.LinkConfig{Latency: 2 * time.Millisecond, Bandwidth: 400e6}
 
 func TestMemStreamConformance(t *testing.T) {
 	setups := []struct {
 		name    string
-		cfg     transport.MemConfig
+		cfg     mem.Config
 		large   int
 		streams int
 	}{
-		{"perfect", transport.MemConfig{}, 0, 0},
-		{"slow-link", transport.MemConfig{Link: slowLink, StreamBuffer: 1 << 20}, 0, 0},
+		{"perfect", mem.Config{}, 0, 0},
+		{"slow-link", mem.Config{Link: slowLink, StreamBuffer: 1 << 20}, 0, 0},
 		// Seven bytes of buffer: writes are cut at odd places and block
 		// until the reader takes them.
-		{"tiny-buffer", transport.MemConfig{StreamBuffer: 7}, 256 << 10, 16},
+		{"tiny-buffer", mem.Config{StreamBuffer: 7}, 256 << 10, 16},
 	}
 	for _, s := range setups {
 		t.Run(s.name+"/nodes", func(t *testing.T) {
@@ -64,7 +66,7 @@ func TestMemStreamConformance(t *testing.T) {
 	t.Run("network-dialer", func(t *testing.T) {
 		transporttest.RunStream(t, transporttest.StreamSetup{
 			New: func(t *testing.T) transporttest.StreamPair {
-				n := newMem(t, transport.MemConfig{})
+				n := newMem(t, mem.Config{})
 				return transporttest.StreamPair{
 					Dialer: n, ListenAddr: "/mem/server/tcp",
 					Partition: func() { n.Partition("", "server") },
@@ -76,7 +78,7 @@ func TestMemStreamConformance(t *testing.T) {
 }
 
 func TestMemPacketConformance(t *testing.T) {
-	for name, cfg := range map[string]transport.MemConfig{
+	for name, cfg := range map[string]mem.Config{
 		"perfect":   {},
 		"slow-link": {Link: slowLink},
 	} {
@@ -98,7 +100,7 @@ func TestMemPacketConformance(t *testing.T) {
 
 // memConnect listens on addr from node to, dials it from node from, and
 // returns both ends, closed when the test ends.
-func memConnect(t *testing.T, n *transport.MemNetwork, from, to string) (client, server net.Conn) {
+func memConnect(t *testing.T, n *mem.Network, from, to string) (client, server net.Conn) {
 	t.Helper()
 	ln, err := n.Node(to).Listen(transport.Addr("/mem/" + to + "/tcp/0"))
 	require.NoError(t, err)
@@ -120,7 +122,7 @@ func memConnect(t *testing.T, n *transport.MemNetwork, from, to string) (client,
 }
 
 // memEndpoints opens a datagram endpoint on node a and one on node b.
-func memEndpoints(t *testing.T, n *transport.MemNetwork, a, b string) (pa, pb net.PacketConn) {
+func memEndpoints(t *testing.T, n *mem.Network, a, b string) (pa, pb net.PacketConn) {
 	t.Helper()
 	open := func(host string) net.PacketConn {
 		pc, err := n.Node(host).ListenPacket(transport.Addr("/mem/" + host + "/udp/0"))
@@ -133,7 +135,7 @@ func memEndpoints(t *testing.T, n *transport.MemNetwork, a, b string) (pa, pb ne
 }
 
 func TestMemAddresses(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	client, server := memConnect(t, n, "alice", "bob")
 	require.Equal(t, client.LocalAddr(), server.RemoteAddr(), "the acceptor sees the dialler's address")
 	require.Equal(t, client.RemoteAddr(), server.LocalAddr())
@@ -148,7 +150,7 @@ func TestMemAddresses(t *testing.T) {
 }
 
 func TestMemListenPorts(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	bob := n.Node("bob")
 	a, err := bob.Listen("/mem/bob/tcp/0")
 	require.NoError(t, err)
@@ -176,7 +178,7 @@ func TestMemListenPorts(t *testing.T) {
 }
 
 func TestMemPortsRunOut(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	for i := 0; ; i++ {
 		pc, err := n.ListenPacket("/mem/h/udp/0")
 		if err != nil {
@@ -189,7 +191,7 @@ func TestMemPortsRunOut(t *testing.T) {
 }
 
 func TestMemBadAddresses(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	bad := []transport.Addr{
 		"", "/mem", "/mem/h", "/mem//tcp/1", "/mem/h/sctp/1", "/mem/h/tcp/x", "/mem/h/tcp/65536",
 		"/mem/h/tcp/1/extra", "mem/h/tcp/1", "/ip4/127.0.0.1/tcp/1", transport.Addr("/mem/" + strings.Repeat("h", 254) + "/tcp/1"),
@@ -227,18 +229,18 @@ func TestMemBadAddresses(t *testing.T) {
 
 func TestMemConfigValidate(t *testing.T) {
 	tests := []struct {
-		cfg   transport.MemConfig
+		cfg   mem.Config
 		field string
 	}{
-		{transport.MemConfig{}, ""},
-		{transport.MemConfig{Link: transport.LinkConfig{Latency: time.Second, Loss: 1, Bandwidth: 1}}, ""},
-		{transport.MemConfig{Link: transport.LinkConfig{Latency: -1}}, "Latency"},
-		{transport.MemConfig{Link: transport.LinkConfig{Loss: 1.5}}, "Loss"},
-		{transport.MemConfig{Link: transport.LinkConfig{Loss: math.NaN()}}, "Loss"},
-		{transport.MemConfig{Link: transport.LinkConfig{Bandwidth: -1}}, "Bandwidth"},
-		{transport.MemConfig{StreamBuffer: -1}, "StreamBuffer"},
-		{transport.MemConfig{PacketBuffer: -1}, "PacketBuffer"},
-		{transport.MemConfig{Backlog: -1}, "Backlog"},
+		{mem.Config{}, ""},
+		{mem.Config{Link: mem.LinkConfig{Latency: time.Second, Loss: 1, Bandwidth: 1}}, ""},
+		{mem.Config{Link: mem.LinkConfig{Latency: -1}}, "Latency"},
+		{mem.Config{Link: mem.LinkConfig{Loss: 1.5}}, "Loss"},
+		{mem.Config{Link: mem.LinkConfig{Loss: math.NaN()}}, "Loss"},
+		{mem.Config{Link: mem.LinkConfig{Bandwidth: -1}}, "Bandwidth"},
+		{mem.Config{StreamBuffer: -1}, "StreamBuffer"},
+		{mem.Config{PacketBuffer: -1}, "PacketBuffer"},
+		{mem.Config{Backlog: -1}, "Backlog"},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()
@@ -247,7 +249,7 @@ func TestMemConfigValidate(t *testing.T) {
 			continue
 		}
 		require.ErrorContains(t, err, tt.field)
-		n := transport.NewMemNetwork(tt.cfg)
+		n := mem.New(tt.cfg)
 		_, lerr := n.Listen("/mem/a/tcp/1")
 		require.Equal(t, err, lerr, "a network with a bad config fails every operation")
 		_, derr := n.Dial(context.Background(), "/mem/a/tcp/1")
@@ -256,15 +258,15 @@ func TestMemConfigValidate(t *testing.T) {
 		require.Equal(t, err, perr)
 		require.NoError(t, n.Close())
 	}
-	n := newMem(t, transport.MemConfig{})
-	require.ErrorContains(t, n.SetLink("a", "b", transport.LinkConfig{Loss: -0.1}), "Loss")
+	n := newMem(t, mem.Config{})
+	require.ErrorContains(t, n.SetLink("a", "b", mem.LinkConfig{Loss: -0.1}), "Loss")
 }
 
 func TestMemSetLink(t *testing.T) {
-	def := transport.LinkConfig{Latency: time.Millisecond}
-	n := newMem(t, transport.MemConfig{Link: def})
+	def := mem.LinkConfig{Latency: time.Millisecond}
+	n := newMem(t, mem.Config{Link: def})
 	require.Equal(t, def, n.Link("a", "b"))
-	slow := transport.LinkConfig{Latency: time.Second, Loss: 0.5, Bandwidth: 1000}
+	slow := mem.LinkConfig{Latency: time.Second, Loss: 0.5, Bandwidth: 1000}
 	require.NoError(t, n.SetLink("a", "b", slow))
 	require.Equal(t, slow, n.Link("b", "a"), "links are symmetric")
 	require.Equal(t, def, n.Link("a", "c"))
@@ -274,8 +276,8 @@ func TestMemSetLink(t *testing.T) {
 
 func TestMemLatency(t *testing.T) {
 	const latency = 20 * time.Millisecond
-	n := newMem(t, transport.MemConfig{})
-	require.NoError(t, n.SetLink("alice", "bob", transport.LinkConfig{Latency: latency}))
+	n := newMem(t, mem.Config{})
+	require.NoError(t, n.SetLink("alice", "bob", mem.LinkConfig{Latency: latency}))
 	start := time.Now()
 	client, server := memConnect(t, n, "alice", "bob")
 	require.GreaterOrEqual(t, time.Since(start), 2*latency, "a dial takes a round trip")
@@ -315,7 +317,7 @@ func TestMemLatency(t *testing.T) {
 
 func TestMemLatencyDatagrams(t *testing.T) {
 	const latency = 20 * time.Millisecond
-	n := newMem(t, transport.MemConfig{Link: transport.LinkConfig{Latency: latency}})
+	n := newMem(t, mem.Config{Link: mem.LinkConfig{Latency: latency}})
 	a, b := memEndpoints(t, n, "a", "b")
 	start := time.Now()
 	_, err := a.WriteTo([]byte("x"), b.LocalAddr())
@@ -328,8 +330,8 @@ func TestMemLatencyDatagrams(t *testing.T) {
 func TestMemBandwidth(t *testing.T) {
 	const bandwidth = 10e6 // bytes per second
 	const size = 500_000   // 50 ms at that rate
-	n := newMem(t, transport.MemConfig{StreamBuffer: 1 << 20})
-	require.NoError(t, n.SetLink("alice", "bob", transport.LinkConfig{Bandwidth: bandwidth}))
+	n := newMem(t, mem.Config{StreamBuffer: 1 << 20})
+	require.NoError(t, n.SetLink("alice", "bob", mem.LinkConfig{Bandwidth: bandwidth}))
 
 	// Two streams and a burst of datagrams share the link's capacity.
 	c1, s1 := memConnect(t, n, "alice", "bob")
@@ -380,7 +382,7 @@ func TestMemBandwidth(t *testing.T) {
 
 func TestMemLossIsSeeded(t *testing.T) {
 	lost := func(seed uint64) []int {
-		n := newMem(t, transport.MemConfig{Seed: seed, Link: transport.LinkConfig{Loss: 0.3}})
+		n := newMem(t, mem.Config{Seed: seed, Link: mem.LinkConfig{Loss: 0.3}})
 		a, b := memEndpoints(t, n, "a", "b")
 		for i := range 1000 {
 			_, err := a.WriteTo([]byte{byte(i), byte(i >> 8)}, b.LocalAddr())
@@ -409,7 +411,7 @@ func TestMemLossIsSeeded(t *testing.T) {
 	require.NotEqual(t, first, lost(8), "another seed loses others")
 
 	// Streams ignore loss.
-	n := newMem(t, transport.MemConfig{Link: transport.LinkConfig{Loss: 1}})
+	n := newMem(t, mem.Config{Link: mem.LinkConfig{Loss: 1}})
 	c, s := memConnect(t, n, "a", "b")
 	_, err := c.Write([]byte("reliable"))
 	require.NoError(t, err)
@@ -419,8 +421,8 @@ func TestMemLossIsSeeded(t *testing.T) {
 }
 
 func TestMemPartitionStreams(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
-	require.NoError(t, n.SetLink("alice", "bob", transport.LinkConfig{Latency: 50 * time.Millisecond}))
+	n := newMem(t, mem.Config{})
+	require.NoError(t, n.SetLink("alice", "bob", mem.LinkConfig{Latency: 50 * time.Millisecond}))
 	client, server := memConnect(t, n, "alice", "bob")
 	other, otherServer := memConnect(t, n, "alice", "carol")
 
@@ -458,7 +460,7 @@ func TestMemPartitionStreams(t *testing.T) {
 }
 
 func TestMemPartitionDatagrams(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	a, b := memEndpoints(t, n, "a", "b")
 	n.Partition("a", "b")
 	_, err := a.WriteTo([]byte("lost"), b.LocalAddr())
@@ -474,7 +476,7 @@ func TestMemPartitionDatagrams(t *testing.T) {
 }
 
 func TestMemBackpressure(t *testing.T) {
-	n := newMem(t, transport.MemConfig{StreamBuffer: 1000})
+	n := newMem(t, mem.Config{StreamBuffer: 1000})
 	client, server := memConnect(t, n, "a", "b")
 	require.NoError(t, client.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
 	k, err := client.Write(make([]byte, 5000))
@@ -494,7 +496,7 @@ func TestMemBackpressure(t *testing.T) {
 }
 
 func TestMemCloseSemantics(t *testing.T) {
-	n := newMem(t, transport.MemConfig{})
+	n := newMem(t, mem.Config{})
 	client, server := memConnect(t, n, "a", "b")
 	_, err := client.Write([]byte("last words"))
 	require.NoError(t, err)
@@ -508,7 +510,7 @@ func TestMemCloseSemantics(t *testing.T) {
 	require.ErrorIs(t, client.(interface{ CloseWrite() error }).CloseWrite(), net.ErrClosed)
 
 	// Close unblocks a writer waiting for room.
-	n2 := newMem(t, transport.MemConfig{StreamBuffer: 10})
+	n2 := newMem(t, mem.Config{StreamBuffer: 10})
 	c2, _ := memConnect(t, n2, "a", "b")
 	done := make(chan error, 1)
 	go func() {
@@ -521,7 +523,7 @@ func TestMemCloseSemantics(t *testing.T) {
 }
 
 func TestMemBacklog(t *testing.T) {
-	n := newMem(t, transport.MemConfig{Backlog: 1})
+	n := newMem(t, mem.Config{Backlog: 1})
 	ln, err := n.Listen("/mem/b/tcp/1")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -552,7 +554,7 @@ func TestMemBacklog(t *testing.T) {
 }
 
 func TestMemDialCancelled(t *testing.T) {
-	n := newMem(t, transport.MemConfig{Link: transport.LinkConfig{Latency: time.Hour}})
+	n := newMem(t, mem.Config{Link: mem.LinkConfig{Latency: time.Hour}})
 	ln, err := n.Listen("/mem/b/tcp/1")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -566,9 +568,9 @@ func TestMemDialCancelled(t *testing.T) {
 }
 
 func TestMemDatagramLimits(t *testing.T) {
-	n := newMem(t, transport.MemConfig{PacketBuffer: 1000})
+	n := newMem(t, mem.Config{PacketBuffer: 1000})
 	a, b := memEndpoints(t, n, "a", "b")
-	_, err := a.WriteTo(make([]byte, transport.MemMaxDatagram+1), b.LocalAddr())
+	_, err := a.WriteTo(make([]byte, mem.MaxDatagram+1), b.LocalAddr())
 	require.ErrorIs(t, err, syscall.EMSGSIZE)
 	_, err = a.WriteTo([]byte("x"), transport.Addr("/mem/nobody/udp/9"))
 	require.NoError(t, err, "a datagram to nowhere is lost silently, as with UDP")
@@ -599,7 +601,7 @@ func TestMemDatagramLimits(t *testing.T) {
 }
 
 func TestMemNetworkClose(t *testing.T) {
-	n := transport.NewMemNetwork(transport.MemConfig{})
+	n := mem.New(mem.Config{})
 	ln, err := n.Listen("/mem/b/tcp/1")
 	require.NoError(t, err)
 	client, err := n.Dial(context.Background(), "/mem/b/tcp/1")
@@ -633,7 +635,7 @@ func TestMemNetworkClose(t *testing.T) {
 // datagrams flow, for the race detector; every operation must end with
 // data or an error.
 func TestMemFaultsUnderLoad(t *testing.T) {
-	n := newMem(t, transport.MemConfig{StreamBuffer: 4096})
+	n := newMem(t, mem.Config{StreamBuffer: 4096})
 	hosts := []string{"a", "b", "c"}
 	var wg sync.WaitGroup
 	var echoes atomic.Int64
@@ -691,7 +693,7 @@ func TestMemFaultsUnderLoad(t *testing.T) {
 		case 1:
 			n.Heal(a, b)
 		case 2:
-			require.NoError(t, n.SetLink(a, b, transport.LinkConfig{Latency: time.Duration(rng.IntN(1000)) * time.Microsecond, Bandwidth: 1e6 + rng.Int64N(1e8)}))
+			require.NoError(t, n.SetLink(a, b, mem.LinkConfig{Latency: time.Duration(rng.IntN(1000)) * time.Microsecond, Bandwidth: 1e6 + rng.Int64N(1e8)}))
 		case 3:
 			n.ResetLink(a, b)
 		}

@@ -1,4 +1,4 @@
-package transport
+package mem
 
 import (
 	"context"
@@ -10,21 +10,23 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/networkutopia/p2p/transport"
 )
 
-// Defaults of [MemConfig].
+// Defaults of [Config].
 const (
-	DefaultMemStreamBuffer = 256 << 10
-	DefaultMemPacketBuffer = 1 << 20
-	DefaultMemBacklog      = 128
-	// MemMaxDatagram is the largest datagram the in-memory network
+	DefaultStreamBuffer = 256 << 10
+	DefaultPacketBuffer = 1 << 20
+	DefaultBacklog      = 128
+	// MaxDatagram is the largest datagram the in-memory network
 	// carries, the largest UDP payload over IPv4.
-	MemMaxDatagram = 65507
+	MaxDatagram = 65507
 )
 
-// MemConfig configures a [MemNetwork]. The zero value is a perfect
+// Config configures a [Network]. The zero value is a perfect
 // network: no latency, no loss, unlimited bandwidth.
-type MemConfig struct {
+type Config struct {
 	// Seed seeds the network's random source, which decides datagram
 	// loss: the same seed and the same sequence of sends lose the same
 	// datagrams.
@@ -38,20 +40,20 @@ type MemConfig struct {
 	// it also bounds throughput to about StreamBuffer per (Latency + 1 ms,
 	// the granularity of the timers that deliver data): raise it to reach
 	// a Bandwidth above StreamBuffer per millisecond. Default
-	// DefaultMemStreamBuffer (256 KiB).
+	// DefaultStreamBuffer (256 KiB).
 	StreamBuffer int
 	// PacketBuffer bounds the bytes of datagrams queued towards one
 	// endpoint (in flight plus unread); a datagram that does not fit is
 	// dropped, as a full socket buffer drops it. Default
-	// DefaultMemPacketBuffer (1 MiB).
+	// DefaultPacketBuffer (1 MiB).
 	PacketBuffer int
 	// Backlog bounds the streams dialled to a listener but not yet
-	// accepted; further dials wait for room. Default DefaultMemBacklog
+	// accepted; further dials wait for room. Default DefaultBacklog
 	// (128).
 	Backlog int
 }
 
-// LinkConfig describes the link between two hosts of a [MemNetwork], the
+// LinkConfig describes the link between two hosts of a [Network], the
 // same in both directions. The zero value is a perfect link.
 type LinkConfig struct {
 	// Latency is the one-way delay of every byte and datagram. A dial
@@ -68,54 +70,54 @@ type LinkConfig struct {
 }
 
 // Validate reports the first field that is out of range, wrapping
-// [ErrBadConfig].
+// [transport.ErrBadConfig].
 func (c LinkConfig) Validate() error {
 	switch {
 	case c.Latency < 0:
-		return fmt.Errorf("%w: LinkConfig.Latency must not be negative, got %v", ErrBadConfig, c.Latency)
+		return fmt.Errorf("%w: LinkConfig.Latency must not be negative, got %v", transport.ErrBadConfig, c.Latency)
 	case !(c.Loss >= 0 && c.Loss <= 1): // also catches NaN
-		return fmt.Errorf("%w: LinkConfig.Loss must be in [0, 1], got %v", ErrBadConfig, c.Loss)
+		return fmt.Errorf("%w: LinkConfig.Loss must be in [0, 1], got %v", transport.ErrBadConfig, c.Loss)
 	case c.Bandwidth < 0:
-		return fmt.Errorf("%w: LinkConfig.Bandwidth must not be negative, got %d", ErrBadConfig, c.Bandwidth)
+		return fmt.Errorf("%w: LinkConfig.Bandwidth must not be negative, got %d", transport.ErrBadConfig, c.Bandwidth)
 	}
 	return nil
 }
 
 // Validate reports the first field that is out of range, wrapping
-// [ErrBadConfig].
-func (c MemConfig) Validate() error {
+// [transport.ErrBadConfig].
+func (c Config) Validate() error {
 	if err := c.Link.Validate(); err != nil {
-		return fmt.Errorf("MemConfig.Link: %w", err)
+		return fmt.Errorf("Config.Link: %w", err)
 	}
 	switch {
 	case c.StreamBuffer < 0:
-		return fmt.Errorf("%w: MemConfig.StreamBuffer must not be negative, got %d", ErrBadConfig, c.StreamBuffer)
+		return fmt.Errorf("%w: Config.StreamBuffer must not be negative, got %d", transport.ErrBadConfig, c.StreamBuffer)
 	case c.PacketBuffer < 0:
-		return fmt.Errorf("%w: MemConfig.PacketBuffer must not be negative, got %d", ErrBadConfig, c.PacketBuffer)
+		return fmt.Errorf("%w: Config.PacketBuffer must not be negative, got %d", transport.ErrBadConfig, c.PacketBuffer)
 	case c.Backlog < 0:
-		return fmt.Errorf("%w: MemConfig.Backlog must not be negative, got %d", ErrBadConfig, c.Backlog)
+		return fmt.Errorf("%w: Config.Backlog must not be negative, got %d", transport.ErrBadConfig, c.Backlog)
 	}
 	return nil
 }
 
-func (c MemConfig) withDefaults() MemConfig {
+func (c Config) withDefaults() Config {
 	if c.StreamBuffer == 0 {
-		c.StreamBuffer = DefaultMemStreamBuffer
+		c.StreamBuffer = DefaultStreamBuffer
 	}
 	if c.PacketBuffer == 0 {
-		c.PacketBuffer = DefaultMemPacketBuffer
+		c.PacketBuffer = DefaultPacketBuffer
 	}
 	if c.Backlog == 0 {
-		c.Backlog = DefaultMemBacklog
+		c.Backlog = DefaultBacklog
 	}
 	return c
 }
 
-// MemNetwork is an in-process network with no sockets, for fast and
+// Network is an in-process network with no sockets, for fast and
 // repeatable tests of real drivers (a [Host], a client library) under
 // latency, loss, limited bandwidth and partitions. It implements
-// [StreamTransport] and [PacketTransport]; so does each of its nodes
-// ([MemNetwork.Node]).
+// [transport.StreamTransport] and [transport.PacketTransport]; so does each of its nodes
+// ([Network.Node]).
 //
 // Addresses mirror the IP ones with a host name in place of the IP:
 // /mem/HOST/tcp/PORT for streams and /mem/HOST/udp/PORT for datagrams.
@@ -123,18 +125,18 @@ func (c MemConfig) withDefaults() MemConfig {
 // free port from 49152 up.
 //
 // Links join pairs of host names. Each has the network's default
-// [LinkConfig] unless [MemNetwork.SetLink] overrides it, and
-// [MemNetwork.Partition] cuts it: dials across it fail with
-// [ErrUnreachable], open streams across it fail at once (data not yet
+// [LinkConfig] unless [Network.SetLink] overrides it, and
+// [Network.Partition] cuts it: dials across it fail with
+// [transport.ErrUnreachable], open streams across it fail at once (data not yet
 // delivered is lost), and datagrams are dropped.
 //
 // Streams are buffered pipes with bounded buffers, deadlines, CloseWrite
 // and net.Conn's error conventions; they never lose data. Datagrams may be
 // lost (LinkConfig.Loss) or reordered (when latencies change). The network
 // starts no goroutine; Close closes every listener, endpoint and stream.
-type MemNetwork struct {
-	cfg MemConfig
-	err error // a bad MemConfig: every operation fails with it
+type Network struct {
+	cfg Config
+	err error // a bad Config: every operation fails with it
 
 	done chan struct{} // closed by Close
 
@@ -149,30 +151,30 @@ type MemNetwork struct {
 }
 
 var (
-	_ StreamTransport = (*MemNetwork)(nil)
-	_ PacketTransport = (*MemNetwork)(nil)
-	_ StreamTransport = MemNode{}
-	_ PacketTransport = MemNode{}
+	_ transport.StreamTransport = (*Network)(nil)
+	_ transport.PacketTransport = (*Network)(nil)
+	_ transport.StreamTransport = Node{}
+	_ transport.PacketTransport = Node{}
 )
 
 // Errors of the in-memory network. Each wraps a shared sentinel and, where
 // TCP would give one, the system's error number, so code written against
 // real sockets recognises them.
 var (
-	errMemClosed      = fmt.Errorf("%w: %w", ErrClosed, net.ErrClosed)
-	errMemRefused     = fmt.Errorf("%w: %w", ErrUnreachable, syscall.ECONNREFUSED)
-	errMemPartitioned = fmt.Errorf("%w: partitioned", ErrUnreachable)
-	errMemReset       = fmt.Errorf("%w: partitioned: %w", ErrUnreachable, syscall.ECONNRESET)
+	errMemClosed      = fmt.Errorf("%w: %w", transport.ErrClosed, net.ErrClosed)
+	errMemRefused     = fmt.Errorf("%w: %w", transport.ErrUnreachable, syscall.ECONNREFUSED)
+	errMemPartitioned = fmt.Errorf("%w: partitioned", transport.ErrUnreachable)
+	errMemReset       = fmt.Errorf("%w: partitioned: %w", transport.ErrUnreachable, syscall.ECONNRESET)
 	errMemBrokenPipe  = syscall.EPIPE
 	errMemTooLarge    = syscall.EMSGSIZE
 	errMemNoPort      = fmt.Errorf("transport: mem: no free port: %w", syscall.EADDRINUSE)
 )
 
-// NewMemNetwork returns an empty network. If cfg is not valid (see
-// [MemConfig.Validate]) the network is still returned, and every Dial,
+// New returns an empty network. If cfg is not valid (see
+// [Config.Validate]) the network is still returned, and every Dial,
 // Listen and ListenPacket on it fails with the validation error.
-func NewMemNetwork(cfg MemConfig) *MemNetwork {
-	n := &MemNetwork{
+func New(cfg Config) *Network {
+	n := &Network{
 		cfg:      cfg.withDefaults(),
 		err:      cfg.Validate(),
 		done:     make(chan struct{}),
@@ -184,28 +186,28 @@ func NewMemNetwork(cfg MemConfig) *MemNetwork {
 	return n
 }
 
-// MemNode is one host of a [MemNetwork]: streams it dials start from its
+// Node is one host of a [Network]: streams it dials start from its
 // host name, so its links' latency, bandwidth and partitions apply. It
 // listens only on its own addresses (/mem/NAME/...).
-type MemNode struct {
-	n    *MemNetwork
+type Node struct {
+	n    *Network
 	name string
 }
 
 // Node returns the host called name. Nodes need no creation or closing:
 // a name is a host as soon as something uses it.
-func (n *MemNetwork) Node(name string) MemNode { return MemNode{n: n, name: name} }
+func (n *Network) Node(name string) Node { return Node{n: n, name: name} }
 
 // Name returns the node's host name.
-func (m MemNode) Name() string { return m.name }
+func (m Node) Name() string { return m.name }
 
 // Dial opens a stream from this node to addr.
-func (m MemNode) Dial(ctx context.Context, addr Addr) (net.Conn, error) {
+func (m Node) Dial(ctx context.Context, addr transport.Addr) (net.Conn, error) {
 	return m.n.dial(ctx, m.name, addr)
 }
 
 // Listen accepts streams on addr, which must be one of this node's.
-func (m MemNode) Listen(addr Addr) (net.Listener, error) {
+func (m Node) Listen(addr transport.Addr) (net.Listener, error) {
 	if err := m.own(addr); err != nil {
 		return nil, err
 	}
@@ -214,37 +216,37 @@ func (m MemNode) Listen(addr Addr) (net.Listener, error) {
 
 // ListenPacket opens a datagram endpoint on addr, which must be one of
 // this node's.
-func (m MemNode) ListenPacket(addr Addr) (net.PacketConn, error) {
+func (m Node) ListenPacket(addr transport.Addr) (net.PacketConn, error) {
 	if err := m.own(addr); err != nil {
 		return nil, err
 	}
 	return m.n.ListenPacket(addr)
 }
 
-// ResolvePacket is [MemNetwork.ResolvePacket].
-func (m MemNode) ResolvePacket(addr Addr) (net.Addr, error) { return m.n.ResolvePacket(addr) }
+// ResolvePacket is [Network.ResolvePacket].
+func (m Node) ResolvePacket(addr transport.Addr) (net.Addr, error) { return m.n.ResolvePacket(addr) }
 
-func (m MemNode) own(addr Addr) error {
+func (m Node) own(addr transport.Addr) error {
 	a, err := parseMemAddr(addr)
 	if err != nil {
 		return err
 	}
 	if a.host != m.name {
-		return fmt.Errorf("%w: node %q cannot listen on %s", ErrBadAddr, m.name, addr)
+		return fmt.Errorf("%w: node %q cannot listen on %s", transport.ErrBadAddr, m.name, addr)
 	}
 	return nil
 }
 
 // Dial opens a stream to addr from an unnamed host (""), whose links have
 // the network's defaults unless SetLink or Partition name "". To dial from
-// a named host, so that its links apply, use [MemNetwork.Node].
-func (n *MemNetwork) Dial(ctx context.Context, addr Addr) (net.Conn, error) {
+// a named host, so that its links apply, use [Network.Node].
+func (n *Network) Dial(ctx context.Context, addr transport.Addr) (net.Conn, error) {
 	return n.dial(ctx, "", addr)
 }
 
 // Listen accepts streams on addr (/mem/HOST/tcp/PORT; port 0 or no port
-// picks a free one). The listener's Addr is the [Addr] it listens on.
-func (n *MemNetwork) Listen(addr Addr) (net.Listener, error) {
+// picks a free one). The listener's transport.Addr is the [transport.Addr] it listens on.
+func (n *Network) Listen(addr transport.Addr) (net.Listener, error) {
 	a, err := n.parseLocal(addr, "tcp")
 	if err != nil {
 		return nil, err
@@ -262,9 +264,9 @@ func (n *MemNetwork) Listen(addr Addr) (net.Listener, error) {
 }
 
 // ListenPacket opens a datagram endpoint on addr (/mem/HOST/udp/PORT;
-// port 0 or no port picks a free one). ReadFrom returns [Addr] values and
+// port 0 or no port picks a free one). ReadFrom returns [transport.Addr] values and
 // WriteTo takes them (or any net.Addr whose text is a /mem address).
-func (n *MemNetwork) ListenPacket(addr Addr) (net.PacketConn, error) {
+func (n *Network) ListenPacket(addr transport.Addr) (net.PacketConn, error) {
 	a, err := n.parseLocal(addr, "udp")
 	if err != nil {
 		return nil, err
@@ -278,21 +280,21 @@ func (n *MemNetwork) ListenPacket(addr Addr) (net.PacketConn, error) {
 }
 
 // ResolvePacket returns addr itself if it is a datagram address of the
-// network (/mem/HOST/udp/PORT with a port), and an [ErrBadAddr] otherwise.
-func (n *MemNetwork) ResolvePacket(addr Addr) (net.Addr, error) {
+// network (/mem/HOST/udp/PORT with a port), and an [transport.ErrBadAddr] otherwise.
+func (n *Network) ResolvePacket(addr transport.Addr) (net.Addr, error) {
 	a, err := parseMemAddr(addr)
 	if err != nil {
 		return nil, err
 	}
 	if a.net != "udp" || a.portNum == 0 {
-		return nil, fmt.Errorf("%w: %s is not a /mem/HOST/udp/PORT address", ErrBadAddr, addr)
+		return nil, fmt.Errorf("%w: %s is not a /mem/HOST/udp/PORT address", transport.ErrBadAddr, addr)
 	}
 	return a.addr(), nil
 }
 
 // Close closes every listener, endpoint and stream of the network; later
-// operations fail with an error wrapping [ErrClosed] and net.ErrClosed.
-func (n *MemNetwork) Close() error {
+// operations fail with an error wrapping [transport.ErrClosed] and net.ErrClosed.
+func (n *Network) Close() error {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -341,8 +343,8 @@ type memAddr struct {
 }
 
 func (a memAddr) port() memPort { return memPort{a.host, a.net, a.portNum} }
-func (a memAddr) addr() Addr {
-	return Addr("/mem/" + a.host + "/" + a.net + "/" + strconv.Itoa(int(a.portNum)))
+func (a memAddr) addr() transport.Addr {
+	return transport.Addr("/mem/" + a.host + "/" + a.net + "/" + strconv.Itoa(int(a.portNum)))
 }
 
 // memMaxHost bounds host names, as DNS bounds names.
@@ -350,22 +352,22 @@ const memMaxHost = 253
 
 // parseMemAddr parses /mem/HOST/tcp|udp/PORT; the port may be left out
 // (it is then 0).
-func parseMemAddr(addr Addr) (memAddr, error) {
+func parseMemAddr(addr transport.Addr) (memAddr, error) {
 	parts := strings.Split(string(addr), "/")
 	if len(parts) < 4 || len(parts) > 5 || parts[0] != "" || parts[1] != "mem" {
-		return memAddr{}, fmt.Errorf("%w: %q is not /mem/HOST/tcp|udp/PORT", ErrBadAddr, addr)
+		return memAddr{}, fmt.Errorf("%w: %q is not /mem/HOST/tcp|udp/PORT", transport.ErrBadAddr, addr)
 	}
 	a := memAddr{host: parts[2], net: parts[3]}
 	if a.host == "" || len(a.host) > memMaxHost {
-		return memAddr{}, fmt.Errorf("%w: %q: host name must have 1 to %d bytes", ErrBadAddr, addr, memMaxHost)
+		return memAddr{}, fmt.Errorf("%w: %q: host name must have 1 to %d bytes", transport.ErrBadAddr, addr, memMaxHost)
 	}
 	if a.net != "tcp" && a.net != "udp" {
-		return memAddr{}, fmt.Errorf("%w: %q: want tcp or udp, got %q", ErrBadAddr, addr, a.net)
+		return memAddr{}, fmt.Errorf("%w: %q: want tcp or udp, got %q", transport.ErrBadAddr, addr, a.net)
 	}
 	if len(parts) == 5 {
 		p, err := strconv.ParseUint(parts[4], 10, 16)
 		if err != nil {
-			return memAddr{}, fmt.Errorf("%w: %q: bad port", ErrBadAddr, addr)
+			return memAddr{}, fmt.Errorf("%w: %q: bad port", transport.ErrBadAddr, addr)
 		}
 		a.portNum = uint16(p)
 	}
@@ -373,7 +375,7 @@ func parseMemAddr(addr Addr) (memAddr, error) {
 }
 
 // parseLocal parses an address to listen on with the given net.
-func (n *MemNetwork) parseLocal(addr Addr, network string) (memAddr, error) {
+func (n *Network) parseLocal(addr transport.Addr, network string) (memAddr, error) {
 	if n.err != nil {
 		return memAddr{}, n.err
 	}
@@ -382,13 +384,13 @@ func (n *MemNetwork) parseLocal(addr Addr, network string) (memAddr, error) {
 		return memAddr{}, err
 	}
 	if a.net != network {
-		return memAddr{}, fmt.Errorf("%w: %s is not a %s address", ErrBadAddr, addr, network)
+		return memAddr{}, fmt.Errorf("%w: %s is not a %s address", transport.ErrBadAddr, addr, network)
 	}
 	return a, nil
 }
 
 // bind reserves a's port for b, choosing a free one if a's is 0.
-func (n *MemNetwork) bind(a *memAddr, b any) error {
+func (n *Network) bind(a *memAddr, b any) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -410,7 +412,7 @@ func (n *MemNetwork) bind(a *memAddr, b any) error {
 
 // freePortLocked returns a free ephemeral port of host, trying each at
 // most once.
-func (n *MemNetwork) freePortLocked(host, network string) (uint16, error) {
+func (n *Network) freePortLocked(host, network string) (uint16, error) {
 	for range 65536 - memFirstEphemeral {
 		p := n.nextPort
 		n.nextPort++
@@ -425,7 +427,7 @@ func (n *MemNetwork) freePortLocked(host, network string) (uint16, error) {
 }
 
 // unbind frees a port if b still holds it.
-func (n *MemNetwork) unbind(p memPort, b any) {
+func (n *Network) unbind(p memPort, b any) {
 	n.mu.Lock()
 	if n.bindings[p] == b {
 		delete(n.bindings, p)
@@ -436,7 +438,7 @@ func (n *MemNetwork) unbind(p memPort, b any) {
 // lookup returns what is bound to p (nil if nothing) and the link from
 // host from to p's host, creating the link's state only when something
 // is bound there.
-func (n *MemNetwork) lookup(from string, p memPort) (any, memLinkDir, error) {
+func (n *Network) lookup(from string, p memPort) (any, memLinkDir, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -450,7 +452,7 @@ func (n *MemNetwork) lookup(from string, p memPort) (any, memLinkDir, error) {
 }
 
 // lose reports whether a datagram is lost with probability p.
-func (n *MemNetwork) lose(p float64) bool {
+func (n *Network) lose(p float64) bool {
 	if p <= 0 {
 		return false
 	}

@@ -1,4 +1,4 @@
-package transport
+package mem
 
 import (
 	"context"
@@ -6,13 +6,15 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/networkutopia/p2p/transport"
 )
 
 // memListener accepts the streams dialled to its address.
 type memListener struct {
-	n       *MemNetwork
+	n       *Network
 	key     memPort
-	addr    Addr
+	addr    transport.Addr
 	backlog chan *memConn
 	done    chan struct{}
 	once    sync.Once
@@ -71,12 +73,12 @@ func (l *memListener) isClosed() bool {
 	}
 }
 
-// Addr returns the [Addr] the listener listens on.
+// Addr returns the address the listener listens on.
 func (l *memListener) Addr() net.Addr { return l.addr }
 
 // dial opens a stream from host from to addr: it takes a round trip of
 // the link, then hands the far end to the listener's backlog.
-func (n *MemNetwork) dial(ctx context.Context, from string, addr Addr) (net.Conn, error) {
+func (n *Network) dial(ctx context.Context, from string, addr transport.Addr) (net.Conn, error) {
 	if n.err != nil {
 		return nil, n.err
 	}
@@ -85,10 +87,10 @@ func (n *MemNetwork) dial(ctx context.Context, from string, addr Addr) (net.Conn
 		return nil, err
 	}
 	if a.net != "tcp" || a.portNum == 0 {
-		return nil, fmt.Errorf("%w: cannot dial %s: want /mem/HOST/tcp/PORT", ErrBadAddr, addr)
+		return nil, fmt.Errorf("%w: cannot dial %s: want /mem/HOST/tcp/PORT", transport.ErrBadAddr, addr)
 	}
 	dialErr := func(err error) error {
-		return classifyDialError(&net.OpError{Op: "dial", Net: "mem", Addr: addr, Err: err})
+		return transport.WrapDialError(&net.OpError{Op: "dial", Net: "mem", Addr: addr, Err: err})
 	}
 	b, link, err := n.lookup(from, a.port())
 	if err != nil {
@@ -128,7 +130,7 @@ func (n *MemNetwork) dial(ctx context.Context, from string, addr Addr) (net.Conn
 
 // connect creates the stream from host from to the listener at a, if it
 // is still there and no partition separates them, and registers it.
-func (n *MemNetwork) connect(from string, a memAddr) (*memConnPair, *memListener, error) {
+func (n *Network) connect(from string, a memAddr) (*memConnPair, *memListener, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -159,7 +161,7 @@ func (n *MemNetwork) connect(from string, a memAddr) (*memConnPair, *memListener
 }
 
 // sleep waits d, or until ctx ends or the network closes.
-func (n *MemNetwork) sleep(ctx context.Context, d time.Duration) error {
+func (n *Network) sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -1,4 +1,4 @@
-package transport
+package mem
 
 import (
 	"container/heap"
@@ -7,13 +7,15 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/networkutopia/p2p/transport"
 )
 
 // memPacketConn is a datagram endpoint of the in-memory network.
 type memPacketConn struct {
-	n    *MemNetwork
+	n    *Network
 	key  memPort
-	addr Addr
+	addr transport.Addr
 
 	mu     sync.Mutex
 	queue  memDatagrams // in flight and arrived, by arrival time
@@ -29,7 +31,7 @@ type memPacketConn struct {
 	wdl    memDeadline
 }
 
-func newMemPacketConn(n *MemNetwork) *memPacketConn {
+func newMemPacketConn(n *Network) *memPacketConn {
 	return &memPacketConn{n: n, done: make(chan struct{}), rwake: make(chan struct{}, 1)}
 }
 
@@ -37,7 +39,7 @@ func newMemPacketConn(n *MemNetwork) *memPacketConn {
 type memDatagram struct {
 	at   time.Time // zero: arrived at once
 	seq  uint64
-	from Addr
+	from transport.Addr
 	data []byte
 }
 
@@ -67,7 +69,7 @@ func (c *memPacketConn) opError(op string, to net.Addr, err error) error {
 
 // ReadFrom waits for the next datagram that has arrived and copies it into
 // b (the rest of a longer datagram is discarded, as UDP does). The
-// address is the sender's [Addr].
+// address is the sender's [transport.Addr].
 func (c *memPacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -103,7 +105,7 @@ func (c *memPacketConn) waitRead(next time.Time) {
 	waitUntil(&c.rtimer, next, c.rwake, c.done, c.rdl.wait())
 }
 
-// WriteTo sends b to the endpoint at to, an [Addr] (or a net.Addr whose
+// WriteTo sends b to the endpoint at to, an [transport.Addr] (or a net.Addr whose
 // text is one). Like UDP it never blocks and does not report loss: a
 // datagram to a port where nothing listens, across a partition, lost on
 // the link or arriving at a full endpoint is dropped silently.
@@ -114,14 +116,14 @@ func (c *memPacketConn) WriteTo(b []byte, to net.Addr) (int, error) {
 	if c.wdl.passed() {
 		return 0, c.opError("write", to, os.ErrDeadlineExceeded)
 	}
-	a, err := parseMemAddr(FromNetAddr(to))
+	a, err := parseMemAddr(transport.FromNetAddr(to))
 	if err == nil && (a.net != "udp" || a.portNum == 0) {
-		err = fmt.Errorf("%w: %s is not a /mem/HOST/udp/PORT address", ErrBadAddr, to)
+		err = fmt.Errorf("%w: %s is not a /mem/HOST/udp/PORT address", transport.ErrBadAddr, to)
 	}
 	if err != nil {
 		return 0, c.opError("write", to, err)
 	}
-	if len(b) > MemMaxDatagram {
+	if len(b) > MaxDatagram {
 		return 0, c.opError("write", to, errMemTooLarge)
 	}
 	bound, link, err := c.n.lookup(c.key.host, a.port())
@@ -178,7 +180,7 @@ func (c *memPacketConn) Close() error {
 	return nil
 }
 
-// LocalAddr returns the endpoint's [Addr].
+// LocalAddr returns the endpoint's [transport.Addr].
 func (c *memPacketConn) LocalAddr() net.Addr { return c.addr }
 
 // SetDeadline sets the read and write deadlines.

@@ -1,4 +1,4 @@
-package transport
+package mem
 
 import (
 	"sync"
@@ -35,7 +35,7 @@ func memLinkKey(a, b string) ([2]string, int) {
 
 // linkLocked returns the link from host a to host b, creating it with the
 // network's defaults. n.mu must be held.
-func (n *MemNetwork) linkLocked(a, b string) memLinkDir {
+func (n *Network) linkLocked(a, b string) memLinkDir {
 	key, dir := memLinkKey(a, b)
 	l := n.links[key]
 	if l == nil {
@@ -45,7 +45,7 @@ func (n *MemNetwork) linkLocked(a, b string) memLinkDir {
 	return memLinkDir{l: l, dir: dir}
 }
 
-func (n *MemNetwork) link(a, b string) *memLink {
+func (n *Network) link(a, b string) *memLink {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.linkLocked(a, b).l
@@ -54,7 +54,7 @@ func (n *MemNetwork) link(a, b string) *memLink {
 // SetLink sets the latency, loss and bandwidth of the link between hosts
 // a and b, in both directions (a == b is the host's link to itself). It
 // applies to data sent from now on, including on open streams.
-func (n *MemNetwork) SetLink(a, b string, cfg LinkConfig) error {
+func (n *Network) SetLink(a, b string, cfg LinkConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (n *MemNetwork) SetLink(a, b string, cfg LinkConfig) error {
 
 // ResetLink gives the link between a and b the network's default settings
 // again.
-func (n *MemNetwork) ResetLink(a, b string) {
+func (n *Network) ResetLink(a, b string) {
 	l := n.link(a, b)
 	l.mu.Lock()
 	l.cfg, l.overridden = n.cfg.Link, false
@@ -75,7 +75,7 @@ func (n *MemNetwork) ResetLink(a, b string) {
 }
 
 // Link returns the settings of the link between a and b.
-func (n *MemNetwork) Link(a, b string) LinkConfig {
+func (n *Network) Link(a, b string) LinkConfig {
 	l := n.link(a, b)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -83,11 +83,11 @@ func (n *MemNetwork) Link(a, b string) LinkConfig {
 }
 
 // Partition cuts the link between hosts a and b until Heal: dials across
-// it fail with [ErrUnreachable], the streams open across it fail at once
+// it fail with [transport.ErrUnreachable], the streams open across it fail at once
 // (reads return what had already arrived, then an error wrapping
-// ErrUnreachable and syscall.ECONNRESET; data in flight is lost), and
+// transport.ErrUnreachable and syscall.ECONNRESET; data in flight is lost), and
 // datagrams sent across it are dropped.
-func (n *MemNetwork) Partition(a, b string) {
+func (n *Network) Partition(a, b string) {
 	l := n.link(a, b)
 	l.mu.Lock()
 	l.partitioned = true
@@ -99,7 +99,7 @@ func (n *MemNetwork) Partition(a, b string) {
 
 // Heal joins hosts a and b again after Partition. Streams that the
 // partition broke stay broken; new ones can be dialled.
-func (n *MemNetwork) Heal(a, b string) {
+func (n *Network) Heal(a, b string) {
 	l := n.link(a, b)
 	l.mu.Lock()
 	l.partitioned = false
@@ -107,7 +107,7 @@ func (n *MemNetwork) Heal(a, b string) {
 }
 
 // HealAll ends every partition.
-func (n *MemNetwork) HealAll() {
+func (n *Network) HealAll() {
 	n.mu.Lock()
 	links := make([]*memLink, 0, len(n.links))
 	for _, l := range n.links {

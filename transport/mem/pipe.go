@@ -1,4 +1,4 @@
-package transport
+package mem
 
 import (
 	"io"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/networkutopia/p2p/transport"
 )
 
 // memPipe is one direction of an in-memory stream: a bounded byte buffer
@@ -158,7 +160,7 @@ func (p *memPipe) reset(err error) {
 
 // memConnPair is a stream: two conns joined by two pipes.
 type memConnPair struct {
-	n       *MemNetwork
+	n       *Network
 	link    *memLink
 	ends    [2]*memConn // dialler, acceptor
 	port    memPort     // the dialler's local port
@@ -167,7 +169,7 @@ type memConnPair struct {
 
 // newMemConnPair joins a dialler at local to an acceptor at remote over
 // the link from the dialler's host (dir from the dialler's side).
-func newMemConnPair(n *MemNetwork, link memLinkDir, local, remote Addr, port memPort) *memConnPair {
+func newMemConnPair(n *Network, link memLinkDir, local, remote transport.Addr, port memPort) *memConnPair {
 	there := newMemPipe(link, n.cfg.StreamBuffer)
 	back := newMemPipe(memLinkDir{l: link.l, dir: 1 - link.dir}, n.cfg.StreamBuffer)
 	p := &memConnPair{n: n, link: link.l, port: port}
@@ -204,7 +206,7 @@ func (p *memConnPair) released() {
 // CloseWrite, like *net.TCPConn.
 type memConn struct {
 	pair          *memConnPair
-	local, remote Addr
+	local, remote transport.Addr
 	in, out       *memPipe
 
 	rmu, wmu sync.Mutex // one Read and one Write at a time
@@ -214,7 +216,7 @@ type memConn struct {
 	done     chan struct{}
 }
 
-func newMemConn(p *memConnPair, local, remote Addr, in, out *memPipe) *memConn {
+func newMemConn(p *memConnPair, local, remote transport.Addr, in, out *memPipe) *memConn {
 	return &memConn{pair: p, local: local, remote: remote, in: in, out: out, done: make(chan struct{})}
 }
 
@@ -345,10 +347,10 @@ func (c *memConn) Close() error {
 	return nil
 }
 
-// LocalAddr returns this end's [Addr].
+// LocalAddr returns this end's [transport.Addr].
 func (c *memConn) LocalAddr() net.Addr { return c.local }
 
-// RemoteAddr returns the peer's [Addr].
+// RemoteAddr returns the peer's [transport.Addr].
 func (c *memConn) RemoteAddr() net.Addr { return c.remote }
 
 // SetDeadline sets the read and write deadlines.

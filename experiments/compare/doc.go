@@ -4,7 +4,9 @@
 // nodes, leaders in a degree-8 overlay, leader TTL 1..4), a Napster
 // directory, and a Chord DHT (package dht, a file's hash as key). It
 // reports messages per query, success rate and the load on the busiest
-// node; examples/overlay prints the table.
+// node, every row counted by the simulator (the DHT row less the ring's
+// maintenance, measured on an identical twin ring left idle);
+// examples/overlay prints the table.
 //
 //	rows, err := compare.Run(compare.Config{Nodes: 1000, Seed: 1}, nil)
 //	compare.WriteTable(os.Stdout, rows)

@@ -1,9 +1,11 @@
-package transport_test
+package mem_test
 
 import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/networkutopia/p2p/transport/mem"
 
 	"github.com/networkutopia/p2p/transport"
 )
@@ -17,18 +19,18 @@ func BenchmarkMemStream(b *testing.B) {
 		name   string
 		write  int
 		buffer int
-		link   transport.LinkConfig
+		link   mem.LinkConfig
 	}{
-		{"write=1KiB", 1 << 10, 0, transport.LinkConfig{}},
-		{"write=64KiB", 64 << 10, 0, transport.LinkConfig{}},
-		{"write=1MiB", 1 << 20, 0, transport.LinkConfig{}},
-		{"write=1MiB/buffer=1MiB", 1 << 20, 1 << 20, transport.LinkConfig{}},
+		{"write=1KiB", 1 << 10, 0, mem.LinkConfig{}},
+		{"write=64KiB", 64 << 10, 0, mem.LinkConfig{}},
+		{"write=1MiB", 1 << 20, 0, mem.LinkConfig{}},
+		{"write=1MiB/buffer=1MiB", 1 << 20, 1 << 20, mem.LinkConfig{}},
 		// A shaped link: the figure should come out at its 500 MB/s (with
 		// a buffer above 500 MB/s times the 1 ms timer granularity).
-		{"write=64KiB/bandwidth=500MB/s/buffer=4MiB", 64 << 10, 4 << 20, transport.LinkConfig{Bandwidth: 500e6}},
+		{"write=64KiB/bandwidth=500MB/s/buffer=4MiB", 64 << 10, 4 << 20, mem.LinkConfig{Bandwidth: 500e6}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			n := transport.NewMemNetwork(transport.MemConfig{StreamBuffer: bc.buffer, Link: bc.link})
+			n := mem.New(mem.Config{StreamBuffer: bc.buffer, Link: bc.link})
 			defer n.Close()
 			benchStreamCopy(b, n.Node("a"), n.Node("b"), "/mem/b/tcp/1", bc.write)
 		})
