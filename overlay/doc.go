@@ -9,7 +9,7 @@
 // The systems live in subpackages:
 //
 //   - overlay/gnutella: Gnutella 0.6, flooding with TTL over a bounded-degree
-//     overlay, wire-compatible, with a Servent for real networks;
+//     overlay, wire-compatible, with a Node for real networks;
 //   - overlay/superpeer: KaZaA-style two tiers, group leaders indexing
 //     their peers' files and forwarding keyword queries among themselves;
 //   - overlay/napster: the central directory and its single point of

@@ -11,24 +11,24 @@
 //
 //   - The wire: NewCodec (a transport.Codec), ParseMessage, AppendMessage,
 //     ParseHeader (allocation-free). It talks to any 0.6 servent.
-//   - Node, the protocol as a transport.Handler: it runs unchanged in the
+//   - Peer, the protocol as a transport.Handler: it runs unchanged in the
 //     simulator (NewSim floods a workload over 10 000 servents) and on a
 //     transport.Host.
-//   - Servent, the user API on a real network: Join, Share, Search (hits
+//   - Node, the user API on a real network: Join, Share, Search (hits
 //     as they arrive), Fetch (HTTP download), Close.
 //
 // The shortest useful program, a servent that shares a file and one that
 // finds and downloads it:
 //
-//	sharer, _ := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: files}})
-//	seeker, _ := gnutella.NewServent(gnutella.ServentConfig{})
+//	sharer, _ := gnutella.NewNode(gnutella.NodeConfig{PeerConfig: gnutella.PeerConfig{Files: files}})
+//	seeker, _ := gnutella.NewNode(gnutella.NodeConfig{})
 //	_ = seeker.Join(ctx, sharer.Addr())
 //	hits, _ := seeker.Search(ctx, "free song")
 //	data, _ := seeker.Fetch(ctx, <-hits)
 //
 // # Limits
 //
-// What a remote can make a servent hold is bounded by NodeConfig fields,
+// What a remote can make a servent hold is bounded by PeerConfig fields,
 // and what they refused is counted in Stats:
 //
 //	limit                     field                   default   counted in

@@ -28,13 +28,13 @@ func ExampleParseMessage() {
 
 // Two servents on loopback TCP: one shares a song, the other joins it,
 // searches and downloads over HTTP.
-func ExampleServent() {
+func ExampleNode() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
-	sharer, _ := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: []overlay.File{song}}})
+	sharer, _ := gnutella.NewNode(gnutella.NodeConfig{PeerConfig: gnutella.PeerConfig{Files: []overlay.File{song}}})
 	defer sharer.Close()
-	seeker, _ := gnutella.NewServent(gnutella.ServentConfig{})
+	seeker, _ := gnutella.NewNode(gnutella.NodeConfig{})
 	defer seeker.Close()
 
 	if err := seeker.Join(ctx, sharer.Addr()); err != nil {

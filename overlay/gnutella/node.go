@@ -15,17 +15,18 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// ServentConfig configures a Servent. The zero value listens on a free
+// NodeConfig configures a Node. The zero value listens on a free
 // loopback port.
-type ServentConfig struct {
+type NodeConfig struct {
 	// Listen is where the servent accepts Gnutella connections and HTTP
 	// downloads (one port). Default /ip4/127.0.0.1/tcp/0.
 	Listen transport.Addr
 	// Stream carries the connections. Default transport.TCP{}.
 	Stream transport.StreamTransport
-	// Node configures the protocol node (degree, TTLs, rate limits).
-	// Node.Bootstrap peers are connected at start; Join adds more.
-	Node NodeConfig
+	// PeerConfig configures the protocol (degree, TTLs, rate limits,
+	// the shared files). Its Bootstrap peers are connected at start;
+	// Join adds more.
+	PeerConfig
 	// Uploads configures upload slots, the request queue and incentive
 	// priorities (default priority: the bytes the requester uploaded to
 	// us).
@@ -37,22 +38,22 @@ type ServentConfig struct {
 }
 
 // Validate reports the first invalid field.
-func (c ServentConfig) Validate() error {
-	if err := c.Node.Validate(); err != nil {
-		return fmt.Errorf("ServentConfig.Node: %w", err)
+func (c NodeConfig) Validate() error {
+	if err := c.PeerConfig.Validate(); err != nil {
+		return err
 	}
 	if err := c.Uploads.Validate(); err != nil {
-		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
 	}
 	return nil
 }
 
-// Servent is a Gnutella servent on a real network: it keeps neighbours,
+// Node is a Gnutella servent on a real network: it keeps neighbours,
 // floods searches, answers others' queries from its shared files and
 // serves them over HTTP on the same port.
-type Servent struct {
+type Node struct {
 	host     *transport.Host
-	node     *Node
+	peer     *Peer
 	uploads  *transfer.Uploader
 	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
 	credit   servent.Credit // bytes downloaded from each peer
@@ -61,12 +62,12 @@ type Servent struct {
 	once sync.Once
 }
 
-// NewServent starts a servent.
-func NewServent(cfg ServentConfig) (*Servent, error) {
+// NewNode starts a servent.
+func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Servent{life: stream.NewLifetime()}
+	s := &Node{life: stream.NewLifetime()}
 	s.listenIP.Store("")
 	if cfg.Uploads.Priority == nil {
 		cfg.Uploads.Priority = s.credit.Priority
@@ -83,11 +84,11 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 	codec := transport.Sniff(gnutella, len(ConnectPrefix),
 		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
 		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
-	nodeCfg := cfg.Node.withDefaults()
+	peerCfg := cfg.PeerConfig.withDefaults()
 	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
-			s.node = newNode(nodeCfg, env)
-			return s.node, s.node.Library
+			s.peer = newPeer(peerCfg, env)
+			return s.peer, s.peer.Library
 		})
 	if err != nil {
 		return nil, err
@@ -107,38 +108,38 @@ func isGnutella(prefix []byte) bool {
 }
 
 // Addr is where the servent listens.
-func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 
 // Join connects to the given peers (a host cache's answer) and waits
 // until the servent has at least one neighbour, or ctx ends.
-func (s *Servent) Join(ctx context.Context, peers ...transport.Addr) error {
+func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 	if err := s.host.Submit(func() {
 		for _, p := range peers {
-			s.node.Connect(p)
+			s.peer.Connect(p)
 		}
 	}); err != nil {
 		return ErrClosed
 	}
-	if err := servent.WaitUntil(ctx, s.host, func() bool { return len(s.node.nbrs) > 0 }); err != nil {
+	if err := servent.WaitUntil(ctx, s.host, func() bool { return len(s.peer.nbrs) > 0 }); err != nil {
 		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
 	return nil
 }
 
 // Neighbours returns the current neighbours.
-func (s *Servent) Neighbours(ctx context.Context) ([]transport.Addr, error) {
-	return transport.Do(ctx, s.host, func(reply func([]transport.Addr, error)) { reply(s.node.Neighbours(), nil) })
+func (s *Node) Neighbours(ctx context.Context) ([]transport.Addr, error) {
+	return transport.Do(ctx, s.host, func(reply func([]transport.Addr, error)) { reply(s.peer.Neighbours(), nil) })
 }
 
 // Stats returns the node's and the uploader's counters.
-func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	return servent.Stats(ctx, s.host, s.node.Stats, s.uploads)
+func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	return servent.Stats(ctx, s.host, s.peer.Stats, s.uploads)
 }
 
 // Share adds files to the shared library (with their Data, to serve
 // them).
-func (s *Servent) Share(files ...overlay.File) error {
-	if err := s.host.Submit(func() { s.node.Share(files...) }); err != nil {
+func (s *Node) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
 		return ErrClosed
 	}
 	return nil
@@ -147,16 +148,16 @@ func (s *Servent) Share(files ...overlay.File) error {
 // Search floods a query and returns the hits as they arrive (a slow
 // reader loses hits beyond a buffer of 256). The channel is closed when
 // ctx ends or the servent closes; cancel ctx when done.
-func (s *Servent) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
+func (s *Node) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
 	return stream.Start(ctx, s.host, s.life, func(deliver func(Hit)) (func(), error) {
-		id := s.node.Search(criteria, 0, deliver)
-		return func() { s.node.Cancel(id) }, nil
+		id := s.peer.Search(criteria, 0, deliver)
+		return func() { s.peer.Cancel(id) }, nil
 	})
 }
 
 // Fetch downloads a hit's file over HTTP from the servent that sent it,
 // and checks its hash when the hit carried one.
-func (s *Servent) Fetch(ctx context.Context, h Hit) ([]byte, error) {
+func (s *Node) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 	d := transfer.Downloader{Self: s.Addr(), MaxFile: int64(h.Size)}
 	data, err := d.Get(ctx, h.Addr, transfer.GetPath(h.Index, h.Name), 0, -1)
 	if err != nil {
@@ -170,7 +171,7 @@ func (s *Servent) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 }
 
 // Close says Bye to the neighbours and stops the servent.
-func (s *Servent) Close() error {
+func (s *Node) Close() error {
 	s.once.Do(func() { s.life.Stop(s.host) })
 	return nil
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-func newServent(t *testing.T, files ...overlay.File) *Servent {
+func newTestNode(t *testing.T, files ...overlay.File) *Node {
 	t.Helper()
-	s, err := NewServent(ServentConfig{Node: NodeConfig{Files: files, KeepAlive: time.Second}})
+	s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Files: files, KeepAlive: time.Second}})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -26,7 +26,7 @@ func newServent(t *testing.T, files ...overlay.File) *Servent {
 // dialRaw opens a plain TCP connection to s, closed when the test ends
 // and failing reads and writes after 10 s, for speaking the wire
 // protocol by hand; it returns s's IP address too.
-func dialRaw(t *testing.T, s *Servent) (net.Conn, transport.IPAddr) {
+func dialRaw(t *testing.T, s *Node) (net.Conn, transport.IPAddr) {
 	t.Helper()
 	ia, err := transport.ParseIPAddr(s.Addr())
 	require.NoError(t, err)
@@ -46,7 +46,7 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 	defer cancel()
 	data := []byte(strings.Repeat("Join us now and share the software; ", 10_000))
 	song := overlay.NewFile("Free Software Song.ogg", data)
-	a, b, c := newServent(t), newServent(t), newServent(t, song)
+	a, b, c := newTestNode(t), newTestNode(t), newTestNode(t, song)
 	require.NoError(t, a.Join(ctx, b.Addr()))
 	require.NoError(t, c.Join(ctx, b.Addr()))
 	nb, err := b.Neighbours(ctx)
@@ -86,7 +86,7 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 // QueryHit: wire compatibility with the specification.
 func TestRawClientHandshakeAndQuery(t *testing.T) {
 	song := overlay.NewFile("song.mp3", []byte("la la la"))
-	s := newServent(t, song)
+	s := newTestNode(t, song)
 	conn, ia := dialRaw(t, s)
 	r := bufio.NewReader(conn)
 	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\nUser-Agent: raw/1\r\n\r\n"))
@@ -133,7 +133,7 @@ func TestRawClientHandshakeAndQuery(t *testing.T) {
 func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s := newServent(t, overlay.NewFile("song.mp3", []byte("la")))
+	s := newTestNode(t, overlay.NewFile("song.mp3", []byte("la")))
 	conn, _ := dialRaw(t, s)
 	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\nGNUTELLA/0.6 200 OK\r\n\r\n"))
 	require.NoError(t, err)
@@ -142,7 +142,7 @@ func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 	_, err = io.Copy(io.Discard, conn)
 	require.NoError(t, err, "the servent closed the connection (EOF)")
 
-	honest := newServent(t)
+	honest := newTestNode(t)
 	require.NoError(t, honest.Join(ctx, s.Addr()))
 	hits, err := honest.Search(ctx, "song")
 	require.NoError(t, err)
@@ -155,10 +155,10 @@ func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 func TestJoinDiscoversMorePeersOverTCP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	a, b, c := newServent(t), newServent(t), newServent(t)
+	a, b, c := newTestNode(t), newTestNode(t), newTestNode(t)
 	require.NoError(t, b.Join(ctx, a.Addr()))
 	require.NoError(t, c.Join(ctx, b.Addr()))
-	d, err := NewServent(ServentConfig{Node: NodeConfig{Degree: 3, KeepAlive: 200 * time.Millisecond}})
+	d, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Degree: 3, KeepAlive: 200 * time.Millisecond}})
 	require.NoError(t, err)
 	defer d.Close()
 	require.NoError(t, d.Join(ctx, b.Addr()))
@@ -174,7 +174,7 @@ func TestJoinDiscoversMorePeersOverTCP(t *testing.T) {
 // squat opens n Gnutella connections to s from 127.0.0.2, completes each
 // handshake and then says nothing; the connections close when the test
 // ends.
-func squat(t *testing.T, s *Servent, n int) {
+func squat(t *testing.T, s *Node, n int) {
 	t.Helper()
 	ia, err := transport.ParseIPAddr(s.Addr())
 	require.NoError(t, err)
@@ -213,7 +213,7 @@ func TestOneAddressCannotTakeEverySlot(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			s, err := NewServent(ServentConfig{Node: NodeConfig{Files: []overlay.File{song}, KeepAlive: time.Minute, MaxPerAddress: tt.perAddress}})
+			s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Files: []overlay.File{song}, KeepAlive: time.Minute, MaxPerAddress: tt.perAddress}})
 			require.NoError(t, err)
 			defer s.Close()
 			squat(t, s, 12)
@@ -223,7 +223,7 @@ func TestOneAddressCannotTakeEverySlot(t *testing.T) {
 				return err == nil && err2 == nil && uint64(len(nb))+st.Refused+st.RefusedPerAddress == 12
 			}, 10*time.Second, 10*time.Millisecond, "every squatting connection was accepted or refused")
 
-			honest := newServent(t)
+			honest := newTestNode(t)
 			require.NoError(t, honest.Join(ctx, s.Addr()))
 			hctx, stop := context.WithTimeout(ctx, 5*time.Second)
 			defer stop()

@@ -30,7 +30,7 @@ type Hit struct {
 	Hops uint8
 }
 
-// Stats counts what a node did; read it with Node.Stats.
+// Stats counts what a servent did; read it with Peer.Stats or Node.Stats.
 type Stats struct {
 	// In and Out count messages received and sent.
 	In, Out uint64
@@ -78,13 +78,13 @@ type search struct {
 	stop  func() bool
 }
 
-// Node is a Gnutella servent's protocol node: a transport.Handler that
+// Peer is a Gnutella servent's protocol node: a transport.Handler that
 // keeps a bounded set of neighbours, answers Pings with Pongs, floods
 // Queries with a TTL, suppresses duplicates by GUID, sends QueryHits back
 // along the reverse path, and rate-limits Queries per neighbour. It runs in
 // the simulator or on a transport.Host; its methods must be called on the
 // node's loop (inside sim.Network.Do or Host.Submit).
-type Node struct {
+type Peer struct {
 	// Fields read by every message first, to share cache lines.
 	env     transport.Env
 	keys    []uint64   // addrKey of each neighbour, in the order of nbrs
@@ -99,7 +99,7 @@ type Node struct {
 	lastAt  int64 // neighbours are dropped without touching the table
 	stats   Stats
 
-	cfg       NodeConfig
+	cfg       PeerConfig
 	self      transport.Addr
 	ip        [4]byte
 	port      uint16
@@ -114,26 +114,25 @@ type Node struct {
 }
 
 var (
-	_ transport.Handler            = (*Node)(nil)
-	_ transport.ConnHandler        = (*Node)(nil)
-	_ transport.UnreachableHandler = (*Node)(nil)
-	_ transport.Stopper            = (*Node)(nil)
+	_ transport.Handler            = (*Peer)(nil)
+	_ transport.ConnHandler        = (*Peer)(nil)
+	_ transport.UnreachableHandler = (*Peer)(nil)
+	_ transport.Stopper            = (*Peer)(nil)
 )
 
-// NewNode returns the NewHandler of a servent node with the given
-// configuration; it panics if cfg does not validate (check it first with
-// cfg.Validate when it comes from a user).
-func NewNode(cfg NodeConfig) transport.NewHandler {
+// NewPeer returns the NewHandler of a servent's protocol with the given
+// configuration, or an error wrapping ErrBadConfig.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newNode(cfg, env) }
+	return func(env transport.Env) transport.Handler { return newPeer(cfg, env) }, nil
 }
 
-func newNode(cfg NodeConfig, env transport.Env) *Node {
+func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 	now := env.Now()
-	n := &Node{
+	n := &Peer{
 		cfg:      cfg,
 		env:      env,
 		self:     env.Self(),
@@ -164,7 +163,7 @@ func newNode(cfg NodeConfig, env transport.Env) *Node {
 }
 
 // start connects to the bootstrap peers and starts the keepalive timer.
-func (n *Node) start() {
+func (n *Peer) start() {
 	// Try the first Degree candidates; keep the others for topUp, which
 	// tries them when a connection fails or a neighbour is lost.
 	for i, a := range n.cfg.Bootstrap {
@@ -182,7 +181,7 @@ func (n *Node) start() {
 // Connect opens a connection to a, which becomes a neighbour when it
 // opens, by sending it a keepalive Ping (TTL 1), then a host-discovery
 // Ping. Connecting to a neighbour or to itself does nothing.
-func (n *Node) Connect(a transport.Addr) {
+func (n *Peer) Connect(a transport.Addr) {
 	if a == n.self || a == "" || n.neighbour(a) != nil || n.pending[a] {
 		return
 	}
@@ -194,7 +193,7 @@ func (n *Node) Connect(a transport.Addr) {
 // the address they accept connections at (for an inbound neighbour, the
 // Listen-IP of its handshake; its connection's address until then), so
 // that graphs built from several servents' lists join up.
-func (n *Node) Neighbours() []transport.Addr {
+func (n *Peer) Neighbours() []transport.Addr {
 	out := make([]transport.Addr, len(n.nbrs))
 	for i, nb := range n.nbrs {
 		out[i] = nb.addr
@@ -206,10 +205,10 @@ func (n *Node) Neighbours() []transport.Addr {
 }
 
 // KnownHosts returns the hosts learned from Pongs, newest last.
-func (n *Node) KnownHosts() []transport.Addr { return slices.Clone(n.known) }
+func (n *Peer) KnownHosts() []transport.Addr { return slices.Clone(n.known) }
 
 // Share adds files to the library.
-func (n *Node) Share(files ...overlay.File) {
+func (n *Peer) Share(files ...overlay.File) {
 	n.files = append(n.files, files...)
 	for _, f := range files {
 		n.mask |= overlay.KeywordMask(f.Name)
@@ -217,10 +216,10 @@ func (n *Node) Share(files ...overlay.File) {
 }
 
 // Library returns the shared files.
-func (n *Node) Library() []overlay.File { return n.files }
+func (n *Peer) Library() []overlay.File { return n.files }
 
 // Stats returns the node's counters.
-func (n *Node) Stats() Stats {
+func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Routes = n.pings.len() + n.queries.len() + n.pushes.len()
 	return s
@@ -230,7 +229,7 @@ func (n *Node) Stats() Stats {
 // if non-zero) and calls onHit for each result that comes back, until
 // Cancel(id) or RouteExpiry, whichever comes first. It returns the
 // Query's GUID.
-func (n *Node) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
+func (n *Peer) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
 	if ttl == 0 {
 		ttl = n.cfg.QueryTTL
 	}
@@ -248,14 +247,14 @@ func (n *Node) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
 }
 
 // Cancel stops delivering the hits of a search.
-func (n *Node) Cancel(id GUID) {
+func (n *Peer) Cancel(id GUID) {
 	if s, ok := n.searches[id]; ok {
 		s.stop()
 		delete(n.searches, id)
 	}
 }
 
-func (n *Node) send(to transport.Addr, m *Message) {
+func (n *Peer) send(to transport.Addr, m *Message) {
 	if n.env.Send(to, m) == nil {
 		n.stats.Out++
 	}
@@ -265,7 +264,7 @@ func (n *Node) send(to transport.Addr, m *Message) {
 // its host already has MaxPerAddress neighbours; when the node has
 // MaxDegree neighbours, it evicts one that was never useful to make room,
 // or refuses the newcomer if every neighbour was.
-func (n *Node) Connected(c transport.Conn) {
+func (n *Peer) Connected(c transport.Conn) {
 	delete(n.pending, c.Peer)
 	if nb := n.neighbour(c.Peer); nb != nil {
 		nb.conns++
@@ -303,7 +302,7 @@ func (n *Node) Connected(c transport.Conn) {
 // 503, it first tells the refused peer where else to go (the newest
 // known hosts: listen addresses, where an inbound neighbour's address is
 // an ephemeral port), in unsolicited Pongs.
-func (n *Node) refuse(a transport.Addr) {
+func (n *Peer) refuse(a transport.Addr) {
 	for _, h := range n.known[max(0, len(n.known)-5):] {
 		if ip, port, ok := AddrToIP(h); ok {
 			n.send(a, NewMessage(GUIDFrom(n.env.Rand()), 1, &Pong{IP: ip, Port: port}))
@@ -314,7 +313,7 @@ func (n *Node) refuse(a transport.Addr) {
 }
 
 // onHost counts the neighbours on host.
-func (n *Node) onHost(host uint64) int {
+func (n *Peer) onHost(host uint64) int {
 	c := 0
 	for i := range n.nbrs {
 		if n.nbrs[i].host == host {
@@ -328,7 +327,7 @@ func (n *Node) onHost(host uint64) int {
 // that never forwarded anything, one on the host with the most
 // neighbours, then the one silent longest. It reports false when every
 // neighbour has been useful.
-func (n *Node) leastUseful() (transport.Addr, bool) {
+func (n *Peer) leastUseful() (transport.Addr, bool) {
 	best := -1
 	var bestOn int
 	for i := range n.nbrs {
@@ -348,7 +347,7 @@ func (n *Node) leastUseful() (transport.Addr, bool) {
 }
 
 // Disconnected forgets the neighbour once its last connection closed.
-func (n *Node) Disconnected(c transport.Conn, _ error) {
+func (n *Peer) Disconnected(c transport.Conn, _ error) {
 	nb := n.neighbour(c.Peer)
 	if nb == nil {
 		return
@@ -360,14 +359,14 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 }
 
 // addNeighbour makes a, on host, a neighbour.
-func (n *Node) addNeighbour(a transport.Addr, host uint64) {
+func (n *Peer) addNeighbour(a transport.Addr, host uint64) {
 	now := n.env.Now()
 	n.keys = append(n.keys, addrKey(a))
 	n.nbrs = append(n.nbrs, neighbour{addr: a, host: host, conns: 1, lastHeard: now.UnixNano(), queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano())})
 }
 
 // neighbour returns the neighbour at a, or nil.
-func (n *Node) neighbour(a transport.Addr) *neighbour {
+func (n *Peer) neighbour(a transport.Addr) *neighbour {
 	k := addrKey(a)
 	for i, key := range n.keys {
 		if key == k && n.nbrs[i].addr == a {
@@ -388,7 +387,7 @@ func addrKey(a transport.Addr) uint64 {
 }
 
 // drop forgets the neighbour at a.
-func (n *Node) drop(a transport.Addr) {
+func (n *Peer) drop(a transport.Addr) {
 	for i := range n.nbrs {
 		if n.nbrs[i].addr == a {
 			n.nbrs = slices.Delete(n.nbrs, i, i+1)
@@ -399,7 +398,7 @@ func (n *Node) drop(a transport.Addr) {
 }
 
 // Unreachable forgets a peer that could not be reached.
-func (n *Node) Unreachable(peer transport.Addr, _ error) {
+func (n *Peer) Unreachable(peer transport.Addr, _ error) {
 	if !n.pending[peer] {
 		return
 	}
@@ -411,7 +410,7 @@ func (n *Node) Unreachable(peer transport.Addr, _ error) {
 }
 
 // Stop says goodbye to every neighbour.
-func (n *Node) Stop() {
+func (n *Peer) Stop() {
 	n.stopped = true
 	for _, nb := range n.nbrs {
 		n.send(nb.addr, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 200, Reason: "Shutting down"}))
@@ -419,7 +418,7 @@ func (n *Node) Stop() {
 }
 
 // tick sends keepalives, drops silent neighbours and tops up the degree.
-func (n *Node) tick() {
+func (n *Peer) tick() {
 	if n.stopped {
 		return
 	}
@@ -438,7 +437,7 @@ func (n *Node) tick() {
 }
 
 // ping sends one of our own Pings, whose Pongs come back to us.
-func (n *Node) ping(to transport.Addr, ttl uint8) {
+func (n *Peer) ping(to transport.Addr, ttl uint8) {
 	id := GUIDFrom(n.env.Rand())
 	n.pings.add(n.env.Now(), id, "")
 	n.send(to, NewMessage(id, ttl, &Ping{}))
@@ -447,7 +446,7 @@ func (n *Node) ping(to transport.Addr, ttl uint8) {
 // topUp connects to random known hosts while below the target degree;
 // with refresh, it also pings for more hosts when it knows too few (once
 // per keepalive period, so failures do not set off floods of Pings).
-func (n *Node) topUp(refresh bool) {
+func (n *Peer) topUp(refresh bool) {
 	want := n.cfg.Degree - len(n.nbrs) - len(n.pending)
 	var candidates []transport.Addr
 	for _, a := range n.known {
@@ -470,7 +469,7 @@ func (n *Node) topUp(refresh bool) {
 }
 
 // learn adds a host to the cache.
-func (n *Node) learn(a transport.Addr) {
+func (n *Peer) learn(a transport.Addr) {
 	if a == "" || a == n.self || slices.Contains(n.known, a) {
 		return
 	}
@@ -481,7 +480,7 @@ func (n *Node) learn(a transport.Addr) {
 }
 
 // Receive handles one message from a neighbour.
-func (n *Node) Receive(c transport.Conn, msg transport.Message) {
+func (n *Peer) Receive(c transport.Conn, msg transport.Message) {
 	m, ok := msg.(*Message)
 	if !ok {
 		if h, ok := msg.(*Hello); ok && h.Inbound {
@@ -531,13 +530,13 @@ func (n *Node) Receive(c transport.Conn, msg transport.Message) {
 
 // reply sends a reply (Pong, QueryHit) with a TTL that covers the path
 // the request came along.
-func (n *Node) reply(to transport.Addr, id GUID, req *Message, p Payload) {
+func (n *Peer) reply(to transport.Addr, id GUID, req *Message, p Payload) {
 	ttl := min(int(req.Header.Hops)+2, int(n.cfg.MaxTTL))
 	n.send(to, NewMessage(id, uint8(ttl), p))
 }
 
 // flood forwards m to every neighbour but the one it came from.
-func (n *Node) flood(m *Message, from transport.Addr) {
+func (n *Peer) flood(m *Message, from transport.Addr) {
 	if m.Header.TTL <= 1 {
 		return
 	}
@@ -549,7 +548,7 @@ func (n *Node) flood(m *Message, from transport.Addr) {
 	}
 }
 
-func (n *Node) onPing(now time.Time, nb *neighbour, m *Message) {
+func (n *Peer) onPing(now time.Time, nb *neighbour, m *Message) {
 	if !n.pings.add(now, m.Header.ID, nb.addr) {
 		n.stats.Duplicates++
 		return
@@ -563,7 +562,7 @@ func (n *Node) onPing(now time.Time, nb *neighbour, m *Message) {
 	n.flood(m, nb.addr)
 }
 
-func (n *Node) onPong(now time.Time, nb *neighbour, m *Message, p *Pong) {
+func (n *Peer) onPong(now time.Time, nb *neighbour, m *Message, p *Pong) {
 	n.stats.Pongs++
 	n.learn(IPToAddr(p.IP, p.Port))
 	// A Pong with an unknown GUID is unsolicited (a refusal's hint, or
@@ -575,7 +574,7 @@ func (n *Node) onPong(now time.Time, nb *neighbour, m *Message, p *Pong) {
 	}
 }
 
-func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
+func (n *Peer) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 	if !nb.queries.Take(now.UnixNano(), n.cfg.QueryRate, n.cfg.QueryBurst) {
 		n.stats.RateLimited++
 		return
@@ -611,7 +610,7 @@ func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 
 // matches applies the keyword rule, or compares hashes for a query that
 // carries a urn:sha1 in its extensions.
-func (n *Node) matches(q *Query, f overlay.File) bool {
+func (n *Peer) matches(q *Query, f overlay.File) bool {
 	if len(q.Ext) > 0 {
 		for _, ext := range bytes.Split(q.Ext, []byte{0x1c}) {
 			if h, ok := overlay.ParseURN(string(ext)); ok {
@@ -622,7 +621,7 @@ func (n *Node) matches(q *Query, f overlay.File) bool {
 	return overlay.Match(q.Criteria, f.Name)
 }
 
-func (n *Node) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit) {
+func (n *Peer) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit) {
 	from, ok := n.queries.lookup(now, m.Header.ID)
 	if !ok {
 		n.stats.Unroutable++
@@ -655,7 +654,7 @@ func (n *Node) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit)
 // onPush routes a Push towards the servent it names. A servent reached
 // by a Push would open a connection to the requester; this one is never
 // firewalled, so it only routes them.
-func (n *Node) onPush(now time.Time, m *Message, p *Push) {
+func (n *Peer) onPush(now time.Time, m *Message, p *Push) {
 	if p.ServentID == n.serventID {
 		return
 	}

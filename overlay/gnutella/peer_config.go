@@ -9,7 +9,7 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Defaults of NodeConfig.
+// Defaults of PeerConfig.
 const (
 	DefaultDegree      = 8
 	DefaultMaxDegree   = 9
@@ -19,14 +19,14 @@ const (
 	DefaultQueryBurst  = 40
 	DefaultPingTTL     = 4
 	DefaultKnownHosts  = 200
-	// DefaultMaxPerAddress is NodeConfig.MaxPerAddress by default: one
+	// DefaultMaxPerAddress is PeerConfig.MaxPerAddress by default: one
 	// host holds at most a third of the default MaxDegree.
 	DefaultMaxPerAddress = 3
 )
 
-// NodeConfig configures a servent's protocol node. The zero value of every
+// PeerConfig configures a servent's protocol node. The zero value of every
 // field picks the documented default.
-type NodeConfig struct {
+type PeerConfig struct {
 	// Files is the shared library.
 	Files []overlay.File
 	// Bootstrap lists peers to connect to when the node starts (a host
@@ -84,8 +84,8 @@ type NodeConfig struct {
 }
 
 // Validate reports the first invalid field.
-func (c NodeConfig) Validate() error {
-	bad := func(f string, v any) error { return fmt.Errorf("%w: NodeConfig.%s = %v", ErrBadConfig, f, v) }
+func (c PeerConfig) Validate() error {
+	bad := func(f string, v any) error { return fmt.Errorf("%w: PeerConfig.%s = %v", ErrBadConfig, f, v) }
 	switch {
 	case c.Degree < 0:
 		return bad("Degree", c.Degree)
@@ -105,7 +105,7 @@ func (c NodeConfig) Validate() error {
 	return nil
 }
 
-func (c NodeConfig) withDefaults() NodeConfig {
+func (c PeerConfig) withDefaults() PeerConfig {
 	if c.Degree == 0 {
 		c.Degree = DefaultDegree
 	}

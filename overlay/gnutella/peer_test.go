@@ -26,16 +26,16 @@ func newTestNet(t *testing.T) *testNet {
 	return &testNet{t: t, net: testutil.SimNetwork(t)}
 }
 
-func (tn *testNet) add(cfg NodeConfig) transport.Addr {
-	a := tn.net.AddNode(NewNode(cfg))
+func (tn *testNet) add(cfg PeerConfig) transport.Addr {
+	a := tn.net.AddNode(newTestPeer(tn.t, cfg))
 	tn.addrs = append(tn.addrs, a)
 	return a
 }
 
-func (tn *testNet) node(a transport.Addr) *Node { return tn.net.Handler(a).(*Node) }
+func (tn *testNet) node(a transport.Addr) *Peer { return tn.net.Handler(a).(*Peer) }
 
 // line builds n servents connected in a line, the last holding files.
-func (tn *testNet) line(n int, cfg NodeConfig, files ...overlay.File) {
+func (tn *testNet) line(n int, cfg PeerConfig, files ...overlay.File) {
 	cfg.KeepAlive = -1
 	for i := range n {
 		c := cfg
@@ -54,7 +54,7 @@ func (tn *testNet) line(n int, cfg NodeConfig, files ...overlay.File) {
 func (tn *testNet) search(a transport.Addr, criteria string, ttl uint8, d time.Duration) []Hit {
 	var hits []Hit
 	require.NoError(tn.t, tn.net.Do(a, func(h transport.Handler) {
-		h.(*Node).Search(criteria, ttl, func(hit Hit) { hits = append(hits, hit) })
+		h.(*Peer).Search(criteria, ttl, func(hit Hit) { hits = append(hits, hit) })
 	}))
 	tn.net.Run(d)
 	return hits
@@ -66,7 +66,7 @@ var song = overlay.NewFile("Free Software Song.ogg", []byte("join us now and sha
 // servent between the responder and the querier.
 func TestQueryHitReturnsOnTheReversePath(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(4, NodeConfig{}, song)
+	tn.line(4, PeerConfig{}, song)
 	hits := tn.search(tn.addrs[0], "software song", 0, 2*time.Second)
 	require.Len(t, hits, 1)
 	h := hits[0]
@@ -84,7 +84,7 @@ func TestQueryHitReturnsOnTheReversePath(t *testing.T) {
 // Every keyword must match; a query matching nothing gets no hit.
 func TestQueryMatchesAllKeywords(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(2, NodeConfig{}, song)
+	tn.line(2, PeerConfig{}, song)
 	require.Len(t, tn.search(tn.addrs[0], "FREE song", 0, time.Second), 1)
 	require.Empty(t, tn.search(tn.addrs[0], "free beer", 0, time.Second))
 }
@@ -94,7 +94,7 @@ func TestTTLLimitsTheScope(t *testing.T) {
 	for ttl := uint8(1); ttl <= 4; ttl++ {
 		t.Run(fmt.Sprint("ttl", ttl), func(t *testing.T) {
 			tn := newTestNet(t)
-			tn.line(4, NodeConfig{}, song) // the file is 3 hops away
+			tn.line(4, PeerConfig{}, song) // the file is 3 hops away
 			hits := tn.search(tn.addrs[0], "song", ttl, 2*time.Second)
 			if ttl >= 3 {
 				require.Len(t, hits, 1)
@@ -109,7 +109,7 @@ func TestTTLLimitsTheScope(t *testing.T) {
 // it once: duplicates are dropped by GUID and answered once.
 func TestDuplicatesAreSuppressedByGUID(t *testing.T) {
 	tn := newTestNet(t)
-	cfg := NodeConfig{KeepAlive: -1}
+	cfg := PeerConfig{KeepAlive: -1}
 	a := tn.add(cfg)
 	cfg.Bootstrap = []transport.Addr{a}
 	b := tn.add(cfg)
@@ -134,7 +134,7 @@ func (tn *testNet) forge(from, to transport.Addr, m *Message) {
 // further than MaxTTL hops in all.
 func TestTTLAboveMaximumIsClamped(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(10, NodeConfig{})
+	tn.line(10, PeerConfig{})
 	q := NewMessage(GUID{9}, 200, &Query{Criteria: "x"})
 	tn.forge(tn.addrs[0], tn.addrs[1], q)
 	tn.net.Run(2 * time.Second)
@@ -150,7 +150,7 @@ func TestTTLAboveMaximumIsClamped(t *testing.T) {
 // query is still answered.
 func TestQueryFlooderIsRateLimited(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(3, NodeConfig{QueryRate: 10, QueryBurst: 20}, song)
+	tn.line(3, PeerConfig{QueryRate: 10, QueryBurst: 20}, song)
 	victim := tn.addrs[1]
 	for i := range 1000 {
 		tn.forge(tn.addrs[0], victim, NewMessage(GUID{byte(i), byte(i >> 8), 1}, 7, &Query{Criteria: "spam"}))
@@ -167,7 +167,7 @@ func TestQueryFlooderIsRateLimited(t *testing.T) {
 // with unknown GUIDs, hits for nobody.
 func TestUnroutableAndExpiredMessagesAreDropped(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(2, NodeConfig{})
+	tn.line(2, PeerConfig{})
 	to := tn.addrs[1]
 	tn.forge(tn.addrs[0], to, NewMessage(GUID{1}, 0, &Query{Criteria: "x"}))
 	tn.forge(tn.addrs[0], to, NewMessage(GUID{2}, 5, &QueryHit{}))
@@ -185,7 +185,7 @@ func TestUnroutableAndExpiredMessagesAreDropped(t *testing.T) {
 // remembers only the recent ones.
 func TestRouteTableMemoryStaysFlat(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(3, NodeConfig{RouteExpiry: 10 * time.Second})
+	tn.line(3, PeerConfig{RouteExpiry: 10 * time.Second})
 	for i := range 300 {
 		tn.search(tn.addrs[0], fmt.Sprint("q", i), 0, time.Second)
 	}
@@ -198,9 +198,9 @@ func TestRouteTableMemoryStaysFlat(t *testing.T) {
 // Bye.
 func TestDegreeIsBounded(t *testing.T) {
 	tn := newTestNet(t)
-	hub := tn.add(NodeConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5})
+	hub := tn.add(PeerConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5})
 	for range 12 {
-		tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
+		tn.add(PeerConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
 	}
 	tn.net.Run(2 * time.Second)
 	require.Len(t, tn.node(hub).Neighbours(), 5)
@@ -233,10 +233,10 @@ func (tn *testNet) silent(to transport.Addr) transport.Addr {
 // newcomer is refused.
 func TestNewcomerEvictsANeighbourThatNeverForwarded(t *testing.T) {
 	tn := newTestNet(t)
-	hub := tn.add(NodeConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5, Files: []overlay.File{song}})
+	hub := tn.add(PeerConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5, Files: []overlay.File{song}})
 	var honest []transport.Addr
 	for range 2 {
-		honest = append(honest, tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
+		honest = append(honest, tn.add(PeerConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
 	}
 	tn.net.Run(time.Second)
 	var squatters []transport.Addr
@@ -248,7 +248,7 @@ func TestNewcomerEvictsANeighbourThatNeverForwarded(t *testing.T) {
 	require.Subset(t, tn.node(hub).Neighbours(), squatters)
 
 	for range 3 {
-		honest = append(honest, tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
+		honest = append(honest, tn.add(PeerConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}}))
 		tn.net.Run(time.Second)
 	}
 	st := tn.node(hub).Stats()
@@ -260,7 +260,7 @@ func TestNewcomerEvictsANeighbourThatNeverForwarded(t *testing.T) {
 		require.Len(t, hits, 1, "%s is served", a)
 	}
 
-	late := tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
+	late := tn.add(PeerConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
 	tn.net.Run(time.Second)
 	require.Equal(t, uint64(1), tn.node(hub).Stats().Refused, "every neighbour was useful")
 	require.NotContains(t, tn.node(hub).Neighbours(), late)
@@ -290,7 +290,7 @@ func TestJoinBootstrapsAndLostNeighboursAreReplaced(t *testing.T) {
 		t.Skip("simulates minutes of a 60-servent overlay")
 	}
 	tn := newTestNet(t)
-	cfg := NodeConfig{KeepAlive: 5 * time.Second, Degree: 4, MaxDegree: 8}
+	cfg := PeerConfig{KeepAlive: 5 * time.Second, Degree: 4, MaxDegree: 8}
 	first := tn.add(cfg)
 	for i := 1; i < 60; i++ {
 		c := cfg
@@ -327,8 +327,8 @@ func TestJoinBootstrapsAndLostNeighboursAreReplaced(t *testing.T) {
 // the hosts within the Ping's TTL.
 func TestPingPongDiscoversHosts(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(6, NodeConfig{})
-	joiner := tn.add(NodeConfig{KeepAlive: time.Minute, PingTTL: 4, Bootstrap: []transport.Addr{tn.addrs[5]}})
+	tn.line(6, PeerConfig{})
+	joiner := tn.add(PeerConfig{KeepAlive: time.Minute, PingTTL: 4, Bootstrap: []transport.Addr{tn.addrs[5]}})
 	tn.net.Run(2 * time.Second)
 	require.ElementsMatch(t, []transport.Addr{tn.addrs[5], tn.addrs[4], tn.addrs[3], tn.addrs[2]}, tn.node(joiner).KnownHosts(),
 		"the hosts within 4 hops")
@@ -352,11 +352,12 @@ func TestFloodSimulationIsDeterministic(t *testing.T) {
 }
 
 func TestConfigsValidate(t *testing.T) {
-	for _, c := range []NodeConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}, {MaxPerAddress: -1}} {
+	for _, c := range []PeerConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}, {MaxPerAddress: -1}} {
 		require.ErrorIs(t, c.Validate(), ErrBadConfig, "%+v", c)
 	}
-	require.ErrorContains(t, ServentConfig{Uploads: transfer.UploadConfig{Slots: -1}}.Validate(), "Slots")
-	_, err := NewServent(ServentConfig{Node: NodeConfig{Degree: -1}})
+	require.ErrorContains(t, NodeConfig{Uploads: transfer.UploadConfig{Slots: -1}}.Validate(), "Slots")
+	_, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Degree: -1}})
 	require.ErrorIs(t, err, ErrBadConfig)
-	require.Panics(t, func() { NewNode(NodeConfig{Degree: -1}) })
+	_, err = NewPeer(PeerConfig{Degree: -1})
+	require.ErrorIs(t, err, ErrBadConfig)
 }

@@ -15,10 +15,21 @@ import (
 // same search fails.
 func Example() {
 	net, _ := sim.New(sim.Config{Seed: 1})
-	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
+	newServer, err := napster.NewServer(napster.ServerConfig{})
+	if err != nil {
+		panic(err)
+	}
+	dir := net.AddNode(newServer)
+	add := func(cfg napster.PeerConfig) transport.Addr {
+		newPeer, err := napster.NewPeer(cfg)
+		if err != nil {
+			panic(err)
+		}
+		return net.AddNode(newPeer)
+	}
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
-	net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: []overlay.File{song}}))
-	asker := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir}))
+	add(napster.PeerConfig{Server: dir, Files: []overlay.File{song}})
+	asker := add(napster.PeerConfig{Server: dir})
 	net.Run(time.Second)
 
 	search := func() {
@@ -43,15 +54,15 @@ func Example() {
 
 // On loopback TCP: a directory, a peer sharing a song, and one that finds
 // it and fetches it from the holder directly.
-func ExampleServent() {
+func ExampleNode() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	dir, _ := napster.NewDirectory(napster.DirectoryConfig{})
 	defer dir.Close()
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
-	holder, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
+	holder, _ := napster.NewNode(napster.NodeConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
 	defer holder.Close()
-	seeker, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr()})
+	seeker, _ := napster.NewNode(napster.NodeConfig{Directory: dir.Addr()})
 	defer seeker.Close()
 	_ = holder.Join(ctx)
 	_ = seeker.Join(ctx)

@@ -28,11 +28,20 @@ type testNet struct {
 
 func newTestNet(t *testing.T, cfg ServerConfig) *testNet {
 	net := testutil.SimNetwork(t)
-	return &testNet{t: t, net: net, server: net.AddNode(NewServer(cfg))}
+	return &testNet{t: t, net: net, server: net.AddNode(must(NewServer(cfg)))}
 }
 
 func (tn *testNet) peer(files ...overlay.File) transport.Addr {
-	return tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: files}))
+	return tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: files})))
+}
+
+// must returns a constructor's handler, panicking on its error (the
+// tests' configurations are valid).
+func must(h transport.NewHandler, err error) transport.NewHandler {
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 func (tn *testNet) search(a transport.Addr, criteria string) ([]overlay.Result, error) {
@@ -70,8 +79,8 @@ func TestDirectoryAnswersWhoHoldsAFile(t *testing.T) {
 // that vanishes silently when its registration times out.
 func TestLeavingAndSilentPeersAreUnregistered(t *testing.T) {
 	tn := newTestNet(t, ServerConfig{Expiry: 20 * time.Second})
-	leaver := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{song}, Refresh: 5 * time.Second}))
-	silent := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{other}, Refresh: -1}))
+	leaver := tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{song}, Refresh: 5 * time.Second})))
+	silent := tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{other}, Refresh: -1})))
 	tn.net.Run(time.Second)
 	require.Equal(t, 2, tn.directory().Stats().Peers)
 
@@ -144,9 +153,13 @@ func TestConfigsValidate(t *testing.T) {
 	require.ErrorIs(t, ServerConfig{MaxConnsPerAddress: -1}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, ServerConfig{MaxFilesPerAddress: -1}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, PeerConfig{}.Validate(), ErrBadConfig)
-	require.ErrorIs(t, ServentConfig{}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, NodeConfig{}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, DirectoryConfig{Server: ServerConfig{Expiry: -1}}.Validate(), ErrBadConfig)
-	_, err := NewServent(ServentConfig{})
+	_, err := NewNode(NodeConfig{})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewServer(ServerConfig{MaxResults: -1})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewPeer(PeerConfig{})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
 

@@ -45,7 +45,10 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		return nil, err
 	}
 	d := &Directory{}
-	newServer := NewServer(cfg.Server)
+	newServer, err := NewServer(cfg.Server)
+	if err != nil {
+		return nil, err
+	}
 	h, err := transport.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, NewCodec(), cfg.Logger),
 		func(env transport.Env) transport.Handler {
 			d.server = newServer(env).(*Server)
@@ -69,8 +72,8 @@ func (d *Directory) Stats(ctx context.Context) (ServerStats, error) {
 // Close stops the directory: from then on nobody can search.
 func (d *Directory) Close() error { return d.host.Close() }
 
-// ServentConfig configures a Servent.
-type ServentConfig struct {
+// NodeConfig configures a Node.
+type NodeConfig struct {
 	// Directory is the directory's address. Required.
 	Directory transport.Addr
 	// Listen is where the servent serves downloads over HTTP. Default
@@ -87,33 +90,36 @@ type ServentConfig struct {
 }
 
 // Validate reports the first invalid field.
-func (c ServentConfig) Validate() error {
+func (c NodeConfig) Validate() error {
 	if c.Directory == "" {
-		return fmt.Errorf("%w: ServentConfig.Directory is empty", ErrBadConfig)
+		return fmt.Errorf("%w: NodeConfig.Directory is empty", ErrBadConfig)
 	}
 	if err := c.Uploads.Validate(); err != nil {
-		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
 	}
 	return nil
 }
 
-// Servent is a Napster peer on a real network: it registers its files
+// Node is a Napster peer on a real network: it registers its files
 // with the directory, searches it, and moves files peer to peer over
 // HTTP.
-type Servent struct {
+type Node struct {
 	host    *transport.Host
 	peer    *Peer
 	uploads *transfer.Uploader
 	once    sync.Once
 }
 
-// NewServent starts a peer; it registers its files at once.
-func NewServent(cfg ServentConfig) (*Servent, error) {
+// NewNode starts a peer; it registers its files at once.
+func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Servent{}
-	newPeer := NewPeer(PeerConfig{Server: cfg.Directory, Files: cfg.Files})
+	s := &Node{}
+	newPeer, err := NewPeer(PeerConfig{Server: cfg.Directory, Files: cfg.Files})
+	if err != nil {
+		return nil, err
+	}
 	h, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(env).(*Peer)
@@ -127,10 +133,10 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 }
 
 // Addr is where the servent serves downloads.
-func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 
 // Join registers with the directory and waits until it answers.
-func (s *Servent) Join(ctx context.Context) error {
+func (s *Node) Join(ctx context.Context) error {
 	if err := s.host.Submit(func() { s.peer.Share() }); err != nil {
 		return ErrClosed
 	}
@@ -139,7 +145,7 @@ func (s *Servent) Join(ctx context.Context) error {
 }
 
 // Share adds files and registers them.
-func (s *Servent) Share(files ...overlay.File) error {
+func (s *Node) Share(files ...overlay.File) error {
 	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
 		return ErrClosed
 	}
@@ -148,13 +154,13 @@ func (s *Servent) Share(files ...overlay.File) error {
 
 // Search asks the directory, which answers at once with every match and
 // its holders. It fails when the directory is down.
-func (s *Servent) Search(ctx context.Context, criteria string) ([]overlay.Result, error) {
+func (s *Node) Search(ctx context.Context, criteria string) ([]overlay.Result, error) {
 	return transport.Do(ctx, s.host, func(reply func([]overlay.Result, error)) { s.peer.Search(criteria, reply) })
 }
 
 // Fetch downloads a result from its holders (in parallel, by hash),
 // peer to peer: the directory is not involved.
-func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 	d := transfer.Downloader{Self: s.Addr()}
 	data, _, err := d.Parallel(ctx, r.File, r.Holders, 4)
 	if err != nil {
@@ -164,7 +170,7 @@ func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 }
 
 // Close stops the servent; the directory unregisters it.
-func (s *Servent) Close() error {
+func (s *Node) Close() error {
 	s.once.Do(func() { s.host.Close() })
 	return nil
 }

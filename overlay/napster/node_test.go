@@ -25,10 +25,10 @@ func TestEndToEndDirectoryOverTCP(t *testing.T) {
 	dir, err := NewDirectory(DirectoryConfig{})
 	require.NoError(t, err)
 	defer dir.Close()
-	holder, err := NewServent(ServentConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
+	holder, err := NewNode(NodeConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
 	require.NoError(t, err)
 	defer holder.Close()
-	asker, err := NewServent(ServentConfig{Directory: dir.Addr()})
+	asker, err := NewNode(NodeConfig{Directory: dir.Addr()})
 	require.NoError(t, err)
 	defer asker.Close()
 	require.NoError(t, holder.Join(ctx))
@@ -85,14 +85,14 @@ func songs(n, pad int) []overlay.File {
 
 // honestDirectory starts a directory with cfg, a holder of song
 // registered first and an asker; it returns the directory and the asker.
-func honestDirectory(t *testing.T, ctx context.Context, cfg ServerConfig) (*Directory, *Servent, *Servent) {
+func honestDirectory(t *testing.T, ctx context.Context, cfg ServerConfig) (*Directory, *Node, *Node) {
 	t.Helper()
 	dir, err := NewDirectory(DirectoryConfig{Server: cfg})
 	require.NoError(t, err)
 	t.Cleanup(func() { dir.Close() })
-	var out []*Servent
+	var out []*Node
 	for _, files := range [][]overlay.File{{song}, nil} {
-		s, err := NewServent(ServentConfig{Directory: dir.Addr(), Files: files})
+		s, err := NewNode(NodeConfig{Directory: dir.Addr(), Files: files})
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		require.NoError(t, s.Join(ctx))
@@ -140,7 +140,7 @@ func TestSearchAnswerFitsAFrame(t *testing.T) {
 	dir, holder, asker := honestDirectory(t, ctx, ServerConfig{})
 	all := songs(110, 10_600)
 	for _, files := range [][]overlay.File{all[:55], all[55:]} {
-		s, err := NewServent(ServentConfig{Directory: dir.Addr(), Files: files})
+		s, err := NewNode(NodeConfig{Directory: dir.Addr(), Files: files})
 		require.NoError(t, err)
 		defer s.Close()
 		require.NoError(t, s.Join(ctx))

@@ -120,9 +120,13 @@ type Server struct {
 
 var _ transport.ConnHandler = (*Server)(nil)
 
-// NewServer returns the NewHandler of a directory server.
-func NewServer(cfg ServerConfig) transport.NewHandler {
-	if cfg.Expiry <= 0 {
+// NewServer returns the NewHandler of a directory server, or an error
+// wrapping ErrBadConfig.
+func NewServer(cfg ServerConfig) (transport.NewHandler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Expiry == 0 {
 		cfg.Expiry = 3 * DefaultRefresh
 	}
 	cfg.MaxResults = cmp.Or(cfg.MaxResults, DefaultMaxResults)
@@ -138,7 +142,7 @@ func NewServer(cfg ServerConfig) transport.NewHandler {
 		}
 		env.AfterFunc(cfg.Expiry/2, s.expire)
 		return s
-	}
+	}, nil
 }
 
 // Stats returns the directory's counters.
@@ -340,30 +344,30 @@ type Peer struct {
 
 var _ transport.UnreachableHandler = (*Peer)(nil)
 
-// NewPeer returns the NewHandler of a peer; it panics if cfg does not
-// validate.
-func NewPeer(cfg PeerConfig) transport.NewHandler {
+// NewPeer returns the NewHandler of a peer, or an error wrapping
+// ErrBadConfig.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
-	if cfg.Refresh == 0 {
-		cfg.Refresh = DefaultRefresh
-	}
-	if cfg.SearchTimeout == 0 {
-		cfg.SearchTimeout = DefaultSearchTimeout
+	cfg.Refresh = cmp.Or(cfg.Refresh, DefaultRefresh)
+	cfg.SearchTimeout = cmp.Or(cfg.SearchTimeout, DefaultSearchTimeout)
+	calls := transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1}
+	if err := calls.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: PeerConfig.SearchTimeout gives the request table: %v", ErrBadConfig, err)
 	}
 	return func(env transport.Env) transport.Handler {
 		if cfg.Advertise == "" {
 			cfg.Advertise = env.Self()
 		}
-		calls, err := transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1})
+		c, err := transport.NewCalls(env, calls)
 		if err != nil {
-			panic("napster: " + err.Error()) // unreachable: PeerConfig.Validate checked SearchTimeout
+			panic("napster: " + err.Error()) // unreachable: NewPeer validated the configuration
 		}
-		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files), calls: calls}
+		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files), calls: c}
 		env.AfterFunc(0, p.register)
 		return p
-	}
+	}, nil
 }
 
 func (p *Peer) register() {

@@ -8,7 +8,7 @@
 // query costs a few hundred messages instead of tens of thousands
 // (BenchmarkSuperPeer against gnutella's BenchmarkFlood). Downloads are
 // by content hash from several holders in parallel, with upload slots,
-// request queues and incentive priorities (see the Servent).
+// request queues and incentive priorities (see the Node).
 //
 // In the simulator:
 //

@@ -13,16 +13,17 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// ServentConfig configures a Servent.
-type ServentConfig struct {
+// NodeConfig configures a Node.
+type NodeConfig struct {
 	// Listen is where the servent accepts super-peer connections and
 	// HTTP downloads (one port). Default /ip4/127.0.0.1/tcp/0.
 	Listen transport.Addr
 	// Stream carries the connections. Default transport.TCP{}.
 	Stream transport.StreamTransport
-	// Node configures the protocol: Leader, TTL, rate limits, the
-	// initial files. Node.Leaders are connected at start; Join adds more.
-	Node Config
+	// PeerConfig configures the protocol: Leader, TTL, rate limits,
+	// the initial files. Its Leaders are connected at start; Join adds
+	// more.
+	PeerConfig
 	// Uploads configures upload slots, the request queue and incentive
 	// priorities (default priority: the bytes the requester uploaded to
 	// us).
@@ -34,25 +35,25 @@ type ServentConfig struct {
 }
 
 // Validate reports the first invalid field.
-func (c ServentConfig) Validate() error {
-	if err := c.Node.Validate(); err != nil {
-		return fmt.Errorf("ServentConfig.Node: %w", err)
+func (c NodeConfig) Validate() error {
+	if err := c.PeerConfig.Validate(); err != nil {
+		return err
 	}
 	if err := c.Uploads.Validate(); err != nil {
-		return fmt.Errorf("%w: ServentConfig.Uploads: %w", ErrBadConfig, err)
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
 	}
 	if c.Parts < 0 {
-		return fmt.Errorf("%w: ServentConfig.Parts = %d", ErrBadConfig, c.Parts)
+		return fmt.Errorf("%w: NodeConfig.Parts = %d", ErrBadConfig, c.Parts)
 	}
 	return nil
 }
 
-// Servent is a KaZaA-style node on a real network: a group leader or an
+// Node is a KaZaA-style node on a real network: a group leader or an
 // ordinary peer attached to one, sharing files and downloading by content
 // hash from several holders in parallel.
-type Servent struct {
+type Node struct {
 	host    *transport.Host
-	node    *Node
+	peer    *Peer
 	uploads *transfer.Uploader
 	parts   int
 	credit  servent.Credit // bytes downloaded from each peer
@@ -61,23 +62,23 @@ type Servent struct {
 	once sync.Once
 }
 
-// NewServent starts a servent.
-func NewServent(cfg ServentConfig) (*Servent, error) {
+// NewNode starts a servent.
+func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if cfg.Parts <= 0 {
 		cfg.Parts = 4
 	}
-	s := &Servent{life: stream.NewLifetime(), parts: cfg.Parts}
+	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts}
 	if cfg.Uploads.Priority == nil {
 		cfg.Uploads.Priority = s.credit.Priority
 	}
-	nodeCfg := cfg.Node.withDefaults()
+	peerCfg := cfg.PeerConfig.withDefaults()
 	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
-			s.node = newNode(nodeCfg, env)
-			return s.node, func() []overlay.File { return s.node.cfg.Files }
+			s.peer = newPeer(peerCfg, env)
+			return s.peer, func() []overlay.File { return s.peer.cfg.Files }
 		})
 	if err != nil {
 		return nil, err
@@ -87,24 +88,24 @@ func NewServent(cfg ServentConfig) (*Servent, error) {
 }
 
 // Addr is where the servent listens.
-func (s *Servent) Addr() transport.Addr { return s.host.Addr() }
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 
 // Join connects to leaders: an ordinary peer attaches to the first that
 // accepts and publishes its files; a leader links with all of them. It
 // waits until the peer has a leader (or the leader a link), or ctx ends.
-func (s *Servent) Join(ctx context.Context, leaders ...transport.Addr) error {
+func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
 	if err := s.host.Submit(func() {
 		for _, a := range leaders {
-			s.node.Connect(a)
+			s.peer.Connect(a)
 		}
 	}); err != nil {
 		return ErrClosed
 	}
 	joined := func() bool {
-		if s.node.IsLeader() {
-			return len(s.node.order) > 0
+		if s.peer.IsLeader() {
+			return len(s.peer.order) > 0
 		}
-		return s.node.Leader() != ""
+		return s.peer.Leader() != ""
 	}
 	if err := servent.WaitUntil(ctx, s.host, joined); err != nil {
 		return fmt.Errorf("superpeer: join: %w", err)
@@ -113,25 +114,25 @@ func (s *Servent) Join(ctx context.Context, leaders ...transport.Addr) error {
 }
 
 // Share adds files (with their data, to serve them) and publishes them.
-func (s *Servent) Share(files ...overlay.File) error {
-	if err := s.host.Submit(func() { s.node.Share(files...) }); err != nil {
+func (s *Node) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
 		return ErrClosed
 	}
 	return nil
 }
 
 // Stats returns the node's and the uploader's counters.
-func (s *Servent) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	return servent.Stats(ctx, s.host, s.node.Stats, s.uploads)
+func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	return servent.Stats(ctx, s.host, s.peer.Stats, s.uploads)
 }
 
 // Search sends a keyword query through the leaders and returns results
 // (file, hash, holders) as they arrive. The channel closes when ctx ends
 // or the servent closes.
-func (s *Servent) Search(ctx context.Context, criteria string) (<-chan overlay.Result, error) {
+func (s *Node) Search(ctx context.Context, criteria string) (<-chan overlay.Result, error) {
 	return stream.Start(ctx, s.host, s.life, func(deliver func(overlay.Result)) (func(), error) {
-		id, err := s.node.Search(criteria, 0, deliver)
-		return func() { s.node.Cancel(id) }, err
+		id, err := s.peer.Search(criteria, 0, deliver)
+		return func() { s.peer.Cancel(id) }, err
 	})
 }
 
@@ -139,7 +140,7 @@ func (s *Servent) Search(ctx context.Context, criteria string) (<-chan overlay.R
 // parallel (one byte range each, a failed part fetched from another
 // holder) and checks the hash. Holders that delivered are credited, so
 // they are served first when they download from us.
-func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 	d := transfer.Downloader{Self: s.Addr()}
 	data, credit, err := d.Parallel(ctx, r.File, r.Holders, s.parts)
 	for a, n := range credit {
@@ -149,7 +150,7 @@ func (s *Servent) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 }
 
 // Close leaves the group (the leader drops our files) and stops.
-func (s *Servent) Close() error {
+func (s *Node) Close() error {
 	s.once.Do(func() { s.life.Stop(s.host) })
 	return nil
 }

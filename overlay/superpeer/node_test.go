@@ -12,9 +12,9 @@ import (
 	"github.com/networkutopia/p2p/overlay"
 )
 
-func newServent(t *testing.T, cfg Config) *Servent {
+func newTestNode(t *testing.T, cfg PeerConfig) *Node {
 	t.Helper()
-	s, err := NewServent(ServentConfig{Node: cfg})
+	s, err := NewNode(NodeConfig{PeerConfig: cfg})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -28,16 +28,16 @@ func TestEndToEndTwoTiersParallelDownload(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	film := overlay.NewFile("Night of the Living Dead (1968).avi", []byte(strings.Repeat("public domain ", 50_000)))
-	l1 := newServent(t, Config{Leader: true})
-	l2 := newServent(t, Config{Leader: true})
+	l1 := newTestNode(t, PeerConfig{Leader: true})
+	l2 := newTestNode(t, PeerConfig{Leader: true})
 	require.NoError(t, l2.Join(ctx, l1.Addr()))
-	var holders []*Servent
-	for _, l := range []*Servent{l1, l2, l2} {
-		h := newServent(t, Config{Files: []overlay.File{film}})
+	var holders []*Node
+	for _, l := range []*Node{l1, l2, l2} {
+		h := newTestNode(t, PeerConfig{Files: []overlay.File{film}})
 		require.NoError(t, h.Join(ctx, l.Addr()))
 		holders = append(holders, h)
 	}
-	asker := newServent(t, Config{})
+	asker := newTestNode(t, PeerConfig{})
 	require.NoError(t, asker.Join(ctx, l2.Addr()))
 
 	// Each leader answers for its group: merge the holders by hash.

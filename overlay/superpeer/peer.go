@@ -22,7 +22,7 @@ var (
 	ErrClosed = errors.New("superpeer: closed")
 )
 
-// Defaults of Config.
+// Defaults of PeerConfig.
 const (
 	DefaultTTL         = 3
 	DefaultMaxChildren = 200
@@ -33,8 +33,8 @@ const (
 	DefaultKeepAlive   = 30 * time.Second
 )
 
-// Config configures a super-peer node, leader or ordinary peer.
-type Config struct {
+// PeerConfig configures a super-peer node, leader or ordinary peer.
+type PeerConfig struct {
 	// Leader makes the node a group leader: it indexes its children's
 	// files and its own, answers keyword queries and forwards them to
 	// the leaders it is connected to.
@@ -71,8 +71,8 @@ type Config struct {
 }
 
 // Validate reports the first invalid field.
-func (c Config) Validate() error {
-	bad := func(f string, v any) error { return fmt.Errorf("%w: Config.%s = %v", ErrBadConfig, f, v) }
+func (c PeerConfig) Validate() error {
+	bad := func(f string, v any) error { return fmt.Errorf("%w: PeerConfig.%s = %v", ErrBadConfig, f, v) }
 	switch {
 	case c.MaxChildren < 0:
 		return bad("MaxChildren", c.MaxChildren)
@@ -88,7 +88,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) withDefaults() Config {
+func (c PeerConfig) withDefaults() PeerConfig {
 	if c.TTL == 0 {
 		c.TTL = DefaultTTL
 	}
@@ -140,10 +140,10 @@ type route struct {
 	at   time.Time
 }
 
-// Node is a super-peer protocol node (a transport.Handler). Its methods
+// Peer is a super-peer protocol node (a transport.Handler). Its methods
 // run on the node's loop.
-type Node struct {
-	cfg    Config
+type Peer struct {
+	cfg    PeerConfig
 	env    transport.Env
 	self   transport.Addr
 	holder transport.Addr
@@ -160,22 +160,22 @@ type Node struct {
 }
 
 var (
-	_ transport.ConnHandler        = (*Node)(nil)
-	_ transport.UnreachableHandler = (*Node)(nil)
+	_ transport.ConnHandler        = (*Peer)(nil)
+	_ transport.UnreachableHandler = (*Peer)(nil)
 )
 
-// NewNode returns the NewHandler of a super-peer node; it panics if cfg
-// does not validate.
-func NewNode(cfg Config) transport.NewHandler {
+// NewPeer returns the NewHandler of a super-peer node, leader or
+// ordinary peer, or an error wrapping ErrBadConfig.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newNode(cfg, env) }
+	return func(env transport.Env) transport.Handler { return newPeer(cfg, env) }, nil
 }
 
-func newNode(cfg Config, env transport.Env) *Node {
-	n := &Node{
+func newPeer(cfg PeerConfig, env transport.Env) *Peer {
+	n := &Peer{
 		cfg: cfg, env: env, self: env.Self(),
 		links:    make(map[transport.Addr]*link),
 		index:    overlay.NewIndex(),
@@ -196,7 +196,7 @@ func newNode(cfg Config, env transport.Env) *Node {
 	return n
 }
 
-func (n *Node) start() {
+func (n *Peer) start() {
 	if n.cfg.KeepAlive > 0 {
 		n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
 	}
@@ -212,7 +212,7 @@ func (n *Node) start() {
 }
 
 // tick keeps links open and retries a peer's attachment.
-func (n *Node) tick() {
+func (n *Peer) tick() {
 	switch {
 	case n.cfg.Leader:
 		for _, a := range n.order {
@@ -237,7 +237,7 @@ func (n *Node) tick() {
 }
 
 // attach publishes the library to the next candidate leader.
-func (n *Node) attach() {
+func (n *Peer) attach() {
 	for n.tried < len(n.cfg.Leaders) {
 		a := n.cfg.Leaders[n.tried]
 		n.tried++
@@ -251,7 +251,7 @@ func (n *Node) attach() {
 
 // Connect adds a: for a leader, another leader to link with; for an
 // ordinary peer, a candidate leader, tried if it has none.
-func (n *Node) Connect(a transport.Addr) {
+func (n *Peer) Connect(a transport.Addr) {
 	if a == n.self || a == "" {
 		return
 	}
@@ -269,17 +269,17 @@ func (n *Node) Connect(a transport.Addr) {
 
 // Links returns the node's connections: its leader or its children and
 // fellow leaders, in order of connection.
-func (n *Node) Links() []transport.Addr { return slices.Clone(n.order) }
+func (n *Peer) Links() []transport.Addr { return slices.Clone(n.order) }
 
 // Leader returns an ordinary peer's leader ("" if none yet).
-func (n *Node) Leader() transport.Addr { return n.leader }
+func (n *Peer) Leader() transport.Addr { return n.leader }
 
 // IsLeader reports whether the node is a group leader.
-func (n *Node) IsLeader() bool { return n.cfg.Leader }
+func (n *Peer) IsLeader() bool { return n.cfg.Leader }
 
 // Share publishes more files: to the index if the node leads, else to
 // its leader.
-func (n *Node) Share(files ...overlay.File) {
+func (n *Peer) Share(files ...overlay.File) {
 	n.cfg.Files = append(n.cfg.Files, files...)
 	if n.cfg.Leader {
 		for _, f := range files {
@@ -293,7 +293,7 @@ func (n *Node) Share(files ...overlay.File) {
 }
 
 // Stats returns the node's counters.
-func (n *Node) Stats() Stats {
+func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Indexed = n.index.Len()
 	s.Children = n.children()
@@ -304,7 +304,7 @@ func (n *Node) Stats() Stats {
 // node's leader, or from itself if it leads) and calls onResult for each
 // result as it arrives, until Cancel or RouteExpiry. ttl 0 means the
 // configured TTL. It returns the query ID, or ErrNoLeader.
-func (n *Node) Search(criteria string, ttl uint8, onResult func(overlay.Result)) (uint64, error) {
+func (n *Peer) Search(criteria string, ttl uint8, onResult func(overlay.Result)) (uint64, error) {
 	if ttl == 0 {
 		ttl = n.cfg.TTL
 	}
@@ -328,11 +328,11 @@ func (n *Node) Search(criteria string, ttl uint8, onResult func(overlay.Result))
 }
 
 // Cancel stops delivering a search's results.
-func (n *Node) Cancel(id uint64) { delete(n.searches, id) }
+func (n *Peer) Cancel(id uint64) { delete(n.searches, id) }
 
 // Connected records a new link. A leader learns from the first message
 // whether the other side is a child (Publish) or a leader (Query).
-func (n *Node) Connected(c transport.Conn) {
+func (n *Peer) Connected(c transport.Conn) {
 	if n.links[c.Peer] != nil {
 		return
 	}
@@ -346,7 +346,7 @@ func (n *Node) Connected(c transport.Conn) {
 
 // Disconnected drops a link; a child's files leave the index, and a peer
 // that lost its leader attaches to the next candidate.
-func (n *Node) Disconnected(c transport.Conn, _ error) {
+func (n *Peer) Disconnected(c transport.Conn, _ error) {
 	l := n.links[c.Peer]
 	if l == nil {
 		return
@@ -363,14 +363,14 @@ func (n *Node) Disconnected(c transport.Conn, _ error) {
 }
 
 // Unreachable tries the next candidate leader.
-func (n *Node) Unreachable(peer transport.Addr, _ error) {
+func (n *Peer) Unreachable(peer transport.Addr, _ error) {
 	if !n.cfg.Leader && n.leader == "" {
 		n.attach()
 	}
 }
 
 // Receive handles one message.
-func (n *Node) Receive(c transport.Conn, m transport.Message) {
+func (n *Peer) Receive(c transport.Conn, m transport.Message) {
 	l := n.links[c.Peer]
 	if l == nil {
 		return
@@ -385,7 +385,7 @@ func (n *Node) Receive(c transport.Conn, m transport.Message) {
 	}
 }
 
-func (n *Node) onPublish(l *link, p *Publish) {
+func (n *Peer) onPublish(l *link, p *Publish) {
 	if !n.cfg.Leader || l.leader {
 		return
 	}
@@ -407,7 +407,7 @@ func (n *Node) onPublish(l *link, p *Publish) {
 }
 
 // leaders counts the links to other leaders.
-func (n *Node) leaders() int {
+func (n *Peer) leaders() int {
 	c := 0
 	for _, l := range n.links {
 		if l.leader {
@@ -418,7 +418,7 @@ func (n *Node) leaders() int {
 }
 
 // children counts the peers that published to this leader.
-func (n *Node) children() int {
+func (n *Peer) children() int {
 	c := 0
 	for _, l := range n.links {
 		if l.holder != "" {
@@ -428,7 +428,7 @@ func (n *Node) children() int {
 	return c
 }
 
-func (n *Node) sweep(now time.Time) {
+func (n *Peer) sweep(now time.Time) {
 	if now.Sub(n.swept) < n.cfg.RouteExpiry {
 		return
 	}
@@ -440,7 +440,7 @@ func (n *Node) sweep(now time.Time) {
 	}
 }
 
-func (n *Node) onQuery(l *link, q *Query) {
+func (n *Peer) onQuery(l *link, q *Query) {
 	if !n.cfg.Leader {
 		return
 	}
@@ -475,14 +475,14 @@ func (n *Node) onQuery(l *link, q *Query) {
 }
 
 // answer sends the local index's matches towards the querier.
-func (n *Node) answer(q *Query, from transport.Addr) {
+func (n *Peer) answer(q *Query, from transport.Addr) {
 	if res := n.index.Lookup(q.Criteria); len(res) > 0 {
 		n.deliver(from, &Hits{ID: q.ID, Results: res})
 	}
 }
 
 // forward floods q to the other leaders while TTL lasts.
-func (n *Node) forward(q *Query, from transport.Addr) {
+func (n *Peer) forward(q *Query, from transport.Addr) {
 	if q.TTL == 0 {
 		return
 	}
@@ -495,7 +495,7 @@ func (n *Node) forward(q *Query, from transport.Addr) {
 }
 
 // deliver sends hits to from, or to the node's own search if from is "".
-func (n *Node) deliver(from transport.Addr, h *Hits) {
+func (n *Peer) deliver(from transport.Addr, h *Hits) {
 	if from != "" {
 		n.env.Send(from, h)
 		return
@@ -508,7 +508,7 @@ func (n *Node) deliver(from transport.Addr, h *Hits) {
 	}
 }
 
-func (n *Node) onHits(h *Hits) {
+func (n *Peer) onHits(h *Hits) {
 	r, ok := n.routes[h.ID]
 	if !ok {
 		return

@@ -22,15 +22,20 @@ func newTestNet(t *testing.T) *testNet {
 	return &testNet{t: t, net: testutil.SimNetwork(t)}
 }
 
-func (tn *testNet) add(cfg Config) transport.Addr { return tn.net.AddNode(NewNode(cfg)) }
+func (tn *testNet) add(cfg PeerConfig) transport.Addr {
+	tn.t.Helper()
+	newPeer, err := NewPeer(cfg)
+	require.NoError(tn.t, err)
+	return tn.net.AddNode(newPeer)
+}
 
-func (tn *testNet) node(a transport.Addr) *Node { return tn.net.Handler(a).(*Node) }
+func (tn *testNet) node(a transport.Addr) *Peer { return tn.net.Handler(a).(*Peer) }
 
 func (tn *testNet) search(a transport.Addr, criteria string, ttl uint8) ([]overlay.Result, error) {
 	var out []overlay.Result
 	var err error
 	require.NoError(tn.t, tn.net.Do(a, func(h transport.Handler) {
-		_, err = h.(*Node).Search(criteria, ttl, func(r overlay.Result) { out = append(out, r) })
+		_, err = h.(*Peer).Search(criteria, ttl, func(r overlay.Result) { out = append(out, r) })
 	}))
 	tn.net.Run(2 * time.Second)
 	return out, err
@@ -45,14 +50,14 @@ var (
 // shares the song.
 func (tn *testNet) chain() (leaders, children []transport.Addr) {
 	for i := range 4 {
-		c := Config{Leader: true}
+		c := PeerConfig{Leader: true}
 		if i > 0 {
 			c.Leaders = []transport.Addr{leaders[i-1]}
 		}
 		leaders = append(leaders, tn.add(c))
 	}
 	for i, l := range leaders {
-		c := Config{Leaders: []transport.Addr{l}}
+		c := PeerConfig{Leaders: []transport.Addr{l}}
 		if i == 3 {
 			c.Files = []overlay.File{song, other}
 		}
@@ -101,9 +106,9 @@ func TestKeywordQueryAmongLeaders(t *testing.T) {
 // leader fails attaches to the next candidate.
 func TestLeaveUnregistersAndPeersFailOver(t *testing.T) {
 	tn := newTestNet(t)
-	l1 := tn.add(Config{Leader: true})
-	l2 := tn.add(Config{Leader: true, Leaders: []transport.Addr{l1}})
-	child := tn.add(Config{Leaders: []transport.Addr{l1, l2}, Files: []overlay.File{song}})
+	l1 := tn.add(PeerConfig{Leader: true})
+	l2 := tn.add(PeerConfig{Leader: true, Leaders: []transport.Addr{l1}})
+	child := tn.add(PeerConfig{Leaders: []transport.Addr{l1, l2}, Files: []overlay.File{song}})
 	tn.net.Run(time.Second)
 	require.Equal(t, 1, tn.node(l1).Stats().Indexed)
 
@@ -119,7 +124,7 @@ func TestLeaveUnregistersAndPeersFailOver(t *testing.T) {
 
 func TestSearchWithoutLeaderFails(t *testing.T) {
 	tn := newTestNet(t)
-	a := tn.add(Config{})
+	a := tn.add(PeerConfig{})
 	_, err := tn.search(a, "x", 0)
 	require.ErrorIs(t, err, ErrNoLeader)
 }
@@ -166,9 +171,9 @@ func TestTwoTiersBeatFloodingTenfold(t *testing.T) {
 // through idle periods thanks to the keepalives.
 func TestPeerRetriesLeadersAndKeepsLinksAlive(t *testing.T) {
 	tn := newTestNet(t)
-	l := tn.add(Config{Leader: true, KeepAlive: 10 * time.Second})
+	l := tn.add(PeerConfig{Leader: true, KeepAlive: 10 * time.Second})
 	require.NoError(t, tn.net.Crash(l))
-	child := tn.add(Config{Leaders: []transport.Addr{l}, Files: []overlay.File{song}, KeepAlive: 10 * time.Second})
+	child := tn.add(PeerConfig{Leaders: []transport.Addr{l}, Files: []overlay.File{song}, KeepAlive: 10 * time.Second})
 	tn.net.Run(5 * time.Second)
 	require.Empty(t, tn.node(child).Leader())
 	require.NoError(t, tn.net.Restart(l))
@@ -184,20 +189,22 @@ func TestPeerRetriesLeadersAndKeepsLinksAlive(t *testing.T) {
 }
 
 func TestConfigsValidate(t *testing.T) {
-	require.ErrorIs(t, Config{MaxChildren: -1}.Validate(), ErrBadConfig)
-	require.ErrorIs(t, Config{QueryRate: -1}.Validate(), ErrBadConfig)
-	require.ErrorIs(t, ServentConfig{Parts: -1}.Validate(), ErrBadConfig)
-	require.ErrorContains(t, ServentConfig{Node: Config{RouteExpiry: -1}}.Validate(), "RouteExpiry")
-	_, err := NewServent(ServentConfig{Node: Config{QueryBurst: -1}})
+	require.ErrorIs(t, PeerConfig{MaxChildren: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, PeerConfig{QueryRate: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, NodeConfig{Parts: -1}.Validate(), ErrBadConfig)
+	require.ErrorContains(t, NodeConfig{PeerConfig: PeerConfig{RouteExpiry: -1}}.Validate(), "RouteExpiry")
+	_, err := NewNode(NodeConfig{PeerConfig: PeerConfig{QueryBurst: -1}})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewPeer(PeerConfig{MaxLeaders: -1})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
 
 // A leader links with at most MaxLeaders other leaders.
 func TestLeaderLinksAreBounded(t *testing.T) {
 	tn := newTestNet(t)
-	hub := tn.add(Config{Leader: true, MaxLeaders: 3})
+	hub := tn.add(PeerConfig{Leader: true, MaxLeaders: 3})
 	for range 6 {
-		tn.add(Config{Leader: true, Leaders: []transport.Addr{hub}})
+		tn.add(PeerConfig{Leader: true, Leaders: []transport.Addr{hub}})
 	}
 	tn.net.Run(2 * time.Second)
 	require.Equal(t, 3, tn.node(hub).leaders())
@@ -207,10 +214,10 @@ func TestLeaderLinksAreBounded(t *testing.T) {
 // keepalive round, and queries cross again.
 func TestLeaderLinksAreRepaired(t *testing.T) {
 	tn := newTestNet(t)
-	l1 := tn.add(Config{Leader: true, KeepAlive: 5 * time.Second})
-	l2 := tn.add(Config{Leader: true, Leaders: []transport.Addr{l1}, KeepAlive: 5 * time.Second})
-	tn.add(Config{Leaders: []transport.Addr{l1}, Files: []overlay.File{song}, KeepAlive: 5 * time.Second})
-	asker := tn.add(Config{Leaders: []transport.Addr{l2}, KeepAlive: 5 * time.Second})
+	l1 := tn.add(PeerConfig{Leader: true, KeepAlive: 5 * time.Second})
+	l2 := tn.add(PeerConfig{Leader: true, Leaders: []transport.Addr{l1}, KeepAlive: 5 * time.Second})
+	tn.add(PeerConfig{Leaders: []transport.Addr{l1}, Files: []overlay.File{song}, KeepAlive: 5 * time.Second})
+	asker := tn.add(PeerConfig{Leaders: []transport.Addr{l2}, KeepAlive: 5 * time.Second})
 	tn.net.Run(time.Second)
 	require.NoError(t, tn.net.Crash(l1))
 	tn.net.Run(time.Second)
