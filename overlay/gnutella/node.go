@@ -52,9 +52,8 @@ func (c NodeConfig) Validate() error {
 // floods searches, answers others' queries from its shared files and
 // serves them over HTTP on the same port.
 type Node struct {
-	host     *transport.Host
+	host     *servent.Host
 	peer     *Peer
-	uploads  *transfer.Uploader
 	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
 	credit   servent.Credit // bytes downloaded from each peer
 
@@ -85,7 +84,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
 		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
 	peerCfg := cfg.PeerConfig.withDefaults()
-	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(peerCfg, env)
 			return s.peer, s.peer.Library
@@ -93,7 +92,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.host, s.uploads = host, uploads
+	s.host = host
 	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		s.listenIP.Store(ia.HostPort())
 	}
@@ -120,7 +119,7 @@ func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 	}); err != nil {
 		return ErrClosed
 	}
-	if err := servent.WaitUntil(ctx, s.host, func() bool { return len(s.peer.nbrs) > 0 }); err != nil {
+	if err := s.host.WaitUntil(ctx, func() bool { return len(s.peer.nbrs) > 0 }); err != nil {
 		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
 	return nil
@@ -128,12 +127,12 @@ func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 
 // Neighbours returns the current neighbours.
 func (s *Node) Neighbours(ctx context.Context) ([]transport.Addr, error) {
-	return transport.Do(ctx, s.host, func(reply func([]transport.Addr, error)) { reply(s.peer.Neighbours(), nil) })
+	return transport.Do(ctx, s.host.Host, func(reply func([]transport.Addr, error)) { reply(s.peer.Neighbours(), nil) })
 }
 
 // Stats returns the node's and the uploader's counters.
 func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	return servent.Stats(ctx, s.host, s.peer.Stats, s.uploads)
+	return servent.Stats(ctx, s.host, s.peer.Stats)
 }
 
 // Share adds files to the shared library (with their Data, to serve
@@ -149,7 +148,7 @@ func (s *Node) Share(files ...overlay.File) error {
 // reader loses hits beyond a buffer of 256). The channel is closed when
 // ctx ends or the servent closes; cancel ctx when done.
 func (s *Node) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
-	return stream.Start(ctx, s.host, s.life, func(deliver func(Hit)) (func(), error) {
+	return stream.Start(ctx, s.host.Host, s.life, func(deliver func(Hit)) (func(), error) {
 		id := s.peer.Search(criteria, 0, deliver)
 		return func() { s.peer.Cancel(id) }, nil
 	})
@@ -172,6 +171,6 @@ func (s *Node) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 
 // Close says Bye to the neighbours and stops the servent.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host) })
+	s.once.Do(func() { s.life.Stop(s.host.Host) })
 	return nil
 }

@@ -49,9 +49,13 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 	a, b, c := newTestNode(t), newTestNode(t), newTestNode(t, song)
 	require.NoError(t, a.Join(ctx, b.Addr()))
 	require.NoError(t, c.Join(ctx, b.Addr()))
-	nb, err := b.Neighbours(ctx)
-	require.NoError(t, err)
-	require.ElementsMatch(t, []transport.Addr{a.Addr(), c.Addr()}, nb, "listen addresses, from the handshakes' Listen-IP")
+	// Join returns once the joiner has a neighbour; b learns of it a
+	// moment later.
+	want := []transport.Addr{a.Addr(), c.Addr()}
+	require.Eventually(t, func() bool {
+		nb, err := b.Neighbours(ctx)
+		return err == nil && len(nb) == 2 && (nb[0] == want[0] && nb[1] == want[1] || nb[0] == want[1] && nb[1] == want[0])
+	}, 10*time.Second, time.Millisecond, "listen addresses, from the handshakes' Listen-IP")
 
 	sctx, stop := context.WithCancel(ctx)
 	hits, err := a.Search(sctx, "software song")

@@ -104,10 +104,9 @@ func (c NodeConfig) Validate() error {
 // with the directory, searches it, and moves files peer to peer over
 // HTTP.
 type Node struct {
-	host    *transport.Host
-	peer    *Peer
-	uploads *transfer.Uploader
-	once    sync.Once
+	host *servent.Host
+	peer *Peer
+	once sync.Once
 }
 
 // NewNode starts a peer; it registers its files at once.
@@ -120,7 +119,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(env).(*Peer)
 			return s.peer, s.peer.Library
@@ -128,7 +127,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.host, s.uploads = h, uploads
+	s.host = host
 	return s, nil
 }
 
@@ -155,7 +154,7 @@ func (s *Node) Share(files ...overlay.File) error {
 // Search asks the directory, which answers at once with every match and
 // its holders. It fails when the directory is down.
 func (s *Node) Search(ctx context.Context, criteria string) ([]overlay.Result, error) {
-	return transport.Do(ctx, s.host, func(reply func([]overlay.Result, error)) { s.peer.Search(criteria, reply) })
+	return transport.Do(ctx, s.host.Host, func(reply func([]overlay.Result, error)) { s.peer.Search(criteria, reply) })
 }
 
 // Fetch downloads a result from its holders (in parallel, by hash),

@@ -52,11 +52,10 @@ func (c NodeConfig) Validate() error {
 // ordinary peer attached to one, sharing files and downloading by content
 // hash from several holders in parallel.
 type Node struct {
-	host    *transport.Host
-	peer    *Peer
-	uploads *transfer.Uploader
-	parts   int
-	credit  servent.Credit // bytes downloaded from each peer
+	host   *servent.Host
+	peer   *Peer
+	parts  int
+	credit servent.Credit // bytes downloaded from each peer
 
 	life *stream.Lifetime
 	once sync.Once
@@ -75,7 +74,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		cfg.Uploads.Priority = s.credit.Priority
 	}
 	peerCfg := cfg.PeerConfig.withDefaults()
-	host, uploads, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(peerCfg, env)
 			return s.peer, func() []overlay.File { return s.peer.cfg.Files }
@@ -83,7 +82,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.host, s.uploads = host, uploads
+	s.host = host
 	return s, nil
 }
 
@@ -107,7 +106,7 @@ func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
 		}
 		return s.peer.Leader() != ""
 	}
-	if err := servent.WaitUntil(ctx, s.host, joined); err != nil {
+	if err := s.host.WaitUntil(ctx, joined); err != nil {
 		return fmt.Errorf("superpeer: join: %w", err)
 	}
 	return nil
@@ -123,14 +122,14 @@ func (s *Node) Share(files ...overlay.File) error {
 
 // Stats returns the node's and the uploader's counters.
 func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
-	return servent.Stats(ctx, s.host, s.peer.Stats, s.uploads)
+	return servent.Stats(ctx, s.host, s.peer.Stats)
 }
 
 // Search sends a keyword query through the leaders and returns results
 // (file, hash, holders) as they arrive. The channel closes when ctx ends
 // or the servent closes.
 func (s *Node) Search(ctx context.Context, criteria string) (<-chan overlay.Result, error) {
-	return stream.Start(ctx, s.host, s.life, func(deliver func(overlay.Result)) (func(), error) {
+	return stream.Start(ctx, s.host.Host, s.life, func(deliver func(overlay.Result)) (func(), error) {
 		id, err := s.peer.Search(criteria, 0, deliver)
 		return func() { s.peer.Cancel(id) }, err
 	})
@@ -151,6 +150,6 @@ func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 
 // Close leaves the group (the leader drops our files) and stops.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host) })
+	s.once.Do(func() { s.life.Stop(s.host.Host) })
 	return nil
 }
