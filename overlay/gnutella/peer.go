@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/flood"
 	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
@@ -91,7 +92,7 @@ type Peer struct {
 	inline  [12]uint64 // keys' storage up to 12 neighbours: no extra cache miss
 	inlineN [12]neighbour
 	nbrs    []neighbour // in order of connection; few, so found by scanning
-	queries routeTable
+	queries flood.Table
 	files   []overlay.File
 	mask    uint64 // OR of the files' KeywordMasks: most queries skip the files
 	maxTTL  uint8
@@ -107,8 +108,8 @@ type Peer struct {
 
 	pending  map[transport.Addr]bool // connections we asked for
 	known    []transport.Addr        // hosts learned from Pongs, newest last
-	pings    routeTable
-	pushes   routeTable // servent ID (as a GUID) to the neighbour a QueryHit came from
+	pings    flood.Table
+	pushes   flood.Table // servent ID (as a GUID) to the neighbour a QueryHit came from
 	searches map[GUID]*search
 	stopped  bool
 }
@@ -137,9 +138,9 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		env:      env,
 		self:     env.Self(),
 		pending:  make(map[transport.Addr]bool),
-		pings:    newRouteTable(cfg.RouteExpiry, now),
-		queries:  newRouteTable(cfg.RouteExpiry, now),
-		pushes:   newRouteTable(cfg.RouteExpiry, now),
+		pings:    flood.NewTable(cfg.RouteExpiry, now),
+		queries:  flood.NewTable(cfg.RouteExpiry, now),
+		pushes:   flood.NewTable(cfg.RouteExpiry, now),
 		searches: make(map[GUID]*search),
 		files:    slices.Clone(cfg.Files),
 		maxTTL:   cfg.MaxTTL,
@@ -221,7 +222,7 @@ func (n *Peer) Library() []overlay.File { return n.files }
 // Stats returns the node's counters.
 func (n *Peer) Stats() Stats {
 	s := n.stats
-	s.Routes = n.pings.len() + n.queries.len() + n.pushes.len()
+	s.Routes = n.pings.Len() + n.queries.Len() + n.pushes.Len()
 	return s
 }
 
@@ -235,7 +236,7 @@ func (n *Peer) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
 	}
 	id := GUIDFrom(n.env.Rand())
 	now := n.env.Now()
-	n.queries.add(now, id, "")
+	n.queries.Add(now, flood.ID(id), "")
 	s := &search{onHit: onHit}
 	s.stop = n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
 	n.searches[id] = s
@@ -439,7 +440,7 @@ func (n *Peer) tick() {
 // ping sends one of our own Pings, whose Pongs come back to us.
 func (n *Peer) ping(to transport.Addr, ttl uint8) {
 	id := GUIDFrom(n.env.Rand())
-	n.pings.add(n.env.Now(), id, "")
+	n.pings.Add(n.env.Now(), flood.ID(id), "")
 	n.send(to, NewMessage(id, ttl, &Ping{}))
 }
 
@@ -549,7 +550,7 @@ func (n *Peer) flood(m *Message, from transport.Addr) {
 }
 
 func (n *Peer) onPing(now time.Time, nb *neighbour, m *Message) {
-	if !n.pings.add(now, m.Header.ID, nb.addr) {
+	if !n.pings.Add(now, flood.ID(m.Header.ID), nb.addr) {
 		n.stats.Duplicates++
 		return
 	}
@@ -567,7 +568,7 @@ func (n *Peer) onPong(now time.Time, nb *neighbour, m *Message, p *Pong) {
 	n.learn(IPToAddr(p.IP, p.Port))
 	// A Pong with an unknown GUID is unsolicited (a refusal's hint, or
 	// its Ping expired): the host is learnt, there is nowhere to route it.
-	from, ok := n.pings.lookup(now, m.Header.ID)
+	from, ok := n.pings.Lookup(now, flood.ID(m.Header.ID))
 	nb.useful = nb.useful || ok
 	if ok && from != "" && m.Header.TTL > 1 {
 		n.send(from, m.Forwarded())
@@ -584,7 +585,7 @@ func (n *Peer) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 		n.stats.Duplicates++ // a flood's copies, from the node's own cache lines
 		return
 	}
-	if !n.queries.add(now, m.Header.ID, nb.addr) {
+	if !n.queries.Add(now, flood.ID(m.Header.ID), nb.addr) {
 		n.stats.Duplicates++
 		return
 	}
@@ -622,7 +623,7 @@ func (n *Peer) matches(q *Query, f overlay.File) bool {
 }
 
 func (n *Peer) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit) {
-	from, ok := n.queries.lookup(now, m.Header.ID)
+	from, ok := n.queries.Lookup(now, flood.ID(m.Header.ID))
 	if !ok {
 		n.stats.Unroutable++
 		return
@@ -631,7 +632,7 @@ func (n *Peer) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit)
 	if from != "" {
 		if m.Header.TTL > 1 {
 			n.stats.HitsRouted++
-			n.pushes.add(now, p.ServentID, from)
+			n.pushes.Add(now, flood.ID(p.ServentID), from)
 			n.send(from, m.Forwarded())
 		}
 		return
@@ -658,7 +659,7 @@ func (n *Peer) onPush(now time.Time, m *Message, p *Push) {
 	if p.ServentID == n.serventID {
 		return
 	}
-	to, ok := n.pushes.lookup(now, p.ServentID)
+	to, ok := n.pushes.Lookup(now, flood.ID(p.ServentID))
 	if !ok || to == "" {
 		n.stats.Unroutable++
 		return

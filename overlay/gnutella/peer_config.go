@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/flood"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -13,10 +14,10 @@ import (
 const (
 	DefaultDegree      = 8
 	DefaultMaxDegree   = 9
-	DefaultKeepAlive   = 30 * time.Second
-	DefaultRouteExpiry = time.Minute
-	DefaultQueryRate   = 20
-	DefaultQueryBurst  = 40
+	DefaultKeepAlive   = flood.DefaultKeepAlive
+	DefaultRouteExpiry = flood.DefaultRouteExpiry
+	DefaultQueryRate   = flood.DefaultQueryRate
+	DefaultQueryBurst  = flood.DefaultQueryBurst
 	DefaultPingTTL     = 4
 	DefaultKnownHosts  = 200
 	// DefaultMaxPerAddress is PeerConfig.MaxPerAddress by default: one

@@ -132,18 +132,18 @@ func FuzzUnmarshal(f *testing.F) { enctest.Fuzz(f, codec, sampleMessages()) }
 // Size is computed, not encoded; it matches the encoding for every kind,
 // across the varint boundaries (127/128 bytes, 16 383/16 384).
 func TestSizeIsTheEncodedLength(t *testing.T) {
-	enctest.Sizes(t, codec, []enctest.SizeCase{
-		{"register empty", &Register{}},
-		{"register one", sampleMessages()[0]},
-		{"register 128 long names", &Register{Addr: transport.Addr(strings.Repeat("a", 128)), Files: enctest.Files(128, 200, 40)}},
-		{"register 16384 files", &Register{Addr: "/sim/1", Files: enctest.Files(16384, 1, 0)}},
-		{"search empty", &Search{}},
-		{"search", sampleMessages()[1]},
-		{"search long", &Search{ID: 1<<64 - 1, Criteria: strings.Repeat("x", 16384)}},
-		{"found empty", &Found{}},
-		{"found one", sampleMessages()[2]},
-		{"found no holders", &Found{ID: 127, Results: enctest.Results(3, 127, 7, 0)}},
-		{"found many holders", &Found{ID: 128, Results: enctest.Results(128, 16384, 62, 130)}},
+	enctest.Sizes(t, codec, map[string]transport.Message{
+		"register empty":          &Register{},
+		"register one":            sampleMessages()[0],
+		"register 128 long names": &Register{Addr: transport.Addr(strings.Repeat("a", 128)), Files: enctest.Files(128, 200, 40)},
+		"register 16384 files":    &Register{Addr: "/sim/1", Files: enctest.Files(16384, 1, 0)},
+		"search empty":            &Search{},
+		"search":                  sampleMessages()[1],
+		"search long":             &Search{ID: 1<<64 - 1, Criteria: strings.Repeat("x", 16384)},
+		"found empty":             &Found{},
+		"found one":               sampleMessages()[2],
+		"found no holders":        &Found{ID: 127, Results: enctest.Results(3, 127, 7, 0)},
+		"found many holders":      &Found{ID: 128, Results: enctest.Results(128, 16384, 62, 130)},
 	})
 }
 

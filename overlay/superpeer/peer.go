@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/flood"
 	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
 )
@@ -27,10 +28,10 @@ const (
 	DefaultTTL         = 3
 	DefaultMaxChildren = 200
 	DefaultMaxLeaders  = 32
-	DefaultRouteExpiry = time.Minute
-	DefaultQueryRate   = 20
-	DefaultQueryBurst  = 40
-	DefaultKeepAlive   = 30 * time.Second
+	DefaultRouteExpiry = flood.DefaultRouteExpiry
+	DefaultQueryRate   = flood.DefaultQueryRate
+	DefaultQueryBurst  = flood.DefaultQueryBurst
+	DefaultKeepAlive   = flood.DefaultKeepAlive
 )
 
 // PeerConfig configures a super-peer node, leader or ordinary peer.
@@ -135,11 +136,6 @@ type link struct {
 	queries ratelimit.Bucket // the queries it sends
 }
 
-type route struct {
-	from transport.Addr // "" for our own
-	at   time.Time
-}
-
 // Peer is a super-peer protocol node (a transport.Handler). Its methods
 // run on the node's loop.
 type Peer struct {
@@ -153,8 +149,7 @@ type Peer struct {
 	leader   transport.Addr   // an ordinary peer's leader, once connected
 	tried    int              // candidates tried
 	index    *overlay.Index
-	routes   map[uint64]route
-	swept    time.Time
+	routes   flood.Table // query ID to the link it came on ("" for our own)
 	searches map[uint64]func(overlay.Result)
 	stats    Stats
 }
@@ -179,8 +174,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		cfg: cfg, env: env, self: env.Self(),
 		links:    make(map[transport.Addr]*link),
 		index:    overlay.NewIndex(),
-		routes:   make(map[uint64]route),
-		swept:    env.Now(),
+		routes:   flood.NewTable(cfg.RouteExpiry, env.Now()),
 		searches: make(map[uint64]func(overlay.Result)),
 	}
 	n.holder = cfg.Advertise
@@ -310,7 +304,7 @@ func (n *Peer) Search(criteria string, ttl uint8, onResult func(overlay.Result))
 	}
 	id := n.env.Rand().Uint64()
 	now := n.env.Now()
-	n.routes[id] = route{at: now}
+	n.routes.Add(now, flood.FromUint64(id), "")
 	n.searches[id] = onResult
 	n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
 	q := &Query{ID: id, Criteria: criteria, TTL: ttl}
@@ -428,18 +422,6 @@ func (n *Peer) children() int {
 	return c
 }
 
-func (n *Peer) sweep(now time.Time) {
-	if now.Sub(n.swept) < n.cfg.RouteExpiry {
-		return
-	}
-	n.swept = now
-	for id, r := range n.routes {
-		if now.Sub(r.at) >= n.cfg.RouteExpiry {
-			delete(n.routes, id)
-		}
-	}
-}
-
 func (n *Peer) onQuery(l *link, q *Query) {
 	if !n.cfg.Leader {
 		return
@@ -459,12 +441,10 @@ func (n *Peer) onQuery(l *link, q *Query) {
 		return
 	}
 	now := n.env.Now()
-	n.sweep(now)
-	if _, seen := n.routes[q.ID]; seen {
+	if !n.routes.Add(now, flood.FromUint64(q.ID), l.addr) {
 		n.stats.Duplicates++
 		return
 	}
-	n.routes[q.ID] = route{from: l.addr, at: now}
 	n.stats.Queries++
 	ttl := min(q.TTL, n.cfg.TTL) // the leader's limit bounds every query
 	if !l.leader && ttl == 0 {
@@ -509,9 +489,9 @@ func (n *Peer) deliver(from transport.Addr, h *Hits) {
 }
 
 func (n *Peer) onHits(h *Hits) {
-	r, ok := n.routes[h.ID]
+	from, ok := n.routes.Lookup(n.env.Now(), flood.FromUint64(h.ID))
 	if !ok {
 		return
 	}
-	n.deliver(r.from, h)
+	n.deliver(from, h)
 }

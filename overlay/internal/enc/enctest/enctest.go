@@ -6,6 +6,8 @@ package enctest
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,21 +63,17 @@ func Fuzz(f *testing.F, c Codec, samples []transport.Message) {
 	})
 }
 
-// SizeCase is one message whose Size Sizes checks.
-type SizeCase struct {
-	Name string
-	Msg  transport.Message
-}
-
-// Sizes checks, as subtests, that each message's Size is the length of
-// its encoding: what the simulator charges is what the wire carries.
-func Sizes(t *testing.T, c Codec, cases []SizeCase) {
+// Sizes checks, as subtests named by the keys (in their order), that
+// each message's Size is the length of its encoding: what the simulator
+// charges is what the wire carries.
+func Sizes(t *testing.T, c Codec, cases map[string]transport.Message) {
 	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.Name, func(t *testing.T) {
-			b, err := c.Marshal(tc.Msg)
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		m := cases[name]
+		t.Run(name, func(t *testing.T) {
+			b, err := c.Marshal(m)
 			require.NoError(t, err)
-			require.Len(t, b, tc.Msg.Size(), "%T", tc.Msg)
+			require.Len(t, b, m.Size(), "%T", m)
 		})
 	}
 }
