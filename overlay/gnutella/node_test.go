@@ -255,3 +255,36 @@ func TestOneAddressCannotTakeEverySlot(t *testing.T) {
 		})
 	}
 }
+
+// Host discovery skips hosts already at MaxPerAddress: a servent that may
+// keep two neighbours on 127.0.0.1 learns of three there and dials only
+// two, rather than dialling the third to refuse it.
+func TestDiscoverySkipsFullHosts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var quiet []*Node // no top-ups of their own: d's counters are its own dials'
+	for range 3 {
+		s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{KeepAlive: time.Hour}})
+		require.NoError(t, err)
+		defer s.Close()
+		quiet = append(quiet, s)
+	}
+	a, b, c := quiet[0], quiet[1], quiet[2]
+	require.NoError(t, b.Join(ctx, a.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	d, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Degree: 3, MaxPerAddress: 2, KeepAlive: 100 * time.Millisecond}})
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.Join(ctx, b.Addr()))
+	require.Eventually(t, func() bool {
+		nb, err := d.Neighbours(ctx)
+		return err == nil && len(nb) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // five more top-ups
+	st, _, err := d.Stats(ctx)
+	require.NoError(t, err)
+	require.Zero(t, st.RefusedPerAddress, "no connection dialled to be refused")
+	nb, err := d.Neighbours(ctx)
+	require.NoError(t, err)
+	require.Len(t, nb, 2)
+}

@@ -324,6 +324,18 @@ func (n *Peer) onHost(host uint64) int {
 	return c
 }
 
+// room reports whether host may take one more neighbour, counting the
+// connections asked for.
+func (n *Peer) room(host uint64) bool {
+	c := n.onHost(host)
+	for a := range n.pending {
+		if hostkey.Hash(a) == host {
+			c++
+		}
+	}
+	return c < n.cfg.MaxPerAddress
+}
+
 // leastUseful picks the neighbour to evict for a newcomer: among those
 // that never forwarded anything, one on the host with the most
 // neighbours, then the one silent longest. It reports false when every
@@ -462,9 +474,14 @@ func (n *Peer) topUp(refresh bool) {
 			n.ping(n.nbrs[i].addr, n.cfg.PingTTL)
 		}
 	}
-	for ; want > 0 && len(candidates) > 0; want-- {
+	for want > 0 && len(candidates) > 0 {
 		i := n.env.Rand().IntN(len(candidates))
-		n.Connect(candidates[i])
+		// A host at MaxPerAddress, counting the connections asked
+		// for, would be refused on connecting.
+		if n.room(hostkey.Hash(candidates[i])) {
+			n.Connect(candidates[i])
+			want--
+		}
 		candidates = slices.Delete(candidates, i, i+1)
 	}
 }
