@@ -80,24 +80,53 @@
 // Constructors check their configuration and return an error; none
 // panics on bad input. Validate rejects a field that would be ignored.
 //
+// # One convention per concept
+//
+//   - Looking a key up: Lookup(key []byte) hashes the key, LookupID(id)
+//     takes an ID already in the space; on a Peer (with a done callback),
+//     a Node (with a context) and a Sim (from a member's address) alike.
+//   - Addresses are transport.Addr: multiaddr text on real networks
+//     (/ip4/127.0.0.1/tcp/4001, /mem/alice/tcp/80, .../p2p/12D3...), the
+//     simulator's short form in it. transport.TCPAddr("127.0.0.1:4001")
+//     and transport.UDPAddr convert host:port; a host:port given where an
+//     Addr is expected fails with an error wrapping transport.ErrBadAddr.
+//   - Starting and stopping: New... returns a running thing or an error;
+//     Close stops it, waits for its goroutines and may be called twice.
+//     After Close, methods fail with the package's ErrClosed.
+//   - Errors are matched with errors.Is against the package's sentinels
+//     (ErrBadConfig, ErrClosed, ErrNotFound, ErrTimeout...) and against
+//     transport.ErrBadAddr and transport.ErrUnreachable for addresses; a
+//     failed join or dial names the address it tried, never our own.
+//   - Progress and counters: Stats() returns a snapshot struct of plain
+//     numbers; long operations take a context and report progress through
+//     an optional callback.
+//
 // # One protocol, two worlds
 //
 // Every protocol is written once as a single-threaded node that reacts to
 // messages and timers through a [transport.Env]. The same node runs inside
 // the simulator, where a hundred thousand nodes share one goroutine and the
 // same seed gives the same result, and on a real network inside a
-// [transport.Host]. The shortest useful program runs a node on two hosts
-// over the in-memory network:
+// [transport.Host]. The package's Example runs one such node, an echo
+// that answers through its Env only, in both. On two hosts of the
+// in-memory network (package transport/mem):
 //
-//	net := mem.New(mem.Config{})
-//	newHost := func(addr transport.Addr) (*transport.Host, error) {
-//		return transport.NewHost(transport.HostConfig{Stream: net, Listen: addr}, newEcho)
+//	network := mem.New(mem.Config{})
+//	defer network.Close()
+//
+// each host made with transport.NewHost(transport.HostConfig{Stream:
+// network, Listen: addr}, newEcho); swap the network for &transport.TCP{}
+// or a libp2p transport and nothing else changes. In the simulator, the
+// same newEcho:
+//
+//	world, err := sim.New(sim.Config{Seed: 1})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
 //	}
-//
-// where newEcho returns a [transport.Handler] whose Receive answers each
-// message with env.Send(c.Peer, m). Swap the mem.Network for
-// &transport.TCP{} or a libp2p transport and nothing else changes; hand
-// newEcho to a sim.Network and it runs in virtual time.
+//	x, y := world.AddNode(newEcho), world.AddNode(newEcho)
+//	_ = world.Do(x, ask(y, "hello, sim"))
+//	world.Run(time.Second)
 //
 // Run the tour with:
 //

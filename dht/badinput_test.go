@@ -45,7 +45,7 @@ func FuzzPeerReceive(f *testing.F) {
 		ring.Run(time.Minute)
 		for i := range 5 {
 			key := ring.Space().Hash(fmt.Appendf(nil, "k%d", i))
-			r, err := ring.Lookup(ring.Nodes()[i].Addr, key)
+			r, err := ring.LookupID(ring.Nodes()[i].Addr, key)
 			require.NoError(t, err)
 			require.NotEmpty(t, r.Owner.Addr)
 		}
@@ -77,7 +77,7 @@ func TestForgedReplicasFromNonMembers(t *testing.T) {
 	a := ring.Nodes()[0].Addr
 	key := []byte("alice")
 	require.NoError(t, ring.Put(a, key, []byte("honest")))
-	r, err := ring.Lookup(a, ring.Space().Hash(key))
+	r, err := ring.Lookup(a, key)
 	require.NoError(t, err)
 	owner := ring.Peer(r.Owner.Addr)
 	before := len(owner.store)

@@ -40,7 +40,7 @@ func lookupBatch(ring *Sim, count int) (hops, correct, failed int) {
 		}
 		key := ring.Space().Hash(b[:])
 		_ = net.Do(p.Self().Addr, func(transport.Handler) {
-			p.Lookup(key, func(r LookupResult, err error) {
+			p.LookupID(key, func(r LookupResult, err error) {
 				pending--
 				switch {
 				case err != nil:

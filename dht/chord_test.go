@@ -32,7 +32,7 @@ func checkLookups(t *testing.T, ring *Sim, count int) float64 {
 	hops := 0
 	for i := range count {
 		key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
-		r, err := ring.Lookup(ring.Random().Self().Addr, key)
+		r, err := ring.LookupID(ring.RandomAddr(), key)
 		require.NoError(t, err)
 		require.Equal(t, ring.Owner(key), r.Owner, "key %s", key.Short())
 		require.Equal(t, r.Hops, len(r.Path))
@@ -65,7 +65,7 @@ func TestJoinedNodeIsFoundAtOnce(t *testing.T) {
 	a, err := ring.Add(nil)
 	require.NoError(t, err)
 	p := ring.Peer(a)
-	r, err := ring.Lookup(ring.Nodes()[0].Addr, p.Self().ID)
+	r, err := ring.LookupID(ring.Nodes()[0].Addr, p.Self().ID)
 	require.NoError(t, err)
 	require.Equal(t, p.Self(), r.Owner, "immediate notification: no stabilization round needed")
 }
@@ -100,7 +100,7 @@ func TestSuccessorListTakesOverWhenSuccessorsFail(t *testing.T) {
 func TestRingHealsAfterManyCrashes(t *testing.T) {
 	ring := newRing(t, PeerConfig{}, 100)
 	for range 25 {
-		require.NoError(t, ring.Crash(ring.Random().Self().Addr))
+		require.NoError(t, ring.Crash(ring.RandomAddr()))
 	}
 	ring.Run(time.Minute)
 	checkLookups(t, ring, 100)
@@ -115,7 +115,7 @@ func TestLookupsDuringPartitionFailWithContext(t *testing.T) {
 		others = append(others, n.Addr)
 	}
 	require.NoError(t, ring.Network().Partition([]transport.Addr{alone}, others))
-	_, err := ring.Lookup(alone, nodes[10].ID)
+	_, err := ring.LookupID(alone, nodes[10].ID)
 	require.ErrorIs(t, err, ErrLookupFailed)
 	require.Contains(t, err.Error(), "dht: ")
 	ring.Network().Heal()
@@ -151,7 +151,7 @@ func TestLookupsRouteAroundALiar(t *testing.T) {
 	found := 0
 	for i := range 100 {
 		key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
-		r, err := ring.Lookup(ring.Random().Self().Addr, key)
+		r, err := ring.LookupID(ring.RandomAddr(), key)
 		if ring.Owner(key).Addr == a {
 			continue // the liar owns it and hides it: nothing to find
 		}

@@ -86,7 +86,7 @@ func runChurn(tb testing.TB, sc churnScenario) churnResult {
 		key := ring.Space().Hash(keys[net.Rand().IntN(len(keys))])
 		res.Lookups++
 		_ = net.Do(p.Self().Addr, func(transport.Handler) {
-			p.Lookup(key, func(r LookupResult, err error) {
+			p.LookupID(key, func(r LookupResult, err error) {
 				if err == nil && r.Owner == ring.Owner(key) {
 					res.Correct++
 				}

@@ -43,17 +43,45 @@
 //
 // # The shortest useful program
 //
-//	node, _ := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+// One node on loopback TCP (the ExampleNode_alone of this package; other
+// nodes join with Join(ctx, node.Addr())):
+//
+//	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+//	defer cancel()
+//	node, err := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
 //	defer node.Close()
-//	_ = node.Join(ctx, bootstrapAddr) // none: start a new ring
-//	_ = node.Put(ctx, []byte("alice"), []byte("10.0.0.7"))
-//	v, _ := node.Get(ctx, []byte("alice"))
+//	if err := node.Join(ctx); err != nil { // no bootstrap address: a new ring
+//		fmt.Println(err)
+//		return
+//	}
+//	if err := node.Put(ctx, []byte("alice"), []byte("10.0.0.7")); err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	v, err := node.Get(ctx, []byte("alice"))
+//	fmt.Println(string(v), err)
 //
-// In the simulator:
+// In the simulator (ExampleSim):
 //
-//	net, _ := sim.New(sim.Config{Seed: 1})
-//	ring, _ := dht.NewSim(net, dht.PeerConfig{})
-//	_ = ring.Grow(1000, 100*time.Millisecond) // each node joins via a bootstrap node
-//	r, _ := ring.Lookup(ring.Random().Self().Addr, ring.Space().Hash([]byte("alice")))
-//	fmt.Println(r.Owner, r.Hops)
+//	net, err := sim.New(sim.Config{Seed: 42})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	ring, err := dht.NewSim(net, dht.PeerConfig{})
+//	if err != nil {
+//		fmt.Println(err)
+//		return
+//	}
+//	if err := ring.Grow(300, 50*time.Millisecond); err != nil { // each joins through a member
+//		fmt.Println(err)
+//		return
+//	}
+//	ring.Run(2 * time.Minute) // maintenance rounds refine the fingers
+//	r, err := ring.Lookup(ring.RandomAddr(), []byte("alice"))
+//	fmt.Println(err, r.Owner == ring.Owner(ring.Space().Hash([]byte("alice"))), r.Hops <= 7)
 package dht

@@ -42,7 +42,7 @@ func Example() {
 		1, 12, 13, 25, 32, 40, 48, 60)
 	from := ring.PeerByID(13).Self().Addr
 	for _, key := range []uint64{51, 60, 61} {
-		r, err := ring.Lookup(from, ring.Space().FromUint64(key))
+		r, err := ring.LookupID(from, ring.Space().FromUint64(key))
 		if err != nil {
 			panic(err)
 		}
@@ -63,7 +63,7 @@ func Example_shortcuts() {
 		cfg := dht.PeerConfig{Bits: 4, Successors: 1, Replicas: 1, NoFingers: !fingers,
 			StabilizeInterval: time.Second, FixFingersInterval: time.Second}
 		ring := textbookRing(cfg, peers...)
-		r, err := ring.Lookup(ring.PeerByID(3).Self().Addr, ring.Space().FromUint64(11))
+		r, err := ring.LookupID(ring.PeerByID(3).Self().Addr, ring.Space().FromUint64(11))
 		if err != nil {
 			panic(err)
 		}
@@ -132,17 +132,48 @@ func ExampleNode() {
 }
 
 // A simulated ring of 300 nodes, each joined through a member: a lookup
-// reports the owner and the path it took.
+// from any member finds the key's owner in O(log N) hops.
 func ExampleSim() {
-	net, _ := sim.New(sim.Config{Seed: 42})
-	ring, _ := dht.NewSim(net, dht.PeerConfig{})
-	if err := ring.Grow(300, 50*time.Millisecond); err != nil {
+	net, err := sim.New(sim.Config{Seed: 42})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ring, err := dht.NewSim(net, dht.PeerConfig{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := ring.Grow(300, 50*time.Millisecond); err != nil { // each joins through a member
 		fmt.Println(err)
 		return
 	}
 	ring.Run(2 * time.Minute) // maintenance rounds refine the fingers
-	key := ring.Space().Hash([]byte("alice"))
-	r, err := ring.Lookup(ring.Nodes()[0].Addr, key)
-	fmt.Println(err, r.Owner == ring.Owner(key), r.Hops == len(r.Path), r.Hops <= 7)
-	// Output: <nil> true true true
+	r, err := ring.Lookup(ring.RandomAddr(), []byte("alice"))
+	fmt.Println(err, r.Owner == ring.Owner(ring.Space().Hash([]byte("alice"))), r.Hops <= 7)
+	// Output: <nil> true true
+}
+
+// One node on loopback TCP starts a ring of its own, stores a value and
+// reads it back. Other nodes join with Join(ctx, node.Addr()).
+func ExampleNode_alone() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	node, err := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer node.Close()
+	if err := node.Join(ctx); err != nil { // no bootstrap address: a new ring
+		fmt.Println(err)
+		return
+	}
+	if err := node.Put(ctx, []byte("alice"), []byte("10.0.0.7")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, err := node.Get(ctx, []byte("alice"))
+	fmt.Println(string(v), err)
+	// Output: 10.0.0.7 <nil>
 }

@@ -26,7 +26,7 @@ func TestTextbookRingGolden(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("# key owner: path of the lookup from peer 13\n")
 	for key := range uint64(64) {
-		r, err := ring.Lookup(ring.PeerByID(13).Self().Addr, ring.Space().FromUint64(key))
+		r, err := ring.LookupID(ring.PeerByID(13).Self().Addr, ring.Space().FromUint64(key))
 		require.NoError(t, err)
 		var path []string
 		for _, n := range r.Path {

@@ -29,7 +29,7 @@ type LookupResult struct {
 
 // Lookup finds the node responsible for key and calls done with the
 // result, on the loop. The lookup is iterative or recursive as configured.
-func (p *Peer) Lookup(key ID, done func(LookupResult, error)) {
+func (p *Peer) LookupID(key ID, done func(LookupResult, error)) {
 	if err := p.ready(); err != nil {
 		p.env.AfterFunc(0, func() { done(LookupResult{Key: key}, err) })
 		return
@@ -37,9 +37,10 @@ func (p *Peer) Lookup(key ID, done func(LookupResult, error)) {
 	p.userLookup(key, 0, done)
 }
 
-// LookupKey is Lookup of the hash of a user's key.
-func (p *Peer) LookupKey(key []byte, done func(LookupResult, error)) {
-	p.Lookup(p.space.Hash(key), done)
+// Lookup is LookupID of the hash of a user's key: it finds the node
+// responsible for key.
+func (p *Peer) Lookup(key []byte, done func(LookupResult, error)) {
+	p.LookupID(p.space.Hash(key), done)
 }
 
 // ready says whether the peer can serve users.
@@ -103,7 +104,9 @@ type iterOp struct {
 	flags    uint8 // flagWantItem
 	// redirects counts consecutive redirects to predecessors.
 	redirects int
-	done      func(LookupResult, error)
+	// lastErr is why the last node that failed failed, naming it.
+	lastErr error
+	done    func(LookupResult, error)
 }
 
 // iterate runs an iterative lookup from start (or from this node's own
@@ -125,6 +128,20 @@ func (p *Peer) iterate(target ID, start, claimant NodeInfo, flags uint8, done fu
 func (op *iterOp) fail(format string, args ...any) {
 	op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)},
 		fmt.Errorf("%w: key %s: %s", ErrLookupFailed, op.target.Short(), fmt.Sprintf(format, args...)))
+}
+
+// failNoLiveNode ends a lookup that has no node left to ask after from,
+// with the reason the last node asked failed.
+func (op *iterOp) failNoLiveNode(from NodeInfo) {
+	after := ""
+	if from.Addr != op.p.self.Addr {
+		after = " after " + from.String()
+	}
+	err := fmt.Errorf("%w: key %s: no live node to ask%s", ErrLookupFailed, op.target.Short(), after)
+	if op.lastErr != nil {
+		err = fmt.Errorf("%w (last: %w)", err, op.lastErr)
+	}
+	op.done(LookupResult{Key: op.target, Path: op.path, Hops: len(op.path)}, err)
 }
 
 // ask sends one step of the lookup to n.
@@ -154,6 +171,10 @@ func (op *iterOp) ask(n, claimant NodeInfo) {
 			return
 		}
 		if err != nil || r.Kind != kindFindReply {
+			if err == nil {
+				err = fmt.Errorf("answered %s", r.Kind)
+			}
+			op.lastErr = fmt.Errorf("asking %s: %w", n.Addr, err)
 			op.failed = append(op.failed, n.Addr)
 			op.fallback()
 			return
@@ -259,7 +280,7 @@ func (op *iterOp) fallback() {
 		}
 	}
 	if pick.IsZero() {
-		op.fail("no live node to ask after %s", from)
+		op.failNoLiveNode(from)
 		return
 	}
 	op.ask(pick, claimant)

@@ -41,18 +41,30 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 	p.tryJoin(boots, 0, 0, nil, done)
 }
 
+// retryJoin says whether another round through the bootstrap list may
+// succeed: a lookup may fail while the ring around our ID is changing,
+// but a malformed address stays malformed and a closed peer closed.
+func retryJoin(errs []error) bool {
+	for _, err := range errs {
+		if !errors.Is(err, transport.ErrBadAddr) && !errors.Is(err, ErrClosed) {
+			return true
+		}
+	}
+	return false
+}
+
 // joinRounds is how many times Join goes through the bootstrap list: a
 // lookup may fail while the ring around our ID is itself changing.
 const joinRounds = 3
 
-func (p *Peer) tryJoin(boots []transport.Addr, round, i int, lastErr error, done func(error)) {
+func (p *Peer) tryJoin(boots []transport.Addr, round, i int, errs []error, done func(error)) {
 	if i == len(boots) {
-		if round+1 < joinRounds && !errors.Is(lastErr, ErrClosed) {
-			p.env.AfterFunc(p.cfg.RequestTimeout/4, func() { p.tryJoin(boots, round+1, 0, lastErr, done) })
+		if round+1 < joinRounds && retryJoin(errs) {
+			p.env.AfterFunc(p.cfg.RequestTimeout/4, func() { p.tryJoin(boots, round+1, 0, nil, done) })
 			return
 		}
 		p.joining = false
-		done(fmt.Errorf("dht: join through %d bootstrap nodes: %w", len(boots), lastErr))
+		done(fmt.Errorf("dht: join: every bootstrap node failed: %w", errors.Join(errs...)))
 		return
 	}
 	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, NodeInfo{}, 0, func(r LookupResult, err error) {
@@ -61,7 +73,7 @@ func (p *Peer) tryJoin(boots []transport.Addr, round, i int, lastErr error, done
 			done(ErrClosed)
 			return
 		case err != nil:
-			p.tryJoin(boots, round, i+1, err, done)
+			p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: %w", boots[i], err)), done)
 			return
 		case r.Owner.ID == p.self.ID:
 			p.joining = false

@@ -1,12 +1,16 @@
 package dht
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
@@ -26,6 +30,10 @@ type NodeConfig struct {
 	Listen transport.Addr
 	// Logger receives the node's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the node's counters as Prometheus series
+	// (p2p_dht_* and its host's p2p_transport_*, labelled with its
+	// address) until Close. nil: nothing is registered.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field, wrapping [ErrBadConfig],
@@ -46,6 +54,9 @@ type Node struct {
 	host *transport.Host
 	peer *Peer
 	cfg  PeerConfig
+	// unregister removes the node's metrics (NodeConfig.Metrics), once.
+	unregister     func()
+	unregisterOnce sync.Once
 }
 
 // NewNode starts a node listening on cfg.Listen. It is not part of a ring
@@ -57,16 +68,15 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = transport.TCP{}
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
-	}
+	cfg.Listen = cmp.Or(cfg.Listen, DefaultListen)
 	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{cfg: pc}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: cfg.Transport,
-		Listen: cfg.Listen,
-		Codec:  NewCodec(),
-		Logger: cfg.Logger,
+		Stream:  cfg.Transport,
+		Listen:  cfg.Listen,
+		Codec:   NewCodec(),
+		Logger:  cfg.Logger,
+		Metrics: cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
 		return n.peer
@@ -75,6 +85,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, fmt.Errorf("dht: new node: %w", err)
 	}
 	n.host = host
+	if n.unregister, err = metrics.Register(cfg.Metrics, n.collector()); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("dht: node metrics: %w", err)
+	}
 	return n, nil
 }
 
@@ -108,12 +122,12 @@ func (n *Node) Join(ctx context.Context, bootstrap ...transport.Addr) error {
 
 // Lookup finds the node responsible for key and the path that led there.
 func (n *Node) Lookup(ctx context.Context, key []byte) (LookupResult, error) {
-	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupKey(key, reply) })
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(key, reply) })
 }
 
 // LookupID is Lookup of an ID rather than a key.
 func (n *Node) LookupID(ctx context.Context, id ID) (LookupResult, error) {
-	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(id, reply) })
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupID(id, reply) })
 }
 
 // Put stores value under key on the key's k replicas.
@@ -176,4 +190,8 @@ func (n *Node) Leave(ctx context.Context) error {
 
 // Close stops the node abruptly (its neighbours notice through their
 // pings). It waits for every goroutine of the node.
-func (n *Node) Close() error { return n.host.Close() }
+func (n *Node) Close() error {
+	err := n.host.Close()
+	n.unregisterOnce.Do(n.unregister)
+	return err
+}

@@ -200,6 +200,15 @@ func (r *Sim) Random() *Peer {
 	return r.peers[r.boot[r.net.Rand().IntN(len(r.boot))]]
 }
 
+// RandomAddr returns the address of a random joined live node, "" if
+// there is none: where a scenario sends its next request from.
+func (r *Sim) RandomAddr() transport.Addr {
+	if p := r.Random(); p != nil {
+		return p.self.Addr
+	}
+	return ""
+}
+
 // Owner returns the key's immediate successor among the nodes that joined
 // and are up: the oracle lookups are checked against.
 func (r *Sim) Owner(key ID) NodeInfo {
@@ -253,13 +262,19 @@ func (r *Sim) await(a transport.Addr, start func(p *Peer), done func() bool) err
 	return nil
 }
 
-// Lookup looks key up from node a and runs the network until it completes.
-func (r *Sim) Lookup(a transport.Addr, key ID) (LookupResult, error) {
+// Lookup finds the node responsible for key from node a, running the
+// network until the lookup completes.
+func (r *Sim) Lookup(a transport.Addr, key []byte) (LookupResult, error) {
+	return r.LookupID(a, r.space.Hash(key))
+}
+
+// LookupID is Lookup of an ID rather than a key.
+func (r *Sim) LookupID(a transport.Addr, key ID) (LookupResult, error) {
 	var res LookupResult
 	var err error
 	finished := false
 	if e := r.await(a, func(p *Peer) {
-		p.Lookup(key, func(lr LookupResult, e error) { res, err, finished = lr, e, true })
+		p.LookupID(key, func(lr LookupResult, e error) { res, err, finished = lr, e, true })
 	}, func() bool { return finished }); e != nil {
 		return res, e
 	}

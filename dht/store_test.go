@@ -106,7 +106,7 @@ func TestKeysSurviveFewerThanKFailures(t *testing.T) {
 		ring.Run(30 * time.Second)
 	}
 	for i := range 50 {
-		v, err := ring.Get(ring.Random().Self().Addr, fmt.Appendf(nil, "key-%d", i))
+		v, err := ring.Get(ring.RandomAddr(), fmt.Appendf(nil, "key-%d", i))
 		require.NoError(t, err, "key-%d", i)
 		require.Equal(t, fmt.Sprintf("value-%d", i), string(v))
 	}
@@ -123,7 +123,7 @@ func TestGracefulLeaveHandsKeysToSuccessor(t *testing.T) {
 		ring.Run(10 * time.Second)
 	}
 	for i := range 40 {
-		_, err := ring.Get(ring.Random().Self().Addr, fmt.Appendf(nil, "key-%d", i))
+		_, err := ring.Get(ring.RandomAddr(), fmt.Appendf(nil, "key-%d", i))
 		require.NoError(t, err, "key-%d", i)
 	}
 	checkLookups(t, ring, 30)

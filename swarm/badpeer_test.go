@@ -69,7 +69,7 @@ func TestBadPeersAreDropped(t *testing.T) {
 			base := PeerConfig{Info: info, InfoHash: ih, MaxQueuedRequests: 32}
 			seedCfg := base
 			seedCfg.Storage, seedCfg.Have = &VirtualStorage{}, all
-			seed := net.AddNode(NewPeer(seedCfg))
+			seed := net.AddNode(mustPeer(t, seedCfg))
 			var bad *attacker
 			attackerAddr := net.AddNode(func(env transport.Env) transport.Handler {
 				bad = &attacker{env: env, cfg: base, bad: tt.bad}
@@ -79,7 +79,7 @@ func TestBadPeersAreDropped(t *testing.T) {
 			victimCfg.Storage, victimCfg.Have = &VirtualStorage{}, have
 			victimCfg.Peers = []transport.Addr{attackerAddr, seed}
 			// A slow uplink lets a flood of requests pile up.
-			victim, err := net.AddNodeWith(NewPeer(victimCfg), sim.Capacity{UpBytesPerSec: 64 << 10, QueueLimit: 32 << 10})
+			victim, err := net.AddNodeWith(mustPeer(t, victimCfg), sim.Capacity{UpBytesPerSec: 64 << 10, QueueLimit: 32 << 10})
 			require.NoError(t, err)
 			net.Run(10 * time.Second)
 			require.Equal(t, !tt.keep, bad.dropped, "the victim hangs up on bad peers only")

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,7 @@ func (c ClientConfig) Validate() error {
 			return fmt.Errorf("%w: ClientConfig.Listen: %v", ErrBadConfig, err)
 		}
 	}
-	return c.Peer.Choker.Validate()
+	return c.Peer.validateTuning()
 }
 
 // Client downloads and seeds torrents. Each torrent added runs as its own
@@ -72,15 +73,11 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Transport == nil {
 		cfg.Transport = transport.TCP{}
 	}
-	if cfg.Listen == "" {
-		cfg.Listen = "/ip4/0.0.0.0/tcp/0"
-	}
+	cfg.Listen = cmp.Or(cfg.Listen, "/ip4/0.0.0.0/tcp/0")
 	if cfg.PeerID == (wire.PeerID{}) {
 		cfg.PeerID = wire.NewPeerID()
 	}
-	if cfg.NumWant == 0 {
-		cfg.NumWant = 50
-	}
+	cfg.NumWant = cmp.Or(cfg.NumWant, 50)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -124,6 +121,9 @@ type Progress struct {
 // stopped and a complete copy seeds at once. It announces to mi's tracker
 // if it has an http(s) one; AddPeers adds peers found by other means.
 func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
+	if mi == nil {
+		return nil, fmt.Errorf("%w: Client.Add: nil MetaInfo", ErrBadConfig)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {

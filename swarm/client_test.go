@@ -142,7 +142,7 @@ func TestPolluterIsBannedOverTCP(t *testing.T) {
 	bad, err := transport.NewHost(transport.HostConfig{
 		Stream: transport.TCP{}, Listen: "/ip4/127.0.0.1/tcp/0",
 		Codec: wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: wire.NewPeerID()}),
-	}, NewPeer(PeerConfig{Info: &mi.Info, InfoHash: mi.InfoHash, Storage: st, Have: all}))
+	}, mustPeer(t, PeerConfig{Info: &mi.Info, InfoHash: mi.InfoHash, Storage: st, Have: all}))
 	require.NoError(t, err)
 	defer bad.Close()
 
@@ -187,4 +187,33 @@ func TestClientCloseStopsEverything(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = NewClient(ClientConfig{NumWant: -1})
 	require.ErrorIs(t, err, ErrBadConfig)
+}
+
+// TestClientRejectsBadInput: bad API input is a clear ErrBadConfig, never
+// a panic (the old code dereferenced a nil MetaInfo, and reported a
+// negative UploadLimit as "<nil> is negative" only at Add).
+func TestClientRejectsBadInput(t *testing.T) {
+	c := loopbackClient(t)
+	_, err := c.Add(nil, t.TempDir())
+	require.ErrorIs(t, err, ErrBadConfig)
+	require.ErrorContains(t, err, "nil MetaInfo")
+	_, err = c.Add(&metainfo.MetaInfo{}, t.TempDir())
+	require.Error(t, err, "a MetaInfo with no pieces")
+
+	tests := []struct {
+		cfg  PeerConfig
+		want string
+	}{
+		{PeerConfig{UploadLimit: -1}, "swarm: bad config: PeerConfig.UploadLimit -1 is negative"},
+		{PeerConfig{DownloadLimit: -2}, "swarm: bad config: PeerConfig.DownloadLimit -2 is negative"},
+		{PeerConfig{MaxPeersPerHost: -1}, "swarm: bad config: PeerConfig.MaxPeersPerHost -1 is negative"},
+		{PeerConfig{MaxKnownPeers: -1}, "swarm: bad config: PeerConfig.MaxKnownPeers -1 is negative"},
+		{PeerConfig{SnubTimeout: -time.Second}, "swarm: bad config: PeerConfig.SnubTimeout -1s is negative"},
+		{PeerConfig{MinPipeline: 8, MaxPipeline: 4}, "swarm: bad config: PeerConfig.MaxPipeline 4 is below MinPipeline 8"},
+	}
+	for _, tt := range tests {
+		_, err := NewClient(ClientConfig{Peer: tt.cfg})
+		require.ErrorIs(t, err, ErrBadConfig)
+		require.EqualError(t, err, tt.want)
+	}
 }

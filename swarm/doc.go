@@ -31,12 +31,26 @@
 // ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
 // periods and the memory budget are in [ClientConfig].Peer.
 //
-// [Simulate] runs a whole swarm in the simulator and measures it against
-// the distribution-time bound.
+// [NewSim] builds a whole swarm in the simulator; its Run measures it
+// against the distribution-time bound.
 //
 // The distribution-time bounds compare client-server with P2P:
 //
 //	us, u, f := 10.0, 1.0, 3600.0 // F/u = 1 hour, u_s = 10u
 //	cs := swarm.ClientServerTime(f, us, us, 35)                       // 3.5 h
 //	p2p := swarm.P2PTime(f, us, us, swarm.UniformUploads(35, u))      // < 1 h
+//
+// # Limits
+//
+// What a remote can make a [Peer] hold is bounded by [PeerConfig] fields,
+// and what they refused is counted in [Stats]. Limits and bans count
+// hosts (an IPv4 address, an IPv6 /64; see [PeerConfig].MaxPeersPerHost),
+// never the peer id a remote chooses:
+//
+//	limit                               field              default
+//	connections (then evict the idlest) MaxPeers           100
+//	connections per host                MaxPeersPerHost    1
+//	addresses waiting to be dialled     MaxKnownPeers      3000
+//	requests queued per peer            MaxQueuedRequests  2048
+//	hosts that sent a corrupt piece     (banned)           —
 package swarm

@@ -14,6 +14,10 @@ var (
 	// protocol: a bad bitfield, an index out of range, a request over 128
 	// KiB, a flood of requests, data nobody asked for.
 	ErrProtocol = errors.New("swarm: peer broke the protocol")
+	// ErrRefused is the reason a connection is closed for a limit rather
+	// than for misbehaving: its host has MaxPeersPerHost connections
+	// already, or is banned.
+	ErrRefused = errors.New("swarm: connection refused")
 	// ErrClosed is returned by a Client after Close.
 	ErrClosed = errors.New("swarm: closed")
 )

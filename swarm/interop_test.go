@@ -22,10 +22,7 @@ import (
 // peers only through our tracker or the addresses we give it.
 func aria2(t *testing.T, ctx context.Context, port int, args ...string) *exec.Cmd {
 	t.Helper()
-	bin, err := exec.LookPath("aria2c")
-	if err != nil {
-		t.Skip("aria2c not installed (apt-get install aria2): skipping the interoperability test")
-	}
+	bin := testutil.Tool(t, "aria2c", "aria2")
 	base := []string{
 		"--enable-dht=false", "--enable-dht6=false", "--enable-peer-exchange=false",
 		"--bt-enable-lpd=false", "--bt-require-crypto=false", "--disable-ipv6=true",

@@ -87,7 +87,7 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	runtime.ReadMemStats(&before)
 
 	st := &copyingStorage{staged: map[int][][]byte{}}
-	leech, err := net.AddNodeWith(NewPeer(PeerConfig{
+	leech, err := net.AddNodeWith(mustPeer(t, PeerConfig{
 		Info: info, InfoHash: ih, Storage: st, Peers: seeds, MaxPeers: 1000,
 	}), sim.Capacity{DownBytesPerSec: 1 << 30})
 	require.NoError(t, err)
@@ -107,7 +107,7 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	net.AfterFunc(100*time.Millisecond, sample)
 	net.Run(5 * time.Second)
 
-	var stats PeerStats
+	var stats Stats
 	require.NoError(t, net.Do(leech, func(h transport.Handler) { stats = h.(*Peer).Stats() }))
 	// The peak live heap growth is what the peer holds.
 	heap := int64(peak) - int64(before.HeapAlloc)

@@ -26,9 +26,10 @@ type Peer struct {
 	conns map[transport.Addr]*peerConn
 	list  []*peerConn // conns in creation order: deterministic iteration
 
-	known  []transport.Addr        // addresses learnt, in order
-	skip   map[transport.Addr]bool // addresses not to dial again
-	banned map[wire.PeerID]bool
+	known    []transport.Addr        // addresses learnt and not yet dialled, in order
+	knownSet map[transport.Addr]bool // the same, to dedupe in O(1)
+	skip     map[transport.Addr]bool // addresses we dialled and will not dial again
+	banned   map[host]bool
 
 	contributors map[int][]*peerConn // piece in progress -> who sent blocks
 	parole       map[int]*peerConn   // failed pieces, fetched again from one peer (nil: not yet chosen)
@@ -44,13 +45,14 @@ type Peer struct {
 	stopTick    func() bool
 	stopped     bool
 
-	stats PeerStats
+	stats Stats
 	down  rateMeter
 	up    rateMeter
 }
 
-// PeerStats is a snapshot of a Peer's counters.
-type PeerStats struct {
+// Stats is a snapshot of a Peer's counters, including what its limits
+// refused (Torrent.Progress and the simulator report from it).
+type Stats struct {
 	// Pieces is how many pieces we have, of NumPieces.
 	Pieces, NumPieces int
 	// Downloaded and Uploaded count payload bytes (blocks) received and
@@ -62,21 +64,32 @@ type PeerStats struct {
 	// how many of them we upload to.
 	Peers, Unchoked int
 	// CorruptPieces counts pieces that failed their hash check; Banned
-	// the peers banned for sending them.
+	// the hosts banned for sending them (see PeerConfig.MaxPeersPerHost
+	// for what a host is).
 	CorruptPieces, Banned int
+	// RefusedBanned counts inbound connections refused because their host
+	// is banned; RefusedPerHost connections refused and addresses not
+	// dialled because their host had MaxPeersPerHost connections already;
+	// RefusedFull inbound connections refused because every slot was taken
+	// by a useful peer; Evicted peers disconnected to make room for a
+	// newcomer.
+	RefusedBanned, RefusedPerHost, RefusedFull, Evicted int
+	// KnownRefused counts addresses AddPeers ignored because MaxKnownPeers
+	// were waiting to be dialled.
+	KnownRefused int
 	// CompletedAt is when the last piece was verified; zero until then.
 	CompletedAt time.Time
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
-// sim.Network.AddNode or transport.NewHost. It panics if cfg is invalid;
-// call cfg.Validate first when it comes from a user.
-func NewPeer(cfg PeerConfig) transport.NewHandler {
+// sim.Network.AddNode or transport.NewHost. It fails with ErrBadConfig,
+// naming the field, if cfg is invalid.
+func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }
+	return func(env transport.Env) transport.Handler { return newPeer(env, cfg) }, nil
 }
 
 func newPeer(env transport.Env, cfg PeerConfig) *Peer {
@@ -90,7 +103,8 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		storage:      cfg.Storage,
 		conns:        map[transport.Addr]*peerConn{},
 		skip:         map[transport.Addr]bool{env.Self(): true},
-		banned:       map[wire.PeerID]bool{},
+		knownSet:     map[transport.Addr]bool{},
+		banned:       map[host]bool{},
 		contributors: map[int][]*peerConn{},
 		parole:       map[int]*peerConn{},
 		verifying:    map[int]bool{},
@@ -130,7 +144,7 @@ func (n *Peer) Complete() bool { return n.picker.Complete() }
 func (n *Peer) Bitfield() wire.Bitfield { return n.picker.Bitfield() }
 
 // Stats returns a snapshot of the counters.
-func (n *Peer) Stats() PeerStats {
+func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Pieces = n.picker.HaveCount()
 	now := n.env.Now()
@@ -147,26 +161,45 @@ func (n *Peer) Stats() PeerStats {
 }
 
 // AddPeers learns addresses (from a tracker) and connects to them while
-// there is room.
+// there is room. At most MaxKnownPeers wait to be dialled; the rest are
+// ignored (counted in Stats.KnownRefused): a tracker's next answer names
+// them again.
 func (n *Peer) AddPeers(addrs ...transport.Addr) {
-	for _, a := range addrs {
-		if !n.skip[a] && n.conns[a] == nil && !slices.Contains(n.known, a) {
-			n.known = append(n.known, a)
+	for i, a := range addrs {
+		if len(n.known) >= n.cfg.MaxKnownPeers {
+			n.stats.KnownRefused += len(addrs) - i
+			break
 		}
+		if n.skip[a] || n.knownSet[a] || n.conns[a] != nil || (len(n.banned) > 0 && n.banned[hostOf(a)]) {
+			continue
+		}
+		n.knownSet[a] = true
+		n.known = append(n.known, a)
 	}
 	n.dialMore()
 }
 
 // dialMore connects to known addresses until MaxPeers connections are
-// open.
+// open. An address whose host is banned or has MaxPeersPerHost
+// connections is forgotten.
 func (n *Peer) dialMore() {
 	if n.stopped {
 		return
 	}
 	for len(n.list) < n.cfg.MaxPeers && len(n.known) > 0 {
 		a := n.known[0]
+		n.known[0] = ""
 		n.known = n.known[1:]
+		delete(n.knownSet, a)
 		if n.skip[a] || n.conns[a] != nil {
+			continue
+		}
+		h := hostOf(a)
+		if n.banned[h] {
+			continue
+		}
+		if n.connsTo(h) >= n.cfg.MaxPeersPerHost {
+			n.stats.RefusedPerHost++
 			continue
 		}
 		c := n.addConn(a, false)
@@ -186,7 +219,7 @@ func (n *Peer) Connected(tc transport.Conn) {
 		c.links++
 		return
 	}
-	if !tc.Inbound || n.stopped || len(n.list) >= n.cfg.MaxPeers {
+	if !tc.Inbound || n.stopped || !n.admit(hostOf(tc.Peer)) {
 		n.env.Disconnect(tc.Peer)
 		return
 	}
@@ -239,6 +272,7 @@ func (n *Peer) Drained(peer transport.Addr) {
 func (n *Peer) addConn(a transport.Addr, inbound bool) *peerConn {
 	c := &peerConn{
 		addr:        a,
+		host:        hostOf(a),
 		inbound:     inbound,
 		amChoking:   true,
 		peerChoking: true,
@@ -254,17 +288,35 @@ func (n *Peer) addConn(a transport.Addr, inbound bool) *peerConn {
 	return c
 }
 
-// drop disconnects a peer that broke the protocol.
+// drop disconnects a peer that broke the protocol. An address we
+// dialled is not dialled again; an inbound one names only the connection,
+// so remembering it would just grow the set.
 func (n *Peer) drop(c *peerConn, why error) {
+	if !c.inbound {
+		n.skip[c.addr] = true
+	}
+	n.refuse(c, why)
+}
+
+// refuse disconnects a peer without barring its address.
+func (n *Peer) refuse(c *peerConn, why error) {
 	n.log.Debug("swarm: dropping peer", "peer", c.addr, "err", why)
-	n.skip[c.addr] = true
 	n.env.Disconnect(c.addr)
 	n.removeConn(c, why)
 }
 
+// removeConn forgets a closed connection and dials another peer in its
+// place.
 func (n *Peer) removeConn(c *peerConn, err error) {
+	if n.forget(c) {
+		n.dialMore()
+	}
+}
+
+// forget removes c's state; it reports false if c was gone already.
+func (n *Peer) forget(c *peerConn) bool {
 	if n.conns[c.addr] != c {
-		return
+		return false
 	}
 	delete(n.conns, c.addr)
 	n.list = slices.DeleteFunc(n.list, func(x *peerConn) bool { return x == c })
@@ -282,7 +334,7 @@ func (n *Peer) removeConn(c *peerConn, err error) {
 	if !c.amChoking && c.peerInterested {
 		n.fillSlots()
 	}
-	n.dialMore()
+	return true
 }
 
 func (n *Peer) sendHandshake(c *peerConn) {

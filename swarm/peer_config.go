@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 // Defaults of PeerConfig.
 const (
 	DefaultMaxPeers          = 100
+	DefaultMaxPeersPerHost   = 1
+	DefaultMaxKnownPeers     = 3000
 	DefaultRequestQueueTime  = 500 * time.Millisecond
 	DefaultMinPipeline       = 4
 	DefaultMaxPipeline       = 512
@@ -41,8 +44,23 @@ type PeerConfig struct {
 	// Peers are addresses to connect to at start; AddPeers adds more.
 	Peers []transport.Addr
 
-	// MaxPeers bounds open connections. Default 100.
+	// MaxPeers bounds open connections. When every slot is taken, a
+	// newcomer evicts the least useful peer (one that has exchanged no
+	// block with us lately, neither side interested first, idle longest);
+	// it is refused only when every peer is useful. Default 100.
 	MaxPeers int
+	// MaxPeersPerHost bounds the connections to one host: one IPv4
+	// address, one IPv6 /64, or one whole address on other transports
+	// (a simulator node, a libp2p peer). 127.0.0.1 and ::1, which every
+	// process on one machine shares, are keyed by address and port
+	// instead, so local clients reach each other; any other loopback
+	// address (127.0.0.2, ...) counts as a host. Default 1, as
+	// libtorrent's.
+	MaxPeersPerHost int
+	// MaxKnownPeers bounds the addresses learnt and not yet dialled
+	// (AddPeers); more are ignored until some are dialled. Default 3000,
+	// as libtorrent's.
+	MaxKnownPeers int
 	// Picker tunes piece selection.
 	Picker PickerConfig
 	// Choker tunes tit-for-tat.
@@ -91,66 +109,71 @@ type PeerConfig struct {
 
 // Validate names the first bad field.
 func (c PeerConfig) Validate() error {
-	bad := func(field, why string, v any) error {
-		return fmt.Errorf("%w: PeerConfig.%s %v %s", ErrBadConfig, field, v, why)
-	}
 	switch {
 	case c.Info == nil:
-		return bad("Info", "is required", nil)
+		return fmt.Errorf("%w: PeerConfig.Info is required", ErrBadConfig)
 	case c.Storage == nil:
-		return bad("Storage", "is required", nil)
+		return fmt.Errorf("%w: PeerConfig.Storage is required", ErrBadConfig)
 	case c.Info.PieceLength <= 0 || c.Info.PieceLength > metainfo.MaxPieceLength:
-		return bad("Info.PieceLength", "is out of range", c.Info.PieceLength)
+		return badField("Info.PieceLength", c.Info.PieceLength, "is out of range")
 	case c.Have.Bits != nil && c.Have.Validate(c.Info.NumPieces()) != nil:
-		return bad("Have", "does not fit the torrent", len(c.Have.Bits))
-	case c.MaxPeers < 0:
-		return bad("MaxPeers", "is negative", c.MaxPeers)
-	case c.RequestQueueTime < 0:
-		return bad("RequestQueueTime", "is negative", c.RequestQueueTime)
-	case c.MinPipeline < 0:
-		return bad("MinPipeline", "is negative", c.MinPipeline)
-	case c.MaxPipeline < 0 || (c.MaxPipeline > 0 && c.MaxPipeline < c.MinPipeline):
-		return bad("MaxPipeline", "is negative or below MinPipeline", c.MaxPipeline)
-	case c.MaxQueuedRequests < 0:
-		return bad("MaxQueuedRequests", "is negative", c.MaxQueuedRequests)
-	case c.SnubTimeout < 0 || c.KeepAlive < 0 || c.Tick < 0:
-		return bad("SnubTimeout/KeepAlive/Tick", "is negative", nil)
-	case c.MemoryBudget < 0:
-		return bad("MemoryBudget", "is negative", c.MemoryBudget)
-	case c.UploadLimit < 0 || c.DownloadLimit < 0:
-		return bad("UploadLimit/DownloadLimit", "is negative", nil)
-	case c.HashRate < 0:
-		return bad("HashRate", "is negative", c.HashRate)
+		return badField("Have", len(c.Have.Bits), "bytes do not fit the torrent")
+	}
+	return c.validateTuning()
+}
+
+// validateTuning checks the fields a ClientConfig carries (all but the
+// torrent's own), so a bad one is reported by NewClient.
+func (c PeerConfig) validateTuning() error {
+	for _, f := range []struct {
+		name string
+		neg  bool
+		v    any
+	}{
+		{"MaxPeers", c.MaxPeers < 0, c.MaxPeers},
+		{"MaxPeersPerHost", c.MaxPeersPerHost < 0, c.MaxPeersPerHost},
+		{"MaxKnownPeers", c.MaxKnownPeers < 0, c.MaxKnownPeers},
+		{"RequestQueueTime", c.RequestQueueTime < 0, c.RequestQueueTime},
+		{"MinPipeline", c.MinPipeline < 0, c.MinPipeline},
+		{"MaxPipeline", c.MaxPipeline < 0, c.MaxPipeline},
+		{"MaxQueuedRequests", c.MaxQueuedRequests < 0, c.MaxQueuedRequests},
+		{"SnubTimeout", c.SnubTimeout < 0, c.SnubTimeout},
+		{"KeepAlive", c.KeepAlive < 0, c.KeepAlive},
+		{"Tick", c.Tick < 0, c.Tick},
+		{"MemoryBudget", c.MemoryBudget < 0, c.MemoryBudget},
+		{"UploadLimit", c.UploadLimit < 0, c.UploadLimit},
+		{"DownloadLimit", c.DownloadLimit < 0, c.DownloadLimit},
+		{"HashRate", c.HashRate < 0, c.HashRate},
+	} {
+		if f.neg {
+			return badField(f.name, f.v, "is negative")
+		}
+	}
+	if c.MaxPipeline > 0 && c.MaxPipeline < c.MinPipeline {
+		return badField("MaxPipeline", c.MaxPipeline, fmt.Sprintf("is below MinPipeline %d", c.MinPipeline))
 	}
 	return c.Choker.Validate()
 }
 
+// badField is the error of a PeerConfig field with a bad value.
+func badField(field string, v any, why string) error {
+	return fmt.Errorf("%w: PeerConfig.%s %v %s", ErrBadConfig, field, v, why)
+}
+
 func (c PeerConfig) withDefaults() PeerConfig {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	defDur := func(v *time.Duration, d time.Duration) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&c.MaxPeers, DefaultMaxPeers)
-	def(&c.MinPipeline, DefaultMinPipeline)
-	def(&c.MaxPipeline, DefaultMaxPipeline)
-	def(&c.MaxQueuedRequests, DefaultMaxQueuedRequests)
-	defDur(&c.RequestQueueTime, DefaultRequestQueueTime)
-	defDur(&c.SnubTimeout, DefaultSnubTimeout)
-	defDur(&c.KeepAlive, DefaultKeepAlive)
-	defDur(&c.IdleUnchoke, DefaultIdleUnchoke)
-	defDur(&c.Tick, DefaultTick)
-	if c.MemoryBudget == 0 {
-		c.MemoryBudget = DefaultMemoryBudget
-	}
-	if c.HashRate == 0 {
-		c.HashRate = DefaultHashRate
-	}
+	c.MaxPeers = cmp.Or(c.MaxPeers, DefaultMaxPeers)
+	c.MaxPeersPerHost = cmp.Or(c.MaxPeersPerHost, DefaultMaxPeersPerHost)
+	c.MaxKnownPeers = cmp.Or(c.MaxKnownPeers, DefaultMaxKnownPeers)
+	c.MinPipeline = cmp.Or(c.MinPipeline, DefaultMinPipeline)
+	c.MaxPipeline = cmp.Or(c.MaxPipeline, DefaultMaxPipeline)
+	c.MaxQueuedRequests = cmp.Or(c.MaxQueuedRequests, DefaultMaxQueuedRequests)
+	c.RequestQueueTime = cmp.Or(c.RequestQueueTime, DefaultRequestQueueTime)
+	c.SnubTimeout = cmp.Or(c.SnubTimeout, DefaultSnubTimeout)
+	c.KeepAlive = cmp.Or(c.KeepAlive, DefaultKeepAlive)
+	c.IdleUnchoke = cmp.Or(c.IdleUnchoke, DefaultIdleUnchoke)
+	c.Tick = cmp.Or(c.Tick, DefaultTick)
+	c.MemoryBudget = cmp.Or(c.MemoryBudget, DefaultMemoryBudget)
+	c.HashRate = cmp.Or(c.HashRate, DefaultHashRate)
 	if c.Picker.MaxInProgress == 0 {
 		c.Picker.MaxInProgress = int(max(2, c.MemoryBudget/c.Info.PieceLength))
 	}

@@ -14,6 +14,7 @@ import (
 // peerConn is what a Peer knows of one neighbour.
 type peerConn struct {
 	addr    transport.Addr
+	host    host // hostOf(addr): what limits and bans count
 	inbound bool
 	links   int // open transport connections to addr (the simulator may have two)
 	gone    bool
@@ -39,7 +40,8 @@ type peerConn struct {
 	since            time.Time
 	unchokedAt       time.Time // when we last unchoked it
 	lastRequest      time.Time // when it last asked us for a block
-	lastBlock        time.Time
+	lastBlock        time.Time // last block from it, or since
+	lastPayload      time.Time // last block either way; zero if none yet
 	lastSent         time.Time
 }
 
@@ -110,9 +112,6 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 	case h.PeerID == n.cfg.PeerID:
 		n.drop(c, fmt.Errorf("%w: connected to ourselves", ErrProtocol))
 		return
-	case n.banned[h.PeerID]:
-		n.drop(c, fmt.Errorf("%w: banned peer", ErrProtocol))
-		return
 	}
 	for _, o := range n.list {
 		if o == c || !o.ready || o.peerID != h.PeerID {
@@ -133,6 +132,14 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 		}
 		n.drop(o, fmt.Errorf("%w: duplicate connection", ErrProtocol))
 		break
+	}
+	// The host limit is checked here, once duplicates are resolved: two
+	// peers that dial each other at once must not both refuse the other's
+	// connection for being a second one to the same host.
+	if n.readyFrom(c.host, c) >= n.cfg.MaxPeersPerHost {
+		n.stats.RefusedPerHost++
+		n.refuse(c, fmt.Errorf("%w: %d connections to host %s already", ErrRefused, n.cfg.MaxPeersPerHost, c.host))
+		return
 	}
 	c.peerID = h.PeerID
 	c.ready = true

@@ -21,9 +21,9 @@ func TestUnreachablePeerIsTriedAgain(t *testing.T) {
 	}
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	seed := net.AddNode(NewPeer(PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))
+	seed := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))
 	require.NoError(t, net.Stop(seed))
-	leech := net.AddNode(NewPeer(PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Peers: []transport.Addr{seed}}))
+	leech := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Peers: []transport.Addr{seed}}))
 	net.Run(5 * time.Second)
 	peer := func() (p *Peer) {
 		require.NoError(t, net.Do(leech, func(h transport.Handler) { p = h.(*Peer) }))

@@ -115,7 +115,7 @@ func (n *Peer) onPiece(c *peerConn, m wire.Piece) {
 	}
 	c.requests = append(c.requests[:k], c.requests[k+1:]...)
 	n.inFlight--
-	c.lastBlock, c.snubbed = now, false
+	c.lastBlock, c.lastPayload, c.snubbed = now, now, false
 	c.downRate.add(now, b.Length)
 	c.fastRate.add(now, b.Length)
 	n.down.add(now, b.Length)
@@ -225,7 +225,7 @@ func (n *Peer) verified(piece int, err error) {
 // piece goes on parole and is fetched again from a single peer, which is
 // banned if it fails again.
 func (n *Peer) punish(piece int, who []*peerConn) {
-	if slices.ContainsFunc(who, func(c *peerConn) bool { return n.banned[c.peerID] }) {
+	if slices.ContainsFunc(who, func(c *peerConn) bool { return n.banned[c.host] }) {
 		delete(n.parole, piece)
 		return
 	}
@@ -235,12 +235,23 @@ func (n *Peer) punish(piece int, who []*peerConn) {
 	}
 	delete(n.parole, piece)
 	for _, c := range who {
-		if !n.banned[c.peerID] {
-			n.banned[c.peerID] = true
-			n.stats.Banned++
-			n.log.Info("swarm: banning a peer that sent a corrupt piece", "peer", c.addr)
-		}
-		if !c.gone {
+		n.ban(c.host)
+	}
+}
+
+// ban bars host h: its connections are closed, and no new one is
+// accepted or dialled. Bans are keyed on the host, never on the peer id,
+// which the peer chooses (a polluter would come back under a fresh one,
+// or claim an honest peer's to have it banned).
+func (n *Peer) ban(h host) {
+	if n.banned[h] {
+		return
+	}
+	n.banned[h] = true
+	n.stats.Banned++
+	n.log.Info("swarm: banning a host that sent a corrupt piece", "host", h)
+	for _, c := range slices.Clone(n.list) {
+		if c.host == h {
 			n.drop(c, ErrCorruptPiece)
 		}
 	}

@@ -72,6 +72,7 @@ func (n *Peer) serveAll() {
 			}
 			n.stats.Uploaded += int64(r.Length)
 			c.upRate.add(now, int(r.Length))
+			c.lastPayload = now
 			n.up.add(now, int(r.Length))
 			n.send(c, wire.Piece{Index: r.Index, Begin: r.Begin, Data: data})
 		}

@@ -29,15 +29,15 @@ func TestBanDoesNotBlameWhoFinishesAPiece(t *testing.T) {
 		base := PeerConfig{Info: info, InfoHash: ih, Have: all}
 		bad := base
 		bad.Storage = &VirtualStorage{Polluted: true}
-		polluter := net.AddNode(NewPeer(bad))
+		polluter := net.AddNode(mustPeer(t, bad))
 		good := base
 		good.Storage = &VirtualStorage{}
-		honest := net.AddNode(NewPeer(good))
+		honest := net.AddNode(mustPeer(t, good))
 		// Slow hashing: many pieces are under way from the polluter
 		// before the first check fails.
 		lc := PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, HashRate: 256 << 10, Peers: []transport.Addr{polluter}}
-		leecher := net.AddNode(NewPeer(lc))
-		stats := func() (s PeerStats) {
+		leecher := net.AddNode(mustPeer(t, lc))
+		stats := func() (s Stats) {
 			require.NoError(t, net.Do(leecher, func(h transport.Handler) { s = h.(*Peer).Stats() }))
 			return s
 		}

@@ -38,13 +38,13 @@ func TestRateLimits(t *testing.T) {
 			require.NoError(t, err)
 			sc := tt.seed
 			sc.Info, sc.InfoHash, sc.Storage, sc.Have = info, ih, &VirtualStorage{}, all
-			seed, err := net.AddNodeWith(NewPeer(sc), sim.Capacity{UpBytesPerSec: 100 << 20})
+			seed, err := net.AddNodeWith(mustPeer(t, sc), sim.Capacity{UpBytesPerSec: 100 << 20})
 			require.NoError(t, err)
 			var done time.Duration
 			lc := tt.leech
 			lc.Info, lc.InfoHash, lc.Storage, lc.Peers = info, ih, &VirtualStorage{}, []transport.Addr{seed}
 			lc.OnComplete = func() { done = net.Elapsed() }
-			_, err = net.AddNodeWith(NewPeer(lc), sim.Capacity{DownBytesPerSec: 100 << 20})
+			_, err = net.AddNodeWith(mustPeer(t, lc), sim.Capacity{DownBytesPerSec: 100 << 20})
 			require.NoError(t, err)
 			net.RunWhile(func() bool { return done == 0 && net.Elapsed() < time.Minute })
 			t.Logf("%s: 8 MiB in %v", tt.name, done)

@@ -10,13 +10,22 @@ import (
 
 const mib = 1 << 20
 
+// runSim builds and runs the swarm cfg describes.
+func runSim(cfg SimConfig) (SimResult, error) {
+	s, err := NewSim(cfg)
+	if err != nil {
+		return SimResult{}, err
+	}
+	return s.Run()
+}
+
 // small is a swarm that simulates in well under a second.
 func small(seed uint64) SimConfig {
 	return SimConfig{Seed: seed, Leechers: 20, FileSize: 8 * mib, PeerUpload: mib, PeerDownload: 10 * mib, SeedUpload: 4 * mib}
 }
 
 func TestSimulatedSwarmCompletesNearTheBound(t *testing.T) {
-	res, err := Simulate(small(sim.Seed(t)))
+	res, err := runSim(small(sim.Seed(t)))
 	require.NoError(t, err)
 	require.Equal(t, 20, res.Finished)
 	require.GreaterOrEqual(t, res.Last, res.Bound, "no run beats the lower bound")
@@ -28,13 +37,13 @@ func TestSimulatedSwarmCompletesNearTheBound(t *testing.T) {
 
 func TestSimulationIsDeterministic(t *testing.T) {
 	seed := sim.Seed(t)
-	a, err := Simulate(small(seed))
+	a, err := runSim(small(seed))
 	require.NoError(t, err)
-	b, err := Simulate(small(seed))
+	b, err := runSim(small(seed))
 	require.NoError(t, err)
 	require.Equal(t, a.Completion, b.Completion)
 	require.Equal(t, a.Stats, b.Stats)
-	c, err := Simulate(small(seed + 1))
+	c, err := runSim(small(seed + 1))
 	require.NoError(t, err)
 	require.NotEqual(t, a.Completion, c.Completion, "another seed gives another run")
 }
@@ -46,10 +55,10 @@ func TestExperimentRarestFirstBeatsRandom(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		cfg := small(seed)
 		cfg.SeedUpload = 2 * mib // a scarce seed makes diversity matter
-		a, err := Simulate(cfg)
+		a, err := runSim(cfg)
 		require.NoError(t, err)
 		cfg.Peer.Picker.Strategy = RandomPiece
-		b, err := Simulate(cfg)
+		b, err := runSim(cfg)
 		require.NoError(t, err)
 		rarest += a.Last
 		random += b.Last
@@ -65,7 +74,7 @@ func TestExperimentFreeRiderIsSlower(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		cfg := small(seed)
 		cfg.FreeRiders = 5
-		res, err := Simulate(cfg)
+		res, err := runSim(cfg)
 		require.NoError(t, err)
 		require.Equal(t, 20, res.Finished, "free-riders still finish, thanks to seeds and optimistic unchokes")
 		free += res.Mean(15, 20)
@@ -81,7 +90,7 @@ func TestExperimentFlashCrowd(t *testing.T) {
 	cfg := small(sim.Seed(t))
 	cfg.Leechers = 60
 	cfg.Arrival = func(i int) time.Duration { return time.Duration(i) * time.Second / 60 }
-	res, err := Simulate(cfg)
+	res, err := runSim(cfg)
 	require.NoError(t, err)
 	require.Equal(t, 60, res.Finished)
 	clientServer := ClientServerTime(float64(cfg.FileSize), float64(cfg.SeedUpload), 0, cfg.Leechers)
@@ -96,7 +105,7 @@ func TestExperimentSeedChurn(t *testing.T) {
 	cfg.Seeds = 3
 	cfg.SeedChurn = sim.Exponential{Mean: 3 * time.Second}
 	cfg.SeedDowntime = sim.Exponential{Mean: 3 * time.Second}
-	res, err := Simulate(cfg)
+	res, err := runSim(cfg)
 	require.NoError(t, err)
 	require.Equal(t, 20, res.Finished)
 	t.Logf("seed churn: last %v, ratio %.2f", res.Last, res.Ratio)
@@ -107,7 +116,7 @@ func TestExperimentSeedChurn(t *testing.T) {
 func TestPollutersAreBanned(t *testing.T) {
 	cfg := small(sim.Seed(t))
 	cfg.Polluters = 2
-	res, err := Simulate(cfg)
+	res, err := runSim(cfg)
 	require.NoError(t, err)
 	require.Equal(t, 20, res.Finished)
 	require.Positive(t, res.CorruptPieces)
@@ -115,10 +124,22 @@ func TestPollutersAreBanned(t *testing.T) {
 }
 
 func TestSimConfigValidate(t *testing.T) {
-	_, err := Simulate(SimConfig{})
+	_, err := runSim(SimConfig{})
 	require.ErrorIs(t, err, ErrBadConfig)
-	_, err = Simulate(SimConfig{Leechers: 1, FileSize: 1, PeerUpload: 1, SeedUpload: 1, FreeRiders: 2})
+	_, err = runSim(SimConfig{Leechers: 1, FileSize: 1, PeerUpload: 1, SeedUpload: 1, FreeRiders: 2})
 	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = runSim(SimConfig{Leechers: 1, FileSize: 1, PeerUpload: 1, SeedUpload: 1, PeerDownload: -1})
+	require.ErrorIs(t, err, ErrBadConfig, "a negative capacity is a config error, not a panic when a late leecher joins")
+	_, err = NewSim(SimConfig{Leechers: 1, FileSize: 1, PeerUpload: 1, SeedUpload: 1, Peer: PeerConfig{UploadLimit: -1}})
+	require.EqualError(t, err, "swarm: bad config: PeerConfig.UploadLimit -1 is negative")
+
+	s, err := NewSim(SimConfig{Leechers: 1, FileSize: 256 << 10, PeerUpload: mib, SeedUpload: mib})
+	require.NoError(t, err)
+	res, err := s.Run()
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Finished)
+	_, err = s.Run()
+	require.ErrorIs(t, err, ErrBadConfig, "a Sim runs once")
 }
 
 // BenchmarkDistribution runs the pinned workload: F = 64 MiB in
@@ -134,7 +155,7 @@ func BenchmarkDistribution(b *testing.B) {
 			var res SimResult
 			for range b.N {
 				var err error
-				res, err = Simulate(SimConfig{
+				res, err = runSim(SimConfig{
 					Seed: 1, Leechers: n, FileSize: 64 * mib,
 					PeerUpload: mib, PeerDownload: 10 * mib, SeedUpload: 10 * mib,
 					Latency: 20 * time.Millisecond, TrackerPeers: 50,

@@ -69,27 +69,17 @@ func (c CallsConfig) Validate() error {
 }
 
 func (c CallsConfig) withDefaults() CallsConfig {
-	if c.Timeout == 0 {
-		c.Timeout = DefaultCallTimeout
-	}
-	if c.MinTimeout == 0 {
-		c.MinTimeout = min(DefaultCallMinTimeout, c.Timeout)
-	}
-	if c.MaxTimeout == 0 {
-		c.MaxTimeout = max(DefaultCallMaxTimeout, c.Timeout)
-	}
+	c.Timeout = cmp.Or(c.Timeout, DefaultCallTimeout)
+	c.MinTimeout = cmp.Or(c.MinTimeout, min(DefaultCallMinTimeout, c.Timeout))
+	c.MaxTimeout = cmp.Or(c.MaxTimeout, max(DefaultCallMaxTimeout, c.Timeout))
 	switch {
 	case c.Retries == 0:
 		c.Retries = DefaultCallRetries
 	case c.Retries < 0:
 		c.Retries = 0
 	}
-	if c.IDBits == 0 {
-		c.IDBits = 64
-	}
-	if c.MaxPeers == 0 {
-		c.MaxPeers = DefaultCallPeers
-	}
+	c.IDBits = cmp.Or(c.IDBits, 64)
+	c.MaxPeers = cmp.Or(c.MaxPeers, DefaultCallPeers)
 	return c
 }
 

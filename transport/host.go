@@ -12,6 +12,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/networkutopia/p2p/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of [HostConfig].
@@ -86,6 +89,11 @@ type HostConfig struct {
 
 	// Logger receives the host's logs. Default: discard.
 	Logger *slog.Logger
+
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with the host's address) for as long as
+	// the host runs; Close unregisters them. nil: nothing is registered.
+	Metrics prometheus.Registerer
 	// Seed seeds Env.Rand. 0 picks a random seed.
 	Seed uint64
 }
@@ -127,12 +135,8 @@ func (c HostConfig) withDefaults() HostConfig {
 	c.HandshakeTimeout = durationOr(c.HandshakeTimeout, DefaultHandshakeTimeout)
 	c.IdleTimeout = durationOr(c.IdleTimeout, DefaultIdleTimeout)
 	c.WriteTimeout = durationOr(c.WriteTimeout, DefaultWriteTimeout)
-	if c.PeerQueueLimit == 0 {
-		c.PeerQueueLimit = DefaultPeerQueueLimit
-	}
-	if c.MemoryBudget == 0 {
-		c.MemoryBudget = DefaultMemoryBudget
-	}
+	c.PeerQueueLimit = cmp.Or(c.PeerQueueLimit, DefaultPeerQueueLimit)
+	c.MemoryBudget = cmp.Or(c.MemoryBudget, DefaultMemoryBudget)
 	c.OffloadWorkers = cmp.Or(c.OffloadWorkers, runtime.GOMAXPROCS(0))
 	c.OffloadQueue = cmp.Or(c.OffloadQueue, DefaultOffloadQueue)
 	if c.Logger == nil {
@@ -168,10 +172,12 @@ func durationOr(d, def time.Duration) time.Duration {
 //
 // Code outside the handler talks to the node with [Host.Submit] and [Do].
 type Host struct {
-	cfg     HostConfig
-	log     *slog.Logger
-	handler Handler
-	env     hostEnv
+	cfg HostConfig
+	// unregister removes the host's metrics (HostConfig.Metrics).
+	unregister func()
+	log        *slog.Logger
+	handler    Handler
+	env        hostEnv
 
 	// Optional handler interfaces, asserted once.
 	onConn        ConnHandler
@@ -300,9 +306,7 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 			return nil, fmt.Errorf("transport: host listen for datagrams on %s: %w", cfg.PacketListen, err)
 		}
 		h.mainEP = h.newEndpoint(pc)
-		if h.self == "" {
-			h.self = h.mainEP.addr
-		}
+		h.self = cmp.Or(h.self, h.mainEP.addr)
 	}
 
 	h.handler = newHandler(h.env)
@@ -310,6 +314,12 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 		h.closeResources()
 		return nil, fmt.Errorf("%w: NewHost: newHandler returned nil", ErrBadConfig)
 	}
+	unregister, err := metrics.Register(cfg.Metrics, h.collector())
+	if err != nil {
+		h.closeResources()
+		return nil, fmt.Errorf("transport: host metrics: %w", err)
+	}
+	h.unregister = unregister
 	h.onConn, _ = h.handler.(ConnHandler)
 	h.onDrain, _ = h.handler.(DrainHandler)
 	h.onUnreachable, _ = h.handler.(UnreachableHandler)
@@ -364,6 +374,7 @@ func (h *Host) Close() error {
 		<-h.loopDone
 		h.closeResources()
 		h.wg.Wait()
+		h.unregister()
 	})
 	return nil
 }

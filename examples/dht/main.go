@@ -26,7 +26,9 @@
 //	go run ./examples/dht -mode node -transport libp2p -bootstrap /ip4/127.0.0.1/tcp/4001
 //
 // (a ring is either all tcp or all libp2p: with -transport libp2p, give the
-// first node's full /p2p/ address as -bootstrap).
+// first node's full /p2p/ address as -bootstrap). With -metrics
+// 127.0.0.1:9100 a node serves its counters (p2p_dht_*, p2p_transport_*)
+// for Prometheus on http://127.0.0.1:9100/metrics.
 package main
 
 import (
@@ -42,6 +44,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dht"
+	"github.com/networkutopia/p2p/examples/internal/metricsserver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/libp2p"
 	"github.com/networkutopia/p2p/transport/sim"
@@ -58,6 +61,7 @@ type config struct {
 	maxExp    int
 	lookups   int
 	churn     bool
+	metrics   string
 }
 
 func main() {
@@ -71,6 +75,7 @@ func main() {
 	flag.IntVar(&cfg.maxExp, "max-exp", 12, "sim: largest ring is 2^max-exp nodes")
 	flag.IntVar(&cfg.lookups, "lookups", 1000, "sim: lookups per ring size")
 	flag.BoolVar(&cfg.churn, "churn", true, "sim: also run the churn experiment")
+	flag.StringVar(&cfg.metrics, "metrics", "", "node: serve Prometheus metrics on http://ADDR/metrics (host:port)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -110,7 +115,7 @@ func runSim(ctx context.Context, cfg config, out io.Writer) error {
 		hops, correct := 0, 0
 		for i := range cfg.lookups {
 			key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
-			r, err := ring.Lookup(ring.Random().Self().Addr, key)
+			r, err := ring.LookupID(ring.RandomAddr(), key)
 			if err != nil {
 				continue
 			}
@@ -154,7 +159,7 @@ func churn(ctx context.Context, out io.Writer) error {
 	}
 	net := ring.Network()
 	for i := range keys {
-		if err := ring.Put(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
+		if err := ring.Put(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
 			return err
 		}
 	}
@@ -177,7 +182,7 @@ func churn(ctx context.Context, out io.Writer) error {
 		for range 20 {
 			key := ring.Space().Hash(fmt.Appendf(nil, "k%d", net.Rand().IntN(keys)))
 			lookups++
-			if r, err := ring.Lookup(ring.Random().Self().Addr, key); err == nil && r.Owner == ring.Owner(key) {
+			if r, err := ring.LookupID(ring.RandomAddr(), key); err == nil && r.Owner == ring.Owner(key) {
 				correct++
 			}
 		}
@@ -186,7 +191,7 @@ func churn(ctx context.Context, out io.Writer) error {
 	c.Stop()
 	lost := 0
 	for i := range keys {
-		v, err := ring.Get(ring.Random().Self().Addr, fmt.Appendf(nil, "k%d", i))
+		v, err := ring.Get(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i))
 		if err != nil || string(v) != fmt.Sprintf("v%d", i) {
 			lost++
 		}
@@ -219,6 +224,16 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 	default:
 		return fmt.Errorf("unknown -transport %q (want tcp or libp2p)", cfg.transport)
 	}
+	var metricsURL string
+	if cfg.metrics != "" {
+		ms, err := metricsserver.Start(cfg.metrics)
+		if err != nil {
+			return fmt.Errorf("-metrics: %w", err)
+		}
+		defer ms.Close()
+		ncfg.Metrics = ms.Registry
+		metricsURL = "http://" + ms.Addr() + "/metrics"
+	}
 	node, err := dht.NewNode(ncfg)
 	if err != nil {
 		return err
@@ -235,6 +250,9 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		return err
 	}
 	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
+	if metricsURL != "" {
+		fmt.Fprintf(out, "metrics on %s\n", metricsURL)
+	}
 
 	lines := make(chan string)
 	go func() { // ends when in does (a closed stdin, or the test's pipe)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,6 +118,44 @@ func TestNodeCommandsInProcess(t *testing.T) {
 		p.in.Close()
 	}
 	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+}
+
+// A node run with -metrics serves its counters on /metrics.
+func TestNodeServesMetrics(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	p := &proc{in: inW, lines: readLines(outR)}
+	errs := make(chan error, 1)
+	cfg := config{mode: "node", listen: "/ip4/127.0.0.1/tcp/0", transport: "tcp", interval: 100 * time.Millisecond, metrics: "127.0.0.1:0"}
+	go func() {
+		errs <- run(ctx, cfg, inR, outW)
+		outW.Close()
+	}()
+	p.first(t)
+	var url string
+	select {
+	case l := <-p.lines:
+		_, ok := strings.CutPrefix(l, "metrics on ")
+		require.True(t, ok, "got %q", l)
+		url = strings.TrimPrefix(l, "metrics on ")
+	case <-time.After(10 * time.Second):
+		t.Fatal("no metrics line")
+	}
+	require.Equal(t, "ok", p.do(t, "put alice 10.0.0.7"))
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(body), `p2p_dht_joined{addr="`+p.addr+`"} 1`)
+	require.Contains(t, string(body), `p2p_dht_puts_total{addr="`+p.addr+`"} 1`)
+	require.Contains(t, string(body), "p2p_transport_bytes_sent_total")
+	require.Contains(t, string(body), "go_goroutines")
+	cancel()
+	inW.Close()
 	require.NoError(t, <-errs)
 }
 

@@ -68,10 +68,14 @@ func run(cfg config, w io.Writer) error {
 	var pts []point
 	fmt.Fprintln(w, "  N  client-server  P2P bound  swarm (hours, F/u = 1 h)")
 	for n := 1; n <= cfg.maxN; n++ {
-		res, err := swarm.Simulate(swarm.SimConfig{
+		s, err := swarm.NewSim(swarm.SimConfig{
 			Seed: cfg.seed, Leechers: n, FileSize: f,
 			PeerUpload: u, PeerDownload: 10 * u, SeedUpload: 10 * u,
 		})
+		if err != nil {
+			return err
+		}
+		res, err := s.Run()
 		if err != nil {
 			return err
 		}

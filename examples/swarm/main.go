@@ -43,7 +43,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil && !errors.Is(err, context.Canceled) {
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "swarm:", err)
 		os.Exit(1)
 	}
@@ -61,13 +61,36 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "seed", "download":
 		return share(ctx, args[0], args[1:], out)
 	case "demo":
+		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+		fs.SetOutput(out)
+		fs.Usage = func() {
+			fmt.Fprintln(out, "usage: swarm demo (no flags): seed a 64 MiB file through a local tracker and download it")
+		}
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
 		return demo(ctx, out, 64<<20)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(out, usage)
+		return nil
 	}
-	return fmt.Errorf("unknown command %q: want create, tracker, seed, download or demo", args[0])
+	return fmt.Errorf("unknown command %q: want create, tracker, seed, download or demo (swarm -h for help)", args[0])
 }
+
+// usage is what swarm -h prints.
+const usage = `usage: swarm [command] [flags]
+
+With no command, runs the demo. Commands (each takes -h):
+  create    write a .torrent for a file or directory
+  tracker   run an HTTP tracker
+  seed      seed a torrent from a directory that holds its files
+  download  download a torrent into a directory
+  demo      seed a 64 MiB file through a local tracker and download it
+`
 
 func create(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
+	fs.SetOutput(out)
 	announce := fs.String("tracker", "", "tracker announce URL")
 	o := fs.String("o", "", "output .torrent file (default: PATH.torrent)")
 	piece := fs.Int64("piece", metainfo.DefaultPieceLength, "piece length in bytes")
@@ -93,6 +116,7 @@ func create(args []string, out io.Writer) error {
 
 func runTracker(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tracker", flag.ContinueOnError)
+	fs.SetOutput(out)
 	addr := fs.String("addr", ":6969", "listen address")
 	interval := fs.Duration("interval", time.Minute, "announce interval")
 	if err := fs.Parse(args); err != nil {
@@ -112,9 +136,10 @@ func serveTracker(ctx context.Context, ln net.Listener, interval time.Duration, 
 	if err != nil {
 		return "", err
 	}
+	defer srv.Close()
 	url := fmt.Sprintf("http://%s/announce", ln.Addr())
 	fmt.Fprintln(out, "tracker at", url)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer() // read, write and idle timeouts, a header limit
 	go func() {
 		<-ctx.Done()
 		hs.Close()
@@ -142,6 +167,7 @@ func (p *peerList) Set(s string) error {
 
 func share(ctx context.Context, role string, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet(role, flag.ContinueOnError)
+	fs.SetOutput(out)
 	torrent := fs.String("torrent", "", ".torrent file")
 	dir := fs.String("dir", ".", "directory holding (or receiving) the content")
 	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0", "where to accept peers")

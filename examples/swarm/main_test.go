@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -93,4 +97,42 @@ func TestBadCommand(t *testing.T) {
 	require.Error(t, run(context.Background(), []string{"create"}, &bytes.Buffer{}))
 	require.Error(t, run(context.Background(), []string{"seed", "-torrent", "/nonexistent"}, &bytes.Buffer{}))
 	require.Error(t, run(context.Background(), []string{"seed", "-down-limit", "fast"}, &bytes.Buffer{}))
+}
+
+// The tracker command serves with the tracker package's HTTP limits (F13:
+// it set only ReadHeaderTimeout, so idle connections stayed forever and
+// heads of up to 1 MiB were read): a 64 KiB head is refused, and an
+// ordinary request is served.
+func TestTrackerServesWithHTTPLimits(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := serveTracker(ctx, ln, time.Minute, io.Discard)
+		done <- err
+	}()
+	defer func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}()
+	base := "http://" + ln.Addr().String()
+	req, err := http.NewRequest(http.MethodGet, base+"/scrape", nil)
+	require.NoError(t, err)
+	req.Header.Set("X-Pad", strings.Repeat("x", 64<<10))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
+
+	resp, err = http.Get(base + "/announce")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	http.DefaultClient.CloseIdleConnections()
+	// net/http lingers 500 ms on a connection it refused before closing it.
+	require.Eventually(t, func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "closeWriteAndWait")
+	}, 5*time.Second, 20*time.Millisecond)
 }

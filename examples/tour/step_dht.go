@@ -37,7 +37,7 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 	ring.Run(time.Minute)
 	fmt.Fprintln(w, "IDs 0..63, peers 1 12 13 25 32 40 48 60 (each joined through the first):")
 	for _, key := range []uint64{51, 60, 61} {
-		r, err := ring.Lookup(ring.PeerByID(13).Self().Addr, ring.Space().FromUint64(key))
+		r, err := ring.LookupID(ring.PeerByID(13).Self().Addr, ring.Space().FromUint64(key))
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func runDHTStep(ctx context.Context, w io.Writer) error {
 		hops := 0
 		const lookups = 200
 		for i := range lookups {
-			r, err := ring.Lookup(ring.Random().Self().Addr, ring.Space().Hash(fmt.Appendf(nil, "k%d", i)))
+			r, err := ring.Lookup(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i))
 			if err != nil {
 				return err
 			}

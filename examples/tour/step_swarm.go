@@ -51,10 +51,14 @@ func swarmSimulated(w io.Writer) error {
 	fmt.Fprintln(w, "\nsimulated swarms (32 MiB, u = 1 MiB/s, d = u_s = 10u, 20 ms links):")
 	fmt.Fprintf(w, "  %6s  %9s  %9s  %6s\n", "N", "measured", "P2P bound", "ratio")
 	for _, n := range []int{5, 15, 30} {
-		res, err := swarm.Simulate(swarm.SimConfig{
+		s, err := swarm.NewSim(swarm.SimConfig{
 			Seed: 1, Leechers: n, FileSize: 32 * mib,
 			PeerUpload: mib, PeerDownload: 10 * mib, SeedUpload: 10 * mib,
 		})
+		if err != nil {
+			return err
+		}
+		res, err := s.Run()
 		if err != nil {
 			return err
 		}

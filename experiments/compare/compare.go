@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -59,21 +60,15 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Queries == 0 {
-		c.Queries = overlay.DefaultQueries
-	}
+	c.Queries = cmp.Or(c.Queries, overlay.DefaultQueries)
 	if c.FloodTTLs == nil {
 		c.FloodTTLs = []uint8{1, 2, 3, 4, 5, 6, 7}
 	}
 	if c.LeaderTTLs == nil {
 		c.LeaderTTLs = []uint8{1, 2, 3, 4}
 	}
-	if c.Degree == 0 {
-		c.Degree = 8
-	}
-	if c.GroupSize == 0 {
-		c.GroupSize = 100
-	}
+	c.Degree = cmp.Or(c.Degree, 8)
+	c.GroupSize = cmp.Or(c.GroupSize, 100)
 	return c
 }
 

@@ -8,6 +8,10 @@
 // maintenance, measured on an identical twin ring left idle);
 // examples/overlay prints the table.
 //
-//	rows, err := compare.Run(compare.Config{Nodes: 1000, Seed: 1}, nil)
-//	compare.WriteTable(os.Stdout, rows)
+//	rows, err := compare.Run(compare.Config{Nodes: 200, Queries: 30, Seed: 1, FloodTTLs: []uint8{2, 7}, LeaderTTLs: []uint8{2}}, nil)
+//	if err != nil {
+//		panic(err)
+//	}
+//
+// (ExampleRun; WriteTable prints the rows as a table.)
 package compare

@@ -1,72 +1,57 @@
 package transfer
 
 import (
-	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/transporttest"
 )
 
-// fakeEnv records sends; chunks to peers in blocked are refused with
-// backpressure.
+// fakeEnv is a transporttest.FakeEnv whose sends to some peers are
+// refused with backpressure: chunks to the peers in blocked, everything to
+// the peers in full.
 type fakeEnv struct {
-	sent    []sent
+	*transporttest.FakeEnv
 	blocked map[transport.Addr]bool // chunks refused
 	full    map[transport.Addr]bool // everything refused
 }
 
-type sent struct {
-	to transport.Addr
-	m  transport.Message
-}
-
-func (e *fakeEnv) Self() transport.Addr      { return "/ip4/127.0.0.1/tcp/1" }
-func (e *fakeEnv) Now() time.Time            { return time.Unix(0, 0) }
-func (e *fakeEnv) Rand() *rand.Rand          { return rand.New(rand.NewPCG(1, 1)) }
-func (e *fakeEnv) Logger() *slog.Logger      { return slog.New(slog.DiscardHandler) }
-func (e *fakeEnv) Disconnect(transport.Addr) {}
-func (e *fakeEnv) SendFrom(_, to transport.Addr, m transport.Message) error {
-	return e.Send(to, m)
-}
-func (e *fakeEnv) AfterFunc(time.Duration, func()) func() bool { return func() bool { return true } }
-func (e *fakeEnv) Offload(_ time.Duration, w, d func())        { w(); d() }
-func (e *fakeEnv) Bind() (transport.Addr, error)               { return "", transport.ErrClosed }
-func (e *fakeEnv) Unbind(transport.Addr) error                 { return nil }
-func (e *fakeEnv) Send(to transport.Addr, m transport.Message) error {
-	if _, chunk := m.(Chunk); chunk && e.blocked[to] {
-		return transport.ErrBackpressure
+func newFakeEnv() *fakeEnv {
+	e := &fakeEnv{
+		FakeEnv: transporttest.NewFakeEnv("/ip4/127.0.0.1/tcp/1", 1),
+		blocked: map[transport.Addr]bool{},
+		full:    map[transport.Addr]bool{},
 	}
-	if _, resp := m.(*Response); resp && e.full[to] {
-		return transport.ErrBackpressure
+	e.SendHook = func(to transport.Addr, m transport.Message) error {
+		_, chunk := m.(Chunk)
+		if e.full[to] || (chunk && e.blocked[to]) {
+			return transport.ErrBackpressure
+		}
+		return nil
 	}
-	e.sent = append(e.sent, sent{to, m})
-	return nil
+	return e
 }
 
 // statuses returns the response statuses sent to each peer, in order.
 func (e *fakeEnv) statuses() []string {
 	var out []string
-	for _, s := range e.sent {
-		if r, ok := s.m.(*Response); ok {
-			out = append(out, string(s.to)+":"+itoa(r.Status))
+	for _, s := range e.Sent() {
+		if r, ok := s.Msg.(*Response); ok {
+			out = append(out, string(s.To)+":"+strconv.Itoa(r.Status))
 		}
 	}
 	return out
 }
 
-func itoa(i int) string { return strconv.Itoa(i) }
-
 var big = overlay.NewFile("big.bin", []byte(strings.Repeat("x", 3*DefaultChunkSize)))
 
 func newTestUploader(t *testing.T, cfg UploadConfig) (*Uploader, *fakeEnv) {
-	env := &fakeEnv{blocked: map[transport.Addr]bool{}, full: map[transport.Addr]bool{}}
+	env := newFakeEnv()
 	u, err := NewUploader(env, cfg, func() []overlay.File { return []overlay.File{big} })
 	require.NoError(t, err)
 	return u, env
@@ -115,8 +100,8 @@ func TestUploadChunksAndResumes(t *testing.T) {
 	env.blocked["p"] = false
 	u.Drained("p")
 	var body []byte
-	for _, s := range env.sent {
-		switch m := s.m.(type) {
+	for _, s := range env.Sent() {
+		switch m := s.Msg.(type) {
 		case *Response:
 			require.Equal(t, 200, m.Status)
 			require.Equal(t, "196608", m.Header["Content-Length"])
@@ -151,7 +136,7 @@ func TestUploadRangesAndErrors(t *testing.T) {
 	u.Serve(c, &Request{Method: "GET", Path: GetPath(1, "nope"), Header: map[string]string{}})
 	u.Serve(c, &Request{Method: "GET", Path: HashPath(big.Hash), Header: map[string]string{}})
 	u.Serve(c, &Request{Method: "HEAD", Path: HashPath(big.Hash), Header: map[string]string{}})
-	r := env.sent[0].m.(*Response)
+	r := env.Sent()[0].Msg.(*Response)
 	require.Equal(t, 206, r.Status)
 	require.Equal(t, "bytes 10-19/196608", r.Header["Content-Range"])
 	require.Equal(t, big.Data[10:20], r.Body)
@@ -171,13 +156,13 @@ func TestUploadHeadWaitsForBackpressure(t *testing.T) {
 	u, env := newTestUploader(t, UploadConfig{})
 	env.full["p"] = true
 	u.Serve(get("p", ""))
-	require.Empty(t, env.sent, "nothing was queued")
+	require.Empty(t, env.Sent(), "nothing was queued")
 	env.full["p"] = false
 	u.Drained("p")
-	require.IsType(t, &Response{}, env.sent[0].m, "the head first")
+	require.IsType(t, &Response{}, env.Sent()[0].Msg, "the head first")
 	total := 0
-	for _, s := range env.sent {
-		switch m := s.m.(type) {
+	for _, s := range env.Sent() {
+		switch m := s.Msg.(type) {
 		case *Response:
 			total += len(m.Body)
 		case Chunk:

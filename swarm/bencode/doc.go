@@ -12,7 +12,12 @@
 // which is what makes an info-hash well defined. Depth and input length are
 // bounded by [Limits].
 //
-//	b, _ := bencode.Marshal(map[string]any{"spam": []any{"a", int64(1)}})
-//	// b is d4:spaml1:ai1eee
-//	v, err := bencode.Unmarshal(b)
+//	b, _ := bencode.Marshal(map[string]any{
+//		"spam":   []any{"a", 1},
+//		"answer": 42,
+//	})
+//	fmt.Println(string(b))
+//	v, _ := bencode.Unmarshal(b)
+//
+// prints d6:answeri42e4:spaml1:ai1eee (the package's Example).
 package bencode

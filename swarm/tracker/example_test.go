@@ -3,7 +3,7 @@ package tracker_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"net"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/swarm/tracker"
@@ -11,10 +11,19 @@ import (
 )
 
 func Example() {
-	srv, _ := tracker.NewServer(tracker.Config{})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	announce := ts.URL + "/announce"
+	srv, err := tracker.NewServer(tracker.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	hs := srv.HTTPServer() // timeouts and a header limit; serves /announce and /scrape
+	go hs.Serve(ln)
+	defer hs.Close()
+	announce := "http://" + ln.Addr().String() + "/announce"
 	ih := metainfo.HashPiece([]byte("some torrent"))
 
 	seed := tracker.AnnounceRequest{InfoHash: ih, PeerID: wire.NewPeerID(), Port: 6881, Event: tracker.Started}

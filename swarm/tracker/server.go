@@ -1,13 +1,17 @@
 package tracker
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,6 +27,18 @@ const (
 	DefaultNumWant     = 50
 	DefaultMaxNumWant  = 200
 	DefaultMaxPeers    = 100_000
+	// DefaultMaxTorrents bounds the torrents remembered.
+	DefaultMaxTorrents = 1_000_000
+	// DefaultMaxTotalPeers bounds the peer entries of all torrents.
+	DefaultMaxTotalPeers = 2_000_000
+	// DefaultMaxPeersPerAddress bounds the entries of one address (an
+	// IPv4 address or an IPv6 /64) over all torrents: a seedbox's worth.
+	DefaultMaxPeersPerAddress = 10_000
+	// DefaultMaxScrapeHashes is opentracker's OT_MAXMULTISCRAPE_COUNT.
+	DefaultMaxScrapeHashes = 64
+	// DefaultSweepInterval is how often expired peers are swept (never
+	// less often than PeerTTL).
+	DefaultSweepInterval = time.Minute
 )
 
 // Config configures a Server. The zero value is valid.
@@ -34,21 +50,49 @@ type Config struct {
 	// PeerTTL is how long a peer stays listed without announcing again.
 	// Default 2 × Interval.
 	PeerTTL time.Duration
+	// SweepInterval is how often the server forgets expired peers and the
+	// torrents they leave empty. Default 1 min, or PeerTTL if shorter.
+	// Between sweeps an expired peer is no longer listed but still
+	// counted in complete and incomplete.
+	SweepInterval time.Duration
 	// NumWant is how many peers a response lists when the request does not
 	// say. Default 50.
 	NumWant int
 	// MaxNumWant caps what a request may ask for. Default 200.
 	MaxNumWant int
 	// MaxPeers bounds the peers remembered per torrent; announces beyond
-	// it are refused. Default 100 000.
+	// it are refused (counted in Stats.RefusedTorrentFull). Default
+	// 100 000.
 	MaxPeers int
+	// MaxTorrents bounds the torrents remembered; an announce that would
+	// add one more is refused (counted in Stats.RefusedFull). Default
+	// 1 000 000.
+	MaxTorrents int
+	// MaxTotalPeers bounds the peer entries of all torrents together; an
+	// announce that would add one more is refused (counted in
+	// Stats.RefusedFull). Default 2 000 000.
+	MaxTotalPeers int
+	// MaxPeersPerAddress bounds the peer entries one address (an IPv4
+	// address, or an IPv6 /64) holds over all torrents, one per torrent
+	// and port, hence the torrents it alone can keep alive; an announce
+	// beyond it is refused (counted in Stats.RefusedPerAddress). Default
+	// 10 000.
+	MaxPeersPerAddress int
+	// MaxScrapeHashes bounds the info-hashes one scrape may name; a
+	// scrape naming more, or none (a full scrape, which this tracker
+	// never answers), is refused (counted in Stats.RefusedScrapes).
+	// Default 64.
+	MaxScrapeHashes int
+	// HTTP configures the http.Server that [Server.HTTPServer] returns.
+	HTTP HTTPConfig
 	// Allow, if set, restricts the tracker to the info-hashes it accepts
 	// (a whitelist, as Debian's opentracker has).
 	Allow func(metainfo.Hash) bool
 	// TrustIPParam honours the ip parameter of announces (for peers behind
 	// a NAT on a trusted network); by default the source address is used.
 	TrustIPParam bool
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now. The sweep runs on a real timer
+	// every SweepInterval and reads this clock.
 	Now func() time.Time
 	// Logger receives logs; default silent.
 	Logger *slog.Logger
@@ -63,19 +107,58 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: MinInterval must be 0 (default) or at least 1s, got %v", ErrBadConfig, c.MinInterval)
 	case c.PeerTTL < 0:
 		return fmt.Errorf("%w: Config.PeerTTL is negative", ErrBadConfig)
+	case c.SweepInterval < 0:
+		return fmt.Errorf("%w: Config.SweepInterval is negative", ErrBadConfig)
 	case c.NumWant < 0 || c.MaxNumWant < 0 || c.MaxPeers < 0:
 		return fmt.Errorf("%w: Config.NumWant, MaxNumWant and MaxPeers must not be negative", ErrBadConfig)
+	case c.MaxTorrents < 0 || c.MaxTotalPeers < 0 || c.MaxPeersPerAddress < 0:
+		return fmt.Errorf("%w: Config.MaxTorrents, MaxTotalPeers and MaxPeersPerAddress must not be negative", ErrBadConfig)
+	case c.MaxScrapeHashes < 0:
+		return fmt.Errorf("%w: Config.MaxScrapeHashes is negative", ErrBadConfig)
 	}
-	return nil
+	return c.HTTP.Validate()
+}
+
+// Stats counts what a Server did since it started, and what it holds now.
+type Stats struct {
+	// Torrents and Peers are the torrents and peer entries held now.
+	Torrents, Peers int
+	// Announces and Scrapes count requests answered (refused ones
+	// included).
+	Announces, Scrapes uint64
+	// Expired counts peer entries the sweep forgot.
+	Expired uint64
+	// RefusedTorrentFull counts announces refused because the torrent
+	// held MaxPeers peers.
+	RefusedTorrentFull uint64
+	// RefusedFull counts announces refused because the tracker held
+	// MaxTorrents torrents or MaxTotalPeers peers.
+	RefusedFull uint64
+	// RefusedPerAddress counts announces refused because the address
+	// held MaxPeersPerAddress entries.
+	RefusedPerAddress uint64
+	// RefusedScrapes counts scrapes refused: full scrapes, and scrapes
+	// naming more than MaxScrapeHashes info-hashes.
+	RefusedScrapes uint64
 }
 
 // Server is an HTTP tracker: it serves /announce and /scrape and keeps
 // the peers of each torrent in memory. It is safe for concurrent use; each
-// request is answered on its own.
+// request is answered on its own, in time that does not grow with the
+// torrent's peers. Close stops its sweep timer.
 type Server struct {
-	cfg      Config
+	cfg Config
+
 	mu       sync.Mutex
 	torrents map[metainfo.Hash]*torrent
+	list     []*torrent           // the torrents again, for a sweep that pauses
+	perAddr  map[netip.Addr]int32 // peer entries by addressKey
+	peak     int                  // most torrents since the map was last rebuilt
+	addrPeak int                  // most addresses since perAddr was last rebuilt
+	peers    int                  // entries in all torrents
+	stats    Stats                // counters; Torrents and Peers are filled by Stats
+	timer    *time.Timer          // the sweep's
+	closed   bool
 }
 
 // torrent holds a swarm's peers keyed by the address they announced from
@@ -83,47 +166,104 @@ type Server struct {
 // chose themselves: a peer id is a claim anyone can repeat, so keying on it
 // let one client list a victim at its own address or remove it with
 // event=stopped.
+//
+// The peers are a slice, so that an answer samples them in O(numwant),
+// with an index from key to position once there are more than
+// indexAfter of them (a short slice is searched).
 type torrent struct {
-	peers      map[netip.AddrPort]*peerEntry
+	hash       metainfo.Hash
+	pos        int // in Server.list
+	peers      []peerEntry
+	index      map[peerKey]int32
+	indexPeak  int
+	seeds      int
 	downloaded int
 }
 
-type peerEntry struct {
-	addr netip.AddrPort
-	left int64
-	seen time.Time
+// peerKey is an announced address: the IP (IPv4 as mapped IPv6) and port.
+type peerKey struct {
+	ip   [16]byte
+	port uint16
 }
+
+func keyOf(a netip.AddrPort) peerKey { return peerKey{a.Addr().As16(), a.Port()} }
+
+func (k peerKey) addrPort() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(k.ip).Unmap(), k.port)
+}
+
+type peerEntry struct {
+	key  peerKey
+	seed bool
+	seen int64 // UnixNano
+}
+
+// indexAfter is the length beyond which a torrent indexes its peers.
+const indexAfter = 16
+
+// sweepBatch bounds the peers one step of the sweep examines while it
+// holds the lock.
+const sweepBatch = 4096
 
 // NewServer returns a tracker configured by cfg.
 func NewServer(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Interval == 0 {
-		cfg.Interval = DefaultInterval
-	}
-	if cfg.MinInterval == 0 {
-		cfg.MinInterval = min(DefaultMinInterval, cfg.Interval)
-	}
-	if cfg.PeerTTL == 0 {
-		cfg.PeerTTL = 2 * cfg.Interval
-	}
-	if cfg.NumWant == 0 {
-		cfg.NumWant = DefaultNumWant
-	}
-	if cfg.MaxNumWant == 0 {
-		cfg.MaxNumWant = DefaultMaxNumWant
-	}
-	if cfg.MaxPeers == 0 {
-		cfg.MaxPeers = DefaultMaxPeers
-	}
+	cfg.Interval = cmp.Or(cfg.Interval, DefaultInterval)
+	cfg.MinInterval = cmp.Or(cfg.MinInterval, min(DefaultMinInterval, cfg.Interval))
+	cfg.PeerTTL = cmp.Or(cfg.PeerTTL, 2*cfg.Interval)
+	cfg.SweepInterval = cmp.Or(cfg.SweepInterval, min(DefaultSweepInterval, cfg.PeerTTL))
+	cfg.NumWant = cmp.Or(cfg.NumWant, DefaultNumWant)
+	cfg.MaxNumWant = cmp.Or(cfg.MaxNumWant, DefaultMaxNumWant)
+	cfg.MaxPeers = cmp.Or(cfg.MaxPeers, DefaultMaxPeers)
+	cfg.MaxTorrents = cmp.Or(cfg.MaxTorrents, DefaultMaxTorrents)
+	cfg.MaxTotalPeers = cmp.Or(cfg.MaxTotalPeers, DefaultMaxTotalPeers)
+	cfg.MaxPeersPerAddress = cmp.Or(cfg.MaxPeersPerAddress, DefaultMaxPeersPerAddress)
+	cfg.MaxScrapeHashes = cmp.Or(cfg.MaxScrapeHashes, DefaultMaxScrapeHashes)
+	cfg.HTTP = cfg.HTTP.withDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}}, nil
+	s := &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}, perAddr: map[netip.Addr]int32{}}
+	// A pending time.AfterFunc holds no goroutine, so a Server that is
+	// never closed leaks none either.
+	s.mu.Lock()
+	s.timer = time.AfterFunc(cfg.SweepInterval, s.tick)
+	s.mu.Unlock()
+	return s, nil
+}
+
+// Close stops the sweep; it always returns nil. The server still answers
+// requests afterwards (expired peers are then no longer listed, but no
+// longer forgotten either).
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.timer.Stop()
+	return nil
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Torrents, st.Peers = len(s.torrents), s.peers
+	return st
+}
+
+func (s *Server) tick() {
+	s.sweep()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.timer.Reset(s.cfg.SweepInterval)
+	}
 }
 
 // ServeHTTP answers /announce and /scrape (any path ending so).
@@ -187,40 +327,161 @@ func (s *Server) announce(r *http.Request) map[string]any {
 		}
 	}
 	event := Event(q.Get("event"))
-	now := s.cfg.Now()
-	self := netip.AddrPortFrom(ip, uint16(port))
+	now := s.cfg.Now().UnixNano()
+	self := keyOf(netip.AddrPortFrom(ip, uint16(port)))
+	compact := q.Get("compact") != "0"
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stats.Announces++
 	t := s.torrents[ih]
-	if t == nil {
-		if event == Stopped {
-			return s.peerList(&torrent{}, self, 0, q.Get("compact") != "0", ip.Is6())
-		}
-		t = &torrent{peers: map[netip.AddrPort]*peerEntry{}}
-		s.torrents[ih] = t
+	i := -1
+	if t != nil {
+		i = t.find(self)
 	}
-	s.expire(t, now)
-	switch e := t.peers[self]; {
+	switch {
 	case event == Stopped:
-		delete(t.peers, self)
-		numWant = 0
-	case e == nil && len(t.peers) >= s.cfg.MaxPeers:
-		return failure("torrent is full")
-	default:
-		if e == nil {
-			e = &peerEntry{}
-			t.peers[self] = e
+		if i >= 0 {
+			s.removePeer(t, i)
 		}
-		if event == Completed && e.left > 0 {
+		if t == nil {
+			t = &torrent{}
+		}
+		return s.peerList(t, self, 0, now, compact, ip.Is6())
+	case i >= 0:
+		e := &t.peers[i]
+		if event == Completed && !e.seed {
 			t.downloaded++
 		}
-		e.addr, e.left, e.seen = self, left, now
+		t.setSeed(e, left == 0)
+		e.seen = now
+		return s.peerList(t, self, numWant, now, compact, ip.Is6())
 	}
+	if msg := s.refuse(t, ip); msg != "" {
+		return failure("%s", msg)
+	}
+	if t == nil {
+		t = &torrent{hash: ih, pos: len(s.list)}
+		s.torrents[ih] = t
+		s.list = append(s.list, t)
+		s.peak = max(s.peak, len(s.torrents))
+	}
+	s.addPeer(t, peerEntry{key: self, seen: now}, left == 0, ip)
+	return s.peerList(t, self, numWant, now, compact, ip.Is6())
+}
+
+// refuse says why a new entry for ip in t (nil: a new torrent) is refused,
+// counting it, or returns "".
+func (s *Server) refuse(t *torrent, ip netip.Addr) string {
+	switch {
+	case t != nil && len(t.peers) >= s.cfg.MaxPeers:
+		s.stats.RefusedTorrentFull++
+		return "torrent is full"
+	case s.perAddr[addressKey(ip)] >= int32(min(s.cfg.MaxPeersPerAddress, math.MaxInt32)):
+		s.stats.RefusedPerAddress++
+		return "too many torrents from your address"
+	case s.peers >= s.cfg.MaxTotalPeers || (t == nil && len(s.torrents) >= s.cfg.MaxTorrents):
+		s.stats.RefusedFull++
+		return "tracker is full"
+	}
+	return ""
+}
+
+// addressKey is what MaxPeersPerAddress counts by: the IPv4 address, or
+// the IPv6 /64.
+func addressKey(ip netip.Addr) netip.Addr {
+	if ip.Is6() {
+		if p, err := ip.Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return ip
+}
+
+// find returns the position of k's entry in t, or -1.
+func (t *torrent) find(k peerKey) int {
+	if t.index != nil {
+		if i, ok := t.index[k]; ok {
+			return int(i)
+		}
+		return -1
+	}
+	for i := range t.peers {
+		if t.peers[i].key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+func (t *torrent) buildIndex() {
+	t.index = make(map[peerKey]int32, len(t.peers))
+	for i, p := range t.peers {
+		t.index[p.key] = int32(i)
+	}
+}
+
+func (t *torrent) setSeed(e *peerEntry, seed bool) {
+	switch {
+	case seed && !e.seed:
+		t.seeds++
+	case !seed && e.seed:
+		t.seeds--
+	}
+	e.seed = seed
+}
+
+// addPeer lists e (its seed field unset) in t as a seed or not.
+func (s *Server) addPeer(t *torrent, e peerEntry, seed bool, ip netip.Addr) {
+	t.setSeed(&e, seed)
+	t.peers = append(t.peers, e)
+	switch {
+	case t.index != nil:
+		t.index[e.key] = int32(len(t.peers) - 1)
+	case len(t.peers) > indexAfter:
+		t.buildIndex()
+	}
+	t.indexPeak = max(t.indexPeak, len(t.peers))
+	s.perAddr[addressKey(ip)]++
+	s.addrPeak = max(s.addrPeak, len(s.perAddr))
+	s.peers++
+}
+
+// removePeer forgets t's entry i, moving the last one into its place.
+func (s *Server) removePeer(t *torrent, i int) {
+	e := t.peers[i]
+	t.setSeed(&e, false)
+	ak := addressKey(e.key.addrPort().Addr())
+	if s.perAddr[ak]--; s.perAddr[ak] <= 0 {
+		delete(s.perAddr, ak)
+	}
+	s.peers--
+	last := len(t.peers) - 1
+	if t.index != nil {
+		delete(t.index, e.key)
+		if i != last {
+			t.index[t.peers[last].key] = int32(i)
+		}
+	}
+	t.peers[i] = t.peers[last]
+	t.peers = t.peers[:last]
 	if len(t.peers) == 0 {
-		delete(s.torrents, ih)
+		s.removeTorrent(t)
 	}
-	return s.peerList(t, self, numWant, q.Get("compact") != "0", ip.Is6())
+}
+
+// removeTorrent forgets an empty torrent, moving the last of the list into
+// its place.
+func (s *Server) removeTorrent(t *torrent) {
+	if s.torrents[t.hash] != t {
+		return // never added: a stand-in for an unknown torrent
+	}
+	delete(s.torrents, t.hash)
+	last := s.list[len(s.list)-1]
+	last.pos = t.pos
+	s.list[t.pos] = last
+	s.list[len(s.list)-1] = nil
+	s.list = s.list[:len(s.list)-1]
 }
 
 func (s *Server) sourceIP(r *http.Request, param string) (netip.Addr, error) {
@@ -240,58 +501,126 @@ func (s *Server) sourceIP(r *http.Request, param string) (netip.Addr, error) {
 	return ip.Unmap(), nil
 }
 
-// expire forgets peers not heard from within PeerTTL.
-func (s *Server) expire(t *torrent, now time.Time) {
-	for id, e := range t.peers {
-		if now.Sub(e.seen) > s.cfg.PeerTTL {
-			delete(t.peers, id)
+// sweep forgets expired peers and the torrents they leave empty. It walks
+// the torrents a batch at a time, releasing the lock in between, so that
+// announces wait at most one batch; a torrent that moves during a pause
+// may be skipped until the next sweep.
+func (s *Server) sweep() {
+	now := s.cfg.Now().UnixNano()
+	for i := 0; ; {
+		s.mu.Lock()
+		for budget := sweepBatch; budget > 0 && i < len(s.list); {
+			t := s.list[i]
+			budget -= len(t.peers) + 1
+			s.expire(t, now)
+			if len(t.peers) > 0 {
+				i++
+			} // else list[i] now holds the former last torrent
+		}
+		done := i >= len(s.list)
+		if done {
+			s.shrink()
+		}
+		s.mu.Unlock()
+		if done {
+			return
 		}
 	}
 }
 
-// peerList builds the response: counts and up to numWant random peers
-// other than self, compact (BEP 23 and BEP 7) unless asked otherwise.
-// Non-compact answers omit peer ids (BEP 3's no_peer_id), which would
-// otherwise hand every client the others' identities.
-func (s *Server) peerList(t *torrent, self netip.AddrPort, numWant int, compact, v6 bool) map[string]any {
-	complete, incomplete := 0, 0
-	var others []*peerEntry
-	for a, e := range t.peers {
-		if e.left == 0 {
-			complete++
-		} else {
-			incomplete++
+// expire forgets t's peers not heard from within PeerTTL, and t itself if
+// that empties it.
+func (s *Server) expire(t *torrent, now int64) {
+	for i := 0; i < len(t.peers); {
+		if s.expired(&t.peers[i], now) {
+			s.stats.Expired++
+			s.removePeer(t, i) // the last entry moves to i
+			continue
 		}
-		if a != self {
-			others = append(others, e)
+		i++
+	}
+	if len(t.peers) > 0 && 4*len(t.peers) < cap(t.peers) {
+		t.peers = slices.Clip(slices.Clone(t.peers))
+	}
+	if t.index != nil && 4*len(t.peers) < t.indexPeak {
+		// Go maps never shrink: rebuild the index (or drop it) once
+		// three quarters of its peak are gone.
+		t.index, t.indexPeak = nil, len(t.peers)
+		if len(t.peers) > indexAfter {
+			t.buildIndex()
 		}
 	}
-	rand.Shuffle(len(others), func(i, j int) {
-		others[i], others[j] = others[j], others[i]
-	})
-	others = others[:min(numWant, len(others))]
+}
+
+func (s *Server) expired(e *peerEntry, now int64) bool {
+	return now-e.seen > int64(s.cfg.PeerTTL)
+}
+
+// shrink rebuilds the torrent map and list once three quarters of their
+// peak are gone, since neither gives memory back by itself.
+func (s *Server) shrink() {
+	if 4*len(s.torrents) < s.peak {
+		s.torrents = rebuilt(s.torrents)
+		s.list = slices.Clip(slices.Clone(s.list))
+		s.peak = len(s.torrents)
+	}
+	if 4*len(s.perAddr) < s.addrPeak {
+		s.perAddr = rebuilt(s.perAddr)
+		s.addrPeak = len(s.perAddr)
+	}
+}
+
+// rebuilt copies m into a map sized for its entries (maps.Clone keeps
+// the capacity).
+func rebuilt[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	maps.Copy(out, m)
+	return out
+}
+
+// peerList builds the response: counts and up to numWant peers other than
+// self, compact (BEP 23 and BEP 7) unless asked otherwise. The peers are a
+// window of t's list at a random start, skipping expired entries (the
+// sweep forgets them), so an answer costs O(numWant) whatever the
+// torrent's size; the list's order is itself mixed by every removal.
+// Non-compact answers omit peer ids (BEP 3's no_peer_id), which would
+// otherwise hand every client the others' identities.
+func (s *Server) peerList(t *torrent, self peerKey, numWant int, now int64, compact, v6 bool) map[string]any {
 	resp := map[string]any{
 		"interval":     int64(s.cfg.Interval / time.Second),
 		"min interval": int64(s.cfg.MinInterval / time.Second),
-		"complete":     complete,
-		"incomplete":   incomplete,
+		"complete":     t.seeds,
+		"incomplete":   len(t.peers) - t.seeds,
+	}
+	var others []netip.AddrPort
+	if n := len(t.peers); n > 0 && numWant > 0 {
+		others = make([]netip.AddrPort, 0, min(numWant, n))
+		start := rand.IntN(n)
+		// At most 4×numWant+16 steps, so that a torrent full of expired
+		// entries cannot make an answer cost more.
+		for step := 0; step < min(n, 4*numWant+16) && len(others) < numWant; step++ {
+			e := &t.peers[(start+step)%n]
+			if e.key != self && !s.expired(e, now) {
+				others = append(others, e.key.addrPort())
+			}
+		}
 	}
 	if !compact {
 		list := make([]any, len(others))
-		for i, e := range others {
-			list[i] = map[string]any{"ip": e.addr.Addr().String(), "port": int64(e.addr.Port())}
+		for i, a := range others {
+			list[i] = map[string]any{"ip": a.Addr().String(), "port": int64(a.Port())}
 		}
 		resp["peers"] = list
 		return resp
 	}
 	var p4, p6 []byte
-	for _, e := range others {
-		if e.addr.Addr().Is4() {
-			p4 = append(p4, e.addr.Addr().AsSlice()...)
-			p4 = binary.BigEndian.AppendUint16(p4, e.addr.Port())
+	for _, a := range others {
+		if a.Addr().Is4() {
+			p4 = append(p4, a.Addr().AsSlice()...)
+			p4 = binary.BigEndian.AppendUint16(p4, a.Port())
 		} else {
-			p6 = append(p6, e.addr.Addr().AsSlice()...)
-			p6 = binary.BigEndian.AppendUint16(p6, e.addr.Port())
+			p6 = append(p6, a.Addr().AsSlice()...)
+			p6 = binary.BigEndian.AppendUint16(p6, a.Port())
 		}
 	}
 	resp["peers"] = string(p4)
@@ -301,42 +630,32 @@ func (s *Server) peerList(t *torrent, self netip.AddrPort, numWant int, compact,
 	return resp
 }
 
-// scrape reports counts for the info-hashes asked (all when none).
+// scrape reports counts for the info-hashes asked, at most
+// MaxScrapeHashes of them; a full scrape (none named) is refused.
 func (s *Server) scrape(r *http.Request) map[string]any {
 	hashes := r.URL.Query()["info_hash"]
-	now := s.cfg.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	files := map[string]any{}
-	add := func(ih metainfo.Hash, t *torrent) {
-		s.expire(t, now)
-		st := map[string]any{"complete": 0, "incomplete": 0, "downloaded": t.downloaded}
-		c, i := 0, 0
-		for _, e := range t.peers {
-			if e.left == 0 {
-				c++
-			} else {
-				i++
-			}
-		}
-		st["complete"], st["incomplete"] = c, i
-		files[string(ih[:])] = st
+	s.stats.Scrapes++
+	switch {
+	case len(hashes) == 0:
+		s.stats.RefusedScrapes++
+		return failure("full scrape not served: name up to %d info_hash", s.cfg.MaxScrapeHashes)
+	case len(hashes) > s.cfg.MaxScrapeHashes:
+		s.stats.RefusedScrapes++
+		return failure("at most %d info_hash per scrape", s.cfg.MaxScrapeHashes)
 	}
-	if len(hashes) == 0 {
-		for ih, t := range s.torrents {
-			add(ih, t)
-		}
-	}
+	files := make(map[string]any, len(hashes))
 	for _, h := range hashes {
 		ih, ok := hash20(h)
 		if !ok {
 			return failure("info_hash must be 20 bytes")
 		}
+		st := map[string]any{"complete": 0, "incomplete": 0, "downloaded": 0}
 		if t := s.torrents[ih]; t != nil {
-			add(ih, t)
-		} else {
-			add(ih, &torrent{})
+			st["complete"], st["incomplete"], st["downloaded"] = t.seeds, len(t.peers)-t.seeds, t.downloaded
 		}
+		files[string(ih[:])] = st
 	}
 	return map[string]any{"files": files}
 }

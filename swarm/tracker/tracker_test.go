@@ -38,6 +38,7 @@ func newTracker(t *testing.T, cfg Config) (string, *clock) {
 	}
 	srv, err := NewServer(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts.URL + "/announce", clk

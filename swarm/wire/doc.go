@@ -5,9 +5,11 @@
 //
 // Each message is a Go type that implements transport.Message, so the same
 // values travel through the simulator (where only their Size counts) and,
-// through [NewCodec], over a transport.Host to real BitTorrent clients.
+// through [NewCodec], over a transport.Host to real BitTorrent clients
+// (ExampleNewCodec; newPeer makes the protocol node, swarm.NewPeer in
+// package swarm):
 //
-//	codec := wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: id})
+//	codec := wire.NewCodec(wire.CodecConfig{InfoHash: infoHash, PeerID: wire.NewPeerID()})
 //	host, err := transport.NewHost(transport.HostConfig{Stream: &transport.TCP{},
-//		Listen: addr, Codec: codec}, newPeer)
+//		Listen: "/ip4/127.0.0.1/tcp/0", Codec: codec}, newPeer)
 package wire

@@ -1,6 +1,7 @@
 package libp2p
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
@@ -86,15 +87,11 @@ func (c Config) Validate() error {
 
 // withDefaults fills the zero fields with their documented defaults.
 func (c Config) withDefaults() Config {
-	if c.Protocol == "" {
-		c.Protocol = DefaultProtocol
-	}
+	c.Protocol = cmp.Or(c.Protocol, DefaultProtocol)
 	if len(c.Transports) == 0 {
 		c.Transports = []Kind{TCP, QUIC}
 	}
-	if c.NegotiationTimeout == 0 {
-		c.NegotiationTimeout = DefaultNegotiationTimeout
-	}
+	c.NegotiationTimeout = cmp.Or(c.NegotiationTimeout, DefaultNegotiationTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -8,15 +8,25 @@
 // goroutines, framing and timeouts, the wall clock) without sockets: in
 // tests, in examples, and where the deterministic simulator of package
 // transport/sim is not what is wanted. Addresses have the form
-// /mem/HOST/tcp/PORT and /mem/HOST/udp/PORT (port 0 picks a free one):
+// /mem/HOST/tcp/PORT and /mem/HOST/udp/PORT (port 0 picks a free one).
+// From ExampleNetwork, two hosts 25 ms apart:
 //
-//	net := mem.New(mem.Config{Link: mem.LinkConfig{Latency: 5 * time.Millisecond}})
-//	defer net.Close()
-//	ln, err := net.Node("alice").Listen("/mem/alice/tcp/80")
+//	network := mem.New(mem.Config{
+//		Seed: 1,
+//		Link: mem.LinkConfig{Latency: 25 * time.Millisecond},
+//	})
+//	defer network.Close()
+//	alice, bob := network.Node("alice"), network.Node("bob")
+//
+//	ln, err := bob.Listen("/mem/bob/tcp/7")
 //	if err != nil {
-//		return err
+//		fmt.Println(err)
+//		return
 //	}
-//	c, err := net.Node("bob").Dial(ctx, "/mem/alice/tcp/80")
+//
+// and, once bob accepts on ln, alice.Dial(ctx, "/mem/bob/tcp/7") returns
+// a net.Conn; network.Partition("alice", "bob") cuts them apart until
+// Heal.
 //
 // A [Node] is one host's view (its dials leave from that host); the
 // [Network] itself dials from an anonymous host.

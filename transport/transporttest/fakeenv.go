@@ -42,6 +42,12 @@ type FakeEnv struct {
 	// SendErr, when not nil, is returned by Send and SendFrom, which then
 	// record nothing. Set it to simulate ErrBackpressure or a bad address.
 	SendErr error
+	// SendHook, when not nil, is called by Send and SendFrom for each
+	// message SendErr lets through; if it returns an error, that is
+	// returned and nothing is recorded. Use it to refuse only some sends
+	// (one peer's, one message type's), as a Host's per-peer backpressure
+	// does.
+	SendHook func(to transport.Addr, m transport.Message) error
 
 	self    transport.Addr
 	now     time.Time
@@ -84,7 +90,8 @@ func (e *FakeEnv) Rand() *rand.Rand { return e.rnd }
 // Logger returns a logger that discards everything.
 func (e *FakeEnv) Logger() *slog.Logger { return e.discard }
 
-// Send records m for to, or returns SendErr, or ErrClosed after Close.
+// Send records m for to, or returns SendErr or SendHook's error, or
+// ErrClosed after Close.
 func (e *FakeEnv) Send(to transport.Addr, m transport.Message) error {
 	return e.SendFrom("", to, m)
 }
@@ -96,6 +103,11 @@ func (e *FakeEnv) SendFrom(from, to transport.Addr, m transport.Message) error {
 		return transport.ErrClosed
 	case e.SendErr != nil:
 		return e.SendErr
+	}
+	if e.SendHook != nil {
+		if err := e.SendHook(to, m); err != nil {
+			return err
+		}
 	}
 	e.sent = append(e.sent, Sent{From: from, To: to, Msg: m, At: e.now})
 	return nil

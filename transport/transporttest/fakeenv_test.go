@@ -68,6 +68,18 @@ func TestFakeEnv(t *testing.T) {
 		require.NoError(t, env.Unbind(ep))
 		require.ErrorIs(t, env.Unbind(ep), transport.ErrBadAddr)
 	})
+	t.Run("SendHook refuses the sends it chooses", func(t *testing.T) {
+		env := transporttest.NewFakeEnv("/fake/self", 1)
+		env.SendHook = func(to transport.Addr, _ transport.Message) error {
+			if to == "/fake/full" {
+				return transport.ErrBackpressure
+			}
+			return nil
+		}
+		require.ErrorIs(t, env.Send("/fake/full", transport.Bytes("x")), transport.ErrBackpressure)
+		require.NoError(t, env.Send("/fake/a", transport.Bytes("y")))
+		require.Equal(t, []transporttest.Sent{{To: "/fake/a", Msg: transport.Bytes("y"), At: transporttest.FakeStart}}, env.Sent())
+	})
 	t.Run("Rand is seeded", func(t *testing.T) {
 		a, b := transporttest.NewFakeEnv("/a", 7), transporttest.NewFakeEnv("/b", 7)
 		require.Equal(t, a.Rand().Uint64(), b.Rand().Uint64())

@@ -8,12 +8,16 @@ import (
 
 // A swarm of 10 peers and one seed shares 8 MiB in the simulator; the run
 // is compared with the D_p2p lower bound.
-func ExampleSimulate() {
+func ExampleNewSim() {
 	const mib = 1 << 20
-	res, err := swarm.Simulate(swarm.SimConfig{
+	s, err := swarm.NewSim(swarm.SimConfig{
 		Seed: 1, Leechers: 10, FileSize: 8 * mib,
 		PeerUpload: mib, PeerDownload: 10 * mib, SeedUpload: 10 * mib,
 	})
+	if err != nil {
+		panic(err)
+	}
+	res, err := s.Run()
 	if err != nil {
 		panic(err)
 	}
