@@ -10,8 +10,10 @@
 // single point of failure).
 //
 //	net, _ := sim.New(sim.Config{Seed: 1})
-//	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
-//	peer := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: files}))
+//	newServer, _ := napster.NewServer(napster.ServerConfig{})
+//	dir := net.AddNode(newServer)
+//	newPeer, _ := napster.NewPeer(napster.PeerConfig{Server: dir, Files: files})
+//	net.AddNode(newPeer)
 //
 // # Limits
 //

@@ -14,22 +14,15 @@ import (
 // A peer registers a song; another finds it; with the directory down the
 // same search fails.
 func Example() {
-	net, _ := sim.New(sim.Config{Seed: 1})
-	newServer, err := napster.NewServer(napster.ServerConfig{})
-	if err != nil {
-		panic(err)
-	}
-	dir := net.AddNode(newServer)
-	add := func(cfg napster.PeerConfig) transport.Addr {
-		newPeer, err := napster.NewPeer(cfg)
-		if err != nil {
-			panic(err)
-		}
-		return net.AddNode(newPeer)
-	}
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
-	add(napster.PeerConfig{Server: dir, Files: []overlay.File{song}})
-	asker := add(napster.PeerConfig{Server: dir})
+	files := []overlay.File{song}
+	net, _ := sim.New(sim.Config{Seed: 1})
+	newServer, _ := napster.NewServer(napster.ServerConfig{})
+	dir := net.AddNode(newServer)
+	newPeer, _ := napster.NewPeer(napster.PeerConfig{Server: dir, Files: files})
+	net.AddNode(newPeer)
+	newAsker, _ := napster.NewPeer(napster.PeerConfig{Server: dir})
+	asker := net.AddNode(newAsker)
 	net.Run(time.Second)
 
 	search := func() {

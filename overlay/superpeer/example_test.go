@@ -40,6 +40,18 @@ func Example() {
 	// Free Software Song.ogg 11 [/sim/2]
 }
 
+// A query on a simulated two-tier overlay of 1 000 peers in groups of
+// 100: under a hundred messages, where flooding 1 000 servents costs
+// thousands.
+func ExampleNewSim() {
+	w, _ := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 1000, Seed: 1})
+	s, _ := superpeer.NewSim(superpeer.SimConfig{Workload: w, TTL: 3, Seed: 1})
+	r := s.Query(w.Queries[0])
+	fmt.Println(r.Found, r.Messages)
+	// Output:
+	// true 93
+}
+
 // On loopback TCP: a leader, two peers sharing the same film, and a third
 // that finds it by keyword and downloads it from both holders at once.
 func ExampleNode() {
