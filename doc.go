@@ -68,7 +68,8 @@
 //	                                           (dht.Node.Get(ctx, key));
 //	                                           swarm.Client is the one that
 //	                                           runs many torrents, each its
-//	                                           own Peer
+//	                                           own Peer; napster.Directory
+//	                                           runs the napster.Server
 //	the simulator harness for a protocol     Sim, NewSim(SimConfig)
 //	a snapshot of counters                   Stats, read with Stats()
 //	a configuration that cannot work         ErrBadConfig, wrapped as

@@ -9,7 +9,7 @@
 // The systems live in subpackages:
 //
 //   - overlay/gnutella: Gnutella 0.6, flooding with TTL over a bounded-degree
-//     overlay, wire-compatible, with a Servent for real networks;
+//     overlay, wire-compatible, with a Node for real networks;
 //   - overlay/superpeer: KaZaA-style two tiers, group leaders indexing
 //     their peers' files and forwarding keyword queries among themselves;
 //   - overlay/napster: the central directory and its single point of
@@ -23,9 +23,11 @@
 // (not importable from outside): enc (the binary encoding of the Napster
 // and super-peer protocols), servent (a node on a real network: host,
 // uploads on the same port, credit, joining), stream (search hits as a
-// channel), ratelimit (the per-connection query bucket), simrun (running
-// and tallying simulated queries), and the test helpers golden and
-// enc/enctest.
+// channel), ratelimit (the per-connection query bucket), flood (the table
+// of recent message IDs that drops duplicates and routes replies back,
+// and the flooding protocols' shared defaults), hostkey (the host that a
+// per-address limit counts), simrun (running and tallying simulated
+// queries), and the test helpers golden and enc/enctest.
 //
 // Measuring a random overlay:
 //

@@ -112,18 +112,18 @@ func liveDemo(ctx context.Context, w io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	song := overlay.NewFile("Free Software Song.ogg", []byte(strings.Repeat("Join us now and share the software; ", 1000)))
-	var servents []*gnutella.Servent
+	var servents []*gnutella.Node
 	defer func() {
 		for _, s := range servents {
 			s.Close()
 		}
 	}()
 	for i := range 5 {
-		cfg := gnutella.ServentConfig{}
+		cfg := gnutella.NodeConfig{}
 		if i == 4 {
-			cfg.Node.Files = []overlay.File{song}
+			cfg.Files = []overlay.File{song}
 		}
-		s, err := gnutella.NewServent(cfg)
+		s, err := gnutella.NewNode(cfg)
 		if err != nil {
 			return err
 		}

@@ -30,12 +30,12 @@ func runOverlayStep(ctx context.Context, w io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	song := overlay.NewFile("Free Software Song.ogg", []byte(strings.Repeat("join us now and share the software ", 100)))
-	sharer, err := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: []overlay.File{song}}})
+	sharer, err := gnutella.NewNode(gnutella.NodeConfig{PeerConfig: gnutella.PeerConfig{Files: []overlay.File{song}}})
 	if err != nil {
 		return err
 	}
 	defer sharer.Close()
-	seeker, err := gnutella.NewServent(gnutella.ServentConfig{})
+	seeker, err := gnutella.NewNode(gnutella.NodeConfig{})
 	if err != nil {
 		return err
 	}
@@ -75,9 +75,21 @@ func runOverlayStep(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
-	net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: []overlay.File{song}}))
-	asker := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir}))
+	newServer, err := napster.NewServer(napster.ServerConfig{})
+	if err != nil {
+		return err
+	}
+	dir := net.AddNode(newServer)
+	var asker transport.Addr
+	for i, files := range [][]overlay.File{{song}, nil} {
+		newPeer, err := napster.NewPeer(napster.PeerConfig{Server: dir, Files: files})
+		if err != nil {
+			return err
+		}
+		if a := net.AddNode(newPeer); i == 1 {
+			asker = a
+		}
+	}
 	net.Run(time.Second)
 	search := func(when string) {
 		_ = net.Do(asker, func(h transport.Handler) {

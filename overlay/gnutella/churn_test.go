@@ -22,7 +22,7 @@ func TestOverlaySurvivesChurn(t *testing.T) {
 	}
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
-	base := NodeConfig{Degree: 6, MaxDegree: 9, KeepAlive: 5 * time.Second}
+	base := PeerConfig{Degree: 6, MaxDegree: 9, KeepAlive: 5 * time.Second}
 	newcomer := func(env transport.Env) transport.Handler {
 		c := base
 		live := net.Live()
@@ -31,7 +31,7 @@ func TestOverlaySurvivesChurn(t *testing.T) {
 				c.Bootstrap = append(c.Bootstrap, live[env.Rand().IntN(len(live))])
 			}
 		}
-		return newNode(c.withDefaults(), env)
+		return newPeer(c.withDefaults(), env)
 	}
 	// 20 stable servents hold the file; 280 others come and go.
 	var churning []transport.Addr
@@ -43,7 +43,7 @@ func TestOverlaySurvivesChurn(t *testing.T) {
 		if i < 20 {
 			c.Files = []overlay.File{song}
 		}
-		if a := net.AddNode(NewNode(c)); i >= 20 {
+		if a := net.AddNode(newTestPeer(t, c)); i >= 20 {
 			churning = append(churning, a)
 		}
 		net.Run(100 * time.Millisecond)
@@ -59,7 +59,7 @@ func TestOverlaySurvivesChurn(t *testing.T) {
 	live := net.Live()
 	for _, a := range live {
 		g.AddNode(a)
-		for _, b := range net.Handler(a).(*Node).Neighbours() {
+		for _, b := range net.Handler(a).(*Peer).Neighbours() {
 			if net.IsUp(b) {
 				g.AddEdge(a, b)
 			}
@@ -74,7 +74,7 @@ func TestOverlaySurvivesChurn(t *testing.T) {
 		from := live[(q*7919)%len(live)]
 		hits := 0
 		require.NoError(t, net.Do(from, func(h transport.Handler) {
-			h.(*Node).Search("free software song", 5, func(Hit) { hits++ })
+			h.(*Peer).Search("free software song", 5, func(Hit) { hits++ })
 		}))
 		net.Run(5 * time.Second)
 		if hits > 0 {

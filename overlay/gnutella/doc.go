@@ -11,20 +11,39 @@
 //
 //   - The wire: NewCodec (a transport.Codec), ParseMessage, AppendMessage,
 //     ParseHeader (allocation-free). It talks to any 0.6 servent.
-//   - Node, the protocol as a transport.Handler: it runs unchanged in the
+//   - Peer, the protocol as a transport.Handler: it runs unchanged in the
 //     simulator (NewSim floods a workload over 10 000 servents) and on a
 //     transport.Host.
-//   - Servent, the user API on a real network: Join, Share, Search (hits
+//   - Node, the user API on a real network: Join, Share, Search (hits
 //     as they arrive), Fetch (HTTP download), Close.
 //
 // The shortest useful program, a servent that shares a file and one that
 // finds and downloads it:
 //
-//	sharer, _ := gnutella.NewServent(gnutella.ServentConfig{Node: gnutella.NodeConfig{Files: files}})
-//	seeker, _ := gnutella.NewServent(gnutella.ServentConfig{})
+//	sharer, _ := gnutella.NewNode(gnutella.NodeConfig{PeerConfig: gnutella.PeerConfig{Files: files}})
+//	seeker, _ := gnutella.NewNode(gnutella.NodeConfig{})
 //	_ = seeker.Join(ctx, sharer.Addr())
 //	hits, _ := seeker.Search(ctx, "free song")
 //	data, _ := seeker.Fetch(ctx, <-hits)
+//
+// # Limits
+//
+// What a remote can make a servent hold is bounded by PeerConfig fields,
+// and what they refused is counted in Stats:
+//
+//	limit                     field                   default   counted in
+//	neighbours                MaxDegree               9         Refused, Evicted
+//	neighbours on one host    MaxPerAddress           3         RefusedPerAddress
+//	Queries per neighbour     QueryRate, QueryBurst   20/s, 40  RateLimited
+//	TTL + hops                MaxTTL                  7         Clamped
+//	hosts learned from Pongs  KnownHosts              200       (oldest dropped)
+//	payload of a message      CodecConfig.MaxPayload  64 KiB    (connection closed)
+//
+// A host is an IPv4 address or an IPv6 /64. A newcomer to a full servent
+// evicts a neighbour that never forwarded anything (connections that only
+// complete the handshake), and is refused only when every neighbour was
+// useful. On loopback every servent shares 127.0.0.1: more than four
+// servents on one machine need MaxPerAddress raised.
 //
 // Encoding and decoding a message by hand:
 //

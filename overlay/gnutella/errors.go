@@ -19,7 +19,7 @@ var (
 	// ErrRefused is returned by a handshake the other side refused (a
 	// status other than 200).
 	ErrRefused = errors.New("gnutella: connection refused")
-	// ErrClosed is returned by a Servent's methods after Close.
+	// ErrClosed is returned by a Node's methods after Close.
 	ErrClosed = errors.New("gnutella: servent closed")
 	// ErrBadConfig is wrapped by the Validate methods; the message names
 	// the field.

@@ -40,7 +40,7 @@ func BenchmarkFlood(b *testing.B) {
 	// bounded however many queries ran.
 	routes := 0
 	for i := range s.Addrs {
-		routes += s.Node(i).Stats().Routes
+		routes += s.Peer(i).Stats().Routes
 	}
 	b.ReportMetric(float64(routes)/float64(len(s.Addrs)), "guids/node")
 }

@@ -2,611 +2,175 @@ package gnutella
 
 import (
 	"bytes"
-	"slices"
-	"time"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"github.com/networkutopia/p2p/overlay"
-	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
+	"github.com/networkutopia/p2p/overlay/internal/stream"
+	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Hit is one result of a search: a file and where to get it.
-type Hit struct {
-	// Query is the GUID of the search it answers.
-	Query GUID
-	// Addr is where the responder serves downloads.
-	Addr transport.Addr
-	// ServentID names the responder.
-	ServentID GUID
-	// Index, Size and Name identify the file on the responder.
-	Index uint32
-	Size  uint32
-	Name  string
-	// Hash is the content hash when the responder sent a urn:sha1.
-	Hash    overlay.Hash
-	HasHash bool
-	// Hops is how far the responder is.
-	Hops uint8
+// NodeConfig configures a Node. The zero value listens on a free
+// loopback port.
+type NodeConfig struct {
+	// Listen is where the servent accepts Gnutella connections and HTTP
+	// downloads (one port). Default /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// PeerConfig configures the protocol (degree, TTLs, rate limits,
+	// the shared files). Its Bootstrap peers are connected at start;
+	// Join adds more.
+	PeerConfig
+	// Uploads configures upload slots, the request queue and incentive
+	// priorities (default priority: the bytes the requester uploaded to
+	// us).
+	Uploads transfer.UploadConfig
+	// UserAgent is sent in handshakes. Default DefaultUserAgent.
+	UserAgent string
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
 }
 
-// Stats counts what a node did; read it with Node.Stats.
-type Stats struct {
-	// In and Out count messages received and sent.
-	In, Out uint64
-	// Queries counts distinct Queries received; Duplicates the copies
-	// dropped by GUID; RateLimited the Queries dropped by the per-neighbour
-	// limit.
-	Queries, Duplicates, RateLimited uint64
-	// HitsSent counts QueryHits answered from the local library;
-	// HitsRouted those forwarded on a reverse path; HitsReceived the
-	// results of the node's own searches; Unroutable replies whose GUID
-	// was unknown or expired.
-	HitsSent, HitsRouted, HitsReceived, Unroutable uint64
-	// Clamped counts messages whose TTL was cut to MaxTTL; Expired those
-	// dropped with TTL 0.
-	Clamped, Expired uint64
-	// Pongs counts Pongs received; Refused connections refused for the
-	// degree bound; Replaced neighbours dropped for silence.
-	Pongs, Refused, Replaced uint64
-	// Routes is the number of GUIDs remembered now.
-	Routes int
-}
-
-// neighbour is the state kept per connected peer.
-type neighbour struct {
-	addr      transport.Addr // where to send: the connection's peer
-	listen    transport.Addr // where it accepts connections, once known
-	conns     int
-	lastHeard int64            // unix nanoseconds
-	queries   ratelimit.Bucket // of the Queries it sends
-}
-
-// search is one of the node's own queries.
-type search struct {
-	onHit func(Hit)
-	stop  func() bool
-}
-
-// Node is a Gnutella servent's protocol node: a transport.Handler that
-// keeps a bounded set of neighbours, answers Pings with Pongs, floods
-// Queries with a TTL, suppresses duplicates by GUID, sends QueryHits back
-// along the reverse path, and rate-limits Queries per neighbour. It runs in
-// the simulator or on a transport.Host; its methods must be called on the
-// node's loop (inside sim.Network.Do or Host.Submit).
-type Node struct {
-	// Fields read by every message first, to share cache lines.
-	env     transport.Env
-	keys    []uint64   // addrKey of each neighbour, in the order of nbrs
-	inline  [12]uint64 // keys' storage up to 12 neighbours: no extra cache miss
-	inlineN [12]neighbour
-	nbrs    []neighbour // in order of connection; few, so found by scanning
-	queries routeTable
-	files   []overlay.File
-	mask    uint64 // OR of the files' KeywordMasks: most queries skip the files
-	maxTTL  uint8
-	lastQ   GUID  // the last Query handled: its copies from the other
-	lastAt  int64 // neighbours are dropped without touching the table
-	stats   Stats
-
-	cfg       NodeConfig
-	self      transport.Addr
-	ip        [4]byte
-	port      uint16
-	serventID GUID
-
-	pending  map[transport.Addr]bool // connections we asked for
-	known    []transport.Addr        // hosts learned from Pongs, newest last
-	pings    routeTable
-	pushes   routeTable // servent ID (as a GUID) to the neighbour a QueryHit came from
-	searches map[GUID]*search
-	stopped  bool
-}
-
-var (
-	_ transport.Handler            = (*Node)(nil)
-	_ transport.ConnHandler        = (*Node)(nil)
-	_ transport.UnreachableHandler = (*Node)(nil)
-	_ transport.Stopper            = (*Node)(nil)
-)
-
-// NewNode returns the NewHandler of a servent node with the given
-// configuration; it panics if cfg does not validate (check it first with
-// cfg.Validate when it comes from a user).
-func NewNode(cfg NodeConfig) transport.NewHandler {
-	if err := cfg.Validate(); err != nil {
-		panic(err)
+// Validate reports the first invalid field.
+func (c NodeConfig) Validate() error {
+	if err := c.PeerConfig.Validate(); err != nil {
+		return err
 	}
-	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newNode(cfg, env) }
-}
-
-func newNode(cfg NodeConfig, env transport.Env) *Node {
-	now := env.Now()
-	n := &Node{
-		cfg:      cfg,
-		env:      env,
-		self:     env.Self(),
-		pending:  make(map[transport.Addr]bool),
-		pings:    newRouteTable(cfg.RouteExpiry, now),
-		queries:  newRouteTable(cfg.RouteExpiry, now),
-		pushes:   newRouteTable(cfg.RouteExpiry, now),
-		searches: make(map[GUID]*search),
-		files:    slices.Clone(cfg.Files),
-		maxTTL:   cfg.MaxTTL,
-	}
-	n.keys = n.inline[:0]
-	n.nbrs = n.inlineN[:0]
-	for _, f := range n.files {
-		n.mask |= overlay.KeywordMask(f.Name)
-	}
-	adv := cfg.Advertise
-	if adv == "" {
-		adv = n.self
-	}
-	n.ip, n.port, _ = AddrToIP(adv)
-	n.serventID = cfg.ServentID
-	if n.serventID == (GUID{}) {
-		n.serventID = GUIDFrom(env.Rand())
-	}
-	env.AfterFunc(0, n.start)
-	return n
-}
-
-// start connects to the bootstrap peers and starts the keepalive timer.
-func (n *Node) start() {
-	// Try the first Degree candidates; keep the others for topUp, which
-	// tries them when a connection fails or a neighbour is lost.
-	for i, a := range n.cfg.Bootstrap {
-		if i < n.cfg.Degree {
-			n.Connect(a)
-		} else {
-			n.learn(a)
-		}
-	}
-	if n.cfg.KeepAlive > 0 {
-		n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
-	}
-}
-
-// Connect opens a connection to a, which becomes a neighbour when it
-// opens, by sending it a keepalive Ping (TTL 1), then a host-discovery
-// Ping. Connecting to a neighbour or to itself does nothing.
-func (n *Node) Connect(a transport.Addr) {
-	if a == n.self || a == "" || n.neighbour(a) != nil || n.pending[a] {
-		return
-	}
-	n.pending[a] = true
-	n.ping(a, 1)
-}
-
-// Neighbours returns the current neighbours, in order of connection, by
-// the address they accept connections at (for an inbound neighbour, the
-// Listen-IP of its handshake; its connection's address until then), so
-// that graphs built from several servents' lists join up.
-func (n *Node) Neighbours() []transport.Addr {
-	out := make([]transport.Addr, len(n.nbrs))
-	for i, nb := range n.nbrs {
-		out[i] = nb.addr
-		if nb.listen != "" {
-			out[i] = nb.listen
-		}
-	}
-	return out
-}
-
-// KnownHosts returns the hosts learned from Pongs, newest last.
-func (n *Node) KnownHosts() []transport.Addr { return slices.Clone(n.known) }
-
-// Share adds files to the library.
-func (n *Node) Share(files ...overlay.File) {
-	n.files = append(n.files, files...)
-	for _, f := range files {
-		n.mask |= overlay.KeywordMask(f.Name)
-	}
-}
-
-// Library returns the shared files.
-func (n *Node) Library() []overlay.File { return n.files }
-
-// Stats returns the node's counters.
-func (n *Node) Stats() Stats {
-	s := n.stats
-	s.Routes = n.pings.len() + n.queries.len() + n.pushes.len()
-	return s
-}
-
-// Search floods a Query for criteria with the configured QueryTTL (or ttl,
-// if non-zero) and calls onHit for each result that comes back, until
-// Cancel(id) or RouteExpiry, whichever comes first. It returns the
-// Query's GUID.
-func (n *Node) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
-	if ttl == 0 {
-		ttl = n.cfg.QueryTTL
-	}
-	id := GUIDFrom(n.env.Rand())
-	now := n.env.Now()
-	n.queries.add(now, id, "")
-	s := &search{onHit: onHit}
-	s.stop = n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
-	n.searches[id] = s
-	m := NewMessage(id, ttl, &Query{Criteria: criteria})
-	for i := range n.nbrs {
-		n.send(n.nbrs[i].addr, m)
-	}
-	return id
-}
-
-// Cancel stops delivering the hits of a search.
-func (n *Node) Cancel(id GUID) {
-	if s, ok := n.searches[id]; ok {
-		s.stop()
-		delete(n.searches, id)
-	}
-}
-
-func (n *Node) send(to transport.Addr, m *Message) {
-	if n.env.Send(to, m) == nil {
-		n.stats.Out++
-	}
-}
-
-// Connected makes the peer a neighbour, or refuses it with a Bye when the
-// node already has MaxDegree neighbours.
-func (n *Node) Connected(c transport.Conn) {
-	delete(n.pending, c.Peer)
-	if nb := n.neighbour(c.Peer); nb != nil {
-		nb.conns++
-		return
-	}
-	if len(n.nbrs) >= n.cfg.MaxDegree {
-		n.stats.Refused++
-		// Like the X-Try header of a 503: tell the refused peer where
-		// else to go (the newest known hosts: listen addresses, where
-		// an inbound neighbour's address is an ephemeral port), in
-		// unsolicited Pongs.
-		for _, a := range n.known[max(0, len(n.known)-5):] {
-			if ip, port, ok := AddrToIP(a); ok {
-				n.send(c.Peer, NewMessage(GUIDFrom(n.env.Rand()), 1, &Pong{IP: ip, Port: port}))
-			}
-		}
-		n.send(c.Peer, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 503, Reason: "Too many connections"}))
-		n.env.Disconnect(c.Peer)
-		return
-	}
-	n.addNeighbour(c.Peer)
-	if !c.Inbound {
-		n.nbrs[len(n.nbrs)-1].listen = c.Peer // we dialled its listener
-	}
-	if !c.Inbound && n.cfg.KeepAlive > 0 {
-		// Discover hosts through the new neighbour.
-		n.ping(c.Peer, n.cfg.PingTTL)
-	}
-}
-
-// Disconnected forgets the neighbour once its last connection closed.
-func (n *Node) Disconnected(c transport.Conn, _ error) {
-	nb := n.neighbour(c.Peer)
-	if nb == nil {
-		return
-	}
-	if nb.conns--; nb.conns > 0 {
-		return
-	}
-	n.drop(nb.addr)
-}
-
-// addNeighbour makes a a neighbour.
-func (n *Node) addNeighbour(a transport.Addr) {
-	now := n.env.Now()
-	n.keys = append(n.keys, addrKey(a))
-	n.nbrs = append(n.nbrs, neighbour{addr: a, conns: 1, lastHeard: now.UnixNano(), queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano())})
-}
-
-// neighbour returns the neighbour at a, or nil.
-func (n *Node) neighbour(a transport.Addr) *neighbour {
-	k := addrKey(a)
-	for i, key := range n.keys {
-		if key == k && n.nbrs[i].addr == a {
-			return &n.nbrs[i]
-		}
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
 	}
 	return nil
 }
 
-// addrKey is an FNV-1a hash of an address.
-func addrKey(a transport.Addr) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(a); i++ {
-		h ^= uint64(a[i])
-		h *= 1099511628211
-	}
-	return h
+// Node is a Gnutella servent on a real network: it keeps neighbours,
+// floods searches, answers others' queries from its shared files and
+// serves them over HTTP on the same port.
+type Node struct {
+	host     *servent.Host
+	peer     *Peer
+	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
+	credit   servent.Credit // bytes downloaded from each peer
+
+	life *stream.Lifetime
+	once sync.Once
 }
 
-// drop forgets the neighbour at a.
-func (n *Node) drop(a transport.Addr) {
-	for i := range n.nbrs {
-		if n.nbrs[i].addr == a {
-			n.nbrs = slices.Delete(n.nbrs, i, i+1)
-			n.keys = slices.Delete(n.keys, i, i+1)
-			return
-		}
+// NewNode starts a servent.
+func NewNode(cfg NodeConfig) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-}
-
-// Unreachable forgets a peer that could not be reached.
-func (n *Node) Unreachable(peer transport.Addr, _ error) {
-	if !n.pending[peer] {
-		return
+	s := &Node{life: stream.NewLifetime()}
+	s.listenIP.Store("")
+	if cfg.Uploads.Priority == nil {
+		cfg.Uploads.Priority = s.credit.Priority
 	}
-	delete(n.pending, peer)
-	n.known = slices.DeleteFunc(n.known, func(a transport.Addr) bool { return a == peer })
-	if !n.stopped {
-		n.topUp(false) // try the next candidate
-	}
-}
-
-// Stop says goodbye to every neighbour.
-func (n *Node) Stop() {
-	n.stopped = true
-	for _, nb := range n.nbrs {
-		n.send(nb.addr, NewMessage(GUIDFrom(n.env.Rand()), 1, &Bye{Code: 200, Reason: "Shutting down"}))
-	}
-}
-
-// tick sends keepalives, drops silent neighbours and tops up the degree.
-func (n *Node) tick() {
-	if n.stopped {
-		return
-	}
-	now := n.env.Now()
-	for _, nb := range slices.Clone(n.nbrs) {
-		if time.Duration(now.UnixNano()-nb.lastHeard) > 3*n.cfg.KeepAlive {
-			n.stats.Replaced++
-			n.drop(nb.addr)
-			n.env.Disconnect(nb.addr)
-			continue
-		}
-		n.ping(nb.addr, 1)
-	}
-	n.topUp(true)
-	n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
-}
-
-// ping sends one of our own Pings, whose Pongs come back to us.
-func (n *Node) ping(to transport.Addr, ttl uint8) {
-	id := GUIDFrom(n.env.Rand())
-	n.pings.add(n.env.Now(), id, "")
-	n.send(to, NewMessage(id, ttl, &Ping{}))
-}
-
-// topUp connects to random known hosts while below the target degree;
-// with refresh, it also pings for more hosts when it knows too few (once
-// per keepalive period, so failures do not set off floods of Pings).
-func (n *Node) topUp(refresh bool) {
-	want := n.cfg.Degree - len(n.nbrs) - len(n.pending)
-	var candidates []transport.Addr
-	for _, a := range n.known {
-		if n.neighbour(a) == nil && !n.pending[a] && a != n.self {
-			candidates = append(candidates, a)
-		}
-	}
-	if refresh && want > len(candidates) {
-		// Short of candidates: refresh the host cache through the
-		// neighbours (each answers, and those it reaches).
-		for i := range n.nbrs {
-			n.ping(n.nbrs[i].addr, n.cfg.PingTTL)
-		}
-	}
-	for ; want > 0 && len(candidates) > 0; want-- {
-		i := n.env.Rand().IntN(len(candidates))
-		n.Connect(candidates[i])
-		candidates = slices.Delete(candidates, i, i+1)
-	}
-}
-
-// learn adds a host to the cache.
-func (n *Node) learn(a transport.Addr) {
-	if a == "" || a == n.self || slices.Contains(n.known, a) {
-		return
-	}
-	if len(n.known) >= n.cfg.KnownHosts {
-		n.known = slices.Delete(n.known, 0, 1)
-	}
-	n.known = append(n.known, a)
-}
-
-// Receive handles one message from a neighbour.
-func (n *Node) Receive(c transport.Conn, msg transport.Message) {
-	m, ok := msg.(*Message)
-	if !ok {
-		if h, ok := msg.(*Hello); ok && h.Inbound {
-			if a, ok := listenAddr(h.Headers); ok {
-				n.learn(a)
-				if nb := n.neighbour(c.Peer); nb != nil {
-					nb.listen = a
-				}
+	gnutella := NewCodec(CodecConfig{
+		UserAgent: cfg.UserAgent,
+		Headers: func() map[string]string {
+			if ip := s.listenIP.Load().(string); ip != "" {
+				return map[string]string{"Listen-IP": ip}
 			}
+			return nil
+		},
+	})
+	codec := transport.Sniff(gnutella, len(ConnectPrefix),
+		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
+		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
+	peerCfg := cfg.PeerConfig.withDefaults()
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
+			s.peer = newPeer(peerCfg, env)
+			return s.peer, s.peer.Library
+		})
+	if err != nil {
+		return nil, err
+	}
+	s.host = host
+	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
+		s.listenIP.Store(ia.HostPort())
+	}
+	return s, nil
+}
+
+// isGnutella matches a connection opening with GNUTELLA CONNECT/ (or a
+// prefix of it, if the first read was short).
+func isGnutella(prefix []byte) bool {
+	p := []byte(ConnectPrefix)
+	return bytes.HasPrefix(prefix, p) || bytes.HasPrefix(p, prefix)
+}
+
+// Addr is where the servent listens.
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
+
+// Join connects to the given peers (a host cache's answer) and waits
+// until the servent has at least one neighbour, or ctx ends.
+func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
+	if err := s.host.Submit(func() {
+		for _, p := range peers {
+			s.peer.Connect(p)
 		}
-		return
+	}); err != nil {
+		return ErrClosed
 	}
-	nb := n.neighbour(c.Peer)
-	if nb == nil {
-		return // not (or no longer) a neighbour
+	if err := s.host.WaitUntil(ctx, func() bool { return len(s.peer.nbrs) > 0 }); err != nil {
+		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
-	n.stats.In++
-	now := n.env.Now()
-	nb.lastHeard = now.UnixNano()
-	if h, clamped := m.Header.Clamp(n.maxTTL); clamped {
-		n.stats.Clamped++
-		cp := *m
-		cp.Header = h
-		m = &cp
-	}
-	if m.Header.TTL == 0 {
-		n.stats.Expired++
-		return
-	}
-	switch p := m.Payload.(type) {
-	case *Ping:
-		n.onPing(now, nb, m)
-	case *Pong:
-		n.onPong(now, m, p)
-	case *Query:
-		n.onQuery(now, nb, m, p)
-	case *QueryHit:
-		n.onQueryHit(now, m, p)
-	case *Push:
-		n.onPush(now, m, p)
-	case *Bye:
-		a := nb.addr
-		n.drop(a)
-		n.env.Disconnect(a)
-	}
+	return nil
 }
 
-// reply sends a reply (Pong, QueryHit) with a TTL that covers the path
-// the request came along.
-func (n *Node) reply(to transport.Addr, id GUID, req *Message, p Payload) {
-	ttl := min(int(req.Header.Hops)+2, int(n.cfg.MaxTTL))
-	n.send(to, NewMessage(id, uint8(ttl), p))
+// Neighbours returns the current neighbours.
+func (s *Node) Neighbours(ctx context.Context) ([]transport.Addr, error) {
+	return transport.Do(ctx, s.host.Host, func(reply func([]transport.Addr, error)) { reply(s.peer.Neighbours(), nil) })
 }
 
-// flood forwards m to every neighbour but the one it came from.
-func (n *Node) flood(m *Message, from transport.Addr) {
-	if m.Header.TTL <= 1 {
-		return
-	}
-	f := m.Forwarded()
-	for i := range n.nbrs {
-		if a := n.nbrs[i].addr; a != from {
-			n.send(a, f)
-		}
-	}
+// Stats returns the node's and the uploader's counters.
+func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	return servent.Stats(ctx, s.host, s.peer.Stats)
 }
 
-func (n *Node) onPing(now time.Time, nb *neighbour, m *Message) {
-	if !n.pings.add(now, m.Header.ID, nb.addr) {
-		n.stats.Duplicates++
-		return
+// Share adds files to the shared library (with their Data, to serve
+// them).
+func (s *Node) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
+		return ErrClosed
 	}
-	var kb uint64
-	for _, f := range n.files {
-		kb += uint64(f.Size) / 1024
-	}
-	n.reply(nb.addr, m.Header.ID, m, &Pong{Port: n.port, IP: n.ip, Files: uint32(len(n.files)), KBytes: uint32(min(kb, 1<<32-1))})
-	n.flood(m, nb.addr)
+	return nil
 }
 
-func (n *Node) onPong(now time.Time, m *Message, p *Pong) {
-	n.stats.Pongs++
-	n.learn(IPToAddr(p.IP, p.Port))
-	// A Pong with an unknown GUID is unsolicited (a refusal's hint, or
-	// its Ping expired): the host is learnt, there is nowhere to route it.
-	from, ok := n.pings.lookup(now, m.Header.ID)
-	if ok && from != "" && m.Header.TTL > 1 {
-		n.send(from, m.Forwarded())
-	}
+// Search floods a query and returns the hits as they arrive (a slow
+// reader loses hits beyond a buffer of 256). The channel is closed when
+// ctx ends or the servent closes; cancel ctx when done.
+func (s *Node) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
+	return stream.Start(ctx, s.host.Host, s.life, func(deliver func(Hit)) (func(), error) {
+		id := s.peer.Search(criteria, 0, deliver)
+		return func() { s.peer.Cancel(id) }, nil
+	})
 }
 
-func (n *Node) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
-	if !nb.queries.Take(now.UnixNano(), n.cfg.QueryRate, n.cfg.QueryBurst) {
-		n.stats.RateLimited++
-		return
+// Fetch downloads a hit's file over HTTP from the servent that sent it,
+// and checks its hash when the hit carried one.
+func (s *Node) Fetch(ctx context.Context, h Hit) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr(), MaxFile: int64(h.Size)}
+	data, err := d.Get(ctx, h.Addr, transfer.GetPath(h.Index, h.Name), 0, -1)
+	if err != nil {
+		return nil, err
 	}
-	ns := now.UnixNano()
-	if m.Header.ID == n.lastQ && ns-n.lastAt < int64(n.cfg.RouteExpiry) {
-		n.stats.Duplicates++ // a flood's copies, from the node's own cache lines
-		return
+	if h.HasHash && overlay.HashOf(data) != h.Hash {
+		return nil, transfer.ErrHashMismatch
 	}
-	if !n.queries.add(now, m.Header.ID, nb.addr) {
-		n.stats.Duplicates++
-		return
-	}
-	n.lastQ, n.lastAt = m.Header.ID, ns
-	n.stats.Queries++
-	var results []Result
-	if len(q.Ext) == 0 && overlay.KeywordMask(q.Criteria)&^n.mask != 0 {
-		n.flood(m, nb.addr) // no file can match
-		return
-	}
-	for i, f := range n.files {
-		if len(results) < 255 && n.matches(q, f) {
-			results = append(results, Result{Index: uint32(i), Size: uint32(min(f.Size, 1<<32-1)), Name: f.Name, Ext: []byte(f.Hash.URN())})
-		}
-	}
-	if len(results) > 0 {
-		n.stats.HitsSent++
-		n.reply(nb.addr, m.Header.ID, m, &QueryHit{Port: n.port, IP: n.ip, Speed: n.cfg.Speed, Results: results, ServentID: n.serventID})
-	}
-	n.flood(m, nb.addr)
+	s.credit.Add(h.Addr, int64(len(data)))
+	return data, nil
 }
 
-// matches applies the keyword rule, or compares hashes for a query that
-// carries a urn:sha1 in its extensions.
-func (n *Node) matches(q *Query, f overlay.File) bool {
-	if len(q.Ext) > 0 {
-		for _, ext := range bytes.Split(q.Ext, []byte{0x1c}) {
-			if h, ok := overlay.ParseURN(string(ext)); ok {
-				return h == f.Hash
-			}
-		}
-	}
-	return overlay.Match(q.Criteria, f.Name)
-}
-
-func (n *Node) onQueryHit(now time.Time, m *Message, p *QueryHit) {
-	from, ok := n.queries.lookup(now, m.Header.ID)
-	if !ok {
-		n.stats.Unroutable++
-		return
-	}
-	if from != "" {
-		if m.Header.TTL > 1 {
-			n.stats.HitsRouted++
-			n.pushes.add(now, p.ServentID, from)
-			n.send(from, m.Forwarded())
-		}
-		return
-	}
-	s := n.searches[m.Header.ID]
-	if s == nil {
-		return
-	}
-	addr := IPToAddr(p.IP, p.Port)
-	for _, r := range p.Results {
-		n.stats.HitsReceived++
-		h := Hit{Query: m.Header.ID, Addr: addr, ServentID: p.ServentID, Index: r.Index, Size: r.Size, Name: r.Name, Hops: m.Header.Hops}
-		h.Hash, h.HasHash = overlay.ParseURN(string(r.Ext))
-		if s.onHit != nil {
-			s.onHit(h)
-		}
-	}
-}
-
-// onPush routes a Push towards the servent it names. A servent reached
-// by a Push would open a connection to the requester; this one is never
-// firewalled, so it only routes them.
-func (n *Node) onPush(now time.Time, m *Message, p *Push) {
-	if p.ServentID == n.serventID {
-		return
-	}
-	to, ok := n.pushes.lookup(now, p.ServentID)
-	if !ok || to == "" {
-		n.stats.Unroutable++
-		return
-	}
-	if m.Header.TTL > 1 {
-		n.send(to, m.Forwarded())
-	}
-}
-
-// listenAddr reads the Listen-IP ("a.b.c.d:port") handshake header.
-func listenAddr(h map[string]string) (transport.Addr, bool) {
-	v, ok := h["Listen-Ip"]
-	if !ok {
-		return "", false
-	}
-	a, err := transport.TCPAddr(v)
-	return a, err == nil
+// Close says Bye to the neighbours and stops the servent.
+func (s *Node) Close() error {
+	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	return nil
 }

@@ -1,308 +1,290 @@
 package gnutella
 
 import (
-	"fmt"
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/networkutopia/p2p/internal/testutil"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/overlay"
-	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
-	"github.com/networkutopia/p2p/transport/sim"
 )
 
-// testNet is a simulated network of connected servents.
-type testNet struct {
-	t     *testing.T
-	net   *sim.Network
-	addrs []transport.Addr
+func newTestNode(t *testing.T, files ...overlay.File) *Node {
+	t.Helper()
+	s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Files: files, KeepAlive: time.Second}})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
-func newTestNet(t *testing.T) *testNet {
-	return &testNet{t: t, net: testutil.SimNetwork(t)}
+// dialRaw opens a plain TCP connection to s, closed when the test ends
+// and failing reads and writes after 10 s, for speaking the wire
+// protocol by hand; it returns s's IP address too.
+func dialRaw(t *testing.T, s *Node) (net.Conn, transport.IPAddr) {
+	t.Helper()
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	conn, err := net.DialTimeout("tcp", ia.HostPort(), 5*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	return conn, ia
 }
 
-func (tn *testNet) add(cfg NodeConfig) transport.Addr {
-	a := tn.net.AddNode(NewNode(cfg))
-	tn.addrs = append(tn.addrs, a)
-	return a
-}
+// End to end on loopback TCP: three servents in a line A - B - C, each a
+// separate node with its own port; A's search floods through B to C, the
+// QueryHit comes back through B, and A downloads the file from C over
+// HTTP on C's Gnutella port.
+func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	data := []byte(strings.Repeat("Join us now and share the software; ", 10_000))
+	song := overlay.NewFile("Free Software Song.ogg", data)
+	a, b, c := newTestNode(t), newTestNode(t), newTestNode(t, song)
+	require.NoError(t, a.Join(ctx, b.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	// Join returns once the joiner has a neighbour; b learns of it a
+	// moment later.
+	want := []transport.Addr{a.Addr(), c.Addr()}
+	require.Eventually(t, func() bool {
+		nb, err := b.Neighbours(ctx)
+		return err == nil && len(nb) == 2 && (nb[0] == want[0] && nb[1] == want[1] || nb[0] == want[1] && nb[1] == want[0])
+	}, 10*time.Second, time.Millisecond, "listen addresses, from the handshakes' Listen-IP")
 
-func (tn *testNet) node(a transport.Addr) *Node { return tn.net.Handler(a).(*Node) }
-
-// line builds n servents connected in a line, the last holding files.
-func (tn *testNet) line(n int, cfg NodeConfig, files ...overlay.File) {
-	cfg.KeepAlive = -1
-	for i := range n {
-		c := cfg
-		if i > 0 {
-			c.Bootstrap = []transport.Addr{tn.addrs[i-1]}
-		}
-		if i == n-1 {
-			c.Files = files
-		}
-		tn.add(c)
+	sctx, stop := context.WithCancel(ctx)
+	hits, err := a.Search(sctx, "software song")
+	require.NoError(t, err)
+	var hit Hit
+	select {
+	case hit = <-hits:
+	case <-ctx.Done():
+		t.Fatal("no hit")
 	}
-	tn.net.Run(time.Second)
-}
-
-// search runs a search from a and returns the hits after d.
-func (tn *testNet) search(a transport.Addr, criteria string, ttl uint8, d time.Duration) []Hit {
-	var hits []Hit
-	require.NoError(tn.t, tn.net.Do(a, func(h transport.Handler) {
-		h.(*Node).Search(criteria, ttl, func(hit Hit) { hits = append(hits, hit) })
-	}))
-	tn.net.Run(d)
-	return hits
-}
-
-var song = overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
-
-// A QueryHit travels back along the path the Query came: through every
-// servent between the responder and the querier.
-func TestQueryHitReturnsOnTheReversePath(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(4, NodeConfig{}, song)
-	hits := tn.search(tn.addrs[0], "software song", 0, 2*time.Second)
-	require.Len(t, hits, 1)
-	h := hits[0]
-	require.Equal(t, "Free Software Song.ogg", h.Name)
-	require.Equal(t, tn.addrs[3], h.Addr)
-	require.True(t, h.HasHash)
-	require.Equal(t, song.Hash, h.Hash)
-	require.Equal(t, uint8(2), h.Hops, "the hit crossed two servents")
-	for _, a := range tn.addrs[1:3] {
-		require.Equal(t, uint64(1), tn.node(a).Stats().HitsRouted, "servent %s routes the hit", a)
+	stop()
+	for range hits { // closed after cancel
 	}
-	require.Equal(t, uint64(1), tn.node(tn.addrs[3]).Stats().HitsSent)
+	require.Equal(t, "Free Software Song.ogg", hit.Name)
+	require.Equal(t, c.Addr(), hit.Addr)
+	require.Equal(t, uint8(1), hit.Hops)
+	require.True(t, hit.HasHash)
+
+	got, err := a.Fetch(ctx, hit)
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+	st, up, err := c.Stats(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), st.HitsSent)
+	require.Equal(t, uint64(1), up.Served)
+	bst, _, err := b.Stats(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), bst.HitsRouted)
 }
 
-// Every keyword must match; a query matching nothing gets no hit.
-func TestQueryMatchesAllKeywords(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(2, NodeConfig{}, song)
-	require.Len(t, tn.search(tn.addrs[0], "FREE song", 0, time.Second), 1)
-	require.Empty(t, tn.search(tn.addrs[0], "free beer", 0, time.Second))
+// A raw TCP client speaking the 0.6 handshake and a Query gets a
+// QueryHit: wire compatibility with the specification.
+func TestRawClientHandshakeAndQuery(t *testing.T) {
+	song := overlay.NewFile("song.mp3", []byte("la la la"))
+	s := newTestNode(t, song)
+	conn, ia := dialRaw(t, s)
+	r := bufio.NewReader(conn)
+	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\nUser-Agent: raw/1\r\n\r\n"))
+	require.NoError(t, err)
+	status, err := r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "GNUTELLA/0.6 200 OK\r\n", status)
+	for {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		if line == "\r\n" {
+			break
+		}
+	}
+	_, err = conn.Write([]byte("GNUTELLA/0.6 200 OK\r\n\r\n"))
+	require.NoError(t, err)
+	q := NewMessage(GUID{0x42, 0xff}, 7, &Query{Criteria: "song"})
+	_, err = conn.Write(AppendMessage(nil, q))
+	require.NoError(t, err)
+	for {
+		hdr := make([]byte, HeaderLen)
+		_, err := io.ReadFull(r, hdr)
+		require.NoError(t, err)
+		h, err := ParseHeader(hdr)
+		require.NoError(t, err)
+		payload := make([]byte, h.Length)
+		_, err = io.ReadFull(r, payload)
+		require.NoError(t, err)
+		if h.Type != TypeQueryHit {
+			continue // keepalive Pings
+		}
+		require.Equal(t, q.Header.ID, h.ID)
+		hit, err := ParseQueryHit(payload)
+		require.NoError(t, err)
+		require.Equal(t, "song.mp3", hit.Results[0].Name)
+		require.Equal(t, [4]byte{127, 0, 0, 1}, hit.IP)
+		require.Equal(t, ia.Port, hit.Port)
+		return
+	}
 }
 
-// A Query's TTL limits its scope: with TTL t it reaches t hops.
-func TestTTLLimitsTheScope(t *testing.T) {
-	for ttl := uint8(1); ttl <= 4; ttl++ {
-		t.Run(fmt.Sprint("ttl", ttl), func(t *testing.T) {
-			tn := newTestNet(t)
-			tn.line(4, NodeConfig{}, song) // the file is 3 hops away
-			hits := tn.search(tn.addrs[0], "song", ttl, 2*time.Second)
-			if ttl >= 3 {
-				require.Len(t, hits, 1)
-			} else {
-				require.Empty(t, hits)
+// A peer that sends a payload over the limit is disconnected; the servent
+// goes on serving others.
+func TestOversizedPayloadClosesTheConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s := newTestNode(t, overlay.NewFile("song.mp3", []byte("la")))
+	conn, _ := dialRaw(t, s)
+	_, err := conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\nGNUTELLA/0.6 200 OK\r\n\r\n"))
+	require.NoError(t, err)
+	_, err = conn.Write(AppendHeader(nil, Header{Type: TypeQuery, TTL: 7, Length: 1 << 30}))
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, conn)
+	require.NoError(t, err, "the servent closed the connection (EOF)")
+
+	honest := newTestNode(t)
+	require.NoError(t, honest.Join(ctx, s.Addr()))
+	hits, err := honest.Search(ctx, "song")
+	require.NoError(t, err)
+	require.Equal(t, "song.mp3", (<-hits).Name)
+}
+
+// Host discovery over TCP: a servent that knows one peer learns the others
+// from Pongs (their IP and port) and connects to them until it has its
+// target degree.
+func TestJoinDiscoversMorePeersOverTCP(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	a, b, c := newTestNode(t), newTestNode(t), newTestNode(t)
+	require.NoError(t, b.Join(ctx, a.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	d, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Degree: 3, KeepAlive: 200 * time.Millisecond}})
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.Join(ctx, b.Addr()))
+	require.Eventually(t, func() bool {
+		nb, err := d.Neighbours(ctx)
+		return err == nil && len(nb) == 3
+	}, 10*time.Second, 20*time.Millisecond)
+	nb, err := d.Neighbours(ctx)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []transport.Addr{a.Addr(), b.Addr(), c.Addr()}, nb)
+}
+
+// squat opens n Gnutella connections to s from 127.0.0.2, completes each
+// handshake and then says nothing; the connections close when the test
+// ends.
+func squat(t *testing.T, s *Node, n int) {
+	t.Helper()
+	ia, err := transport.ParseIPAddr(s.Addr())
+	require.NoError(t, err)
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	for range n {
+		conn, err := d.Dial("tcp", ia.HostPort())
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+		_, err = conn.Write([]byte("GNUTELLA CONNECT/0.6\r\n\r\n"))
+		require.NoError(t, err)
+		r := bufio.NewReader(conn)
+		status, err := r.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "GNUTELLA/0.6 200 OK\r\n", status)
+		_, err = conn.Write([]byte("GNUTELLA/0.6 200 OK\r\n\r\n"))
+		require.NoError(t, err)
+	}
+}
+
+// F7: twelve handshakes from one address used to take all nine
+// neighbour slots, and an honest servent's Join was refused. Now one
+// host holds at most MaxPerAddress slots; and where it may hold them
+// all, a newcomer evicts one of its silent connections. Either way the
+// honest servent joins and its search is answered.
+func TestOneAddressCannotTakeEverySlot(t *testing.T) {
+	for _, tt := range []struct {
+		name                    string
+		perAddress              int
+		squatters               int // slots the squatting host keeps
+		refusedPerAddr, evicted uint64
+	}{
+		{"default per-address limit", 0, DefaultMaxPerAddress, 12 - DefaultMaxPerAddress, 0},
+		{"one host may fill every slot", DefaultMaxDegree, DefaultMaxDegree - 1, 12 - DefaultMaxDegree, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Files: []overlay.File{song}, KeepAlive: time.Minute, MaxPerAddress: tt.perAddress}})
+			require.NoError(t, err)
+			defer s.Close()
+			squat(t, s, 12)
+			require.Eventually(t, func() bool {
+				st, _, err := s.Stats(ctx)
+				nb, err2 := s.Neighbours(ctx)
+				return err == nil && err2 == nil && uint64(len(nb))+st.Refused+st.RefusedPerAddress == 12
+			}, 10*time.Second, 10*time.Millisecond, "every squatting connection was accepted or refused")
+
+			honest := newTestNode(t)
+			require.NoError(t, honest.Join(ctx, s.Addr()))
+			hctx, stop := context.WithTimeout(ctx, 5*time.Second)
+			defer stop()
+			hits, err := honest.Search(hctx, "free software")
+			require.NoError(t, err)
+			hit, ok := <-hits
+			require.True(t, ok, "the honest servent's search is answered")
+			require.Equal(t, song.Name, hit.Name)
+
+			nb, err := s.Neighbours(ctx)
+			require.NoError(t, err)
+			require.Contains(t, nb, honest.Addr())
+			squatters := 0
+			for _, a := range nb {
+				if strings.HasPrefix(string(a), "/ip4/127.0.0.2/") {
+					squatters++
+				}
 			}
+			require.Equal(t, tt.squatters, squatters)
+			st, _, err := s.Stats(ctx)
+			require.NoError(t, err)
+			require.Equal(t, tt.refusedPerAddr, st.RefusedPerAddress)
+			require.Equal(t, tt.evicted, st.Evicted)
+			require.Zero(t, st.Refused)
 		})
 	}
 }
 
-// In a cycle every servent receives the query twice or more, but handles
-// it once: duplicates are dropped by GUID and answered once.
-func TestDuplicatesAreSuppressedByGUID(t *testing.T) {
-	tn := newTestNet(t)
-	cfg := NodeConfig{KeepAlive: -1}
-	a := tn.add(cfg)
-	cfg.Bootstrap = []transport.Addr{a}
-	b := tn.add(cfg)
-	cfg.Bootstrap = []transport.Addr{a, b}
-	cfg.Files = []overlay.File{song}
-	c := tn.add(cfg)
-	tn.net.Run(time.Second)
-	require.Len(t, tn.node(c).Neighbours(), 2)
-	hits := tn.search(a, "song", 0, 2*time.Second)
-	require.Len(t, hits, 1, "one answer despite two paths")
-	require.Equal(t, uint64(1), tn.node(c).Stats().Queries)
-	require.Equal(t, uint64(1), tn.node(b).Stats().Duplicates, "b gets a's copy first, then c's")
-	require.Equal(t, uint64(1), tn.node(c).Stats().Duplicates)
-}
-
-// forge delivers m to to as if its neighbour from had sent it.
-func (tn *testNet) forge(from, to transport.Addr, m *Message) {
-	require.NoError(tn.t, tn.net.Inject(from, to, m))
-}
-
-// A Query sent with a TTL above the maximum is clamped: it travels no
-// further than MaxTTL hops in all.
-func TestTTLAboveMaximumIsClamped(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(10, NodeConfig{})
-	q := NewMessage(GUID{9}, 200, &Query{Criteria: "x"})
-	tn.forge(tn.addrs[0], tn.addrs[1], q)
-	tn.net.Run(2 * time.Second)
-	require.Equal(t, uint64(1), tn.node(tn.addrs[1]).Stats().Clamped)
-	reached := 0
-	for _, a := range tn.addrs[1:] {
-		reached += int(tn.node(a).Stats().Queries)
-	}
-	require.Equal(t, int(MaxTTL), reached, "the query reached exactly MaxTTL servents")
-}
-
-// A neighbour that floods Queries is rate-limited; an honest neighbour's
-// query is still answered.
-func TestQueryFlooderIsRateLimited(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(3, NodeConfig{QueryRate: 10, QueryBurst: 20}, song)
-	victim := tn.addrs[1]
-	for i := range 1000 {
-		tn.forge(tn.addrs[0], victim, NewMessage(GUID{byte(i), byte(i >> 8), 1}, 7, &Query{Criteria: "spam"}))
-	}
-	tn.net.Run(time.Second)
-	st := tn.node(victim).Stats()
-	require.Greater(t, st.RateLimited, uint64(900))
-	require.LessOrEqual(t, st.Queries, uint64(40))
-	tn.net.Run(5 * time.Second) // the bucket refills
-	require.Len(t, tn.search(tn.addrs[0], "song", 0, 2*time.Second), 1, "honest queries are served")
-}
-
-// Bad messages from a neighbour do not crash a servent: TTL 0, replies
-// with unknown GUIDs, hits for nobody.
-func TestUnroutableAndExpiredMessagesAreDropped(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(2, NodeConfig{})
-	to := tn.addrs[1]
-	tn.forge(tn.addrs[0], to, NewMessage(GUID{1}, 0, &Query{Criteria: "x"}))
-	tn.forge(tn.addrs[0], to, NewMessage(GUID{2}, 5, &QueryHit{}))
-	tn.forge(tn.addrs[0], to, NewMessage(GUID{3}, 5, &Pong{}))
-	tn.forge(tn.addrs[0], to, NewMessage(GUID{4}, 5, &Push{ServentID: GUID{5}}))
-	tn.forge("/sim/99", to, NewMessage(GUID{6}, 5, &Query{Criteria: "x"}))
-	tn.net.Run(time.Second)
-	st := tn.node(to).Stats()
-	require.Equal(t, uint64(1), st.Expired)
-	require.Equal(t, uint64(2), st.Unroutable, "the hit and the push")
-	require.Zero(t, st.Queries, "a stranger's query is ignored")
-}
-
-// The GUID table expires: after many queries over a long time, a servent
-// remembers only the recent ones.
-func TestRouteTableMemoryStaysFlat(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(3, NodeConfig{RouteExpiry: 10 * time.Second})
-	for i := range 300 {
-		tn.search(tn.addrs[0], fmt.Sprint("q", i), 0, time.Second)
-	}
-	routes := tn.node(tn.addrs[1]).Stats().Routes
-	require.LessOrEqual(t, routes, 20, "about two expiry periods of one query per second")
-	require.Greater(t, routes, 5)
-}
-
-// A servent accepts no more than MaxDegree neighbours; the others get a
-// Bye.
-func TestDegreeIsBounded(t *testing.T) {
-	tn := newTestNet(t)
-	hub := tn.add(NodeConfig{KeepAlive: -1, MaxDegree: 5, Degree: 5})
-	for range 12 {
-		tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
-	}
-	tn.net.Run(2 * time.Second)
-	require.Len(t, tn.node(hub).Neighbours(), 5)
-	require.Equal(t, uint64(7), tn.node(hub).Stats().Refused)
-	attached := 0
-	for _, a := range tn.addrs[1:] {
-		attached += len(tn.node(a).Neighbours())
-	}
-	require.Equal(t, 5, attached, "refused servents dropped the hub on its Bye")
-}
-
-// graphOf builds the overlay graph from the servents' neighbour lists.
-func (tn *testNet) graphOf() *overlay.Graph {
-	g := overlay.NewGraph()
-	for _, a := range tn.addrs {
-		if !tn.net.IsUp(a) {
-			continue
-		}
-		g.AddNode(a)
-		for _, b := range tn.node(a).Neighbours() {
-			g.AddEdge(a, b)
-		}
-	}
-	return g
-}
-
-// Joining: each servent knows one bootstrap peer, pings through it, learns
-// hosts from the Pongs and connects to them until it has its target
-// degree; the overlay ends up connected. When servents crash, their
-// neighbours notice the silence and replace them.
-func TestJoinBootstrapsAndLostNeighboursAreReplaced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates minutes of a 60-servent overlay")
-	}
-	tn := newTestNet(t)
-	cfg := NodeConfig{KeepAlive: 5 * time.Second, Degree: 4, MaxDegree: 8}
-	first := tn.add(cfg)
-	for i := 1; i < 60; i++ {
-		c := cfg
-		c.Bootstrap = []transport.Addr{tn.addrs[tn.net.Rand().IntN(i)]}
-		tn.add(c)
-		tn.net.Run(200 * time.Millisecond)
-	}
-	_ = first
-	tn.net.Run(time.Minute)
-	g := tn.graphOf()
-	require.Len(t, g.Components(), 1, "the overlay is connected")
-	dist := g.DegreeDistribution()
-	for d := range min(3, len(dist)) {
-		require.Zero(t, dist[d], "no servent has fewer than 3 neighbours: %v", dist)
-	}
-	require.LessOrEqual(t, len(dist)-1, 8, "degree bound")
-
-	for _, a := range tn.addrs[:10] {
-		require.NoError(t, tn.net.Crash(a))
-	}
-	tn.net.Run(2 * time.Minute)
-	g = tn.graphOf()
-	require.Len(t, g.Components(), 1, "still connected after 10 crashes")
-	for _, a := range tn.addrs[10:] {
-		for _, b := range tn.node(a).Neighbours() {
-			require.True(t, tn.net.IsUp(b), "%s still lists crashed %s", a, b)
-		}
-		require.GreaterOrEqual(t, len(tn.node(a).Neighbours()), 3, "%s replaced its lost neighbours", a)
-	}
-}
-
-// Host discovery: a joining servent's Ping is forwarded, every servent
-// reached answers with a Pong carrying its address, and the joiner learns
-// the hosts within the Ping's TTL.
-func TestPingPongDiscoversHosts(t *testing.T) {
-	tn := newTestNet(t)
-	tn.line(6, NodeConfig{})
-	joiner := tn.add(NodeConfig{KeepAlive: time.Minute, PingTTL: 4, Bootstrap: []transport.Addr{tn.addrs[5]}})
-	tn.net.Run(2 * time.Second)
-	require.ElementsMatch(t, []transport.Addr{tn.addrs[5], tn.addrs[4], tn.addrs[3], tn.addrs[2]}, tn.node(joiner).KnownHosts(),
-		"the hosts within 4 hops")
-	require.Equal(t, uint64(5), tn.node(joiner).Stats().Pongs, "4 discovery Pongs and the connect Ping's")
-}
-
-// Same seed, same flood: the simulation replays bit for bit.
-func TestFloodSimulationIsDeterministic(t *testing.T) {
-	run := func() []QueryResult {
-		w, err := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 500, Queries: 20, Seed: 9})
+// Host discovery skips hosts already at MaxPerAddress: a servent that may
+// keep two neighbours on 127.0.0.1 learns of three there and dials only
+// two, rather than dialling the third to refuse it.
+func TestDiscoverySkipsFullHosts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var quiet []*Node // no top-ups of their own: d's counters are its own dials'
+	for range 3 {
+		s, err := NewNode(NodeConfig{PeerConfig: PeerConfig{KeepAlive: time.Hour}})
 		require.NoError(t, err)
-		s, err := NewSim(SimConfig{Workload: w, TTL: 4, Seed: 9})
-		require.NoError(t, err)
-		var out []QueryResult
-		for _, q := range w.Queries {
-			out = append(out, s.Query(q))
-		}
-		return out
+		defer s.Close()
+		quiet = append(quiet, s)
 	}
-	require.Equal(t, run(), run())
-}
-
-func TestConfigsValidate(t *testing.T) {
-	for _, c := range []NodeConfig{{Degree: -1}, {MaxDegree: 3, Degree: 5}, {RouteExpiry: -1}, {QueryRate: -1}, {QueryBurst: -1}, {KnownHosts: -1}} {
-		require.ErrorIs(t, c.Validate(), ErrBadConfig, "%+v", c)
-	}
-	require.ErrorContains(t, ServentConfig{Uploads: transfer.UploadConfig{Slots: -1}}.Validate(), "Slots")
-	_, err := NewServent(ServentConfig{Node: NodeConfig{Degree: -1}})
-	require.ErrorIs(t, err, ErrBadConfig)
-	require.Panics(t, func() { NewNode(NodeConfig{Degree: -1}) })
+	a, b, c := quiet[0], quiet[1], quiet[2]
+	require.NoError(t, b.Join(ctx, a.Addr()))
+	require.NoError(t, c.Join(ctx, b.Addr()))
+	d, err := NewNode(NodeConfig{PeerConfig: PeerConfig{Degree: 3, MaxPerAddress: 2, KeepAlive: 100 * time.Millisecond}})
+	require.NoError(t, err)
+	defer d.Close()
+	require.NoError(t, d.Join(ctx, b.Addr()))
+	require.Eventually(t, func() bool {
+		nb, err := d.Neighbours(ctx)
+		return err == nil && len(nb) == 2
+	}, 10*time.Second, 10*time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // five more top-ups
+	st, _, err := d.Stats(ctx)
+	require.NoError(t, err)
+	require.Zero(t, st.RefusedPerAddress, "no connection dialled to be refused")
+	nb, err := d.Neighbours(ctx)
+	require.NoError(t, err)
+	require.Len(t, nb, 2)
 }

@@ -24,7 +24,7 @@ func newTestSim(t testing.TB, nodes int, ttl uint8) (*Sim, *overlay.Workload) {
 func TestFloodTTL7FindsEverything(t *testing.T) {
 	s, w := newTestSim(t, 1000, 7)
 	for i, a := range s.Addrs[:10] {
-		require.Len(t, s.Node(i).Neighbours(), s.Graph.Degree(a))
+		require.Len(t, s.Peer(i).Neighbours(), s.Graph.Degree(a))
 	}
 	var msgs uint64
 	for _, q := range w.Queries[:20] {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/overlay/internal/simrun"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
@@ -26,10 +27,10 @@ type SimConfig struct {
 	Window time.Duration
 	// Seed makes the run reproducible (the overlay and the network).
 	Seed uint64
-	// Node holds settings for every servent; Files, Bootstrap and
+	// Peer holds settings for every servent; Files, Bootstrap and
 	// QueryTTL are set by the simulation, KeepAlive defaults to off (a
 	// static overlay) and QueryRate to unlimited in practice.
-	Node NodeConfig
+	Peer PeerConfig
 }
 
 // QueryResult is what one simulated query measured.
@@ -68,7 +69,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if cfg.Window == 0 {
 		cfg.Window = simrun.DefaultWindow
 	}
-	nc := cfg.Node
+	nc := cfg.Peer
 	if nc.KeepAlive == 0 {
 		nc.KeepAlive = -1
 	}
@@ -92,7 +93,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		c.Files = w.LibraryFiles(i)
 		cc := c.withDefaults()
 		if a := net.AddNode(func(env transport.Env) transport.Handler {
-			return staticServent{newNode(cc, env)}
+			return staticPeer{newPeer(cc, env)}
 		}); a != sim.NodeAddr(i) {
 			return nil, fmt.Errorf("gnutella: simulator numbered node %d as %s", i, a)
 		}
@@ -105,7 +106,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		nbrs := s.Graph.Neighbours(a)
 		_ = net.Do(a, func(h transport.Handler) {
 			for _, nb := range nbrs {
-				h.(staticServent).n.addNeighbour(nb)
+				h.(staticPeer).n.addNeighbour(nb, hostkey.Hash(nb))
 			}
 		})
 	}
@@ -113,23 +114,23 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	return s, nil
 }
 
-// staticServent runs a Node on a fixed overlay: its neighbours are set
+// staticPeer runs a Peer on a fixed overlay: its neighbours are set
 // from the graph, and it is not a transport.ConnHandler, so the simulator
 // keeps no connection state (the messages, their sizes and latencies are
 // the same; a static overlay has no joins or failures to learn of).
-type staticServent struct{ n *Node }
+type staticPeer struct{ n *Peer }
 
 // Receive passes the message to the node.
-func (s staticServent) Receive(c transport.Conn, m transport.Message) { s.n.Receive(c, m) }
+func (s staticPeer) Receive(c transport.Conn, m transport.Message) { s.n.Receive(c, m) }
 
-// Node returns the servent of node i.
-func (s *Sim) Node(i int) *Node { return s.Net.Handler(s.Addrs[i]).(staticServent).n }
+// Peer returns the servent of node i.
+func (s *Sim) Peer(i int) *Peer { return s.Net.Handler(s.Addrs[i]).(staticPeer).n }
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	var res QueryResult
 	res.Messages = simrun.Query(s.Net, s.Addrs[q.Node], s.cfg.Window, func(h transport.Handler) {
-		h.(staticServent).n.Search(s.cfg.Workload.Criteria(q.File), s.TTL, func(Hit) { res.Hits++ })
+		h.(staticPeer).n.Search(s.cfg.Workload.Criteria(q.File), s.TTL, func(Hit) { res.Hits++ })
 	})
 	res.Found = res.Hits > 0
 	return res

@@ -15,11 +15,11 @@ import (
 // "The overlay is the graph of TCP connections between peers, each with
 // fewer than 10 neighbours."
 func TestTextbookFewerThanTenNeighbours(t *testing.T) {
-	require.Less(t, NodeConfig{}.withDefaults().MaxDegree, 10)
+	require.Less(t, PeerConfig{}.withDefaults().MaxDegree, 10)
 	tn := newTestNet(t)
-	hub := tn.add(NodeConfig{KeepAlive: -1})
+	hub := tn.add(PeerConfig{KeepAlive: -1})
 	for range 20 {
-		tn.add(NodeConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
+		tn.add(PeerConfig{KeepAlive: -1, Bootstrap: []transport.Addr{hub}})
 	}
 	tn.net.Run(2 * time.Second)
 	require.Less(t, len(tn.node(hub).Neighbours()), 10)
@@ -28,9 +28,9 @@ func TestTextbookFewerThanTenNeighbours(t *testing.T) {
 // "Joining: try candidate peers until one TCP connection succeeds."
 func TestTextbookJoinTriesCandidatesUntilOneConnects(t *testing.T) {
 	tn := newTestNet(t)
-	live := tn.add(NodeConfig{KeepAlive: -1})
+	live := tn.add(PeerConfig{KeepAlive: -1})
 	dead := []transport.Addr{"/sim/90", "/sim/91", "/sim/92"}
-	joiner := tn.add(NodeConfig{Degree: 1, MaxDegree: 4, KeepAlive: time.Hour, Bootstrap: append(dead, live)})
+	joiner := tn.add(PeerConfig{Degree: 1, MaxDegree: 4, KeepAlive: time.Hour, Bootstrap: append(dead, live)})
 	tn.net.Run(5 * time.Second)
 	require.Equal(t, []transport.Addr{live}, tn.node(joiner).Neighbours())
 }
@@ -39,7 +39,7 @@ func TestTextbookJoinTriesCandidatesUntilOneConnects(t *testing.T) {
 // QueryHit returns along the reverse path."
 func TestTextbookQueryFloodsWithLimitedScopeAndHitsReturnOnTheReversePath(t *testing.T) {
 	tn := newTestNet(t)
-	tn.line(5, NodeConfig{}, song)
+	tn.line(5, PeerConfig{}, song)
 	require.Empty(t, tn.search(tn.addrs[0], "song", 3, 2*time.Second), "the file is 4 hops away")
 	hits := tn.search(tn.addrs[0], "song", 4, 2*time.Second)
 	require.Len(t, hits, 1)

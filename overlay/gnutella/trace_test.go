@@ -24,19 +24,19 @@ func TestFloodTraceGolden(t *testing.T) {
 	edges := map[int][]int{0: {1, 4}, 1: {2}, 2: {3, 6}, 3: {4}, 4: {5}, 5: {6}, 6: {7}, 7: {0}}
 	var addrs []transport.Addr
 	for i := range 8 {
-		c := NodeConfig{KeepAlive: -1}
+		c := PeerConfig{KeepAlive: -1}
 		for _, j := range edges[i] {
 			c.Bootstrap = append(c.Bootstrap, sim.NodeAddr(j))
 		}
 		if i == 3 || i == 5 {
 			c.Files = []overlay.File{song}
 		}
-		addrs = append(addrs, net.AddNode(NewNode(c)))
+		addrs = append(addrs, net.AddNode(newTestPeer(t, c)))
 	}
 	net.Run(time.Second)
 	var hits []string
 	require.NoError(t, net.Do(addrs[0], func(h transport.Handler) {
-		h.(*Node).Search("song", 3, func(hit Hit) {
+		h.(*Peer).Search("song", 3, func(hit Hit) {
 			hits = append(hits, fmt.Sprintf("hit from %s, %d hops, at %v", hit.Addr, hit.Hops, net.Elapsed()))
 		})
 	}))
@@ -47,7 +47,7 @@ func TestFloodTraceGolden(t *testing.T) {
 		fmt.Fprintln(&out, h)
 	}
 	for _, a := range addrs {
-		n := net.Handler(a).(*Node)
+		n := net.Handler(a).(*Peer)
 		s := n.Stats()
 		fmt.Fprintf(&out, "%s neighbours=%v in=%d out=%d queries=%d dups=%d hits-sent=%d hits-routed=%d\n",
 			a, n.Neighbours(), s.In, s.Out, s.Queries, s.Duplicates, s.HitsSent, s.HitsRouted)

@@ -10,6 +10,23 @@
 // single point of failure).
 //
 //	net, _ := sim.New(sim.Config{Seed: 1})
-//	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
-//	peer := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: files}))
+//	newServer, _ := napster.NewServer(napster.ServerConfig{})
+//	dir := net.AddNode(newServer)
+//	newPeer, _ := napster.NewPeer(napster.PeerConfig{Server: dir, Files: files})
+//	net.AddNode(newPeer)
+//
+// # Limits
+//
+// The directory trusts no client with more than its share, by
+// ServerConfig fields; what they refused is counted in ServerStats:
+//
+//	limit                              field               default  counted in
+//	results per search                 MaxResults          100      CutAnswers
+//	bytes of a search answer           (the frame)         1 MiB    CutAnswers
+//	connections (registrations) a host MaxConnsPerAddress  8        RefusedConns
+//	(file, holder) pairs of a host     MaxFilesPerAddress  10 000   RefusedFiles
+//	holder named in a Register         (the connection's host)      RefusedRegistrations
+//
+// A host is an IPv4 address or an IPv6 /64; each connection holds one
+// registration.
 package napster

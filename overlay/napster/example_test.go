@@ -14,11 +14,15 @@ import (
 // A peer registers a song; another finds it; with the directory down the
 // same search fails.
 func Example() {
-	net, _ := sim.New(sim.Config{Seed: 1})
-	dir := net.AddNode(napster.NewServer(napster.ServerConfig{}))
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now"))
-	net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir, Files: []overlay.File{song}}))
-	asker := net.AddNode(napster.NewPeer(napster.PeerConfig{Server: dir}))
+	files := []overlay.File{song}
+	net, _ := sim.New(sim.Config{Seed: 1})
+	newServer, _ := napster.NewServer(napster.ServerConfig{})
+	dir := net.AddNode(newServer)
+	newPeer, _ := napster.NewPeer(napster.PeerConfig{Server: dir, Files: files})
+	net.AddNode(newPeer)
+	newAsker, _ := napster.NewPeer(napster.PeerConfig{Server: dir})
+	asker := net.AddNode(newAsker)
 	net.Run(time.Second)
 
 	search := func() {
@@ -43,15 +47,15 @@ func Example() {
 
 // On loopback TCP: a directory, a peer sharing a song, and one that finds
 // it and fetches it from the holder directly.
-func ExampleServent() {
+func ExampleNode() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	dir, _ := napster.NewDirectory(napster.DirectoryConfig{})
 	defer dir.Close()
 	song := overlay.NewFile("Free Software Song.ogg", []byte("join us now and share the software"))
-	holder, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
+	holder, _ := napster.NewNode(napster.NodeConfig{Directory: dir.Addr(), Files: []overlay.File{song}})
 	defer holder.Close()
-	seeker, _ := napster.NewServent(napster.ServentConfig{Directory: dir.Addr()})
+	seeker, _ := napster.NewNode(napster.NodeConfig{Directory: dir.Addr()})
 	defer seeker.Close()
 	_ = holder.Join(ctx)
 	_ = seeker.Join(ctx)

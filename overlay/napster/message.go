@@ -33,13 +33,13 @@ type Found struct {
 }
 
 // Size implements transport.Message with the encoded length.
-func (m *Register) Size() int { return len(protocol.Encode(m)) }
+func (m *Register) Size() int { return 1 + enc.StringLen(string(m.Addr)) + enc.FilesLen(m.Files) }
 
 // Size implements transport.Message with the encoded length.
 func (m *Search) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) }
 
 // Size implements transport.Message with the encoded length.
-func (m *Found) Size() int { return len(protocol.Encode(m)) }
+func (m *Found) Size() int { return 1 + enc.UintLen(m.ID) + enc.ResultsLen(m.Results) }
 
 // protocol is the Napster wire format: a kind byte, then the message's
 // fields in order (write and read).

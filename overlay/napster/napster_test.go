@@ -2,6 +2,7 @@ package napster
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,11 +29,20 @@ type testNet struct {
 
 func newTestNet(t *testing.T, cfg ServerConfig) *testNet {
 	net := testutil.SimNetwork(t)
-	return &testNet{t: t, net: net, server: net.AddNode(NewServer(cfg))}
+	return &testNet{t: t, net: net, server: net.AddNode(must(NewServer(cfg)))}
 }
 
 func (tn *testNet) peer(files ...overlay.File) transport.Addr {
-	return tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: files}))
+	return tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: files})))
+}
+
+// must returns a constructor's handler, panicking on its error (the
+// tests' configurations are valid).
+func must(h transport.NewHandler, err error) transport.NewHandler {
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 func (tn *testNet) search(a transport.Addr, criteria string) ([]overlay.Result, error) {
@@ -70,8 +80,8 @@ func TestDirectoryAnswersWhoHoldsAFile(t *testing.T) {
 // that vanishes silently when its registration times out.
 func TestLeavingAndSilentPeersAreUnregistered(t *testing.T) {
 	tn := newTestNet(t, ServerConfig{Expiry: 20 * time.Second})
-	leaver := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{song}, Refresh: 5 * time.Second}))
-	silent := tn.net.AddNode(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{other}, Refresh: -1}))
+	leaver := tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{song}, Refresh: 5 * time.Second})))
+	silent := tn.net.AddNode(must(NewPeer(PeerConfig{Server: tn.server, Files: []overlay.File{other}, Refresh: -1})))
 	tn.net.Run(time.Second)
 	require.Equal(t, 2, tn.directory().Stats().Peers)
 
@@ -119,6 +129,24 @@ func TestMessagesGolden(t *testing.T) {
 
 func FuzzUnmarshal(f *testing.F) { enctest.Fuzz(f, codec, sampleMessages()) }
 
+// Size is computed, not encoded; it matches the encoding for every kind,
+// across the varint boundaries (127/128 bytes, 16 383/16 384).
+func TestSizeIsTheEncodedLength(t *testing.T) {
+	enctest.Sizes(t, codec, map[string]transport.Message{
+		"register empty":          &Register{},
+		"register one":            sampleMessages()[0],
+		"register 128 long names": &Register{Addr: transport.Addr(strings.Repeat("a", 128)), Files: enctest.Files(128, 200, 40)},
+		"register 16384 files":    &Register{Addr: "/sim/1", Files: enctest.Files(16384, 1, 0)},
+		"search empty":            &Search{},
+		"search":                  sampleMessages()[1],
+		"search long":             &Search{ID: 1<<64 - 1, Criteria: strings.Repeat("x", 16384)},
+		"found empty":             &Found{},
+		"found one":               sampleMessages()[2],
+		"found no holders":        &Found{ID: 127, Results: enctest.Results(3, 127, 7, 0)},
+		"found many holders":      &Found{ID: 128, Results: enctest.Results(128, 16384, 62, 130)},
+	})
+}
+
 // Two messages per query, whatever the size of the network, but every
 // query lands on the one server.
 func TestSimulatedCostAndLoad(t *testing.T) {
@@ -141,10 +169,16 @@ func TestSimulatedCostAndLoad(t *testing.T) {
 
 func TestConfigsValidate(t *testing.T) {
 	require.ErrorIs(t, ServerConfig{Expiry: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServerConfig{MaxConnsPerAddress: -1}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, ServerConfig{MaxFilesPerAddress: -1}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, PeerConfig{}.Validate(), ErrBadConfig)
-	require.ErrorIs(t, ServentConfig{}.Validate(), ErrBadConfig)
+	require.ErrorIs(t, NodeConfig{}.Validate(), ErrBadConfig)
 	require.ErrorIs(t, DirectoryConfig{Server: ServerConfig{Expiry: -1}}.Validate(), ErrBadConfig)
-	_, err := NewServent(ServentConfig{})
+	_, err := NewNode(NodeConfig{})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewServer(ServerConfig{MaxResults: -1})
+	require.ErrorIs(t, err, ErrBadConfig)
+	_, err = NewPeer(PeerConfig{})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
 
@@ -216,4 +250,26 @@ func TestSearchResultsAreCapped(t *testing.T) {
 	res, err := tn.search(asker, "song")
 	require.NoError(t, err)
 	require.Len(t, res, 3)
+}
+
+// One host lists at most MaxFilesPerAddress files; the rest of its
+// Register is dropped and counted, and others' files are still found.
+func TestFilesPerAddressAreCapped(t *testing.T) {
+	tn := newTestNet(t, ServerConfig{MaxFilesPerAddress: 50})
+	honest := tn.peer(song)
+	var files []overlay.File
+	for i := range 60 {
+		files = append(files, overlay.NewFile(fmt.Sprintf("song %d.ogg", i), []byte{byte(i)}))
+	}
+	tn.peer(files...)
+	asker := tn.peer()
+	tn.net.Run(time.Second)
+	st := tn.directory().Stats()
+	require.Equal(t, 51, st.Files)
+	require.Equal(t, uint64(10), st.RefusedFiles)
+
+	res, err := tn.search(asker, "free song")
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	require.Equal(t, []transport.Addr{honest}, res[0].Holders)
 }

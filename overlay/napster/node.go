@@ -1,316 +1,175 @@
 package napster
 
 import (
-	"cmp"
-	"errors"
+	"context"
 	"fmt"
-	"slices"
-	"time"
+	"log/slog"
+	"sync"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
+	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Errors of this package.
-var (
-	// ErrBadConfig is wrapped by Validate; the message names the field.
-	ErrBadConfig = errors.New("napster: bad config")
-	// ErrClosed is returned after Close.
-	ErrClosed = errors.New("napster: closed")
-)
-
-// Defaults of the configurations.
-const (
-	DefaultRefresh       = time.Minute
-	DefaultSearchTimeout = 2 * time.Second
-)
-
-// ServerConfig configures the directory.
-type ServerConfig struct {
-	// Expiry is how long a registration lasts without a refresh; a peer
-	// that vanished without closing its connection leaves the directory
-	// then. Default 3 × DefaultRefresh.
-	Expiry time.Duration
-	// MaxResults caps the results of one search, so that an answer always
-	// fits a frame however many files the directory holds (OpenNap's
-	// limit). Default DefaultMaxResults.
-	MaxResults int
+// DirectoryConfig configures a Directory.
+type DirectoryConfig struct {
+	// Listen is where the directory accepts peers. Default
+	// /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Server configures the index (registration expiry).
+	Server ServerConfig
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
 }
 
-// DefaultMaxResults is ServerConfig.MaxResults by default.
-const DefaultMaxResults = 100
-
 // Validate reports the first invalid field.
-func (c ServerConfig) Validate() error {
-	if c.Expiry < 0 {
-		return fmt.Errorf("%w: ServerConfig.Expiry = %v", ErrBadConfig, c.Expiry)
-	}
-	if c.MaxResults < 0 {
-		return fmt.Errorf("%w: ServerConfig.MaxResults is negative, got %d", ErrBadConfig, c.MaxResults)
+func (c DirectoryConfig) Validate() error {
+	if err := c.Server.Validate(); err != nil {
+		return fmt.Errorf("DirectoryConfig.Server: %w", err)
 	}
 	return nil
 }
 
-// ServerStats counts what the directory did.
-type ServerStats struct {
-	// Searches counts the searches answered; Registrations the Register
-	// messages; Expired the peers dropped for not refreshing.
-	Searches, Registrations, Expired uint64
-	// RefusedRegistrations counts Register messages naming a holder on
-	// another host than the connection's: a client may announce its own
-	// listen port, never someone else's address.
-	RefusedRegistrations uint64
-	// Peers is the number of registered peers; Files the (file, holder)
-	// pairs in the index.
-	Peers, Files int
+// Directory is a Napster directory server on a real network.
+type Directory struct {
+	host   *transport.Host
+	server *Server
 }
 
-type registration struct {
-	files []overlay.Hash
-	seen  time.Time
-	conn  transport.Addr // the connection it came on
-}
-
-// Server is the central directory (a transport.Handler): it keeps the
-// index of who shares what and answers searches. It is Napster's single
-// point of failure: when it is down, nobody can search.
-type Server struct {
-	cfg    ServerConfig
-	env    transport.Env
-	index  *overlay.Index
-	peers  map[transport.Addr]*registration  // by advertised address
-	byConn map[transport.Addr]transport.Addr // connection to the holder it registered
-	stats  ServerStats
-}
-
-var _ transport.ConnHandler = (*Server)(nil)
-
-// NewServer returns the NewHandler of a directory server.
-func NewServer(cfg ServerConfig) transport.NewHandler {
-	if cfg.Expiry <= 0 {
-		cfg.Expiry = 3 * DefaultRefresh
+// NewDirectory starts a directory.
+func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	cfg.MaxResults = cmp.Or(cfg.MaxResults, DefaultMaxResults)
-	return func(env transport.Env) transport.Handler {
-		s := &Server{cfg: cfg, env: env, index: overlay.NewIndex(), peers: make(map[transport.Addr]*registration), byConn: make(map[transport.Addr]transport.Addr)}
-		env.AfterFunc(cfg.Expiry/2, s.expire)
-		return s
+	d := &Directory{}
+	newServer, err := NewServer(cfg.Server)
+	if err != nil {
+		return nil, err
 	}
+	h, err := transport.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, NewCodec(), cfg.Logger),
+		func(env transport.Env) transport.Handler {
+			d.server = newServer(env).(*Server)
+			return d.server
+		})
+	if err != nil {
+		return nil, err
+	}
+	d.host = h
+	return d, nil
 }
+
+// Addr is where the directory listens.
+func (d *Directory) Addr() transport.Addr { return d.host.Addr() }
 
 // Stats returns the directory's counters.
-func (s *Server) Stats() ServerStats {
-	st := s.stats
-	st.Peers = len(s.peers)
-	st.Files = s.index.Len()
-	return st
+func (d *Directory) Stats(ctx context.Context) (ServerStats, error) {
+	return transport.Do(ctx, d.host, func(reply func(ServerStats, error)) { reply(d.server.Stats(), nil) })
 }
 
-// Lookup answers a search locally (for tests and tools).
-func (s *Server) Lookup(criteria string) []overlay.Result { return s.index.Lookup(criteria) }
+// Close stops the directory: from then on nobody can search.
+func (d *Directory) Close() error { return d.host.Close() }
 
-// Receive registers peers and answers searches.
-func (s *Server) Receive(c transport.Conn, m transport.Message) {
-	switch x := m.(type) {
-	case *Register:
-		s.stats.Registrations++
-		holder := x.Addr
-		if holder == "" {
-			holder = c.Peer
-		}
-		if !sameHost(holder, c.Peer) {
-			s.stats.RefusedRegistrations++
-			return
-		}
-		// One registration per connection: a peer re-registering under
-		// another address replaces its old entry, so one connection
-		// cannot fill the index with made-up holders.
-		if old, ok := s.byConn[c.Peer]; ok && old != holder {
-			s.unregister(old)
-		}
-		s.unregister(holder)
-		s.byConn[c.Peer] = holder
-		reg := &registration{seen: s.env.Now(), conn: c.Peer}
-		for _, f := range x.Files {
-			if s.index.Add(holder, f) {
-				reg.files = append(reg.files, f.Hash)
-			}
-		}
-		s.peers[holder] = reg
-	case *Search:
-		s.stats.Searches++
-		res := s.index.Lookup(x.Criteria)
-		_ = s.env.Send(c.Peer, &Found{ID: x.ID, Results: res[:min(len(res), s.cfg.MaxResults)]})
-	}
-}
-
-// sameHost reports whether a holder address a client named lies on the
-// host its connection comes from: the same IP for IP addresses (the port
-// may differ: the client listens on its own), the very address otherwise
-// (the simulator's node addresses, which inbound connections carry).
-func sameHost(holder, conn transport.Addr) bool {
-	if holder == conn {
-		return true
-	}
-	h, err1 := transport.ParseIPAddr(holder)
-	c, err2 := transport.ParseIPAddr(conn)
-	return err1 == nil && err2 == nil && h.Host == c.Host
-}
-
-func (s *Server) unregister(holder transport.Addr) {
-	if reg := s.peers[holder]; reg != nil {
-		if s.byConn[reg.conn] == holder {
-			delete(s.byConn, reg.conn)
-		}
-		for _, h := range reg.files {
-			s.index.Remove(holder, h)
-		}
-		delete(s.peers, holder)
-	}
-}
-
-// Connected does nothing: a peer exists once it registers.
-func (s *Server) Connected(transport.Conn) {}
-
-// Disconnected unregisters the peers whose connection closed (a peer
-// leaving).
-func (s *Server) Disconnected(c transport.Conn, _ error) {
-	var gone []transport.Addr
-	for holder, reg := range s.peers {
-		if reg.conn == c.Peer {
-			gone = append(gone, holder)
-		}
-	}
-	slices.Sort(gone)
-	for _, h := range gone {
-		s.unregister(h)
-	}
-}
-
-// expire drops the registrations not refreshed in time.
-func (s *Server) expire() {
-	now := s.env.Now()
-	var gone []transport.Addr
-	for holder, reg := range s.peers {
-		if now.Sub(reg.seen) >= s.cfg.Expiry {
-			gone = append(gone, holder)
-		}
-	}
-	slices.Sort(gone)
-	for _, h := range gone {
-		s.stats.Expired++
-		s.unregister(h)
-	}
-	s.env.AfterFunc(s.cfg.Expiry/2, s.expire)
-}
-
-// PeerConfig configures a Napster peer.
-type PeerConfig struct {
-	// Server is the directory's address. Required.
-	Server transport.Addr
-	// Files is the shared library.
+// NodeConfig configures a Node.
+type NodeConfig struct {
+	// Directory is the directory's address. Required.
+	Directory transport.Addr
+	// Listen is where the servent serves downloads over HTTP. Default
+	// /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// Files is the initial library.
 	Files []overlay.File
-	// Advertise is where the peer serves downloads. Default Env.Self().
-	Advertise transport.Addr
-	// Refresh is how often the registration is repeated. Default 1 min;
-	// negative: register once.
-	Refresh time.Duration
-	// SearchTimeout bounds a search (with one retry). Default 2 s.
-	SearchTimeout time.Duration
+	// Uploads configures upload slots and the request queue.
+	Uploads transfer.UploadConfig
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
 }
 
 // Validate reports the first invalid field.
-func (c PeerConfig) Validate() error {
-	if c.Server == "" {
-		return fmt.Errorf("%w: PeerConfig.Server is empty", ErrBadConfig)
+func (c NodeConfig) Validate() error {
+	if c.Directory == "" {
+		return fmt.Errorf("%w: NodeConfig.Directory is empty", ErrBadConfig)
 	}
-	if c.SearchTimeout < 0 {
-		return fmt.Errorf("%w: PeerConfig.SearchTimeout = %v", ErrBadConfig, c.SearchTimeout)
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
 	}
 	return nil
 }
 
-// Peer is a Napster peer's protocol node: it registers its library with
-// the directory and searches it.
-type Peer struct {
-	cfg   PeerConfig
-	env   transport.Env
-	calls *transport.Calls
-	files []overlay.File
+// Node is a Napster peer on a real network: it registers its files
+// with the directory, searches it, and moves files peer to peer over
+// HTTP.
+type Node struct {
+	host *servent.Host
+	peer *Peer
+	once sync.Once
 }
 
-var _ transport.UnreachableHandler = (*Peer)(nil)
-
-// NewPeer returns the NewHandler of a peer; it panics if cfg does not
-// validate.
-func NewPeer(cfg PeerConfig) transport.NewHandler {
+// NewNode starts a peer; it registers its files at once.
+func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
-	if cfg.Refresh == 0 {
-		cfg.Refresh = DefaultRefresh
+	s := &Node{}
+	newPeer, err := NewPeer(PeerConfig{Server: cfg.Directory, Files: cfg.Files})
+	if err != nil {
+		return nil, err
 	}
-	if cfg.SearchTimeout == 0 {
-		cfg.SearchTimeout = DefaultSearchTimeout
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
+			s.peer = newPeer(env).(*Peer)
+			return s.peer, s.peer.Library
+		})
+	if err != nil {
+		return nil, err
 	}
-	return func(env transport.Env) transport.Handler {
-		if cfg.Advertise == "" {
-			cfg.Advertise = env.Self()
-		}
-		calls, err := transport.NewCalls(env, transport.CallsConfig{Timeout: cfg.SearchTimeout / 3, MinTimeout: cfg.SearchTimeout / 3, MaxTimeout: cfg.SearchTimeout, Retries: 1})
-		if err != nil {
-			panic("napster: " + err.Error()) // unreachable: PeerConfig.Validate checked SearchTimeout
-		}
-		p := &Peer{cfg: cfg, env: env, files: slices.Clone(cfg.Files), calls: calls}
-		env.AfterFunc(0, p.register)
-		return p
-	}
+	s.host = host
+	return s, nil
 }
 
-func (p *Peer) register() {
-	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
-	if p.cfg.Refresh > 0 {
-		p.env.AfterFunc(p.cfg.Refresh, p.register)
+// Addr is where the servent serves downloads.
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
+
+// Join registers with the directory and waits until it answers.
+func (s *Node) Join(ctx context.Context) error {
+	if err := s.host.Submit(func() { s.peer.Share() }); err != nil {
+		return ErrClosed
 	}
+	_, err := s.Search(ctx, "")
+	return err
 }
 
-// Library returns the shared files.
-func (p *Peer) Library() []overlay.File { return p.files }
-
-// Share adds files and registers the new library at once.
-func (p *Peer) Share(files ...overlay.File) {
-	p.files = append(p.files, files...)
-	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
-}
-
-// Search asks the directory; done gets the results, or an error
-// wrapping transport.ErrTimeout or transport.ErrUnreachable when the
-// directory is down.
-func (p *Peer) Search(criteria string, done func([]overlay.Result, error)) {
-	p.calls.Call(p.cfg.Server, func(id uint64) transport.Message {
-		return &Search{ID: id, Criteria: criteria}
-	}, func(reply transport.Message, err error) {
-		if err != nil {
-			done(nil, fmt.Errorf("napster: search: directory %s: %w", p.cfg.Server, err))
-			return
-		}
-		done(reply.(*Found).Results, nil)
-	})
-}
-
-// Receive passes replies to the pending searches.
-func (p *Peer) Receive(c transport.Conn, m transport.Message) {
-	if f, ok := m.(*Found); ok {
-		p.calls.Reply(f.ID, c.Peer, f)
+// Share adds files and registers them.
+func (s *Node) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
+		return ErrClosed
 	}
+	return nil
 }
 
-// Unreachable fails the searches waiting on a directory that is down.
-func (p *Peer) Unreachable(peer transport.Addr, err error) { p.calls.PeerUnreachable(peer, err) }
+// Search asks the directory, which answers at once with every match and
+// its holders. It fails when the directory is down.
+func (s *Node) Search(ctx context.Context, criteria string) ([]overlay.Result, error) {
+	return transport.Do(ctx, s.host.Host, func(reply func([]overlay.Result, error)) { s.peer.Search(criteria, reply) })
+}
 
-// Connected does nothing; being a transport.ConnHandler gives the peer a
-// connection to the directory, whose closing unregisters it.
-func (p *Peer) Connected(transport.Conn) {}
+// Fetch downloads a result from its holders (in parallel, by hash),
+// peer to peer: the directory is not involved.
+func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr()}
+	data, _, err := d.Parallel(ctx, r.File, r.Holders, 4)
+	if err != nil {
+		return nil, fmt.Errorf("napster: fetch: %w", err)
+	}
+	return data, nil
+}
 
-// Disconnected does nothing: the next search or refresh reconnects.
-func (p *Peer) Disconnected(transport.Conn, error) {}
+// Close stops the servent; the directory unregisters it.
+func (s *Node) Close() error {
+	s.once.Do(func() { s.host.Close() })
+	return nil
+}

@@ -58,10 +58,17 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	}
 	// Peers register once and never refresh (refreshes would count as
 	// query traffic), so registrations must outlive the run.
-	s := &Sim{cfg: cfg, Net: net, Server: net.AddNode(NewServer(ServerConfig{Expiry: 1000 * time.Hour}))}
+	newServer, err := NewServer(ServerConfig{Expiry: 1000 * time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{cfg: cfg, Net: net, Server: net.AddNode(newServer)}
 	for i := range w.Library {
-		c := PeerConfig{Server: s.Server, Refresh: -1, Files: w.LibraryFiles(i)}
-		s.Addrs = append(s.Addrs, net.AddNode(NewPeer(c)))
+		newPeer, err := NewPeer(PeerConfig{Server: s.Server, Refresh: -1, Files: w.LibraryFiles(i)})
+		if err != nil {
+			return nil, err
+		}
+		s.Addrs = append(s.Addrs, net.AddNode(newPeer))
 	}
 	net.Run(time.Second)
 	return s, nil

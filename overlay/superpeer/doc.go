@@ -8,12 +8,12 @@
 // query costs a few hundred messages instead of tens of thousands
 // (BenchmarkSuperPeer against gnutella's BenchmarkFlood). Downloads are
 // by content hash from several holders in parallel, with upload slots,
-// request queues and incentive priorities (see the Servent).
+// request queues and incentive priorities (see the Node).
 //
 // In the simulator:
 //
-//	w, _ := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 10_000})
-//	s, _ := superpeer.NewSim(superpeer.SimConfig{Workload: w, TTL: 3})
+//	w, _ := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 1000, Seed: 1})
+//	s, _ := superpeer.NewSim(superpeer.SimConfig{Workload: w, TTL: 3, Seed: 1})
 //	r := s.Query(w.Queries[0])
 //	fmt.Println(r.Found, r.Messages)
 package superpeer

@@ -40,13 +40,13 @@ type Hits struct {
 
 // Size implements transport.Message: the encoded length, so the simulator
 // charges what the wire would carry.
-func (m *Publish) Size() int { return len(protocol.Encode(m)) }
+func (m *Publish) Size() int { return 1 + enc.StringLen(string(m.Addr)) + enc.FilesLen(m.Files) }
 
 // Size implements transport.Message: the encoded length.
 func (m *Query) Size() int { return 1 + enc.UintLen(m.ID) + enc.StringLen(m.Criteria) + 2 }
 
 // Size implements transport.Message: the encoded length.
-func (m *Hits) Size() int { return len(protocol.Encode(m)) }
+func (m *Hits) Size() int { return 1 + enc.UintLen(m.ID) + enc.ResultsLen(m.Results) }
 
 // protocol is the super-peer wire format: a kind byte, then the message's
 // fields in order (write and read).

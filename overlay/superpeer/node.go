@@ -1,517 +1,155 @@
 package superpeer
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"slices"
-	"time"
+	"log/slog"
+	"sync"
 
 	"github.com/networkutopia/p2p/overlay"
-	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
+	"github.com/networkutopia/p2p/overlay/internal/servent"
+	"github.com/networkutopia/p2p/overlay/internal/stream"
+	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Errors of this package.
-var (
-	// ErrBadConfig is wrapped by Validate; the message names the field.
-	ErrBadConfig = errors.New("superpeer: bad config")
-	// ErrNoLeader is returned when a peer has no group leader to search
-	// through.
-	ErrNoLeader = errors.New("superpeer: no group leader")
-	// ErrClosed is returned after Close.
-	ErrClosed = errors.New("superpeer: closed")
-)
-
-// Defaults of Config.
-const (
-	DefaultTTL         = 3
-	DefaultMaxChildren = 200
-	DefaultMaxLeaders  = 32
-	DefaultRouteExpiry = time.Minute
-	DefaultQueryRate   = 20
-	DefaultQueryBurst  = 40
-	DefaultKeepAlive   = 30 * time.Second
-)
-
-// Config configures a super-peer node, leader or ordinary peer.
-type Config struct {
-	// Leader makes the node a group leader: it indexes its children's
-	// files and its own, answers keyword queries and forwards them to
-	// the leaders it is connected to.
-	Leader bool
-	// Leaders: for a leader, the other leaders to connect to (its
-	// neighbours in the leaders' overlay); for an ordinary peer, the
-	// candidate leaders, tried in order until one accepts.
-	Leaders []transport.Addr
-	// Files is the node's shared library.
-	Files []overlay.File
-	// Advertise is the address published as the holder of the node's
-	// files (where it serves downloads). Default Env.Self().
-	Advertise transport.Addr
-	// TTL is how many leader-to-leader hops a query travels. Default 3.
-	TTL uint8
-	// MaxChildren bounds a leader's group; further peers are
-	// disconnected. Default 200.
-	MaxChildren int
-	// MaxLeaders bounds a leader's links to other leaders; further
-	// leaders are disconnected. Default 32.
-	MaxLeaders int
-	// RouteExpiry is how long a query ID is remembered (duplicate
-	// suppression, reverse path). Default 1 min.
-	RouteExpiry time.Duration
-	// QueryRate and QueryBurst rate-limit each connection's queries at
-	// a leader (a token bucket). Defaults 20/s and 40.
-	QueryRate  float64
-	QueryBurst int
-	// KeepAlive is the period of the empty messages that keep links
-	// open (a peer to its leader, a leader to the leaders it dialled)
-	// and of the retry of a peer without a leader. Default 30 s;
-	// negative disables them.
-	KeepAlive time.Duration
+// NodeConfig configures a Node.
+type NodeConfig struct {
+	// Listen is where the servent accepts super-peer connections and
+	// HTTP downloads (one port). Default /ip4/127.0.0.1/tcp/0.
+	Listen transport.Addr
+	// Stream carries the connections. Default transport.TCP{}.
+	Stream transport.StreamTransport
+	// PeerConfig configures the protocol: Leader, TTL, rate limits,
+	// the initial files. Its Leaders are connected at start; Join adds
+	// more.
+	PeerConfig
+	// Uploads configures upload slots, the request queue and incentive
+	// priorities (default priority: the bytes the requester uploaded to
+	// us).
+	Uploads transfer.UploadConfig
+	// Parts bounds how many sources a download uses at once. Default 4.
+	Parts int
+	// Logger receives the host's logs. Default: silent.
+	Logger *slog.Logger
 }
 
 // Validate reports the first invalid field.
-func (c Config) Validate() error {
-	bad := func(f string, v any) error { return fmt.Errorf("%w: Config.%s = %v", ErrBadConfig, f, v) }
-	switch {
-	case c.MaxChildren < 0:
-		return bad("MaxChildren", c.MaxChildren)
-	case c.MaxLeaders < 0:
-		return bad("MaxLeaders", c.MaxLeaders)
-	case c.RouteExpiry < 0:
-		return bad("RouteExpiry", c.RouteExpiry)
-	case c.QueryRate < 0:
-		return bad("QueryRate", c.QueryRate)
-	case c.QueryBurst < 0:
-		return bad("QueryBurst", c.QueryBurst)
+func (c NodeConfig) Validate() error {
+	if err := c.PeerConfig.Validate(); err != nil {
+		return err
+	}
+	if err := c.Uploads.Validate(); err != nil {
+		return fmt.Errorf("%w: NodeConfig.Uploads: %w", ErrBadConfig, err)
+	}
+	if c.Parts < 0 {
+		return fmt.Errorf("%w: NodeConfig.Parts = %d", ErrBadConfig, c.Parts)
 	}
 	return nil
 }
 
-func (c Config) withDefaults() Config {
-	if c.TTL == 0 {
-		c.TTL = DefaultTTL
-	}
-	if c.MaxChildren == 0 {
-		c.MaxChildren = DefaultMaxChildren
-	}
-	if c.MaxLeaders == 0 {
-		c.MaxLeaders = DefaultMaxLeaders
-	}
-	if c.RouteExpiry == 0 {
-		c.RouteExpiry = DefaultRouteExpiry
-	}
-	if c.QueryRate == 0 {
-		c.QueryRate = DefaultQueryRate
-	}
-	if c.QueryBurst == 0 {
-		c.QueryBurst = DefaultQueryBurst
-	}
-	if c.KeepAlive == 0 {
-		c.KeepAlive = DefaultKeepAlive
-	}
-	return c
-}
-
-// Stats counts what a node did.
-type Stats struct {
-	// Queries counts distinct queries handled; Duplicates copies
-	// dropped; RateLimited queries dropped by the rate limit.
-	Queries, Duplicates, RateLimited uint64
-	// Indexed is the number of (file, holder) pairs in a leader's index;
-	// Children the size of its group.
-	Indexed, Children int
-	// HitsReceived counts results delivered to the node's own searches.
-	HitsReceived uint64
-}
-
-// link is a connection to a child or a leader.
-type link struct {
-	leader  bool
-	inbound bool
-	addr    transport.Addr   // Conn.Peer
-	files   []overlay.Hash   // a child's published files
-	holder  transport.Addr   // a child's advertised address
-	queries ratelimit.Bucket // the queries it sends
-}
-
-type route struct {
-	from transport.Addr // "" for our own
-	at   time.Time
-}
-
-// Node is a super-peer protocol node (a transport.Handler). Its methods
-// run on the node's loop.
+// Node is a KaZaA-style node on a real network: a group leader or an
+// ordinary peer attached to one, sharing files and downloading by content
+// hash from several holders in parallel.
 type Node struct {
-	cfg    Config
-	env    transport.Env
-	self   transport.Addr
-	holder transport.Addr
+	host   *servent.Host
+	peer   *Peer
+	parts  int
+	credit servent.Credit // bytes downloaded from each peer
 
-	links    map[transport.Addr]*link
-	order    []transport.Addr // links in order of connection
-	leader   transport.Addr   // an ordinary peer's leader, once connected
-	tried    int              // candidates tried
-	index    *overlay.Index
-	routes   map[uint64]route
-	swept    time.Time
-	searches map[uint64]func(overlay.Result)
-	stats    Stats
+	life *stream.Lifetime
+	once sync.Once
 }
 
-var (
-	_ transport.ConnHandler        = (*Node)(nil)
-	_ transport.UnreachableHandler = (*Node)(nil)
-)
-
-// NewNode returns the NewHandler of a super-peer node; it panics if cfg
-// does not validate.
-func NewNode(cfg Config) transport.NewHandler {
+// NewNode starts a servent.
+func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
-	cfg = cfg.withDefaults()
-	return func(env transport.Env) transport.Handler { return newNode(cfg, env) }
+	if cfg.Parts <= 0 {
+		cfg.Parts = 4
+	}
+	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts}
+	if cfg.Uploads.Priority == nil {
+		cfg.Uploads.Priority = s.credit.Priority
+	}
+	peerCfg := cfg.PeerConfig.withDefaults()
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+		func(env transport.Env) (transport.Handler, func() []overlay.File) {
+			s.peer = newPeer(peerCfg, env)
+			return s.peer, func() []overlay.File { return s.peer.cfg.Files }
+		})
+	if err != nil {
+		return nil, err
+	}
+	s.host = host
+	return s, nil
 }
 
-func newNode(cfg Config, env transport.Env) *Node {
-	n := &Node{
-		cfg: cfg, env: env, self: env.Self(),
-		links:    make(map[transport.Addr]*link),
-		index:    overlay.NewIndex(),
-		routes:   make(map[uint64]route),
-		swept:    env.Now(),
-		searches: make(map[uint64]func(overlay.Result)),
-	}
-	n.holder = cfg.Advertise
-	if n.holder == "" {
-		n.holder = n.self
-	}
-	if cfg.Leader {
-		for _, f := range cfg.Files {
-			n.index.Add(n.holder, f)
+// Addr is where the servent listens.
+func (s *Node) Addr() transport.Addr { return s.host.Addr() }
+
+// Join connects to leaders: an ordinary peer attaches to the first that
+// accepts and publishes its files; a leader links with all of them. It
+// waits until the peer has a leader (or the leader a link), or ctx ends.
+func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
+	if err := s.host.Submit(func() {
+		for _, a := range leaders {
+			s.peer.Connect(a)
 		}
+	}); err != nil {
+		return ErrClosed
 	}
-	env.AfterFunc(0, n.start)
-	return n
-}
-
-func (n *Node) start() {
-	if n.cfg.KeepAlive > 0 {
-		n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
-	}
-	if n.cfg.Leader {
-		for _, a := range n.cfg.Leaders {
-			if a != n.self {
-				n.env.Send(a, &Query{ID: n.env.Rand().Uint64(), TTL: 0}) // opens the connection; TTL 0 is not forwarded
-			}
+	joined := func() bool {
+		if s.peer.IsLeader() {
+			return len(s.peer.order) > 0
 		}
-		return
+		return s.peer.Leader() != ""
 	}
-	n.attach()
+	if err := s.host.WaitUntil(ctx, joined); err != nil {
+		return fmt.Errorf("superpeer: join: %w", err)
+	}
+	return nil
 }
 
-// tick keeps links open and retries a peer's attachment.
-func (n *Node) tick() {
-	switch {
-	case n.cfg.Leader:
-		for _, a := range n.order {
-			if l := n.links[a]; l.leader && !l.inbound {
-				n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
-			}
-		}
-		// Relink with configured leaders that were lost (a crash, a
-		// partition): the leaders' overlay repairs itself.
-		for _, a := range n.cfg.Leaders {
-			if a != n.self && n.links[a] == nil && n.leaders() < n.cfg.MaxLeaders {
-				n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
-			}
-		}
-	case n.leader != "":
-		n.env.Send(n.leader, &Publish{Addr: n.holder})
-	default:
-		n.tried = 0 // start over the candidate list
-		n.attach()
+// Share adds files (with their data, to serve them) and publishes them.
+func (s *Node) Share(files ...overlay.File) error {
+	if err := s.host.Submit(func() { s.peer.Share(files...) }); err != nil {
+		return ErrClosed
 	}
-	n.env.AfterFunc(n.cfg.KeepAlive, n.tick)
+	return nil
 }
 
-// attach publishes the library to the next candidate leader.
-func (n *Node) attach() {
-	for n.tried < len(n.cfg.Leaders) {
-		a := n.cfg.Leaders[n.tried]
-		n.tried++
-		if a == n.self {
-			continue
-		}
-		n.env.Send(a, &Publish{Addr: n.holder, Files: overlay.Descriptors(n.cfg.Files)})
-		return
-	}
+// Stats returns the node's and the uploader's counters.
+func (s *Node) Stats(ctx context.Context) (Stats, transfer.UploadStats, error) {
+	return servent.Stats(ctx, s.host, s.peer.Stats)
 }
 
-// Connect adds a: for a leader, another leader to link with; for an
-// ordinary peer, a candidate leader, tried if it has none.
-func (n *Node) Connect(a transport.Addr) {
-	if a == n.self || a == "" {
-		return
-	}
-	if n.cfg.Leader {
-		if n.links[a] == nil {
-			n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
-		}
-		return
-	}
-	n.cfg.Leaders = append(n.cfg.Leaders, a)
-	if n.leader == "" {
-		n.attach()
-	}
+// Search sends a keyword query through the leaders and returns results
+// (file, hash, holders) as they arrive. The channel closes when ctx ends
+// or the servent closes.
+func (s *Node) Search(ctx context.Context, criteria string) (<-chan overlay.Result, error) {
+	return stream.Start(ctx, s.host.Host, s.life, func(deliver func(overlay.Result)) (func(), error) {
+		id, err := s.peer.Search(criteria, 0, deliver)
+		return func() { s.peer.Cancel(id) }, err
+	})
 }
 
-// Links returns the node's connections: its leader or its children and
-// fellow leaders, in order of connection.
-func (n *Node) Links() []transport.Addr { return slices.Clone(n.order) }
-
-// Leader returns an ordinary peer's leader ("" if none yet).
-func (n *Node) Leader() transport.Addr { return n.leader }
-
-// IsLeader reports whether the node is a group leader.
-func (n *Node) IsLeader() bool { return n.cfg.Leader }
-
-// Share publishes more files: to the index if the node leads, else to
-// its leader.
-func (n *Node) Share(files ...overlay.File) {
-	n.cfg.Files = append(n.cfg.Files, files...)
-	if n.cfg.Leader {
-		for _, f := range files {
-			n.index.Add(n.holder, f)
-		}
-		return
+// Fetch downloads a result by its content hash from its holders in
+// parallel (one byte range each, a failed part fetched from another
+// holder) and checks the hash. Holders that delivered are credited, so
+// they are served first when they download from us.
+func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
+	d := transfer.Downloader{Self: s.Addr()}
+	data, credit, err := d.Parallel(ctx, r.File, r.Holders, s.parts)
+	for a, n := range credit {
+		s.credit.Add(a, n)
 	}
-	if n.leader != "" {
-		n.env.Send(n.leader, &Publish{Addr: n.holder, Files: overlay.Descriptors(files)})
-	}
+	return data, err
 }
 
-// Stats returns the node's counters.
-func (n *Node) Stats() Stats {
-	s := n.stats
-	s.Indexed = n.index.Len()
-	s.Children = n.children()
-	return s
-}
-
-// Search sends a keyword query (to the leaders' overlay through the
-// node's leader, or from itself if it leads) and calls onResult for each
-// result as it arrives, until Cancel or RouteExpiry. ttl 0 means the
-// configured TTL. It returns the query ID, or ErrNoLeader.
-func (n *Node) Search(criteria string, ttl uint8, onResult func(overlay.Result)) (uint64, error) {
-	if ttl == 0 {
-		ttl = n.cfg.TTL
-	}
-	id := n.env.Rand().Uint64()
-	now := n.env.Now()
-	n.routes[id] = route{at: now}
-	n.searches[id] = onResult
-	n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
-	q := &Query{ID: id, Criteria: criteria, TTL: ttl}
-	if n.cfg.Leader {
-		n.answer(q, "")
-		n.forward(q, "")
-		return id, nil
-	}
-	if n.leader == "" {
-		delete(n.searches, id)
-		return 0, ErrNoLeader
-	}
-	n.env.Send(n.leader, q)
-	return id, nil
-}
-
-// Cancel stops delivering a search's results.
-func (n *Node) Cancel(id uint64) { delete(n.searches, id) }
-
-// Connected records a new link. A leader learns from the first message
-// whether the other side is a child (Publish) or a leader (Query).
-func (n *Node) Connected(c transport.Conn) {
-	if n.links[c.Peer] != nil {
-		return
-	}
-	now := n.env.Now()
-	n.links[c.Peer] = &link{addr: c.Peer, inbound: c.Inbound, queries: ratelimit.Full(n.cfg.QueryBurst, now.UnixNano()), leader: !c.Inbound && n.cfg.Leader}
-	n.order = append(n.order, c.Peer)
-	if !n.cfg.Leader && !c.Inbound && n.leader == "" {
-		n.leader = c.Peer
-	}
-}
-
-// Disconnected drops a link; a child's files leave the index, and a peer
-// that lost its leader attaches to the next candidate.
-func (n *Node) Disconnected(c transport.Conn, _ error) {
-	l := n.links[c.Peer]
-	if l == nil {
-		return
-	}
-	delete(n.links, c.Peer)
-	n.order = slices.DeleteFunc(n.order, func(a transport.Addr) bool { return a == c.Peer })
-	for _, h := range l.files {
-		n.index.Remove(l.holder, h)
-	}
-	if c.Peer == n.leader {
-		n.leader = ""
-		n.attach()
-	}
-}
-
-// Unreachable tries the next candidate leader.
-func (n *Node) Unreachable(peer transport.Addr, _ error) {
-	if !n.cfg.Leader && n.leader == "" {
-		n.attach()
-	}
-}
-
-// Receive handles one message.
-func (n *Node) Receive(c transport.Conn, m transport.Message) {
-	l := n.links[c.Peer]
-	if l == nil {
-		return
-	}
-	switch x := m.(type) {
-	case *Publish:
-		n.onPublish(l, x)
-	case *Query:
-		n.onQuery(l, x)
-	case *Hits:
-		n.onHits(x)
-	}
-}
-
-func (n *Node) onPublish(l *link, p *Publish) {
-	if !n.cfg.Leader || l.leader {
-		return
-	}
-	if l.holder == "" {
-		if n.children() >= n.cfg.MaxChildren {
-			n.env.Disconnect(l.addr)
-			return
-		}
-		l.holder = p.Addr
-		if l.holder == "" {
-			l.holder = l.addr
-		}
-	}
-	for _, e := range p.Files {
-		if n.index.Add(l.holder, e) {
-			l.files = append(l.files, e.Hash)
-		}
-	}
-}
-
-// leaders counts the links to other leaders.
-func (n *Node) leaders() int {
-	c := 0
-	for _, l := range n.links {
-		if l.leader {
-			c++
-		}
-	}
-	return c
-}
-
-// children counts the peers that published to this leader.
-func (n *Node) children() int {
-	c := 0
-	for _, l := range n.links {
-		if l.holder != "" {
-			c++
-		}
-	}
-	return c
-}
-
-func (n *Node) sweep(now time.Time) {
-	if now.Sub(n.swept) < n.cfg.RouteExpiry {
-		return
-	}
-	n.swept = now
-	for id, r := range n.routes {
-		if now.Sub(r.at) >= n.cfg.RouteExpiry {
-			delete(n.routes, id)
-		}
-	}
-}
-
-func (n *Node) onQuery(l *link, q *Query) {
-	if !n.cfg.Leader {
-		return
-	}
-	if q.Criteria == "" && q.TTL == 0 {
-		if !l.leader && l.holder == "" { // a leader opening a link
-			if n.leaders() >= n.cfg.MaxLeaders {
-				n.env.Disconnect(l.addr)
-				return
-			}
-			l.leader = true
-		}
-		return
-	}
-	if !l.queries.Take(n.env.Now().UnixNano(), n.cfg.QueryRate, n.cfg.QueryBurst) {
-		n.stats.RateLimited++
-		return
-	}
-	now := n.env.Now()
-	n.sweep(now)
-	if _, seen := n.routes[q.ID]; seen {
-		n.stats.Duplicates++
-		return
-	}
-	n.routes[q.ID] = route{from: l.addr, at: now}
-	n.stats.Queries++
-	ttl := min(q.TTL, n.cfg.TTL) // the leader's limit bounds every query
-	if !l.leader && ttl == 0 {
-		ttl = n.cfg.TTL
-	}
-	n.answer(q, l.addr)
-	n.forward(&Query{ID: q.ID, Criteria: q.Criteria, TTL: ttl, Hops: q.Hops}, l.addr)
-}
-
-// answer sends the local index's matches towards the querier.
-func (n *Node) answer(q *Query, from transport.Addr) {
-	if res := n.index.Lookup(q.Criteria); len(res) > 0 {
-		n.deliver(from, &Hits{ID: q.ID, Results: res})
-	}
-}
-
-// forward floods q to the other leaders while TTL lasts.
-func (n *Node) forward(q *Query, from transport.Addr) {
-	if q.TTL == 0 {
-		return
-	}
-	f := &Query{ID: q.ID, Criteria: q.Criteria, TTL: q.TTL - 1, Hops: q.Hops + 1}
-	for _, a := range n.order {
-		if l := n.links[a]; l.leader && a != from {
-			n.env.Send(a, f)
-		}
-	}
-}
-
-// deliver sends hits to from, or to the node's own search if from is "".
-func (n *Node) deliver(from transport.Addr, h *Hits) {
-	if from != "" {
-		n.env.Send(from, h)
-		return
-	}
-	if cb := n.searches[h.ID]; cb != nil {
-		for _, r := range h.Results {
-			n.stats.HitsReceived++
-			cb(r)
-		}
-	}
-}
-
-func (n *Node) onHits(h *Hits) {
-	r, ok := n.routes[h.ID]
-	if !ok {
-		return
-	}
-	n.deliver(r.from, h)
+// Close leaves the group (the leader drops our files) and stops.
+func (s *Node) Close() error {
+	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	return nil
 }

@@ -97,7 +97,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	}
 	s.Net = net
 	for i := range n {
-		c := Config{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6, KeepAlive: -1,
+		c := PeerConfig{TTL: MaxSimTTL, Leader: isLeader[i], MaxChildren: 10 * cfg.GroupSize, QueryRate: 1e6, QueryBurst: 1e6, KeepAlive: -1,
 			Files: w.LibraryFiles(i)}
 		if c.Leader {
 			for _, nb := range s.LeaderGraph.Neighbours(s.Addrs[i]) {
@@ -109,7 +109,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 			c.Leaders = []transport.Addr{s.Leaders[r.IntN(len(s.Leaders))]}
 		}
 		cc := c.withDefaults()
-		if a := net.AddNode(func(env transport.Env) transport.Handler { return newNode(cc, env) }); a != s.Addrs[i] {
+		if a := net.AddNode(func(env transport.Env) transport.Handler { return newPeer(cc, env) }); a != s.Addrs[i] {
 			return nil, fmt.Errorf("superpeer: simulator numbered node %d as %s", i, a)
 		}
 	}
@@ -117,15 +117,15 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	return s, nil
 }
 
-// Node returns the node at i.
-func (s *Sim) Node(i int) *Node { return s.Net.Handler(s.Addrs[i]).(*Node) }
+// Peer returns the node at i.
+func (s *Sim) Peer(i int) *Peer { return s.Net.Handler(s.Addrs[i]).(*Peer) }
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	self := s.Addrs[q.Node]
 	holders := simrun.Holders{Self: self}
 	msgs := simrun.Query(s.Net, self, s.cfg.Window, func(h transport.Handler) {
-		_, _ = h.(*Node).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), holders.Add)
+		_, _ = h.(*Peer).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), holders.Add)
 	})
 	return QueryResult{Messages: msgs, Holders: holders.Len(), Found: holders.Len() > 0}
 }

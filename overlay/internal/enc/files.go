@@ -76,3 +76,36 @@ func (r *Reader) Results() []overlay.Result {
 	}
 	return results
 }
+
+// FileLen is the encoded length of a file's descriptor (Writer.File).
+func FileLen(f overlay.File) int {
+	return len(overlay.Hash{}) + StringLen(f.Name) + UintLen(uint64(f.Size))
+}
+
+// FilesLen is the encoded length of Writer.Files(files).
+func FilesLen(files []overlay.File) int {
+	n := UintLen(uint64(len(files)))
+	for _, f := range files {
+		n += FileLen(f)
+	}
+	return n
+}
+
+// ResultLen is the encoded length of one result in Writer.Results: its
+// file's descriptor, the holder count and the holders.
+func ResultLen(res overlay.Result) int {
+	n := FileLen(res.File) + UintLen(uint64(len(res.Holders)))
+	for _, h := range res.Holders {
+		n += StringLen(string(h))
+	}
+	return n
+}
+
+// ResultsLen is the encoded length of Writer.Results(results).
+func ResultsLen(results []overlay.Result) int {
+	n := UintLen(uint64(len(results)))
+	for _, res := range results {
+		n += ResultLen(res)
+	}
+	return n
+}

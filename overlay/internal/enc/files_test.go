@@ -1,6 +1,8 @@
 package enc
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -53,4 +55,39 @@ func TestFileSizeBeyondInt64IsCut(t *testing.T) {
 	f := r.File()
 	require.NoError(t, r.Done())
 	require.Equal(t, int64(1<<63-1), f.Size)
+}
+
+// The computed lengths are the written ones, for empty, short and long
+// values (varint boundaries at 128 and 16 384).
+func TestLengthsMatchEncodings(t *testing.T) {
+	long := overlay.File{Name: strings.Repeat("n", 200), Size: 1 << 40}
+	files := []overlay.File{{}, {Name: "a", Size: 127}, {Name: "b", Size: 128}, long}
+	many := make([]transport.Addr, 130)
+	for i := range many {
+		many[i] = transport.Addr(strings.Repeat("h", i))
+	}
+	for _, tt := range []struct {
+		name    string
+		files   []overlay.File
+		results []overlay.Result
+	}{
+		{"empty", nil, nil},
+		{"short", files[:2], []overlay.Result{{File: files[1], Holders: []transport.Addr{"/sim/1"}}}},
+		{"long", files, []overlay.Result{{File: long, Holders: many}, {File: files[0]}}},
+		{"many", slices.Repeat(files, 40), slices.Repeat([]overlay.Result{{File: long}}, 200)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var w Writer
+			w.Files(tt.files)
+			require.Len(t, w.B, FilesLen(tt.files))
+			w = Writer{}
+			w.Results(tt.results)
+			require.Len(t, w.B, ResultsLen(tt.results))
+			for _, f := range tt.files {
+				w = Writer{}
+				w.File(f)
+				require.Len(t, w.B, FileLen(f))
+			}
+		})
+	}
 }

@@ -40,13 +40,13 @@ func TestHostConfigDefaults(t *testing.T) {
 
 func TestNewHostServesTheLibraryOverHTTP(t *testing.T) {
 	song := overlay.NewFile("song.mp3", []byte("la la la"))
-	h, up, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
 		func(transport.Env) (transport.Handler, func() []overlay.File) {
 			return nop{}, func() []overlay.File { return []overlay.File{song} }
 		})
 	require.NoError(t, err)
 	defer h.Close()
-	require.NotNil(t, up)
+	require.NotNil(t, h.Uploads)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d := transfer.Downloader{MaxFile: song.Size}
@@ -56,7 +56,7 @@ func TestNewHostServesTheLibraryOverHTTP(t *testing.T) {
 }
 
 func TestNewHostRejectsBadUploads(t *testing.T) {
-	_, _, err := NewHost(HostConfig("", nil, frames(), nil), transfer.UploadConfig{Slots: -1},
+	_, err := NewHost(HostConfig("", nil, frames(), nil), transfer.UploadConfig{Slots: -1},
 		func(transport.Env) (transport.Handler, func() []overlay.File) { return nop{}, nil })
 	require.ErrorIs(t, err, transfer.ErrBadConfig)
 }
@@ -74,37 +74,83 @@ func TestCredit(t *testing.T) {
 	require.Equal(t, 1.0, c.Priority("b"))
 }
 
-func TestWaitUntil(t *testing.T) {
-	h, err := transport.NewHost(HostConfig("", nil, frames(), nil), func(transport.Env) transport.Handler { return nop{} })
+// note is the one message of a test protocol.
+type note struct{}
+
+func (*note) Size() int { return 1 }
+
+var notes = enc.Protocol{
+	Name:  "notes",
+	Write: func(w *enc.Writer, m transport.Message) bool { w.Byte(1); return true },
+	Read: func(r *enc.Reader) transport.Message {
+		if r.Byte() != 1 {
+			return nil
+		}
+		return &note{}
+	},
+}
+
+// counter counts the notes it receives (loop-owned).
+type counter struct{ n int }
+
+func (c *counter) Receive(transport.Conn, transport.Message) { c.n++ }
+
+// WaitUntil checks its condition once, then only after the node's
+// events: a note sent 100 ms later wakes it, where a 10 ms poll would
+// have checked ten times.
+func TestWaitUntilWakesOnEvents(t *testing.T) {
+	codec := enc.Codec(notes.Marshal, notes.Unmarshal).New
+	node := &counter{}
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(codec), nil), transfer.UploadConfig{},
+		func(transport.Env) (transport.Handler, func() []overlay.File) { return node, nil })
 	require.NoError(t, err)
+	defer h.Close()
+	var env transport.Env
+	sender, err := transport.NewHost(HostConfig("", nil, codec, nil), func(e transport.Env) transport.Handler { env = e; return nop{} })
+	require.NoError(t, err)
+	defer sender.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
 	checks := 0 // loop-owned
-	require.NoError(t, WaitUntil(ctx, h, func() bool { checks++; return checks == 3 }))
-	require.Equal(t, 3, checks)
+	send := time.AfterFunc(100*time.Millisecond, func() { _ = sender.Submit(func() { _ = env.Send(h.Addr(), &note{}) }) })
+	defer send.Stop()
+	require.NoError(t, h.WaitUntil(ctx, func() bool { checks++; return node.n == 1 }))
+	n, err := transport.Do(ctx, h.Host, func(reply func(int, error)) { reply(checks, nil) })
+	require.NoError(t, err)
+	require.LessOrEqual(t, n, 3, "once at once, then on the connection and on the note")
 
 	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancelShort()
-	require.ErrorIs(t, WaitUntil(short, h, func() bool { return false }), context.DeadlineExceeded)
+	require.ErrorIs(t, h.WaitUntil(short, func() bool { return false }), context.DeadlineExceeded)
+	left, err := transport.Do(ctx, h.Host, func(reply func(int, error)) { reply(len(h.waits), nil) })
+	require.NoError(t, err)
+	require.Zero(t, left, "a wait that ended is forgotten")
 
+	closed := make(chan error, 1)
+	go func() { closed <- h.WaitUntil(ctx, func() bool { return false }) }()
+	require.Eventually(t, func() bool {
+		n, err := transport.Do(ctx, h.Host, func(reply func(int, error)) { reply(len(h.waits), nil) })
+		return err == nil && n == 1
+	}, 5*time.Second, time.Millisecond)
 	h.Close()
-	require.Error(t, WaitUntil(ctx, h, func() bool { return true }), "a stopped host cannot check")
+	require.ErrorIs(t, <-closed, transport.ErrClosed, "closing the host ends the wait")
+	require.ErrorIs(t, h.WaitUntil(ctx, func() bool { return true }), transport.ErrClosed, "a stopped host cannot check")
 }
 
 func TestStatsReadsNodeAndUploaderOnTheLoop(t *testing.T) {
-	h, up, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
 		func(transport.Env) (transport.Handler, func() []overlay.File) { return nop{}, nil })
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	calls := 0 // loop-owned
-	n, u, err := Stats(ctx, h, func() int { calls++; return 7 }, up)
+	n, u, err := Stats(ctx, h, func() int { calls++; return 7 })
 	require.NoError(t, err)
 	require.Equal(t, 7, n)
 	require.Equal(t, transfer.UploadStats{}, u)
 	h.Close()
-	_, _, err = Stats(ctx, h, func() int { calls++; return 7 }, up)
+	_, _, err = Stats(ctx, h, func() int { calls++; return 7 })
 	require.Error(t, err, "a stopped host")
 	require.Equal(t, 1, calls)
 }

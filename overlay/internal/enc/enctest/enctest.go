@@ -6,12 +6,15 @@ package enctest
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/internal/golden"
+	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -58,4 +61,42 @@ func Fuzz(f *testing.F, c Codec, samples []transport.Message) {
 		require.NoError(t, err)
 		require.Equal(t, m, m2)
 	})
+}
+
+// Sizes checks, as subtests named by the keys (in their order), that
+// each message's Size is the length of its encoding: what the simulator
+// charges is what the wire carries.
+func Sizes(t *testing.T, c Codec, cases map[string]transport.Message) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		m := cases[name]
+		t.Run(name, func(t *testing.T) {
+			b, err := c.Marshal(m)
+			require.NoError(t, err)
+			require.Len(t, b, m.Size(), "%T", m)
+		})
+	}
+}
+
+// Files returns n file descriptors with names of nameLen bytes and sizes
+// around 1<<shift, for size tables.
+func Files(n, nameLen int, shift uint) []overlay.File {
+	files := make([]overlay.File, n)
+	for i := range files {
+		files[i] = overlay.File{Name: strings.Repeat("n", nameLen), Size: 1<<shift + int64(i), Hash: overlay.Hash{byte(i)}}
+	}
+	return files
+}
+
+// Results returns n results over Files(n, nameLen, shift), each with
+// holders holders.
+func Results(n, nameLen int, shift uint, holders int) []overlay.Result {
+	out := make([]overlay.Result, n)
+	for i, f := range Files(n, nameLen, shift) {
+		out[i].File = f
+		for j := range holders {
+			out[i].Holders = append(out[i].Holders, transport.Addr(fmt.Sprintf("/ip4/10.0.%d.%d/tcp/6346", j/256, j%256)))
+		}
+	}
+	return out
 }

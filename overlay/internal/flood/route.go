@@ -1,4 +1,8 @@
-package gnutella
+// Package flood is what the overlay's flooding protocols (Gnutella
+// servents, super-peer leaders) share: the table of recent message IDs
+// that suppresses duplicates and routes replies back, and the defaults of
+// their limits.
+package flood
 
 import (
 	"encoding/binary"
@@ -8,7 +12,31 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// routeTable remembers, for each GUID seen recently, the neighbour it
+// Defaults shared by the flooding protocols' configurations.
+const (
+	// DefaultRouteExpiry is how long a message ID is remembered.
+	DefaultRouteExpiry = time.Minute
+	// DefaultQueryRate and DefaultQueryBurst are the per-neighbour
+	// token bucket of the queries accepted: 20 per second, bursts of 40.
+	DefaultQueryRate  = 20
+	DefaultQueryBurst = 40
+	// DefaultKeepAlive is the period of the messages that keep links
+	// open.
+	DefaultKeepAlive = 30 * time.Second
+)
+
+// ID names a flooded message: a Gnutella GUID, or a super-peer query ID
+// (FromUint64).
+type ID [16]byte
+
+// FromUint64 is the ID of a 64-bit message ID.
+func FromUint64(v uint64) ID {
+	var id ID
+	binary.LittleEndian.PutUint64(id[:8], v)
+	return id
+}
+
+// Table remembers, for each ID seen recently, the neighbour it
 // came from: the duplicate filter and the reverse path of replies in one.
 // Entries expire: every expiry a sweep drops the entries older than
 // expiry, so an entry lives between expiry and twice that, and memory is
@@ -18,7 +46,10 @@ import (
 // rather than a Go map: a flood touches thousands of nodes' tables once
 // each, and one cache miss per lookup instead of three is what makes a
 // 10 000-node flood fast.
-type routeTable struct {
+//
+// The zero value is not usable: make one with NewTable. A table is not
+// safe for concurrent use (a node owns it).
+type Table struct {
 	slots  []route // power of two; nil until the first add
 	used   int
 	swept  int64 // unix nanoseconds of the last sweep
@@ -27,26 +58,27 @@ type routeTable struct {
 
 // route is one slot; at == 0 marks an empty one.
 type route struct {
-	id   GUID
+	id   ID
 	at   int64 // unix nanoseconds
 	from transport.Addr
 }
 
 const minRouteSlots = 16
 
-func newRouteTable(expiry time.Duration, now time.Time) routeTable {
-	return routeTable{swept: now.UnixNano(), expiry: int64(expiry)}
+// NewTable returns an empty table whose entries expire after expiry.
+func NewTable(expiry time.Duration, now time.Time) Table {
+	return Table{swept: now.UnixNano(), expiry: int64(expiry)}
 }
 
-func guidHash(id GUID) uint64 {
+func hash(id ID) uint64 {
 	h := binary.LittleEndian.Uint64(id[:8]) ^ binary.LittleEndian.Uint64(id[8:])*0x9e3779b97f4a7c15
 	return h ^ h>>29
 }
 
 // find returns the slot of id, or of the empty slot where it would go.
-func (t *routeTable) find(id GUID) *route {
+func (t *Table) find(id ID) *route {
 	mask := uint64(len(t.slots) - 1)
-	for i := guidHash(id) & mask; ; i = (i + 1) & mask {
+	for i := hash(id) & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.at == 0 || s.id == id {
 			return s
@@ -56,7 +88,7 @@ func (t *routeTable) find(id GUID) *route {
 
 // rebuild rehashes the entries younger than expiry into size slots,
 // reusing the table when its size does not change.
-func (t *routeTable) rebuild(now int64, size int) {
+func (t *Table) rebuild(now int64, size int) {
 	live := scratch.Get().(*[]route)
 	kept := (*live)[:0]
 	for _, s := range t.slots {
@@ -82,7 +114,7 @@ func (t *routeTable) rebuild(now int64, size int) {
 var scratch = sync.Pool{New: func() any { return new([]route) }}
 
 // sweep drops expired entries, at most once per expiry period.
-func (t *routeTable) sweep(now int64) {
+func (t *Table) sweep(now int64) {
 	if now-t.swept < t.expiry {
 		return
 	}
@@ -96,8 +128,8 @@ func (t *routeTable) sweep(now int64) {
 	}
 }
 
-// lookup returns where id came from ("" for our own messages).
-func (t *routeTable) lookup(now time.Time, id GUID) (transport.Addr, bool) {
+// Lookup returns where id came from ("" for the node's own messages).
+func (t *Table) Lookup(now time.Time, id ID) (transport.Addr, bool) {
 	ns := now.UnixNano()
 	t.sweep(ns)
 	if t.used == 0 {
@@ -110,9 +142,9 @@ func (t *routeTable) lookup(now time.Time, id GUID) (transport.Addr, bool) {
 	return s.from, true
 }
 
-// add records id as coming from from, unless it is already known; it
-// reports whether it was new.
-func (t *routeTable) add(now time.Time, id GUID, from transport.Addr) bool {
+// Add records id as coming from from ("" for the node's own), unless it
+// is already known; it reports whether it was new.
+func (t *Table) Add(now time.Time, id ID, from transport.Addr) bool {
 	ns := now.UnixNano()
 	t.sweep(ns)
 	if t.slots == nil {
@@ -131,5 +163,5 @@ func (t *routeTable) add(now time.Time, id GUID, from transport.Addr) bool {
 	return true
 }
 
-// len is the number of entries held.
-func (t *routeTable) len() int { return t.used }
+// Len is the number of entries held.
+func (t *Table) Len() int { return t.used }

@@ -1,28 +1,33 @@
 package gnutella
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
 	"github.com/networkutopia/p2p/overlay"
+	"github.com/networkutopia/p2p/overlay/internal/flood"
 	"github.com/networkutopia/p2p/transport"
 )
 
-// Defaults of NodeConfig.
+// Defaults of PeerConfig.
 const (
 	DefaultDegree      = 8
 	DefaultMaxDegree   = 9
-	DefaultKeepAlive   = 30 * time.Second
-	DefaultRouteExpiry = time.Minute
-	DefaultQueryRate   = 20
-	DefaultQueryBurst  = 40
+	DefaultKeepAlive   = flood.DefaultKeepAlive
+	DefaultRouteExpiry = flood.DefaultRouteExpiry
+	DefaultQueryRate   = flood.DefaultQueryRate
+	DefaultQueryBurst  = flood.DefaultQueryBurst
 	DefaultPingTTL     = 4
 	DefaultKnownHosts  = 200
+	// DefaultMaxPerAddress is PeerConfig.MaxPerAddress by default: one
+	// host holds at most a third of the default MaxDegree.
+	DefaultMaxPerAddress = 3
 )
 
-// NodeConfig configures a servent's protocol node. The zero value of every
+// PeerConfig configures a servent's protocol node. The zero value of every
 // field picks the documented default.
-type NodeConfig struct {
+type PeerConfig struct {
 	// Files is the shared library.
 	Files []overlay.File
 	// Bootstrap lists peers to connect to when the node starts (a host
@@ -32,10 +37,19 @@ type NodeConfig struct {
 	// Degree is the number of neighbours the node tries to keep. Default
 	// 8.
 	Degree int
-	// MaxDegree is the most neighbours it accepts; further connections
-	// are refused with a Bye. Default 9 (Gnutella servents keep fewer
-	// than 10).
+	// MaxDegree is the most neighbours it accepts. A newcomer to a full
+	// node evicts a neighbour that never forwarded anything (a Ping, a
+	// Query, a routed Pong or QueryHit), the one on the most crowded
+	// host and silent longest; if every neighbour was useful, the
+	// newcomer is refused with a Bye. Default 9 (Gnutella servents keep
+	// fewer than 10).
 	MaxDegree int
+	// MaxPerAddress is the most neighbours on one host (an IPv4
+	// address, an IPv6 /64; each simulator address is its own host), so
+	// that one machine cannot take every slot; further connections from
+	// it are refused with a Bye. Default 3. Servents that all run on one
+	// machine (a loopback demo of more than four) need it raised.
+	MaxPerAddress int
 	// KeepAlive is the period of the TTL-1 Pings sent to each neighbour;
 	// a neighbour silent for three periods is dropped and replaced. It is
 	// also the period of the check that tops up the degree. Default 30 s;
@@ -71,8 +85,8 @@ type NodeConfig struct {
 }
 
 // Validate reports the first invalid field.
-func (c NodeConfig) Validate() error {
-	bad := func(f string, v any) error { return fmt.Errorf("%w: NodeConfig.%s = %v", ErrBadConfig, f, v) }
+func (c PeerConfig) Validate() error {
+	bad := func(f string, v any) error { return fmt.Errorf("%w: PeerConfig.%s = %v", ErrBadConfig, f, v) }
 	switch {
 	case c.Degree < 0:
 		return bad("Degree", c.Degree)
@@ -86,11 +100,13 @@ func (c NodeConfig) Validate() error {
 		return bad("QueryBurst", c.QueryBurst)
 	case c.KnownHosts < 0:
 		return bad("KnownHosts", c.KnownHosts)
+	case c.MaxPerAddress < 0:
+		return bad("MaxPerAddress", c.MaxPerAddress)
 	}
 	return nil
 }
 
-func (c NodeConfig) withDefaults() NodeConfig {
+func (c PeerConfig) withDefaults() PeerConfig {
 	if c.Degree == 0 {
 		c.Degree = DefaultDegree
 	}
@@ -121,5 +137,6 @@ func (c NodeConfig) withDefaults() NodeConfig {
 	if c.KnownHosts == 0 {
 		c.KnownHosts = DefaultKnownHosts
 	}
+	c.MaxPerAddress = cmp.Or(c.MaxPerAddress, DefaultMaxPerAddress)
 	return c
 }
