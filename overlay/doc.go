@@ -29,9 +29,10 @@
 // per-address limit counts), simrun (running and tallying simulated
 // queries), and the test helpers golden and enc/enctest.
 //
-// Measuring a random overlay:
+// Measuring a random overlay of 1 000 peers (ExampleRandomGraph; the
+// Graph also gives DegreeDistribution and WriteDOT for Graphviz):
 //
-//	g := overlay.RandomGraph(addrs, 8, rand.New(rand.NewPCG(1, 2)))
-//	fmt.Println(g.DegreeDistribution(), len(g.Components()), g.Diameter())
-//	g.WriteDOT(os.Stdout)
+//	g := overlay.RandomGraph(peers, 8, rand.New(rand.NewPCG(1, 2)))
+//	fmt.Println("edges:", g.Edges(), "components:", len(g.Components()))
+//	fmt.Println("diameter:", g.Diameter())
 package overlay

@@ -11,8 +11,8 @@
 //
 // The fetching side, Downloader, gets a file from one source or from
 // several in parallel (one byte range each, failed parts retried
-// elsewhere) and checks it against its hash:
-//
-//	var d transfer.Downloader
-//	data, credit, err := d.Parallel(ctx, file, holders, 0)
+// elsewhere) and checks it against its hash: the zero Downloader's
+// Parallel(ctx, file, holders, 0) returns the file's bytes and the credit
+// each holder earned; the servents of packages napster, gnutella and
+// superpeer call it for their users.
 package transfer

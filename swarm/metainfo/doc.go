@@ -10,9 +10,14 @@
 // lengths whose sum overflows; more than MaxFiles files or MaxPathDepth
 // components. Its errors wrap ErrInvalid.
 //
-//	mi, err := metainfo.Create("video.mp4", metainfo.CreateConfig{
-//		Announce: "http://tracker.example:6969/announce",
+//	mi, err := metainfo.Create("testdata/content/album", metainfo.CreateConfig{
+//		PieceLength: 32,
+//		Announce:    "http://127.0.0.1:6969/announce",
 //	})
-//	b, err := mi.Marshal() // the .torrent file's bytes
-//	fmt.Println(mi.InfoHash)
+//	if err != nil {
+//		panic(err)
+//	}
+//
+// (the package's Example; mi.Marshal gives the .torrent file's bytes, and
+// mi.InfoHash names the torrent).
 package metainfo
