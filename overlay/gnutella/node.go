@@ -13,6 +13,7 @@ import (
 	"github.com/networkutopia/p2p/overlay/internal/stream"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // NodeConfig configures a Node. The zero value listens on a free
@@ -35,6 +36,9 @@ type NodeConfig struct {
 	UserAgent string
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with its address) until Close.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field.
@@ -84,7 +88,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		transport.SniffRoute{Match: isGnutella, Codec: gnutella},
 		transport.SniffRoute{Match: transfer.IsHTTP, Codec: transfer.NewCodec()})
 	peerCfg := cfg.PeerConfig.withDefaults()
-	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, codec, cfg.Logger, cfg.Metrics), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(peerCfg, env)
 			return s.peer, s.peer.Library

@@ -10,6 +10,7 @@ import (
 	"github.com/networkutopia/p2p/overlay/internal/servent"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DirectoryConfig configures a Directory.
@@ -23,6 +24,9 @@ type DirectoryConfig struct {
 	Server ServerConfig
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with its address) until Close.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field.
@@ -49,7 +53,7 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := transport.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, NewCodec(), cfg.Logger),
+	h, err := transport.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, NewCodec(), cfg.Logger, cfg.Metrics),
 		func(env transport.Env) transport.Handler {
 			d.server = newServer(env).(*Server)
 			return d.server
@@ -87,6 +91,9 @@ type NodeConfig struct {
 	Uploads transfer.UploadConfig
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with its address) until Close.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field.
@@ -119,7 +126,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger, cfg.Metrics), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(env).(*Peer)
 			return s.peer, s.peer.Library

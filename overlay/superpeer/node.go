@@ -11,6 +11,7 @@ import (
 	"github.com/networkutopia/p2p/overlay/internal/stream"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // NodeConfig configures a Node.
@@ -32,6 +33,9 @@ type NodeConfig struct {
 	Parts int
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the host's counters as Prometheus series
+	// (p2p_transport_*, labelled with its address) until Close.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field.
@@ -74,7 +78,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		cfg.Uploads.Priority = s.credit.Priority
 	}
 	peerCfg := cfg.PeerConfig.withDefaults()
-	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger), cfg.Uploads,
+	host, err := servent.NewHost(servent.HostConfig(cfg.Listen, cfg.Stream, servent.FramesOrHTTP(NewCodec()), cfg.Logger, cfg.Metrics), cfg.Uploads,
 		func(env transport.Env) (transport.Handler, func() []overlay.File) {
 			s.peer = newPeer(peerCfg, env)
 			return s.peer, func() []overlay.File { return s.peer.cfg.Files }

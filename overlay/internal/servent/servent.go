@@ -14,6 +14,7 @@ import (
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/transfer"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultListen is where a servent listens unless configured: a free
@@ -21,15 +22,16 @@ import (
 const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
 
 // HostConfig returns a servent's host configuration: listen defaults to
-// DefaultListen and stream to transport.TCP{}.
-func HostConfig(listen transport.Addr, stream transport.StreamTransport, codec transport.NewCodec, logger *slog.Logger) transport.HostConfig {
+// DefaultListen and stream to transport.TCP{}; metrics, if not nil, gets
+// the host's series.
+func HostConfig(listen transport.Addr, stream transport.StreamTransport, codec transport.NewCodec, logger *slog.Logger, metrics prometheus.Registerer) transport.HostConfig {
 	if listen == "" {
 		listen = DefaultListen
 	}
 	if stream == nil {
 		stream = transport.TCP{}
 	}
-	return transport.HostConfig{Stream: stream, Listen: listen, Codec: codec, Logger: logger}
+	return transport.HostConfig{Stream: stream, Listen: listen, Codec: codec, Logger: logger, Metrics: metrics}
 }
 
 // FramesOrHTTP returns the codec of a port a framed protocol shares with

@@ -31,16 +31,16 @@ func frames() transport.NewCodec {
 }
 
 func TestHostConfigDefaults(t *testing.T) {
-	cfg := HostConfig("", nil, frames(), nil)
+	cfg := HostConfig("", nil, frames(), nil, nil)
 	require.Equal(t, DefaultListen, cfg.Listen)
 	require.Equal(t, transport.TCP{}, cfg.Stream)
-	cfg = HostConfig("/ip4/127.0.0.1/tcp/4000", transport.TCP{}, nil, nil)
+	cfg = HostConfig("/ip4/127.0.0.1/tcp/4000", transport.TCP{}, nil, nil, nil)
 	require.Equal(t, transport.Addr("/ip4/127.0.0.1/tcp/4000"), cfg.Listen)
 }
 
 func TestNewHostServesTheLibraryOverHTTP(t *testing.T) {
 	song := overlay.NewFile("song.mp3", []byte("la la la"))
-	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil, nil), transfer.UploadConfig{},
 		func(transport.Env) (transport.Handler, func() []overlay.File) {
 			return nop{}, func() []overlay.File { return []overlay.File{song} }
 		})
@@ -56,7 +56,7 @@ func TestNewHostServesTheLibraryOverHTTP(t *testing.T) {
 }
 
 func TestNewHostRejectsBadUploads(t *testing.T) {
-	_, err := NewHost(HostConfig("", nil, frames(), nil), transfer.UploadConfig{Slots: -1},
+	_, err := NewHost(HostConfig("", nil, frames(), nil, nil), transfer.UploadConfig{Slots: -1},
 		func(transport.Env) (transport.Handler, func() []overlay.File) { return nop{}, nil })
 	require.ErrorIs(t, err, transfer.ErrBadConfig)
 }
@@ -101,12 +101,12 @@ func (c *counter) Receive(transport.Conn, transport.Message) { c.n++ }
 func TestWaitUntilWakesOnEvents(t *testing.T) {
 	codec := enc.Codec(notes.Marshal, notes.Unmarshal).New
 	node := &counter{}
-	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(codec), nil), transfer.UploadConfig{},
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(codec), nil, nil), transfer.UploadConfig{},
 		func(transport.Env) (transport.Handler, func() []overlay.File) { return node, nil })
 	require.NoError(t, err)
 	defer h.Close()
 	var env transport.Env
-	sender, err := transport.NewHost(HostConfig("", nil, codec, nil), func(e transport.Env) transport.Handler { env = e; return nop{} })
+	sender, err := transport.NewHost(HostConfig("", nil, codec, nil, nil), func(e transport.Env) transport.Handler { env = e; return nop{} })
 	require.NoError(t, err)
 	defer sender.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -139,7 +139,7 @@ func TestWaitUntilWakesOnEvents(t *testing.T) {
 }
 
 func TestStatsReadsNodeAndUploaderOnTheLoop(t *testing.T) {
-	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil), transfer.UploadConfig{},
+	h, err := NewHost(HostConfig("", nil, FramesOrHTTP(frames()), nil, nil), transfer.UploadConfig{},
 		func(transport.Env) (transport.Handler, func() []overlay.File) { return nop{}, nil })
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
