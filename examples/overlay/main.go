@@ -151,7 +151,7 @@ func liveDemo(ctx context.Context, w io.Writer) error {
 	start := time.Now()
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
-	hits, err := servents[0].Search(sctx, "free software")
+	hits, err := servents[0].Search(sctx, "free software", gnutella.SearchLimits{MaxHits: 1})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ func runOverlayStep(ctx context.Context, w io.Writer) error {
 	}
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
-	hits, err := seeker.Search(sctx, "free song")
+	hits, err := seeker.Search(sctx, "free song", gnutella.SearchLimits{MaxHits: 1})
 	if err != nil {
 		return err
 	}

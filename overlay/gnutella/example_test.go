@@ -35,7 +35,7 @@ func ExampleNode() {
 	sharer, _ := gnutella.NewNode(gnutella.NodeConfig{PeerConfig: gnutella.PeerConfig{Files: files}})
 	seeker, _ := gnutella.NewNode(gnutella.NodeConfig{})
 	_ = seeker.Join(ctx, sharer.Addr())
-	hits, _ := seeker.Search(ctx, "free song")
+	hits, _ := seeker.Search(ctx, "free song", gnutella.SearchLimits{MaxHits: 1})
 	data, _ := seeker.Fetch(ctx, <-hits)
 
 	fmt.Println(string(data))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/internal/servent"
@@ -148,14 +149,41 @@ func (s *Node) Share(files ...overlay.File) error {
 	return nil
 }
 
+// SearchLimits says when a Search ends before its context does. A flood
+// has no last answer: hits come back over as many links as the query's
+// TTL, so a search ends when it has enough hits or when none came for a
+// while. On loopback a Quiet of a few hundred milliseconds is plenty; on
+// the internet, a few seconds (DefaultSearchQuiet).
+type SearchLimits struct {
+	// MaxHits ends the search after that many hits; 0: no cap.
+	MaxHits int
+	// Quiet ends the search when no hit came for that long, counted from
+	// the start and from each hit; 0: wait for the context.
+	Quiet time.Duration
+}
+
+// DefaultSearchQuiet is a quiet period that lets hits from the far edge
+// of a TTL-7 flood arrive on the internet.
+const DefaultSearchQuiet = 3 * time.Second
+
 // Search floods a query and returns the hits as they arrive (a slow
 // reader loses hits beyond a buffer of 256). The channel is closed when
-// ctx ends or the servent closes; cancel ctx when done.
-func (s *Node) Search(ctx context.Context, criteria string) (<-chan Hit, error) {
-	return stream.Start(ctx, s.host.Host, s.life, func(deliver func(Hit)) (func(), error) {
+// the limits are reached, ctx ends or the servent closes; the zero
+// SearchLimits waits for ctx.
+func (s *Node) Search(ctx context.Context, criteria string, limits SearchLimits) (<-chan Hit, error) {
+	if limits.MaxHits < 0 || limits.Quiet < 0 {
+		return nil, fmt.Errorf("%w: SearchLimits %+v is negative", ErrBadConfig, limits)
+	}
+	ctx, stop := context.WithCancel(ctx)
+	hits, err := stream.Start(ctx, s.host.Host, s.life, func(deliver func(Hit)) (func(), error) {
 		id := s.peer.Search(criteria, 0, deliver)
 		return func() { s.peer.Cancel(id) }, nil
 	})
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return stream.Limit(hits, stop, limits.MaxHits, limits.Quiet, s.life), nil
 }
 
 // Fetch downloads a hit's file over HTTP from the servent that sent it,

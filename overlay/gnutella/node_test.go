@@ -58,7 +58,7 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 	}, 10*time.Second, time.Millisecond, "listen addresses, from the handshakes' Listen-IP")
 
 	sctx, stop := context.WithCancel(ctx)
-	hits, err := a.Search(sctx, "software song")
+	hits, err := a.Search(sctx, "software song", SearchLimits{})
 	require.NoError(t, err)
 	var hit Hit
 	select {
@@ -71,7 +71,7 @@ func TestEndToEndSearchAndDownloadOverTCP(t *testing.T) {
 	}
 	require.Equal(t, "Free Software Song.ogg", hit.Name)
 	require.Equal(t, c.Addr(), hit.Addr)
-	require.Equal(t, uint8(1), hit.Hops)
+	require.Equal(t, uint8(2), hit.Hops, "C is two links from A")
 	require.True(t, hit.HasHash)
 
 	got, err := a.Fetch(ctx, hit)
@@ -148,7 +148,7 @@ func TestOversizedPayloadClosesTheConnection(t *testing.T) {
 
 	honest := newTestNode(t)
 	require.NoError(t, honest.Join(ctx, s.Addr()))
-	hits, err := honest.Search(ctx, "song")
+	hits, err := honest.Search(ctx, "song", SearchLimits{})
 	require.NoError(t, err)
 	require.Equal(t, "song.mp3", (<-hits).Name)
 }
@@ -231,7 +231,7 @@ func TestOneAddressCannotTakeEverySlot(t *testing.T) {
 			require.NoError(t, honest.Join(ctx, s.Addr()))
 			hctx, stop := context.WithTimeout(ctx, 5*time.Second)
 			defer stop()
-			hits, err := honest.Search(hctx, "free software")
+			hits, err := honest.Search(hctx, "free software", SearchLimits{})
 			require.NoError(t, err)
 			hit, ok := <-hits
 			require.True(t, ok, "the honest servent's search is answered")

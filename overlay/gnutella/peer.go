@@ -27,7 +27,7 @@ type Hit struct {
 	// Hash is the content hash when the responder sent a urn:sha1.
 	Hash    overlay.Hash
 	HasHash bool
-	// Hops is how far the responder is.
+	// Hops is how far the responder is, in links: 1 for a neighbour.
 	Hops uint8
 }
 
@@ -661,7 +661,7 @@ func (n *Peer) onQueryHit(now time.Time, nb *neighbour, m *Message, p *QueryHit)
 	addr := IPToAddr(p.IP, p.Port)
 	for _, r := range p.Results {
 		n.stats.HitsReceived++
-		h := Hit{Query: m.Header.ID, Addr: addr, ServentID: p.ServentID, Index: r.Index, Size: r.Size, Name: r.Name, Hops: m.Header.Hops}
+		h := Hit{Query: m.Header.ID, Addr: addr, ServentID: p.ServentID, Index: r.Index, Size: r.Size, Name: r.Name, Hops: m.Header.Hops + 1}
 		h.Hash, h.HasHash = overlay.ParseURN(string(r.Ext))
 		if s.onHit != nil {
 			s.onHit(h)

@@ -74,7 +74,7 @@ func TestQueryHitReturnsOnTheReversePath(t *testing.T) {
 	require.Equal(t, tn.addrs[3], h.Addr)
 	require.True(t, h.HasHash)
 	require.Equal(t, song.Hash, h.Hash)
-	require.Equal(t, uint8(2), h.Hops, "the hit crossed two servents")
+	require.Equal(t, uint8(3), h.Hops, "the responder is three links away: the hit crossed two servents")
 	for _, a := range tn.addrs[1:3] {
 		require.Equal(t, uint64(1), tn.node(a).Stats().HitsRouted, "servent %s routes the hit", a)
 	}
