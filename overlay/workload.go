@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -60,18 +61,10 @@ func (c WorkloadConfig) Validate() error {
 }
 
 func (c WorkloadConfig) withDefaults() WorkloadConfig {
-	if c.Files == 0 {
-		c.Files = DefaultFiles
-	}
-	if c.MedianReplicas == 0 {
-		c.MedianReplicas = DefaultMedianReplicas
-	}
-	if c.ZipfAlpha == 0 {
-		c.ZipfAlpha = DefaultZipfAlpha
-	}
-	if c.Queries == 0 {
-		c.Queries = DefaultQueries
-	}
+	c.Files = cmp.Or(c.Files, DefaultFiles)
+	c.MedianReplicas = cmp.Or(c.MedianReplicas, DefaultMedianReplicas)
+	c.ZipfAlpha = cmp.Or(c.ZipfAlpha, DefaultZipfAlpha)
+	c.Queries = cmp.Or(c.Queries, DefaultQueries)
 	return c
 }
 

@@ -2,6 +2,7 @@ package gnutella
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -44,9 +45,7 @@ type CodecConfig struct {
 // *Message values; messages of unknown type or with a TTL + hops overflow
 // are skipped, a payload over the limit closes the connection.
 func NewCodec(cfg CodecConfig) transport.NewCodec {
-	if cfg.UserAgent == "" {
-		cfg.UserAgent = DefaultUserAgent
-	}
+	cfg.UserAgent = cmp.Or(cfg.UserAgent, DefaultUserAgent)
 	if cfg.MaxPayload <= 0 {
 		cfg.MaxPayload = DefaultMaxPayload
 	}

@@ -2,6 +2,7 @@ package gnutella
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"time"
 
@@ -151,9 +152,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		n.mask |= overlay.KeywordMask(f.Name)
 	}
 	adv := cfg.Advertise
-	if adv == "" {
-		adv = n.self
-	}
+	adv = cmp.Or(adv, n.self)
 	n.ip, n.port, _ = AddrToIP(adv)
 	n.serventID = cfg.ServentID
 	if n.serventID == (GUID{}) {
@@ -231,9 +230,7 @@ func (n *Peer) Stats() Stats {
 // Cancel(id) or RouteExpiry, whichever comes first. It returns the
 // Query's GUID.
 func (n *Peer) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
-	if ttl == 0 {
-		ttl = n.cfg.QueryTTL
-	}
+	ttl = cmp.Or(ttl, n.cfg.QueryTTL)
 	id := GUIDFrom(n.env.Rand())
 	now := n.env.Now()
 	n.queries.Add(now, flood.ID(id), "")

@@ -107,36 +107,16 @@ func (c PeerConfig) Validate() error {
 }
 
 func (c PeerConfig) withDefaults() PeerConfig {
-	if c.Degree == 0 {
-		c.Degree = DefaultDegree
-	}
-	if c.MaxDegree == 0 {
-		c.MaxDegree = max(DefaultMaxDegree, c.Degree)
-	}
-	if c.KeepAlive == 0 {
-		c.KeepAlive = DefaultKeepAlive
-	}
-	if c.PingTTL == 0 {
-		c.PingTTL = DefaultPingTTL
-	}
-	if c.QueryTTL == 0 {
-		c.QueryTTL = MaxTTL
-	}
-	if c.MaxTTL == 0 {
-		c.MaxTTL = MaxTTL
-	}
-	if c.RouteExpiry == 0 {
-		c.RouteExpiry = DefaultRouteExpiry
-	}
-	if c.QueryRate == 0 {
-		c.QueryRate = DefaultQueryRate
-	}
-	if c.QueryBurst == 0 {
-		c.QueryBurst = DefaultQueryBurst
-	}
-	if c.KnownHosts == 0 {
-		c.KnownHosts = DefaultKnownHosts
-	}
+	c.Degree = cmp.Or(c.Degree, DefaultDegree)
+	c.MaxDegree = cmp.Or(c.MaxDegree, max(DefaultMaxDegree, c.Degree))
+	c.KeepAlive = cmp.Or(c.KeepAlive, DefaultKeepAlive)
+	c.PingTTL = cmp.Or(c.PingTTL, DefaultPingTTL)
+	c.QueryTTL = cmp.Or(c.QueryTTL, MaxTTL)
+	c.MaxTTL = cmp.Or(c.MaxTTL, MaxTTL)
+	c.RouteExpiry = cmp.Or(c.RouteExpiry, DefaultRouteExpiry)
+	c.QueryRate = cmp.Or(c.QueryRate, DefaultQueryRate)
+	c.QueryBurst = cmp.Or(c.QueryBurst, DefaultQueryBurst)
+	c.KnownHosts = cmp.Or(c.KnownHosts, DefaultKnownHosts)
 	c.MaxPerAddress = cmp.Or(c.MaxPerAddress, DefaultMaxPerAddress)
 	return c
 }

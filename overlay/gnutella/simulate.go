@@ -1,6 +1,7 @@
 package gnutella
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -60,19 +61,11 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if w == nil {
 		return nil, fmt.Errorf("%w: SimConfig.Workload is nil", ErrBadConfig)
 	}
-	if cfg.Degree == 0 {
-		cfg.Degree = DefaultDegree
-	}
-	if cfg.TTL == 0 {
-		cfg.TTL = MaxTTL
-	}
-	if cfg.Window == 0 {
-		cfg.Window = simrun.DefaultWindow
-	}
+	cfg.Degree = cmp.Or(cfg.Degree, DefaultDegree)
+	cfg.TTL = cmp.Or(cfg.TTL, MaxTTL)
+	cfg.Window = cmp.Or(cfg.Window, simrun.DefaultWindow)
 	nc := cfg.Peer
-	if nc.KeepAlive == 0 {
-		nc.KeepAlive = -1
-	}
+	nc.KeepAlive = cmp.Or(nc.KeepAlive, -1)
 	if nc.QueryRate == 0 {
 		nc.QueryRate, nc.QueryBurst = 1e6, 1e6
 	}

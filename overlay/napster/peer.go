@@ -126,9 +126,7 @@ func NewServer(cfg ServerConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Expiry == 0 {
-		cfg.Expiry = 3 * DefaultRefresh
-	}
+	cfg.Expiry = cmp.Or(cfg.Expiry, 3*DefaultRefresh)
 	cfg.MaxResults = cmp.Or(cfg.MaxResults, DefaultMaxResults)
 	cfg.MaxConnsPerAddress = cmp.Or(cfg.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
 	cfg.MaxFilesPerAddress = cmp.Or(cfg.MaxFilesPerAddress, DefaultMaxFilesPerAddress)
@@ -167,9 +165,7 @@ func (s *Server) Receive(c transport.Conn, m transport.Message) {
 	case *Register:
 		s.stats.Registrations++
 		holder := x.Addr
-		if holder == "" {
-			holder = c.Peer
-		}
+		holder = cmp.Or(holder, c.Peer)
 		if !sameHost(holder, c.Peer) {
 			s.stats.RefusedRegistrations++
 			return

@@ -1,6 +1,7 @@
 package napster
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -49,9 +50,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if w == nil {
 		return nil, fmt.Errorf("%w: SimConfig.Workload is nil", ErrBadConfig)
 	}
-	if cfg.Window == 0 {
-		cfg.Window = simrun.DefaultWindow
-	}
+	cfg.Window = cmp.Or(cfg.Window, simrun.DefaultWindow)
 	net, err := sim.New(sim.Config{Seed: cfg.Seed})
 	if err != nil {
 		return nil, err

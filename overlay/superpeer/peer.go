@@ -1,6 +1,7 @@
 package superpeer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -90,27 +91,13 @@ func (c PeerConfig) Validate() error {
 }
 
 func (c PeerConfig) withDefaults() PeerConfig {
-	if c.TTL == 0 {
-		c.TTL = DefaultTTL
-	}
-	if c.MaxChildren == 0 {
-		c.MaxChildren = DefaultMaxChildren
-	}
-	if c.MaxLeaders == 0 {
-		c.MaxLeaders = DefaultMaxLeaders
-	}
-	if c.RouteExpiry == 0 {
-		c.RouteExpiry = DefaultRouteExpiry
-	}
-	if c.QueryRate == 0 {
-		c.QueryRate = DefaultQueryRate
-	}
-	if c.QueryBurst == 0 {
-		c.QueryBurst = DefaultQueryBurst
-	}
-	if c.KeepAlive == 0 {
-		c.KeepAlive = DefaultKeepAlive
-	}
+	c.TTL = cmp.Or(c.TTL, DefaultTTL)
+	c.MaxChildren = cmp.Or(c.MaxChildren, DefaultMaxChildren)
+	c.MaxLeaders = cmp.Or(c.MaxLeaders, DefaultMaxLeaders)
+	c.RouteExpiry = cmp.Or(c.RouteExpiry, DefaultRouteExpiry)
+	c.QueryRate = cmp.Or(c.QueryRate, DefaultQueryRate)
+	c.QueryBurst = cmp.Or(c.QueryBurst, DefaultQueryBurst)
+	c.KeepAlive = cmp.Or(c.KeepAlive, DefaultKeepAlive)
 	return c
 }
 
@@ -178,9 +165,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		searches: make(map[uint64]func(overlay.Result)),
 	}
 	n.holder = cfg.Advertise
-	if n.holder == "" {
-		n.holder = n.self
-	}
+	n.holder = cmp.Or(n.holder, n.self)
 	if cfg.Leader {
 		for _, f := range cfg.Files {
 			n.index.Add(n.holder, f)
@@ -299,9 +284,7 @@ func (n *Peer) Stats() Stats {
 // result as it arrives, until Cancel or RouteExpiry. ttl 0 means the
 // configured TTL. It returns the query ID, or ErrNoLeader.
 func (n *Peer) Search(criteria string, ttl uint8, onResult func(overlay.Result)) (uint64, error) {
-	if ttl == 0 {
-		ttl = n.cfg.TTL
-	}
+	ttl = cmp.Or(ttl, n.cfg.TTL)
 	id := n.env.Rand().Uint64()
 	now := n.env.Now()
 	n.routes.Add(now, flood.FromUint64(id), "")
@@ -389,9 +372,7 @@ func (n *Peer) onPublish(l *link, p *Publish) {
 			return
 		}
 		l.holder = p.Addr
-		if l.holder == "" {
-			l.holder = l.addr
-		}
+		l.holder = cmp.Or(l.holder, l.addr)
 	}
 	for _, e := range p.Files {
 		if n.index.Add(l.holder, e) {

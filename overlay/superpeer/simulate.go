@@ -1,6 +1,7 @@
 package superpeer
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -64,18 +65,10 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if w == nil {
 		return nil, fmt.Errorf("%w: SimConfig.Workload is nil", ErrBadConfig)
 	}
-	if cfg.GroupSize == 0 {
-		cfg.GroupSize = 100
-	}
-	if cfg.Degree == 0 {
-		cfg.Degree = 8
-	}
-	if cfg.TTL == 0 {
-		cfg.TTL = DefaultTTL
-	}
-	if cfg.Window == 0 {
-		cfg.Window = simrun.DefaultWindow
-	}
+	cfg.GroupSize = cmp.Or(cfg.GroupSize, 100)
+	cfg.Degree = cmp.Or(cfg.Degree, 8)
+	cfg.TTL = cmp.Or(cfg.TTL, DefaultTTL)
+	cfg.Window = cmp.Or(cfg.Window, simrun.DefaultWindow)
 	n := len(w.Library)
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x5ea7))
 	leaders := max(1, n/cfg.GroupSize)

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -91,15 +92,9 @@ func NewUploader(env transport.Env, cfg UploadConfig, library func() []overlay.F
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Slots == 0 {
-		cfg.Slots = DefaultSlots
-	}
-	if cfg.QueueLen == 0 {
-		cfg.QueueLen = DefaultQueueLen
-	}
-	if cfg.ChunkSize == 0 {
-		cfg.ChunkSize = DefaultChunkSize
-	}
+	cfg.Slots = cmp.Or(cfg.Slots, DefaultSlots)
+	cfg.QueueLen = cmp.Or(cfg.QueueLen, DefaultQueueLen)
+	cfg.ChunkSize = cmp.Or(cfg.ChunkSize, DefaultChunkSize)
 	return &Uploader{cfg: cfg, env: env, library: library, active: make(map[transport.Addr]*upload)}, nil
 }
 
@@ -164,9 +159,7 @@ func (u *Uploader) Serve(c transport.Conn, req *Request) {
 	up.seq = u.seq
 	if u.cfg.Priority != nil {
 		peer := transport.Addr(req.Header[PeerHeader])
-		if peer == "" {
-			peer = c.Peer
-		}
+		peer = cmp.Or(peer, c.Peer)
 		up.priority = u.cfg.Priority(peer)
 	}
 	u.stats.Queued++

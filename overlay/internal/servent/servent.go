@@ -6,6 +6,7 @@
 package servent
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -25,9 +26,7 @@ const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
 // DefaultListen and stream to transport.TCP{}; metrics, if not nil, gets
 // the host's series.
 func HostConfig(listen transport.Addr, stream transport.StreamTransport, codec transport.NewCodec, logger *slog.Logger, metrics prometheus.Registerer) transport.HostConfig {
-	if listen == "" {
-		listen = DefaultListen
-	}
+	listen = cmp.Or(listen, DefaultListen)
 	if stream == nil {
 		stream = transport.TCP{}
 	}
