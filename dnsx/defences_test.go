@@ -7,42 +7,50 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/transporttest"
 )
 
-// sentQuery is a query a resolver node sent through a fakeEnv.
+// sentQuery is a query a resolver node sent through a FakeEnv.
 type sentQuery struct {
 	from, to transport.Addr
 	msg      *Msg
 }
 
-// queries unpacks what the node sent since the last call.
-func (e *fakeEnv) queries(t *testing.T, start int) []sentQuery {
+// sentQueries unpacks what the node sent through env from the start-th
+// message on.
+func sentQueries(t *testing.T, env *transporttest.FakeEnv, start int) []sentQuery {
 	t.Helper()
 	var out []sentQuery
-	for i := start; i < len(e.sent); i++ {
-		m, err := Unpack(e.sent[i].(transport.Bytes))
+	for _, s := range env.Sent()[start:] {
+		m, err := Unpack(s.Msg.(transport.Bytes))
 		require.NoError(t, err)
-		out = append(out, sentQuery{from: e.froms[i], to: e.tos[i], msg: m})
+		out = append(out, sentQuery{from: s.From, to: s.To, msg: m})
 	}
 	return out
 }
 
-func newTestResolverNode(cfg ResolverConfig) (*ResolverNode, *fakeEnv) {
-	env := newFakeEnv()
+// testResolverSelf is the address of the resolver nodes of unit tests.
+const testResolverSelf = transport.Addr("/ip4/127.0.0.1/udp/53")
+
+func newTestResolverNode(t testing.TB, cfg ResolverConfig) (*ResolverNode, *transporttest.FakeEnv) {
+	t.Helper()
+	env := transporttest.NewFakeEnv(testResolverSelf, 1)
 	if cfg.Roots == nil {
 		cfg.Roots = []netip.Addr{RootAddr}
 	}
-	return NewResolverNode(cfg)(env).(*ResolverNode), env
+	newNode, err := NewResolverNode(cfg)
+	require.NoError(t, err)
+	return newNode(env).(*ResolverNode), env
 }
 
 // TestDefence_RandomIDsAndPorts: each query leaves from its own fresh
 // port with an unpredictable ID; the insecure options show the opposite.
 func TestDefence_RandomIDsAndPorts(t *testing.T) {
-	n, env := newTestResolverNode(ResolverConfig{})
+	n, env := newTestResolverNode(t, ResolverConfig{})
 	for _, name := range []string{"a.com", "b.com", "c.com", "d.com"} {
 		n.Resolve(name, TypeA, func(Answer, error) {})
 	}
-	qs := env.queries(t, 0)
+	qs := sentQueries(t, env, 0)
 	require.Len(t, qs, 4)
 	ports := map[transport.Addr]bool{}
 	for i, q := range qs {
@@ -54,11 +62,11 @@ func TestDefence_RandomIDsAndPorts(t *testing.T) {
 	}
 	require.Len(t, ports, 4)
 
-	weak, wenv := newTestResolverNode(ResolverConfig{Insecure: InsecureOptions{SequentialIDs: true, FixedPort: true}})
+	weak, wenv := newTestResolverNode(t, ResolverConfig{Insecure: InsecureOptions{SequentialIDs: true, FixedPort: true}})
 	for _, name := range []string{"a.com", "b.com"} {
 		weak.Resolve(name, TypeA, func(Answer, error) {})
 	}
-	wq := wenv.queries(t, 0)
+	wq := sentQueries(t, wenv, 0)
 	require.Equal(t, transport.Addr(""), wq[0].from)
 	require.Equal(t, wq[0].msg.ID+1, wq[1].msg.ID)
 }
@@ -76,12 +84,12 @@ func respond(t *testing.T, n *ResolverNode, q sentQuery, build func(m *Msg)) {
 // TestDefence_Bailiwick: a com server may hand out com's delegations and
 // their glue, not records of other zones.
 func TestDefence_Bailiwick(t *testing.T) {
-	n, env := newTestResolverNode(ResolverConfig{NoQNameMinimisation: true})
+	n, env := newTestResolverNode(t, ResolverConfig{NoQNameMinimisation: true})
 	now := env.Now()
 	n.cache.storeSet([]RR{MustRR("com", "a.gtld-servers.net", TypeNS, 172800)}, rankGlue, now, false)
 	n.cache.storeSet([]RR{MustRR("a.gtld-servers.net", TLDAddr.String(), TypeA, 172800)}, rankGlue, now, false)
 	n.Resolve("www.networkutopia.com", TypeA, func(Answer, error) {})
-	qs := env.queries(t, 0)
+	qs := sentQueries(t, env, 0)
 	require.Len(t, qs, 1)
 	require.Equal(t, UDPAddr(netip.AddrPortFrom(TLDAddr, 53)), qs[0].to, "com's server is asked, not the root")
 	respond(t, n, qs[0], func(m *Msg) {
@@ -100,13 +108,13 @@ func TestDefence_Bailiwick(t *testing.T) {
 // wrong port or server, or for another question are dropped, and the
 // genuine answer still counts.
 func TestDefence_ForgedAnswersAreIgnored(t *testing.T) {
-	n, env := newTestResolverNode(ResolverConfig{CaseRandomisation: true, NoQNameMinimisation: true})
+	n, env := newTestResolverNode(t, ResolverConfig{CaseRandomisation: true, NoQNameMinimisation: true})
 	var got []Answer
 	n.Resolve("www.networkutopia.com", TypeA, func(a Answer, err error) {
 		require.NoError(t, err)
 		got = append(got, a)
 	})
-	qs := env.queries(t, 0)
+	qs := sentQueries(t, env, 0)
 	require.Len(t, qs, 1)
 	q := qs[0]
 	forged := func(addr func(c *sentQuery), msg func(m *Msg)) {

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/networkutopia/p2p/transport"
 )
 
 // seedQueries returns valid queries and responses as fuzzing seeds.
@@ -101,12 +104,16 @@ func FuzzResolverReceive(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		env := newFakeEnv()
-		n := NewResolverNode(ResolverConfig{Roots: []netip.Addr{RootAddr}, AllowClient: func(c transportAddr) bool { return true }})(env).(*ResolverNode)
+		n, env := newTestResolverNode(t, ResolverConfig{AllowClient: func(transport.Addr) bool { return true }})
 		n.Resolve("www.networkutopia.com", TypeA, func(Answer, error) {})
-		for _, peer := range []transportAddr{env.lastTo, "/ip4/10.0.0.1/udp/5353"} {
-			n.Receive(transportConn{Peer: peer, Local: env.lastFrom}, transportBytes(b))
+		sent := env.Sent()
+		last := sent[len(sent)-1]
+		for _, peer := range []transport.Addr{last.To, "/ip4/10.0.0.1/udp/5353"} {
+			n.Receive(transport.Conn{Peer: peer, Local: last.From}, transport.Bytes(b))
 		}
-		env.runTimers()
+		for range 10 { // every retry and timeout, a bounded number of rounds
+			env.Advance(time.Minute)
+		}
+		require.Zero(t, env.Timers(), "every query ended")
 	})
 }

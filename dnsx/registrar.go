@@ -102,6 +102,5 @@ func (r *Registrar) update(d string, add []RR) error {
 	if next, err = next.WithSerial(z.Serial() + 1); err != nil {
 		return err
 	}
-	r.server.SetZone(next)
-	return nil
+	return r.server.SetZone(next)
 }

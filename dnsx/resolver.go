@@ -45,7 +45,10 @@ func NewResolver(cfg ResolverConfig, listen string) (*Resolver, error) {
 		return nil, fmt.Errorf("%w: NewResolver: listen address %q: %w", ErrBadConfig, listen, err)
 	}
 	var node *ResolverNode
-	newNode := NewResolverNode(cfg)
+	newNode, err := NewResolverNode(cfg)
+	if err != nil {
+		return nil, err
+	}
 	newHandler := func(env transport.Env) transport.Handler {
 		node = newNode(env).(*ResolverNode)
 		return node

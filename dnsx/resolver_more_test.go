@@ -16,7 +16,7 @@ func addToDomain(t *testing.T, h *Hierarchy, rrs ...RR) {
 	z := h.Domain.Zone("networkutopia.com")
 	z2, err := z.With(rrs, nil)
 	require.NoError(t, err)
-	h.Domain.SetZone(z2)
+	require.NoError(t, h.Domain.SetZone(z2))
 }
 
 func TestResolverRetriesOverTCPAfterTruncation(t *testing.T) {

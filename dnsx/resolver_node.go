@@ -29,18 +29,19 @@ var (
 // [PacketCodec] (and stream codec [NewStreamCodec], for TCP after a
 // truncated answer). It answers recursive queries from allowed clients;
 // drivers start resolutions with [ResolverNode.Resolve] on its loop. It
-// panics if cfg does not validate.
-func NewResolverNode(cfg ResolverConfig) transport.NewHandler {
+// fails with an error wrapping [ErrBadConfig] if cfg does not validate.
+func NewResolverNode(cfg ResolverConfig) (transport.NewHandler, error) {
 	if err := cfg.Validate(); err != nil {
-		panic(err)
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	callsCfg := transport.CallsConfig{Timeout: cfg.Timeout, Retries: -1, IDBits: 16, MinTimeout: min(cfg.Timeout, 100*time.Millisecond)}
+	if err := callsCfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: ResolverConfig.Timeout: %w", ErrBadConfig, err)
+	}
 	return func(env transport.Env) transport.Handler {
-		calls, err := transport.NewCalls(env, callsCfg)
-		if err != nil {
-			panic("dnsx: " + err.Error()) // unreachable: ResolverConfig.Validate checked Timeout
-		}
+		// NewCalls fails only on a config that Validate has just passed.
+		calls, _ := transport.NewCalls(env, callsCfg)
 		return &ResolverNode{
 			env:      env,
 			cfg:      cfg,
@@ -50,7 +51,7 @@ func NewResolverNode(cfg ResolverConfig) transport.NewHandler {
 			inflight: make(map[flightKey]*resolution),
 			bound:    make(map[transport.Addr]bool),
 		}
-	}
+	}, nil
 }
 
 // ResolverNode is the resolver's state machine; all its methods run on

@@ -3,6 +3,7 @@ package dnsx
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -99,7 +100,7 @@ func TestRegistrarAddsDelegationAndGlue(t *testing.T) {
 		MustRR("www.shop.com", "192.0.2.80", TypeA, 3600),
 	})
 	require.NoError(t, err)
-	h.Domain.SetZone(shop)
+	require.NoError(t, h.Domain.SetZone(shop))
 	serial := h.TLD.Zone("com").Serial()
 	require.NoError(t, h.Registrar.Register("shop.com", NameServer{Host: "ns.shop.com", Addr: DomainAddr}))
 	require.Equal(t, serial+1, h.TLD.Zone("com").Serial())
@@ -174,4 +175,28 @@ func TestResolverWorkLimit(t *testing.T) {
 	st := r.Stats()
 	require.LessOrEqual(t, st.Queries, uint64(DefaultMaxQueries), "%+v", st)
 	require.LessOrEqual(t, st.Queries, uint64(2+2*DefaultMaxGlueless+2), "only MaxGlueless server names are looked up: %+v", st)
+}
+
+// TestNewResolverNodeBadConfig: a configuration that cannot work is an
+// error wrapping ErrBadConfig, naming the field, not a panic.
+func TestNewResolverNodeBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   ResolverConfig
+		field string
+	}{
+		{"no roots", ResolverConfig{}, "Roots"},
+		{"negative timeout", ResolverConfig{Roots: []netip.Addr{RootAddr}, Timeout: -1}, "Timeout"},
+		{"invalid root", ResolverConfig{Roots: []netip.Addr{{}}}, "Roots[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := NewResolverNode(tc.cfg)
+			require.ErrorIs(t, err, ErrBadConfig)
+			require.ErrorContains(t, err, "ResolverConfig."+tc.field)
+			require.Nil(t, h)
+		})
+	}
+	h, err := NewResolverNode(ResolverConfig{Roots: []netip.Addr{RootAddr}})
+	require.NoError(t, err)
+	require.NotNil(t, h)
 }

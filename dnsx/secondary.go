@@ -87,7 +87,10 @@ func NewSecondary(ctx context.Context, server *Server, cfg SecondaryConfig) (*Se
 			s.cancel()
 			return nil, err
 		}
-		server.SetZone(zone)
+		if err := server.SetZone(zone); err != nil {
+			s.cancel()
+			return nil, err
+		}
 	}
 	hook := s.onNotify
 	server.notify.Store(&hook)
@@ -184,8 +187,7 @@ func (s *Secondary) Refresh(ctx context.Context, origin string) error {
 	if err != nil {
 		return err
 	}
-	s.server.SetZone(z)
-	return nil
+	return s.server.SetZone(z)
 }
 
 // Close stops keeping the zones in step; the server keeps serving its

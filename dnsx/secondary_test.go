@@ -33,7 +33,7 @@ func TestPrimaryAndSecondary(t *testing.T) {
 	require.NoError(t, err)
 	changed, err = changed.WithSerial(zone.Serial() + 1)
 	require.NoError(t, err)
-	primary.SetZone(changed)
+	require.NoError(t, primary.SetZone(changed))
 
 	require.Eventually(t, func() bool {
 		z := secondary.Zone("networkutopia.com")
@@ -79,13 +79,13 @@ func TestIncrementalTransfer(t *testing.T) {
 	require.NoError(t, err)
 	v2, err = v2.WithSerial(v1.Serial() + 1)
 	require.NoError(t, err)
-	primary.SetZone(v2)
+	require.NoError(t, primary.SetZone(v2))
 	v3, err := v2.With([]RR{MustRR("www.networkutopia.com", "212.212.71.99", TypeA, 3600)},
 		func(rr RR) bool { return rr.Name == "www.networkutopia.com." && rr.Type() == TypeA })
 	require.NoError(t, err)
 	v3, err = v3.WithSerial(v2.Serial() + 1)
 	require.NoError(t, err)
-	primary.SetZone(v3)
+	require.NoError(t, primary.SetZone(v3))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

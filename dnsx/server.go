@@ -190,8 +190,12 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // SetZone adds z, or replaces the zone with the same origin, atomically:
 // every query is answered from the old set or the new one, never a mix.
 // If the serial changed, the secondaries of ServerConfig.Notify are sent
-// a NOTIFY.
-func (s *Server) SetZone(z *Zone) {
+// a NOTIFY. It fails with [ErrBadZone], changing nothing, for a nil zone
+// or one not built by NewZone (or LoadZone, ParseZone, a transfer).
+func (s *Server) SetZone(z *Zone) error {
+	if z == nil || z.soa.Data == nil {
+		return fmt.Errorf("%w: SetZone: a nil or empty zone (build one with NewZone)", ErrBadZone)
+	}
 	s.mu.Lock()
 	old := s.set.Load()
 	zones := make([]*Zone, 0, len(old.zones)+1)
@@ -213,6 +217,7 @@ func (s *Server) SetZone(z *Zone) {
 	if prev == nil || prev.Serial() != z.Serial() {
 		s.sendNotifies(z.origin)
 	}
+	return nil
 }
 
 // RemoveZone stops serving the zone of origin; it reports whether the

@@ -176,10 +176,10 @@ func TestServerReplacesZonesAtomically(t *testing.T) {
 		done <- err
 	}()
 	for range 20 {
-		s.SetZone(z2)
-		s.SetZone(z)
+		require.NoError(t, s.SetZone(z2))
+		require.NoError(t, s.SetZone(z))
 	}
-	s.SetZone(z2)
+	require.NoError(t, s.SetZone(z2))
 	close(stop)
 	require.NoError(t, <-done)
 	require.Equal(t, []string{"www.networkutopia.com. A 212.212.71.99"}, values(query(t, s, "www.networkutopia.com", TypeA).Answer))
@@ -305,4 +305,22 @@ func TestRespondRefusesTransfers(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, RcodeRefused, m.Rcode, "tcp %v", tcp)
 	}
+}
+
+// TestSetZoneRefusesNilZone: SetZone(nil) or a zero Zone used to panic
+// (a nil dereference, or a type assertion on the missing SOA) inside the
+// server's lock; now it is an error and the server keeps answering from
+// the zones it held.
+func TestSetZoneRefusesNilZone(t *testing.T) {
+	s, err := NewServer(ServerConfig{Zones: []*Zone{loadTestZone(t, "networkutopia.com.")}})
+	require.NoError(t, err)
+	for name, z := range map[string]*Zone{"nil": nil, "zero value": {}} {
+		require.ErrorIs(t, s.SetZone(z), ErrBadZone, name)
+	}
+	require.Len(t, s.Zones(), 1)
+	q, err := NewQuery(7, "www.networkutopia.com", TypeA).Pack()
+	require.NoError(t, err)
+	m, err := Unpack(s.Respond(q, netip.MustParseAddrPort("127.0.0.1:1"), true, nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"www.networkutopia.com. A 212.212.71.4"}, values(m.Answer))
 }

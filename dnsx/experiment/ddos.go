@@ -140,8 +140,14 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 		return RootDDoSResult{}, err
 	}
 	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
-	warm := w.addResolver(rcfg)
-	cold := w.addResolver(rcfg)
+	warm, err := w.addResolver(rcfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
+	cold, err := w.addResolver(rcfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
 
 	// Before the attack the warm resolver resolves one .com name, which
 	// caches com's servers for two days.

@@ -27,7 +27,8 @@ func TestResolverSurvivesLoss(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("d0.com.", hosting, 100)}}, sim.Capacity{})
 	require.NoError(t, err)
-	r := w.addResolver(dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 200 * time.Millisecond})
+	r, err := w.addResolver(dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 200 * time.Millisecond})
+	require.NoError(t, err)
 	for _, a := range w.net.Live() {
 		for _, b := range w.net.Live() {
 			if a < b {

@@ -188,7 +188,10 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 	w.addrs[attackerIP] = attackerAddr
 	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation}
 	rcfg.AllowClient = func(c transport.Addr) bool { return !d.RefuseOpen || c != attackerAddr }
-	resolver := w.addResolver(rcfg)
+	resolver, err := w.addResolver(rcfg)
+	if err != nil {
+		return row, err
+	}
 	w.setLatency(attackerAddr, resolver, time.Millisecond)
 
 	// A user of the resolver visits the bank: bank.com's servers are

@@ -82,9 +82,13 @@ func (w *world) serverAddr(ip netip.Addr, _ bool) transport.Addr {
 }
 
 // addResolver adds a resolver node with the world's address map.
-func (w *world) addResolver(cfg dnsx.ResolverConfig) transport.Addr {
+func (w *world) addResolver(cfg dnsx.ResolverConfig) (transport.Addr, error) {
 	cfg.ServerAddr = w.serverAddr
-	return w.addNode(dnsx.NewResolverNode(cfg), sim.Capacity{})
+	h, err := dnsx.NewResolverNode(cfg)
+	if err != nil {
+		return "", err
+	}
+	return w.addNode(h, sim.Capacity{}), nil
 }
 
 // resolve starts a resolution on resolver r and records its outcome in
