@@ -3,7 +3,7 @@
 // primary and its secondaries), a registrar that delegates domains under a
 // TLD, an iterative caching resolver, and the defences against the attacks
 // the textbook describes. The wire format is codeberg.org/miekg/dns,
-// kept behind this package's own types.
+// kept behind this package's own types (see Messages).
 //
 // Use it to serve zones ([Server]), to resolve names from the root down
 // ([Resolver], or a [ResolverNode] in the simulator of transport/sim), to
@@ -49,6 +49,23 @@
 // random query IDs and a fresh random port per query, keeps only records
 // within the queried zone's bailiwick, ranks cached data, and can
 // randomise the case of query names (0x20).
+//
+// # Messages
+//
+// A message has two forms, and the rule is which code uses which:
+//
+//   - [Msg] is the message model. Clients ([Exchange]), the resolver,
+//     zone transfers, NOTIFY, the experiments and the tests build and read
+//     messages as a Msg; [Msg.Pack] and [Unpack] convert it to and from
+//     wire form.
+//   - The authoritative server's query path works on wire bytes alone: it
+//     reads a query in place without allocating, and answers with
+//     responses packed (from a Msg) once, when a zone is set. It builds no
+//     Msg per query, and falls back to [Unpack] only for the rare
+//     messages the fast reader refuses to handle (NOTIFY, IXFR's SOA).
+//
+// The wire library's own message type never leaves the internal package
+// dnsx/internal/wire, the only code that imports it.
 //
 // # One protocol, two worlds
 //
