@@ -1,9 +1,9 @@
 package dnsx
 
 import (
-	"encoding/binary"
 	"slices"
-	"strings"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // This file turns zones into precomputed answers: for every name of every
@@ -43,9 +43,9 @@ func newZoneSet(zones []*Zone, udpSize uint16, compiled map[*Zone]map[string]*an
 	// Deeper zones last, so that a child zone served by the same server
 	// answers for its own names rather than the parent's referral.
 	sorted := slices.Clone(zones)
-	slices.SortFunc(sorted, func(a, b *Zone) int { return countLabels(a.origin) - countLabels(b.origin) })
+	slices.SortFunc(sorted, func(a, b *Zone) int { return wire.CountLabels(a.Origin()) - wire.CountLabels(b.Origin()) })
 	for _, z := range sorted {
-		s.zones[string(wireName(z.origin))] = z
+		s.zones[string(wire.Name(z.Origin()))] = z
 		ans := compiled[z]
 		if ans == nil {
 			ans = compileZone(z, udpSize)
@@ -61,20 +61,26 @@ func newZoneSet(zones []*Zone, udpSize uint16, compiled map[*Zone]map[string]*an
 // compileZone precomputes the answers of one zone.
 func compileZone(z *Zone, udpSize uint16) map[string]*answer {
 	out := make(map[string]*answer)
-	for name, node := range z.nodes {
-		if z.delegation(name, TypeA) != "" && node.set(TypeNS) == nil {
-			continue // glue below a cut: answered by referral on the slow path
+	for _, name := range z.Names() {
+		held := z.Types(name)
+		if !slices.Contains(held, TypeNS) {
+			if res, _ := z.Lookup(name, TypeA); res.Kind == KindReferral {
+				continue // glue below a cut: answered by referral on the slow path
+			}
 		}
-		wn := string(wireName(name))
+		wn := string(wire.Name(name))
 		types := slices.Clone(precomputeTypes)
-		for _, s := range node.sets {
-			if !slices.Contains(types, s.t) {
-				types = append(types, s.t)
+		for _, t := range held {
+			if !slices.Contains(types, t) {
+				types = append(types, t)
 			}
 		}
 		for _, t := range types {
-			a := packAnswer(z, name, t, z.lookup(name, t), udpSize)
-			if a != nil {
+			res, err := z.Lookup(name, t)
+			if err != nil {
+				continue
+			}
+			if a := packAnswer(z, name, t, res, udpSize); a != nil {
 				out[wn+string([]byte{byte(t >> 8), byte(t)})] = a
 			}
 		}
@@ -95,7 +101,7 @@ func packAnswer(z *Zone, name string, t Type, res Result, udpSize uint16) *answe
 	if err != nil {
 		return nil
 	}
-	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.origin}
+	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.Origin()}
 	if minimal, ok := minimalANY(z, t, res); ok {
 		m := resultMsg(name, t, minimal)
 		if a.udpPlain, err = m.Pack(); err != nil {
@@ -141,7 +147,7 @@ func minimalANY(z *Zone, t Type, res Result) (Result, bool) {
 		}
 	}
 	res.Answer = one
-	res.Additional = z.additional(one)
+	res.Additional = z.Additional(one)
 	return res, true
 }
 
@@ -156,8 +162,8 @@ func resultMsg(name string, t Type, res Result) *Msg {
 
 // findZone returns the zone closest to the question name of q (the
 // deepest origin that is a suffix of it), or nil.
-func (s *zoneSet) findZone(q *wireQuery) *Zone {
-	name := q.key[:q.keyLen-2]
+func (s *zoneSet) findZone(q *wire.Query) *Zone {
+	name := q.Name()
 	for off := 0; off < len(name); off += int(name[off]) + 1 {
 		if z := s.zones[string(name[off:])]; z != nil {
 			return z
@@ -167,49 +173,18 @@ func (s *zoneSet) findZone(q *wireQuery) *Zone {
 }
 
 // lookupSlow answers a query the table does not hold from the zone.
-func (s *zoneSet) lookupSlow(q *wireQuery) (*answer, bool) {
+func (s *zoneSet) lookupSlow(q *wire.Query) (*answer, bool) {
 	z := s.findZone(q)
 	if z == nil {
 		return nil, false
 	}
-	name := presentationName(q.key[:q.keyLen-2])
-	if checkName(name) != nil {
+	name, err := CanonicalName(wire.PresentationName(q.Name()))
+	if err != nil {
 		return nil, false
 	}
-	return packAnswer(z, name, q.qtype, z.lookup(strings.ToLower(name), q.qtype), s.udpSize), true
-}
-
-// writeReply copies the precomputed response a into out for query b,
-// giving it the query's ID, the query's spelling of the name (0x20) and
-// its RD and CD bits.
-func writeReply(out []byte, b []byte, q *wireQuery, packed []byte) []byte {
-	out = append(out[:0], packed...)
-	binary.BigEndian.PutUint16(out, q.id)
-	flags := binary.BigEndian.Uint16(out[2:])&^(flagRD|flagCD) | q.flags&(flagRD|flagCD)
-	binary.BigEndian.PutUint16(out[2:], flags)
-	copy(out[headerLen:q.nameEnd], b[headerLen:q.nameEnd])
-	return out
-}
-
-// writeBare writes a response without records for query b: the header
-// with the given rcode and extra flags, the question if it parsed, and an
-// OPT record if the query had one. It serves errors and truncated answers.
-func writeBare(out []byte, b []byte, q *wireQuery, rcode Rcode, flags uint16, udpSize uint16) []byte {
-	out = append(out[:0], b[:headerLen]...)
-	f := flagQR | uint16(q.opcode)<<11 | q.flags&(flagRD|flagCD) | flags | uint16(rcode&0xf)
-	binary.BigEndian.PutUint16(out[2:], f)
-	qd := uint16(0)
-	if q.qEnd > 0 {
-		qd = 1
-		out = append(out, b[headerLen:q.qEnd]...)
+	res, err := z.Lookup(name, Type(q.QType))
+	if err != nil {
+		return nil, false
 	}
-	binary.BigEndian.PutUint16(out[4:], qd)
-	binary.BigEndian.PutUint16(out[6:], 0)
-	binary.BigEndian.PutUint16(out[8:], 0)
-	binary.BigEndian.PutUint16(out[10:], 0)
-	if q.edns {
-		binary.BigEndian.PutUint16(out[10:], 1)
-		out = append(out, 0, 0, byte(TypeOPT), byte(udpSize>>8), byte(udpSize), byte(rcode>>4), 0, 0, 0, 0, 0)
-	}
-	return out
+	return packAnswer(z, name, Type(q.QType), res, s.udpSize), true
 }

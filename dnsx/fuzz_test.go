@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -68,7 +69,7 @@ func FuzzServerRespond(f *testing.F) {
 		if resp == nil {
 			return
 		}
-		require.GreaterOrEqual(t, len(resp), headerLen)
+		require.GreaterOrEqual(t, len(resp), wire.HeaderLen)
 		require.Equal(t, b[:2], resp[:2])
 		require.NotZero(t, resp[2]&0x80)
 		if !tcp {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // This file holds incremental zone transfer (IXFR, RFC 1995): the server
@@ -27,7 +29,7 @@ func (s *Server) record(prev, next *Zone) {
 		return
 	}
 	if !serialNewer(next.Serial(), prev.Serial()) {
-		delete(s.journal, next.origin) // a serial going back: start over
+		delete(s.journal, next.Origin()) // a serial going back: start over
 		return
 	}
 	key := func(rr RR) string { return rr.String() }
@@ -38,7 +40,7 @@ func (s *Server) record(prev, next *Zone) {
 	for _, rr := range next.Records()[1:] {
 		after[key(rr)] = true
 	}
-	d := zoneDelta{oldSOA: prev.soa, newSOA: next.soa}
+	d := zoneDelta{oldSOA: prev.SOA(), newSOA: next.SOA()}
 	for _, rr := range prev.Records()[1:] {
 		if !after[key(rr)] {
 			d.removed = append(d.removed, rr)
@@ -49,11 +51,11 @@ func (s *Server) record(prev, next *Zone) {
 			d.added = append(d.added, rr)
 		}
 	}
-	j := append(s.journal[next.origin], d)
+	j := append(s.journal[next.Origin()], d)
 	if len(j) > maxJournal {
 		j = slices.Delete(j, 0, len(j)-maxJournal)
 	}
-	s.journal[next.origin] = j
+	s.journal[next.Origin()] = j
 }
 
 // increment returns the records of an IXFR response taking a secondary at
@@ -62,21 +64,21 @@ func (s *Server) increment(z *Zone, serial uint32) ([]RR, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if serial == z.Serial() {
-		return []RR{z.soa}, true
+		return []RR{z.SOA()}, true
 	}
-	j := s.journal[z.origin]
+	j := s.journal[z.Origin()]
 	start := slices.IndexFunc(j, func(d zoneDelta) bool { return d.oldSOA.Data.(SOA).Serial == serial })
 	if start < 0 || j[len(j)-1].newSOA.Data.(SOA).Serial != z.Serial() {
 		return nil, false
 	}
-	out := []RR{z.soa}
+	out := []RR{z.SOA()}
 	for _, d := range j[start:] {
 		out = append(out, d.oldSOA)
 		out = append(out, d.removed...)
 		out = append(out, d.newSOA)
 		out = append(out, d.added...)
 	}
-	return append(out, z.soa), true
+	return append(out, z.SOA()), true
 }
 
 // writeRecords streams rrs as the answer to a transfer query, in
@@ -84,13 +86,13 @@ func (s *Server) increment(z *Zone, serial uint32) ([]RR, bool) {
 func (s *Server) writeRecords(w *bufio.Writer, id uint16, z *Zone, qtype Type, rrs []RR) error {
 	send := func(part []RR) error {
 		m := &Msg{ID: id, Response: true, Authoritative: true,
-			Question: Question{Name: z.origin, Type: qtype, Class: ClassINET}, Answer: part}
+			Question: Question{Name: z.Origin(), Type: qtype, Class: ClassINET}, Answer: part}
 		b, err := m.Pack()
 		if err != nil {
 			return err
 		}
 		s.sent(&s.stats, b)
-		return writeTCPMsg(w, b)
+		return wire.WriteTCP(w, b)
 	}
 	start, size := 0, 0
 	for i, rr := range rrs {
@@ -113,41 +115,41 @@ func (s *Server) writeRecords(w *bufio.Writer, id uint16, z *Zone, qtype Type, r
 // primary still has them, else the whole zone. It returns cur itself when
 // nothing changed.
 func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *Zone) (*Zone, error) {
-	q := &Msg{Question: Question{Name: cur.origin, Type: TypeIXFR, Class: ClassINET}, Authority: []RR{cur.soa}}
+	q := &Msg{Question: Question{Name: cur.Origin(), Type: TypeIXFR, Class: ClassINET}, Authority: []RR{cur.SOA()}}
 	rrs, err := transferRecords(ctx, primary, q)
 	if err != nil {
 		return nil, err
 	}
 	if len(rrs) == 0 {
-		return nil, fmt.Errorf("%w: empty IXFR response for %s", ErrFormat, cur.origin)
+		return nil, fmt.Errorf("%w: empty IXFR response for %s", ErrFormat, cur.Origin())
 	}
 	newSOA, ok := rrs[0].Data.(SOA)
 	if !ok {
-		return nil, fmt.Errorf("%w: IXFR for %s does not start with a SOA", ErrFormat, cur.origin)
+		return nil, fmt.Errorf("%w: IXFR for %s does not start with a SOA", ErrFormat, cur.Origin())
 	}
 	if len(rrs) == 1 || newSOA.Serial == cur.Serial() {
 		return cur, nil
 	}
 	if _, incremental := rrs[1].Data.(SOA); !incremental {
-		return NewZone(cur.origin, rrs[:len(rrs)-1]) // AXFR form
+		return NewZone(cur.Origin(), rrs[:len(rrs)-1]) // AXFR form
 	}
 	have := map[string]RR{}
 	for _, rr := range cur.Records()[1:] {
 		have[rr.String()] = rr
 	}
-	serial, soa := cur.Serial(), cur.soa
+	serial, soa := cur.Serial(), cur.SOA()
 	body := rrs[1 : len(rrs)-1]
 	for len(body) > 0 {
 		old, ok := body[0].Data.(SOA)
 		if !ok || old.Serial != serial {
-			return nil, fmt.Errorf("%w: IXFR for %s does not follow serial %d", ErrFormat, cur.origin, serial)
+			return nil, fmt.Errorf("%w: IXFR for %s does not follow serial %d", ErrFormat, cur.Origin(), serial)
 		}
 		i := 1
 		for ; i < len(body) && body[i].Type() != TypeSOA; i++ {
 			delete(have, body[i].String())
 		}
 		if i == len(body) {
-			return nil, fmt.Errorf("%w: IXFR for %s ends inside a difference", ErrFormat, cur.origin)
+			return nil, fmt.Errorf("%w: IXFR for %s ends inside a difference", ErrFormat, cur.Origin())
 		}
 		soa = body[i]
 		serial = soa.Data.(SOA).Serial
@@ -160,5 +162,5 @@ func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *Zone)
 	for _, rr := range have {
 		out = append(out, rr)
 	}
-	return NewZone(cur.origin, out)
+	return NewZone(cur.Origin(), out)
 }

@@ -18,7 +18,6 @@ const (
 	DefaultUDPSize = 1232
 	// MaxMsgSize is the largest message (a TCP message's 2-byte length).
 	MaxMsgSize = 65535
-	headerLen  = wire.HeaderLen
 )
 
 // Question is what a query asks: the records of one type at one name.

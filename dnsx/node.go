@@ -1,80 +1,15 @@
 package dnsx
 
 import (
-	"bufio"
-	"encoding/binary"
-	"fmt"
 	"hash/maphash"
-	"io"
 
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 	"github.com/networkutopia/p2p/transport"
 )
 
-// This file puts DNS on the node model (package transport): its codecs,
-// and the authoritative server as a transport.Handler, so that the same
-// server runs in the simulator and on a transport.Host.
-
-// PacketCodec is DNS's transport.PacketCodec: a datagram is one message.
-// It carries messages as transport.Bytes in wire form, and also packs a
-// *Msg. The zero value is ready to use.
-type PacketCodec struct{}
-
-// MarshalPacket returns the wire form of m (transport.Bytes or *Msg).
-func (PacketCodec) MarshalPacket(m transport.Message) ([]byte, error) {
-	switch v := m.(type) {
-	case transport.Bytes:
-		return v, nil
-	case *Msg:
-		return v.Pack()
-	}
-	return nil, fmt.Errorf("%w: cannot send a %T as DNS", ErrFormat, m)
-}
-
-// UnmarshalPacket returns b as transport.Bytes, refusing what is too short
-// to be a message.
-func (PacketCodec) UnmarshalPacket(b []byte) (transport.Message, error) {
-	if len(b) < headerLen {
-		return nil, fmt.Errorf("%w: %d-byte datagram", ErrFormat, len(b))
-	}
-	return transport.Bytes(b), nil
-}
-
-// StreamCodec is DNS over TCP as a transport.Codec: each message is
-// preceded by its 2-byte length (RFC 1035 section 4.2.2). Messages are
-// transport.Bytes; *Msg is packed.
-type StreamCodec struct{}
-
-// NewStreamCodec returns a StreamCodec as a transport.NewCodec.
-func NewStreamCodec() transport.Codec { return StreamCodec{} }
-
-// Handshake does nothing: DNS has none.
-func (StreamCodec) Handshake(*bufio.ReadWriter, bool) error { return nil }
-
-// Encode writes one length-prefixed message.
-func (StreamCodec) Encode(w *bufio.Writer, m transport.Message) error {
-	b, err := PacketCodec{}.MarshalPacket(m)
-	if err != nil {
-		return err
-	}
-	return writeTCPMsg(w, b)
-}
-
-// Decode reads one length-prefixed message.
-func (StreamCodec) Decode(r *bufio.Reader) (transport.Message, error) {
-	var l [2]byte
-	if _, err := io.ReadFull(r, l[:]); err != nil {
-		return nil, err
-	}
-	n := int(binary.BigEndian.Uint16(l[:]))
-	if n < headerLen {
-		return nil, fmt.Errorf("%w: %d-byte TCP message", ErrFormat, n)
-	}
-	b, err := transport.ReadFull(r, n)
-	if err != nil {
-		return nil, err
-	}
-	return transport.Bytes(b), nil
-}
+// This file puts the authoritative server on the node model (package
+// transport) as a transport.Handler, so that the same server runs in the
+// simulator and on a transport.Host.
 
 // NewHandler returns the server as a node of the node model: each query
 // (transport.Bytes) it receives is answered with Env.Send to its sender,
@@ -121,7 +56,7 @@ func (n *serverNode) Receive(c transport.Conn, m transport.Message) {
 	if xfr != nil {
 		// Zone transfers are served by Start's TCP server only.
 		n.s.stats.refused.Add(1)
-		resp = n.s.sent(&n.s.stats, writeBare(n.out[:0], b, xfr, RcodeRefused, 0, 0))
+		resp = n.s.sent(&n.s.stats, wire.WriteBare(n.out[:0], b, xfr, RcodeRefused, 0, 0))
 	}
 	if resp == nil {
 		return

@@ -1,6 +1,7 @@
 package dnsx
 
 import (
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -11,42 +12,42 @@ import (
 
 // serveClient answers one client query.
 func (n *ResolverNode) serveClient(c transport.Conn, b []byte) {
-	var q wireQuery
-	rc := parseQuery(b, &q)
+	var q wire.Query
+	rc := wire.ParseQuery(b, &q)
 	reply := func(resp []byte) {
 		n.env.Send(c.Peer, transport.Bytes(append([]byte(nil), resp...))) //nolint:errcheck // best effort, like UDP
 	}
 	switch rc {
-	case queryDrop:
+	case wire.QueryDrop:
 		return
-	case queryFormErrNoQ:
-		q.qEnd = 0
-		reply(writeBare(nil, b, &q, RcodeFormErr, flagRA, DefaultUDPSize))
+	case wire.QueryFormErrNoQ:
+		q.QEnd = 0
+		reply(wire.WriteBare(nil, b, &q, RcodeFormErr, wire.FlagRA, DefaultUDPSize))
 		return
-	case queryNotImp:
-		q.qEnd = 0
-		reply(writeBare(nil, b, &q, RcodeNotImp, flagRA, DefaultUDPSize))
+	case wire.QueryNotImp:
+		q.QEnd = 0
+		reply(wire.WriteBare(nil, b, &q, RcodeNotImp, wire.FlagRA, DefaultUDPSize))
 		return
-	case queryOK:
+	case wire.QueryOK:
 	default:
 		code := RcodeFormErr
 		switch rc {
-		case queryBadVers:
+		case wire.QueryBadVers:
 			code = RcodeBadVers
-		case queryWrongClass, queryTransfer, queryNeedsMsgs:
+		case wire.QueryWrongClass, wire.QueryTransfer, wire.QueryNeedsMsgs:
 			code = RcodeRefused
 		}
-		reply(writeBare(nil, b, &q, code, flagRA, DefaultUDPSize))
+		reply(wire.WriteBare(nil, b, &q, code, wire.FlagRA, DefaultUDPSize))
 		return
 	}
 	if !n.allowed(c.Peer) {
 		n.stats.Refused++
-		reply(writeBare(nil, b, &q, RcodeRefused, flagRA, DefaultUDPSize))
+		reply(wire.WriteBare(nil, b, &q, RcodeRefused, wire.FlagRA, DefaultUDPSize))
 		return
 	}
 	query, err := Unpack(b)
 	if err != nil {
-		reply(writeBare(nil, b, &q, RcodeFormErr, flagRA, DefaultUDPSize))
+		reply(wire.WriteBare(nil, b, &q, RcodeFormErr, wire.FlagRA, DefaultUDPSize))
 		return
 	}
 	tcp := c.ID != 0
@@ -68,15 +69,15 @@ func (n *ResolverNode) serveClient(c transport.Conn, b []byte) {
 		}
 		raw, err := resp.Pack()
 		if err != nil {
-			reply(writeBare(nil, b, &q, RcodeServFail, flagRA, DefaultUDPSize))
+			reply(wire.WriteBare(nil, b, &q, RcodeServFail, wire.FlagRA, DefaultUDPSize))
 			return
 		}
 		limit := MinUDPSize
-		if q.edns {
-			limit = int(min(q.udpSize, DefaultUDPSize))
+		if q.EDNS {
+			limit = int(min(q.UDPSize, DefaultUDPSize))
 		}
 		if !tcp && len(raw) > limit {
-			raw = writeBare(nil, b, &q, resp.Rcode, flagRA|flagTC, DefaultUDPSize)
+			raw = wire.WriteBare(nil, b, &q, resp.Rcode, wire.FlagRA|wire.FlagTC, DefaultUDPSize)
 		}
 		reply(raw)
 	})
@@ -87,7 +88,7 @@ func (n *ResolverNode) allowed(peer transport.Addr) bool {
 	if n.cfg.AllowClient != nil {
 		return n.cfg.AllowClient(peer)
 	}
-	ap, err := addrPortOf(string(peer))
+	ap, err := AddrPortOf(peer)
 	if err != nil {
 		return false
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // DelegationTTL is the TTL of the NS and glue records a registrar inserts:
@@ -50,7 +52,7 @@ func (r *Registrar) Register(domain string, servers ...NameServer) error {
 	if err != nil {
 		return err
 	}
-	if parentName(d) != r.tld {
+	if wire.ParentName(d) != r.tld {
 		return fmt.Errorf("%w: %s is not a child of %s", ErrBadZone, d, r.tld)
 	}
 	if len(servers) == 0 {

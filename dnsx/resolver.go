@@ -85,7 +85,7 @@ func NewResolver(cfg ResolverConfig, listen string) (*Resolver, error) {
 		}
 	}
 	r := &Resolver{host: h, node: node, cache: cfg.Cache}
-	if a, err := addrPortOf(string(h.PacketAddr())); err == nil {
+	if a, err := AddrPortOf(h.PacketAddr()); err == nil {
 		r.addr = a
 	}
 	return r, nil

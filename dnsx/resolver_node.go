@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -200,7 +201,7 @@ func (n *ResolverNode) iterate(r *resolution) {
 	}
 	zone, servers, glueless := n.closestZone(r.cur, now)
 	if zone != r.zone {
-		r.zone, r.qminLabel, r.tried = zone, countLabels(zone)+1, 0
+		r.zone, r.qminLabel, r.tried = zone, wire.CountLabels(zone)+1, 0
 	}
 	r.servers, r.glueless, r.next, r.round = servers, glueless, 0, 0
 	n.shuffle(r.servers)
@@ -231,7 +232,7 @@ func ttlLeft(e *cacheEntry, now time.Time) uint32 {
 // cache knows, their known addresses, and the names of those without
 // one; the root and its hints when nothing below is known.
 func (n *ResolverNode) closestZone(name string, now time.Time) (string, []netip.Addr, []string) {
-	for z := name; z != ""; z = parentName(z) {
+	for z := name; z != ""; z = wire.ParentName(z) {
 		if z == "." {
 			break
 		}
@@ -313,8 +314,8 @@ func (n *ResolverNode) ask(r *resolution) {
 	server := r.servers[r.next]
 	r.next++
 	qname, qtype := r.cur, r.t
-	if !n.cfg.NoQNameMinimisation && countLabels(r.cur) > r.qminLabel {
-		qname, qtype = ancestorAt(r.cur, r.qminLabel), TypeA
+	if !n.cfg.NoQNameMinimisation && wire.CountLabels(r.cur) > r.qminLabel {
+		qname, qtype = wire.AncestorAt(r.cur, r.qminLabel), TypeA
 	}
 	n.send(r, server, false, qname, qtype)
 }
@@ -401,10 +402,10 @@ func randomCase(name string, rnd func() uint64) string {
 // from a client of the recursive server.
 func (n *ResolverNode) Receive(c transport.Conn, m transport.Message) {
 	b, ok := m.(transport.Bytes)
-	if !ok || len(b) < headerLen {
+	if !ok || len(b) < wire.HeaderLen {
 		return
 	}
-	if binary.BigEndian.Uint16(b[2:])&flagQR == 0 {
+	if binary.BigEndian.Uint16(b[2:])&wire.FlagQR == 0 {
 		n.serveClient(c, b)
 		return
 	}

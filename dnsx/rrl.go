@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"sync"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // RRLConfig configures response rate limiting (RRL) on an authoritative
@@ -133,7 +135,7 @@ func (r *rrl) clientKey(ap netip.AddrPort) uint64 {
 // check counts one response for client at second now and says what to do
 // with it. Positive answers count per name and type; negative answers and
 // referrals per zone and kind, so random names cannot dodge the limit.
-func (r *rrl) check(client uint64, q *wireQuery, a *answer, now int64) rrlVerdict {
+func (r *rrl) check(client uint64, q *wire.Query, a *answer, now int64) rrlVerdict {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
 	var c [9]byte
@@ -143,7 +145,7 @@ func (r *rrl) check(client uint64, q *wireQuery, a *answer, now int64) rrlVerdic
 	c[8] = byte(a.kind)
 	h.Write(c[:])
 	if a.kind == KindAnswer {
-		h.Write(q.key[:q.keyLen])
+		h.Write(q.Key[:q.KeyLen])
 	} else {
 		h.WriteString(a.zone)
 	}

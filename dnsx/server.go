@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"net"
 	"net/netip"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
+	"github.com/networkutopia/p2p/transport"
 )
 
 // Defaults of [ServerConfig].
@@ -178,10 +180,10 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s := &Server{cfg: cfg, compiled: make(map[*Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta)}
 	origins := map[string]bool{}
 	for _, z := range cfg.Zones {
-		if origins[z.origin] {
-			return nil, fmt.Errorf("%w: ServerConfig.Zones holds %s twice", ErrBadConfig, z.origin)
+		if origins[z.Origin()] {
+			return nil, fmt.Errorf("%w: ServerConfig.Zones holds %s twice", ErrBadConfig, z.Origin())
 		}
-		origins[z.origin] = true
+		origins[z.Origin()] = true
 	}
 	s.set.Store(newZoneSet(cfg.Zones, uint16(cfg.UDPSize), s.compiled))
 	return s, nil
@@ -193,7 +195,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // a NOTIFY. It fails with [ErrBadZone], changing nothing, for a nil zone
 // or one not built by NewZone (or LoadZone, ParseZone, a transfer).
 func (s *Server) SetZone(z *Zone) error {
-	if z == nil || z.soa.Data == nil {
+	if z == nil || z.SOA().Data == nil {
 		return fmt.Errorf("%w: SetZone: a nil or empty zone (build one with NewZone)", ErrBadZone)
 	}
 	s.mu.Lock()
@@ -201,7 +203,7 @@ func (s *Server) SetZone(z *Zone) error {
 	zones := make([]*Zone, 0, len(old.zones)+1)
 	var prev *Zone
 	for _, o := range old.zones {
-		if o.origin == z.origin {
+		if o.Origin() == z.Origin() {
 			prev = o
 			continue
 		}
@@ -215,7 +217,7 @@ func (s *Server) SetZone(z *Zone) error {
 	s.record(prev, z)
 	s.mu.Unlock()
 	if prev == nil || prev.Serial() != z.Serial() {
-		s.sendNotifies(z.origin)
+		s.sendNotifies(z.Origin())
 	}
 	return nil
 }
@@ -233,7 +235,7 @@ func (s *Server) RemoveZone(origin string) bool {
 	var zones []*Zone
 	found := false
 	for _, z := range old.zones {
-		if z.origin == o {
+		if z.Origin() == o {
 			found = true
 			delete(s.compiled, z)
 			delete(s.journal, o)
@@ -253,7 +255,7 @@ func (s *Server) Zone(origin string) *Zone {
 	if err != nil {
 		return nil
 	}
-	return s.set.Load().zones[string(wireName(o))]
+	return s.set.Load().zones[string(wire.Name(o))]
 }
 
 // Zones returns the zones the server holds, ordered by origin.
@@ -263,7 +265,7 @@ func (s *Server) Zones() []*Zone {
 	for _, z := range set.zones {
 		out = append(out, z)
 	}
-	slices.SortFunc(out, func(a, b *Zone) int { return compareNames(a.origin, b.origin) })
+	slices.SortFunc(out, func(a, b *Zone) int { return CompareNames(a.Origin(), b.Origin()) })
 	return out
 }
 
@@ -319,7 +321,7 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 	resp, xfr := s.respond(&s.stats, query, key, client, tcp, time.Now().Unix(), buf)
 	if xfr != nil {
 		s.stats.refused.Add(1)
-		return s.sent(&s.stats, writeBare(buf[:0], query, xfr, RcodeRefused, 0, 0))
+		return s.sent(&s.stats, wire.WriteBare(buf[:0], query, xfr, RcodeRefused, 0, 0))
 	}
 	return resp
 }
@@ -327,60 +329,60 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 // respond is Respond with the rate-limiting key and clock given; it
 // reports a transfer request (allowed or not) so the TCP server can
 // stream the zone.
-func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wireQuery) {
+func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wire.Query) {
 	st.queries.Add(1)
 	st.bytesIn.Add(uint64(len(b)))
-	var q wireQuery
+	var q wire.Query
 	size := uint16(s.cfg.UDPSize)
-	switch parseQuery(b, &q) {
-	case queryDrop:
+	switch wire.ParseQuery(b, &q) {
+	case wire.QueryDrop:
 		return nil, nil
-	case queryFormErrNoQ:
-		q.qEnd = 0
+	case wire.QueryFormErrNoQ:
+		q.QEnd = 0
 		st.formErr.Add(1)
-		return s.sent(st, writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
-	case queryFormErr:
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeFormErr, 0, size)), nil
+	case wire.QueryFormErr:
 		st.formErr.Add(1)
-		return s.sent(st, writeBare(out, b, &q, RcodeFormErr, 0, size)), nil
-	case queryNotImp:
-		q.qEnd = 0
-		return s.sent(st, writeBare(out, b, &q, RcodeNotImp, 0, size)), nil
-	case queryBadVers:
-		return s.sent(st, writeBare(out, b, &q, RcodeBadVers, 0, size)), nil
-	case queryWrongClass:
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeFormErr, 0, size)), nil
+	case wire.QueryNotImp:
+		q.QEnd = 0
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeNotImp, 0, size)), nil
+	case wire.QueryBadVers:
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeBadVers, 0, size)), nil
+	case wire.QueryWrongClass:
 		st.refused.Add(1)
-		return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
-	case queryNeedsMsgs:
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeRefused, 0, size)), nil
+	case wire.QueryNeedsMsgs:
 		return s.sent(st, s.handleNotify(st, b, &q, client, out)), nil
-	case queryTransfer:
+	case wire.QueryTransfer:
 		if tcp && s.transferAllowed(client) && s.set.Load().findZone(&q) != nil {
 			qc := q
 			return nil, &qc
 		}
 		st.refused.Add(1)
-		return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+		return s.sent(st, wire.WriteBare(out, b, &q, RcodeRefused, 0, size)), nil
 	}
 	set := s.set.Load()
-	a := set.answers[string(q.key[:q.keyLen])]
+	a := set.answers[string(q.Key[:q.KeyLen])]
 	if a == nil {
 		var ok bool
 		if a, ok = set.lookupSlow(&q); !ok || a == nil {
 			st.refused.Add(1)
-			return s.sent(st, writeBare(out, b, &q, RcodeRefused, 0, size)), nil
+			return s.sent(st, wire.WriteBare(out, b, &q, RcodeRefused, 0, size)), nil
 		}
 	}
 	packed := a.plain
 	limit := MinUDPSize
-	if q.edns {
+	if q.EDNS {
 		packed = a.edns
-		limit = int(min(q.udpSize, size))
+		limit = int(min(q.UDPSize, size))
 	}
 	if tcp {
-		return s.sent(st, writeReply(out, b, &q, packed)), nil
+		return s.sent(st, wire.WriteReply(out, b, &q, packed)), nil
 	}
 	if a.udpPlain != nil {
 		packed = a.udpPlain
-		if q.edns {
+		if q.EDNS {
 			packed = a.udpEdns
 		}
 	}
@@ -391,15 +393,15 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 			return nil, nil
 		case rrlSlip:
 			st.limited.Add(1)
-			return s.sent(st, writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC, size)), nil
+			return s.sent(st, wire.WriteBare(out, b, &q, Rcode(packed[3]&0xf), wire.FlagTC, size)), nil
 		}
 	}
 	if len(packed) > limit {
 		st.truncated.Add(1)
-		aa := binary.BigEndian.Uint16(packed[2:]) & flagAA
-		return s.sent(st, writeBare(out, b, &q, Rcode(packed[3]&0xf), flagTC|aa, size)), nil
+		aa := binary.BigEndian.Uint16(packed[2:]) & wire.FlagAA
+		return s.sent(st, wire.WriteBare(out, b, &q, Rcode(packed[3]&0xf), wire.FlagTC|aa, size)), nil
 	}
-	return s.sent(st, writeReply(out, b, &q, packed)), nil
+	return s.sent(st, wire.WriteReply(out, b, &q, packed)), nil
 }
 
 // sent counts a response.
@@ -423,28 +425,23 @@ func (s *Server) transferAllowed(client netip.AddrPort) bool {
 }
 
 // handleNotify answers a NOTIFY: a secondary acts on it, others refuse.
-func (s *Server) handleNotify(st *counters, b []byte, q *wireQuery, client netip.AddrPort, out []byte) []byte {
+func (s *Server) handleNotify(st *counters, b []byte, q *wire.Query, client netip.AddrPort, out []byte) []byte {
 	m, err := Unpack(b)
 	if err != nil {
 		st.formErr.Add(1)
-		return writeBare(out, b, q, RcodeFormErr, 0, uint16(s.cfg.UDPSize))
+		return wire.WriteBare(out, b, q, RcodeFormErr, 0, uint16(s.cfg.UDPSize))
 	}
 	rcode := RcodeRefused
 	if f := s.notify.Load(); f != nil {
 		rcode = (*f)(m, client)
 	}
-	q.edns = false
-	return writeBare(out, b, q, rcode, flagAA, 0)
+	q.EDNS = false
+	return wire.WriteBare(out, b, q, rcode, wire.FlagAA, 0)
 }
 
 // clientAddr returns the address a node-model peer stands for, if it is
 // an IP multiaddr.
 func clientAddr(peer string) (netip.AddrPort, bool) {
-	ap, err := addrPortOf(peer)
+	ap, err := AddrPortOf(transport.Addr(peer))
 	return ap, err == nil
-}
-
-// dialUDP is net.DialUDP for an AddrPort, used for NOTIFY and tests.
-func dialUDP(to netip.AddrPort) (*net.UDPConn, error) {
-	return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
 }

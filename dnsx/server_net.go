@@ -3,7 +3,6 @@ package dnsx
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // readersPerSocket is how many goroutines read each UDP socket. Measured
@@ -331,9 +332,9 @@ func (s *Server) serveTCP(c net.Conn, addr netip.Addr) {
 			bufs = tcpBufPool.Get().(*tcpBufs)
 			bufs.br.Reset(c)
 			bufs.bw.Reset(w)
-			q, err = readTCPBody(bufs.br, l, bufs.buf)
+			q, err = wire.ReadTCPBody(bufs.br, l, bufs.buf)
 		} else {
-			q, err = readTCPMsg(bufs.br, bufs.buf)
+			q, err = wire.ReadTCP(bufs.br, bufs.buf)
 		}
 		if err != nil {
 			return
@@ -344,7 +345,7 @@ func (s *Server) serveTCP(c net.Conn, addr netip.Addr) {
 				return
 			}
 		} else if resp != nil {
-			if err := writeTCPMsg(bufs.bw, resp); err != nil {
+			if err := wire.WriteTCP(bufs.bw, resp); err != nil {
 				return
 			}
 		}
@@ -365,38 +366,6 @@ func (b *tcpBufs) release() {
 	tcpBufPool.Put(b)
 }
 
-// readTCPMsg reads one length-prefixed message into buf.
-func readTCPMsg(r *bufio.Reader, buf []byte) ([]byte, error) {
-	var l [2]byte
-	if _, err := io.ReadFull(r, l[:]); err != nil {
-		return nil, err
-	}
-	return readTCPBody(r, l, buf)
-}
-
-// readTCPBody reads into buf the message whose length prefix is l.
-func readTCPBody(r *bufio.Reader, l [2]byte, buf []byte) ([]byte, error) {
-	n := int(binary.BigEndian.Uint16(l[:]))
-	if n < headerLen || n > len(buf) {
-		return nil, fmt.Errorf("%w: TCP message of %d bytes", ErrFormat, n)
-	}
-	if _, err := io.ReadFull(r, buf[:n]); err != nil {
-		return nil, err
-	}
-	return buf[:n], nil
-}
-
-// writeTCPMsg writes one length-prefixed message.
-func writeTCPMsg(w *bufio.Writer, m []byte) error {
-	if len(m) > MaxMsgSize {
-		return fmt.Errorf("%w: message of %d bytes", ErrFormat, len(m))
-	}
-	w.WriteByte(byte(len(m) >> 8))
-	w.WriteByte(byte(len(m)))
-	_, err := w.Write(m)
-	return err
-}
-
 // sendNotifies tells the configured secondaries that origin changed
 // (RFC 1996), once each, without waiting for their answers.
 func (s *Server) sendNotifies(origin string) {
@@ -413,45 +382,16 @@ func (s *Server) sendNotifies(origin string) {
 	n.mu.Unlock()
 	go func() {
 		defer n.wg.Done()
-		m := &Msg{ID: randomID(), Opcode: OpcodeNotify, Authoritative: true,
-			Question: Question{Name: origin, Type: TypeSOA, Class: ClassINET}}
-		b, err := m.Pack()
-		if err != nil {
-			return
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		for _, to := range s.cfg.Notify {
-			if _, err := exchangeUDP(ctx, to, b); err != nil {
+			m := &Msg{ID: wire.RandomID(), Opcode: OpcodeNotify, Authoritative: true,
+				Question: Question{Name: origin, Type: TypeSOA, Class: ClassINET}}
+			if _, err := Exchange(ctx, to, m); err != nil {
 				s.cfg.Logger.Debug("dnsx: notify failed", "to", to, "zone", origin, "err", err)
 			}
 		}
 	}()
-}
-
-// exchangeUDP sends one query and waits for the response with its ID.
-func exchangeUDP(ctx context.Context, to netip.AddrPort, q []byte) ([]byte, error) {
-	c, err := dialUDP(to)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	if d, ok := ctx.Deadline(); ok {
-		c.SetDeadline(d) //nolint:errcheck
-	}
-	if _, err := c.Write(q); err != nil {
-		return nil, err
-	}
-	buf := make([]byte, MaxMsgSize)
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			return nil, err
-		}
-		if n >= headerLen && buf[0] == q[0] && buf[1] == q[1] {
-			return append([]byte(nil), buf[:n]...), nil
-		}
-	}
 }
 
 func nowSeconds() int64 { return time.Now().Unix() }

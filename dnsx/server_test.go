@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // startServer serves the test zones on a free loopback port.
@@ -107,7 +109,7 @@ func TestServerBadQueries(t *testing.T) {
 				require.Nil(t, resp)
 				return
 			}
-			require.GreaterOrEqual(t, len(resp), headerLen)
+			require.GreaterOrEqual(t, len(resp), wire.HeaderLen)
 			require.Equal(t, tt.in[:2], resp[:2], "the ID is echoed")
 			require.Equal(t, tt.rcode, Rcode(resp[3]&0xf))
 			require.NotZero(t, resp[2]&0x80, "QR is set")

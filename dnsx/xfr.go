@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // This file holds zone transfers (AXFR, RFC 5936) and the server side of
@@ -21,25 +23,25 @@ const maxTransferChunk = 16 << 10
 // zone (SOA, every other record, SOA again); IXFR sends the differences
 // since the client's serial when the journal has them (see Server.SetZone),
 // else the whole zone in the same form as AXFR.
-func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wireQuery) error {
+func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wire.Query) error {
 	z := s.set.Load().findZone(q)
-	name := presentationName(q.key[:q.keyLen-2])
-	if z == nil || z.origin != name {
+	name := wire.PresentationName(q.Name())
+	if z == nil || z.Origin() != name {
 		var out []byte
-		return writeTCPMsg(w, writeBare(out, raw, q, RcodeRefused, 0, 0))
+		return wire.WriteTCP(w, wire.WriteBare(out, raw, q, RcodeRefused, 0, 0))
 	}
-	if q.qtype == TypeIXFR {
+	if Type(q.QType) == TypeIXFR {
 		if m, err := Unpack(raw); err == nil && len(m.Authority) == 1 {
 			if soa, ok := m.Authority[0].Data.(SOA); ok {
 				if rrs, ok := s.increment(z, soa.Serial); ok {
 					s.stats.increments.Add(1)
-					return s.writeRecords(w, q.id, z, q.qtype, rrs)
+					return s.writeRecords(w, q.ID, z, Type(q.QType), rrs)
 				}
 			}
 		}
 	}
 	s.stats.transfers.Add(1)
-	return s.writeRecords(w, q.id, z, q.qtype, append(z.Records(), z.soa))
+	return s.writeRecords(w, q.ID, z, Type(q.QType), append(z.Records(), z.SOA()))
 }
 
 // Transfer fetches the zone of origin from the server at primary by AXFR
@@ -80,13 +82,13 @@ func transferRecords(ctx context.Context, primary netip.AddrPort, q *Msg) ([]RR,
 	} else {
 		c.SetDeadline(time.Now().Add(time.Minute)) //nolint:errcheck
 	}
-	q.ID = randomID()
+	q.ID = wire.RandomID()
 	b, err := q.Pack()
 	if err != nil {
 		return nil, err
 	}
 	bw := bufio.NewWriter(c)
-	if err := writeTCPMsg(bw, b); err != nil {
+	if err := wire.WriteTCP(bw, b); err != nil {
 		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
@@ -98,7 +100,7 @@ func transferRecords(ctx context.Context, primary netip.AddrPort, q *Msg) ([]RR,
 	var first uint32
 	seen := 0 // appearances of the first SOA
 	for {
-		raw, err := readTCPMsg(br, buf)
+		raw, err := wire.ReadTCP(br, buf)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF

@@ -1,4 +1,4 @@
-package dnsx
+package wire
 
 import (
 	"testing"
@@ -13,7 +13,7 @@ func TestQueryIDsAreUnpredictable(t *testing.T) {
 	const n = 2000
 	ids := make([]uint16, n)
 	for i := range ids {
-		ids[i] = randomID()
+		ids[i] = RandomID()
 	}
 	seen := make(map[uint16]bool, n)
 	rises := 0
