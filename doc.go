@@ -19,8 +19,10 @@
 //	                     fingers, replication, churn
 //	swarm                BitTorrent: bencode, metainfo, tracker, peer wire,
 //	                     rarest-first, tit-for-tat, distribution-time bounds
-//	dnsx                 DNS records, zones, authoritative server, iterative
-//	                     resolver with cache, registrar, defences
+//	dnsx                 DNS names, records, zones, messages; dnsx/authserver
+//	                     (authoritative server, transfers, registrar) and
+//	                     dnsx/resolver (iterative resolver with cache,
+//	                     defences)
 //	overlay              overlay graphs, Napster, Gnutella 0.6, KaZaA-style
 //	                     super-peers, and a comparison with the DHT
 //	examples/...         runnable programs; examples/tour runs them all
@@ -36,7 +38,8 @@
 //	+-------------------+-------------------+-------------------+
 //	| dht               | swarm             | dnsx              |
 //	|                   | wire metainfo     | experiment        |
-//	|                   | tracker bencode   |                   |
+//	|                   | tracker bencode   | authserver        |
+//	|                   |                   | resolver          |
 //	+-------------------+-------------------+-------------------+
 //	| transport  Env Handler Codec Host TCP UDP in-memory       |
 //	| transport/sim   transport/libp2p   transport/transporttest |
@@ -53,8 +56,9 @@
 //	---------------------------------------  ------------------------------
 //	the protocol: a transport.Handler that   Peer, NewPeer(PeerConfig);
 //	  runs in the simulator and on a Host      a client-server role keeps its
-//	                                           name (napster.Server, the DNS
-//	                                           Server, the tracker Server)
+//	                                           name (napster.Server,
+//	                                           authserver.Server, the
+//	                                           tracker Server)
 //	the protocol's settings                  PeerConfig (ServerConfig)
 //	a real-network node: a Host running the  Node, NewNode(NodeConfig), with
 //	  handler, with blocking methods           context-first methods
