@@ -1,14 +1,12 @@
 package authserver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/netip"
 	"slices"
 
 	"github.com/networkutopia/p2p/dnsx"
-	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // This file holds incremental zone transfer (IXFR, RFC 1995): the server
@@ -82,9 +80,9 @@ func (s *Server) increment(z *dnsx.Zone, serial uint32) ([]dnsx.RR, bool) {
 	return append(out, z.SOA()), true
 }
 
-// writeRecords streams rrs as the answer to a transfer query, in
+// emitRecords hands rrs to emit as the answer to a transfer query, in
 // messages of about maxTransferChunk bytes.
-func (s *Server) writeRecords(w *bufio.Writer, id uint16, z *dnsx.Zone, qtype dnsx.Type, rrs []dnsx.RR) error {
+func (s *Server) emitRecords(emit func([]byte) error, id uint16, z *dnsx.Zone, qtype dnsx.Type, rrs []dnsx.RR) error {
 	send := func(part []dnsx.RR) error {
 		m := &dnsx.Msg{ID: id, Response: true, Authoritative: true,
 			Question: dnsx.Question{Name: z.Origin(), Type: qtype, Class: dnsx.ClassINET}, Answer: part}
@@ -92,8 +90,7 @@ func (s *Server) writeRecords(w *bufio.Writer, id uint16, z *dnsx.Zone, qtype dn
 		if err != nil {
 			return err
 		}
-		s.sent(&s.stats, b)
-		return wire.WriteTCP(w, b)
+		return emit(s.sent(&s.stats, b))
 	}
 	start, size := 0, 0
 	for i, rr := range rrs {
@@ -116,23 +113,37 @@ func (s *Server) writeRecords(w *bufio.Writer, id uint16, z *dnsx.Zone, qtype dn
 // primary still has them, else the whole zone. It returns cur itself when
 // nothing changed.
 func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *dnsx.Zone) (*dnsx.Zone, error) {
-	q := &dnsx.Msg{Question: dnsx.Question{Name: cur.Origin(), Type: dnsx.TypeIXFR, Class: dnsx.ClassINET}, Authority: []dnsx.RR{cur.SOA()}}
+	q := transferQuery("", cur)
 	rrs, err := transferRecords(ctx, primary, q)
 	if err != nil {
 		return nil, err
 	}
+	return transferResult(q, cur, rrs)
+}
+
+// transferResult builds the zone that the records of a complete transfer
+// response make: the whole zone (AXFR, or IXFR answered in AXFR form), or
+// cur with the differences applied; cur itself when it is up to date.
+func transferResult(q *dnsx.Msg, cur *dnsx.Zone, rrs []dnsx.RR) (*dnsx.Zone, error) {
+	o := q.Question.Name
+	if q.Question.Type == dnsx.TypeAXFR || cur == nil {
+		if len(rrs) < 2 {
+			return nil, fmt.Errorf("%w: transfer %s: %d records", dnsx.ErrFormat, o, len(rrs))
+		}
+		return dnsx.NewZone(o, rrs[:len(rrs)-1])
+	}
 	if len(rrs) == 0 {
-		return nil, fmt.Errorf("%w: empty IXFR response for %s", dnsx.ErrFormat, cur.Origin())
+		return nil, fmt.Errorf("%w: empty IXFR response for %s", dnsx.ErrFormat, o)
 	}
 	newSOA, ok := rrs[0].Data.(dnsx.SOA)
 	if !ok {
-		return nil, fmt.Errorf("%w: IXFR for %s does not start with a SOA", dnsx.ErrFormat, cur.Origin())
+		return nil, fmt.Errorf("%w: IXFR for %s does not start with a SOA", dnsx.ErrFormat, o)
 	}
 	if len(rrs) == 1 || newSOA.Serial == cur.Serial() {
 		return cur, nil
 	}
 	if _, incremental := rrs[1].Data.(dnsx.SOA); !incremental {
-		return dnsx.NewZone(cur.Origin(), rrs[:len(rrs)-1]) // AXFR form
+		return dnsx.NewZone(o, rrs[:len(rrs)-1]) // AXFR form
 	}
 	have := map[string]dnsx.RR{}
 	for _, rr := range cur.Records()[1:] {
@@ -143,14 +154,14 @@ func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *dnsx.
 	for len(body) > 0 {
 		old, ok := body[0].Data.(dnsx.SOA)
 		if !ok || old.Serial != serial {
-			return nil, fmt.Errorf("%w: IXFR for %s does not follow serial %d", dnsx.ErrFormat, cur.Origin(), serial)
+			return nil, fmt.Errorf("%w: IXFR for %s does not follow serial %d", dnsx.ErrFormat, o, serial)
 		}
 		i := 1
 		for ; i < len(body) && body[i].Type() != dnsx.TypeSOA; i++ {
 			delete(have, body[i].String())
 		}
 		if i == len(body) {
-			return nil, fmt.Errorf("%w: IXFR for %s ends inside a difference", dnsx.ErrFormat, cur.Origin())
+			return nil, fmt.Errorf("%w: IXFR for %s ends inside a difference", dnsx.ErrFormat, o)
 		}
 		soa = body[i]
 		serial = soa.Data.(dnsx.SOA).Serial
@@ -163,5 +174,5 @@ func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *dnsx.
 	for _, rr := range have {
 		out = append(out, rr)
 	}
-	return dnsx.NewZone(cur.Origin(), out)
+	return dnsx.NewZone(o, out)
 }
