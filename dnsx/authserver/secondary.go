@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -9,18 +10,24 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/transport"
 )
 
 // Defaults of [SecondaryConfig].
 const (
-	DefaultMinRefresh = 5 * time.Second
+	DefaultMinRefresh      = 5 * time.Second
+	DefaultTransferTimeout = 10 * time.Second
 )
 
 // SecondaryConfig configures a [Secondary].
 type SecondaryConfig struct {
 	// Primary is the server the zones are transferred from (UDP for SOA
-	// checks, TCP for AXFR). Required.
+	// checks, TCP for AXFR). Required by NewSecondary.
 	Primary netip.AddrPort
+	// PrimaryAddr is the primary on the node model, for
+	// Server.NewSecondaryHandler: SOA checks, transfers and the NOTIFYs
+	// accepted all go to or come from it. Default TCPAddr(Primary).
+	PrimaryAddr transport.Addr
 	// Zones are the origins to copy. Required.
 	Zones []string
 	// MinRefresh bounds how often the primary is polled when no NOTIFY
@@ -34,7 +41,7 @@ type SecondaryConfig struct {
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
 func (c SecondaryConfig) Validate() error {
 	switch {
-	case !c.Primary.IsValid():
+	case !c.Primary.IsValid() && c.PrimaryAddr == "":
 		return fmt.Errorf("%w: authserver.SecondaryConfig.Primary is not set", dnsx.ErrBadConfig)
 	case len(c.Zones) == 0:
 		return fmt.Errorf("%w: authserver.SecondaryConfig.Zones is empty", dnsx.ErrBadConfig)
@@ -47,6 +54,25 @@ func (c SecondaryConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// withDefaults fills in the documented defaults.
+func (c SecondaryConfig) withDefaults() SecondaryConfig {
+	c.MinRefresh = cmp.Or(c.MinRefresh, DefaultMinRefresh)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTransferTimeout)
+	if c.PrimaryAddr == "" {
+		c.PrimaryAddr = dnsx.TCPAddr(c.Primary)
+	}
+	return c
+}
+
+// refreshInterval is how long a secondary waits before it checks the
+// zone of origin again: the zone's SOA refresh, at least minimum.
+func refreshInterval(s *Server, origin string, minimum time.Duration) time.Duration {
+	if z := s.Zone(origin); z != nil {
+		return max(time.Duration(z.SOA().Data.(dnsx.SOA).Refresh)*time.Second, minimum)
+	}
+	return minimum
 }
 
 // Secondary keeps a server's copies of zones in step with their primary:
@@ -73,12 +99,10 @@ func NewSecondary(ctx context.Context, server *Server, cfg SecondaryConfig) (*Se
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.MinRefresh == 0 {
-		cfg.MinRefresh = DefaultMinRefresh
+	if !cfg.Primary.IsValid() {
+		return nil, fmt.Errorf("%w: authserver.SecondaryConfig.Primary is not set (PrimaryAddr serves the node model only)", dnsx.ErrBadConfig)
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
-	}
+	cfg = cfg.withDefaults()
 	s := &Secondary{cfg: cfg, server: server, notify: make(chan string, 16), done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for _, z := range cfg.Zones {
@@ -143,10 +167,7 @@ func (s *Secondary) run() {
 
 // interval is the zone's SOA refresh, at least MinRefresh.
 func (s *Secondary) interval(origin string) time.Duration {
-	if z := s.server.Zone(origin); z != nil {
-		return max(time.Duration(z.SOA().Data.(dnsx.SOA).Refresh)*time.Second, s.cfg.MinRefresh)
-	}
-	return s.cfg.MinRefresh
+	return refreshInterval(s.server, origin, s.cfg.MinRefresh)
 }
 
 // refresh transfers origin if the primary's serial is newer.

@@ -43,9 +43,18 @@ type Config struct {
 	// RRL limits UDP responses against amplification; on by default
 	// (see RRLConfig), RRLConfig{Disabled: true} turns it off.
 	RRL RRLConfig
-	// AllowTransfer lists the networks that may transfer zones (AXFR over
-	// TCP). Default: loopback only.
+	// AllowTransfer lists the networks that may transfer zones (AXFR and
+	// IXFR over TCP, or over a connection of the node model). Default:
+	// loopback only.
 	AllowTransfer []netip.Prefix
+	// AllowTransferPeer, if set, decides instead of AllowTransfer which
+	// peers of the node model (NewHandler) may transfer zones: simulated
+	// peers have no IP address.
+	AllowTransferPeer func(peer transport.Addr) bool
+	// NotifyPeers lists the secondaries on the node model that
+	// Handler.SetZone tells by NOTIFY, through the node's Env, when a
+	// zone's serial changes (Notify is for Start's sockets).
+	NotifyPeers []transport.Addr
 	// Notify lists secondaries told by NOTIFY (RFC 1996) when SetZone
 	// changes a zone's serial.
 	Notify []netip.AddrPort
@@ -321,7 +330,7 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 	if s.rrl != nil && !tcp {
 		key = s.rrl.clientKey(client)
 	}
-	resp, xfr := s.respond(&s.stats, query, key, client, tcp, time.Now().Unix(), buf)
+	resp, xfr := s.respond(&s.stats, query, key, client, tcp, s.transferAllowed(client), time.Now().Unix(), buf)
 	if xfr != nil {
 		s.stats.refused.Add(1)
 		return s.sent(&s.stats, wire.WriteBare(buf[:0], query, xfr, dnsx.RcodeRefused, 0, 0))
@@ -332,7 +341,9 @@ func (s *Server) Respond(query []byte, client netip.AddrPort, tcp bool, buf []by
 // respond is Respond with the rate-limiting key and clock given; it
 // reports a transfer request (allowed or not) so the TCP server can
 // stream the zone.
-func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.AddrPort, tcp bool, now int64, out []byte) (resp []byte, transfer *wire.Query) {
+//
+// mayTransfer says whether the client may transfer zones (over TCP only).
+func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.AddrPort, tcp, mayTransfer bool, now int64, out []byte) (resp []byte, transfer *wire.Query) {
 	st.queries.Add(1)
 	st.bytesIn.Add(uint64(len(b)))
 	var q wire.Query
@@ -358,7 +369,7 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	case wire.QueryNeedsMsgs:
 		return s.sent(st, s.handleNotify(st, b, &q, client, out)), nil
 	case wire.QueryTransfer:
-		if tcp && s.transferAllowed(client) && s.set.Load().findZone(&q) != nil {
+		if tcp && mayTransfer && s.set.Load().findZone(&q) != nil {
 			qc := q
 			return nil, &qc
 		}

@@ -166,7 +166,7 @@ func (s *Server) respondUDP(st *counters, b []byte, from netip.AddrPort, out []b
 	if s.rrl != nil {
 		key = s.rrl.clientKey(from)
 	}
-	resp, _ := s.respond(st, b, key, from, false, nowSeconds(), out)
+	resp, _ := s.respond(st, b, key, from, false, false, nowSeconds(), out)
 	return resp
 }
 
@@ -340,7 +340,7 @@ func (s *Server) serveTCP(c net.Conn, addr netip.Addr) {
 		if err != nil {
 			return
 		}
-		resp, xfr := s.respond(&s.stats, q, 0, client, true, nowSeconds(), bufs.out)
+		resp, xfr := s.respond(&s.stats, q, 0, client, true, s.transferAllowed(client), nowSeconds(), bufs.out)
 		if xfr != nil {
 			if err := s.writeTransfer(bufs.bw, q, xfr); err != nil {
 				return
