@@ -21,8 +21,9 @@ const (
 
 // SecondaryConfig configures a [Secondary].
 type SecondaryConfig struct {
-	// Primary is the server the zones are transferred from (UDP for SOA
-	// checks, TCP for AXFR). Required by NewSecondary.
+	// Primary is the server the zones are transferred from, over TCP (SOA
+	// checks, AXFR, IXFR); NOTIFYs are accepted from its IP address.
+	// Required by NewSecondary.
 	Primary netip.AddrPort
 	// PrimaryAddr is the primary on the node model, for
 	// Server.NewSecondaryHandler: SOA checks, transfers and the NOTIFYs
@@ -75,26 +76,29 @@ func refreshInterval(s *Server, origin string, minimum time.Duration) time.Durat
 	return minimum
 }
 
-// Secondary keeps a server's copies of zones in step with their primary:
-// the textbook's secondary server. It transfers each zone at start (AXFR),
-// again whenever the primary sends a NOTIFY (RFC 1996) for it, and
-// otherwise polls the primary's SOA every refresh interval; when the
-// serial grew it asks for the differences (IXFR), which the primary sends
-// if its journal reaches back, or else the whole zone. A server has at most one Secondary: it hands the
-// NOTIFY messages it receives to the last one created.
+// Secondary keeps a server's copies of zones in step with their primary
+// on real sockets: the textbook's secondary server. It transfers each
+// zone at start (AXFR), again whenever the primary sends a NOTIFY (RFC
+// 1996) for it, and otherwise checks the primary's SOA every refresh
+// interval; when the serial grew it asks for the differences (IXFR),
+// which the primary sends if its journal reaches back, or else the whole
+// zone. It is the handler of [Server.NewSecondaryHandler] on a
+// transport.Host that dials the primary over TCP. A server has at most
+// one Secondary: it hands the NOTIFY messages it receives to the last one
+// created.
 type Secondary struct {
 	cfg    SecondaryConfig
 	server *Server
-	zones  []string
-	notify chan string
-	done   chan struct{}
-	ctx    context.Context // cancelled by Close, ending a refresh under way
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	host   *transport.Host
+	sec    *secondaryState // lives on host's loop
+	zones  []string        // canonical
+	hook   *func(m *dnsx.Msg, from netip.AddrPort) dnsx.Rcode
+	once   sync.Once
 }
 
 // NewSecondary transfers cfg.Zones from the primary into server and keeps
-// them in step until Close. It fails if a first transfer fails.
+// them in step until Close. It fails if a first transfer fails, or when
+// ctx ends first.
 func NewSecondary(ctx context.Context, server *Server, cfg SecondaryConfig) (*Secondary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -103,127 +107,63 @@ func NewSecondary(ctx context.Context, server *Server, cfg SecondaryConfig) (*Se
 		return nil, fmt.Errorf("%w: authserver.SecondaryConfig.Primary is not set (PrimaryAddr serves the node model only)", dnsx.ErrBadConfig)
 	}
 	cfg = cfg.withDefaults()
-	s := &Secondary{cfg: cfg, server: server, notify: make(chan string, 16), done: make(chan struct{})}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s := &Secondary{cfg: cfg, server: server}
 	for _, z := range cfg.Zones {
-		o, _ := dnsx.CanonicalName(z)
+		o, _ := dnsx.CanonicalName(z) // Validate checked them
 		s.zones = append(s.zones, o)
-		zone, err := Transfer(ctx, cfg.Primary, o)
-		if err != nil {
-			s.cancel()
-			return nil, err
-		}
-		if err := server.SetZone(zone); err != nil {
-			s.cancel()
+	}
+	h, err := transport.NewHost(transport.HostConfig{Stream: transport.TCP{}, Codec: dnsx.NewStreamCodec, Logger: server.cfg.Logger},
+		server.newSecondaryHandler(cfg, func(h *Handler) { s.sec = h.sec }))
+	if err != nil {
+		return nil, fmt.Errorf("dnsx: secondary: %w", err)
+	}
+	s.host = h
+	for _, z := range cfg.Zones {
+		if err := s.Refresh(ctx, z); err != nil {
+			h.Close()
 			return nil, err
 		}
 	}
 	hook := s.onNotify
-	server.notify.Store(&hook)
-	s.wg.Add(1)
-	go s.run()
+	s.hook = &hook
+	server.notify.Store(s.hook)
 	return s, nil
 }
 
-// onNotify accepts a NOTIFY from the primary for one of the zones.
+// onNotify accepts a NOTIFY that the server's sockets received from the
+// primary for one of the zones, and starts a refresh on the loop.
 func (s *Secondary) onNotify(m *dnsx.Msg, from netip.AddrPort) dnsx.Rcode {
 	origin, err := dnsx.CanonicalName(m.Question.Name)
-	if err != nil || !slices.Contains(s.zones, origin) {
+	if err != nil || !slices.Contains(s.zones, origin) || from.Addr().Unmap() != s.cfg.Primary.Addr().Unmap() {
 		return dnsx.RcodeRefused
 	}
-	if from.Addr().Unmap() != s.cfg.Primary.Addr().Unmap() {
-		return dnsx.RcodeRefused
-	}
-	select {
-	case s.notify <- origin:
-	default: // a refresh is already queued
+	if s.host.Submit(func() { s.sec.refresh(origin) }) != nil {
+		return dnsx.RcodeRefused // closed
 	}
 	return dnsx.RcodeSuccess
 }
 
-// run refreshes zones on NOTIFY and on their refresh timers.
-func (s *Secondary) run() {
-	defer s.wg.Done()
-	tick := time.NewTicker(s.cfg.MinRefresh)
-	defer tick.Stop()
-	due := make(map[string]time.Time)
-	for {
-		select {
-		case <-s.done:
-			return
-		case origin := <-s.notify:
-			s.refresh(origin)
-			due[origin] = time.Now().Add(s.interval(origin))
-		case now := <-tick.C:
-			for _, o := range s.zones {
-				if now.After(due[o]) {
-					s.refresh(o)
-					due[o] = now.Add(s.interval(o))
-				}
-			}
-		}
-	}
-}
-
-// interval is the zone's SOA refresh, at least MinRefresh.
-func (s *Secondary) interval(origin string) time.Duration {
-	return refreshInterval(s.server, origin, s.cfg.MinRefresh)
-}
-
-// refresh transfers origin if the primary's serial is newer.
-func (s *Secondary) refresh(origin string) {
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Timeout)
-	defer cancel()
-	if err := s.Refresh(ctx, origin); err != nil {
-		s.server.cfg.Logger.Debug("dnsx: secondary refresh failed", "zone", origin, "err", err)
-	}
-}
-
 // Refresh checks the primary's serial for origin now and transfers the
-// zone if it is newer than the copy held.
+// zone if it is newer than the copy held (or no copy is held); it waits
+// for the outcome, or for ctx.
 func (s *Secondary) Refresh(ctx context.Context, origin string) error {
 	o, err := dnsx.CanonicalName(origin)
 	if err != nil {
 		return err
 	}
-	m, err := dnsx.Exchange(ctx, s.cfg.Primary, dnsx.NewQuery(0, o, dnsx.TypeSOA))
-	if err != nil {
-		return err
-	}
-	if len(m.Answer) == 0 {
-		return fmt.Errorf("dnsx: primary has no SOA for %s (%v)", o, m.Rcode)
-	}
-	soa, ok := m.Answer[0].Data.(dnsx.SOA)
-	if !ok {
-		return fmt.Errorf("%w: SOA answer for %s holds %v", dnsx.ErrFormat, o, m.Answer[0].Type())
-	}
-	cur := s.server.Zone(o)
-	if cur != nil && !serialNewer(soa.Serial, cur.Serial()) {
-		return nil
-	}
-	var z *dnsx.Zone
-	if cur != nil {
-		z, err = TransferIncremental(ctx, s.cfg.Primary, cur)
-	} else {
-		z, err = Transfer(ctx, s.cfg.Primary, o)
-	}
-	if err != nil {
-		return err
-	}
-	return s.server.SetZone(z)
+	_, err = transport.Do(ctx, s.host, func(reply func(struct{}, error)) {
+		s.sec.refreshWith(o, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
 }
 
 // Close stops keeping the zones in step; the server keeps serving its
 // copies.
 func (s *Secondary) Close() error {
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
-	s.server.notify.Store(nil)
-	close(s.done)
-	s.cancel()
-	s.wg.Wait()
-	return nil
+	var err error
+	s.once.Do(func() {
+		s.server.notify.CompareAndSwap(s.hook, nil)
+		err = s.host.Close()
+	})
+	return err
 }

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -26,17 +27,26 @@ func (s *Server) NewSecondaryHandler(cfg SecondaryConfig) (transport.NewHandler,
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	return s.newSecondaryHandler(cfg.withDefaults(), nil), nil
+}
+
+// newSecondaryHandler is NewSecondaryHandler for a validated cfg with its
+// defaults; made, if not nil, receives each handler made.
+func (s *Server) newSecondaryHandler(cfg SecondaryConfig, made func(*Handler)) transport.NewHandler {
 	zones := make([]string, len(cfg.Zones))
 	for i, z := range cfg.Zones {
 		zones[i], _ = dnsx.CanonicalName(z) // Validate checked them
 	}
 	return func(env transport.Env) transport.Handler {
 		h := &Handler{s: s, env: env}
-		h.sec = &secondaryState{h: h, cfg: cfg, zones: zones, pending: map[uint16]*secondaryQuery{}, timers: map[string]func() bool{}}
+		h.sec = &secondaryState{h: h, cfg: cfg, zones: zones, pending: map[uint16]*secondaryQuery{},
+			timers: map[string]func() bool{}, waiters: map[string][]func(error){}}
 		env.AfterFunc(0, h.sec.start)
+		if made != nil {
+			made(h)
+		}
 		return h
-	}, nil
+	}
 }
 
 // secondaryState is a secondary's part of a Handler.
@@ -46,6 +56,7 @@ type secondaryState struct {
 	zones   []string
 	pending map[uint16]*secondaryQuery // by query ID
 	timers  map[string]func() bool     // the next refresh of each zone
+	waiters map[string][]func(error)   // told when a zone's refresh ends
 }
 
 // secondaryQuery is a SOA check or a transfer in flight.
@@ -77,6 +88,22 @@ func (s *secondaryState) refresh(origin string) {
 	s.send(&secondaryQuery{origin: origin, soa: true}, dnsx.NewQuery(0, origin, dnsx.TypeSOA))
 }
 
+// refreshWith is refresh, calling done when the refresh of origin (this
+// one, or the one already under way) ends.
+func (s *secondaryState) refreshWith(origin string, done func(error)) {
+	s.waiters[origin] = append(s.waiters[origin], done)
+	s.refresh(origin)
+}
+
+// finish tells the waiters of origin how its refresh ended.
+func (s *secondaryState) finish(origin string, err error) {
+	ws := s.waiters[origin]
+	delete(s.waiters, origin)
+	for _, w := range ws {
+		w(err)
+	}
+}
+
 // busy reports whether a check or transfer of origin is in flight.
 func (s *secondaryState) busy(origin string) bool {
 	for _, q := range s.pending {
@@ -103,26 +130,30 @@ func (s *secondaryState) send(sq *secondaryQuery, m *dnsx.Msg) {
 	b, err := m.Pack()
 	if err != nil {
 		s.retry(sq.origin)
+		s.finish(sq.origin, err)
 		return
 	}
 	id := m.ID
 	s.pending[id] = sq
-	sq.stop = env.AfterFunc(s.cfg.Timeout, func() { s.fail(id, "timeout") })
+	sq.stop = env.AfterFunc(s.cfg.Timeout, func() {
+		s.fail(id, fmt.Errorf("dnsx: secondary: %s from %s: no answer within %v", sq.origin, s.cfg.PrimaryAddr, s.cfg.Timeout))
+	})
 	if err := env.Send(s.cfg.PrimaryAddr, transport.Bytes(b)); err != nil {
-		s.fail(id, err.Error())
+		s.fail(id, err)
 	}
 }
 
 // fail ends the query id and tries again later.
-func (s *secondaryState) fail(id uint16, why string) {
+func (s *secondaryState) fail(id uint16, err error) {
 	sq := s.pending[id]
 	if sq == nil {
 		return
 	}
 	delete(s.pending, id)
 	sq.stop()
-	s.h.s.cfg.Logger.Debug("dnsx: secondary refresh failed", "zone", sq.origin, "err", why)
+	s.h.s.cfg.Logger.Debug("dnsx: secondary refresh failed", "zone", sq.origin, "err", err)
 	s.retry(sq.origin)
+	s.finish(sq.origin, err)
 }
 
 // retry schedules the next refresh of origin after MinRefresh.
@@ -151,7 +182,7 @@ func (s *secondaryState) receive(c transport.Conn, b []byte) {
 	}
 	m, err := dnsx.Unpack(b)
 	if err != nil {
-		s.fail(id, err.Error())
+		s.fail(id, err)
 		return
 	}
 	if sq.soa {
@@ -163,7 +194,7 @@ func (s *secondaryState) receive(c transport.Conn, b []byte) {
 	done, err := sq.xfr.add(m)
 	switch {
 	case err != nil:
-		s.fail(id, err.Error())
+		s.fail(id, err)
 		return
 	case !done:
 		return
@@ -177,26 +208,38 @@ func (s *secondaryState) receive(c transport.Conn, b []byte) {
 	if err != nil {
 		s.h.s.cfg.Logger.Debug("dnsx: secondary transfer failed", "zone", sq.origin, "err", err)
 		s.retry(sq.origin)
+		s.finish(sq.origin, err)
 		return
 	}
 	s.schedule(sq.origin, refreshInterval(s.h.s, sq.origin, s.cfg.MinRefresh))
+	s.finish(sq.origin, nil)
 }
 
 // checked acts on the primary's answer to a SOA check: a newer serial
 // starts an IXFR.
 func (s *secondaryState) checked(origin string, m *dnsx.Msg) {
 	cur := s.h.s.Zone(origin)
-	if len(m.Answer) == 0 || cur == nil {
-		s.retry(origin)
-		return
+	var soa dnsx.SOA
+	var err error
+	switch {
+	case len(m.Answer) == 0:
+		err = fmt.Errorf("dnsx: primary has no SOA for %s (%v)", origin, m.Rcode)
+	case cur == nil:
+		err = fmt.Errorf("dnsx: secondary: %s was removed meanwhile", origin)
+	default:
+		var ok bool
+		if soa, ok = m.Answer[0].Data.(dnsx.SOA); !ok {
+			err = fmt.Errorf("%w: SOA answer for %s holds %v", dnsx.ErrFormat, origin, m.Answer[0].Type())
+		}
 	}
-	soa, ok := m.Answer[0].Data.(dnsx.SOA)
-	if !ok {
+	if err != nil {
 		s.retry(origin)
+		s.finish(origin, err)
 		return
 	}
 	if !serialNewer(soa.Serial, cur.Serial()) {
 		s.schedule(origin, refreshInterval(s.h.s, origin, s.cfg.MinRefresh))
+		s.finish(origin, nil)
 		return
 	}
 	s.send(&secondaryQuery{origin: origin, cur: cur}, transferQuery(origin, cur))
@@ -231,7 +274,7 @@ func (s *secondaryState) disconnected(c transport.Conn) {
 	}
 	slices.Sort(ids) // the same order every run
 	for _, id := range ids {
-		s.fail(id, "connection closed")
+		s.fail(id, fmt.Errorf("dnsx: secondary: connection to %s closed", s.cfg.PrimaryAddr))
 	}
 }
 
