@@ -8,8 +8,17 @@
 // retry, several zones replaced atomically ([Server.SetZone]), NOTIFY,
 // AXFR and IXFR ([Secondary], [Transfer]), and response rate limiting
 // ([RRLConfig]). [Server.Start] serves it on real sockets;
-// [Server.NewHandler] makes it a node of package transport's node model,
-// for the simulator of transport/sim or a transport.Host.
+// [Server.NewHandler] makes it a node of package transport's node model
+// (a [Handler]), for the simulator of transport/sim or a transport.Host.
+//
+// Transfers run in both worlds. On sockets, Start's TCP server answers
+// AXFR and IXFR, SetZone sends NOTIFY to Config.Notify, and a
+// [Secondary] keeps a server's copies in step. On the node model, the
+// Handler answers transfers on connections, [Handler.SetZone] sends
+// NOTIFY to Config.NotifyPeers, and [Server.NewSecondaryHandler] is the
+// secondary; Secondary is that same handler on a transport.Host, so one
+// state machine, driven by messages and timers, keeps zones in step
+// everywhere.
 //
 // A [Registrar] delegates domains under a TLD zone. [StartHierarchy]
 // starts a whole hierarchy on loopback (a root, com, and

@@ -249,17 +249,22 @@ func (s *secondaryState) checked(origin string, m *dnsx.Msg) {
 // is acknowledged and starts a refresh; any other is REFUSED.
 func (s *secondaryState) notified(c transport.Conn, b []byte) []byte {
 	var q wire.Query
+	st := &s.h.s.stats
+	st.queries.Add(1)
 	if v := wire.ParseQuery(b, &q); v != wire.QueryNeedsMsgs {
+		st.formErr.Add(1)
 		q.QEnd = 0
-		return wire.WriteBare(nil, b, &q, dnsx.RcodeFormErr, wire.FlagAA, 0)
+		q.EDNS = false
+		return s.h.s.sent(st, wire.WriteBare(nil, b, &q, dnsx.RcodeFormErr, wire.FlagAA, 0))
 	}
 	q.EDNS = false
 	origin := wire.PresentationName(q.Name())
 	if !slices.Contains(s.zones, origin) || !samePeer(c.Peer, s.cfg.PrimaryAddr) {
-		return wire.WriteBare(nil, b, &q, dnsx.RcodeRefused, wire.FlagAA, 0)
+		st.refused.Add(1)
+		return s.h.s.sent(st, wire.WriteBare(nil, b, &q, dnsx.RcodeRefused, wire.FlagAA, 0))
 	}
 	s.refresh(origin)
-	return wire.WriteBare(nil, b, &q, dnsx.RcodeSuccess, wire.FlagAA, 0)
+	return s.h.s.sent(st, wire.WriteBare(nil, b, &q, dnsx.RcodeSuccess, wire.FlagAA, 0))
 }
 
 // disconnected fails the transfers under way when the connection to the
