@@ -19,8 +19,10 @@
 //	                     fingers, replication, churn
 //	swarm                BitTorrent: bencode, metainfo, tracker, peer wire,
 //	                     rarest-first, tit-for-tat, distribution-time bounds
-//	dnsx                 DNS records, zones, authoritative server, iterative
-//	                     resolver with cache, registrar, defences
+//	dnsx                 DNS names, records, zones, messages; dnsx/authserver
+//	                     (authoritative server, transfers, registrar) and
+//	                     dnsx/resolver (iterative resolver with cache,
+//	                     defences)
 //	overlay              overlay graphs, Napster, Gnutella 0.6, KaZaA-style
 //	                     super-peers
 //	experiments/...      cross-package experiments in the simulator, such as
@@ -42,7 +44,8 @@
 //	+-------------------+-------------------+-------------------+
 //	| dht               | swarm             | dnsx              |
 //	|                   | wire metainfo     | experiment        |
-//	|                   | tracker bencode   |                   |
+//	|                   | tracker bencode   | authserver        |
+//	|                   |                   | resolver          |
 //	+-------------------+-------------------+-------------------+
 //	| transport  Env Handler Codec Host TCP UDP                 |
 //	| transport/mem  transport/sim  transport/libp2p            |
@@ -60,8 +63,9 @@
 //	---------------------------------------  ------------------------------
 //	the protocol: a transport.Handler that   Peer, NewPeer(PeerConfig);
 //	  runs in the simulator and on a Host      a client-server role keeps its
-//	                                           name (napster.Server, the DNS
-//	                                           Server, the tracker Server)
+//	                                           name (napster.Server,
+//	                                           authserver.Server, the
+//	                                           tracker Server)
 //	the protocol's settings                  PeerConfig (ServerConfig)
 //	a real-network node: a Host running the  Node, NewNode(NodeConfig), with
 //	  handler, with blocking methods           context-first methods

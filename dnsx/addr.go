@@ -7,10 +7,11 @@ import (
 	"github.com/networkutopia/p2p/transport"
 )
 
-// addrPortOf converts an IP multiaddr (/ip4/127.0.0.1/udp/53) to an
-// AddrPort.
-func addrPortOf(a string) (netip.AddrPort, error) {
-	ip, err := transport.ParseIPAddr(transport.Addr(a))
+// AddrPortOf returns the IP address and port of a transport address such
+// as /ip4/127.0.0.1/udp/53 (the inverse of [UDPAddr] and [TCPAddr]); it
+// fails for an address that names no IP address.
+func AddrPortOf(a transport.Addr) (netip.AddrPort, error) {
+	ip, err := transport.ParseIPAddr(a)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // Exchange sends the query q to the server at addr over UDP and returns
@@ -59,15 +61,45 @@ func ExchangeTCP(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error)
 		c.SetDeadline(dl) //nolint:errcheck
 	}
 	bw := bufio.NewWriter(c)
-	if err := writeTCPMsg(bw, b); err != nil {
+	if err := wire.WriteTCP(bw, b); err != nil {
 		return nil, err
 	}
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
 	}
-	raw, err := readTCPMsg(bufio.NewReader(c), make([]byte, MaxMsgSize))
+	raw, err := wire.ReadTCP(bufio.NewReader(c), make([]byte, MaxMsgSize))
 	if err != nil {
 		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
 	}
 	return Unpack(raw)
+}
+
+// exchangeUDP sends one query and waits for the response with its ID.
+func exchangeUDP(ctx context.Context, to netip.AddrPort, q []byte) ([]byte, error) {
+	c, err := dialUDP(to)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if d, ok := ctx.Deadline(); ok {
+		c.SetDeadline(d) //nolint:errcheck
+	}
+	if _, err := c.Write(q); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, MaxMsgSize)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return nil, err
+		}
+		if n >= wire.HeaderLen && buf[0] == q[0] && buf[1] == q[1] {
+			return append([]byte(nil), buf[:n]...), nil
+		}
+	}
+}
+
+// dialUDP is net.DialUDP for an AddrPort.
+func dialUDP(to netip.AddrPort) (*net.UDPConn, error) {
+	return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
 }

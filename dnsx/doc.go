@@ -1,14 +1,22 @@
 // Package dnsx is the DNS of the textbook (Kurose & Ross, section 2.4),
-// built to run: resource records and zones, authoritative servers (a
-// primary and its secondaries), a registrar that delegates domains under a
-// TLD, an iterative caching resolver, and the defences against the attacks
-// the textbook describes. The wire format is codeberg.org/miekg/dns,
-// kept behind this package's own types.
+// built to run. This package holds what every part shares: domain names,
+// resource records, zones (with master files and the authoritative lookup
+// of RFC 1034), and DNS messages with their codecs for package transport's
+// node model. The parts that run are its subpackages:
 //
-// Use it to serve zones ([Server]), to resolve names from the root down
-// ([Resolver], or a [ResolverNode] in the simulator of transport/sim), to
-// build a whole hierarchy for tests ([StartHierarchy]), and to study
-// attacks (package dnsx/experiment).
+//	dnsx/authserver  the authoritative server: zones served over UDP and
+//	                 TCP or on the node model, rate limiting, zone
+//	                 transfers (AXFR, IXFR), NOTIFY and secondaries, the
+//	                 registrar of a TLD, and a whole hierarchy on loopback
+//	                 (StartHierarchy) for tests and examples
+//	dnsx/resolver    the iterative caching resolver and recursive server,
+//	                 its defences against cache poisoning and NXNS
+//	                 amplification, as a node of the node model (Peer) and
+//	                 on real sockets (Resolver)
+//	dnsx/experiment  the textbook's attacks, run in the simulator
+//
+// The wire format is codeberg.org/miekg/dns, kept behind this package's
+// own types (see Messages).
 //
 // # Records
 //
@@ -26,34 +34,39 @@
 // The shortest useful program serves a zone and resolves through it:
 //
 //	zone, _ := dnsx.LoadZone("networkutopia.com.zone", "networkutopia.com")
-//	srv, _ := dnsx.NewServer(dnsx.ServerConfig{Zones: []*dnsx.Zone{zone}})
+//	srv, _ := authserver.NewServer(authserver.Config{Zones: []*dnsx.Zone{zone}})
 //	_ = srv.Start("127.0.0.1:5300") // UDP and TCP
 //	defer srv.Close()
 //
-//	h, _ := dnsx.StartHierarchy(dnsx.HierarchyConfig{}) // root, com, networkutopia.com
+//	h, _ := authserver.StartHierarchy(authserver.HierarchyConfig{}) // root, com, networkutopia.com
 //	defer h.Close()
-//	r, _ := dnsx.NewResolver(h.ResolverConfig(), "")
+//	r, _ := resolver.NewResolver(resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr}, "")
 //	defer r.Close()
 //	a, _ := r.Lookup(ctx, "www.networkutopia.com", dnsx.TypeA)
 //
-// The server answers from precomputed responses (a parse, a map lookup and
-// a copy per query), on several SO_REUSEPORT sockets with batched reads
-// and writes, with EDNS0 (1232 bytes), truncation and TCP retry, several
-// zones replaced atomically, NOTIFY, AXFR and IXFR ([Secondary]), and response
-// rate limiting ([RRLConfig]). The resolver caches answers and negative
-// answers for their TTLs, caches the TLD servers so the root is rarely
-// asked, follows CNAME chains, minimises the names it sends (RFC 9156),
-// merges identical lookups in flight, caps the work of one lookup (against
-// NXNS amplification), retries across servers, and as a recursive server
-// answers only allowed client networks. Against cache poisoning it uses
-// random query IDs and a fresh random port per query, keeps only records
-// within the queried zone's bailiwick, ranks cached data, and can
-// randomise the case of query names (0x20).
+// # Messages
+//
+// A message has two forms, and the rule is which code uses which:
+//
+//   - [Msg] is the message model. Clients ([Exchange]), the resolver,
+//     zone transfers, NOTIFY, the experiments and the tests build and read
+//     messages as a Msg; [Msg.Pack] and [Unpack] convert it to and from
+//     wire form, and [PacketCodec] and [StreamCodec] carry it (or its
+//     wire bytes) on the node model.
+//   - The authoritative server's query path works on wire bytes alone: it
+//     reads a query in place without allocating, and answers with
+//     responses packed (from a Msg) once, when a zone is set. It builds no
+//     Msg per query, and falls back to [Unpack] only for the rare
+//     messages the fast reader refuses to handle (NOTIFY, IXFR's SOA).
+//
+// The wire library's own message type never leaves the internal package
+// dnsx/internal/wire, the only code that imports it.
 //
 // # One protocol, two worlds
 //
-// Both the server ([Server.NewHandler]) and the resolver
-// ([NewResolverNode]) are nodes of package transport's node model, so the
-// experiments of dnsx/experiment run them in the deterministic simulator,
-// while [Server.Start] and [NewResolver] run them on real sockets.
+// Both the authoritative server (authserver.Server.NewHandler) and the
+// resolver (resolver.NewPeer) are nodes of package transport's node
+// model, so the experiments of dnsx/experiment run them in the
+// deterministic simulator, while authserver.Server.Start and
+// resolver.NewResolver run them on real sockets.
 package dnsx

@@ -1,6 +1,10 @@
 package dnsx
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
+)
 
 // Errors of this package; match them with errors.Is.
 var (
@@ -17,7 +21,7 @@ var (
 	ErrBadZone = errors.New("dnsx: bad zone")
 	// ErrFormat is returned for a message that does not parse; a server
 	// answers it with FORMERR.
-	ErrFormat = errors.New("dnsx: malformed message")
+	ErrFormat = wire.ErrFormat
 	// ErrNotAuthoritative is returned for a name outside every zone a
 	// server holds; the server answers REFUSED.
 	ErrNotAuthoritative = errors.New("dnsx: not authoritative")

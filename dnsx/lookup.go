@@ -3,6 +3,8 @@ package dnsx
 import (
 	"fmt"
 	"slices"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // MaxCNAMEChain bounds how many CNAME records one answer may follow, in a
@@ -129,7 +131,7 @@ func (z *Zone) lookup(name string, t Type) Result {
 // the parent, which holds DS records.
 func (z *Zone) delegation(name string, t Type) string {
 	cut := ""
-	for a := name; a != z.origin; a = parentName(a) {
+	for a := name; a != z.origin; a = wire.ParentName(a) {
 		if n := z.nodes[a]; n != nil && n.cut && !(a == name && t == TypeDS) {
 			cut = a
 		}

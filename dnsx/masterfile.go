@@ -2,13 +2,14 @@ package dnsx
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"codeberg.org/miekg/dns"
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // DefaultMaxZoneRecords bounds the records ParseZone and zone transfers
@@ -53,26 +54,29 @@ func LoadZone(path, origin string) (*Zone, error) {
 // parseMaster parses master-file text into canonical records, failing
 // once more than limit records appear.
 func parseMaster(r io.Reader, origin, file string, limit int) ([]RR, error) {
-	zp := dns.NewZoneParser(r, origin, file)
-	zp.SetDefaultTTL(defaultMasterTTL)
 	var out []RR
-	for w, ok := zp.Next(); ok; w, ok = zp.Next() {
+	errLimit := fmt.Errorf("%w: %s: more than %d records", ErrBadZone, file, limit)
+	err := wire.ParseMaster(r, origin, file, defaultMasterTTL, func(w wire.Record) error {
 		if len(out) == limit {
-			return nil, fmt.Errorf("%w: %s: more than %d records", ErrBadZone, file, limit)
+			return errLimit
 		}
-		rr, err := fromWire(w)
+		rr, err := fromRecord(w)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if rr.Type().isMeta() {
-			return nil, fmt.Errorf("%w: %s: %v records cannot be stored", ErrBadRecord, rr.Name, rr.Type())
+			return fmt.Errorf("%w: %s: %v records cannot be stored", ErrBadRecord, rr.Name, rr.Type())
 		}
 		out = append(out, rr)
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, ErrBadZone), errors.Is(err, ErrBadRecord):
+		return nil, err
 	}
-	if err := zp.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadRecord, err)
-	}
-	return out, nil
+	return nil, fmt.Errorf("%w: %w", ErrBadRecord, err)
 }
 
 // WriteTo writes the zone as an RFC 1035 master file: $ORIGIN, the SOA

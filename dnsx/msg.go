@@ -1,11 +1,11 @@
 package dnsx
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
-	"codeberg.org/miekg/dns"
-	"codeberg.org/miekg/dns/rdata"
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // Sizes of RFC 1035 and RFC 6891.
@@ -18,7 +18,6 @@ const (
 	DefaultUDPSize = 1232
 	// MaxMsgSize is the largest message (a TCP message's 2-byte length).
 	MaxMsgSize = 65535
-	headerLen  = 12
 )
 
 // Question is what a query asks: the records of one type at one name.
@@ -75,96 +74,63 @@ func NewQuery(id uint16, name string, t Type) *Msg {
 
 // Pack returns the message in wire form, with name compression.
 func (m *Msg) Pack() ([]byte, error) {
-	w := &dns.Msg{MsgHeader: dns.MsgHeader{
+	h := wire.Header{
 		ID: m.ID, Rcode: uint16(m.Rcode), UDPSize: m.UDPSize, Opcode: uint8(m.Opcode),
 		Response: m.Response, Authoritative: m.Authoritative, Truncated: m.Truncated,
 		RecursionDesired: m.RecursionDesired, RecursionAvailable: m.RecursionAvailable,
-	}}
-	if m.UDPSize > 0 && m.UDPSize <= MinUDPSize {
-		// The wire library adds an OPT record only above 512 bytes.
-		w.UDPSize = MinUDPSize + 1
 	}
+	var q wire.Question
 	if m.Question.Name != "" {
 		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
 			return nil, err
 		}
-		class := m.Question.Class
-		if class == 0 {
-			class = ClassINET
-		}
-		w.Question = []dns.RR{&dns.RFC3597{
-			Hdr:     dns.Header{Name: m.Question.Name, Class: uint16(class)},
-			RFC3597: rdata.RFC3597{RRType: uint16(m.Question.Type)},
-		}}
+		q = wire.Question{Name: m.Question.Name, Type: uint16(m.Question.Type), Class: uint16(cmp.Or(m.Question.Class, ClassINET))}
 	}
+	var secs wire.Sections
 	for _, sec := range []struct {
 		from []RR
-		to   *[]dns.RR
-	}{{m.Answer, &w.Answer}, {m.Authority, &w.Ns}, {m.Additional, &w.Extra}} {
+		to   *[]wire.Record
+	}{{m.Answer, &secs.Answer}, {m.Authority, &secs.Authority}, {m.Additional, &secs.Additional}} {
 		for _, rr := range sec.from {
 			c, err := rr.Canonical()
 			if err != nil {
 				return nil, err
 			}
-			*sec.to = append(*sec.to, toWire(c))
+			*sec.to = append(*sec.to, toRecord(c))
 		}
 	}
-	if err := w.Pack(); err != nil {
-		return nil, fmt.Errorf("%w: pack: %w", ErrFormat, err)
+	b, err := wire.Pack(h, q, secs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	if m.UDPSize > 0 && m.UDPSize <= MinUDPSize {
-		setOPTSize(w.Data, m.UDPSize)
-	}
-	return w.Data, nil
-}
-
-// setOPTSize rewrites the class (the UDP size) of the OPT record that ends
-// a packed message whose OPT has no options.
-func setOPTSize(b []byte, size uint16) {
-	// An empty OPT is 11 bytes: root name, type, class, TTL, rdlength 0.
-	if len(b) >= headerLen+11 && b[len(b)-11] == 0 && b[len(b)-10] == 0 && b[len(b)-9] == byte(TypeOPT) {
-		b[len(b)-8], b[len(b)-7] = byte(size>>8), byte(size)
-	}
+	return b, nil
 }
 
 // Unpack parses a message in wire form. Records are made canonical; the
 // question keeps its case. It fails with an error wrapping [ErrFormat] for
 // anything malformed, including more than one question.
 func Unpack(b []byte) (*Msg, error) {
-	if len(b) < headerLen {
-		return nil, fmt.Errorf("%w: %d bytes, shorter than a header", ErrFormat, len(b))
-	}
-	if qd := int(b[4])<<8 | int(b[5]); qd > 1 {
-		return nil, fmt.Errorf("%w: %d questions", ErrFormat, qd)
-	}
-	w := &dns.Msg{Data: b}
-	if err := w.Unpack(); err != nil {
+	h, q, secs, err := wire.Unpack(b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	m := &Msg{
-		ID: w.ID, Response: w.Response, Opcode: Opcode(w.Opcode), Authoritative: w.Authoritative,
-		Truncated: w.Truncated, RecursionDesired: w.RecursionDesired,
-		RecursionAvailable: w.RecursionAvailable, Rcode: Rcode(w.Rcode),
+		ID: h.ID, Response: h.Response, Opcode: Opcode(h.Opcode), Authoritative: h.Authoritative,
+		Truncated: h.Truncated, RecursionDesired: h.RecursionDesired,
+		RecursionAvailable: h.RecursionAvailable, Rcode: Rcode(h.Rcode), UDPSize: h.UDPSize,
 	}
-	if hasOPT(w) {
-		m.UDPSize = max(w.UDPSize, MinUDPSize)
-	}
-	if len(w.Question) == 1 {
-		q := w.Question[0]
-		m.Question = Question{Name: q.Header().Name, Type: Type(dns.RRToType(q)), Class: Class(q.Header().Class)}
-		if r, ok := q.(*dns.RFC3597); ok {
-			m.Question.Type = Type(r.RRType)
-		}
+	if q.Name != "" {
+		m.Question = Question{Name: q.Name, Type: Type(q.Type), Class: Class(q.Class)}
 		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
 			return nil, fmt.Errorf("%w: question: %w", ErrFormat, err)
 		}
 	}
 	for _, sec := range []struct {
-		from []dns.RR
+		from []wire.Record
 		to   *[]RR
-	}{{w.Answer, &m.Answer}, {w.Ns, &m.Authority}, {w.Extra, &m.Additional}} {
+	}{{secs.Answer, &m.Answer}, {secs.Authority, &m.Authority}, {secs.Additional, &m.Additional}} {
 		for _, x := range sec.from {
-			rr, err := fromWire(x)
+			rr, err := fromRecord(x)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 			}
@@ -172,13 +138,6 @@ func Unpack(b []byte) (*Msg, error) {
 		}
 	}
 	return m, nil
-}
-
-// hasOPT reports whether the unpacked message carried an OPT record: the
-// wire library hides it, so look at the raw additional count.
-func hasOPT(w *dns.Msg) bool {
-	ar := int(w.Data[10])<<8 | int(w.Data[11])
-	return ar > len(w.Extra)
 }
 
 // Reply returns a response skeleton for the query m: same ID, opcode,

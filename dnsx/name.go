@@ -3,12 +3,14 @@ package dnsx
 import (
 	"fmt"
 	"strings"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // Limits of RFC 1035 section 2.3.4.
 const (
-	maxNameLen  = 255 // octets of a name in wire form
-	maxLabelLen = 63
+	maxNameLen  = wire.MaxNameLen // octets of a name in wire form
+	maxLabelLen = wire.MaxLabelLen
 )
 
 // CanonicalName returns name in the form this package stores and compares
@@ -90,39 +92,10 @@ func IsSubdomain(child, parent string) bool {
 	return len(child) > len(parent) && strings.HasSuffix(child, parent) && child[len(child)-len(parent)-1] == '.'
 }
 
-// parentName returns the name one label up: "www.a.com." → "a.com.",
-// "com." → ".", "." → "".
-func parentName(name string) string {
-	if name == "." {
-		return ""
-	}
-	i := strings.IndexByte(name, '.')
-	if i == len(name)-1 {
-		return "."
-	}
-	return name[i+1:]
-}
-
-// countLabels returns the number of labels of a canonical name ("." has 0).
-func countLabels(name string) int {
-	if name == "." {
-		return 0
-	}
-	return strings.Count(name, ".")
-}
-
-// ancestorAt returns the ancestor of name that has n labels (n ≤ labels).
-func ancestorAt(name string, n int) string {
-	skip := countLabels(name) - n
-	for range skip {
-		name = parentName(name)
-	}
-	return name
-}
-
-// compareNames orders canonical names in DNS canonical order (RFC 4034
-// section 6.1): label by label from the root, bytewise.
-func compareNames(a, b string) int {
+// CompareNames orders canonical names in DNS canonical order (RFC 4034
+// section 6.1): label by label from the root, bytewise; it returns -1, 0
+// or +1.
+func CompareNames(a, b string) int {
 	for a != b {
 		if a == "." {
 			return -1

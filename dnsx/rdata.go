@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // RData is the value of a resource record: one of [A], [AAAA], [NS],
@@ -271,11 +273,6 @@ func (PTR) target() string     { return "" }
 func (d SRV) target() string   { return d.Target }
 func (Unknown) target() string { return "" }
 
-// isModelled reports whether t has its own RData type.
-func isModelled(t Type) bool {
-	switch t {
-	case TypeA, TypeAAAA, TypeNS, TypeCNAME, TypeMX, TypeSOA, TypeTXT, TypePTR, TypeSRV:
-		return true
-	}
-	return false
-}
+// isModelled reports whether t has its own RData type: the types whose
+// values the wire bridge carries field by field.
+func isModelled(t Type) bool { return wire.Known(uint16(t)) }

@@ -96,9 +96,9 @@ func TestCompareNames_CanonicalOrder(t *testing.T) {
 	// RFC 4034 section 6.1's example order.
 	names := []string{"example.", "a.example.", "yljkjljk.a.example.", "z.a.example.", "zabc.a.example.", "z.example."}
 	for i := 1; i < len(names); i++ {
-		require.Equal(t, -1, compareNames(names[i-1], names[i]), "%s < %s", names[i-1], names[i])
-		require.Equal(t, 1, compareNames(names[i], names[i-1]))
+		require.Equal(t, -1, CompareNames(names[i-1], names[i]), "%s < %s", names[i-1], names[i])
+		require.Equal(t, 1, CompareNames(names[i], names[i-1]))
 	}
-	require.Equal(t, 0, compareNames("a.example.", "a.example."))
-	require.Equal(t, -1, compareNames(".", "com."))
+	require.Equal(t, 0, CompareNames("a.example.", "a.example."))
+	require.Equal(t, -1, CompareNames(".", "com."))
 }

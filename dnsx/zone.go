@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+
+	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
 // Zone is a zone of authority: every record at or below its origin (the
@@ -117,7 +119,7 @@ func (z *Zone) insert(rr RR) {
 		n = &zoneNode{}
 		z.nodes[rr.Name] = n
 		for a := rr.Name; a != z.origin; {
-			a = parentName(a)
+			a = wire.ParentName(a)
 			if z.nodes[a] != nil {
 				break
 			}
@@ -202,7 +204,7 @@ func (z *Zone) validate() error {
 // apex), or "".
 func (z *Zone) cutAbove(name string) string {
 	cut := ""
-	for a := name; a != z.origin && a != ""; a = parentName(a) {
+	for a := name; a != z.origin && a != ""; a = wire.ParentName(a) {
 		if n := z.nodes[a]; n != nil && n.cut {
 			cut = a
 		}
@@ -216,9 +218,32 @@ func (z *Zone) sortedNames() []string {
 	for name := range z.nodes {
 		names = append(names, name)
 	}
-	slices.SortFunc(names, compareNames)
+	slices.SortFunc(names, CompareNames)
 	return names
 }
+
+// Names returns every name of the zone in canonical order: the owner
+// names of its records and the empty non-terminals between them.
+func (z *Zone) Names() []string { return z.sortedNames() }
+
+// Types returns the types of the records at the canonical name, in type
+// order; nil for a name the zone does not hold (or an empty non-terminal).
+func (z *Zone) Types(name string) []Type {
+	n := z.nodes[name]
+	if n == nil {
+		return nil
+	}
+	out := make([]Type, len(n.sets))
+	for i, s := range n.sets {
+		out[i] = s.t
+	}
+	return out
+}
+
+// Additional returns the A and AAAA records the zone holds for the hosts
+// that the NS, MX and SRV records among rrs name: the additional section
+// that goes with them, each host once.
+func (z *Zone) Additional(rrs []RR) []RR { return z.additional(rrs) }
 
 // Origin returns the zone's apex, such as "networkutopia.com.".
 func (z *Zone) Origin() string { return z.origin }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -20,7 +21,7 @@ type AmplificationConfig struct {
 	Duration time.Duration
 	// RRL is the rate limit of the "with RRL" row. Default 5 responses
 	// per second, slip 2.
-	RRL dnsx.RRLConfig
+	RRL authserver.RRLConfig
 }
 
 // Validate reports the first invalid field, wrapping ErrBadConfig.
@@ -84,7 +85,7 @@ func Amplification(cfg AmplificationConfig) (AmplificationResult, error) {
 		cfg.Duration = 10 * time.Second
 	}
 	if cfg.RRL.ResponsesPerSecond == 0 {
-		cfg.RRL = dnsx.RRLConfig{ResponsesPerSecond: 5, Slip: 2}
+		cfg.RRL = authserver.RRLConfig{ResponsesPerSecond: 5, Slip: 2}
 	}
 	var res AmplificationResult
 	for _, rrl := range []bool{false, true} {
@@ -113,7 +114,7 @@ func amplifyOnce(cfg AmplificationConfig, withRRL bool) (AmplificationRow, error
 		"ns.bank.com. 3600 IN A "+bankIP.String(),
 		"big.bank.com. 3600 IN TXT "+strings.Join(big, " "),
 	)
-	scfg := dnsx.ServerConfig{Zones: []*dnsx.Zone{z}, RRL: dnsx.RRLConfig{Disabled: true}}
+	scfg := authserver.Config{Zones: []*dnsx.Zone{z}, RRL: authserver.RRLConfig{Disabled: true}}
 	if withRRL {
 		scfg.RRL = cfg.RRL
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/dnsx/resolver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -125,27 +127,33 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	domains["example.org."] = hosting
 	served = append(served, domainZone("example.org.", hosting, 100))
 
-	_, root, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{DownBytesPerSec: cfg.RootCapacity})
+	_, root, err := w.addServer(rootIP, authserver.Config{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{DownBytesPerSec: cfg.RootCapacity})
 	if err != nil {
 		return RootDDoSResult{}, err
 	}
 	rootAddr := w.addrs[rootIP]
-	if _, _, err = w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.Capacity{}); err != nil {
+	if _, _, err = w.addServer(comIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if _, _, err = w.addServer(orgIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.Capacity{}); err != nil {
+	if _, _, err = w.addServer(orgIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if _, _, err = w.addServer(hosting, dnsx.ServerConfig{Zones: served}, sim.Capacity{}); err != nil {
+	if _, _, err = w.addServer(hosting, authserver.Config{Zones: served}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
-	warm := w.addResolver(rcfg)
-	cold := w.addResolver(rcfg)
+	rcfg := resolver.Config{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
+	warm, err := w.addResolver(rcfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
+	cold, err := w.addResolver(rcfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
 
 	// Before the attack the warm resolver resolves one .com name, which
 	// caches com's servers for two days.
-	w.resolve(warm, "www.d0.com", dnsx.TypeA, func(dnsx.Answer, error) {})
+	w.resolve(warm, "www.d0.com", dnsx.TypeA, func(resolver.Answer, error) {})
 	w.net.Run(2 * time.Second)
 
 	// The flood: four attackers, each sending 2.5 times the root's
@@ -177,9 +185,9 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 		}
 		k := i
 		i++
-		count := func(row *RootDDoSRow) func(dnsx.Answer, error) {
+		count := func(row *RootDDoSRow) func(resolver.Answer, error) {
 			row.Asked++
-			return func(a dnsx.Answer, err error) {
+			return func(a resolver.Answer, err error) {
 				if err == nil && len(a.Records) > 0 {
 					row.Resolved++
 				}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/dnsx/resolver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -36,7 +38,7 @@ func (cfg PoisoningConfig) Validate() error {
 // resolver has.
 type Defences struct {
 	Name              string
-	Insecure          dnsx.InsecureOptions
+	Insecure          resolver.InsecureOptions
 	CaseRandomisation bool
 	RefuseOpen        bool // refuse recursion to the attacker
 }
@@ -73,10 +75,10 @@ func (r PoisoningResult) String() string {
 
 // PoisoningDefences are the rows of the experiment, from none to all.
 var PoisoningDefences = []Defences{
-	{Name: "none (sequential IDs, one port, no bailiwick)", Insecure: dnsx.InsecureOptions{SequentialIDs: true, FixedPort: true, NoBailiwick: true}},
-	{Name: "bailiwick and ranking only", Insecure: dnsx.InsecureOptions{SequentialIDs: true, FixedPort: true}},
-	{Name: "random IDs only", Insecure: dnsx.InsecureOptions{FixedPort: true, NoBailiwick: true}},
-	{Name: "random IDs and ports, bailiwick", Insecure: dnsx.InsecureOptions{}},
+	{Name: "none (sequential IDs, one port, no bailiwick)", Insecure: resolver.InsecureOptions{SequentialIDs: true, FixedPort: true, NoBailiwick: true}},
+	{Name: "bailiwick and ranking only", Insecure: resolver.InsecureOptions{SequentialIDs: true, FixedPort: true}},
+	{Name: "random IDs only", Insecure: resolver.InsecureOptions{FixedPort: true, NoBailiwick: true}},
+	{Name: "random IDs and ports, bailiwick", Insecure: resolver.InsecureOptions{}},
 	{Name: "all: + 0x20, no open recursion", CaseRandomisation: true, RefuseOpen: true},
 }
 
@@ -118,11 +120,11 @@ func (a *attacker) Receive(c transport.Conn, m transport.Message) {
 }
 
 // ask sends a recursive query to the resolver.
-func (a *attacker) ask(resolver transport.Addr, id uint16, name string) {
+func (a *attacker) ask(to transport.Addr, id uint16, name string) {
 	q := dnsx.NewQuery(id, name, dnsx.TypeA)
 	q.RecursionDesired = true
 	b, _ := q.Pack()
-	a.env.Send(resolver, transport.Bytes(b)) //nolint:errcheck
+	a.env.Send(to, transport.Bytes(b)) //nolint:errcheck
 }
 
 // CachePoisoning runs a Kaminsky-style attack against a resolver, once per
@@ -168,17 +170,17 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		return row, err
 	}
 	domains := map[string]netip.Addr{"bank.com.": bankIP, "evil.com.": attackerIP}
-	if _, _, err := w.addServer(rootIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{}); err != nil {
+	if _, _, err := w.addServer(rootIP, authserver.Config{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	if _, _, err := w.addServer(comIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."})}}, sim.Capacity{}); err != nil {
+	if _, _, err := w.addServer(comIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."})}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	bank, _, err := w.addServer(bankIP, dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("bank.com.", bankIP, 0)}}, sim.Capacity{})
+	bank, _, err := w.addServer(bankIP, authserver.Config{Zones: []*dnsx.Zone{domainZone("bank.com.", bankIP, 0)}}, sim.Capacity{})
 	if err != nil {
 		return row, err
 	}
-	evil, err := dnsx.NewServer(dnsx.ServerConfig{Zones: []*dnsx.Zone{domainZone("evil.com.", attackerIP, 0)}})
+	evil, err := authserver.NewServer(authserver.Config{Zones: []*dnsx.Zone{domainZone("evil.com.", attackerIP, 0)}})
 	if err != nil {
 		return row, err
 	}
@@ -186,30 +188,33 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		return &attacker{env: env, server: evil.NewHandler()(env), answers: map[uint16]string{}}
 	}, sim.Capacity{})
 	w.addrs[attackerIP] = attackerAddr
-	rcfg := dnsx.ResolverConfig{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation}
+	rcfg := resolver.Config{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation}
 	rcfg.AllowClient = func(c transport.Addr) bool { return !d.RefuseOpen || c != attackerAddr }
-	resolver := w.addResolver(rcfg)
-	w.setLatency(attackerAddr, resolver, time.Millisecond)
+	victim, err := w.addResolver(rcfg)
+	if err != nil {
+		return row, err
+	}
+	w.setLatency(attackerAddr, victim, time.Millisecond)
 
 	// A user of the resolver visits the bank: bank.com's servers are
 	// cached.
-	w.resolve(resolver, "www.bank.com", dnsx.TypeA, func(dnsx.Answer, error) {})
+	w.resolve(victim, "www.bank.com", dnsx.TypeA, func(resolver.Answer, error) {})
 	w.net.Run(time.Second)
 
 	var att *attacker
 	w.net.Do(attackerAddr, func(h transport.Handler) { att = h.(*attacker) }) //nolint:errcheck
 	for i := range cfg.Rounds {
 		// Learn the resolver's latest ID and port.
-		w.net.Do(attackerAddr, func(transport.Handler) { att.ask(resolver, uint16(2*i+1), fmt.Sprintf("probe%d.evil.com", i)) }) //nolint:errcheck
+		w.net.Do(attackerAddr, func(transport.Handler) { att.ask(victim, uint16(2*i+1), fmt.Sprintf("probe%d.evil.com", i)) }) //nolint:errcheck
 		w.net.Run(200 * time.Millisecond)
 		guess, port := att.lastID, att.lastFrom
 		if port == "" {
-			port = resolver
+			port = victim
 		}
 		// Race: ask for a fresh bank name and forge its answers.
 		name := fmt.Sprintf("r%d.bank.com.", i)
 		attackID := uint16(2*i + 2)
-		w.net.Do(attackerAddr, func(transport.Handler) { att.ask(resolver, attackID, name) }) //nolint:errcheck
+		w.net.Do(attackerAddr, func(transport.Handler) { att.ask(victim, attackID, name) }) //nolint:errcheck
 		for j := range cfg.Forged {
 			forged := &dnsx.Msg{
 				ID: guess + 1 + uint16(j), Response: true, Authoritative: true,
@@ -232,8 +237,8 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		}
 	}
 
-	var cache *dnsx.Cache
-	w.net.Do(resolver, func(h transport.Handler) { cache = h.(*dnsx.ResolverNode).Cache() }) //nolint:errcheck
+	var cache *resolver.Cache
+	w.net.Do(victim, func(h transport.Handler) { cache = h.(*resolver.Peer).Cache() }) //nolint:errcheck
 	now := w.net.Now()
 	seen := map[string]bool{}
 	cache.Range(now, func(rr dnsx.RR) bool {
@@ -246,7 +251,7 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		}
 		return true
 	})
-	w.resolve(resolver, "www.bank.com", dnsx.TypeA, func(a dnsx.Answer, err error) {
+	w.resolve(victim, "www.bank.com", dnsx.TypeA, func(a resolver.Answer, err error) {
 		row.VictimRedirected = err == nil && len(a.Records) > 0 && a.Records[len(a.Records)-1].Value() == attackerIP.String()
 	})
 	w.net.Run(5 * time.Second)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/dnsx/resolver"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -62,8 +64,8 @@ func (w *world) addNode(h transport.NewHandler, nc sim.Capacity) transport.Addr 
 
 // addServer adds an authoritative server for zones at the public address
 // ip.
-func (w *world) addServer(ip netip.Addr, cfg dnsx.ServerConfig, nc sim.Capacity) (transport.Addr, *dnsx.Server, error) {
-	s, err := dnsx.NewServer(cfg)
+func (w *world) addServer(ip netip.Addr, cfg authserver.Config, nc sim.Capacity) (transport.Addr, *authserver.Server, error) {
+	s, err := authserver.NewServer(cfg)
 	if err != nil {
 		return "", nil, err
 	}
@@ -82,16 +84,20 @@ func (w *world) serverAddr(ip netip.Addr, _ bool) transport.Addr {
 }
 
 // addResolver adds a resolver node with the world's address map.
-func (w *world) addResolver(cfg dnsx.ResolverConfig) transport.Addr {
+func (w *world) addResolver(cfg resolver.Config) (transport.Addr, error) {
 	cfg.ServerAddr = w.serverAddr
-	return w.addNode(dnsx.NewResolverNode(cfg), sim.Capacity{})
+	h, err := resolver.NewPeer(cfg)
+	if err != nil {
+		return "", err
+	}
+	return w.addNode(h, sim.Capacity{}), nil
 }
 
 // resolve starts a resolution on resolver r and records its outcome in
 // *out when it ends.
-func (w *world) resolve(r transport.Addr, name string, t dnsx.Type, done func(dnsx.Answer, error)) {
-	if err := w.net.Do(r, func(h transport.Handler) { h.(*dnsx.ResolverNode).Resolve(name, t, done) }); err != nil {
-		done(dnsx.Answer{}, err)
+func (w *world) resolve(r transport.Addr, name string, t dnsx.Type, done func(resolver.Answer, error)) {
+	if err := w.net.Do(r, func(h transport.Handler) { h.(*resolver.Peer).Resolve(name, t, done) }); err != nil {
+		done(resolver.Answer{}, err)
 	}
 }
 

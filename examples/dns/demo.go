@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/dnsx/resolver"
 )
 
 // demo runs the textbook's scenario on loopback and prints it.
 func demo(ctx context.Context, w io.Writer) error {
-	h, err := dnsx.StartHierarchy(dnsx.HierarchyConfig{})
+	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{})
 	if err != nil {
 		return err
 	}
@@ -34,15 +36,15 @@ func demo(ctx context.Context, w io.Writer) error {
 		}
 	}
 
-	cfg := h.ResolverConfig()
+	cfg := resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr}
 	names := map[string]string{}
 	for i, p := range h.Public {
 		names[string(h.ServerAddr(p, false))] = []string{"root", "com TLD", "dns1.networkutopia.com"}[i]
 	}
-	cfg.Trace = func(s dnsx.TraceStep) {
+	cfg.Trace = func(s resolver.TraceStep) {
 		fmt.Fprintf(w, "  ask %-24s (zone %-19s) %-30s -> %s\n", names[string(s.Server)], s.Zone, s.Question.Name+" "+s.Question.Type.String(), s.Outcome)
 	}
-	r, err := dnsx.NewResolver(cfg, "")
+	r, err := resolver.NewResolver(cfg, "")
 	if err != nil {
 		return err
 	}
@@ -93,7 +95,7 @@ func serveResolver(ctx context.Context, listen, root, allow string) error {
 		}
 		nets = append(nets, p)
 	}
-	r, err := dnsx.NewResolver(dnsx.ResolverConfig{Roots: roots, Port: port, AllowedNetworks: nets}, listen)
+	r, err := resolver.NewResolver(resolver.Config{Roots: roots, Port: port, AllowedNetworks: nets}, listen)
 	if err != nil {
 		return err
 	}

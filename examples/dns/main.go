@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
 	"github.com/networkutopia/p2p/dnsx/experiment"
 )
 
@@ -89,7 +90,7 @@ func main() {
 // serveHierarchy runs root, com and networkutopia.com on loopback until
 // ctx ends.
 func serveHierarchy(ctx context.Context, port uint16) error {
-	h, err := dnsx.StartHierarchy(dnsx.HierarchyConfig{Port: port, LoopbackGlue: true})
+	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{Port: port, LoopbackGlue: true})
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string) 
 		}
 		zones = append(zones, z)
 	}
-	s, err := dnsx.NewServer(dnsx.ServerConfig{Zones: zones, Sockets: sockets})
+	s, err := authserver.NewServer(authserver.Config{Zones: zones, Sockets: sockets})
 	if err != nil {
 		return err
 	}

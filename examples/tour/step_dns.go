@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/dnsx/resolver"
 )
 
 func init() {
@@ -22,7 +24,7 @@ func init() {
 // loopback, shows what the registrar put into com, and resolves
 // www.networkutopia.com step by step, then again from the cache.
 func runDNS(ctx context.Context, w io.Writer) error {
-	h, err := dnsx.StartHierarchy(dnsx.HierarchyConfig{})
+	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{})
 	if err != nil {
 		return err
 	}
@@ -39,11 +41,11 @@ func runDNS(ctx context.Context, w io.Writer) error {
 	for i, p := range h.Public {
 		server[string(h.ServerAddr(p, false))] = []string{"root", "com", "dns1.networkutopia.com"}[i]
 	}
-	cfg := h.ResolverConfig()
-	cfg.Trace = func(s dnsx.TraceStep) {
+	cfg := resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr}
+	cfg.Trace = func(s resolver.TraceStep) {
 		fmt.Fprintf(w, "  %s asked for %s %v: %s\n", server[string(s.Server)], s.Question.Name, s.Question.Type, s.Outcome)
 	}
-	r, err := dnsx.NewResolver(cfg, "")
+	r, err := resolver.NewResolver(cfg, "")
 	if err != nil {
 		return err
 	}

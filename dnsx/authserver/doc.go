@@ -1,0 +1,34 @@
+// Package authserver is the authoritative DNS server of the textbook: it
+// answers from the zones it holds (package dnsx), a response per query
+// and no recursion.
+//
+// The server ([Server]) answers from precomputed responses (a parse, a
+// map lookup and a copy per query), on several SO_REUSEPORT sockets with
+// batched reads and writes, with EDNS0 (1232 bytes), truncation and TCP
+// retry, several zones replaced atomically ([Server.SetZone]), NOTIFY,
+// AXFR and IXFR ([Secondary], [Transfer]), and response rate limiting
+// ([RRLConfig]). [Server.Start] serves it on real sockets;
+// [Server.NewHandler] makes it a node of package transport's node model
+// (a [Handler]), for the simulator of transport/sim or a transport.Host.
+//
+// Transfers run in both worlds. On sockets, Start's TCP server answers
+// AXFR and IXFR, SetZone sends NOTIFY to Config.Notify, and a
+// [Secondary] keeps a server's copies in step. On the node model, the
+// Handler answers transfers on connections, [Handler.SetZone] sends
+// NOTIFY to Config.NotifyPeers, and [Server.NewSecondaryHandler] is the
+// secondary; Secondary is that same handler on a transport.Host, so one
+// state machine, driven by messages and timers, keeps zones in step
+// everywhere.
+//
+// A [Registrar] delegates domains under a TLD zone. [StartHierarchy]
+// starts a whole hierarchy on loopback (a root, com, and
+// networkutopia.com, registered as the textbook does), for tests and
+// examples; point a resolver (package dnsx/resolver) at it with its
+// Roots and ServerAddr.
+//
+// # Limits
+//
+// Everything a remote can make the server hold is bounded; see
+// SECURITY.md for the table of limits, their Config fields and the
+// [Stats] counters of what they refused.
+package authserver

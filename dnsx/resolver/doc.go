@@ -1,0 +1,22 @@
+// Package resolver is the iterative caching resolver of the textbook: it
+// resolves names from the root hints down (root, TLD, the domain's own
+// servers), caches what it learns, and answers applications and, as a
+// recursive server, allowed client networks (the textbook's "local DNS
+// server").
+//
+// [Peer] is the resolver as a node of package transport's node model
+// ([NewPeer]), for the simulator of transport/sim or a transport.Host;
+// [Resolver] runs a Peer on real sockets, with the blocking
+// [Resolver.Lookup].
+//
+// The resolver caches answers and negative answers for their TTLs
+// ([Cache]), caches the TLD servers so the root is rarely asked, follows
+// CNAME chains, minimises the names it sends (RFC 9156), merges identical
+// lookups in flight, caps the work of one lookup (against NXNS
+// amplification), retries across servers, and as a recursive server
+// answers only allowed client networks. Against cache poisoning it uses
+// random query IDs and a fresh random port per query, keeps only records
+// within the queried zone's bailiwick, ranks cached data, and can
+// randomise the case of query names (0x20); [InsecureOptions] turn these
+// defences off for experiments.
+package resolver
