@@ -17,6 +17,7 @@ import (
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/internal/dnstest"
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
+	"github.com/networkutopia/p2p/internal/testutil"
 )
 
 // startServer serves the test zones on a free loopback port.
@@ -227,10 +228,7 @@ func TestServerTCPPipelined(t *testing.T) {
 
 // TestServerWithDig asks the server with a real client.
 func TestServerWithDig(t *testing.T) {
-	dig, err := exec.LookPath("dig")
-	if err != nil {
-		t.Skip("dig is not installed")
-	}
+	dig := testutil.Tool(t, "dig", "bind9-dnsutils")
 	s := startServer(t, Config{})
 	for _, proto := range []string{"+notcp", "+tcp"} {
 		out, err := exec.Command(dig, "@"+s.Addr().Addr().String(), "-p", fmt.Sprint(s.Addr().Port()), proto,

@@ -16,6 +16,7 @@ import (
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
 	"github.com/networkutopia/p2p/dnsx/internal/dnstest"
+	"github.com/networkutopia/p2p/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,10 +43,7 @@ func TestUnboundResolvesOurHierarchy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts unbound")
 	}
-	unbound, err := exec.LookPath("unbound")
-	if err != nil {
-		t.Skip("unbound is not installed")
-	}
+	unbound := testutil.Tool(t, "unbound", "unbound")
 	loop := [3]netip.Addr{netip.MustParseAddr("127.0.54.1"), netip.MustParseAddr("127.0.54.2"), netip.MustParseAddr("127.0.54.3")}
 	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{Loopback: loop, Port: 53, LoopbackGlue: true})
 	if err != nil {
@@ -114,10 +112,7 @@ remote-control:
 // dns1.networkutopia.com with its glue, which answers; then dig asks our
 // recursive resolver for the whole thing.
 func TestDigWalksTheHierarchy(t *testing.T) {
-	dig, err := exec.LookPath("dig")
-	if err != nil {
-		t.Skip("dig is not installed")
-	}
+	dig := testutil.Tool(t, "dig", "bind9-dnsutils")
 	h := startHierarchy(t, authserver.HierarchyConfig{})
 	ask := func(server netip.Addr, port uint16, extra ...string) string {
 		args := append([]string{"@" + server.String(), "-p", fmt.Sprint(port), "+time=2", "+tries=1", "www.networkutopia.com", "A"}, extra...)
