@@ -32,9 +32,7 @@ type Question struct {
 // String returns "www.networkutopia.com. IN A".
 func (q Question) String() string {
 	c := q.Class
-	if c == 0 {
-		c = ClassINET
-	}
+	c = cmp.Or(c, ClassINET)
 	return q.Name + " " + c.String() + " " + q.Type.String()
 }
 

@@ -116,18 +116,14 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.UDPSize == 0 {
-		c.UDPSize = dnsx.DefaultUDPSize
-	}
+	c.UDPSize = cmp.Or(c.UDPSize, dnsx.DefaultUDPSize)
 	if c.Sockets == 0 {
 		c.Sockets = runtime.GOMAXPROCS(0)
 	}
 	if c.AllowTransfer == nil {
 		c.AllowTransfer = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
-	if c.TCPIdleTimeout == 0 {
-		c.TCPIdleTimeout = DefaultTCPIdleTimeout
-	}
+	c.TCPIdleTimeout = cmp.Or(c.TCPIdleTimeout, DefaultTCPIdleTimeout)
 	c.TCPBusyIdleTimeout = min(cmp.Or(c.TCPBusyIdleTimeout, DefaultTCPBusyIdleTimeout), c.TCPIdleTimeout)
 	c.TCPWriteTimeout = cmp.Or(c.TCPWriteTimeout, DefaultTCPWriteTimeout)
 	c.MaxTCPConns = cmp.Or(c.MaxTCPConns, DefaultMaxTCPConns)

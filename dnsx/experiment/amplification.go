@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -78,12 +79,8 @@ func Amplification(cfg AmplificationConfig) (AmplificationResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return AmplificationResult{}, err
 	}
-	if cfg.Rate == 0 {
-		cfg.Rate = 1000
-	}
-	if cfg.Duration == 0 {
-		cfg.Duration = 10 * time.Second
-	}
+	cfg.Rate = cmp.Or(cfg.Rate, 1000)
+	cfg.Duration = cmp.Or(cfg.Duration, 10*time.Second)
 	if cfg.RRL.ResponsesPerSecond == 0 {
 		cfg.RRL = authserver.RRLConfig{ResponsesPerSecond: 5, Slip: 2}
 	}

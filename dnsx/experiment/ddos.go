@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -98,18 +99,10 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if cfg.Attack == 0 {
-		cfg.Attack = 20 * time.Second
-	}
-	if cfg.Domains == 0 {
-		cfg.Domains = 10
-	}
-	if cfg.LookupEvery == 0 {
-		cfg.LookupEvery = 200 * time.Millisecond
-	}
-	if cfg.RootCapacity == 0 {
-		cfg.RootCapacity = 1 << 20
-	}
+	cfg.Attack = cmp.Or(cfg.Attack, 20*time.Second)
+	cfg.Domains = cmp.Or(cfg.Domains, 10)
+	cfg.LookupEvery = cmp.Or(cfg.LookupEvery, 200*time.Millisecond)
+	cfg.RootCapacity = cmp.Or(cfg.RootCapacity, 1<<20)
 	w, err := newWorld(cfg.Seed, 20*time.Millisecond)
 	if err != nil {
 		return RootDDoSResult{}, err

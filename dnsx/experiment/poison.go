@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -146,12 +147,8 @@ func CachePoisoning(cfg PoisoningConfig) (PoisoningResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return PoisoningResult{}, err
 	}
-	if cfg.Rounds == 0 {
-		cfg.Rounds = 200
-	}
-	if cfg.Forged == 0 {
-		cfg.Forged = 100
-	}
+	cfg.Rounds = cmp.Or(cfg.Rounds, 200)
+	cfg.Forged = cmp.Or(cfg.Forged, 100)
 	res := PoisoningResult{Rounds: cfg.Rounds, Forged: cfg.Forged}
 	for _, d := range PoisoningDefences {
 		row, err := poisonOnce(cfg, d)
@@ -208,9 +205,7 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		w.net.Do(attackerAddr, func(transport.Handler) { att.ask(victim, uint16(2*i+1), fmt.Sprintf("probe%d.evil.com", i)) }) //nolint:errcheck
 		w.net.Run(200 * time.Millisecond)
 		guess, port := att.lastID, att.lastFrom
-		if port == "" {
-			port = victim
-		}
+		port = cmp.Or(port, victim)
 		// Race: ask for a fresh bank name and forge its answers.
 		name := fmt.Sprintf("r%d.bank.com.", i)
 		attackID := uint16(2*i + 2)

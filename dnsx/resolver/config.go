@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -143,9 +144,7 @@ func (c Config) Validate() error {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Port == 0 {
-		c.Port = 53
-	}
+	c.Port = cmp.Or(c.Port, 53)
 	if c.ServerAddr == nil {
 		port := c.Port
 		c.ServerAddr = func(ip netip.Addr, tcp bool) transport.Addr {
@@ -158,21 +157,11 @@ func (c Config) withDefaults() Config {
 	if c.Cache == nil {
 		c.Cache = NewCache(c.CacheSize)
 	}
-	if c.MaxTTL == 0 {
-		c.MaxTTL = DefaultMaxTTL
-	}
-	if c.MaxQueries == 0 {
-		c.MaxQueries = DefaultMaxQueries
-	}
-	if c.MaxGlueless == 0 {
-		c.MaxGlueless = DefaultMaxGlueless
-	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.Attempts == 0 {
-		c.Attempts = DefaultAttempts
-	}
+	c.MaxTTL = cmp.Or(c.MaxTTL, DefaultMaxTTL)
+	c.MaxQueries = cmp.Or(c.MaxQueries, DefaultMaxQueries)
+	c.MaxGlueless = cmp.Or(c.MaxGlueless, DefaultMaxGlueless)
+	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.Attempts = cmp.Or(c.Attempts, DefaultAttempts)
 	if c.AllowedNetworks == nil {
 		c.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
