@@ -38,14 +38,13 @@
 //	+-----------------------------------------------------------+
 //	| examples/...   runnable programs; examples/tour runs all  |
 //	+-----------------------------------------------------------+
-//	| experiments/compare                                       |
+//	| experiments/compare  experiments/dnsattack                |
 //	+-----------------------------------------------------------+
 //	| overlay  napster gnutella superpeer transfer              |
 //	+-------------------+-------------------+-------------------+
 //	| dht               | swarm             | dnsx              |
-//	|                   | wire metainfo     | experiment        |
-//	|                   | tracker bencode   | authserver        |
-//	|                   |                   | resolver          |
+//	|                   | wire metainfo     | authserver        |
+//	|                   | tracker bencode   | resolver          |
 //	+-------------------+-------------------+-------------------+
 //	| transport  Env Handler Codec Host TCP UDP                 |
 //	| transport/mem  transport/sim  transport/libp2p            |

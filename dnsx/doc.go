@@ -13,7 +13,9 @@
 //	                 its defences against cache poisoning and NXNS
 //	                 amplification, as a node of the node model (Peer) and
 //	                 on real sockets (Resolver)
-//	dnsx/experiment  the textbook's attacks, run in the simulator
+//
+// Package experiments/dnsattack runs the textbook's attacks on them in the
+// simulator.
 //
 // The wire format is codeberg.org/miekg/dns, kept behind this package's
 // own types (see Messages).
@@ -66,7 +68,7 @@
 //
 // Both the authoritative server (authserver.Server.NewHandler) and the
 // resolver (resolver.NewPeer) are nodes of package transport's node
-// model, so the experiments of dnsx/experiment run them in the
+// model, so the experiments of experiments/dnsattack run them in the
 // deterministic simulator, while authserver.Server.Start and
 // resolver.NewResolver run them on real sockets.
 package dnsx

@@ -7,4 +7,7 @@
 //   - experiments/compare: Gnutella flooding, KaZaA super-peers, a Napster
 //     directory and a Chord DHT on one workload (messages per query,
 //     success rate, load on the busiest node).
+//   - experiments/dnsattack: the DNS attacks of the textbook (a flood of
+//     the root, cache poisoning, amplification) on dnsx's servers and
+//     resolvers, without and with each defence.
 package experiments

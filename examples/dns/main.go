@@ -51,7 +51,7 @@ import (
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
-	"github.com/networkutopia/p2p/dnsx/experiment"
+	"github.com/networkutopia/p2p/experiments/dnsattack"
 )
 
 func main() {
@@ -100,19 +100,19 @@ func serveHierarchy(ctx context.Context, port uint16) error {
 	return ctx.Err()
 }
 
-// attacks prints the three experiments of dnsx/experiment.
+// attacks prints the three experiments of dnsx/dnsattack.
 func attacks(w io.Writer) error {
-	d, err := experiment.RootDDoS(experiment.RootDDoSConfig{Seed: 1})
+	d, err := dnsattack.RootDDoS(dnsattack.RootDDoSConfig{Seed: 1})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "A flood of 10x the root's capacity for 20 s:\n%s\n", d)
-	p, err := experiment.CachePoisoning(experiment.PoisoningConfig{Seed: 1})
+	p, err := dnsattack.CachePoisoning(dnsattack.PoisoningConfig{Seed: 1})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "Cache poisoning, Kaminsky style:\n%s\n", p)
-	a, err := experiment.Amplification(experiment.AmplificationConfig{Seed: 1})
+	a, err := dnsattack.Amplification(dnsattack.AmplificationConfig{Seed: 1})
 	if err != nil {
 		return err
 	}

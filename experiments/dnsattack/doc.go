@@ -1,4 +1,4 @@
-// Package experiment runs the DNS attacks of the textbook in the
+// Package dnsattack runs the DNS attacks of the textbook in the
 // simulator (package transport/sim), on the same authoritative servers and
 // resolvers that package dnsx serves on real networks, and measures what
 // the defences are worth:
@@ -41,4 +41,4 @@
 //
 //	res, err := experiment.Amplification(experiment.AmplificationConfig{Seed: 1})
 //	fmt.Print(res) // a table: bytes in, bytes to the victim, factor
-package experiment
+package dnsattack

@@ -1,16 +1,16 @@
-package experiment_test
+package dnsattack_test
 
 import (
 	"fmt"
 
-	"github.com/networkutopia/p2p/dnsx/experiment"
+	"github.com/networkutopia/p2p/experiments/dnsattack"
 )
 
 // The amplification experiment: without rate limiting the victim receives
 // about 15 times what the attacker sends; with RRL less than it sent
 // (mostly the truncated replies that let real clients retry over TCP).
 func ExampleAmplification() {
-	res, err := experiment.Amplification(experiment.AmplificationConfig{Seed: 1, Rate: 200})
+	res, err := dnsattack.Amplification(dnsattack.AmplificationConfig{Seed: 1, Rate: 200})
 	if err != nil {
 		panic(err)
 	}
@@ -25,7 +25,7 @@ func ExampleAmplification() {
 // The poisoning experiment in short: how many races each set of defences
 // lost.
 func ExampleCachePoisoning() {
-	res, err := experiment.CachePoisoning(experiment.PoisoningConfig{Seed: 1, Rounds: 20})
+	res, err := dnsattack.CachePoisoning(dnsattack.PoisoningConfig{Seed: 1, Rounds: 20})
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package experiment
+package dnsattack
 
 import (
 	"testing"
