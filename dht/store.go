@@ -76,14 +76,10 @@ func (p *Peer) Get(key []byte, done func(value []byte, err error)) {
 			done(nil, fmt.Errorf("dht: get %q: %w", key, err))
 			return
 		}
-		if r.item != nil { // the owner had it, and writes go through the owner
-			if r.item.Deleted {
-				done(nil, fmt.Errorf("%w: %q", ErrNotFound, key))
-				return
-			}
-			done(r.item.Value, nil)
-			return
-		}
+		// Not the owner's copy alone, even when it has one: the owner may
+		// be a node that took the range over (its predecessor joined or
+		// its old owner failed) from a replica that missed the last
+		// writes, which the other replicas hold.
 		p.getReplicas(r, func(best *Item, answered int, lastErr error) {
 			switch {
 			case answered == 0:
@@ -125,7 +121,17 @@ func (p *Peer) getReplicas(r LookupResult, done func(best *Item, answered int, l
 		}
 		done(best, answered, lastErr)
 	}
+	if r.item != nil { // the owner sent its copy on the lookup's last hop
+		got[0], ok[0] = r.item, true
+		if pending--; pending == 0 {
+			finish()
+			return
+		}
+	}
 	for i, t := range targets {
+		if ok[i] {
+			continue
+		}
 		p.request(t, &message{Kind: kindGet, Target: r.Key}, func(m *message, err error) {
 			switch {
 			case err != nil:
@@ -223,7 +229,15 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	if !p.merge(it) {
 		return r // MaxItems reached
 	}
-	for _, s := range p.succs[:min(len(p.succs), p.cfg.Replicas-1)] {
+	targets := p.succs[:min(len(p.succs), p.cfg.Replicas-1)]
+	if !p.pred.IsZero() && !BetweenRight(it.Key, p.pred.ID, p.self.ID) {
+		// The key was handed to a new predecessor since the writer's
+		// lookup (or the predecessor died and we do not know it yet):
+		// the owner, if alive, gets the write too, else it would keep
+		// its older copy while this one lived only on our successors.
+		targets = append([]NodeInfo{p.pred}, targets...)
+	}
+	for _, s := range targets {
 		p.call(s, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}, func(*message, error) {})
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
