@@ -12,7 +12,8 @@ import (
 // The ring invariants of Pamela Zave's analysis of Chord ("Reasoning about
 // identifier spaces: how to make Chord correct", 2017), which [Sim.CheckRing]
 // and [Sim.CheckStable] report, each error wrapping one of these. They are
-// stated over the members (the nodes that joined and are up) and each
+// stated over the members (the nodes that are up and joined, or joining
+// with a successor) and each
 // member's best successor: the first entry of its successor list that is
 // a member.
 var (
@@ -30,6 +31,13 @@ var (
 	// identifier zero more than once: the ring skips part of the circle
 	// and loops over the rest (ordered ring).
 	ErrUnorderedRing = errors.New("dht: invariant: ring out of order")
+	// ErrUnorderedAppendage: a member off the ring (an appendage: it
+	// reaches the ring through its best successors, but no ring member's
+	// best successor leads back to it) does not lie between the ring
+	// member where its path enters the ring and that member's ring
+	// predecessor, so a lookup that starts there goes the wrong way
+	// (ordered appendages).
+	ErrUnorderedAppendage = errors.New("dht: invariant: appendage out of order")
 	// ErrUnorderedSuccessors: a successor list is not in clockwise order
 	// from its owner, or comes round past it (ordered successor lists).
 	ErrUnorderedSuccessors = errors.New("dht: invariant: successor list out of order")
@@ -87,7 +95,7 @@ func (r *Sim) CheckRing() error {
 			i := slices.Index(path, a)
 			ring := make([]NodeInfo, 0, len(path)-i)
 			for _, x := range path[i:] {
-				ring = append(ring, r.peers[x].self)
+				ring = append(ring, r.member(x).self)
 			}
 			rings = append(rings, ring)
 		}
@@ -103,6 +111,9 @@ func (r *Sim) CheckRing() error {
 			ErrSeveralRings, len(rings), len(rings[0]), len(rings[1]), rings[0][0], rings[1][0])
 	}
 	ring := rings[0]
+	if err := r.checkAppendages(members, best, ring); err != nil {
+		return err
+	}
 	wraps := 0
 	for i, n := range ring {
 		next := ring[(i+1)%len(ring)]
@@ -117,14 +128,57 @@ func (r *Sim) CheckRing() error {
 	return nil
 }
 
+// checkAppendages checks that every member off the ring lies between
+// the ring member its path enters the ring at and that member's ring
+// predecessor.
+func (r *Sim) checkAppendages(members []*Peer, best map[transport.Addr]NodeInfo, ring []NodeInfo) error {
+	if len(members) == len(ring) {
+		return nil
+	}
+	predOnRing := make(map[transport.Addr]NodeInfo, len(ring))
+	for i, n := range ring {
+		predOnRing[ring[(i+1)%len(ring)].Addr] = n
+	}
+	entry := make(map[transport.Addr]NodeInfo, len(members)) // the ring member a path enters at
+	var enter func(a transport.Addr) NodeInfo
+	enter = func(a transport.Addr) NodeInfo {
+		s := best[a]
+		if _, on := predOnRing[s.Addr]; on {
+			return s
+		}
+		if e, ok := entry[s.Addr]; ok {
+			return e
+		}
+		e := enter(s.Addr)
+		entry[s.Addr] = e
+		return e
+	}
+	for _, p := range members {
+		if _, on := predOnRing[p.self.Addr]; on {
+			continue
+		}
+		m := enter(p.self.Addr)
+		if pred := predOnRing[m.Addr]; !Between(p.self.ID, pred.ID, m.ID) {
+			return fmt.Errorf("%w: %s enters the ring at %s, whose ring predecessor is %s", ErrUnorderedAppendage, p.self, m, pred)
+		}
+	}
+	return nil
+}
+
 // CheckStable checks CheckRing and, for a ring that had time to stabilise
 // since the last failure or join, that it is the ideal ring: every
 // member's successor list is the next min(Successors, members-1) members in
 // identifier order (so its first successor is the next member) and its
-// predecessor the member before it (see ErrNotStable).
+// predecessor the member before it, and every live peer has joined (see
+// ErrNotStable).
 func (r *Sim) CheckStable() error {
 	if err := r.CheckRing(); err != nil {
 		return err
+	}
+	for _, a := range r.net.Live() {
+		if p, ok := r.net.Handler(a).(*Peer); ok && !p.stopped && !p.joined {
+			return fmt.Errorf("%w: %s is up and has not joined", ErrNotStable, p.self)
+		}
 	}
 	members := r.members()
 	n := len(members)
@@ -149,23 +203,25 @@ func (r *Sim) CheckStable() error {
 	return nil
 }
 
-// members returns the joined live peers, by ID.
+// members returns the live members (see member), by ID.
 func (r *Sim) members() []*Peer {
-	nodes := r.byID()
-	out := make([]*Peer, 0, len(nodes))
-	for _, n := range nodes {
-		if p := r.member(n.Addr); p != nil {
+	var out []*Peer
+	for _, a := range r.net.Live() {
+		if p := r.member(a); p != nil {
 			out = append(out, p)
 		}
 	}
+	slices.SortFunc(out, func(a, b *Peer) int { return compare(a.self.ID, b.self.ID) })
 	return out
 }
 
-// member returns the peer at a if it joined and is up, the one the
-// network runs now.
+// member returns the peer at a if it is up and a member: joined, or
+// joining with a successor (its predecessor may already point to it, and
+// lookups find it), as a node is a member in Zave's model once it has a
+// successor.
 func (r *Sim) member(a transport.Addr) *Peer {
-	p := r.peers[a]
-	if p == nil || !p.Joined() || r.net.Handler(a) != transport.Handler(p) {
+	p, ok := r.net.Handler(a).(*Peer)
+	if !ok || p.stopped || !(p.joined || (p.joining && len(p.succs) > 0)) {
 		return nil
 	}
 	return p

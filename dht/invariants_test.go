@@ -77,6 +77,9 @@ func runRing(tb testing.TB, seed uint64, sc ringScenario, checkFrom uint64) ring
 		return out
 	}
 	net.SetCheck(0, nil)
+	// Stable means after the faults: the links heal too.
+	require.NoError(tb, net.SetLoss(0))
+	require.NoError(tb, net.SetFaults(sim.LinkFaults{}))
 	ring.Run(sc.Settle)
 	out.Unstable = ring.CheckStable()
 	return out
@@ -181,7 +184,7 @@ func TestCheckRingReportsEachInvariant(t *testing.T) {
 			p(10).succs = []NodeInfo{info(1)} // 1 -> 10 -> 1
 			p(50).succs = []NodeInfo{info(20)}
 		}, ErrSeveralRings},
-		{"ring out of order", func() {
+		{"successor list out of order", func() {
 			p(1).succs = []NodeInfo{info(20), info(10)}
 		}, ErrUnorderedSuccessors},
 		{"ring wraps twice", func() {
@@ -190,6 +193,10 @@ func TestCheckRingReportsEachInvariant(t *testing.T) {
 				p(e[0]).succs = []NodeInfo{info(e[1])}
 			}
 		}, ErrUnorderedRing},
+		{"appendage out of order", func() {
+			p(10).succs = []NodeInfo{info(30)} // 20 off the ring...
+			p(20).succs = []NodeInfo{info(50)} // ...entering it at 50, past 30 and 40
+		}, ErrUnorderedAppendage},
 		{"stale successor list", func() { p(20).succs = []NodeInfo{info(30), info(50)} }, ErrNotStable},
 		{"stale predecessor", func() { p(20).pred = info(1) }, ErrNotStable},
 	} {

@@ -218,6 +218,8 @@ type kvOutcome struct {
 	Diverged string
 }
 
+var debugKV func(*Sim)
+
 func runKV(tb testing.TB, seed uint64, sc kvScenario) kvOutcome {
 	tb.Helper()
 	net, err := sim.New(sim.Config{Seed: seed})
@@ -267,6 +269,9 @@ func runKV(tb testing.TB, seed uint64, sc kvScenario) kvOutcome {
 		_ = net.Do(p.self.Addr, func(transport.Handler) {
 			p.Get([]byte(key), func(v []byte, err error) { end(kvOutput{value: string(v), found: err == nil}, err) })
 		})
+	}
+	if debugKV != nil {
+		net.SetCheck(time.Second, func() error { debugKV(ring); return nil })
 	}
 	tick()
 	net.Run(sc.Plan.Span + sc.Plan.Down + time.Minute) // every operation ends or its node crashed

@@ -74,3 +74,42 @@ func TestWriteAtFormerOwnerReachesTheNewOwner(t *testing.T) {
 		require.Equal(t, "v3", string(v), "read from %s", n)
 	}
 }
+
+// TestUpdateReachesEveryReplica is the regression test of lost writes
+// the linearizability check found under crash-restart once the one above
+// was fixed (3 seeds in 200, among them 10934794821440977032 of
+// TestPutGetLinearizableUnderCrashRestart): the owner sent each write to
+// its k-1 successors, but the second successor takes a replica that
+// replaces its copy only from a neighbour (its predecessor or a
+// successor), which the owner is not, so it kept the key's first
+// version; when the owner and its first successor failed, reads returned
+// that. Replicas now also travel down the chain of successors.
+func TestUpdateReachesEveryReplica(t *testing.T) {
+	ring := growRing(t, PeerConfig{Bits: 6, Successors: 3, Replicas: 3}, 0, 0, 0)
+	require.NoError(t, ring.AddIDs(10, 20, 30, 40, 50, 60))
+	ring.Run(time.Minute)
+	var key []byte
+	for i := 0; key == nil; i++ {
+		if k := fmt.Appendf(nil, "key-%d", i); BetweenRight(ring.Space().Hash(k), ring.Space().FromUint64(10), ring.Space().FromUint64(20)) {
+			key = k
+		}
+	}
+	id := ring.Space().Hash(key)
+	from := ring.PeerByID(50).Self().Addr
+	for _, v := range []string{"v1", "v2", "v3"} {
+		require.NoError(t, ring.Put(from, key, []byte(v)))
+		ring.Run(time.Second)
+		for _, owner := range []uint64{20, 30, 40} {
+			it := ring.PeerByID(owner).store[id]
+			require.NotNil(t, it, "replica at %d", owner)
+			require.Equal(t, v, string(it.Value), "replica at %d", owner)
+		}
+	}
+	// The owner and its first successor fail: the last write survives.
+	require.NoError(t, ring.Crash(ring.PeerByID(20).Self().Addr))
+	require.NoError(t, ring.Crash(ring.PeerByID(30).Self().Addr))
+	ring.Run(30 * time.Second)
+	v, err := ring.Get(from, key)
+	require.NoError(t, err)
+	require.Equal(t, "v3", string(v))
+}

@@ -192,6 +192,8 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
 		trusted := p.isNeighbour(from)
+		var forward []Item
+		defer func() { p.forwardReplicas(from, m.Hops, forward) }()
 		for _, it := range m.Items {
 			if !p.validItem(it) || it.Version == 0 {
 				continue
@@ -201,7 +203,9 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				continue
 			}
 			if trusted {
-				p.merge(it)
+				if p.merge(it) {
+					forward = append(forward, it)
+				}
 				continue
 			}
 			if p.store[it.Key] != nil || p.owns(it.Key) || p.fromStrangers[from] >= p.cfg.MaxItemsPerSender {
@@ -238,10 +242,32 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 		targets = append([]NodeInfo{p.pred}, targets...)
 	}
 	for _, s := range targets {
-		p.call(s, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}, func(*message, error) {})
+		rm := &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}
+		if s.Addr == p.succs[0].Addr {
+			// Also down the chain: our second and later successors take
+			// a replica that replaces their copy only from a neighbour
+			// (see below), and we are not theirs.
+			rm.Hops = uint16(p.cfg.Replicas - 2)
+		}
+		p.call(s, rm, func(*message, error) {})
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
 	return r
+}
+
+// forwardReplicas passes replicas that our predecessor sent down the
+// chain (hops more successors should take them, see storeItems) to our
+// successor, for which we are the neighbour it trusts. hops is capped so
+// that no sender makes a replica travel further than Replicas-1 nodes.
+func (p *Peer) forwardReplicas(from transport.Addr, hops uint16, items []Item) {
+	if hops == 0 || len(items) == 0 || len(p.succs) == 0 || p.pred.IsZero() || from != p.pred.Addr {
+		return
+	}
+	hops = min(hops, uint16(max(p.cfg.Replicas-2, 0)))
+	if hops == 0 {
+		return
+	}
+	p.call(p.succs[0], &message{Kind: kindStore, Flags: flagReplica, Hops: hops - 1, Items: items}, func(*message, error) {})
 }
 
 // isNeighbour reports whether our routing state names a as ourselves, our
