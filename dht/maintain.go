@@ -37,6 +37,10 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 		p.env.AfterFunc(0, func() { done(nil) })
 		return
 	}
+	// Forget what a failed attempt left: with a successor we would
+	// answer lookups of our own ID as its owner, and every later attempt
+	// would find "a node with our ID" (ourselves) and fail.
+	p.succs, p.pred = nil, NodeInfo{}
 	p.joining = true
 	p.tryJoin(boots, 0, 0, nil, done)
 }
