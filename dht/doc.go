@@ -66,6 +66,18 @@
 //     stamps versions that later writes through another owner cannot beat
 //     until the clocks pass them.
 //
+// # Checking it
+//
+// [Sim.CheckRing] checks Pamela Zave's ring invariants at any instant (a
+// live successor for every member, exactly one ring, in order, ordered
+// appendages and successor lists) and [Sim.CheckStable] the ideal ring
+// once it has stabilised; both fit sim.Network.SetCheck. [Sim.Apply]
+// runs a sim.Schedule of crashes, restarts, partitions and link faults
+// keeping the ring's view in step. The tests run them over many seeds
+// (TestRingInvariantsUnderCrashRestart, ...UnderPartitions,
+// ...OnFaultyLinks) and check the put/get history with a linearizability
+// checker (see Consistency).
+//
 // # The shortest useful program
 //
 //	node, _ := dht.NewNode(dht.NodeConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
