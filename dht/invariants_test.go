@@ -108,6 +108,14 @@ func ringSeeds(t *testing.T, sc ringScenario, seeds int) {
 		seeds, base, crashes, violations, unstable, sc.Settle)
 }
 
+// TestRingInvariantsUnderCrashRestart checks the ring invariants every
+// virtual second over seeds of 50 nodes, 10 % of them crashing each minute
+// and restarting 30 s later, and the ideal ring two minutes after.
+// Open (measured when this was written): 2 violations in 1000 seeds, both
+// while a node rejoins: an appendage out of order (seed
+// 12870379047320022941: the rejoining node's successor skips the node
+// before it for a moment) and a member whose only successor is a node
+// still joining (seed 12870379047320023093).
 func TestRingInvariantsUnderCrashRestart(t *testing.T) {
 	sc := ringScenario{
 		Nodes: 50,
@@ -124,6 +132,11 @@ func TestRingInvariantsUnderCrashRestart(t *testing.T) {
 	ringSeeds(t, sc, seeds)
 }
 
+// TestRingInvariantsOnFaultyLinks is the crash-restart workload on links
+// that lose 2 % of datagrams, duplicate 5 % and delay each by up to
+// 100 ms. Open: 36 violations in 300 seeds, mostly appendages out of
+// order and members whose only successor is a joining node: lost replies
+// make nodes forget live successors, and joins go wrong more often.
 func TestRingInvariantsOnFaultyLinks(t *testing.T) {
 	sc := ringScenario{
 		Nodes:      50,
@@ -140,6 +153,10 @@ func TestRingInvariantsOnFaultyLinks(t *testing.T) {
 	ringSeeds(t, sc, seeds)
 }
 
+// TestRingInvariantsUnderPartitions adds a partition in two halves every
+// 5 minutes, healed a minute later; it checks only that the ring is ideal
+// three minutes after the last heal (each side forms its own ring
+// meanwhile).
 func TestRingInvariantsUnderPartitions(t *testing.T) {
 	sc := ringScenario{
 		Nodes:      50,
