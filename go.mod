@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	codeberg.org/miekg/dns v0.6.0
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/libp2p/go-libp2p v0.51.0
 	github.com/multiformats/go-multiaddr v0.16.1
 	github.com/multiformats/go-multistream v0.6.1

@@ -37,6 +37,10 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 		p.env.AfterFunc(0, func() { done(nil) })
 		return
 	}
+	// Forget what a failed attempt left: with a successor we would
+	// answer lookups of our own ID as its owner, and every later attempt
+	// would find "a node with our ID" (ourselves) and fail.
+	p.succs, p.pred = nil, NodeInfo{}
 	p.joining = true
 	p.tryJoin(boots, 0, 0, nil, done)
 }
@@ -92,15 +96,31 @@ func (p *Peer) tryJoin(boots []transport.Addr, round, i int, errs []error, done 
 			p.pred = r.pred
 		}
 		pending := 2
+		var ownerErr error
 		finish := func() {
-			if pending--; pending == 0 && !p.stopped {
-				p.joining = false
-				p.becomeJoined()
-				done(nil)
+			if pending--; pending != 0 || p.stopped {
+				return
 			}
+			if ownerErr != nil {
+				// The successor the lookup found failed since: what is
+				// left of its list may name only nodes far around the
+				// circle, and joining with it would make a small ring
+				// of us and our predecessor, cut off from the rest.
+				// Look again.
+				p.succs, p.pred = nil, NodeInfo{}
+				p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: successor %s: %w", boots[i], r.Owner, ownerErr)), done)
+				return
+			}
+			p.joining = false
+			p.becomeJoined()
+			done(nil)
 		}
 		p.call(r.Owner, &message{Kind: kindState, Flags: flagNotify | flagWantFingers}, func(s *message, err error) {
-			if err == nil && s.Kind == kindStateReply {
+			if err == nil && s.Kind != kindStateReply {
+				err = fmt.Errorf("answered %s", s.Kind)
+			}
+			ownerErr = err
+			if err == nil {
 				for _, f := range s.Extra {
 					p.addFinger(f)
 				}

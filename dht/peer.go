@@ -123,17 +123,18 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 // peer at 10 000 nodes). A peer not remembered gets RequestTimeout.
 func rttPeers(cfg PeerConfig) int { return cfg.Successors + 8 }
 
-// autoJoin joins through PeerConfig.Bootstrap, trying again a few times (the
-// ring may be busy growing, or a bootstrap node gone).
+// autoJoin joins through PeerConfig.Bootstrap, trying again until it has
+// (the ring may be busy growing, a bootstrap node gone or cut off).
 func (p *Peer) autoJoin(attempt int) {
 	p.Join(p.cfg.Bootstrap, func(err error) {
 		if err == nil || p.stopped || p.joined {
 			return
 		}
 		p.log.Debug("dht: join failed", "attempt", attempt, "err", err)
-		if attempt < 5 {
-			p.env.AfterFunc(p.cfg.StabilizeInterval<<attempt, func() { p.autoJoin(attempt + 1) })
-		}
+		// Keep trying, backing off to 16 stabilize rounds: a node that
+		// gave up stayed out of the ring for good when a partition cut
+		// it off from its bootstrap nodes for a few minutes.
+		p.env.AfterFunc(p.cfg.StabilizeInterval<<min(attempt, 4), func() { p.autoJoin(attempt + 1) })
 	})
 }
 

@@ -76,14 +76,10 @@ func (p *Peer) Get(key []byte, done func(value []byte, err error)) {
 			done(nil, fmt.Errorf("dht: get %q: %w", key, err))
 			return
 		}
-		if r.item != nil { // the owner had it, and writes go through the owner
-			if r.item.Deleted {
-				done(nil, fmt.Errorf("%w: %q", ErrNotFound, key))
-				return
-			}
-			done(r.item.Value, nil)
-			return
-		}
+		// Not the owner's copy alone, even when it has one: the owner may
+		// be a node that took the range over (its predecessor joined or
+		// its old owner failed) from a replica that missed the last
+		// writes, which the other replicas hold.
 		p.getReplicas(r, func(best *Item, answered int, lastErr error) {
 			switch {
 			case answered == 0:
@@ -125,7 +121,17 @@ func (p *Peer) getReplicas(r LookupResult, done func(best *Item, answered int, l
 		}
 		done(best, answered, lastErr)
 	}
+	if r.item != nil { // the owner sent its copy on the lookup's last hop
+		got[0], ok[0] = r.item, true
+		if pending--; pending == 0 {
+			finish()
+			return
+		}
+	}
 	for i, t := range targets {
+		if ok[i] {
+			continue
+		}
 		p.request(t, &message{Kind: kindGet, Target: r.Key}, func(m *message, err error) {
 			switch {
 			case err != nil:
@@ -186,6 +192,8 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
 		trusted := p.isNeighbour(from)
+		var forward []Item
+		defer func() { p.forwardReplicas(from, m.Hops, forward) }()
 		for _, it := range m.Items {
 			if !p.validItem(it) || it.Version == 0 {
 				continue
@@ -195,7 +203,9 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				continue
 			}
 			if trusted {
-				p.merge(it)
+				if p.merge(it) {
+					forward = append(forward, it)
+				}
 				continue
 			}
 			if p.store[it.Key] != nil || p.owns(it.Key) || p.fromStrangers[from] >= p.cfg.MaxItemsPerSender {
@@ -223,11 +233,41 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	if !p.merge(it) {
 		return r // MaxItems reached
 	}
-	for _, s := range p.succs[:min(len(p.succs), p.cfg.Replicas-1)] {
-		p.call(s, &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}, func(*message, error) {})
+	targets := p.succs[:min(len(p.succs), p.cfg.Replicas-1)]
+	if !p.pred.IsZero() && !BetweenRight(it.Key, p.pred.ID, p.self.ID) {
+		// The key was handed to a new predecessor since the writer's
+		// lookup (or the predecessor died and we do not know it yet):
+		// the owner, if alive, gets the write too, else it would keep
+		// its older copy while this one lived only on our successors.
+		targets = append([]NodeInfo{p.pred}, targets...)
+	}
+	for _, s := range targets {
+		rm := &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}
+		if s.Addr == p.succs[0].Addr {
+			// Also down the chain: our second and later successors take
+			// a replica that replaces their copy only from a neighbour
+			// (see below), and we are not theirs.
+			rm.Hops = uint16(p.cfg.Replicas - 2)
+		}
+		p.call(s, rm, func(*message, error) {})
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
 	return r
+}
+
+// forwardReplicas passes replicas that our predecessor sent down the
+// chain (hops more successors should take them, see storeItems) to our
+// successor, for which we are the neighbour it trusts. hops is capped so
+// that no sender makes a replica travel further than Replicas-1 nodes.
+func (p *Peer) forwardReplicas(from transport.Addr, hops uint16, items []Item) {
+	if hops == 0 || len(items) == 0 || len(p.succs) == 0 || p.pred.IsZero() || from != p.pred.Addr {
+		return
+	}
+	hops = min(hops, uint16(max(p.cfg.Replicas-2, 0)))
+	if hops == 0 {
+		return
+	}
+	p.call(p.succs[0], &message{Kind: kindStore, Flags: flagReplica, Hops: hops - 1, Items: items}, func(*message, error) {})
 }
 
 // isNeighbour reports whether our routing state names a as ourselves, our

@@ -84,6 +84,58 @@
 // [Uniform], [Fixed] or any [Distribution]), optionally replacing each
 // departed node with a fresh one to keep the population constant.
 // [Network.Inject] delivers a message with a forged sender address.
+// [Network.SetLinkFaults] and [Network.SetFaults] make links duplicate and
+// reorder datagrams ([LinkFaults]); [Network.SetLinkLoss] and
+// [Network.SetLoss] lose them. [Network.Recover] restarts a node with the
+// state its handler persisted ([Persister], [Persisted]), as from a disk.
+//
+// # Fault schedules
+//
+// A [Schedule] is a list of timed faults declared as data: crash, stop,
+// restart (fresh) or recover (with state) nodes, partition into groups and
+// heal, set a link's (or every link's) loss, duplication and reordering.
+// [Network.Apply] runs it from now, as events of the network, so a run
+// with a schedule replays from its seed like any other; print a schedule
+// with its String method to record what a failing run did. [CrashRestarts]
+// and [Partitions] draw the usual ones from a random source, [Merge]
+// combines them:
+//
+//	nodes := net.Live()
+//	s := sim.Merge(
+//		sim.CrashRestarts(net.Rand(), nodes, sim.CrashRestartPlan{
+//			Fraction: 0.1, Period: time.Minute, Down: 30 * time.Second, Span: time.Hour}),
+//		sim.Partitions(net.Rand(), nodes, sim.PartitionPlan{
+//			Every: 5 * time.Minute, Lasting: time.Minute, Span: time.Hour}),
+//	)
+//	stop, err := net.Apply(s, func(f sim.Fault) { /* tell the harness */ })
+//
+// # Invariant checks
+//
+// [Network.SetCheck] makes the network call a check every N of virtual
+// time; the first error halts the network (the Run methods return at
+// once) and [Network.Violation] reports it with the seed, the virtual time
+// and the number of events processed, and those of the last check that
+// passed. With no check set, the run loops pay one pointer test per event.
+// A check is a function that reads the protocol's state through the
+// handlers (Network.Handler, or the harness's own view) and returns an
+// error naming what is wrong:
+//
+//	net.SetCheck(time.Second, func() error {
+//		for _, a := range net.Live() {
+//			if p, ok := net.Handler(a).(*myPeer); ok && p.succ == a {
+//				return fmt.Errorf("%s is its own successor", a)
+//			}
+//		}
+//		return nil
+//	})
+//
+// A check must only read: no sends, no timers, no draws from Env.Rand or
+// Network.Rand, so that a run with checks replays like one without. To
+// find the event that broke an invariant, replay the same seed and
+// scenario with [Network.CheckFrom](v.PassedEvents+1), which checks after
+// every event from there and keeps the last [TraceLen] events in the
+// violation's Trace; [Shrink] does that given a function that replays the
+// run.
 //
 // # Connections, unreachable peers, backpressure
 //

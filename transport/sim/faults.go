@@ -65,8 +65,67 @@ func (n *Network) Restart(a transport.Addr) error {
 	return nil
 }
 
+// Persister is implemented by handlers that keep some state across a
+// crash, as a disk would: when the node goes down (crash or stop) the
+// network calls Persist and keeps what it returns, and a node brought back
+// with [Network.Recover] finds it with [Persisted]. Persist must return a
+// copy the handler will not change.
+type Persister interface {
+	Persist() any
+}
+
+// persisted is what a Persister's last incarnation left.
+type persisted struct {
+	state   any
+	epoch   uint32 // the incarnation it is for
+	recover bool   // that incarnation was started by Recover
+}
+
+// Recover is Restart keeping the node's persisted state: the handler of
+// its last incarnation, if it is a [Persister], persisted it when the node
+// went down, and the new handler's constructor reads it with [Persisted].
+// Restart, by contrast, starts from nothing.
+func (n *Network) Recover(a transport.Addr) error {
+	id, nd, err := n.lookup(a)
+	if err != nil {
+		return err
+	}
+	if nd.state == stateUp {
+		n.flush()
+		n.takeDown(id, nd, stateCrashed)
+	}
+	if p, ok := n.persisted[id]; ok && p.epoch == nd.epoch {
+		p.recover = true
+		n.persisted[id] = p
+	}
+	n.start(id, nd)
+	return nil
+}
+
+// Persisted returns the state the node's previous incarnation persisted
+// (see [Persister]) if this incarnation was started by Network.Recover, and
+// nil otherwise or if te is not a simulated node's.
+func Persisted(te transport.Env) any {
+	e, ok := te.(*env)
+	if !ok {
+		return nil
+	}
+	if p, ok := e.net.persisted[e.id]; ok && p.recover && p.epoch == e.epoch {
+		return p.state
+	}
+	return nil
+}
+
 // takeDown ends the node's current incarnation.
 func (n *Network) takeDown(id int32, nd *node, st nodeState) {
+	if ps, ok := nd.handler.(Persister); ok {
+		if n.persisted == nil {
+			n.persisted = make(map[int32]persisted)
+		}
+		n.persisted[id] = persisted{state: ps.Persist(), epoch: nd.epoch + 1}
+	} else if n.persisted != nil {
+		delete(n.persisted, id)
+	}
 	n.closeAllConns(id, nd, st == stateCrashed)
 	nd.state, nd.handler, nd.env, nd.caps = st, nil, nil, 0
 	nd.epoch++

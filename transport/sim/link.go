@@ -118,6 +118,10 @@ func (n *Network) transmit(s *send) {
 		n.dropFrom(src)
 		return
 	}
+	if conn == 0 && n.faulty {
+		n.launchFaulty(s, src, dst, lat)
+		return
+	}
 	n.launch(s, src, dst, lat, conn, connGen)
 }
 
@@ -348,9 +352,11 @@ func newLossRule(p float64) lossRule {
 
 // linkOverride replaces the model on one link (both directions).
 type linkOverride struct {
-	latency int64 // -1: use the model
-	loss    lossRule
-	hasLoss bool
+	latency   int64 // -1: use the model
+	loss      lossRule
+	hasLoss   bool
+	faults    linkFaults
+	hasFaults bool
 }
 
 // SetLinkLatency fixes the one-way latency between the nodes at a and b

@@ -39,6 +39,12 @@ type Network struct {
 	log         *slog.Logger
 	discard     bool // log is silent
 	overhead    int
+	check       *checker // see SetCheck; nil when none
+	// faulty is set once any link duplicates or reorders (SetLinkFaults).
+	faulty bool
+	faults linkFaults // the default of links without their own
+	// persisted holds what Persister handlers left when they went down.
+	persisted map[int32]persisted
 }
 
 // node is the part of a simulated node that outlives its incarnations.
@@ -323,8 +329,11 @@ func (n *Network) NodeStats(a transport.Addr) (NodeStats, error) {
 // Step processes the next event, if any, and reports whether there was one.
 func (n *Network) Step() bool {
 	n.flush()
-	if n.queue.len() == 0 {
+	if n.queue.len() == 0 || n.halted() {
 		return false
+	}
+	if n.check != nil {
+		return n.checkedStep()
 	}
 	n.step()
 	return true
@@ -349,6 +358,12 @@ func (n *Network) RunUntil(t time.Time) {
 func (n *Network) RunWhile(cond func() bool) {
 	n.flush()
 	for n.queue.len() > 0 && cond() {
+		if n.check != nil {
+			if !n.checkedStep() {
+				return
+			}
+			continue
+		}
 		n.step()
 	}
 }
@@ -356,7 +371,16 @@ func (n *Network) RunWhile(cond func() bool) {
 func (n *Network) runTo(until int64) {
 	n.flush()
 	for n.queue.len() > 0 && n.queue.min().at <= until {
+		if n.check != nil {
+			if !n.checkedStep() {
+				return
+			}
+			continue
+		}
 		n.step()
+	}
+	if n.check != nil && n.checkUntil(until) {
+		return
 	}
 	if until > n.now {
 		n.now = until
@@ -413,6 +437,9 @@ func (n *Network) step() {
 	if ev.kind == evCancelled {
 		n.slab.release(slot)
 		return
+	}
+	if n.check != nil {
+		n.traceEvent(slot)
 	}
 	n.stats.Events++
 	switch ev.kind {

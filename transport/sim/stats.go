@@ -22,6 +22,11 @@ type Stats struct {
 	Refused uint64
 	// Injected counts the messages injected with Network.Inject.
 	Injected uint64
+	// Duplicated counts the extra copies of datagrams that links made
+	// (LinkFaults.Duplicate); each ends delivered or dropped like the
+	// original, so Delivered + Dropped = Sent + Injected + Duplicated once
+	// the network is idle.
+	Duplicated uint64
 	// Nodes is the number of nodes ever added; Up the number up now.
 	Nodes, Up int
 	// Pending is the number of events scheduled and not yet processed.

@@ -1,0 +1,230 @@
+package dht
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/sim"
+	"github.com/stretchr/testify/require"
+)
+
+// ringScenario is a ring grown through the protocol, then put through a
+// fault schedule while its invariants are checked.
+type ringScenario struct {
+	Nodes int
+	// Plan and Partition make the schedule, drawn from the network's
+	// random source once the ring has grown.
+	Plan      sim.CrashRestartPlan
+	Partition sim.PartitionPlan
+	// Loss and Links, if set, apply to every link from the start.
+	Loss  float64
+	Links sim.LinkFaults
+	// Settle is how long the ring runs after the schedule before
+	// CheckStable.
+	Settle     time.Duration
+	CheckEvery time.Duration
+	Config     PeerConfig
+}
+
+// ringOutcome is what a run found.
+type ringOutcome struct {
+	Violation *sim.Violation // of CheckRing, during the schedule
+	Unstable  error          // of CheckStable, after Settle
+	Schedule  sim.Schedule
+	Crashes   int
+}
+
+// runRing runs the scenario from seed; checkFrom > 0 checks after every
+// event from that one on (sim.Shrink replays with it).
+func runRing(tb testing.TB, seed uint64, sc ringScenario, checkFrom uint64) ringOutcome {
+	tb.Helper()
+	net, err := sim.New(sim.Config{Seed: seed})
+	require.NoError(tb, err)
+	ring, err := NewSim(net, sc.Config)
+	require.NoError(tb, err)
+	require.NoError(tb, ring.Grow(sc.Nodes, 100*time.Millisecond))
+	ring.Run(time.Minute)
+	var out ringOutcome
+	if err := ring.CheckStable(); err != nil {
+		out.Unstable = fmt.Errorf("before the faults: %w", err)
+		return out
+	}
+	var nodes []transport.Addr
+	for _, n := range ring.Nodes() {
+		nodes = append(nodes, n.Addr)
+	}
+	out.Schedule = sim.Merge(sim.CrashRestarts(net.Rand(), nodes, sc.Plan), sim.Partitions(net.Rand(), nodes, sc.Partition))
+	if sc.Loss > 0 || sc.Links != (sim.LinkFaults{}) {
+		out.Schedule = sim.Merge(sim.Schedule{{Kind: sim.FaultLink, Loss: sc.Loss, Link: sc.Links}}, out.Schedule)
+	}
+	out.Crashes = out.Schedule.Count(sim.FaultCrash)
+	if sc.Partition.Every == 0 {
+		// A partition splits the ring in two, each side stabilising on
+		// its own, and they merge only after the heal: "at most one
+		// ring" cannot hold meanwhile. With partitions only the final
+		// CheckStable applies.
+		net.SetCheck(sc.CheckEvery, ring.CheckRing)
+	}
+	if checkFrom > 0 {
+		net.CheckFrom(checkFrom)
+	}
+	_, err = ring.Apply(out.Schedule, nil)
+	require.NoError(tb, err)
+	net.Run(sc.Plan.Span + sc.Plan.Down)
+	if out.Violation = net.Violation(); out.Violation != nil {
+		return out
+	}
+	net.SetCheck(0, nil)
+	// Stable means after the faults: the links heal too.
+	require.NoError(tb, net.SetLoss(0))
+	require.NoError(tb, net.SetFaults(sim.LinkFaults{}))
+	ring.Run(sc.Settle)
+	out.Unstable = ring.CheckStable()
+	return out
+}
+
+// ringSeeds runs the scenario over seeds and fails with the shortest
+// reproduction of each violation.
+func ringSeeds(t *testing.T, sc ringScenario, seeds int) {
+	base, seeds := sim.Seed(t), seedCount(t, seeds)
+	violations, unstable, crashes := 0, 0, 0
+	for i := range seeds {
+		seed := base + uint64(i)
+		out := runRing(t, seed, sc, 0)
+		crashes += out.Crashes
+		if out.Violation != nil {
+			violations++
+			v := sim.Shrink(out.Violation, func(from uint64) *sim.Violation { return runRing(t, seed, sc, from).Violation })
+			t.Errorf("seed %d: %v\nschedule:\n%s", seed, v, out.Schedule.Until(v.At+time.Second))
+		}
+		if out.Unstable != nil {
+			unstable++
+			t.Errorf("seed %d (%s=%d): not stable %v after the faults: %v", seed, sim.SeedEnv, seed, sc.Settle, out.Unstable)
+		}
+	}
+	t.Logf("%d seeds from %d, %d crash-restarts: %d invariant violations, %d rings not stable after %v",
+		seeds, base, crashes, violations, unstable, sc.Settle)
+}
+
+// TestRingInvariantsUnderCrashRestart checks the ring invariants every
+// virtual second over seeds of 50 nodes, 10 % of them crashing each minute
+// and restarting 30 s later, and the ideal ring two minutes after.
+// Open (measured when this was written): 2 violations in 1000 seeds, both
+// while a node rejoins: an appendage out of order (seed
+// 12870379047320022941: the rejoining node's successor skips the node
+// before it for a moment) and a member whose only successor is a node
+// still joining (seed 12870379047320023093).
+func TestRingInvariantsUnderCrashRestart(t *testing.T) {
+	sc := ringScenario{
+		Nodes: 50,
+		Plan:  sim.CrashRestartPlan{Fraction: 0.1, Period: time.Minute, Down: 30 * time.Second, Span: 10 * time.Minute},
+		// Settle: a restarted node rejoins at once; stabilize (5 s) and
+		// the successor lists catch up in a few rounds.
+		Settle:     2 * time.Minute,
+		CheckEvery: time.Second,
+	}
+	seeds := 1000
+	if testing.Short() {
+		seeds, sc.Plan.Span = 2, 3*time.Minute
+	}
+	ringSeeds(t, sc, seeds)
+}
+
+// TestRingInvariantsOnFaultyLinks is the crash-restart workload on links
+// that lose 2 % of datagrams, duplicate 5 % and delay each by up to
+// 100 ms. Open: 36 violations in 300 seeds, mostly appendages out of
+// order and members whose only successor is a joining node: lost replies
+// make nodes forget live successors, and joins go wrong more often.
+func TestRingInvariantsOnFaultyLinks(t *testing.T) {
+	sc := ringScenario{
+		Nodes:      50,
+		Plan:       sim.CrashRestartPlan{Fraction: 0.1, Period: time.Minute, Down: 30 * time.Second, Span: 10 * time.Minute},
+		Loss:       0.02,
+		Links:      sim.LinkFaults{Duplicate: 0.05, Reorder: 100 * time.Millisecond},
+		Settle:     2 * time.Minute,
+		CheckEvery: time.Second,
+	}
+	seeds := 300
+	if testing.Short() {
+		seeds, sc.Plan.Span = 1, 3*time.Minute
+	}
+	ringSeeds(t, sc, seeds)
+}
+
+// TestRingInvariantsUnderPartitions adds a partition in two halves every
+// 5 minutes, healed a minute later; it checks only that the ring is ideal
+// three minutes after the last heal (each side forms its own ring
+// meanwhile).
+func TestRingInvariantsUnderPartitions(t *testing.T) {
+	sc := ringScenario{
+		Nodes:      50,
+		Plan:       sim.CrashRestartPlan{Fraction: 0.1, Period: time.Minute, Down: 30 * time.Second, Span: 15 * time.Minute},
+		Partition:  sim.PartitionPlan{Every: 5 * time.Minute, Lasting: time.Minute, Span: 15 * time.Minute},
+		Settle:     3 * time.Minute,
+		CheckEvery: time.Second,
+	}
+	seeds := 300
+	if testing.Short() {
+		seeds = 1
+	}
+	ringSeeds(t, sc, seeds)
+}
+
+func TestCheckRingReportsEachInvariant(t *testing.T) {
+	ring := growRing(t, PeerConfig{Bits: 6, Successors: 3}, 0, 0, 0)
+	require.NoError(t, ring.AddIDs(1, 10, 20, 30, 40, 50))
+	ring.Run(time.Minute)
+	require.NoError(t, ring.CheckStable())
+	p := func(v uint64) *Peer { return ring.PeerByID(v) }
+	info := func(v uint64) NodeInfo { return p(v).self }
+	save := func() func() {
+		succs, preds := map[*Peer][]NodeInfo{}, map[*Peer]NodeInfo{}
+		for _, n := range ring.Nodes() {
+			q := ring.Peer(n.Addr)
+			succs[q], preds[q] = q.succs, q.pred
+		}
+		return func() {
+			for q, s := range succs {
+				q.succs, q.pred = s, preds[q]
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		break_ func()
+		want   error
+	}{
+		{"no live successor", func() { p(10).succs = []NodeInfo{{ID: ring.Space().FromUint64(11), Addr: "/sim/99"}} }, ErrNoLiveSuccessor},
+		{"two rings", func() {
+			p(10).succs = []NodeInfo{info(1)} // 1 -> 10 -> 1
+			p(50).succs = []NodeInfo{info(20)}
+		}, ErrSeveralRings},
+		{"successor list out of order", func() {
+			p(1).succs = []NodeInfo{info(20), info(10)}
+		}, ErrUnorderedSuccessors},
+		{"ring wraps twice", func() {
+			// 1 -> 30 -> 10 -> 40 -> 20 -> 50 -> 1: every node once, twice round.
+			for _, e := range [][2]uint64{{1, 30}, {30, 10}, {10, 40}, {40, 20}, {20, 50}, {50, 1}} {
+				p(e[0]).succs = []NodeInfo{info(e[1])}
+			}
+		}, ErrUnorderedRing},
+		{"appendage out of order", func() {
+			p(10).succs = []NodeInfo{info(30)} // 20 off the ring...
+			p(20).succs = []NodeInfo{info(50)} // ...entering it at 50, past 30 and 40
+		}, ErrUnorderedAppendage},
+		{"stale successor list", func() { p(20).succs = []NodeInfo{info(30), info(50)} }, ErrNotStable},
+		{"stale predecessor", func() { p(20).pred = info(1) }, ErrNotStable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			restore := save()
+			defer restore()
+			tc.break_()
+			err := ring.CheckStable()
+			require.ErrorIs(t, err, tc.want)
+			t.Log(err)
+		})
+	}
+	require.NoError(t, ring.CheckStable())
+}
