@@ -33,18 +33,21 @@
 //
 // # Serving and resolving
 //
-// The shortest useful program serves a zone and resolves through it:
+// The records of the textbook, as this package models them (ExampleNewRR):
 //
-//	zone, _ := dnsx.LoadZone("networkutopia.com.zone", "networkutopia.com")
-//	srv, _ := authserver.NewServer(authserver.Config{Zones: []*dnsx.Zone{zone}})
-//	_ = srv.Start("127.0.0.1:5300") // UDP and TCP
-//	defer srv.Close()
+//	for _, rr := range []dnsx.RR{
+//		dnsx.MustRR("www.networkutopia.com", "212.212.71.4", dnsx.TypeA, 3600),
+//		dnsx.MustRR("networkutopia.com", "dns1.networkutopia.com", dnsx.TypeNS, 172800),
+//		dnsx.MustRR("networkutopia.com", "10 mail.networkutopia.com", dnsx.TypeMX, 3600),
+//	} {
+//		fmt.Println(rr)
+//	}
 //
-//	h, _ := authserver.StartHierarchy(authserver.HierarchyConfig{}) // root, com, networkutopia.com
-//	defer h.Close()
-//	r, _ := resolver.NewResolver(resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr}, "")
-//	defer r.Close()
-//	a, _ := r.Lookup(ctx, "www.networkutopia.com", dnsx.TypeA)
+// LoadZone reads a master file into a [Zone]; authserver.NewServer
+// serves zones and resolver.NewResolver resolves through them. The
+// shortest program that does both, authserver's ExampleStartHierarchy,
+// starts the registrar scenario's root, com and networkutopia.com servers
+// on loopback and resolves www.networkutopia.com from the root down.
 //
 // # Messages
 //

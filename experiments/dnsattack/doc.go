@@ -39,6 +39,11 @@
 //
 // The shortest use:
 //
-//	res, err := experiment.Amplification(experiment.AmplificationConfig{Seed: 1})
-//	fmt.Print(res) // a table: bytes in, bytes to the victim, factor
+//	res, err := dnsattack.Amplification(dnsattack.AmplificationConfig{Seed: 1, Rate: 200})
+//	if err != nil {
+//		panic(err)
+//	}
+//
+// and res.Rows holds a row per setting, without and with RRL
+// (ExampleAmplification).
 package dnsattack

@@ -24,7 +24,7 @@ const root = "../.."
 // pending lists the packages whose doc snippets are still to be turned
 // into excerpts of an Example; the list only shrinks.
 var pending = map[string]bool{
-	"dnsx": true, "experiments/dnsattack": true, "swarm": true,
+	"swarm": true,
 }
 
 func TestDocSnippetsAreExamples(t *testing.T) {
