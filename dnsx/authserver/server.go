@@ -16,6 +16,7 @@ import (
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of [Config].
@@ -32,6 +33,10 @@ const (
 type Config struct {
 	// Zones are served from the start; more can be added with SetZone.
 	Zones []*dnsx.Zone
+	// Metrics, if set, gets the server's counters as Prometheus series
+	// (p2p_dns_server_*, labelled with the address it serves) from Start
+	// to Close. nil: nothing is registered.
+	Metrics prometheus.Registerer
 	// UDPSize is the largest UDP response sent to an EDNS0 client (which
 	// may ask for less), and the size advertised. Default DefaultUDPSize
 	// (1232); at least 512.

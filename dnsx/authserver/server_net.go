@@ -14,6 +14,7 @@ import (
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
+	"github.com/networkutopia/p2p/internal/metrics"
 )
 
 // readersPerSocket is how many goroutines read each UDP socket. Measured
@@ -38,6 +39,8 @@ type netState struct {
 	done    chan struct{}
 
 	refusedFull, refusedPerAddr atomic.Uint64
+	// unregister removes the server's metrics (Config.Metrics).
+	unregister func()
 }
 
 // Start serves the server's zones on addr ("127.0.0.1:53", port 0 picks
@@ -61,8 +64,15 @@ func (s *Server) Start(addr string) error {
 	if err != nil {
 		return err
 	}
-	n.started, n.udp, n.tcp = true, udp, tcp
 	n.addr = udp[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	if n.unregister, err = metrics.Register(s.cfg.Metrics, s.collector(n.addr)); err != nil {
+		for _, c := range udp {
+			c.Close()
+		}
+		tcp.Close()
+		return fmt.Errorf("dnsx: server metrics: %w", err)
+	}
+	n.started, n.udp, n.tcp = true, udp, tcp
 	n.conns = make(map[net.Conn]struct{})
 	n.perAddr = make(map[netip.Addr]int)
 	n.done = make(chan struct{})
@@ -133,6 +143,9 @@ func (s *Server) Close() error {
 	}
 	n.mu.Unlock()
 	n.wg.Wait()
+	if n.unregister != nil {
+		n.unregister()
+	}
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults of [Config].
@@ -27,6 +28,10 @@ type Config struct {
 	// Roots are the root hints: addresses of the root servers, where
 	// iterative resolution starts. Required.
 	Roots []netip.Addr
+	// Metrics, if set, gets a Resolver's counters as Prometheus series
+	// (p2p_dns_resolver_* and its host's p2p_transport_*, labelled with
+	// its address) until Close. A Peer on its own ignores it.
+	Metrics prometheus.Registerer
 	// Port is the port every name server listens on (glue records carry
 	// no port). Default 53.
 	Port uint16

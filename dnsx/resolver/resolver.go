@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -22,6 +25,12 @@ type Resolver struct {
 	node  *Peer
 	cache *Cache
 	addr  netip.AddrPort
+	// unregister removes the resolver's metrics (Config.Metrics), once.
+	unregister     func()
+	unregisterOnce sync.Once
+	// cacheHits counts the Lookups answered from the cache off the loop,
+	// which the node's own counters never see.
+	cacheHits atomic.Uint64
 }
 
 // NewResolver starts a resolver. listen is where the recursive server
@@ -73,6 +82,7 @@ func NewResolver(cfg Config, listen string) (*Resolver, error) {
 			Stream:       transport.TCP{},
 			Codec:        dnsx.NewStreamCodec,
 			Logger:       cfg.Logger,
+			Metrics:      cfg.Metrics,
 		}
 		if !stub {
 			hc.Listen = dnsx.TCPAddr(at)
@@ -88,6 +98,10 @@ func NewResolver(cfg Config, listen string) (*Resolver, error) {
 	r := &Resolver{host: h, node: node, cache: cfg.Cache}
 	if a, err := dnsx.AddrPortOf(h.PacketAddr()); err == nil {
 		r.addr = a
+	}
+	if r.unregister, err = metrics.Register(cfg.Metrics, r.collector()); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("dnsx: resolver metrics: %w", err)
 	}
 	return r, nil
 }
@@ -109,7 +123,11 @@ func freeUDPPort(ip netip.Addr) (uint16, error) {
 }
 
 // Close stops the resolver and waits for its goroutines.
-func (r *Resolver) Close() error { return r.host.Close() }
+func (r *Resolver) Close() error {
+	err := r.host.Close()
+	r.unregisterOnce.Do(r.unregister)
+	return err
+}
 
 // Stats returns the resolver's counters.
 func (r *Resolver) Stats() Stats {
@@ -119,6 +137,9 @@ func (r *Resolver) Stats() Stats {
 	if err != nil {
 		return Stats{}
 	}
+	hits := r.cacheHits.Load()
+	st.Lookups += hits
+	st.CacheHits += hits
 	return st
 }
 
@@ -129,6 +150,7 @@ func (r *Resolver) Stats() Stats {
 // ctx's error.
 func (r *Resolver) Lookup(ctx context.Context, name string, t dnsx.Type) (Answer, error) {
 	if a, ok := r.cache.lookupAnswer(name, t, time.Now()); ok {
+		r.cacheHits.Add(1)
 		return a, nil
 	}
 	return transport.Do(ctx, r.host, func(reply func(Answer, error)) {

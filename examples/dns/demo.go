@@ -11,6 +11,7 @@ import (
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
 	"github.com/networkutopia/p2p/dnsx/resolver"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // demo runs the textbook's scenario on loopback and prints it.
@@ -73,7 +74,7 @@ func demo(ctx context.Context, w io.Writer) error {
 }
 
 // serveResolver runs a caching recursive resolver until ctx ends.
-func serveResolver(ctx context.Context, listen, root, allow string) error {
+func serveResolver(ctx context.Context, listen, root, allow string, reg prometheus.Registerer) error {
 	if root == "" {
 		return fmt.Errorf("resolver: -root is required (the root server's address)")
 	}
@@ -95,7 +96,7 @@ func serveResolver(ctx context.Context, listen, root, allow string) error {
 		}
 		nets = append(nets, p)
 	}
-	r, err := resolver.NewResolver(resolver.Config{Roots: roots, Port: port, AllowedNetworks: nets}, listen)
+	r, err := resolver.NewResolver(resolver.Config{Roots: roots, Port: port, AllowedNetworks: nets, Metrics: reg}, listen)
 	if err != nil {
 		return err
 	}

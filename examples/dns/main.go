@@ -34,6 +34,10 @@
 // rate limiting):
 //
 //	go run ./examples/dns -mode attacks
+//
+// With -metrics 127.0.0.1:9100, the auth and resolver modes serve their
+// counters (p2p_dns_server_*, p2p_dns_resolver_*, p2p_transport_*) for
+// Prometheus on http://127.0.0.1:9100/metrics.
 package main
 
 import (
@@ -51,7 +55,9 @@ import (
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
+	"github.com/networkutopia/p2p/examples/internal/metricsserver"
 	"github.com/networkutopia/p2p/experiments/dnsattack"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func main() {
@@ -61,9 +67,21 @@ func main() {
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
 	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
 	sockets := flag.Int("sockets", 0, "auth: UDP sockets sharing the port (0: one per CPU)")
+	metricsAddr := flag.String("metrics", "", "auth and resolver: serve Prometheus metrics on http://ADDR/metrics (host:port)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	var reg prometheus.Registerer
+	if *metricsAddr != "" {
+		ms, err := metricsserver.Start(*metricsAddr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "dns: -metrics:", err)
+			os.Exit(1)
+		}
+		defer ms.Close()
+		reg = ms.Registry
+		fmt.Printf("metrics on http://%s/metrics\n", ms.Addr())
+	}
 	var err error
 	switch *mode {
 	case "demo":
@@ -75,9 +93,9 @@ func main() {
 	case "attacks":
 		err = attacks(os.Stdout)
 	case "auth":
-		err = serveAuth(ctx, *listen, *sockets, flag.Args())
+		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg)
 	case "resolver":
-		err = serveResolver(ctx, *listen, *root, *allow)
+		err = serveResolver(ctx, *listen, *root, *allow, reg)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -131,7 +149,7 @@ func originOf(path string) string {
 }
 
 // serveAuth serves master files until ctx ends.
-func serveAuth(ctx context.Context, listen string, sockets int, files []string) error {
+func serveAuth(ctx context.Context, listen string, sockets int, files []string, reg prometheus.Registerer) error {
 	if len(files) == 0 {
 		return errors.New("auth: give at least one master file")
 	}
@@ -144,7 +162,7 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string) 
 		}
 		zones = append(zones, z)
 	}
-	s, err := authserver.NewServer(authserver.Config{Zones: zones, Sockets: sockets})
+	s, err := authserver.NewServer(authserver.Config{Zones: zones, Sockets: sockets, Metrics: reg})
 	if err != nil {
 		return err
 	}

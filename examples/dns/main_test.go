@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	promtestutil "github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/networkutopia/p2p/internal/testutil"
 
 	"github.com/stretchr/testify/require"
@@ -48,15 +51,16 @@ func TestStandaloneServers(t *testing.T) {
 	port := uint16(testutil.FreeUDPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	reg := prometheus.NewRegistry() // what -metrics serves
 	authDone := make(chan error, 1)
 	go func() {
-		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files)
+		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files, reg)
 	}()
 	resPort := uint16(testutil.FreeUDPPort(t))
 	resDone := make(chan error, 1)
 	go func() {
 		resDone <- serveResolver(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort).String(),
-			netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), "127.0.0.0/8")
+			netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), "127.0.0.0/8", reg)
 	}()
 	q := dnsx.NewQuery(0, "www.example", dnsx.TypeA)
 	q.RecursionDesired = true
@@ -66,6 +70,11 @@ func TestStandaloneServers(t *testing.T) {
 		m, err := dnsx.Exchange(qctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort), q)
 		return err == nil && len(m.Answer) == 1 && m.Answer[0].Value() == "192.0.2.7"
 	}, 5*time.Second, 50*time.Millisecond)
+	for _, series := range []string{"p2p_dns_server_queries_total", "p2p_dns_resolver_lookups_total", "p2p_transport_datagrams_sent_total"} {
+		n, err := promtestutil.GatherAndCount(reg, series)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, series)
+	}
 	cancel()
 	require.ErrorIs(t, <-authDone, context.Canceled)
 	require.ErrorIs(t, <-resDone, context.Canceled)
