@@ -9,6 +9,7 @@ import (
 
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/internal/flood"
+	"github.com/networkutopia/p2p/overlay/internal/hostkey"
 	"github.com/networkutopia/p2p/overlay/internal/ratelimit"
 	"github.com/networkutopia/p2p/transport"
 )
@@ -28,11 +29,14 @@ var (
 const (
 	DefaultTTL         = 3
 	DefaultMaxChildren = 200
-	DefaultMaxLeaders  = 32
-	DefaultRouteExpiry = flood.DefaultRouteExpiry
-	DefaultQueryRate   = flood.DefaultQueryRate
-	DefaultQueryBurst  = flood.DefaultQueryBurst
-	DefaultKeepAlive   = flood.DefaultKeepAlive
+	// DefaultMaxChildrenPerHost is how many of a leader's children one
+	// host (an IPv4 address, an IPv6 /64) may be.
+	DefaultMaxChildrenPerHost = 8
+	DefaultMaxLeaders         = 32
+	DefaultRouteExpiry        = flood.DefaultRouteExpiry
+	DefaultQueryRate          = flood.DefaultQueryRate
+	DefaultQueryBurst         = flood.DefaultQueryBurst
+	DefaultKeepAlive          = flood.DefaultKeepAlive
 )
 
 // PeerConfig configures a super-peer node, leader or ordinary peer.
@@ -55,6 +59,11 @@ type PeerConfig struct {
 	// MaxChildren bounds a leader's group; further peers are
 	// disconnected. Default 200.
 	MaxChildren int
+	// MaxChildrenPerHost bounds the children one host (an IPv4 address,
+	// an IPv6 /64; a simulator node counts alone) may have in a leader's
+	// group, so that one machine cannot take every slot. Default
+	// DefaultMaxChildrenPerHost.
+	MaxChildrenPerHost int
 	// MaxLeaders bounds a leader's links to other leaders; further
 	// leaders are disconnected. Default 32.
 	MaxLeaders int
@@ -78,6 +87,8 @@ func (c PeerConfig) Validate() error {
 	switch {
 	case c.MaxChildren < 0:
 		return bad("MaxChildren", c.MaxChildren)
+	case c.MaxChildrenPerHost < 0:
+		return bad("MaxChildrenPerHost", c.MaxChildrenPerHost)
 	case c.MaxLeaders < 0:
 		return bad("MaxLeaders", c.MaxLeaders)
 	case c.RouteExpiry < 0:
@@ -93,6 +104,7 @@ func (c PeerConfig) Validate() error {
 func (c PeerConfig) withDefaults() PeerConfig {
 	c.TTL = cmp.Or(c.TTL, DefaultTTL)
 	c.MaxChildren = cmp.Or(c.MaxChildren, DefaultMaxChildren)
+	c.MaxChildrenPerHost = cmp.Or(c.MaxChildrenPerHost, DefaultMaxChildrenPerHost)
 	c.MaxLeaders = cmp.Or(c.MaxLeaders, DefaultMaxLeaders)
 	c.RouteExpiry = cmp.Or(c.RouteExpiry, DefaultRouteExpiry)
 	c.QueryRate = cmp.Or(c.QueryRate, DefaultQueryRate)
@@ -111,6 +123,11 @@ type Stats struct {
 	Indexed, Children int
 	// HitsReceived counts results delivered to the node's own searches.
 	HitsReceived uint64
+	// RefusedChildren counts peers a leader disconnected instead of
+	// indexing: its group was full (MaxChildren) or their host had
+	// MaxChildrenPerHost children already; RefusedHolders the Publishes
+	// that named a holder on another host than the connection's.
+	RefusedChildren, RefusedHolders uint64
 }
 
 // link is a connection to a child or a leader.
@@ -367,12 +384,20 @@ func (n *Peer) onPublish(l *link, p *Publish) {
 		return
 	}
 	if l.holder == "" {
-		if n.children() >= n.cfg.MaxChildren {
+		holder := cmp.Or(p.Addr, l.addr)
+		if hostkey.Of(holder) != hostkey.Of(l.addr) {
+			// A child may publish its own listen address, never another
+			// host's: searchers would be sent to a third party.
+			n.stats.RefusedHolders++
 			n.env.Disconnect(l.addr)
 			return
 		}
-		l.holder = p.Addr
-		l.holder = cmp.Or(l.holder, l.addr)
+		if n.children() >= n.cfg.MaxChildren || n.childrenOf(l.addr) >= n.cfg.MaxChildrenPerHost {
+			n.stats.RefusedChildren++
+			n.env.Disconnect(l.addr)
+			return
+		}
+		l.holder = holder
 	}
 	for _, e := range p.Files {
 		if n.index.Add(l.holder, e) {
@@ -386,6 +411,17 @@ func (n *Peer) leaders() int {
 	c := 0
 	for _, l := range n.links {
 		if l.leader {
+			c++
+		}
+	}
+	return c
+}
+
+// childrenOf counts the children on the host of a.
+func (n *Peer) childrenOf(a transport.Addr) int {
+	host, c := hostkey.Of(a), 0
+	for _, l := range n.links {
+		if l.holder != "" && hostkey.Of(l.addr) == host {
 			c++
 		}
 	}
