@@ -11,10 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/swarm/tracker"
 	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ClientConfig configures a Client. The zero value downloads and seeds over
@@ -42,6 +44,10 @@ type ClientConfig struct {
 	AnnounceIP netip.Addr
 	// Logger receives logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets each torrent's counters as Prometheus series
+	// (p2p_swarm_*, labelled with its info-hash, and its host's
+	// p2p_transport_*) until the torrent closes. nil: nothing registered.
+	Metrics prometheus.Registerer
 }
 
 // Validate names the first bad field.
@@ -101,6 +107,8 @@ type Torrent struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	close    sync.Once
+	// unregister removes the torrent's metrics (ClientConfig.Metrics).
+	unregister func()
 }
 
 // Progress is a snapshot of a torrent, for a progress bar.
@@ -165,10 +173,11 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		t.markDone()
 	}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: c.cfg.Transport,
-		Listen: c.cfg.Listen,
-		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
-		Logger: c.cfg.Logger,
+		Stream:  c.cfg.Transport,
+		Listen:  c.cfg.Listen,
+		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
+		Logger:  c.cfg.Logger,
+		Metrics: c.cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
 		t.peer = newPeer(env, pc)
 		return t.peer
@@ -178,6 +187,11 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		return nil, err
 	}
 	t.host = host
+	if t.unregister, err = metrics.Register(c.cfg.Metrics, t.collector()); err != nil {
+		host.Close()
+		st.Close()
+		return nil, fmt.Errorf("swarm: torrent metrics: %w", err)
+	}
 	c.torrents[mi.InfoHash] = t
 	if u := mi.Announce; strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
 		t.wg.Add(1)
@@ -375,6 +389,7 @@ func (t *Torrent) Close() error {
 		close(t.stop)
 		t.wg.Wait()
 		err = t.host.Close()
+		t.unregister()
 		if e := t.storage.Close(); err == nil {
 			err = e
 		}

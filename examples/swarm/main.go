@@ -16,7 +16,9 @@
 //
 // seed and download also take -listen (a multiaddr such as
 // /ip4/0.0.0.0/tcp/6881), -peer ADDR (repeatable) to connect without a
-// tracker, and -up-limit and -down-limit (bytes/s) to cap the rates. The client speaks the standard wire protocol, so stock clients
+// tracker, -up-limit and -down-limit (bytes/s) to cap the rates, and
+// -metrics ADDR to serve Prometheus metrics on http://ADDR/metrics. The
+// client speaks the standard wire protocol, so stock clients
 // (aria2, Transmission) can join the swarm.
 package main
 
@@ -34,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/networkutopia/p2p/examples/internal/metricsserver"
 	"github.com/networkutopia/p2p/swarm"
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/swarm/tracker"
@@ -173,6 +176,7 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	listen := fs.String("listen", "/ip4/0.0.0.0/tcp/0", "where to accept peers")
 	upLimit := fs.Int64("up-limit", 0, "upload rate limit in bytes/s (0: none)")
 	downLimit := fs.Int64("down-limit", 0, "download rate limit in bytes/s (0: none)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on http://ADDR/metrics (host:port)")
 	var peers peerList
 	fs.Var(&peers, "peer", "peer address to connect to (host:port or multiaddr; repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -182,10 +186,20 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
-	c, err := swarm.NewClient(swarm.ClientConfig{
+	cfg := swarm.ClientConfig{
 		Listen: transport.Addr(*listen),
 		Peer:   swarm.PeerConfig{UploadLimit: *upLimit, DownloadLimit: *downLimit},
-	})
+	}
+	if *metricsAddr != "" {
+		ms, err := metricsserver.Start(*metricsAddr)
+		if err != nil {
+			return fmt.Errorf("-metrics: %w", err)
+		}
+		defer ms.Close()
+		cfg.Metrics = ms.Registry
+		fmt.Fprintf(out, "metrics on http://%s/metrics\n", ms.Addr())
+	}
+	c, err := swarm.NewClient(cfg)
 	if err != nil {
 		return err
 	}
