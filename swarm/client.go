@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
+	"github.com/networkutopia/p2p/swarm/mse"
 	"github.com/networkutopia/p2p/swarm/tracker"
 	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
@@ -40,10 +41,21 @@ type ClientConfig struct {
 	AnnounceIP netip.Addr
 	// Logger receives logs. Default: silent.
 	Logger *slog.Logger
+	// Encryption is the MSE/PE policy of peer connections (package
+	// swarm/mse). The default, mse.Enabled, accepts plaintext and
+	// encrypted peers on one port and dials encrypted first, falling back
+	// to plaintext, as libtorrent does by default; mse.Required refuses
+	// plaintext (libtorrent's pe_forced), mse.Disabled speaks plaintext
+	// only. MSE hides BitTorrent from traffic shapers, not from an
+	// attacker. Over an already encrypted Transport (libp2p) use Disabled.
+	Encryption mse.Policy
 }
 
 // Validate names the first bad field.
 func (c ClientConfig) Validate() error {
+	if c.Encryption < mse.Enabled || c.Encryption > mse.Required {
+		return fmt.Errorf("%w: ClientConfig.Encryption %d is not a policy", ErrBadConfig, int(c.Encryption))
+	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
 	}
@@ -160,7 +172,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		t.markDone()
 	}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: c.cfg.Transport,
+		Stream: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]},
 		Listen: c.cfg.Listen,
 		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
 		Logger: c.cfg.Logger,
