@@ -126,6 +126,12 @@ type Progress struct {
 	CorruptPieces, Banned int
 	// Done reports whether every piece is here.
 	Done bool
+	// Stalled says why the download makes no progress, nil while it
+	// does (or is connecting): ErrNoPeers, ErrDialsFailing (wrapping the
+	// last failure), ErrAllChoked or ErrNoSource.
+	Stalled error
+	// Redials counts redials scheduled after failures.
+	Redials int
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -210,12 +216,19 @@ func (t *Torrent) AddPeers(addrs ...transport.Addr) error {
 func (t *Torrent) Done() <-chan struct{} { return t.done }
 
 // Download waits until every piece is verified, ctx ends or the torrent is
-// closed. The torrent keeps seeding afterwards until Close.
+// closed. The torrent keeps seeding afterwards until Close. When ctx ends
+// first, the error wraps ctx's and, if the download had stalled, why
+// (Progress.Stalled: ErrNoPeers, ErrDialsFailing...).
 func (t *Torrent) Download(ctx context.Context) error {
 	select {
 	case <-t.done:
 		return nil
 	case <-ctx.Done():
+		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if p, err := t.Progress(pctx); err == nil && p.Stalled != nil {
+			return fmt.Errorf("swarm: download incomplete (%d of %d pieces): %w: %w", p.Pieces, p.NumPieces, ctx.Err(), p.Stalled)
+		}
 		return ctx.Err()
 	case <-t.stop:
 		return ErrClosed
@@ -247,6 +260,7 @@ func (t *Torrent) progress() Progress {
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
+		Stalled: t.peer.stalled(), Redials: s.Redials,
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {
