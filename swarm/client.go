@@ -44,9 +44,11 @@ type ClientConfig struct {
 	// Encryption is the MSE/PE policy of peer connections (package
 	// swarm/mse). The default, mse.Enabled, accepts plaintext and
 	// encrypted peers on one port and dials encrypted first, falling back
-	// to plaintext, as libtorrent does by default; mse.Required refuses
-	// plaintext (libtorrent's pe_forced), mse.Disabled speaks plaintext
-	// only. MSE hides BitTorrent from traffic shapers, not from an
+	// to plaintext, as libtorrent does by default (the handshake is
+	// encrypted, the stream after it plaintext when the peer offers it);
+	// mse.Required refuses plaintext and encrypts the whole stream with
+	// RC4 (libtorrent's pe_forced with pe_rc4), mse.Disabled speaks
+	// plaintext only. MSE hides BitTorrent from traffic shapers, not from an
 	// attacker. Over an already encrypted Transport (libp2p) use Disabled.
 	Encryption mse.Policy
 }

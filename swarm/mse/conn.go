@@ -316,10 +316,12 @@ func (c *conn) receiveMSE() error {
 	c.pending = ia
 	var sel uint32
 	switch {
-	case provide&CryptoRC4 != 0:
-		sel = CryptoRC4
+	// As libtorrent (prefer_rc4 off): plaintext after the handshake when
+	// offered, unless the policy requires RC4.
 	case provide&CryptoPlaintext != 0 && c.t.Policy != Required:
 		sel = CryptoPlaintext
+	case provide&CryptoRC4 != 0:
+		sel = CryptoRC4
 	default:
 		c.t.stats.refused.Add(1)
 		return fmt.Errorf("%w: peer provides crypto %#x, policy %s", ErrHandshake, provide, c.t.Policy)

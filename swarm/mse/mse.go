@@ -46,8 +46,12 @@ const (
 	// Enabled (the default) accepts plaintext and encrypted connections
 	// and dials encrypted first, falling back to plaintext when the peer
 	// closes the encrypted handshake, as libtorrent does by default
-	// (out_enc_policy pe_enabled). It offers plaintext and RC4; as
-	// receiver it selects RC4 when offered.
+	// (out_enc_policy pe_enabled). It offers plaintext and RC4, and as
+	// receiver selects plaintext when offered, as libtorrent does with
+	// prefer_rc4 off: the handshake (the BitTorrent handshake included,
+	// sent as the initial payload) is hidden, the bulk data is not, and
+	// it costs no RC4 (about 600 MB/s per core, a lot beside the wire
+	// path's speed). Required encrypts everything.
 	Enabled Policy = iota
 	// Disabled speaks plaintext only.
 	Disabled

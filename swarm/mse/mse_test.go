@@ -63,7 +63,7 @@ func TestPolicies(t *testing.T) {
 		ok             bool
 		enc, obf, fall bool
 	}{
-		{"enabled to enabled: RC4", Enabled, Enabled, true, true, false, false},
+		{"enabled to enabled: obfuscated handshake, plaintext stream", Enabled, Enabled, true, false, true, false},
 		{"required to enabled: RC4", Required, Enabled, true, true, false, false},
 		{"enabled to required: RC4", Enabled, Required, true, true, false, false},
 		{"required to required: RC4", Required, Required, true, true, false, false},
@@ -99,6 +99,8 @@ func TestPolicies(t *testing.T) {
 			require.Equal(t, "pong", string(got[:]))
 			require.Equal(t, tc.enc, dt.Stats().EncryptedOut == 1, "dialler %+v", dt.Stats())
 			require.Equal(t, tc.enc, lt.Stats().EncryptedIn == 1, "listener %+v", lt.Stats())
+			require.Equal(t, tc.obf, dt.Stats().ObfuscatedOut == 1, "dialler %+v", dt.Stats())
+			require.Equal(t, tc.obf, lt.Stats().ObfuscatedIn == 1, "listener %+v", lt.Stats())
 			require.Equal(t, tc.fall, dt.Stats().Fallbacks == 1)
 		})
 	}
@@ -106,7 +108,7 @@ func TestPolicies(t *testing.T) {
 
 // TestBulk sends more than one write buffer both ways through RC4.
 func TestBulk(t *testing.T) {
-	tr := &Transport{Inner: transport.TCP{}, SKey: testSKey}
+	tr := &Transport{Inner: transport.TCP{}, Policy: Required, SKey: testSKey}
 	big := append(append([]byte{}, protocolPrefix...), bytes.Repeat([]byte("0123456789abcdef"), 20000)...) // 320 KB
 	addr, res := serve(t, tr, len(big), big)
 	c, err := tr.Dial(context.Background(), addr)
