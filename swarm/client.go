@@ -104,6 +104,7 @@ type Torrent struct {
 	mi       *metainfo.MetaInfo
 	storage  Storage
 	host     *transport.Host
+	mse      *mse.Transport
 	peer     *Peer // touched only on the host's loop
 	done     chan struct{}
 	doneOnce sync.Once
@@ -134,6 +135,9 @@ type Progress struct {
 	Stalled error
 	// Redials counts redials scheduled after failures.
 	Redials int
+	// Encryption counts connections by how MSE set them up, and the
+	// handshakes it refused (ClientConfig.Encryption).
+	Encryption mse.Stats
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -179,8 +183,9 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if have.Count() == mi.Info.NumPieces() {
 		t.markDone()
 	}
+	t.mse = &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]},
+		Stream: t.mse,
 		Listen: c.cfg.Listen,
 		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
 		Logger: c.cfg.Logger,
@@ -262,7 +267,7 @@ func (t *Torrent) progress() Progress {
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
-		Stalled: t.peer.stalled(), Redials: s.Redials,
+		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {

@@ -131,6 +131,10 @@ func TestInteropOurLeecherFromLibtorrentEncrypted(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(data, got))
+	p, err := leech.Progress(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, p.Encryption.EncryptedOut, int64(1), "%+v", p.Encryption)
+	require.Zero(t, p.Encryption.PlaintextOut)
 }
 
 var aria2Crypto = []string{"--bt-require-crypto=true", "--bt-min-crypto-level=arc4"}
