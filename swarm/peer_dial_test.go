@@ -11,7 +11,8 @@ import (
 )
 
 // TestUnreachablePeerIsTriedAgain: a peer that could not be dialled is
-// dialled again when AddPeers names it again (the tracker's next answer).
+// dialled again once it is back (AddPeers naming it again leaves its
+// redial backoff as it is; TestRedialBackoffInSim checks the backoff).
 func TestUnreachablePeerIsTriedAgain(t *testing.T) {
 	info := syntheticInfo(1<<20, 256<<10)
 	ih, _ := info.Hash()
