@@ -13,6 +13,7 @@ import (
 
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/swarm/metainfo"
+	"github.com/networkutopia/p2p/swarm/mse"
 	"github.com/networkutopia/p2p/swarm/tracker"
 	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
@@ -48,10 +49,23 @@ type ClientConfig struct {
 	// (p2p_swarm_*, labelled with its info-hash, and its host's
 	// p2p_transport_*) until the torrent closes. nil: nothing registered.
 	Metrics prometheus.Registerer
+	// Encryption is the MSE/PE policy of peer connections (package
+	// swarm/mse). The default, mse.Enabled, accepts plaintext and
+	// encrypted peers on one port and dials encrypted first, falling back
+	// to plaintext, as libtorrent does by default (the handshake is
+	// encrypted, the stream after it plaintext when the peer offers it);
+	// mse.Required refuses plaintext and encrypts the whole stream with
+	// RC4 (libtorrent's pe_forced with pe_rc4), mse.Disabled speaks
+	// plaintext only. MSE hides BitTorrent from traffic shapers, not from an
+	// attacker. Over an already encrypted Transport (libp2p) use Disabled.
+	Encryption mse.Policy
 }
 
 // Validate names the first bad field.
 func (c ClientConfig) Validate() error {
+	if c.Encryption < mse.Enabled || c.Encryption > mse.Required {
+		return fmt.Errorf("%w: ClientConfig.Encryption %d is not a policy", ErrBadConfig, int(c.Encryption))
+	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
 	}
@@ -101,6 +115,7 @@ type Torrent struct {
 	mi       *metainfo.MetaInfo
 	storage  Storage
 	host     *transport.Host
+	mse      *mse.Transport
 	peer     *Peer // touched only on the host's loop
 	done     chan struct{}
 	doneOnce sync.Once
@@ -127,6 +142,15 @@ type Progress struct {
 	CorruptPieces, Banned int
 	// Done reports whether every piece is here.
 	Done bool
+	// Stalled says why the download makes no progress, nil while it
+	// does (or is connecting): ErrNoPeers, ErrDialsFailing (wrapping the
+	// last failure), ErrAllChoked or ErrNoSource.
+	Stalled error
+	// Redials counts redials scheduled after failures.
+	Redials int
+	// Encryption counts connections by how MSE set them up, and the
+	// handshakes it refused (ClientConfig.Encryption).
+	Encryption mse.Stats
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -172,8 +196,9 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if have.Count() == mi.Info.NumPieces() {
 		t.markDone()
 	}
+	t.mse = &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream:  c.cfg.Transport,
+		Stream:  t.mse,
 		Listen:  c.cfg.Listen,
 		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
 		Logger:  c.cfg.Logger,
@@ -217,12 +242,19 @@ func (t *Torrent) AddPeers(addrs ...transport.Addr) error {
 func (t *Torrent) Done() <-chan struct{} { return t.done }
 
 // Download waits until every piece is verified, ctx ends or the torrent is
-// closed. The torrent keeps seeding afterwards until Close.
+// closed. The torrent keeps seeding afterwards until Close. When ctx ends
+// first, the error wraps ctx's and, if the download had stalled, why
+// (Progress.Stalled: ErrNoPeers, ErrDialsFailing...).
 func (t *Torrent) Download(ctx context.Context) error {
 	select {
 	case <-t.done:
 		return nil
 	case <-ctx.Done():
+		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if p, err := t.Progress(pctx); err == nil && p.Stalled != nil {
+			return fmt.Errorf("swarm: download incomplete (%d of %d pieces): %w: %w", p.Pieces, p.NumPieces, ctx.Err(), p.Stalled)
+		}
 		return ctx.Err()
 	case <-t.stop:
 		return ErrClosed
@@ -254,6 +286,7 @@ func (t *Torrent) progress() Progress {
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
+		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {

@@ -46,6 +46,18 @@
 //
 // Calls refused (a piece or offset outside the torrent, a call after
 // Close) are counted in [FileStorageStats].Refused.
+// Peer connections use message stream encryption (MSE/PE, package
+// swarm/mse) as [ClientConfig].Encryption says: by default a torrent's
+// port accepts plaintext and encrypted peers, and dials encrypted first,
+// redialling in plaintext a peer that closes the encrypted handshake, as
+// libtorrent does by default. MSE hides the traffic from shapers, not
+// from an attacker.
+//
+// A peer we dialled whose dial fails or whose connection drops is
+// dialled again with backoff ([PeerConfig].RedialMin, 5 s, doubling to
+// RedialMax, 5 min) while the torrent is incomplete; [Progress].Stalled
+// says why a download makes no progress, and a [Torrent.Download] that
+// ends on its context wraps it.
 //
 // [NewSim] builds a whole swarm in the simulator; its Run measures it
 // against the distribution-time bound.
@@ -66,7 +78,8 @@
 //	limit                               field              default
 //	connections (then evict the idlest) MaxPeers           100
 //	connections per host                MaxPeersPerHost    1
-//	addresses waiting to be dialled     MaxKnownPeers      3000
+//	addresses waiting to be dialled     MaxKnownPeers      3000 (with those in backoff)
+//	redial backoff                      RedialMin/Max      5 s doubling to 5 min
 //	requests queued per peer            MaxQueuedRequests  2048
 //	hosts that sent a corrupt piece     (banned)           —
 package swarm

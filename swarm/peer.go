@@ -26,9 +26,11 @@ type Peer struct {
 	conns map[transport.Addr]*peerConn
 	list  []*peerConn // conns in creation order: deterministic iteration
 
-	known    []transport.Addr        // addresses learnt and not yet dialled, in order
-	knownSet map[transport.Addr]bool // the same, to dedupe in O(1)
-	skip     map[transport.Addr]bool // addresses we dialled and will not dial again
+	known    []transport.Addr           // addresses learnt and not yet dialled, in order
+	knownSet map[transport.Addr]bool    // the same, to dedupe in O(1)
+	skip     map[transport.Addr]bool    // addresses we dialled and will not dial again
+	redials  map[transport.Addr]*redial // dialled addresses that failed: backoff state
+	lastFail error                      // the last dial or connection failure of a redialled peer
 	banned   map[host]bool
 
 	contributors map[int][]*peerConn // piece in progress -> who sent blocks
@@ -77,6 +79,9 @@ type Stats struct {
 	// KnownRefused counts addresses AddPeers ignored because MaxKnownPeers
 	// were waiting to be dialled.
 	KnownRefused int
+	// Redials counts redials scheduled after a failed dial or a dropped
+	// connection (PeerConfig.RedialMin).
+	Redials int
 	// CompletedAt is when the last piece was verified; zero until then.
 	CompletedAt time.Time
 }
@@ -104,6 +109,7 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		conns:        map[transport.Addr]*peerConn{},
 		skip:         map[transport.Addr]bool{env.Self(): true},
 		knownSet:     map[transport.Addr]bool{},
+		redials:      map[transport.Addr]*redial{},
 		banned:       map[host]bool{},
 		contributors: map[int][]*peerConn{},
 		parole:       map[int]*peerConn{},
@@ -166,11 +172,11 @@ func (n *Peer) Stats() Stats {
 // them again.
 func (n *Peer) AddPeers(addrs ...transport.Addr) {
 	for i, a := range addrs {
-		if len(n.known) >= n.cfg.MaxKnownPeers {
+		if len(n.known)+len(n.redials) >= n.cfg.MaxKnownPeers {
 			n.stats.KnownRefused += len(addrs) - i
 			break
 		}
-		if n.skip[a] || n.knownSet[a] || n.conns[a] != nil || (len(n.banned) > 0 && n.banned[hostOf(a)]) {
+		if n.skip[a] || n.knownSet[a] || n.conns[a] != nil || n.redials[a] != nil || (len(n.banned) > 0 && n.banned[hostOf(a)]) {
 			continue
 		}
 		n.knownSet[a] = true
@@ -238,14 +244,15 @@ func (n *Peer) Disconnected(tc transport.Conn, err error) {
 		return
 	}
 	n.removeConn(c, err)
+	n.redialLater(c, err)
 }
 
 // Unreachable implements transport.UnreachableHandler: a dial failed.
-// The address is forgotten, not barred: the next AddPeers that names it
-// (the tracker's next answer, a user's retry) dials it again.
+// The address is dialled again after a backoff (see redialLater).
 func (n *Peer) Unreachable(peer transport.Addr, err error) {
 	if c := n.conns[peer]; c != nil && c.links == 0 {
 		n.removeConn(c, err)
+		n.redialLater(c, err)
 	}
 }
 

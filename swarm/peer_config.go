@@ -25,6 +25,8 @@ const (
 	DefaultTick              = time.Second
 	DefaultMemoryBudget      = 64 << 20
 	DefaultHashRate          = 1 << 30
+	DefaultRedialMin         = 5 * time.Second
+	DefaultRedialMax         = 5 * time.Minute
 )
 
 // PeerConfig configures one peer of one torrent. Info, InfoHash and
@@ -61,6 +63,13 @@ type PeerConfig struct {
 	// (AddPeers); more are ignored until some are dialled. Default 3000,
 	// as libtorrent's.
 	MaxKnownPeers int
+	// RedialMin and RedialMax bound the backoff of redials: a peer we
+	// dialled whose dial failed or whose connection dropped is dialled
+	// again after RedialMin, doubling on each failure in a row up to
+	// RedialMax, while the torrent is incomplete (libtorrent's fail
+	// count). A peer that broke the protocol or whose host is banned is
+	// not redialled. Default 5 s and 5 min.
+	RedialMin, RedialMax time.Duration
 	// Picker tunes piece selection.
 	Picker PickerConfig
 	// Choker tunes tit-for-tat.
@@ -133,6 +142,8 @@ func (c PeerConfig) validateTuning() error {
 		{"MaxPeers", c.MaxPeers < 0, c.MaxPeers},
 		{"MaxPeersPerHost", c.MaxPeersPerHost < 0, c.MaxPeersPerHost},
 		{"MaxKnownPeers", c.MaxKnownPeers < 0, c.MaxKnownPeers},
+		{"RedialMin", c.RedialMin < 0, c.RedialMin},
+		{"RedialMax", c.RedialMax < 0, c.RedialMax},
 		{"RequestQueueTime", c.RequestQueueTime < 0, c.RequestQueueTime},
 		{"MinPipeline", c.MinPipeline < 0, c.MinPipeline},
 		{"MaxPipeline", c.MaxPipeline < 0, c.MaxPipeline},
@@ -149,6 +160,9 @@ func (c PeerConfig) validateTuning() error {
 			return badField(f.name, f.v, "is negative")
 		}
 	}
+	if c.RedialMax > 0 && c.RedialMax < c.RedialMin {
+		return badField("RedialMax", c.RedialMax, fmt.Sprintf("is below RedialMin %v", c.RedialMin))
+	}
 	if c.MaxPipeline > 0 && c.MaxPipeline < c.MinPipeline {
 		return badField("MaxPipeline", c.MaxPipeline, fmt.Sprintf("is below MinPipeline %d", c.MinPipeline))
 	}
@@ -164,6 +178,8 @@ func (c PeerConfig) withDefaults() PeerConfig {
 	c.MaxPeers = cmp.Or(c.MaxPeers, DefaultMaxPeers)
 	c.MaxPeersPerHost = cmp.Or(c.MaxPeersPerHost, DefaultMaxPeersPerHost)
 	c.MaxKnownPeers = cmp.Or(c.MaxKnownPeers, DefaultMaxKnownPeers)
+	c.RedialMin = cmp.Or(c.RedialMin, DefaultRedialMin)
+	c.RedialMax = max(cmp.Or(c.RedialMax, DefaultRedialMax), c.RedialMin)
 	c.MinPipeline = cmp.Or(c.MinPipeline, DefaultMinPipeline)
 	c.MaxPipeline = cmp.Or(c.MaxPipeline, DefaultMaxPipeline)
 	c.MaxQueuedRequests = cmp.Or(c.MaxQueuedRequests, DefaultMaxQueuedRequests)

@@ -143,6 +143,7 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 	}
 	c.peerID = h.PeerID
 	c.ready = true
+	n.connected(c)
 	n.sendHandshake(c)
 }
 

@@ -27,3 +27,20 @@ func Tool(t testing.TB, name, debPackage string) string {
 	t.Skipf("%s is not installed (apt-get install %s): skipping the interoperability test", name, debPackage)
 	return ""
 }
+
+// PythonModule returns the path of python, an interpreter that can import
+// module (python3-libtorrent's libtorrent under /usr/bin/python3), for an
+// interoperability test. Without it the test is skipped with how to
+// install it (debPackage), or fails if RequireToolsEnv is set.
+func PythonModule(t testing.TB, python, module, debPackage string) string {
+	t.Helper()
+	err := exec.Command(python, "-c", "import "+module).Run()
+	if err == nil {
+		return python
+	}
+	if os.Getenv(RequireToolsEnv) != "" {
+		t.Fatalf("%s cannot import %s (apt-get install %s) and %s is set: the interoperability test cannot run: %v", python, module, debPackage, RequireToolsEnv, err)
+	}
+	t.Skipf("%s cannot import %s (apt-get install %s): skipping the interoperability test", python, module, debPackage)
+	return ""
+}
