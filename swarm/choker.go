@@ -50,12 +50,8 @@ func (c ChokerConfig) withDefaults() ChokerConfig {
 	case c.OptimisticSlots < 0:
 		c.OptimisticSlots = 0
 	}
-	if c.Interval == 0 {
-		c.Interval = DefaultChokeInterval
-	}
-	if c.OptimisticInterval == 0 {
-		c.OptimisticInterval = DefaultOptimisticInterval
-	}
+	c.Interval = cmp.Or(c.Interval, DefaultChokeInterval)
+	c.OptimisticInterval = cmp.Or(c.OptimisticInterval, DefaultOptimisticInterval)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
@@ -97,9 +98,7 @@ type partial struct {
 // pieceLength bytes (the last one shorter, to make totalLength). rng breaks
 // ties; in a node it is Env.Rand().
 func NewPicker(numPieces, pieceLength int, totalLength int64, rng *rand.Rand, cfg PickerConfig) *Picker {
-	if cfg.RandomFirst == 0 {
-		cfg.RandomFirst = DefaultRandomFirst
-	}
+	cfg.RandomFirst = cmp.Or(cfg.RandomFirst, DefaultRandomFirst)
 	return &Picker{
 		cfg:         cfg,
 		numPieces:   numPieces,

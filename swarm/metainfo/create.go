@@ -1,6 +1,7 @@
 package metainfo
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"fmt"
 	"io"
@@ -58,12 +59,8 @@ func Create(path string, cfg CreateConfig) (*MetaInfo, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.PieceLength == 0 {
-		cfg.PieceLength = DefaultPieceLength
-	}
-	if cfg.CreatedBy == "" {
-		cfg.CreatedBy = "networkutopia/p2p"
-	}
+	cfg.PieceLength = cmp.Or(cfg.PieceLength, DefaultPieceLength)
+	cfg.CreatedBy = cmp.Or(cfg.CreatedBy, "networkutopia/p2p")
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("metainfo: %w", err)
