@@ -21,11 +21,6 @@ import (
 // root is the module's root, two levels up.
 const root = "../.."
 
-// pending lists the packages whose doc snippets are still to be turned
-// into excerpts of an Example; the list only shrinks.
-var pending = map[string]bool{
-	"swarm": true,
-}
 
 func TestDocSnippetsAreExamples(t *testing.T) {
 	var dirs []string
@@ -44,9 +39,6 @@ func TestDocSnippetsAreExamples(t *testing.T) {
 	for _, dir := range dirs {
 		name, _ := filepath.Rel(root, dir)
 		t.Run(name, func(t *testing.T) {
-			if pending[name] {
-				t.Skip("snippets not yet checked")
-			}
 			doc, examples := read(t, dir)
 			for _, block := range goBlocks(doc) {
 				found := false
