@@ -21,7 +21,6 @@ import (
 // root is the module's root, two levels up.
 const root = "../.."
 
-
 func TestDocSnippetsAreExamples(t *testing.T) {
 	var dirs []string
 	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
