@@ -3,6 +3,7 @@ package gnutella
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -117,6 +118,14 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to the given peers (a host cache's answer) and waits
 // until the servent has at least one neighbour, or ctx ends.
 func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
+	if len(peers) == 0 {
+		return fmt.Errorf("%w: gnutella: join: no address given", transport.ErrBadAddr)
+	}
+	for _, p := range peers {
+		if p == s.Addr() {
+			return fmt.Errorf("%w: gnutella: join: %s is our own address", transport.ErrBadAddr, p)
+		}
+	}
 	if err := s.host.Submit(func() {
 		for _, p := range peers {
 			s.peer.Connect(p)
@@ -124,8 +133,28 @@ func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 	}); err != nil {
 		return ErrClosed
 	}
-	if err := s.host.WaitUntil(ctx, func() bool { return len(s.peer.nbrs) > 0 }); err != nil {
+	// Joined once a neighbour is there; failed once every address given
+	// failed to connect (a dead or malformed one fails at once).
+	var errs []error
+	err := s.host.WaitUntil(ctx, func() bool {
+		if len(s.peer.nbrs) > 0 {
+			return true
+		}
+		errs = errs[:0]
+		for _, p := range peers {
+			err, failed := s.peer.dialErrs[p]
+			if !failed {
+				return false
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		}
+		return true
+	})
+	if err != nil {
 		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
+	}
+	if len(errs) == len(peers) {
+		return fmt.Errorf("gnutella: join: no address answered: %w", errors.Join(errs...))
 	}
 	return nil
 }

@@ -108,6 +108,9 @@ type Peer struct {
 	serventID GUID
 
 	pending  map[transport.Addr]bool // connections we asked for
+	// dialErrs holds why the last connection asked for with Connect
+	// failed, by address, until Connect asks again (read by Node.Join).
+	dialErrs map[transport.Addr]error
 	known    []transport.Addr        // hosts learned from Pongs, newest last
 	pings    flood.Table
 	pushes   flood.Table // servent ID (as a GUID) to the neighbour a QueryHit came from
@@ -139,6 +142,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		env:      env,
 		self:     env.Self(),
 		pending:  make(map[transport.Addr]bool),
+		dialErrs: make(map[transport.Addr]error),
 		pings:    flood.NewTable(cfg.RouteExpiry, now),
 		queries:  flood.NewTable(cfg.RouteExpiry, now),
 		pushes:   flood.NewTable(cfg.RouteExpiry, now),
@@ -185,6 +189,7 @@ func (n *Peer) Connect(a transport.Addr) {
 	if a == n.self || a == "" || n.neighbour(a) != nil || n.pending[a] {
 		return
 	}
+	delete(n.dialErrs, a)
 	n.pending[a] = true
 	n.ping(a, 1)
 }
@@ -408,11 +413,12 @@ func (n *Peer) drop(a transport.Addr) {
 }
 
 // Unreachable forgets a peer that could not be reached.
-func (n *Peer) Unreachable(peer transport.Addr, _ error) {
+func (n *Peer) Unreachable(peer transport.Addr, err error) {
 	if !n.pending[peer] {
 		return
 	}
 	delete(n.pending, peer)
+	n.dialErrs[peer] = err
 	n.known = slices.DeleteFunc(n.known, func(a transport.Addr) bool { return a == peer })
 	if !n.stopped {
 		n.topUp(false) // try the next candidate
