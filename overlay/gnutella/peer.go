@@ -107,11 +107,11 @@ type Peer struct {
 	port      uint16
 	serventID GUID
 
-	pending  map[transport.Addr]bool // connections we asked for
+	pending map[transport.Addr]bool // connections we asked for
 	// dialErrs holds why the last connection asked for with Connect
 	// failed, by address, until Connect asks again (read by Node.Join).
 	dialErrs map[transport.Addr]error
-	known    []transport.Addr        // hosts learned from Pongs, newest last
+	known    []transport.Addr // hosts learned from Pongs, newest last
 	pings    flood.Table
 	pushes   flood.Table // servent ID (as a GUID) to the neighbour a QueryHit came from
 	searches map[GUID]*search
