@@ -74,7 +74,7 @@ func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
 func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 	p.stats.Lookups++
 	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true}, done: done}
-	for _, c := range p.table.closest(target, p.cfg.K) {
+	for _, c := range p.table.nearest(target, p.cfg.K) {
 		l.add(c, 1)
 	}
 	if len(l.cands) == 0 {

@@ -23,7 +23,7 @@ type Peer struct {
 	table     *table
 	store     *store
 	tokens    tokens
-	published []published              // values put here, republished
+	published []published             // values put here, republished
 	verifying map[transport.Addr]bool // unknown nodes being pinged
 
 	joined, joining, stopped bool
@@ -266,7 +266,7 @@ func (p *Peer) consider(m *message) {
 // to the requester's host, and the values if asked.
 func (p *Peer) onFind(from transport.Addr, m *message) {
 	r := &message{Kind: kindReply, Target: m.Target, Token: p.tokens.issue(hostOf(from))}
-	r.Nodes = p.table.closest(m.Target, p.cfg.K)
+	r.Nodes = p.table.nearest(m.Target, p.cfg.K)
 	if m.Flags&flagValues != 0 {
 		size := r.Size()
 		for _, v := range p.store.get(m.Target, p.env.Now()) {

@@ -220,34 +220,44 @@ func (t *table) remove(id ID) {
 }
 
 // closest returns up to n live contacts closest to target, closest first.
-// It reads the buckets in distance order, so it sorts only the buckets it
-// needs: with t the common prefix of self and target, the contacts of
-// bucket t are closest (they share more than t bits with target), then
-// those of every bucket beyond t (distance's top bit is t), then buckets
-// t-1, t-2, ... 0 (top bit i).
 func (t *table) closest(target ID, n int) []Contact {
+	out := t.nearest(target, n)
+	sortByDistance(target, out)
+	return out
+}
+
+// nearest returns the up to n live contacts closest to target, in no
+// particular order (a reply's receiver sorts them itself). It reads the
+// buckets in distance order and sorts only the group that overflows n:
+// with t the common prefix of self and target, the contacts of bucket t
+// are closest (they share more than t bits with target), then those of
+// every bucket beyond t (the distance's top bit is t), then buckets t-1,
+// t-2, ... 0 (top bit i).
+func (t *table) nearest(target ID, n int) []Contact {
 	out := make([]Contact, 0, n+t.k)
-	group := func(from, to int) bool { // appends buckets [from, to), sorted; reports whether n are in
+	group := func(from, to int) bool { // appends buckets [from, to); reports whether n are in
 		start := len(out)
 		for i := from; i < to; i++ {
 			for _, e := range t.buckets[i].live {
 				out = append(out, e.Contact)
 			}
 		}
+		if len(out) < n {
+			return false
+		}
 		sortByDistance(target, out[start:])
-		return len(out) >= n
+		out = out[:n]
+		return true
 	}
 	cpl := CommonPrefixLen(t.self, target)
 	done := false
 	if cpl < IDBits {
 		done = group(cpl, cpl+1) || group(cpl+1, IDBits)
-	} else {
-		cpl = IDBits
 	}
-	for i := cpl - 1; i >= 0 && !done; i-- {
+	for i := min(cpl, IDBits) - 1; i >= 0 && !done; i-- {
 		done = group(i, i+1)
 	}
-	return out[:min(n, len(out))]
+	return out
 }
 
 // len returns the number of live contacts.

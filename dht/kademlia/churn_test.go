@@ -1,0 +1,63 @@
+package kademlia
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Crashing 10% of the nodes twice, an hour apart, loses no value: each is
+// stored at K nodes, lookups route around the dead (their contacts fail
+// and are replaced), and replication restores the replicas at the K
+// closest nodes still up.
+func TestChurnValuesSurvive(t *testing.T) {
+	n, keys := 300, 100
+	if !testing.Short() {
+		n, keys = 2000, 500
+	}
+	cfg := PeerConfig{ReplicateInterval: 10 * time.Minute}
+	s := grow(t, cfg, n, 10*time.Millisecond, time.Minute)
+	net := s.Network()
+	for i := range keys {
+		stored, err := s.Put(s.RandomAddr(), fmt.Appendf(nil, "key-%d", i), fmt.Appendf(nil, "value-%d", i))
+		require.NoError(t, err)
+		require.Equal(t, DefaultK, stored)
+	}
+	crash := func() {
+		addrs := s.Addrs()
+		slices.Sort(addrs)
+		for _, i := range net.Rand().Perm(len(addrs))[:len(addrs)/10] {
+			require.NoError(t, s.Crash(addrs[i]))
+		}
+	}
+	replicas := func() (minHeld int) {
+		minHeld = DefaultK
+		for i := range keys {
+			key := HashKey(fmt.Appendf(nil, "key-%d", i))
+			held := 0
+			for _, c := range s.Closest(key, DefaultK) {
+				if len(s.Peer(c.Addr).Values(key)) > 0 {
+					held++
+				}
+			}
+			minHeld = min(minHeld, held)
+		}
+		return minHeld
+	}
+	crash()
+	t.Logf("after the first crash: every key on at least %d of its %d closest live nodes", replicas(), DefaultK)
+	s.Run(time.Hour)
+	afterRepair := replicas()
+	t.Logf("an hour later: at least %d of %d", afterRepair, DefaultK)
+	require.GreaterOrEqual(t, afterRepair, DefaultK*3/4, "replication restored the replicas")
+	crash()
+	s.Run(10 * time.Minute)
+	for i := range keys {
+		got, err := s.Get(s.RandomAddr(), fmt.Appendf(nil, "key-%d", i))
+		require.NoError(t, err, "key-%d", i)
+		require.Equal(t, [][]byte{fmt.Appendf(nil, "value-%d", i)}, got)
+	}
+}
