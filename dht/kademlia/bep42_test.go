@@ -40,9 +40,13 @@ func TestBEP42Generate(t *testing.T) {
 		for range 20 {
 			require.True(t, CheckNodeID(ip, NodeIDForIP(ip, rnd)), s)
 		}
-		require.False(t, CheckNodeID(netip.MustParseAddr("1.2.3.4"), NodeIDForIP(ip, rnd)) &&
-			CheckNodeID(netip.MustParseAddr("1.2.3.4"), NodeIDForIP(ip, rnd)) &&
-			CheckNodeID(netip.MustParseAddr("1.2.3.4"), NodeIDForIP(ip, rnd)), "IDs of %s valid for another IP", s)
+		other, valid := netip.MustParseAddr("1.2.3.4"), 0
+		for range 20 {
+			if CheckNodeID(other, NodeIDForIP(ip, rnd)) {
+				valid++
+			}
+		}
+		require.Less(t, valid, 3, "IDs of %s valid for another IP", s)
 	}
 	for _, s := range []string{"127.0.0.1", "10.1.2.3", "192.168.0.7", "::1", "fe80::1"} {
 		require.True(t, CheckNodeID(netip.MustParseAddr(s), ID{}), "%s is exempt", s)
