@@ -15,7 +15,10 @@ import (
 // closest nodes still up.
 func TestChurnValuesSurvive(t *testing.T) {
 	n, keys := 300, 100
-	if !testing.Short() {
+	switch {
+	case raceEnabled:
+		n, keys = 100, 30
+	case !testing.Short():
 		n, keys = 2000, 500
 	}
 	cfg := PeerConfig{ReplicateInterval: 10 * time.Minute}

@@ -56,6 +56,7 @@ type lookup struct {
 	vals     [][]byte
 	done     func(LookupResult, error)
 	finished bool
+	cut      bool // MaxQueries stopped it
 	stop     func() bool
 }
 
@@ -120,7 +121,10 @@ func (l *lookup) step() {
 		n++
 		if c.state == fresh && l.inflight < l.p.cfg.Alpha {
 			if l.queries >= l.p.cfg.MaxQueries {
-				l.p.stats.LookupsCut++
+				if !l.cut {
+					l.cut = true
+					l.p.stats.LookupsCut++
+				}
 				break
 			}
 			l.query(c)
