@@ -64,3 +64,27 @@ func TestChurnValuesSurvive(t *testing.T) {
 		require.Equal(t, [][]byte{fmt.Appendf(nil, "value-%d", i)}, got)
 	}
 }
+
+// Right after a fifth of the nodes crashed, before any repair, lookups
+// still succeed and find the closest live node: the dead time out and the
+// Alpha parallel requests route around them. Tables still full of dead
+// contacts hide some of the furthest of the K closest; once the refresh
+// pings have dropped the dead from the tables, lookups find them again.
+func TestLookupsRouteAroundCrashes(t *testing.T) {
+	s := grow(t, PeerConfig{}, 300, 10*time.Millisecond, time.Minute)
+	addrs := s.Addrs()
+	slices.Sort(addrs)
+	for _, i := range s.Network().Rand().Perm(len(addrs))[:len(addrs)/5] {
+		require.NoError(t, s.Crash(addrs[i]))
+	}
+	for round, minFound := range []float64{0.9, 0.99} {
+		b := lookupBatch(s, 300)
+		found := float64(b.found) / float64(b.lookups*DefaultK)
+		t.Logf("round %d: closest right %d/%d, exact %d/%d, %.1f%% of the K closest found, queries/lookup %.1f",
+			round, b.firstRight, b.lookups, b.exact, b.lookups, 100*found, float64(b.queries)/float64(b.lookups))
+		require.Zero(t, b.failed)
+		require.Equal(t, b.lookups, b.firstRight)
+		require.GreaterOrEqual(t, found, minFound)
+		s.Run(DefaultRefreshInterval + 5*time.Minute) // the refresh pings drop the dead
+	}
+}

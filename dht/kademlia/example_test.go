@@ -1,6 +1,7 @@
 package kademlia_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -36,4 +37,37 @@ func Example() {
 	// stored at 8 nodes
 	// lookup found the closest node: true
 	// /sim/42 has it
+}
+
+// Two nodes on loopback TCP: one starts a network, the other joins it,
+// and a value put through one is read through the other.
+func ExampleNode() {
+	ctx := context.Background()
+	cfg := kademlia.NodeConfig{PeerConfig: kademlia.PeerConfig{MaxPerIP: 16, MaxPerSubnet: 16}} // both at 127.0.0.1
+	a, err := kademlia.NewNode(cfg)
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	b, err := kademlia.NewNode(cfg)
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	if err := a.Join(ctx); err != nil { // a starts a network
+		panic(err)
+	}
+	if err := b.Join(ctx, a.Addr()); err != nil {
+		panic(err)
+	}
+	if _, err := a.Put(ctx, []byte("key"), []byte("value")); err != nil {
+		panic(err)
+	}
+	values, err := b.Get(ctx, []byte("key"))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s\n", values[0])
+	// Output:
+	// value
 }

@@ -230,15 +230,28 @@ func (p *Peer) Put(key, value []byte, done func(stored int, err error)) {
 }
 
 // storeAt stores a value at the K closest nodes of key, with the tokens a
-// lookup collected.
+// lookup collected, and here if this node is one of them.
 func (p *Peer) storeAt(key ID, value []byte, ttl time.Duration, done func(int, error)) {
 	p.LookupID(key, func(res LookupResult, err error) {
 		if err != nil {
 			done(0, err)
 			return
 		}
-		left, stored := len(res.Closest), 0
-		for i, c := range res.Closest {
+		targets, stored := res.Closest, 0
+		if k := len(targets); k < p.cfg.K || Closer(key, p.self.ID, targets[k-1].ID) < 0 {
+			// This node is one of the K closest to the key: it holds a copy,
+			// and K-1 others do.
+			targets = targets[:min(k, p.cfg.K-1)]
+			if p.store.put(key, value, ttl, hostOf(p.self.Addr), p.env.Now()) == accepted {
+				stored++
+			}
+		}
+		left := len(targets)
+		if left == 0 {
+			done(stored, nil)
+			return
+		}
+		for i, c := range targets {
 			m := &message{Kind: kindStore, Target: key, TTL: uint32(min(ttl/time.Second, 1<<32-1)), Token: res.tokens[i], Values: [][]byte{value}}
 			p.call(c.Addr, m, func(r *message, err error) {
 				if err == nil && r.Flags&flagRefused == 0 {
@@ -261,7 +274,15 @@ func (p *Peer) storeAt(key ID, value []byte, ttl time.Duration, done func(int, e
 func (p *Peer) Get(key []byte, done func([][]byte, error)) {
 	p.stats.Gets++
 	id := HashKey(key)
+	local := p.store.get(id, p.env.Now())
 	p.lookup(id, true, func(res LookupResult, err error) {
+		if len(local) > 0 { // this node may be one of the closest
+			l := &lookup{p: p, vals: local}
+			l.merge(res.Values)
+			res.Values = l.vals
+			slices.SortFunc(res.Values, bytes.Compare)
+			err = nil
+		}
 		switch {
 		case err != nil:
 			done(nil, err)

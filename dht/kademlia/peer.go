@@ -352,13 +352,20 @@ func (p *Peer) every(d time.Duration, f func()) {
 }
 
 // refresh looks up a random ID in every bucket no lookup went through for
-// RefreshInterval.
+// RefreshInterval, and pings the contacts not heard from for that long
+// (at most 4K a round, least recently seen first), so that dead contacts
+// fail and leave the table even when no lookup of ours meets them.
 func (p *Peer) refresh() {
 	if !p.joined {
 		return
 	}
-	for _, i := range p.table.stale(p.env.Now().Add(-p.cfg.RefreshInterval)) {
+	before := p.env.Now().Add(-p.cfg.RefreshInterval)
+	for _, i := range p.table.stale(before) {
 		p.LookupID(randomInBucket(p.env.Rand(), p.self.ID, i), func(LookupResult, error) {})
+	}
+	for _, e := range p.table.questionable(before, 4*p.cfg.K) {
+		e.pinging = true
+		p.call(e.Addr, &message{Kind: kindPing}, func(*message, error) {})
 	}
 }
 

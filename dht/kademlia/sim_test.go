@@ -29,6 +29,7 @@ var debugMiss = false
 type batch struct {
 	lookups, failed, exact, firstRight int
 	hops, queries                      int
+	found                              int // true K closest in the results
 }
 
 // lookupBatch runs count lookups of random IDs from random nodes, all in
@@ -64,6 +65,11 @@ func lookupBatch(s *Sim, count int) batch {
 				}
 				wantOthers = wantOthers[:min(len(wantOthers), p.cfg.K)]
 				n := len(wantOthers)
+				for _, c := range wantOthers {
+					if slices.Contains(r.Closest, c) {
+						b.found++
+					}
+				}
 				if equalContacts(r.Closest, wantOthers) {
 					b.exact++
 				} else if debugMiss {

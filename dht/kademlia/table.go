@@ -298,3 +298,18 @@ func (t *table) contacts() []Contact {
 	}
 	return out
 }
+
+// questionable returns up to n contacts not seen since before and not
+// being pinged, least recently seen first.
+func (t *table) questionable(before time.Time, n int) []*entry {
+	var out []*entry
+	for i := range t.buckets {
+		for _, e := range t.buckets[i].live {
+			if !e.pinging && e.lastSeen.Before(before) {
+				out = append(out, e)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *entry) int { return a.lastSeen.Compare(b.lastSeen) })
+	return out[:min(n, len(out))]
+}
