@@ -154,3 +154,31 @@ func TestRequesterCheckedBeforeTableEntry(t *testing.T) {
 	net.Run(time.Minute)
 	require.Equal(t, []Contact{{ID: IDFromAddr(liar.env.Self()), Addr: liar.env.Self()}}, peer.Contacts())
 }
+
+// A flood of requests from one address is cut at MaxRequestRate a
+// second, and another node is still answered meanwhile.
+func TestRequestFloodFromOneHost(t *testing.T) {
+	net, peer, flooder, honest := target(t, PeerConfig{MaxRequestRate: 10})
+	addr := peer.self.Addr
+	var reqs []uint64
+	require.NoError(t, net.Do(flooder.env.Self(), func(transport.Handler) {
+		for range 100 {
+			flooder.seq++
+			reqs = append(reqs, flooder.seq)
+			_ = flooder.env.Send(addr, &message{Kind: kindFind, Req: flooder.seq, From: ID{1}})
+		}
+	}))
+	r := honest.ask(t, net, addr, &message{Kind: kindFind, Target: ID{2}})
+	require.NotNil(t, r, "the honest node is served during the flood")
+	net.Run(300 * time.Millisecond) // the flood's answers arrive too
+	answered := 0
+	for _, id := range reqs {
+		if flooder.replies[id] != nil {
+			answered++
+		}
+	}
+	require.Equal(t, 10, answered)
+	require.EqualValues(t, 90, peer.Stats().RequestsDropped)
+	net.Run(2 * time.Second)
+	require.NotNil(t, flooder.ask(t, net, addr, &message{Kind: kindPing}), "served again the next second")
+}

@@ -29,6 +29,8 @@ const (
 	DefaultMaxQueries        = 256
 	DefaultMaxPendingPings   = 64
 	DefaultMaxFails          = 3
+	DefaultMaxRequestRate    = 250
+	DefaultMaxRateHosts      = 4096
 )
 
 // PeerConfig configures a [Peer]. The zero value gives the documented
@@ -96,6 +98,12 @@ type PeerConfig struct {
 	// it is dropped even with no replacement waiting (with one waiting it
 	// is replaced at the first failure). Default 3.
 	MaxFails int
+	// MaxRequestRate bounds the requests one host (one IP address, or one
+	// simulator address) may send per second; beyond it they get no
+	// answer. MaxRateHosts bounds the hosts counted in one second; the
+	// requests of further hosts in that second are dropped too (a flood
+	// from many addresses). Defaults 250 and 4096.
+	MaxRequestRate, MaxRateHosts int
 	// Bootstrap, if set, makes the peer join through these addresses as
 	// soon as it starts; nil waits for Join.
 	Bootstrap []transport.Addr
@@ -117,7 +125,8 @@ func (c PeerConfig) Validate() error {
 	for _, f := range []intField{{"K", c.K}, {"Alpha", c.Alpha}, {"MaxPerIP", c.MaxPerIP}, {"MaxPerSubnet", c.MaxPerSubnet},
 		{"MaxValueSize", c.MaxValueSize}, {"MaxValuesPerKey", c.MaxValuesPerKey}, {"MaxItems", c.MaxItems},
 		{"MaxItemsPerSender", c.MaxItemsPerSender}, {"MaxPublished", c.MaxPublished}, {"MaxQueries", c.MaxQueries},
-		{"MaxPendingPings", c.MaxPendingPings}, {"MaxFails", c.MaxFails}} {
+		{"MaxPendingPings", c.MaxPendingPings}, {"MaxFails", c.MaxFails},
+		{"MaxRequestRate", c.MaxRequestRate}, {"MaxRateHosts", c.MaxRateHosts}} {
 		if f.v < 0 {
 			return bad(f.name, fmt.Sprintf("is negative, got %d", f.v))
 		}
@@ -177,5 +186,7 @@ func (c PeerConfig) withDefaults() PeerConfig {
 	c.MaxQueries = cmp.Or(c.MaxQueries, DefaultMaxQueries)
 	c.MaxPendingPings = cmp.Or(c.MaxPendingPings, DefaultMaxPendingPings)
 	c.MaxFails = cmp.Or(c.MaxFails, DefaultMaxFails)
+	c.MaxRequestRate = cmp.Or(c.MaxRequestRate, DefaultMaxRequestRate)
+	c.MaxRateHosts = cmp.Or(c.MaxRateHosts, DefaultMaxRateHosts)
 	return c
 }

@@ -73,6 +73,8 @@
 //	  (TokenRotation)                   older than two rotations)
 //	ValueTTL                24 h      a store may ask less, never more
 //	MaxPendingPings         64        PingsDropped
+//	MaxRequestRate per      250/s     RequestsDropped (no answer)
+//	  host, MaxRateHosts      4 096
 //	MaxQueries per lookup   256       LookupsCut
 //	MaxPublished            4 096     the oldest is no longer republished
 //	wire: 1 MiB frame, 64 contacts and 256 values of 64 KiB per message,

@@ -25,6 +25,8 @@ type Peer struct {
 	tokens    tokens
 	published []published             // values put here, republished
 	verifying map[transport.Addr]bool // unknown nodes being pinged
+	rate      map[string]int          // requests per host in the current second
+	rateStart time.Time
 
 	joined, joining, stopped bool
 	stopTimers               []func() bool
@@ -72,6 +74,9 @@ type Stats struct {
 	// PingsDropped counts unknown nodes not checked because
 	// MaxPendingPings checks were under way.
 	PingsDropped uint64
+	// RequestsDropped counts requests left unanswered by MaxRequestRate
+	// or MaxRateHosts.
+	RequestsDropped uint64
 	// Joined reports whether the peer has joined.
 	Joined bool
 }
@@ -220,16 +225,38 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 	case kindReply:
 		p.calls.Reply(m.Req, c.Peer, m) // only from the address called
 		return
+	case kindPing, kindFind, kindStore:
+		if !p.admit(hostOf(c.Peer)) {
+			p.stats.RequestsDropped++
+			return
+		}
+	default:
+		return
+	}
+	switch m.Kind {
 	case kindPing:
 		p.reply(c.Peer, m, &message{Kind: kindReply})
 	case kindFind:
 		p.onFind(c.Peer, m)
 	case kindStore:
 		p.onStore(c.Peer, m)
-	default:
-		return
 	}
 	p.consider(m)
+}
+
+// admit counts a request from host against MaxRequestRate and
+// MaxRateHosts, in windows of one second.
+func (p *Peer) admit(host string) bool {
+	now := p.env.Now()
+	if p.rate == nil || now.Sub(p.rateStart) >= time.Second {
+		p.rate, p.rateStart = make(map[string]int), now
+	}
+	n, ok := p.rate[host]
+	if n >= p.cfg.MaxRequestRate || (!ok && len(p.rate) >= p.cfg.MaxRateHosts) {
+		return false
+	}
+	p.rate[host] = n + 1
+	return true
 }
 
 // reply answers request req from to.
