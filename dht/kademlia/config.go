@@ -51,6 +51,11 @@ type PeerConfig struct {
 	// without an IP (the simulator's) are not limited. Defaults 2 and 4;
 	// tests on loopback raise them.
 	MaxPerIP, MaxPerSubnet int
+	// RequireBEP42 keeps out of the routing table a node whose ID does not
+	// follow from its IP address as BEP 42 says (CheckNodeID); nodes at
+	// local addresses and addresses without an IP are exempt. Default
+	// false: IDs are not checked.
+	RequireBEP42 bool
 	// RefreshInterval: a bucket no lookup went through for that long is
 	// refreshed by a lookup of a random ID in it. Default 15 min.
 	RefreshInterval time.Duration

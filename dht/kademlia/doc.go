@@ -59,12 +59,14 @@
 // from another address. Stores need a write token from a recent find,
 // bound to the requester's IP (the whole address in the simulator) and to
 // a secret that rotates every TokenRotation. Helpers check and generate
-// BEP 42 node IDs, tied to the node's IP ([CheckNodeID], [NodeIDForIP]).
+// BEP 42 node IDs, tied to the node's IP ([CheckNodeID], [NodeIDForIP]);
+// PeerConfig.RequireBEP42 keeps nodes with other IDs out of the table.
 //
 //	limit (PeerConfig)      default   refused counts in Stats
 //	----------------------  --------  -----------------------------------
 //	MaxPerIP per bucket     2         ContactsRefused
 //	MaxPerSubnet (/24,/64)  4         ContactsRefused
+//	RequireBEP42            off       ContactsRefused
 //	MaxValueSize            4 KiB     ValuesRefused (empty values too)
 //	MaxValuesPerKey         64        KeyRefused
 //	MaxItems (all values)   65 536    FullRefused

@@ -68,8 +68,8 @@ type Stats struct {
 	// those beyond MaxItemsPerSender; KeyRefused those beyond
 	// MaxValuesPerKey.
 	ValuesRefused, FullRefused, SenderRefused, KeyRefused uint64
-	// ContactsRefused counts nodes kept out of a bucket by MaxPerIP or
-	// MaxPerSubnet.
+	// ContactsRefused counts nodes kept out of a bucket by MaxPerIP,
+	// MaxPerSubnet or RequireBEP42.
 	ContactsRefused uint64
 	// PingsDropped counts unknown nodes not checked because
 	// MaxPendingPings checks were under way.

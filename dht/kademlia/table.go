@@ -31,13 +31,14 @@ type table struct {
 	k              int
 	maxIP, maxNet  int
 	maxFails       int
+	bep42          bool
 	buckets        [IDBits]bucket
 	byAddr         map[transport.Addr]ID
 	refusedByLimit uint64
 }
 
 func newTable(self ID, cfg PeerConfig, now time.Time) *table {
-	t := &table{self: self, k: cfg.K, maxIP: cfg.MaxPerIP, maxNet: cfg.MaxPerSubnet, maxFails: cfg.MaxFails,
+	t := &table{self: self, k: cfg.K, maxIP: cfg.MaxPerIP, maxNet: cfg.MaxPerSubnet, maxFails: cfg.MaxFails, bep42: cfg.RequireBEP42,
 		byAddr: make(map[transport.Addr]ID)}
 	for i := range t.buckets {
 		t.buckets[i].lastLookup = now
@@ -98,11 +99,15 @@ func (t *table) has(id ID) bool {
 	return i >= 0
 }
 
-// allowed reports whether c fits the IP limits of b.
+// allowed reports whether c fits the IP limits of b (and BEP 42, if
+// required).
 func (t *table) allowed(b *bucket, c Contact) bool {
 	ip, subnet, ok := ipOf(c.Addr)
 	if !ok {
 		return true
+	}
+	if t.bep42 && !CheckNodeID(ip.Addr(), c.ID) {
+		return false
 	}
 	sameIP, sameNet := 0, 0
 	for _, e := range b.live {

@@ -3,6 +3,7 @@ package kademlia
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -115,4 +116,22 @@ func TestContactIDNotHijacked(t *testing.T) {
 	tb.seen(c, t0)
 	tb.seen(Contact{ID: c.ID, Addr: "/sim/666"}, t0)
 	require.Equal(t, []Contact{c}, tb.contacts())
+}
+
+// With RequireBEP42, a node whose ID does not follow from its IP stays out;
+// one that does, and nodes at local addresses, get in.
+func TestTableRequireBEP42(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 3))
+	tb := testTable(RandomID(rnd), PeerConfig{RequireBEP42: true})
+	ip := netip.MustParseAddr("124.31.75.21")
+	good := Contact{ID: NodeIDForIP(ip, rnd), Addr: "/ip4/124.31.75.21/udp/6881"}
+	forged := Contact{ID: RandomID(rnd), Addr: "/ip4/124.31.75.21/udp/6882"}
+	local := Contact{ID: RandomID(rnd), Addr: "/ip4/127.0.0.1/tcp/1"}
+	for _, c := range []Contact{good, forged, local} {
+		tb.seen(c, t0)
+	}
+	require.True(t, tb.has(good.ID))
+	require.False(t, tb.has(forged.ID))
+	require.True(t, tb.has(local.ID))
+	require.EqualValues(t, 1, tb.refusedByLimit)
 }
