@@ -16,6 +16,7 @@ type probe struct {
 	env     transport.Env
 	replies map[uint64]*message
 	seq     uint64
+	onFind  func(*message) *message // answers finds, if set
 }
 
 func (p *probe) Receive(c transport.Conn, m transport.Message) {
@@ -25,6 +26,10 @@ func (p *probe) Receive(c transport.Conn, m transport.Message) {
 		p.replies[r.Req] = r
 	case ok && r.Kind == kindPing: // answer checks, as an honest node does
 		_ = p.env.Send(c.Peer, &message{Kind: kindReply, Req: r.Req, From: IDFromAddr(p.env.Self())})
+	case ok && r.Kind == kindFind && p.onFind != nil:
+		reply := p.onFind(r)
+		reply.Req, reply.From = r.Req, IDFromAddr(p.env.Self())
+		_ = p.env.Send(c.Peer, reply)
 	}
 }
 
@@ -181,4 +186,30 @@ func TestRequestFloodFromOneHost(t *testing.T) {
 	require.EqualValues(t, 90, peer.Stats().RequestsDropped)
 	net.Run(2 * time.Second)
 	require.NotNil(t, flooder.ask(t, net, addr, &message{Kind: kindPing}), "served again the next second")
+}
+
+// A reply that names one address under many IDs close to the target
+// costs the lookup one request to that address, not one per ID.
+func TestLookupQueriesAnAddressOnce(t *testing.T) {
+	net, peer, liar, _ := target(t, PeerConfig{K: 8})
+	// The peer knows the liar (which answers pings, so it is a contact).
+	liar.ask(t, net, peer.self.Addr, &message{Kind: kindPing, Listen: liar.env.Self()})
+	net.Run(time.Minute)
+	require.Len(t, peer.Contacts(), 1)
+	target := ID{0x42}
+	var fakes []Contact
+	for i := range 8 {
+		id := target
+		id[IDLen-1] = byte(i + 1)
+		fakes = append(fakes, Contact{ID: id, Addr: "/sim/77"})
+	}
+	// The liar answers finds with the fakes.
+	liar.onFind = func(req *message) *message { return &message{Kind: kindReply, Nodes: fakes} }
+	var res LookupResult
+	done := false
+	require.NoError(t, net.Do(peer.self.Addr, func(transport.Handler) {
+		peer.LookupID(target, func(r LookupResult, err error) { res, done = r, true })
+	}))
+	net.RunWhile(func() bool { return !done })
+	require.Equal(t, 2, res.Queries, "the liar, then /sim/77 once")
 }

@@ -50,7 +50,8 @@ type lookup struct {
 	target   ID
 	values   bool
 	cands    []*cand // by distance to target
-	known    map[ID]bool
+	known    map[ID]bool             // candidate IDs
+	addrs    map[transport.Addr]bool // and their addresses: one query per address
 	inflight int
 	queries  int
 	vals     [][]byte
@@ -74,7 +75,8 @@ func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
 
 func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 	p.stats.Lookups++
-	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true}, done: done}
+	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true},
+		addrs: map[transport.Addr]bool{p.self.Addr: true}, done: done}
 	for _, c := range p.table.nearest(target, p.cfg.K) {
 		l.add(c, 1)
 	}
@@ -91,10 +93,10 @@ func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 
 // add inserts a candidate in distance order, unless it is known already.
 func (l *lookup) add(c Contact, depth int) {
-	if l.known[c.ID] || c.Addr == "" || c.Addr == l.p.self.Addr {
+	if l.known[c.ID] || l.addrs[c.Addr] || c.Addr == "" {
 		return
 	}
-	l.known[c.ID] = true
+	l.known[c.ID], l.addrs[c.Addr] = true, true
 	nc := &cand{Contact: c, depth: depth}
 	i, _ := slices.BinarySearchFunc(l.cands, nc, func(a, b *cand) int { return Closer(l.target, a.ID, b.ID) })
 	l.cands = slices.Insert(l.cands, i, nc)
