@@ -49,7 +49,7 @@ type lookup struct {
 	p        *Peer
 	target   ID
 	values   bool
-	cands    []*cand // by distance to target
+	cands    []*cand                 // by distance to target
 	known    map[ID]bool             // candidate IDs
 	addrs    map[transport.Addr]bool // and their addresses: one query per address
 	inflight int
