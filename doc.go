@@ -17,6 +17,8 @@
 //	                     the conformance suite every transport passes
 //	dht                  Chord-style consistent hashing: successor lists,
 //	                     fingers, replication, churn
+//	dht/kademlia         Kademlia: XOR distance, k-buckets, α-parallel
+//	                     lookups, write tokens (the base of BEP 5)
 //	swarm                BitTorrent: bencode, metainfo, tracker, peer wire,
 //	                     rarest-first, tit-for-tat, distribution-time bounds
 //	dnsx                 DNS names, records, zones, messages; dnsx/authserver

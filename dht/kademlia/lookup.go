@@ -1,0 +1,379 @@
+package kademlia
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// LookupResult is the outcome of an iterative lookup.
+type LookupResult struct {
+	// Target is the ID looked up.
+	Target ID
+	// Closest are the nodes closest to Target that answered, closest
+	// first, at most K.
+	Closest []Contact
+	// Hops is the referral depth of Closest[0]: 1 if it was in our own
+	// table, 2 if a node of our table named it, and so on.
+	Hops int
+	// Queries is the number of requests the lookup sent.
+	Queries int
+	// Values are the distinct values the nodes asked held for Target
+	// (Get only), in byte order.
+	Values [][]byte
+
+	tokens [][]byte // write tokens of Closest, same order
+}
+
+type candState uint8
+
+const (
+	fresh candState = iota
+	pending
+	answered
+	failedCand
+)
+
+type cand struct {
+	Contact
+	depth int
+	state candState
+	token []byte
+}
+
+// lookup is one iterative lookup in progress.
+type lookup struct {
+	p        *Peer
+	target   ID
+	values   bool
+	cands    []*cand                 // by distance to target
+	known    map[ID]bool             // candidate IDs
+	addrs    map[transport.Addr]bool // and their addresses: one query per address
+	inflight int
+	queries  int
+	vals     [][]byte
+	done     func(LookupResult, error)
+	finished bool
+	cut      bool // MaxQueries stopped it
+	stop     func() bool
+}
+
+// Lookup finds the K nodes closest to the key's ID ([HashKey]).
+func (p *Peer) Lookup(key []byte, done func(LookupResult, error)) {
+	p.LookupID(HashKey(key), done)
+}
+
+// LookupID finds the K nodes closest to target: an iterative lookup with
+// Alpha requests in flight, which ends when the K closest nodes it heard
+// of have all answered (or failed). It calls done on the loop.
+func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
+	p.lookup(target, false, done)
+}
+
+func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
+	p.stats.Lookups++
+	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true},
+		addrs: map[transport.Addr]bool{p.self.Addr: true}, done: done}
+	for _, c := range p.table.nearest(target, p.cfg.K) {
+		l.add(c, 1)
+	}
+	if len(l.cands) == 0 {
+		p.stats.LookupFailures++
+		err := fmt.Errorf("%w: lookup of %s: the routing table is empty", ErrNotJoined, target.Short())
+		p.env.AfterFunc(0, func() { done(LookupResult{Target: target}, err) })
+		return
+	}
+	p.table.touched(target, p.env.Now())
+	l.stop = p.env.AfterFunc(p.cfg.OperationTimeout, l.finish)
+	l.step()
+}
+
+// add inserts a candidate in distance order, unless it is known already.
+func (l *lookup) add(c Contact, depth int) {
+	if l.known[c.ID] || l.addrs[c.Addr] || c.Addr == "" {
+		return
+	}
+	l.known[c.ID], l.addrs[c.Addr] = true, true
+	nc := &cand{Contact: c, depth: depth}
+	i, _ := slices.BinarySearchFunc(l.cands, nc, func(a, b *cand) int { return Closer(l.target, a.ID, b.ID) })
+	l.cands = slices.Insert(l.cands, i, nc)
+	if limit := 4 * l.p.cfg.K; len(l.cands) > limit && l.cands[len(l.cands)-1].state == fresh {
+		l.cands = l.cands[:len(l.cands)-1] // bound the shortlist
+	}
+}
+
+// step sends requests to the closest fresh candidates among the K closest
+// that did not fail, up to Alpha in flight, and finishes when none is
+// fresh or pending.
+func (l *lookup) step() {
+	if l.finished {
+		return
+	}
+	n := 0
+	for _, c := range l.cands {
+		if c.state == failedCand {
+			continue
+		}
+		if n == l.p.cfg.K {
+			break
+		}
+		n++
+		if c.state == fresh && l.inflight < l.p.cfg.Alpha {
+			if l.queries >= l.p.cfg.MaxQueries {
+				if !l.cut {
+					l.cut = true
+					l.p.stats.LookupsCut++
+				}
+				break
+			}
+			l.query(c)
+		}
+	}
+	if l.inflight == 0 {
+		l.finish()
+	}
+}
+
+func (l *lookup) query(c *cand) {
+	c.state = pending
+	l.inflight++
+	l.queries++
+	l.p.stats.Queries++
+	m := &message{Kind: kindFind, Target: l.target}
+	if l.values {
+		m.Flags = flagValues
+	}
+	l.p.call(c.Addr, m, func(r *message, err error) {
+		l.inflight--
+		switch {
+		case err != nil, r.Kind != kindReply:
+			c.state = failedCand
+		case r.From != c.ID:
+			// The node there is not the one we were told of: a stale or
+			// false referral. The node that answered is a contact now.
+			c.state = failedCand
+		default:
+			c.state = answered
+			c.token = r.Token
+			if l.values {
+				l.merge(r.Values)
+			}
+			for _, n := range r.Nodes {
+				l.add(n, c.depth+1)
+			}
+		}
+		l.step()
+	})
+}
+
+// merge adds values not seen yet, at most MaxValuesPerKey in all.
+func (l *lookup) merge(vs [][]byte) {
+	for _, v := range vs {
+		if len(l.vals) >= l.p.cfg.MaxValuesPerKey || len(v) > l.p.cfg.MaxValueSize {
+			return
+		}
+		if !slices.ContainsFunc(l.vals, func(w []byte) bool { return bytes.Equal(v, w) }) {
+			l.vals = append(l.vals, v)
+		}
+	}
+}
+
+func (l *lookup) finish() {
+	if l.finished {
+		return
+	}
+	l.finished = true
+	if l.stop != nil {
+		l.stop()
+	}
+	res := LookupResult{Target: l.target, Queries: l.queries}
+	for _, c := range l.cands {
+		if c.state == answered && len(res.Closest) < l.p.cfg.K {
+			if len(res.Closest) == 0 {
+				res.Hops = c.depth
+			}
+			res.Closest = append(res.Closest, c.Contact)
+			res.tokens = append(res.tokens, c.token)
+		}
+	}
+	res.Values = l.vals
+	slices.SortFunc(res.Values, bytes.Compare)
+	if len(res.Closest) == 0 {
+		l.p.stats.LookupFailures++
+		l.done(res, fmt.Errorf("%w: no node answered a lookup of %s", ErrLookupFailed, l.target.Short()))
+		return
+	}
+	l.p.stats.Hops += uint64(res.Hops)
+	l.done(res, nil)
+}
+
+// Put stores value under key at the K nodes closest to the key, and
+// remembers it to store it again every RepublishInterval. done gets how
+// many nodes accepted it.
+func (p *Peer) Put(key, value []byte, done func(stored int, err error)) {
+	p.stats.Puts++
+	if len(value) > p.cfg.MaxValueSize || len(value) == 0 {
+		err := fmt.Errorf("%w: %d bytes, limit %d (and empty values are refused)", ErrValueTooLarge, len(value), p.cfg.MaxValueSize)
+		p.env.AfterFunc(0, func() { done(0, err) })
+		return
+	}
+	id := HashKey(key)
+	value = bytes.Clone(value)
+	if !slices.ContainsFunc(p.published, func(pub published) bool { return pub.key == id && bytes.Equal(pub.data, value) }) {
+		p.published = append(p.published, published{key: id, data: value})
+		if len(p.published) > p.cfg.MaxPublished {
+			p.published = slices.Delete(p.published, 0, 1)
+		}
+	}
+	p.storeAt(id, value, p.cfg.ValueTTL, done)
+}
+
+// storeAt stores a value at the K closest nodes of key, with the tokens a
+// lookup collected, and here if this node is one of them.
+func (p *Peer) storeAt(key ID, value []byte, ttl time.Duration, done func(int, error)) {
+	p.LookupID(key, func(res LookupResult, err error) {
+		if err != nil {
+			done(0, err)
+			return
+		}
+		targets, stored := res.Closest, 0
+		if k := len(targets); k < p.cfg.K || Closer(key, p.self.ID, targets[k-1].ID) < 0 {
+			// This node is one of the K closest to the key: it holds a copy,
+			// and K-1 others do.
+			targets = targets[:min(k, p.cfg.K-1)]
+			if p.store.put(key, value, ttl, hostOf(p.self.Addr), p.env.Now()) == accepted {
+				stored++
+			}
+		}
+		left := len(targets)
+		if left == 0 {
+			done(stored, nil)
+			return
+		}
+		for i, c := range targets {
+			m := &message{Kind: kindStore, Target: key, TTL: uint32(min(ttl/time.Second, 1<<32-1)), Token: res.tokens[i], Values: [][]byte{value}}
+			p.call(c.Addr, m, func(r *message, err error) {
+				if err == nil && r.Flags&flagRefused == 0 {
+					stored++
+				}
+				if left--; left == 0 {
+					if stored == 0 {
+						done(0, fmt.Errorf("%w: none of %d nodes accepted %s", ErrStoreFailed, len(res.Closest), key.Short()))
+						return
+					}
+					done(stored, nil)
+				}
+			})
+		}
+	})
+}
+
+// Get returns the values stored under key by the nodes closest to it, or
+// an error wrapping ErrNotFound.
+func (p *Peer) Get(key []byte, done func([][]byte, error)) {
+	p.stats.Gets++
+	id := HashKey(key)
+	local := p.store.get(id, p.env.Now())
+	p.lookup(id, true, func(res LookupResult, err error) {
+		if len(local) > 0 { // this node may be one of the closest
+			l := &lookup{p: p, vals: local}
+			l.merge(res.Values)
+			res.Values = l.vals
+			slices.SortFunc(res.Values, bytes.Compare)
+			err = nil
+		}
+		switch {
+		case err != nil:
+			done(nil, err)
+		case len(res.Values) == 0:
+			done(nil, fmt.Errorf("%w: %q (asked %d nodes)", ErrNotFound, key, res.Queries))
+		default:
+			done(res.Values, nil)
+		}
+	})
+}
+
+// Join enters the network through the bootstrap addresses: it pings them
+// (each that answers becomes a contact), looks its own ID up, and
+// refreshes every bucket further than its closest neighbour. With no
+// bootstrap address but its own, the peer starts a network alone.
+func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
+	if p.joining {
+		p.env.AfterFunc(0, func() { done(fmt.Errorf("%w: a join is under way", ErrNotJoined)) })
+		return
+	}
+	var addrs []transport.Addr
+	for _, a := range bootstrap {
+		if a != p.self.Addr && a != "" && !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		p.env.AfterFunc(0, func() { p.setJoined(); done(nil) })
+		return
+	}
+	p.joining = true
+	left := len(addrs)
+	var errs []error
+	for _, a := range addrs {
+		p.call(a, &message{Kind: kindPing}, func(_ *message, err error) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", a, err))
+			}
+			if left--; left > 0 {
+				return
+			}
+			if len(errs) == len(addrs) {
+				p.joining = false
+				done(fmt.Errorf("%w: no bootstrap node answered: %v", ErrLookupFailed, errs))
+				return
+			}
+			p.LookupID(p.self.ID, func(res LookupResult, err error) {
+				if err != nil {
+					p.joining = false
+					done(err)
+					return
+				}
+				p.refreshFurther(res, func() {
+					p.joining = false
+					p.setJoined()
+					done(nil)
+				})
+			})
+		})
+	}
+}
+
+// refreshFurther looks up a random ID in each bucket further than the
+// closest neighbour's, then calls done.
+func (p *Peer) refreshFurther(res LookupResult, done func()) {
+	upto := 0
+	if len(res.Closest) > 0 {
+		upto = CommonPrefixLen(p.self.ID, res.Closest[0].ID)
+	}
+	left := upto
+	if left == 0 {
+		done()
+		return
+	}
+	for i := range upto {
+		p.LookupID(randomInBucket(p.env.Rand(), p.self.ID, i), func(LookupResult, error) {
+			if left--; left == 0 {
+				done()
+			}
+		})
+	}
+}
+
+func (p *Peer) setJoined() {
+	if p.joined || p.stopped {
+		return
+	}
+	p.joined = true
+	if p.cfg.OnJoined != nil {
+		p.cfg.OnJoined(p)
+	}
+}

@@ -1,0 +1,137 @@
+package kademlia
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/networkutopia/p2p/transport"
+)
+
+// DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
+// free TCP port on loopback.
+const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
+
+// NodeConfig configures a [Node].
+type NodeConfig struct {
+	// PeerConfig is the protocol's configuration (its zero value gives the
+	// defaults). Its Bootstrap and OnJoined fields are not used: call Join.
+	PeerConfig
+	// Transport carries the node's connections. Default transport.TCP{}.
+	Transport transport.StreamTransport
+	// Listen is the address to listen on. Default DefaultListen.
+	Listen transport.Addr
+	// Logger receives the node's logs. Default: silent.
+	Logger *slog.Logger
+}
+
+// Validate reports the first invalid field, wrapping [ErrBadConfig],
+// including the PeerConfig fields a Node does not use.
+func (c NodeConfig) Validate() error {
+	switch {
+	case len(c.Bootstrap) > 0:
+		return fmt.Errorf("%w: NodeConfig.Bootstrap is not used by a Node (call Join), got %v", ErrBadConfig, c.Bootstrap)
+	case c.OnJoined != nil:
+		return fmt.Errorf("%w: NodeConfig.OnJoined is not used by a Node (Join returns when joined), got a function", ErrBadConfig)
+	}
+	return c.PeerConfig.Validate()
+}
+
+// Node is a Kademlia node on a real network: a [Peer] run by a
+// transport.Host, with blocking, context-aware methods. It is safe for
+// concurrent use.
+type Node struct {
+	host *transport.Host
+	peer *Peer
+}
+
+// NewNode starts a node listening on cfg.Listen. It knows no other node
+// until Join.
+func NewNode(cfg NodeConfig) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Transport == nil {
+		cfg.Transport = transport.TCP{}
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = DefaultListen
+	}
+	pc := cfg.PeerConfig.withDefaults()
+	n := &Node{}
+	host, err := transport.NewHost(transport.HostConfig{
+		Stream: cfg.Transport,
+		Listen: cfg.Listen,
+		Codec:  NewCodec(),
+		Logger: cfg.Logger,
+	}, func(env transport.Env) transport.Handler {
+		n.peer = newPeer(env, pc)
+		return n.peer
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kademlia: new node: %w", err)
+	}
+	n.host = host
+	return n, nil
+}
+
+// Addr is the address other nodes reach (and join through) this one.
+func (n *Node) Addr() transport.Addr { return n.host.Addr() }
+
+// ID is the node's ID.
+func (n *Node) ID() ID { return n.peer.self.ID }
+
+// do runs f on the node's loop and waits for its reply.
+func do[T any](ctx context.Context, n *Node, f func(reply func(T, error))) (T, error) {
+	v, err := transport.Do(ctx, n.host, f)
+	if errors.Is(err, transport.ErrClosed) {
+		err = fmt.Errorf("%w: %w", ErrClosed, err)
+	}
+	return v, err
+}
+
+// Join enters the network through the bootstrap nodes that answer; with
+// none, the node starts a network alone.
+func (n *Node) Join(ctx context.Context, bootstrap ...transport.Addr) error {
+	_, err := do(ctx, n, func(reply func(struct{}, error)) {
+		n.peer.Join(bootstrap, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// Lookup finds the K nodes closest to the key's ID.
+func (n *Node) Lookup(ctx context.Context, key []byte) (LookupResult, error) {
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.Lookup(key, reply) })
+}
+
+// LookupID finds the K nodes closest to id.
+func (n *Node) LookupID(ctx context.Context, id ID) (LookupResult, error) {
+	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupID(id, reply) })
+}
+
+// Put stores value under key at the K closest nodes; it returns how many
+// accepted it.
+func (n *Node) Put(ctx context.Context, key, value []byte) (int, error) {
+	return do(ctx, n, func(reply func(int, error)) { n.peer.Put(key, value, reply) })
+}
+
+// Get returns the values stored under key, or an error wrapping
+// ErrNotFound.
+func (n *Node) Get(ctx context.Context, key []byte) ([][]byte, error) {
+	return do(ctx, n, func(reply func([][]byte, error)) { n.peer.Get(key, reply) })
+}
+
+// Contacts returns the live contacts of the routing table.
+func (n *Node) Contacts(ctx context.Context) ([]Contact, error) {
+	return do(ctx, n, func(reply func([]Contact, error)) { reply(n.peer.Contacts(), nil) })
+}
+
+// Stats returns a snapshot of the node's counters.
+func (n *Node) Stats(ctx context.Context) (Stats, error) {
+	return do(ctx, n, func(reply func(Stats, error)) { reply(n.peer.Stats(), nil) })
+}
+
+// Close stops the node and waits for its goroutines. It may be called
+// twice.
+func (n *Node) Close() error { return n.host.Close() }
