@@ -36,14 +36,21 @@
 //
 // # The shortest useful program
 //
-//	a, _ := kademlia.NewNode(kademlia.NodeConfig{})
-//	b, _ := kademlia.NewNode(kademlia.NodeConfig{})
-//	defer a.Close()
-//	defer b.Close()
-//	_ = a.Join(ctx)           // a starts a network
-//	_ = b.Join(ctx, a.Addr()) // b joins it
-//	_, _ = a.Put(ctx, []byte("key"), []byte("value"))
-//	values, _ := b.Get(ctx, []byte("key")) // [][]byte{"value"}
+// Two nodes on loopback TCP (ExampleNode):
+//
+//	if err := a.Join(ctx); err != nil { // a starts a network
+//		panic(err)
+//	}
+//	if err := b.Join(ctx, a.Addr()); err != nil {
+//		panic(err)
+//	}
+//	if _, err := a.Put(ctx, []byte("key"), []byte("value")); err != nil {
+//		panic(err)
+//	}
+//	values, err := b.Get(ctx, []byte("key"))
+//
+// where a and b come from kademlia.NewNode(cfg), and values holds every
+// value stored under the key ([][]byte{"value"}).
 //
 // On one machine, raise PeerConfig.MaxPerIP and MaxPerSubnet: every node
 // is at 127.0.0.1. [Sim] runs thousands of nodes in virtual time, with an
