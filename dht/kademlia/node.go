@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
@@ -24,6 +27,10 @@ type NodeConfig struct {
 	Listen transport.Addr
 	// Logger receives the node's logs. Default: silent.
 	Logger *slog.Logger
+	// Metrics, if set, gets the node's counters as Prometheus series
+	// (p2p_kademlia_* and its host's p2p_transport_*, labelled with its
+	// address) until Close. nil: nothing is registered.
+	Metrics prometheus.Registerer
 }
 
 // Validate reports the first invalid field, wrapping [ErrBadConfig],
@@ -44,6 +51,9 @@ func (c NodeConfig) Validate() error {
 type Node struct {
 	host *transport.Host
 	peer *Peer
+	// unregister removes the node's metrics (NodeConfig.Metrics), once.
+	unregister     func()
+	unregisterOnce sync.Once
 }
 
 // NewNode starts a node listening on cfg.Listen. It knows no other node
@@ -61,10 +71,11 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: cfg.Transport,
-		Listen: cfg.Listen,
-		Codec:  NewCodec(),
-		Logger: cfg.Logger,
+		Stream:  cfg.Transport,
+		Listen:  cfg.Listen,
+		Codec:   NewCodec(),
+		Logger:  cfg.Logger,
+		Metrics: cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
 		return n.peer
@@ -73,6 +84,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, fmt.Errorf("kademlia: new node: %w", err)
 	}
 	n.host = host
+	if n.unregister, err = metrics.Register(cfg.Metrics, n.collector()); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("kademlia: node metrics: %w", err)
+	}
 	return n, nil
 }
 
@@ -134,4 +149,8 @@ func (n *Node) Stats(ctx context.Context) (Stats, error) {
 
 // Close stops the node and waits for its goroutines. It may be called
 // twice.
-func (n *Node) Close() error { return n.host.Close() }
+func (n *Node) Close() error {
+	err := n.host.Close()
+	n.unregisterOnce.Do(n.unregister)
+	return err
+}
