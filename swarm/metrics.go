@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"context"
-	"time"
 
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
@@ -30,16 +29,10 @@ var torrentSeries = []metrics.Series[Stats]{
 	{Name: "known_refused_total", Help: "Addresses ignored because MaxKnownPeers were waiting to be dialled.", Value: func(s Stats) float64 { return float64(s.KnownRefused) }},
 }
 
-// scrapeTimeout bounds how long a scrape waits for a torrent's loop.
-const scrapeTimeout = time.Second
-
 // collector is the torrent's metrics collector, labelled with its
 // info-hash; a scrape reads Stats on the torrent's loop.
 func (t *Torrent) collector() prometheus.Collector {
-	return metrics.New("p2p", "swarm", prometheus.Labels{"infohash": t.mi.InfoHash.String()}, func() (Stats, bool) {
-		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-		defer cancel()
-		s, err := transport.Do(ctx, t.host, func(reply func(Stats, error)) { reply(t.peer.Stats(), nil) })
-		return s, err == nil
-	}, torrentSeries)
+	return metrics.New("p2p", "swarm", prometheus.Labels{"infohash": t.mi.InfoHash.String()}, metrics.Within(func(ctx context.Context) (Stats, error) {
+		return transport.Do(ctx, t.host, func(reply func(Stats, error)) { reply(t.peer.Stats(), nil) })
+	}), torrentSeries)
 }

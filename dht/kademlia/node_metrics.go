@@ -1,9 +1,6 @@
 package kademlia
 
 import (
-	"context"
-	"time"
-
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -25,16 +22,8 @@ var nodeSeries = []metrics.Series[Stats]{
 	}},
 }
 
-// scrapeTimeout bounds how long a scrape waits for the node's loop.
-const scrapeTimeout = time.Second
-
 // collector is the node's metrics collector; a scrape reads Stats on the
 // node's loop, and reports nothing for a closed or stuck node.
 func (n *Node) collector() prometheus.Collector {
-	return metrics.New("p2p", "kademlia", prometheus.Labels{"addr": string(n.Addr())}, func() (Stats, bool) {
-		ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
-		defer cancel()
-		s, err := n.Stats(ctx)
-		return s, err == nil
-	}, nodeSeries)
+	return metrics.New("p2p", "kademlia", prometheus.Labels{"addr": string(n.Addr())}, metrics.Within(n.Stats), nodeSeries)
 }

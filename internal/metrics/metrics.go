@@ -6,8 +6,27 @@
 package metrics
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// ScrapeTimeout is how long a scrape waits for a snapshot that Within
+// reads, typically on a node's loop.
+const ScrapeTimeout = time.Second
+
+// Within turns a context-taking Stats method into a snapshot function for
+// New: each scrape waits at most ScrapeTimeout, and a closed or stuck
+// node reports nothing.
+func Within[S any](read func(context.Context) (S, error)) func() (S, bool) {
+	return func() (S, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), ScrapeTimeout)
+		defer cancel()
+		s, err := read(ctx)
+		return s, err == nil
+	}
+}
 
 // Series describes one series read from a snapshot S.
 type Series[S any] struct {
