@@ -141,10 +141,10 @@ func (p *Peer) tryJoin(boots []transport.Addr, round, i int, errs []error, done 
 // becomeJoined starts the maintenance timers.
 func (p *Peer) becomeJoined() {
 	p.joined = true
-	p.every(p.cfg.StabilizeInterval, p.stabilize)
-	p.every(p.cfg.CheckPredInterval, p.checkPred)
+	p.timers.Every(p.cfg.StabilizeInterval, p.stabilize)
+	p.timers.Every(p.cfg.CheckPredInterval, p.checkPred)
 	if !p.cfg.NoFingers {
-		p.every(p.cfg.FixFingersInterval, p.fixFinger)
+		p.timers.Every(p.cfg.FixFingersInterval, p.fixFinger)
 	}
 	p.replicate()
 	if p.cfg.OnJoined != nil {

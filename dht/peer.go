@@ -4,8 +4,8 @@ import (
 	"crypto/sha1"
 	"log/slog"
 	"strings"
-	"time"
 
+	"github.com/networkutopia/p2p/dht/internal/periodic"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -42,7 +42,7 @@ type Peer struct {
 	fromStrangers  map[transport.Addr]int // keys added by replicas from non-neighbours, per sender
 
 	joined, joining, stopped bool
-	stopTimers               []func() bool
+	timers                   periodic.Timers     // maintenance rounds
 	routes                   map[uint64]*routeOp // recursive lookups started here
 
 	stats Stats
@@ -98,7 +98,7 @@ func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 
 func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 	space, _ := NewSpace(cfg.Bits)
-	p := &Peer{env: env, cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item), fromStrangers: make(map[transport.Addr]int)}
+	p := &Peer{env: env, timers: periodic.New(env), cfg: cfg, space: space, log: env.Logger(), store: make(map[ID]*Item), fromStrangers: make(map[transport.Addr]int)}
 	p.self = NodeInfo{ID: IDFromAddr(space, env.Self()), Addr: env.Self()}
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID
@@ -288,30 +288,5 @@ func (p *Peer) Stop() { p.halt() }
 
 func (p *Peer) halt() {
 	p.stopped = true
-	for _, stop := range p.stopTimers {
-		stop()
-	}
-	p.stopTimers = nil
-}
-
-// every runs f every d (with ±10% jitter so nodes do not synchronise)
-// until the peer stops.
-func (p *Peer) every(d time.Duration, f func()) {
-	var tick func()
-	slot := len(p.stopTimers)
-	p.stopTimers = append(p.stopTimers, nil)
-	arm := func() {
-		jitter := time.Duration(p.env.Rand().Int64N(int64(d)/5+1)) - d/10
-		p.stopTimers[slot] = p.env.AfterFunc(d+jitter, tick)
-	}
-	tick = func() {
-		if p.stopped {
-			return
-		}
-		f()
-		if !p.stopped {
-			arm()
-		}
-	}
-	arm()
+	p.timers.Stop()
 }

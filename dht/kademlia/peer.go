@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/networkutopia/p2p/dht/internal/periodic"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -29,7 +30,7 @@ type Peer struct {
 	rateStart time.Time
 
 	joined, joining, stopped bool
-	stopTimers               []func() bool
+	timers                   periodic.Timers // maintenance rounds
 
 	stats Stats
 }
@@ -101,7 +102,7 @@ func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 }
 
 func newPeer(env transport.Env, cfg PeerConfig) *Peer {
-	p := &Peer{env: env, cfg: cfg, log: env.Logger(), store: newStore(cfg), verifying: make(map[transport.Addr]bool)}
+	p := &Peer{env: env, timers: periodic.New(env), cfg: cfg, log: env.Logger(), store: newStore(cfg), verifying: make(map[transport.Addr]bool)}
 	p.self = Contact{ID: IDFromAddr(env.Self()), Addr: env.Self()}
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID
@@ -114,11 +115,11 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 	p.calls = calls
 	p.tokens.rotate(p.secret())
 	p.tokens.rotate(p.secret())
-	p.every(cfg.TokenRotation, func() { p.tokens.rotate(p.secret()) })
-	p.every(min(time.Minute, cfg.ValueTTL), func() { p.store.expire(p.env.Now()) })
-	p.every(cfg.RefreshInterval/4, p.refresh)
-	p.every(cfg.ReplicateInterval, p.replicate)
-	p.every(cfg.RepublishInterval, p.republish)
+	p.timers.Every(cfg.TokenRotation, func() { p.tokens.rotate(p.secret()) })
+	p.timers.Every(min(time.Minute, cfg.ValueTTL), func() { p.store.expire(p.env.Now()) })
+	p.timers.Every(cfg.RefreshInterval/4, p.refresh)
+	p.timers.Every(cfg.ReplicateInterval, p.replicate)
+	p.timers.Every(cfg.RepublishInterval, p.republish)
 	if len(cfg.Bootstrap) > 0 {
 		env.AfterFunc(0, func() { p.autoJoin(0) })
 	}
@@ -350,32 +351,7 @@ func (p *Peer) Unreachable(peer transport.Addr, err error) {
 // Stop is called when the node stops: timers end, nothing more is sent.
 func (p *Peer) Stop() {
 	p.stopped = true
-	for _, stop := range p.stopTimers {
-		stop()
-	}
-	p.stopTimers = nil
-}
-
-// every runs f every d (±10% jitter, so nodes do not synchronise) until
-// the peer stops.
-func (p *Peer) every(d time.Duration, f func()) {
-	var tick func()
-	slot := len(p.stopTimers)
-	p.stopTimers = append(p.stopTimers, nil)
-	arm := func() {
-		jitter := time.Duration(p.env.Rand().Int64N(int64(d)/5+1)) - d/10
-		p.stopTimers[slot] = p.env.AfterFunc(d+jitter, tick)
-	}
-	tick = func() {
-		if p.stopped {
-			return
-		}
-		f()
-		if !p.stopped {
-			arm()
-		}
-	}
-	arm()
+	p.timers.Stop()
 }
 
 // refresh looks up a random ID in every bucket no lookup went through for
