@@ -34,6 +34,9 @@ const (
 	// DefaultMaxPeersPerAddress bounds the entries of one address (an
 	// IPv4 address or an IPv6 /64) over all torrents: a seedbox's worth.
 	DefaultMaxPeersPerAddress = 10_000
+	// DefaultMaxPeersPerAddressInTorrent bounds the entries (ports) of one
+	// address in one torrent: a few clients behind one NAT.
+	DefaultMaxPeersPerAddressInTorrent = 16
 	// DefaultMaxScrapeHashes is opentracker's OT_MAXMULTISCRAPE_COUNT.
 	DefaultMaxScrapeHashes = 64
 	// DefaultSweepInterval is how often expired peers are swept (never
@@ -78,6 +81,11 @@ type Config struct {
 	// beyond it is refused (counted in Stats.RefusedPerAddress). Default
 	// 10 000.
 	MaxPeersPerAddress int
+	// MaxPeersPerAddressInTorrent bounds the entries (ports) one address
+	// (an IPv4 address, or an IPv6 /64) holds in one torrent, so that one
+	// host cannot crowd a swarm's answers with its own ports; an announce
+	// beyond it is refused (counted in Stats.RefusedPerAddress). Default 16.
+	MaxPeersPerAddressInTorrent int
 	// MaxScrapeHashes bounds the info-hashes one scrape may name; a
 	// scrape naming more, or none (a full scrape, which this tracker
 	// never answers), is refused (counted in Stats.RefusedScrapes).
@@ -111,8 +119,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Config.SweepInterval is negative", ErrBadConfig)
 	case c.NumWant < 0 || c.MaxNumWant < 0 || c.MaxPeers < 0:
 		return fmt.Errorf("%w: Config.NumWant, MaxNumWant and MaxPeers must not be negative", ErrBadConfig)
-	case c.MaxTorrents < 0 || c.MaxTotalPeers < 0 || c.MaxPeersPerAddress < 0:
-		return fmt.Errorf("%w: Config.MaxTorrents, MaxTotalPeers and MaxPeersPerAddress must not be negative", ErrBadConfig)
+	case c.MaxTorrents < 0 || c.MaxTotalPeers < 0 || c.MaxPeersPerAddress < 0 || c.MaxPeersPerAddressInTorrent < 0:
+		return fmt.Errorf("%w: Config.MaxTorrents, MaxTotalPeers, MaxPeersPerAddress and MaxPeersPerAddressInTorrent must not be negative", ErrBadConfig)
 	case c.MaxScrapeHashes < 0:
 		return fmt.Errorf("%w: Config.MaxScrapeHashes is negative", ErrBadConfig)
 	}
@@ -135,7 +143,8 @@ type Stats struct {
 	// MaxTorrents torrents or MaxTotalPeers peers.
 	RefusedFull uint64
 	// RefusedPerAddress counts announces refused because the address
-	// held MaxPeersPerAddress entries.
+	// held MaxPeersPerAddress entries, or MaxPeersPerAddressInTorrent in
+	// the torrent.
 	RefusedPerAddress uint64
 	// RefusedScrapes counts scrapes refused: full scrapes, and scrapes
 	// naming more than MaxScrapeHashes info-hashes.
@@ -175,6 +184,7 @@ type torrent struct {
 	pos        int // in Server.list
 	peers      []peerEntry
 	index      map[peerKey]int32
+	addrs      map[netip.Addr]int32 // entries by addressKey, beside index
 	indexPeak  int
 	seeds      int
 	downloaded int
@@ -220,6 +230,7 @@ func NewServer(cfg Config) (*Server, error) {
 	cfg.MaxTorrents = cmp.Or(cfg.MaxTorrents, DefaultMaxTorrents)
 	cfg.MaxTotalPeers = cmp.Or(cfg.MaxTotalPeers, DefaultMaxTotalPeers)
 	cfg.MaxPeersPerAddress = cmp.Or(cfg.MaxPeersPerAddress, DefaultMaxPeersPerAddress)
+	cfg.MaxPeersPerAddressInTorrent = cmp.Or(cfg.MaxPeersPerAddressInTorrent, DefaultMaxPeersPerAddressInTorrent)
 	cfg.MaxScrapeHashes = cmp.Or(cfg.MaxScrapeHashes, DefaultMaxScrapeHashes)
 	cfg.HTTP = cfg.HTTP.withDefaults()
 	if cfg.Now == nil {
@@ -295,7 +306,33 @@ func failure(format string, args ...any) map[string]any {
 	return map[string]any{"failure reason": fmt.Sprintf(format, args...)}
 }
 
-// announce registers the peer and lists others.
+// announceArgs is an announce as any transport parsed it.
+type announceArgs struct {
+	hash    metainfo.Hash
+	ip      netip.Addr // the peer's address, as the tracker records it
+	port    uint16
+	left    int64
+	event   Event
+	numWant int // already capped by MaxNumWant
+	family  int // 4 or 6: list only peers of that family; 0: both
+}
+
+// answer is an announce's result, for any transport to encode.
+type answer struct {
+	complete, incomplete int
+	peers                []netip.AddrPort
+}
+
+// numWant returns what a request asking for n peers (negative: the
+// default) gets.
+func (s *Server) numWant(n int) int {
+	if n < 0 {
+		return s.cfg.NumWant
+	}
+	return min(n, s.cfg.MaxNumWant)
+}
+
+// announce parses an HTTP announce, registers the peer and lists others.
 func (s *Server) announce(r *http.Request) map[string]any {
 	q := r.URL.Query()
 	ih, ok := hash20(q.Get("info_hash"))
@@ -304,9 +341,6 @@ func (s *Server) announce(r *http.Request) map[string]any {
 	}
 	if _, ok := hash20(q.Get("peer_id")); !ok {
 		return failure("peer_id must be 20 bytes")
-	}
-	if s.cfg.Allow != nil && !s.cfg.Allow(ih) {
-		return failure("torrent not allowed here")
 	}
 	port, err := strconv.ParseUint(q.Get("port"), 10, 16)
 	if err != nil || port == 0 {
@@ -323,51 +357,64 @@ func (s *Server) announce(r *http.Request) map[string]any {
 	numWant := s.cfg.NumWant
 	if v := q.Get("numwant"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			numWant = min(n, s.cfg.MaxNumWant)
+			numWant = s.numWant(n)
 		}
 	}
-	event := Event(q.Get("event"))
+	a, msg := s.register(announceArgs{hash: ih, ip: ip, port: uint16(port), left: left,
+		event: Event(q.Get("event")), numWant: numWant})
+	if msg != "" {
+		return failure("%s", msg)
+	}
+	return s.httpAnswer(a, q.Get("compact") != "0", ip.Is6())
+}
+
+// register records an announce in the store, shared by the HTTP and UDP
+// trackers, and samples the peers to answer; a refusal is a non-empty
+// reason, already counted.
+func (s *Server) register(a announceArgs) (answer, string) {
+	if s.cfg.Allow != nil && !s.cfg.Allow(a.hash) {
+		return answer{}, "torrent not allowed here"
+	}
 	now := s.cfg.Now().UnixNano()
-	self := keyOf(netip.AddrPortFrom(ip, uint16(port)))
-	compact := q.Get("compact") != "0"
+	self := keyOf(netip.AddrPortFrom(a.ip, a.port))
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Announces++
-	t := s.torrents[ih]
+	t := s.torrents[a.hash]
 	i := -1
 	if t != nil {
 		i = t.find(self)
 	}
 	switch {
-	case event == Stopped:
+	case a.event == Stopped:
 		if i >= 0 {
 			s.removePeer(t, i)
 		}
 		if t == nil {
 			t = &torrent{}
 		}
-		return s.peerList(t, self, 0, now, compact, ip.Is6())
+		return s.peerList(t, self, 0, now, a.family), ""
 	case i >= 0:
 		e := &t.peers[i]
-		if event == Completed && !e.seed {
+		if a.event == Completed && !e.seed {
 			t.downloaded++
 		}
-		t.setSeed(e, left == 0)
+		t.setSeed(e, a.left == 0)
 		e.seen = now
-		return s.peerList(t, self, numWant, now, compact, ip.Is6())
+		return s.peerList(t, self, a.numWant, now, a.family), ""
 	}
-	if msg := s.refuse(t, ip); msg != "" {
-		return failure("%s", msg)
+	if msg := s.refuse(t, a.ip); msg != "" {
+		return answer{}, msg
 	}
 	if t == nil {
-		t = &torrent{hash: ih, pos: len(s.list)}
-		s.torrents[ih] = t
+		t = &torrent{hash: a.hash, pos: len(s.list)}
+		s.torrents[a.hash] = t
 		s.list = append(s.list, t)
 		s.peak = max(s.peak, len(s.torrents))
 	}
-	s.addPeer(t, peerEntry{key: self, seen: now}, left == 0, ip)
-	return s.peerList(t, self, numWant, now, compact, ip.Is6())
+	s.addPeer(t, peerEntry{key: self, seen: now}, a.left == 0, a.ip)
+	return s.peerList(t, self, a.numWant, now, a.family), ""
 }
 
 // refuse says why a new entry for ip in t (nil: a new torrent) is refused,
@@ -380,6 +427,9 @@ func (s *Server) refuse(t *torrent, ip netip.Addr) string {
 	case s.perAddr[addressKey(ip)] >= int32(min(s.cfg.MaxPeersPerAddress, math.MaxInt32)):
 		s.stats.RefusedPerAddress++
 		return "too many torrents from your address"
+	case t != nil && t.fromAddress(addressKey(ip)) >= s.cfg.MaxPeersPerAddressInTorrent:
+		s.stats.RefusedPerAddress++
+		return "too many peers from your address in this torrent"
 	case s.peers >= s.cfg.MaxTotalPeers || (t == nil && len(s.torrents) >= s.cfg.MaxTorrents):
 		s.stats.RefusedFull++
 		return "tracker is full"
@@ -416,9 +466,25 @@ func (t *torrent) find(k peerKey) int {
 
 func (t *torrent) buildIndex() {
 	t.index = make(map[peerKey]int32, len(t.peers))
+	t.addrs = make(map[netip.Addr]int32)
 	for i, p := range t.peers {
 		t.index[p.key] = int32(i)
+		t.addrs[addressKey(p.key.addrPort().Addr())]++
 	}
+}
+
+// fromAddress counts t's entries of the address key ak.
+func (t *torrent) fromAddress(ak netip.Addr) int {
+	if t.addrs != nil {
+		return int(t.addrs[ak])
+	}
+	n := 0
+	for _, p := range t.peers {
+		if addressKey(p.key.addrPort().Addr()) == ak {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *torrent) setSeed(e *peerEntry, seed bool) {
@@ -438,6 +504,7 @@ func (s *Server) addPeer(t *torrent, e peerEntry, seed bool, ip netip.Addr) {
 	switch {
 	case t.index != nil:
 		t.index[e.key] = int32(len(t.peers) - 1)
+		t.addrs[addressKey(ip)]++
 	case len(t.peers) > indexAfter:
 		t.buildIndex()
 	}
@@ -459,6 +526,9 @@ func (s *Server) removePeer(t *torrent, i int) {
 	last := len(t.peers) - 1
 	if t.index != nil {
 		delete(t.index, e.key)
+		if t.addrs[ak]--; t.addrs[ak] <= 0 {
+			delete(t.addrs, ak)
+		}
 		if i != last {
 			t.index[t.peers[last].key] = int32(i)
 		}
@@ -545,7 +615,7 @@ func (s *Server) expire(t *torrent, now int64) {
 	if t.index != nil && 4*len(t.peers) < t.indexPeak {
 		// Go maps never shrink: rebuild the index (or drop it) once
 		// three quarters of its peak are gone.
-		t.index, t.indexPeak = nil, len(t.peers)
+		t.index, t.addrs, t.indexPeak = nil, nil, len(t.peers)
 		if len(t.peers) > indexAfter {
 			t.buildIndex()
 		}
@@ -578,49 +648,72 @@ func rebuilt[K comparable, V any](m map[K]V) map[K]V {
 	return out
 }
 
-// peerList builds the response: counts and up to numWant peers other than
-// self, compact (BEP 23 and BEP 7) unless asked otherwise. The peers are a
-// window of t's list at a random start, skipping expired entries (the
-// sweep forgets them), so an answer costs O(numWant) whatever the
-// torrent's size; the list's order is itself mixed by every removal.
-// Non-compact answers omit peer ids (BEP 3's no_peer_id), which would
-// otherwise hand every client the others' identities.
-func (s *Server) peerList(t *torrent, self peerKey, numWant int, now int64, compact, v6 bool) map[string]any {
+// peerList samples up to numWant peers of t other than self (of one
+// family if family is 4 or 6). The peers are a window of t's list at a
+// random start, skipping expired entries (the sweep forgets them), so an
+// answer costs O(numWant) whatever the torrent's size; the list's order is
+// itself mixed by every removal. Within the window it prefers distinct
+// addresses (IPv4 address, IPv6 /64): a second port of an address already
+// listed is taken only if the window holds too few others, so one address
+// with many entries cannot crowd the answer.
+func (s *Server) peerList(t *torrent, self peerKey, numWant int, now int64, family int) answer {
+	a := answer{complete: t.seeds, incomplete: len(t.peers) - t.seeds}
+	n := len(t.peers)
+	if n == 0 || numWant <= 0 {
+		return a
+	}
+	a.peers = make([]netip.AddrPort, 0, min(numWant, n))
+	var dups []netip.AddrPort
+	seen := make(map[netip.Addr]struct{}, min(numWant, n))
+	start := rand.IntN(n)
+	// At most 4×numWant+16 steps, so that a torrent full of expired
+	// entries cannot make an answer cost more.
+	for step := 0; step < min(n, 4*numWant+16) && len(a.peers) < numWant; step++ {
+		e := &t.peers[(start+step)%n]
+		if e.key == self || s.expired(e, now) {
+			continue
+		}
+		ap := e.key.addrPort()
+		if (family == 4 && !ap.Addr().Is4()) || (family == 6 && ap.Addr().Is4()) {
+			continue
+		}
+		k := addressKey(ap.Addr())
+		if _, dup := seen[k]; dup {
+			dups = append(dups, ap)
+			continue
+		}
+		seen[k] = struct{}{}
+		a.peers = append(a.peers, ap)
+	}
+	a.peers = append(a.peers, dups[:min(len(dups), numWant-len(a.peers))]...)
+	return a
+}
+
+// httpAnswer encodes a as an HTTP tracker's response: compact (BEP 23
+// and BEP 7) unless asked otherwise. Non-compact answers omit peer ids
+// (BEP 3's no_peer_id), which would otherwise hand every client the
+// others' identities.
+func (s *Server) httpAnswer(a answer, compact, v6 bool) map[string]any {
 	resp := map[string]any{
 		"interval":     int64(s.cfg.Interval / time.Second),
 		"min interval": int64(s.cfg.MinInterval / time.Second),
-		"complete":     t.seeds,
-		"incomplete":   len(t.peers) - t.seeds,
-	}
-	var others []netip.AddrPort
-	if n := len(t.peers); n > 0 && numWant > 0 {
-		others = make([]netip.AddrPort, 0, min(numWant, n))
-		start := rand.IntN(n)
-		// At most 4×numWant+16 steps, so that a torrent full of expired
-		// entries cannot make an answer cost more.
-		for step := 0; step < min(n, 4*numWant+16) && len(others) < numWant; step++ {
-			e := &t.peers[(start+step)%n]
-			if e.key != self && !s.expired(e, now) {
-				others = append(others, e.key.addrPort())
-			}
-		}
+		"complete":     a.complete,
+		"incomplete":   a.incomplete,
 	}
 	if !compact {
-		list := make([]any, len(others))
-		for i, a := range others {
-			list[i] = map[string]any{"ip": a.Addr().String(), "port": int64(a.Port())}
+		list := make([]any, len(a.peers))
+		for i, p := range a.peers {
+			list[i] = map[string]any{"ip": p.Addr().String(), "port": int64(p.Port())}
 		}
 		resp["peers"] = list
 		return resp
 	}
 	var p4, p6 []byte
-	for _, a := range others {
-		if a.Addr().Is4() {
-			p4 = append(p4, a.Addr().AsSlice()...)
-			p4 = binary.BigEndian.AppendUint16(p4, a.Port())
+	for _, p := range a.peers {
+		if p.Addr().Is4() {
+			p4 = appendPeer(p4, p)
 		} else {
-			p6 = append(p6, a.Addr().AsSlice()...)
-			p6 = binary.BigEndian.AppendUint16(p6, a.Port())
+			p6 = appendPeer(p6, p)
 		}
 	}
 	resp["peers"] = string(p4)
@@ -630,34 +723,58 @@ func (s *Server) peerList(t *torrent, self peerKey, numWant int, now int64, comp
 	return resp
 }
 
-// scrape reports counts for the info-hashes asked, at most
-// MaxScrapeHashes of them; a full scrape (none named) is refused.
+// appendPeer appends p compact: 4 or 16 address bytes, 2 port bytes.
+func appendPeer(b []byte, p netip.AddrPort) []byte {
+	b = append(b, p.Addr().AsSlice()...)
+	return binary.BigEndian.AppendUint16(b, p.Port())
+}
+
+// scrape parses an HTTP scrape and reports counts for the info-hashes
+// asked.
 func (s *Server) scrape(r *http.Request) map[string]any {
-	hashes := r.URL.Query()["info_hash"]
+	raw := r.URL.Query()["info_hash"]
+	hashes := make([]metainfo.Hash, 0, min(len(raw), s.cfg.MaxScrapeHashes+1))
+	for _, h := range raw[:min(len(raw), s.cfg.MaxScrapeHashes+1)] {
+		ih, ok := hash20(h)
+		if !ok {
+			return failure("info_hash must be 20 bytes")
+		}
+		hashes = append(hashes, ih)
+	}
+	counts, msg := s.counts(hashes)
+	if msg != "" {
+		return failure("%s", msg)
+	}
+	files := make(map[string]any, len(hashes))
+	for i, ih := range hashes {
+		c := counts[i]
+		files[string(ih[:])] = map[string]any{"complete": c.Complete, "incomplete": c.Incomplete, "downloaded": c.Downloaded}
+	}
+	return map[string]any{"files": files}
+}
+
+// counts reports the counts of at most MaxScrapeHashes torrents, in the
+// order asked, for the HTTP and UDP scrapes; none (a full scrape) or too
+// many are refused with a reason, counted.
+func (s *Server) counts(hashes []metainfo.Hash) ([]ScrapeStats, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Scrapes++
 	switch {
 	case len(hashes) == 0:
 		s.stats.RefusedScrapes++
-		return failure("full scrape not served: name up to %d info_hash", s.cfg.MaxScrapeHashes)
+		return nil, fmt.Sprintf("full scrape not served: name up to %d info_hash", s.cfg.MaxScrapeHashes)
 	case len(hashes) > s.cfg.MaxScrapeHashes:
 		s.stats.RefusedScrapes++
-		return failure("at most %d info_hash per scrape", s.cfg.MaxScrapeHashes)
+		return nil, fmt.Sprintf("at most %d info_hash per scrape", s.cfg.MaxScrapeHashes)
 	}
-	files := make(map[string]any, len(hashes))
-	for _, h := range hashes {
-		ih, ok := hash20(h)
-		if !ok {
-			return failure("info_hash must be 20 bytes")
-		}
-		st := map[string]any{"complete": 0, "incomplete": 0, "downloaded": 0}
+	out := make([]ScrapeStats, len(hashes))
+	for i, ih := range hashes {
 		if t := s.torrents[ih]; t != nil {
-			st["complete"], st["incomplete"], st["downloaded"] = t.seeds, len(t.peers)-t.seeds, t.downloaded
+			out[i] = ScrapeStats{Complete: t.seeds, Incomplete: len(t.peers) - t.seeds, Downloaded: t.downloaded}
 		}
-		files[string(ih[:])] = st
 	}
-	return map[string]any{"files": files}
+	return out, ""
 }
 
 func hash20(s string) ([20]byte, bool) {
