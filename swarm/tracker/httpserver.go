@@ -18,6 +18,11 @@ const (
 	// DefaultMaxHeaderBytes fits a scrape of MaxScrapeHashes escaped
 	// info-hashes several times over.
 	DefaultMaxHeaderBytes = 16 << 10
+	// DefaultMaxConns bounds the HTTP connections open at once.
+	DefaultMaxConns = 1024
+	// DefaultMaxConnsPerAddress bounds one address's open HTTP
+	// connections: a client needs one, a NAT of many a few.
+	DefaultMaxConnsPerAddress = 32
 )
 
 // HTTPConfig bounds what one HTTP client can make the tracker's
@@ -36,6 +41,15 @@ type HTTPConfig struct {
 	// MaxHeaderBytes bounds a request's head, URL included. Default
 	// 16 KiB.
 	MaxHeaderBytes int
+	// MaxConns bounds the connections open at once; one more is closed
+	// as soon as it is accepted (counted in Stats.HTTPRefusedConns).
+	// Default 1024. Only [Server.Start] enforces it.
+	MaxConns int
+	// MaxConnsPerAddress bounds the connections one address (an IPv4
+	// address or an IPv6 /64) holds open; one more is closed as soon as
+	// it is accepted (counted in Stats.HTTPRefusedConns). Default 32.
+	// Only [Server.Start] enforces it.
+	MaxConnsPerAddress int
 }
 
 // Validate names the first bad field.
@@ -51,6 +65,10 @@ func (c HTTPConfig) Validate() error {
 		return fmt.Errorf("%w: HTTPConfig.IdleTimeout is negative", ErrBadConfig)
 	case c.MaxHeaderBytes < 0:
 		return fmt.Errorf("%w: HTTPConfig.MaxHeaderBytes is negative", ErrBadConfig)
+	case c.MaxConns < 0:
+		return fmt.Errorf("%w: HTTPConfig.MaxConns is negative", ErrBadConfig)
+	case c.MaxConnsPerAddress < 0:
+		return fmt.Errorf("%w: HTTPConfig.MaxConnsPerAddress is negative", ErrBadConfig)
 	}
 	return nil
 }
@@ -61,6 +79,8 @@ func (c HTTPConfig) withDefaults() HTTPConfig {
 	c.WriteTimeout = cmp.Or(c.WriteTimeout, DefaultWriteTimeout)
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, DefaultIdleTimeout)
 	c.MaxHeaderBytes = cmp.Or(c.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	c.MaxConns = cmp.Or(c.MaxConns, DefaultMaxConns)
+	c.MaxConnsPerAddress = cmp.Or(c.MaxConnsPerAddress, DefaultMaxConnsPerAddress)
 	return c
 }
 
@@ -87,9 +107,8 @@ func newHTTPServer(handler http.Handler, cfg HTTPConfig) *http.Server {
 	}
 }
 
-// HTTPServer returns an http.Server serving s with the limits of
-// Config.HTTP. Serve it on a listener; Shutdown or Close it, then Close s.
-//
-//	hs := srv.HTTPServer()
-//	go hs.Serve(ln)
+// HTTPServer returns an http.Server serving s with the timeouts and head
+// limit of Config.HTTP, to serve on a listener of one's own (Shutdown or
+// Close it, then Close s). [Server.Start] does that and caps open
+// connections as well; prefer it.
 func (s *Server) HTTPServer() *http.Server { return newHTTPServer(s, s.cfg.HTTP) }

@@ -91,8 +91,11 @@ type Config struct {
 	// never answers), is refused (counted in Stats.RefusedScrapes).
 	// Default 64.
 	MaxScrapeHashes int
-	// HTTP configures the http.Server that [Server.HTTPServer] returns.
+	// HTTP configures the http.Server that [Server.HTTPServer] returns
+	// and [Server.Start] serves.
 	HTTP HTTPConfig
+	// UDP bounds the UDP tracker of [Server.StartUDP].
+	UDP UDPConfig
 	// Allow, if set, restricts the tracker to the info-hashes it accepts
 	// (a whitelist, as Debian's opentracker has).
 	Allow func(metainfo.Hash) bool
@@ -124,6 +127,9 @@ func (c Config) Validate() error {
 	case c.MaxScrapeHashes < 0:
 		return fmt.Errorf("%w: Config.MaxScrapeHashes is negative", ErrBadConfig)
 	}
+	if err := c.UDP.Validate(); err != nil {
+		return err
+	}
 	return c.HTTP.Validate()
 }
 
@@ -149,6 +155,22 @@ type Stats struct {
 	// RefusedScrapes counts scrapes refused: full scrapes, and scrapes
 	// naming more than MaxScrapeHashes info-hashes.
 	RefusedScrapes uint64
+	// UDPConnects counts UDP connect requests answered.
+	UDPConnects uint64
+	// UDPDroppedMalformed counts UDP packets dropped unanswered: shorter
+	// than their action needs, longer than UDPConfig.MaxPacketSize, of
+	// an unknown action, or a connect without the protocol ID.
+	UDPDroppedMalformed uint64
+	// UDPDroppedConnID counts UDP announces and scrapes dropped because
+	// their connection ID was never issued to their address or has
+	// expired (UDPConnIDLifetime).
+	UDPDroppedConnID uint64
+	// UDPDroppedRate counts UDP packets dropped because their address
+	// sent more than UDPConfig.RequestsPerSecond.
+	UDPDroppedRate uint64
+	// HTTPRefusedConns counts HTTP connections closed at once because
+	// HTTPConfig.MaxConns or MaxConnsPerAddress were open (Start only).
+	HTTPRefusedConns uint64
 }
 
 // Server is an HTTP tracker: it serves /announce and /scrape and keeps
@@ -168,6 +190,9 @@ type Server struct {
 	stats    Stats                // counters; Torrents and Peers are filled by Stats
 	timer    *time.Timer          // the sweep's
 	closed   bool
+
+	udp *udpState // connection-ID key and rates of the UDP tracker
+	lis listeners // of Start and StartUDP
 }
 
 // torrent holds a swarm's peers keyed by the address they announced from
@@ -233,13 +258,14 @@ func NewServer(cfg Config) (*Server, error) {
 	cfg.MaxPeersPerAddressInTorrent = cmp.Or(cfg.MaxPeersPerAddressInTorrent, DefaultMaxPeersPerAddressInTorrent)
 	cfg.MaxScrapeHashes = cmp.Or(cfg.MaxScrapeHashes, DefaultMaxScrapeHashes)
 	cfg.HTTP = cfg.HTTP.withDefaults()
+	cfg.UDP = cfg.UDP.withDefaults()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}, perAddr: map[netip.Addr]int32{}}
+	s := &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}, perAddr: map[netip.Addr]int32{}, udp: newUDPState()}
 	// A pending time.AfterFunc holds no goroutine, so a Server that is
 	// never closed leaks none either.
 	s.mu.Lock()
@@ -248,15 +274,24 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the sweep; it always returns nil. The server still answers
-// requests afterwards (expired peers are then no longer listed, but no
-// longer forgotten either).
+// Close stops the sweep and what Start and StartUDP serve, and waits for
+// them; it always returns nil, and may be called again. A Server served
+// through HTTPServer or as a handler still answers afterwards (expired
+// peers are then no longer listed, but no longer forgotten either).
 func (s *Server) Close() error {
+	s.closeListeners()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
 	s.timer.Stop()
 	return nil
+}
+
+// count updates the counters under the lock.
+func (s *Server) count(f func(*Stats)) {
+	s.mu.Lock()
+	f(&s.stats)
+	s.mu.Unlock()
 }
 
 // Stats returns a snapshot of the counters.
