@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,8 +35,13 @@ type ClientConfig struct {
 	Peer PeerConfig
 	// Storage bounds each torrent's file storage (open files, read-ahead).
 	Storage FileStorageConfig
-	// HTTPClient talks to trackers. Default http.DefaultClient.
+	// HTTPClient talks to HTTP trackers when Tracker is nil. Default
+	// http.DefaultClient.
 	HTTPClient *http.Client
+	// Tracker announces to trackers, http(s) and udp (BEP 15), in the
+	// tiers of the torrent's announce-list (BEP 12). Default: one with
+	// HTTPClient and BEP 15's retransmissions.
+	Tracker *tracker.Client
 	// NumWant is how many peers to ask trackers for. Default 50.
 	NumWant int
 	// AnnounceIP, if valid, is the address trackers are asked to record
@@ -103,6 +107,13 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.PeerID = wire.NewPeerID()
 	}
 	cfg.NumWant = cmp.Or(cfg.NumWant, 50)
+	if cfg.Tracker == nil {
+		tc, err := tracker.NewClient(tracker.ClientConfig{HTTPClient: cfg.HTTPClient})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Tracker = tc
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -124,6 +135,7 @@ type Torrent struct {
 	close    sync.Once
 	// unregister removes the torrent's metrics (ClientConfig.Metrics).
 	unregister func()
+	ann        announcer // its trackers and the last announce's error
 }
 
 // Progress is a snapshot of a torrent, for a progress bar.
@@ -151,12 +163,17 @@ type Progress struct {
 	// Encryption counts connections by how MSE set them up, and the
 	// handshakes it refused (ClientConfig.Encryption).
 	Encryption mse.Stats
+	// AnnounceErr is why the last announce failed (no tracker of any
+	// tier answered; it names each one's error), nil once one answered
+	// or without trackers.
+	AnnounceErr error
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
 // already there are checked piece by piece, so a download resumes where it
-// stopped and a complete copy seeds at once. It announces to mi's tracker
-// if it has an http(s) one; AddPeers adds peers found by other means.
+// stopped and a complete copy seeds at once. It announces to mi's
+// trackers, http(s) and udp, in the tiers of its announce-list (BEP 12)
+// with fail-over; AddPeers adds peers found by other means.
 func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if mi == nil {
 		return nil, fmt.Errorf("%w: Client.Add: nil MetaInfo", ErrBadConfig)
@@ -218,10 +235,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		return nil, fmt.Errorf("swarm: torrent metrics: %w", err)
 	}
 	c.torrents[mi.InfoHash] = t
-	if u := mi.Announce; strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-		t.wg.Add(1)
-		go t.announceLoop(u)
-	}
+	t.startAnnouncing()
 	return t, nil
 }
 
@@ -230,8 +244,10 @@ func (t *Torrent) markDone() { t.doneOnce.Do(func() { close(t.done) }) }
 // MetaInfo returns the torrent's metainfo.
 func (t *Torrent) MetaInfo() *metainfo.MetaInfo { return t.mi }
 
-// Addr is where the torrent accepts peers.
-func (t *Torrent) Addr() transport.Addr { return t.host.Addr() }
+// Addr is where the torrent accepts peers, as a peer dials it: a
+// wildcard listen address (0.0.0.0, ::) is given as this host's first
+// non-loopback address of the family, or loopback.
+func (t *Torrent) Addr() transport.Addr { return dialable(t.host.Addr()) }
 
 // AddPeers connects to peers at the given addresses.
 func (t *Torrent) AddPeers(addrs ...transport.Addr) error {
@@ -244,7 +260,8 @@ func (t *Torrent) Done() <-chan struct{} { return t.done }
 // Download waits until every piece is verified, ctx ends or the torrent is
 // closed. The torrent keeps seeding afterwards until Close. When ctx ends
 // first, the error wraps ctx's and, if the download had stalled, why
-// (Progress.Stalled: ErrNoPeers, ErrDialsFailing...).
+// (Progress.Stalled: ErrNoPeers, ErrDialsFailing...), and the last
+// announce's error (Progress.AnnounceErr).
 func (t *Torrent) Download(ctx context.Context) error {
 	select {
 	case <-t.done:
@@ -252,10 +269,18 @@ func (t *Torrent) Download(ctx context.Context) error {
 	case <-ctx.Done():
 		pctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if p, err := t.Progress(pctx); err == nil && p.Stalled != nil {
-			return fmt.Errorf("swarm: download incomplete (%d of %d pieces): %w: %w", p.Pieces, p.NumPieces, ctx.Err(), p.Stalled)
+		p, err := t.Progress(pctx)
+		if err != nil || (p.Stalled == nil && p.AnnounceErr == nil) {
+			return ctx.Err()
 		}
-		return ctx.Err()
+		err = fmt.Errorf("swarm: download incomplete (%d of %d pieces): %w", p.Pieces, p.NumPieces, ctx.Err())
+		if p.Stalled != nil {
+			err = fmt.Errorf("%w: %w", err, p.Stalled)
+		}
+		if p.AnnounceErr != nil {
+			err = fmt.Errorf("%w; announce: %w", err, p.AnnounceErr)
+		}
+		return err
 	case <-t.stop:
 		return ErrClosed
 	}
@@ -287,6 +312,7 @@ func (t *Torrent) progress() Progress {
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
 		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
+		AnnounceErr: t.ann.lastErr(),
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {
@@ -333,85 +359,6 @@ func (t *Torrent) Watch(ctx context.Context, interval time.Duration) <-chan Prog
 		}
 	}()
 	return out
-}
-
-// announceLoop tells the tracker we started, then announces every
-// interval, once more on completion, and "stopped" on Close.
-func (t *Torrent) announceLoop(u string) {
-	defer t.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-t.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	event := tracker.Started
-	done := t.done
-	wait := time.Duration(0)
-	for {
-		select {
-		case <-time.After(wait):
-		case <-done:
-			event, done = tracker.Completed, nil
-		case <-t.stop:
-			t.announce(context.Background(), u, tracker.Stopped, 5*time.Second)
-			return
-		}
-		interval, err := t.announceOnce(ctx, u, event)
-		if err != nil {
-			t.c.cfg.Logger.Warn("swarm: announce failed", "tracker", u, "err", err)
-			interval = 30 * time.Second
-		}
-		event, wait = tracker.Regular, interval
-	}
-}
-
-func (t *Torrent) announceOnce(ctx context.Context, u string, event tracker.Event) (time.Duration, error) {
-	p, err := t.Progress(ctx)
-	if err != nil {
-		return 0, err
-	}
-	req := t.request(p, event)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	resp, err := tracker.Announce(ctx, t.c.cfg.HTTPClient, u, req)
-	if err != nil {
-		return 0, err
-	}
-	addrs := make([]transport.Addr, 0, len(resp.Peers))
-	for _, ap := range resp.Peers {
-		if a, err := transport.TCPAddr(ap.String()); err == nil {
-			addrs = append(addrs, a)
-		}
-	}
-	if err := t.AddPeers(addrs...); err != nil {
-		return 0, err
-	}
-	return max(resp.Interval, resp.MinInterval, time.Second), nil
-}
-
-func (t *Torrent) request(p Progress, event tracker.Event) tracker.AnnounceRequest {
-	port := uint16(0)
-	if ip, err := transport.ParseIPAddr(t.host.Addr()); err == nil {
-		port = ip.Port
-	}
-	return tracker.AnnounceRequest{
-		InfoHash: t.mi.InfoHash, PeerID: t.c.cfg.PeerID, Port: port,
-		Uploaded: p.Uploaded, Downloaded: p.Downloaded, Left: p.Total - p.Have,
-		Event: event, NumWant: t.c.cfg.NumWant, IP: t.c.cfg.AnnounceIP,
-	}
-}
-
-// announce sends one last announce with its own deadline (Stopped, after
-// the node may be gone).
-func (t *Torrent) announce(ctx context.Context, u string, event tracker.Event, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req := t.request(Progress{}, event)
-	_, _ = tracker.Announce(ctx, t.c.cfg.HTTPClient, u, req)
 }
 
 // Close stops sharing the torrent: it tells the tracker, closes the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,9 +34,9 @@ func writeRandomFile(t testing.TB, dir, name string, n int, seed uint64) []byte 
 func newTestTracker(t testing.TB) string {
 	srv, err := tracker.NewServer(tracker.Config{Interval: time.Second, MinInterval: time.Second})
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts.URL + "/announce"
+	t.Cleanup(func() { srv.Close() })
+	require.NoError(t, srv.Start("127.0.0.1:0"))
+	return srv.AnnounceURL()
 }
 
 func loopbackClient(t testing.TB) *Client {

@@ -102,12 +102,9 @@ func dialable(a net.Addr) string {
 	if err != nil {
 		return a.String()
 	}
-	if ip := ap.Addr(); ip.IsUnspecified() {
-		lo := netip.IPv6Loopback()
-		if ip.Unmap().Is4() {
-			lo = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-		}
-		ap = netip.AddrPortFrom(lo, ap.Port())
+	if ap.Addr().IsUnspecified() {
+		// Listening on "tcp" or "udp", a wildcard socket is dual-stack.
+		ap = netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), ap.Port())
 	}
 	return ap.String()
 }

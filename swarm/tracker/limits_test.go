@@ -374,16 +374,10 @@ func TestHTTPServerClosesIdleConnections(t *testing.T) {
 	require.NotZero(t, hs.ReadTimeout)
 	require.NotZero(t, hs.WriteTimeout)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, srv.Start("127.0.0.1:0"))
+	u, err := url.Parse(srv.AnnounceURL())
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	defer func() {
-		hs.Close()
-		require.ErrorIs(t, <-done, http.ErrServerClosed)
-	}()
-
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", u.Host)
 	require.NoError(t, err)
 	defer c.Close()
 	q := "info_hash=" + url.QueryEscape(string(ih[:])) + "&peer_id=" + testPeerID + "&port=1&left=0"

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"sync"
@@ -39,9 +38,8 @@ func newTracker(t *testing.T, cfg Config) (string, *clock) {
 	srv, err := NewServer(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { srv.Close() })
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	return ts.URL + "/announce", clk
+	require.NoError(t, srv.Start("127.0.0.1:0"))
+	return srv.AnnounceURL(), clk
 }
 
 func id(b byte) wire.PeerID {

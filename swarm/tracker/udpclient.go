@@ -24,6 +24,9 @@ const (
 	DefaultUDPRetryBase = 15 * time.Second
 	// DefaultUDPMaxRetries is BEP 15's n ≤ 8 (3 840 s).
 	DefaultUDPMaxRetries = 8
+	// DefaultTimeout bounds one announce or scrape to one tracker, so that
+	// a dead tracker does not hold up the next of its tiers.
+	DefaultTimeout = 30 * time.Second
 )
 
 // UDPClientConnIDLifetime is how long the client uses a connection ID
@@ -43,11 +46,16 @@ type ClientConfig struct {
 	// UDPMaxRetries is the last n: after the wait of UDPRetryBase·2^n
 	// the request fails. Default 8 (BEP 15).
 	UDPMaxRetries int
+	// Timeout bounds one announce or scrape (its retransmissions
+	// included) unless the context ends sooner. Default 30 s.
+	Timeout time.Duration
 }
 
 // Validate names the first bad field.
 func (c ClientConfig) Validate() error {
 	switch {
+	case c.Timeout < 0:
+		return fmt.Errorf("%w: ClientConfig.Timeout is negative", ErrBadConfig)
 	case c.UDPRetryBase < 0:
 		return fmt.Errorf("%w: ClientConfig.UDPRetryBase is negative", ErrBadConfig)
 	case c.UDPMaxRetries < 0 || c.UDPMaxRetries > 16:
@@ -90,6 +98,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, err
 	}
 	cfg.UDPRetryBase = cmp.Or(cfg.UDPRetryBase, DefaultUDPRetryBase)
+	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultTimeout)
 	if cfg.UDPMaxRetries == 0 {
 		cfg.UDPMaxRetries = DefaultUDPMaxRetries
 	}
@@ -106,6 +115,8 @@ func (c *Client) Stats() ClientStats {
 // Announce sends req to the tracker at announceURL (http://, https:// or
 // udp://) and returns its answer.
 func (c *Client) Announce(ctx context.Context, announceURL string, req AnnounceRequest) (*AnnounceResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
 	host, udp, err := udpHost(announceURL)
 	if err != nil {
 		return nil, err
@@ -123,6 +134,8 @@ func (c *Client) Announce(ctx context.Context, announceURL string, req AnnounceR
 // Scrape asks the tracker at announceURL (http://, https:// or udp://)
 // for the counts of the given torrents.
 func (c *Client) Scrape(ctx context.Context, announceURL string, hashes ...metainfo.Hash) (map[metainfo.Hash]ScrapeStats, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
 	host, udp, err := udpHost(announceURL)
 	if err != nil {
 		return nil, err
