@@ -1,0 +1,40 @@
+"""A libtorrent seed on loopback that finds its peers only through the
+torrent's tracker, for swarm's UDP tracker interoperability test.
+
+usage: libtorrent_udp_seed.py TORRENT DIR LISTEN_PORT
+
+Checks DIR's copy, prints "ready", then seeds until killed, printing
+"announced N" for each tracker reply (N peers) and "tracker error: ..."
+for each failure. DHT, local discovery, UPnP, NAT-PMP and uTP are off.
+"""
+import sys
+import time
+
+import libtorrent as lt
+
+torrent, save, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+ses = lt.session({
+    "listen_interfaces": "127.0.0.1:%d" % port,
+    "enable_dht": False, "enable_lsd": False,
+    "enable_upnp": False, "enable_natpmp": False,
+    "enable_outgoing_utp": False, "enable_incoming_utp": False,
+    "allow_multiple_connections_per_ip": True,
+    "alert_mask": lt.alert.category_t.tracker_notification | lt.alert.category_t.error_notification,
+})
+h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
+while h.status().state in (lt.torrent_status.checking_files,
+                           lt.torrent_status.checking_resume_data):
+    time.sleep(0.05)
+if not h.status().is_seeding:
+    print("not seeding: state %s" % h.status().state, flush=True)
+    sys.exit(1)
+print("ready", flush=True)
+deadline = time.time() + 60
+while time.time() < deadline:
+    for a in ses.pop_alerts():
+        if isinstance(a, lt.tracker_reply_alert):
+            print("announced %d" % a.num_peers, flush=True)
+        elif isinstance(a, lt.tracker_error_alert):
+            print("tracker error: %s" % a.message(), flush=True)
+    time.sleep(0.05)
