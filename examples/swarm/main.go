@@ -11,6 +11,7 @@
 //
 //	go run ./examples/swarm create -tracker http://HOST:6969/announce -o f.torrent FILE
 //	go run ./examples/swarm tracker -addr :6969
+//	go run ./examples/swarm udp-tracker -addr :6969 # BEP 15: create -tracker udp://HOST:6969/announce
 //	go run ./examples/swarm seed -torrent f.torrent -dir DIR_WITH_FILE
 //	go run ./examples/swarm download -torrent f.torrent -dir DIR
 //
@@ -28,8 +29,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,8 +58,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch args[0] {
 	case "create":
 		return create(args[1:], out)
-	case "tracker":
-		return runTracker(ctx, args[1:], out)
+	case "tracker", "udp-tracker":
+		return runTracker(ctx, args[0], args[1:], out)
 	case "seed", "download":
 		return share(ctx, args[0], args[1:], out)
 	case "demo":
@@ -86,6 +85,7 @@ const usage = `usage: swarm [command] [flags]
 With no command, runs the demo. Commands (each takes -h):
   create    write a .torrent for a file or directory
   tracker   run an HTTP tracker
+  udp-tracker  run a UDP tracker (BEP 15)
   seed      seed a torrent from a directory that holds its files
   download  download a torrent into a directory
   demo      seed a 64 MiB file through a local tracker and download it
@@ -117,40 +117,47 @@ func create(args []string, out io.Writer) error {
 	return nil
 }
 
-func runTracker(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("tracker", flag.ContinueOnError)
+func runTracker(ctx context.Context, role string, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet(role, flag.ContinueOnError)
 	fs.SetOutput(out)
 	addr := fs.String("addr", ":6969", "listen address")
 	interval := fs.Duration("interval", time.Minute, "announce interval")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	httpAddr, udpAddr := *addr, ""
+	if role == "udp-tracker" {
+		httpAddr, udpAddr = "", *addr
+	}
+	srv, err := startTracker(httpAddr, udpAddr, *interval)
 	if err != nil {
 		return err
 	}
-	_, err = serveTracker(ctx, ln, *interval, out)
-	return err
+	defer srv.Close()
+	fmt.Fprintln(out, "tracker at", srv.AnnounceURL()+srv.UDPAnnounceURL())
+	<-ctx.Done()
+	return ctx.Err()
 }
 
-// serveTracker serves a tracker on ln until ctx ends.
-func serveTracker(ctx context.Context, ln net.Listener, interval time.Duration, out io.Writer) (string, error) {
+// startTracker serves a tracker over HTTP on httpAddr and over UDP on
+// udpAddr (either may be "": not served) until it is closed; Start gives
+// it the tracker package's timeouts and connection caps.
+func startTracker(httpAddr, udpAddr string, interval time.Duration) (*tracker.Server, error) {
 	srv, err := tracker.NewServer(tracker.Config{Interval: interval, MinInterval: min(interval, 5*time.Second)})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	defer srv.Close()
-	url := fmt.Sprintf("http://%s/announce", ln.Addr())
-	fmt.Fprintln(out, "tracker at", url)
-	hs := srv.HTTPServer() // read, write and idle timeouts, a header limit
-	go func() {
-		<-ctx.Done()
-		hs.Close()
-	}()
-	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return url, err
+	if httpAddr != "" {
+		err = srv.Start(httpAddr)
 	}
-	return url, ctx.Err()
+	if err == nil && udpAddr != "" {
+		err = srv.StartUDP(udpAddr)
+	}
+	if err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return srv, nil
 }
 
 type peerList []transport.Addr
@@ -258,18 +265,13 @@ func demo(ctx context.Context, out io.Writer, size int) error {
 	if err := writeFile(filepath.Join(seedDir, "demo.bin"), size); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := startTracker("127.0.0.1:0", "", 2*time.Second)
 	if err != nil {
 		return err
 	}
-	trackerDone := make(chan struct{})
-	go func() {
-		defer close(trackerDone)
-		_, _ = serveTracker(ctx, ln, 2*time.Second, io.Discard)
-	}()
-	defer func() { cancel(); <-trackerDone }()
+	defer srv.Close()
 	mi, err := metainfo.Create(filepath.Join(seedDir, "demo.bin"), metainfo.CreateConfig{
-		Announce: fmt.Sprintf("http://%s/announce", ln.Addr()),
+		Announce: srv.AnnounceURL(),
 	})
 	if err != nil {
 		return err

@@ -3,8 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"net"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/testutil"
+	"github.com/networkutopia/p2p/swarm/metainfo"
+	"github.com/networkutopia/p2p/swarm/tracker"
+	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
@@ -104,19 +107,10 @@ func TestBadCommand(t *testing.T) {
 // heads of up to 1 MiB were read): a 64 KiB head is refused, and an
 // ordinary request is served.
 func TestTrackerServesWithHTTPLimits(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := startTracker("127.0.0.1:0", "", time.Minute)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := serveTracker(ctx, ln, time.Minute, io.Discard)
-		done <- err
-	}()
-	defer func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	}()
-	base := "http://" + ln.Addr().String()
+	defer srv.Close()
+	base := strings.TrimSuffix(srv.AnnounceURL(), "/announce")
 	req, err := http.NewRequest(http.MethodGet, base+"/scrape", nil)
 	require.NoError(t, err)
 	req.Header.Set("X-Pad", strings.Repeat("x", 64<<10))
@@ -135,4 +129,27 @@ func TestTrackerServesWithHTTPLimits(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "closeWriteAndWait")
 	}, 5*time.Second, 20*time.Millisecond)
+}
+
+// The udp-tracker command serves BEP 15 on -addr until its context ends.
+func TestUDPTrackerRole(t *testing.T) {
+	port := testutil.FreeUDPPort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"udp-tracker", "-addr", fmt.Sprintf("127.0.0.1:%d", port)}, &out) }()
+	defer func() {
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	}()
+	u := fmt.Sprintf("udp://127.0.0.1:%d/announce", port)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "tracker at "+u) }, 5*time.Second, 10*time.Millisecond)
+	c, err := tracker.NewClient(tracker.ClientConfig{UDPRetryBase: 50 * time.Millisecond})
+	require.NoError(t, err)
+	ih := metainfo.HashPiece([]byte("x"))
+	_, err = c.Announce(context.Background(), u, tracker.AnnounceRequest{InfoHash: ih, PeerID: wire.NewPeerID(), Port: 6881})
+	require.NoError(t, err)
+	resp, err := c.Announce(context.Background(), u, tracker.AnnounceRequest{InfoHash: ih, PeerID: wire.NewPeerID(), Port: 6882, Left: 1})
+	require.NoError(t, err)
+	require.Len(t, resp.Peers, 1)
 }
