@@ -191,8 +191,9 @@ type Server struct {
 	timer    *time.Timer          // the sweep's
 	closed   bool
 
-	udp *udpState // connection-ID key and rates of the UDP tracker
-	lis listeners // of Start and StartUDP
+	seen map[netip.Addr]struct{} // peerList's scratch set, under mu
+	udp  *udpState               // connection-ID key and rates of the UDP tracker
+	lis  listeners               // of Start and StartUDP
 }
 
 // torrent holds a swarm's peers keyed by the address they announced from
@@ -265,7 +266,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}, perAddr: map[netip.Addr]int32{}, udp: newUDPState()}
+	s := &Server{cfg: cfg, torrents: map[metainfo.Hash]*torrent{}, perAddr: map[netip.Addr]int32{}, seen: map[netip.Addr]struct{}{}, udp: newUDPState()}
 	// A pending time.AfterFunc holds no goroutine, so a Server that is
 	// never closed leaks none either.
 	s.mu.Lock()
@@ -699,7 +700,8 @@ func (s *Server) peerList(t *torrent, self peerKey, numWant int, now int64, fami
 	}
 	a.peers = make([]netip.AddrPort, 0, min(numWant, n))
 	var dups []netip.AddrPort
-	seen := make(map[netip.Addr]struct{}, min(numWant, n))
+	seen := s.seen // reused under the lock: no map allocated per answer
+	clear(seen)
 	start := rand.IntN(n)
 	// At most 4×numWant+16 steps, so that a torrent full of expired
 	// entries cannot make an answer cost more.
