@@ -14,7 +14,10 @@
 // BitTorrent wire protocol (BEP 3) and interoperates with stock clients.
 //
 // Subpackages: bencode (the serialisation), metainfo (.torrent files),
-// wire (the peer wire protocol), tracker (HTTP tracker server and client).
+// wire (the peer wire protocol), tracker (HTTP and UDP tracker server and
+// client). A Client announces to a torrent's trackers, http(s) and udp, tier
+// by tier of its announce-list (BEP 12), passing over dead ones; when none
+// answers, [Progress].AnnounceErr says why and Download's error wraps it.
 //
 // Most programs use a [Client]: add a torrent with the directory that holds
 // (or will hold) its files, then wait. From ExampleClient, where a seeder
