@@ -90,3 +90,19 @@ func TestLifecycle(t *testing.T) {
 	_, err = http.Get(srv.AnnounceURL())
 	require.Error(t, err, "closed")
 }
+
+func TestNewLimitsValidate(t *testing.T) {
+	for _, c := range []Config{
+		{HTTP: HTTPConfig{MaxConns: -1}}, {HTTP: HTTPConfig{MaxConnsPerAddress: -1}},
+		{UDP: UDPConfig{RequestsPerSecond: -1}}, {UDP: UDPConfig{MaxRateAddresses: -1}}, {UDP: UDPConfig{MaxPacketSize: 97}},
+		{MaxPeersPerAddressInTorrent: -1},
+	} {
+		err := c.Validate()
+		require.ErrorIs(t, err, ErrBadConfig, "%+v", c)
+		require.ErrorContains(t, err, "tracker: bad config: ")
+	}
+	for _, c := range []ClientConfig{{Timeout: -1}, {UDPRetryBase: -1}, {UDPMaxRetries: -1}} {
+		_, err := NewClient(c)
+		require.ErrorIs(t, err, ErrBadConfig, "%+v", c)
+	}
+}
