@@ -102,14 +102,24 @@ func (t *Tiers) Announce(ctx context.Context, c *Client, req AnnounceRequest) (*
 			}
 			errs = append(errs, fmt.Errorf("%s: %w", u, err))
 			if ctx.Err() != nil {
-				return nil, "", errors.Join(errs...)
+				return nil, "", noAnswer(errs)
 			}
 		}
 	}
 	if len(errs) == 0 {
 		return nil, "", ErrNoTracker
 	}
-	return nil, "", errors.Join(errs...)
+	return nil, "", noAnswer(errs)
+}
+
+// noAnswer is one line naming each tracker's failure; errors.Is and As
+// see every one.
+func noAnswer(errs []error) error {
+	args := make([]any, len(errs))
+	for i, e := range errs {
+		args[i] = e
+	}
+	return fmt.Errorf("tracker: no tracker answered: "+strings.TrimSuffix(strings.Repeat("%w; ", len(errs)), "; "), args...)
 }
 
 // promote moves u to the front of tier i.

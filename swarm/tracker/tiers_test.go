@@ -46,6 +46,7 @@ func TestTiersFailOver(t *testing.T) {
 	srv.Close()
 	_, _, err = tiers.Announce(context.Background(), c, AnnounceRequest{InfoHash: ih, PeerID: id(1), Port: 1})
 	require.Error(t, err, "all dead")
+	require.NotContains(t, err.Error(), "\n", "one line, for a log or a progress display")
 	for _, name := range []string{deadHTTP, deadUDP, srv.AnnounceURL()} {
 		require.ErrorContains(t, err, name, "the error names every tracker's failure")
 	}
