@@ -1,18 +1,20 @@
-"""A libtorrent seed on loopback that finds its peers only through the
-torrent's tracker, for swarm's UDP tracker interoperability test.
+"""A libtorrent peer on loopback that finds its peers only through the
+torrent's tracker, for swarm's UDP tracker interoperability tests.
 
-usage: libtorrent_udp_seed.py TORRENT DIR LISTEN_PORT
+usage: libtorrent_tracker_peer.py seed|leech TORRENT DIR LISTEN_PORT
 
-Checks DIR's copy, prints "ready", then seeds until killed, printing
-"announced N" for each tracker reply (N peers) and "tracker error: ..."
-for each failure. DHT, local discovery, UPnP, NAT-PMP and uTP are off.
+seed:  checks DIR's copy, prints "ready", then seeds until killed.
+leech: downloads into DIR, prints "done" and exits 0 (1 after 60 s).
+Both print "announced N" for each tracker reply (N peers) and
+"tracker error: ..." for each failure. DHT, local discovery, UPnP, NAT-PMP
+and uTP are off.
 """
 import sys
 import time
 
 import libtorrent as lt
 
-torrent, save, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
 ses = lt.session({
     "listen_interfaces": "127.0.0.1:%d" % port,
@@ -26,10 +28,11 @@ h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
 while h.status().state in (lt.torrent_status.checking_files,
                            lt.torrent_status.checking_resume_data):
     time.sleep(0.05)
-if not h.status().is_seeding:
-    print("not seeding: state %s" % h.status().state, flush=True)
-    sys.exit(1)
-print("ready", flush=True)
+if mode == "seed":
+    if not h.status().is_seeding:
+        print("not seeding: state %s" % h.status().state, flush=True)
+        sys.exit(1)
+    print("ready", flush=True)
 deadline = time.time() + 60
 while time.time() < deadline:
     for a in ses.pop_alerts():
@@ -37,4 +40,9 @@ while time.time() < deadline:
             print("announced %d" % a.num_peers, flush=True)
         elif isinstance(a, lt.tracker_error_alert):
             print("tracker error: %s" % a.message(), flush=True)
+    if mode == "leech" and h.status().is_seeding:
+        print("done", flush=True)
+        sys.exit(0)
     time.sleep(0.05)
+print("timed out: %s" % h.status().progress, flush=True)
+sys.exit(1)
