@@ -49,7 +49,7 @@
 //	torrents                                 Config.MaxTorrents             1 000 000  Stats.RefusedFull
 //	peers of all torrents                    Config.MaxTotalPeers           2 000 000  Stats.RefusedFull
 //	entries of one IPv4 address or IPv6 /64  Config.MaxPeersPerAddress      10 000     Stats.RefusedPerAddress
-//	…of that address in one torrent          Config.MaxPeersPerAddressInTorrent 16     Stats.RefusedPerAddress
+//	…of that address in one torrent          Config.MaxPeersPerAddressInTorrent  16         Stats.RefusedPerAddress
 //	info-hashes per scrape (none: refused)   Config.MaxScrapeHashes         64         Stats.RefusedScrapes
 //	peers per answer                         Config.MaxNumWant              200        — (the answer is cut)
 //	time a peer stays listed unannounced     Config.PeerTTL                 2×Interval Stats.Expired
