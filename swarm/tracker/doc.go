@@ -44,27 +44,27 @@
 // counted in [Stats]. An announce costs O(numwant) whatever the torrent's
 // size; a scrape O(info-hashes named).
 //
-//	limit                                    field                          default    refused is counted in
-//	peers per torrent                        Config.MaxPeers                100 000    Stats.RefusedTorrentFull
-//	torrents                                 Config.MaxTorrents             1 000 000  Stats.RefusedFull
-//	peers of all torrents                    Config.MaxTotalPeers           2 000 000  Stats.RefusedFull
-//	entries of one IPv4 address or IPv6 /64  Config.MaxPeersPerAddress      10 000     Stats.RefusedPerAddress
-//	…of that address in one torrent          Config.MaxPeersPerAddressInTorrent  16         Stats.RefusedPerAddress
-//	info-hashes per scrape (none: refused)   Config.MaxScrapeHashes         64         Stats.RefusedScrapes
-//	peers per answer                         Config.MaxNumWant              200        — (the answer is cut)
-//	time a peer stays listed unannounced     Config.PeerTTL                 2×Interval Stats.Expired
-//	time between sweeps                      Config.SweepInterval           1 min      —
-//	idle time of a kept-alive connection     HTTPConfig.IdleTimeout         15 s       —
-//	time to read a request                   HTTPConfig.ReadTimeout         10 s       —
-//	time to read a request head              HTTPConfig.ReadHeaderTimeout   5 s        —
-//	time to write a response                 HTTPConfig.WriteTimeout        10 s       —
-//	bytes of a request head                  HTTPConfig.MaxHeaderBytes      16 KiB     — (431 answer)
-//	open HTTP connections                    HTTPConfig.MaxConns            1024       Stats.HTTPRefusedConns
-//	…of one IPv4 address or IPv6 /64         HTTPConfig.MaxConnsPerAddress  32         Stats.HTTPRefusedConns
-//	UDP packets a second of one address      UDPConfig.RequestsPerSecond    100        Stats.UDPDroppedRate
-//	addresses whose UDP rate is tracked      UDPConfig.MaxRateAddresses     100 000    — (the rest share one rate)
-//	bytes of a UDP request or answer         UDPConfig.MaxPacketSize        1500       Stats.UDPDroppedMalformed
-//	life of a UDP connection ID              UDPConnIDLifetime              2–3 min    Stats.UDPDroppedConnID
+//	limit                                    field                               default     refused is counted in
+//	peers per torrent                        Config.MaxPeers                     100 000     Stats.RefusedTorrentFull
+//	torrents                                 Config.MaxTorrents                  1 000 000   Stats.RefusedFull
+//	peers of all torrents                    Config.MaxTotalPeers                2 000 000   Stats.RefusedFull
+//	entries of one IPv4 address or IPv6 /64  Config.MaxPeersPerAddress           10 000      Stats.RefusedPerAddress
+//	…of that address in one torrent          Config.MaxPeersPerAddressInTorrent  16          Stats.RefusedPerAddress
+//	info-hashes per scrape (none: refused)   Config.MaxScrapeHashes              64          Stats.RefusedScrapes
+//	peers per answer                         Config.MaxNumWant                   200         — (the answer is cut)
+//	time a peer stays listed unannounced     Config.PeerTTL                      2×Interval  Stats.Expired
+//	time between sweeps                      Config.SweepInterval                1 min       —
+//	idle time of a kept-alive connection     HTTPConfig.IdleTimeout              15 s        —
+//	time to read a request                   HTTPConfig.ReadTimeout              10 s        —
+//	time to read a request head              HTTPConfig.ReadHeaderTimeout        5 s         —
+//	time to write a response                 HTTPConfig.WriteTimeout             10 s        —
+//	bytes of a request head                  HTTPConfig.MaxHeaderBytes           16 KiB      — (431 answer)
+//	open HTTP connections                    HTTPConfig.MaxConns                 1024        Stats.HTTPRefusedConns
+//	…of one IPv4 address or IPv6 /64         HTTPConfig.MaxConnsPerAddress       32          Stats.HTTPRefusedConns
+//	UDP packets a second of one address      UDPConfig.RequestsPerSecond         100         Stats.UDPDroppedRate
+//	addresses whose UDP rate is tracked      UDPConfig.MaxRateAddresses          100 000     — (the rest share one rate)
+//	bytes of a UDP request or answer         UDPConfig.MaxPacketSize             1500        Stats.UDPDroppedMalformed
+//	life of a UDP connection ID              UDPConnIDLifetime                   2–3 min     Stats.UDPDroppedConnID
 //
 // 10^6 announces over 10^5 torrents from 10^3 addresses hold 60 MiB of
 // heap, all given back once they expire; a torrent of one peer costs about
