@@ -3,6 +3,7 @@ package tracker
 import (
 	"context"
 	"encoding/binary"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"testing"
@@ -332,4 +333,34 @@ func FuzzParseUDPResponse(f *testing.F) {
 			require.LessOrEqual(t, len(r.resp.Peers), len(b)/6)
 		}
 	})
+}
+
+// Junk of every length 0..100 sent over a real socket is dropped
+// unanswered and counted, and an honest client is served after it.
+func TestUDPJunkOnTheWire(t *testing.T) {
+	srv, _ := newUDPTracker(t, Config{UDP: UDPConfig{RequestsPerSecond: 1000}}, "127.0.0.1")
+	u := srv.UDPAnnounceURL()
+	conn, err := net.Dial("udp", u[len("udp://"):len(u)-len("/announce")])
+	require.NoError(t, err)
+	defer conn.Close()
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := range 101 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		_, err := conn.Write(b)
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		st := srv.Stats()
+		return st.UDPDroppedMalformed+st.UDPDroppedConnID == 101
+	}, 5*time.Second, 5*time.Millisecond)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(50*time.Millisecond)))
+	_, err = conn.Read(make([]byte, 64))
+	require.Error(t, err, "nothing answered")
+
+	c := newTestClient(t, ClientConfig{})
+	_, err = c.Announce(context.Background(), u, AnnounceRequest{InfoHash: ih, PeerID: id(1), Port: 1})
+	require.NoError(t, err)
 }
