@@ -3,7 +3,6 @@ package gnutella
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -118,13 +117,8 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to the given peers (a host cache's answer) and waits
 // until the servent has at least one neighbour, or ctx ends.
 func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
-	if len(peers) == 0 {
-		return fmt.Errorf("%w: gnutella: join: no address given", transport.ErrBadAddr)
-	}
-	for _, p := range peers {
-		if p == s.Addr() {
-			return fmt.Errorf("%w: gnutella: join: %s is our own address", transport.ErrBadAddr, p)
-		}
+	if err := servent.CheckJoin("gnutella: join", s.Addr(), peers); err != nil {
+		return err
 	}
 	if err := s.host.Submit(func() {
 		for _, p := range peers {
@@ -135,28 +129,22 @@ func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 	}
 	// Joined once a neighbour is there; failed once every address given
 	// failed to connect (a dead or malformed one fails at once).
-	var errs []error
+	var failed error
 	err := s.host.WaitUntil(ctx, func() bool {
 		if len(s.peer.nbrs) > 0 {
 			return true
 		}
-		errs = errs[:0]
-		for _, p := range peers {
-			err, failed := s.peer.dialErrs[p]
-			if !failed {
-				return false
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
-		}
-		return true
+		var all bool
+		failed, all = servent.AllFailed("gnutella: join", peers, func(a transport.Addr) (error, bool) {
+			err, ok := s.peer.dialErrs[a]
+			return err, ok
+		})
+		return all
 	})
 	if err != nil {
 		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
-	if len(errs) == len(peers) {
-		return fmt.Errorf("gnutella: join: no address answered: %w", errors.Join(errs...))
-	}
-	return nil
+	return failed
 }
 
 // Neighbours returns the current neighbours.

@@ -141,12 +141,19 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 // Addr is where the servent serves downloads.
 func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 
-// Join registers with the directory and waits until it answers.
+// Join registers with the directory and waits until it answers. A
+// directory address that is our own fails at once with
+// transport.ErrBadAddr; one that cannot be reached fails as soon as the
+// dial does, naming the directory, with the dial error (wrapping
+// transport.ErrUnreachable, and ErrBadAddr for a malformed address).
 func (s *Node) Join(ctx context.Context) error {
+	if err := servent.CheckJoin("napster: join", s.Addr(), []transport.Addr{s.peer.cfg.Server}); err != nil {
+		return err
+	}
 	if err := s.host.Submit(func() { s.peer.Share() }); err != nil {
 		return ErrClosed
 	}
-	_, err := s.Search(ctx, "")
+	_, err := transport.Do(ctx, s.host.Host, func(reply func([]overlay.Result, error)) { s.peer.ask("join", "", reply) })
 	return err
 }
 

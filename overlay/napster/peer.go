@@ -386,11 +386,17 @@ func (p *Peer) Share(files ...overlay.File) {
 // wrapping transport.ErrTimeout or transport.ErrUnreachable when the
 // directory is down.
 func (p *Peer) Search(criteria string, done func([]overlay.Result, error)) {
+	p.ask("search", criteria, done)
+}
+
+// ask sends the directory a search; an error names what (search, join)
+// and the directory.
+func (p *Peer) ask(what, criteria string, done func([]overlay.Result, error)) {
 	p.calls.Call(p.cfg.Server, func(id uint64) transport.Message {
 		return &Search{ID: id, Criteria: criteria}
 	}, func(reply transport.Message, err error) {
 		if err != nil {
-			done(nil, fmt.Errorf("napster: search: directory %s: %w", p.cfg.Server, err))
+			done(nil, fmt.Errorf("napster: %s: directory %s: %w", what, p.cfg.Server, err))
 			return
 		}
 		done(reply.(*Found).Results, nil)

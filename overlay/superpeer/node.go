@@ -96,7 +96,14 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to leaders: an ordinary peer attaches to the first that
 // accepts and publishes its files; a leader links with all of them. It
 // waits until the peer has a leader (or the leader a link), or ctx ends.
+// No address, an empty one or our own fails at once with
+// transport.ErrBadAddr; when every address failed to connect, Join
+// returns at once with each one's dial error (wrapping
+// transport.ErrUnreachable, and ErrBadAddr for a malformed one).
 func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
+	if err := servent.CheckJoin("superpeer: join", s.Addr(), leaders); err != nil {
+		return err
+	}
 	if err := s.host.Submit(func() {
 		for _, a := range leaders {
 			s.peer.Connect(a)
@@ -104,16 +111,22 @@ func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
 	}); err != nil {
 		return ErrClosed
 	}
-	joined := func() bool {
-		if s.peer.IsLeader() {
-			return len(s.peer.order) > 0
+	var failed error
+	err := s.host.WaitUntil(ctx, func() bool {
+		if s.peer.IsLeader() && len(s.peer.order) > 0 || !s.peer.IsLeader() && s.peer.Leader() != "" {
+			return true
 		}
-		return s.peer.Leader() != ""
-	}
-	if err := s.host.WaitUntil(ctx, joined); err != nil {
+		var all bool
+		failed, all = servent.AllFailed("superpeer: join", leaders, func(a transport.Addr) (error, bool) {
+			err, ok := s.peer.dialErrs[a]
+			return err, ok
+		})
+		return all
+	})
+	if err != nil {
 		return fmt.Errorf("superpeer: join: %w", err)
 	}
-	return nil
+	return failed
 }
 
 // Share adds files (with their data, to serve them) and publishes them.

@@ -156,6 +156,9 @@ type Peer struct {
 	routes   flood.Table // query ID to the link it came on ("" for our own)
 	searches map[uint64]func(overlay.Result)
 	stats    Stats
+	// dialErrs holds why the last connection to an address failed, until
+	// Connect asks for it again (read by Node.Join).
+	dialErrs map[transport.Addr]error
 }
 
 var (
@@ -180,6 +183,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		index:    overlay.NewIndex(),
 		routes:   flood.NewTable(cfg.RouteExpiry, env.Now()),
 		searches: make(map[uint64]func(overlay.Result)),
+		dialErrs: make(map[transport.Addr]error),
 	}
 	n.holder = cfg.Advertise
 	n.holder = cmp.Or(n.holder, n.self)
@@ -245,12 +249,16 @@ func (n *Peer) attach() {
 	}
 }
 
+// maxDialErrs bounds the dial errors a Peer remembers for Node.Join.
+const maxDialErrs = 1024
+
 // Connect adds a: for a leader, another leader to link with; for an
 // ordinary peer, a candidate leader, tried if it has none.
 func (n *Peer) Connect(a transport.Addr) {
 	if a == n.self || a == "" {
 		return
 	}
+	delete(n.dialErrs, a)
 	if n.cfg.Leader {
 		if n.links[a] == nil {
 			n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
@@ -356,8 +364,12 @@ func (n *Peer) Disconnected(c transport.Conn, _ error) {
 	}
 }
 
-// Unreachable tries the next candidate leader.
-func (n *Peer) Unreachable(peer transport.Addr, _ error) {
+// Unreachable records why peer could not be reached and tries the next
+// candidate leader.
+func (n *Peer) Unreachable(peer transport.Addr, err error) {
+	if len(n.dialErrs) < maxDialErrs || n.dialErrs[peer] != nil {
+		n.dialErrs[peer] = err
+	}
 	if !n.cfg.Leader && n.leader == "" {
 		n.attach()
 	}
