@@ -37,8 +37,10 @@ type NodeConfig struct {
 	UserAgent string
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the servent's series until Close, labelled
+	// with its address: the protocol's (p2p_gnutella_*: queries, hits,
+	// drops, refusals, links), its uploads' (p2p_gnutella_uploads_*) and
+	// its host's (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -62,8 +64,9 @@ type Node struct {
 	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
 	credit   servent.Credit // bytes downloaded from each peer
 
-	life *stream.Lifetime
-	once sync.Once
+	life       *stream.Lifetime
+	once       sync.Once
+	unregister func() // the protocol's metrics (NodeConfig.Metrics)
 }
 
 // NewNode starts a servent.
@@ -98,6 +101,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, err
 	}
 	s.host = host
+	if s.unregister, err = servent.RegisterMetrics(cfg.Metrics, "gnutella", host, s.peer.Stats, nodeSeries); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("gnutella: metrics: %w", err)
+	}
 	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		s.listenIP.Store(ia.HostPort())
 	}
@@ -220,6 +227,9 @@ func (s *Node) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 
 // Close says Bye to the neighbours and stops the servent.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	s.once.Do(func() {
+		s.unregister()
+		s.life.Stop(s.host.Host)
+	})
 	return nil
 }

@@ -51,8 +51,9 @@ func TestJoinErrorsNameTheAddress(t *testing.T) {
 			})
 		}
 		l := newTestNode(t, PeerConfig{Leader: true})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		require.NoError(t, s.Join(ctx, dead, l.Addr()), "one live leader is enough")
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err := s.Join(ctx, dead, l.Addr())
+		require.NoError(t, err, "one live leader is enough (leader=%v)", leader)
 		cancel()
 	}
 }

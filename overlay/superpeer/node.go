@@ -33,8 +33,10 @@ type NodeConfig struct {
 	Parts int
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the servent's series until Close, labelled
+	// with its address: the protocol's (p2p_superpeer_*: queries, hits,
+	// drops, refusals, links), its uploads' (p2p_superpeer_uploads_*) and
+	// its host's (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -61,8 +63,9 @@ type Node struct {
 	parts  int
 	credit servent.Credit // bytes downloaded from each peer
 
-	life *stream.Lifetime
-	once sync.Once
+	life       *stream.Lifetime
+	once       sync.Once
+	unregister func() // the protocol's metrics (NodeConfig.Metrics)
 }
 
 // NewNode starts a servent.
@@ -87,6 +90,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, err
 	}
 	s.host = host
+	if s.unregister, err = servent.RegisterMetrics(cfg.Metrics, "superpeer", host, s.peer.Stats, nodeSeries); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("superpeer: metrics: %w", err)
+	}
 	return s, nil
 }
 
@@ -167,6 +174,9 @@ func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 
 // Close leaves the group (the leader drops our files) and stops.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	s.once.Do(func() {
+		s.unregister()
+		s.life.Stop(s.host.Host)
+	})
 	return nil
 }

@@ -128,6 +128,13 @@ type Stats struct {
 	// MaxChildrenPerHost children already; RefusedHolders the Publishes
 	// that named a holder on another host than the connection's.
 	RefusedChildren, RefusedHolders uint64
+	// Searches counts the node's own searches; Forwarded the distinct
+	// queries a leader passed on to other leaders; Expired those it could
+	// not pass on because their TTL was spent.
+	Searches, Forwarded, Expired uint64
+	// Leaders is a leader's links to other leaders now (1 for an ordinary
+	// peer attached to its leader).
+	Leaders int
 }
 
 // link is a connection to a child or a leader.
@@ -301,6 +308,10 @@ func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Indexed = n.index.Len()
 	s.Children = n.children()
+	s.Leaders = n.leaders()
+	if !n.cfg.Leader && n.leader != "" {
+		s.Leaders = 1
+	}
 	return s
 }
 
@@ -316,6 +327,7 @@ func (n *Peer) Search(criteria string, ttl uint8, onResult func(overlay.Result))
 	n.searches[id] = onResult
 	n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
 	q := &Query{ID: id, Criteria: criteria, TTL: ttl}
+	n.stats.Searches++
 	if n.cfg.Leader {
 		n.answer(q, "")
 		n.forward(q, "")
@@ -493,13 +505,19 @@ func (n *Peer) answer(q *Query, from transport.Addr) {
 // forward floods q to the other leaders while TTL lasts.
 func (n *Peer) forward(q *Query, from transport.Addr) {
 	if q.TTL == 0 {
+		n.stats.Expired++
 		return
 	}
 	f := &Query{ID: q.ID, Criteria: q.Criteria, TTL: q.TTL - 1, Hops: q.Hops + 1}
+	sent := false
 	for _, a := range n.order {
 		if l := n.links[a]; l.leader && a != from {
 			n.env.Send(a, f)
+			sent = true
 		}
+	}
+	if sent {
+		n.stats.Forwarded++
 	}
 }
 
