@@ -56,8 +56,12 @@ func TestHostHistogramsMeasureCalls(t *testing.T) {
 			}
 		}
 	}
+	// A reply that came after a resend (the first call's dial may take
+	// longer than the 20 ms timeout under load) gives no round trip.
+	require.Positive(t, counts["p2p_transport_rtt_seconds"])
+	require.LessOrEqual(t, counts["p2p_transport_rtt_seconds"], uint64(3))
+	delete(counts, "p2p_transport_rtt_seconds")
 	require.Equal(t, map[string]uint64{
-		"p2p_transport_rtt_seconds":              3,
 		"p2p_transport_call_seconds/ok":          3,
 		"p2p_transport_call_seconds/unreachable": 1,
 		"p2p_transport_call_seconds/timeout":     1,
