@@ -31,5 +31,7 @@ var nodeSeries = []metrics.Series[Stats]{
 // collector is the node's metrics collector; a scrape reads Stats on the
 // node's loop, and reports nothing for a closed or stuck node.
 func (n *Node) collector() prometheus.Collector {
-	return metrics.New("p2p", "dht", prometheus.Labels{"addr": string(n.Addr())}, metrics.Within(n.Stats), nodeSeries)
+	labels := prometheus.Labels{"addr": string(n.Addr())}
+	n.hists = newLookupHistograms(labels)
+	return metrics.Group{metrics.New("p2p", "dht", labels, metrics.Within(n.Stats), nodeSeries), n.hists.hops, n.hists.latency}
 }

@@ -134,8 +134,31 @@ func NewCalls(env Env, cfg CallsConfig) (*Calls, error) {
 		pending: make(map[uint64]*call),
 		rtts:    newRTTTable(),
 	}
-	c.obs, _ = env.(callObserver)
+	c.obs = findCallObserver(env)
 	return c, nil
+}
+
+// Wrapper is the optional interface of an [Env] that wraps another (to
+// count what a node sends, say): Unwrap returns the wrapped Env, so that
+// what the host offers beneath it (the call histograms of
+// HostConfig.Metrics) is still found.
+type Wrapper interface {
+	Unwrap() Env
+}
+
+// findCallObserver returns the host's histograms beneath env, if any.
+func findCallObserver(env Env) callObserver {
+	for range 8 { // wrappers of wrappers, within reason
+		if o, ok := env.(callObserver); ok {
+			return o
+		}
+		w, ok := env.(Wrapper)
+		if !ok {
+			return nil
+		}
+		env = w.Unwrap()
+	}
+	return nil
 }
 
 // observe records a finished call in the host's histograms, if any.

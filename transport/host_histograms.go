@@ -3,12 +3,9 @@ package transport
 import (
 	"time"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// Buckets of the host's histograms, in seconds: 0.5 ms to about 8 s,
-// doubling (loopback round trips to the timeouts of a slow path).
-var latencyBuckets = prometheus.ExponentialBuckets(0.0005, 2, 15)
 
 // hostHistograms are the latency series of HostConfig.Metrics, fed by the
 // [Calls] tables of the host's node.
@@ -30,12 +27,12 @@ func newHostHistograms(labels prometheus.Labels) *hostHistograms {
 		rtt: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "p2p", Subsystem: "transport", Name: "rtt_seconds",
 			Help:        "Round trips of calls answered at their first attempt (Karn's rule), as Calls measures them.",
-			ConstLabels: labels, Buckets: latencyBuckets,
+			ConstLabels: labels, Buckets: metrics.LatencyBuckets,
 		}),
 		call: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "p2p", Subsystem: "transport", Name: "call_seconds",
 			Help:        "Duration of calls (request to reply, over every attempt), by result: ok, timeout, unreachable, error.",
-			ConstLabels: labels, Buckets: latencyBuckets,
+			ConstLabels: labels, Buckets: metrics.LatencyBuckets,
 		}, []string{"result"}),
 	}
 }

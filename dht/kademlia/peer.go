@@ -150,6 +150,10 @@ type countingEnv struct {
 	p *Peer
 }
 
+// Unwrap implements transport.Wrapper: the host's call histograms are
+// found beneath.
+func (e countingEnv) Unwrap() transport.Env { return e.Env }
+
 func (e countingEnv) Send(to transport.Addr, m transport.Message) error {
 	e.p.stats.MessagesSent++
 	e.p.stats.BytesSent += uint64(m.Size())
