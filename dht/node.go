@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -56,7 +58,7 @@ type Node struct {
 	// unregister removes the node's metrics (NodeConfig.Metrics), once.
 	unregister     func()
 	unregisterOnce sync.Once
-	hists          *lookupHistograms // nil without NodeConfig.Metrics
+	hists          atomic.Pointer[metrics.Lookups] // nil without NodeConfig.Metrics
 }
 
 // NewNode starts a node listening on cfg.Listen. It is not part of a ring

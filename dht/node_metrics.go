@@ -32,6 +32,7 @@ var nodeSeries = []metrics.Series[Stats]{
 // node's loop, and reports nothing for a closed or stuck node.
 func (n *Node) collector() prometheus.Collector {
 	labels := prometheus.Labels{"addr": string(n.Addr())}
-	n.hists = newLookupHistograms(labels)
-	return metrics.Group{metrics.New("p2p", "dht", labels, metrics.Within(n.Stats), nodeSeries), n.hists.hops, n.hists.latency}
+	hists := metrics.NewLookups("dht", labels)
+	n.hists.Store(hists)
+	return append(metrics.Group{metrics.New("p2p", "dht", labels, metrics.Within(n.Stats), nodeSeries)}, hists.Collectors()...)
 }

@@ -75,6 +75,13 @@ func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
 
 func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 	p.stats.Lookups++
+	if p.observeLookup != nil {
+		start, inner := p.env.Now(), done
+		done = func(r LookupResult, err error) {
+			p.observeLookup(r.Hops, p.env.Now().Sub(start), err)
+			inner(r, err)
+		}
+	}
 	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true},
 		addrs: map[transport.Addr]bool{p.self.Addr: true}, done: done}
 	for _, c := range p.table.nearest(target, p.cfg.K) {

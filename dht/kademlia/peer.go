@@ -33,6 +33,9 @@ type Peer struct {
 	timers                   periodic.Timers // maintenance rounds
 
 	stats Stats
+	// observeLookup, if set (a Node with metrics), is told of each
+	// lookup's hops, duration and outcome.
+	observeLookup func(hops int, took time.Duration, err error)
 }
 
 // published is a value this node put, which it stores again every
