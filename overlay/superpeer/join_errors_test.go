@@ -51,6 +51,16 @@ func TestJoinErrorsNameTheAddress(t *testing.T) {
 			})
 		}
 		l := newTestNode(t, PeerConfig{Leader: true})
+		t.Run(fmt.Sprintf("leader=%v/configured leaders", leader), func(t *testing.T) {
+			c := newTestNode(t, PeerConfig{Leader: leader, Leaders: []transport.Addr{dead, l.Addr()}})
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			require.NoError(t, c.Join(ctx), "Join with no address waits for NodeConfig.Leaders")
+			d := newTestNode(t, PeerConfig{Leader: leader, Leaders: []transport.Addr{dead}})
+			err := d.Join(ctx)
+			require.ErrorIs(t, err, transport.ErrUnreachable)
+			require.ErrorContains(t, err, string(dead))
+		})
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		err := s.Join(ctx, dead, l.Addr())
 		require.NoError(t, err, "one live leader is enough (leader=%v)", leader)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -58,10 +59,11 @@ func (c NodeConfig) Validate() error {
 // ordinary peer attached to one, sharing files and downloading by content
 // hash from several holders in parallel.
 type Node struct {
-	host   *servent.Host
-	peer   *Peer
-	parts  int
-	credit servent.Credit // bytes downloaded from each peer
+	host    *servent.Host
+	peer    *Peer
+	parts   int
+	credit  servent.Credit   // bytes downloaded from each peer
+	leaders []transport.Addr // NodeConfig.Leaders
 
 	life       *stream.Lifetime
 	once       sync.Once
@@ -76,7 +78,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Parts <= 0 {
 		cfg.Parts = 4
 	}
-	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts}
+	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts, leaders: slices.Clone(cfg.Leaders)}
 	if cfg.Uploads.Priority == nil {
 		cfg.Uploads.Priority = s.credit.Priority
 	}
@@ -103,19 +105,26 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to leaders: an ordinary peer attaches to the first that
 // accepts and publishes its files; a leader links with all of them. It
 // waits until the peer has a leader (or the leader a link), or ctx ends.
-// No address, an empty one or our own fails at once with
+// With no address it waits for NodeConfig.Leaders, connected at start.
+// No address at all, an empty one or our own fails at once with
 // transport.ErrBadAddr; when every address failed to connect, Join
 // returns at once with each one's dial error (wrapping
 // transport.ErrUnreachable, and ErrBadAddr for a malformed one).
 func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
+	connect := len(leaders) > 0
+	if !connect {
+		leaders = s.leaders // connected at start: wait for them
+	}
 	if err := servent.CheckJoin("superpeer: join", s.Addr(), leaders); err != nil {
 		return err
 	}
 	if err := s.host.Submit(func() {
 		for _, a := range leaders {
-			s.peer.Connect(a)
+			if connect {
+				s.peer.Connect(a)
+			}
 		}
-	}); err != nil {
+	}); err != nil { // also tells a closed node
 		return ErrClosed
 	}
 	var failed error
