@@ -121,4 +121,11 @@
 //	ring.Run(2 * time.Minute) // maintenance rounds refine the fingers
 //	r, err := ring.Lookup(ring.RandomAddr(), []byte("alice"))
 //	fmt.Println(err, r.Owner == ring.Owner(ring.Space().Hash([]byte("alice"))), r.Hops <= 7)
+//
+// # Metrics
+//
+// A [Node] given NodeConfig.Metrics exports, labelled with its address,
+// p2p_dht_* (lookups, failures, puts, gets, items, refusals, table size),
+// the histograms p2p_dht_lookup_hops and p2p_dht_lookup_seconds (by
+// result), and its host's p2p_transport_* series, until Close.
 package dht

@@ -57,11 +57,15 @@ func (p *Peer) ready() error {
 // userLookup is a lookup that counts in the stats.
 func (p *Peer) userLookup(key ID, flags uint8, done func(LookupResult, error)) {
 	p.stats.Lookups++
+	start := p.env.Now()
 	p.lookup(key, flags, func(r LookupResult, err error) {
 		if err != nil {
 			p.stats.LookupFailures++
 		} else {
 			p.stats.Hops += uint64(r.Hops)
+		}
+		if p.observeLookup != nil {
+			p.observeLookup(r, p.env.Now().Sub(start), err)
 		}
 		done(r, err)
 	})

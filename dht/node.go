@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
@@ -57,6 +58,7 @@ type Node struct {
 	// unregister removes the node's metrics (NodeConfig.Metrics), once.
 	unregister     func()
 	unregisterOnce sync.Once
+	hists          atomic.Pointer[metrics.Lookups] // nil without NodeConfig.Metrics
 }
 
 // NewNode starts a node listening on cfg.Listen. It is not part of a ring
@@ -79,13 +81,14 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		Metrics: cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
+		n.peer.observeLookup = n.observeLookup
 		return n.peer
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dht: new node: %w", err)
 	}
 	n.host = host
-	if n.unregister, err = metrics.Register(cfg.Metrics, n.collector()); err != nil {
+	if n.unregister, err = n.registerMetrics(cfg.Metrics); err != nil {
 		host.Close()
 		return nil, fmt.Errorf("dht: node metrics: %w", err)
 	}

@@ -31,5 +31,8 @@ var nodeSeries = []metrics.Series[Stats]{
 // collector is the node's metrics collector; a scrape reads Stats on the
 // node's loop, and reports nothing for a closed or stuck node.
 func (n *Node) collector() prometheus.Collector {
-	return metrics.New("p2p", "dht", prometheus.Labels{"addr": string(n.Addr())}, metrics.Within(n.Stats), nodeSeries)
+	labels := prometheus.Labels{"addr": string(n.Addr())}
+	hists := metrics.NewLookups("dht", labels)
+	n.hists.Store(hists)
+	return append(metrics.Group{metrics.New("p2p", "dht", labels, metrics.Within(n.Stats), nodeSeries)}, hists.Collectors()...)
 }

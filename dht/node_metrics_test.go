@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/networkutopia/p2p/internal/testutil"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -49,10 +50,14 @@ func TestNodeMetrics(t *testing.T) {
 	require.GreaterOrEqual(t, values["p2p_dht_lookups_total"], 2.0)
 	require.Positive(t, values["p2p_transport_messages_sent_total"])
 	require.Positive(t, values["p2p_dht_successors"])
+	hops := testutil.Scrape(t, reg, "addr", string(b.Addr()))
+	require.GreaterOrEqual(t, hops["p2p_dht_lookup_hops"], 2.0, "Put's and Get's lookups")
+	require.Equal(t, hops["p2p_dht_lookup_hops"], hops["p2p_dht_lookup_seconds"], "every lookup succeeded")
+	require.Positive(t, hops["p2p_transport_call_seconds"], "the host measures the node's calls")
 
 	require.NoError(t, b.Close())
 	require.NoError(t, b.Close(), "Close twice")
-	n, err := testutil.GatherAndCount(reg, "p2p_dht_joined")
+	n, err := promtest.GatherAndCount(reg, "p2p_dht_joined")
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "only a's series remain")
 }

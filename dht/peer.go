@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/networkutopia/p2p/dht/internal/periodic"
 	"github.com/networkutopia/p2p/transport"
@@ -46,6 +47,9 @@ type Peer struct {
 	routes                   map[uint64]*routeOp // recursive lookups started here
 
 	stats Stats
+	// observeLookup, if set (a Node with metrics), is told of each user
+	// lookup's outcome and duration.
+	observeLookup func(r LookupResult, took time.Duration, err error)
 }
 
 // Stats is a snapshot of a peer's counters and state.
@@ -154,6 +158,10 @@ type countingEnv struct {
 	transport.Env
 	p *Peer
 }
+
+// Unwrap implements transport.Wrapper: the host's call histograms are
+// found beneath.
+func (e countingEnv) Unwrap() transport.Env { return e.Env }
 
 func (e countingEnv) Send(to transport.Addr, m transport.Message) error {
 	e.p.stats.MessagesSent++

@@ -104,5 +104,12 @@
 //	addresses waiting to be dialled     MaxKnownPeers      3000 (with those in backoff)
 //	redial backoff                      RedialMin/Max      5 s doubling to 5 min
 //	requests queued per peer            MaxQueuedRequests  2048
+//	block reads off the loop, per peer  MaxReadsPerPeer    8
+//	block reads off the loop, in all    MaxReads           64
 //	hosts that sent a corrupt piece     (banned)           —
+//
+// A seeder reads the blocks it uploads off the loop (Env.Offload), so a
+// slow disk delays only those blocks, never other peers or keep-alives; a
+// block read for a peer that choked, cancelled or left meanwhile is
+// dropped (Stats.ReadsDiscarded).
 package swarm

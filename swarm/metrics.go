@@ -26,6 +26,9 @@ var torrentSeries = []metrics.Series[Stats]{
 	{Name: "refused_per_host_total", Help: "Connections refused because their host had MaxPeersPerHost already.", Value: func(s Stats) float64 { return float64(s.RefusedPerHost) }},
 	{Name: "refused_full_total", Help: "Inbound connections refused because every slot held a useful peer.", Value: func(s Stats) float64 { return float64(s.RefusedFull) }},
 	{Name: "evicted_total", Help: "Peers disconnected to make room for a newcomer.", Value: func(s Stats) float64 { return float64(s.Evicted) }},
+	{Name: "refused_flood_total", Help: "Peers dropped for having more than MaxQueuedRequests requests waiting.", Value: func(s Stats) float64 { return float64(s.RefusedFlood) }},
+	{Name: "reads_refused_total", Help: "Block reads the host refused to run off the loop (offload queue full), retried.", Value: func(s Stats) float64 { return float64(s.ReadsRefused) }},
+	{Name: "reads_discarded_total", Help: "Blocks read for a peer that choked, cancelled or left meanwhile, not sent.", Value: func(s Stats) float64 { return float64(s.ReadsDiscarded) }},
 	{Name: "known_refused_total", Help: "Addresses ignored because MaxKnownPeers were waiting to be dialled.", Value: func(s Stats) float64 { return float64(s.KnownRefused) }},
 }
 

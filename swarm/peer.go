@@ -38,6 +38,7 @@ type Peer struct {
 	verifying    map[int]bool
 
 	uploads     []queuedRequest // requests to serve, oldest first
+	reading     int             // blocks being read off the loop, all peers
 	inFlight    int             // requests out, all peers
 	upBucket    tokenBucket
 	downBucket  tokenBucket
@@ -79,6 +80,14 @@ type Stats struct {
 	// KnownRefused counts addresses AddPeers ignored because MaxKnownPeers
 	// were waiting to be dialled.
 	KnownRefused int
+	// RefusedFlood counts peers dropped for having more than
+	// MaxQueuedRequests requests waiting with us.
+	RefusedFlood int
+	// ReadsRefused counts block reads the environment refused to run off
+	// the loop (a Host's full offload queue); each is tried again shortly.
+	// ReadsDiscarded counts blocks read for a peer that had choked,
+	// cancelled or gone by the time the read was done, and were not sent.
+	ReadsRefused, ReadsDiscarded int
 	// Redials counts redials scheduled after a failed dial or a dropped
 	// connection (PeerConfig.RedialMin).
 	Redials int

@@ -19,6 +19,8 @@ const (
 	DefaultMinPipeline       = 4
 	DefaultMaxPipeline       = 512
 	DefaultMaxQueuedRequests = 2048
+	DefaultMaxReadsPerPeer   = 8
+	DefaultMaxReads          = 64
 	DefaultSnubTimeout       = 60 * time.Second
 	DefaultKeepAlive         = 2 * time.Minute
 	DefaultIdleUnchoke       = 2 * time.Second
@@ -85,6 +87,14 @@ type PeerConfig struct {
 	// MaxQueuedRequests is how many requests a peer may have waiting with
 	// us; a peer that sends more is flooding and is dropped. Default 2048.
 	MaxQueuedRequests int
+	// MaxReadsPerPeer bounds the blocks read off the loop (Env.Offload)
+	// for one peer at once; its other requests wait in its queue
+	// (MaxQueuedRequests). Default 8.
+	MaxReadsPerPeer int
+	// MaxReads bounds the block reads off the loop for all peers at once,
+	// and so the memory of blocks read and not yet sent (MaxReads ×
+	// FileStorageConfig.ReadAhead at most). Default 64.
+	MaxReads int
 	// SnubTimeout: a peer that sent no block for this long although we
 	// had requests out is snubbed (its requests go to others and it keeps
 	// no regular unchoke slot). Default 60 s.
@@ -148,6 +158,8 @@ func (c PeerConfig) validateTuning() error {
 		{"MinPipeline", c.MinPipeline < 0, c.MinPipeline},
 		{"MaxPipeline", c.MaxPipeline < 0, c.MaxPipeline},
 		{"MaxQueuedRequests", c.MaxQueuedRequests < 0, c.MaxQueuedRequests},
+		{"MaxReadsPerPeer", c.MaxReadsPerPeer < 0, c.MaxReadsPerPeer},
+		{"MaxReads", c.MaxReads < 0, c.MaxReads},
 		{"SnubTimeout", c.SnubTimeout < 0, c.SnubTimeout},
 		{"KeepAlive", c.KeepAlive < 0, c.KeepAlive},
 		{"Tick", c.Tick < 0, c.Tick},
@@ -183,6 +195,8 @@ func (c PeerConfig) withDefaults() PeerConfig {
 	c.MinPipeline = cmp.Or(c.MinPipeline, DefaultMinPipeline)
 	c.MaxPipeline = cmp.Or(c.MaxPipeline, DefaultMaxPipeline)
 	c.MaxQueuedRequests = cmp.Or(c.MaxQueuedRequests, DefaultMaxQueuedRequests)
+	c.MaxReadsPerPeer = cmp.Or(c.MaxReadsPerPeer, DefaultMaxReadsPerPeer)
+	c.MaxReads = cmp.Or(c.MaxReads, DefaultMaxReads)
 	c.RequestQueueTime = cmp.Or(c.RequestQueueTime, DefaultRequestQueueTime)
 	c.SnubTimeout = cmp.Or(c.SnubTimeout, DefaultSnubTimeout)
 	c.KeepAlive = cmp.Or(c.KeepAlive, DefaultKeepAlive)

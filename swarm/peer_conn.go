@@ -32,6 +32,7 @@ type peerConn struct {
 
 	requests []outstanding // ours to it
 	queued   int           // its requests waiting in Peer.uploads
+	reads    []*blockRead  // its blocks being read off the loop
 	backlog  []transport.Message
 	stray    int // blocks it sent that we had not asked for
 

@@ -3,8 +3,10 @@ package swarm
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/transport"
 )
 
 func (n *Peer) onRequest(c *peerConn, r wire.Request) {
@@ -21,7 +23,8 @@ func (n *Peer) onRequest(c *peerConn, r wire.Request) {
 		return
 	case c.amChoking:
 		return // it raced our choke; BEP 3 drops it
-	case c.queued >= n.cfg.MaxQueuedRequests:
+	case c.queued+len(c.reads) >= n.cfg.MaxQueuedRequests:
+		n.stats.RefusedFlood++
 		n.drop(c, fmt.Errorf("%w: more than %d requests queued", ErrProtocol, n.cfg.MaxQueuedRequests))
 		return
 	}
@@ -37,44 +40,40 @@ type queuedRequest struct {
 	r wire.Request
 }
 
-// serveAll sends the blocks asked for until the uplink refuses more or
-// the upload limit says wait. Peers take turns, one block each, so that
-// every unchoked peer progresses at the same pace.
+// serveAll starts reading the blocks asked for, off the loop
+// (Env.Offload), until the uplink refuses more, the upload limit says wait
+// or the reads in flight reach their bounds (MaxReadsPerPeer for one peer,
+// MaxReads in all). Peers take turns, one block each, so that every
+// unchoked peer progresses at the same pace. A block is sent when its read
+// is done (readDone).
 func (n *Peer) serveAll() {
-	for len(n.uploads) > 0 {
+	for len(n.uploads) > 0 && !n.stopped {
 		progress := false
 		served := map[*peerConn]bool{}
-		for i := 0; i < len(n.uploads) && !n.full; i++ {
+		for i := 0; i < len(n.uploads) && !n.full && n.reading < n.cfg.MaxReads; i++ {
 			q := n.uploads[i]
 			c, r := q.c, q.r
-			if c == nil || served[c] || len(c.backlog) > 0 {
+			if c == nil || served[c] || len(c.backlog) > 0 || len(c.reads) >= n.cfg.MaxReadsPerPeer {
 				continue
 			}
 			now := n.env.Now()
 			if wait := n.upBucket.wait(now, int(r.Length)); wait > 0 {
-				if !n.upWaiting {
-					n.upWaiting = true
-					n.env.AfterFunc(wait, func() {
-						n.upWaiting = false
-						n.serveAll()
-					})
-				}
+				n.resumeAfter(wait)
+				n.compactUploads()
+				return
+			}
+			if !n.startRead(c, r) {
+				// The environment refused the job (its offload queue is
+				// full): the request keeps its place, and we try again
+				// shortly, without blocking the loop.
+				n.stats.ReadsRefused++
+				n.resumeAfter(readRetry)
 				n.compactUploads()
 				return
 			}
 			served[c], progress = true, true
 			n.uploads[i].c = nil
 			c.queued--
-			data, err := n.storage.ReadBlock(int(r.Index), int(r.Begin), int(r.Length))
-			if err != nil {
-				n.log.Error("swarm: reading a block", "piece", r.Index, "err", err)
-				continue
-			}
-			n.stats.Uploaded += int64(r.Length)
-			c.upRate.add(now, int(r.Length))
-			c.lastPayload = now
-			n.up.add(now, int(r.Length))
-			n.send(c, wire.Piece{Index: r.Index, Begin: r.Begin, Data: data})
 		}
 		n.compactUploads()
 		if !progress {
@@ -83,12 +82,95 @@ func (n *Peer) serveAll() {
 	}
 }
 
+// readRetry is how long serveAll waits after the environment refused a
+// read before it tries again.
+const readRetry = 10 * time.Millisecond
+
+// resumeAfter calls serveAll again after d, once however often it is
+// asked before then.
+func (n *Peer) resumeAfter(d time.Duration) {
+	if n.upWaiting {
+		return
+	}
+	n.upWaiting = true
+	n.env.AfterFunc(d, func() {
+		n.upWaiting = false
+		n.serveAll()
+	})
+}
+
+// blockRead is a block being read off the loop for a peer. discard is set
+// when the peer choked, cancelled the request or went away meanwhile: the
+// block read is then dropped instead of sent.
+type blockRead struct {
+	r       wire.Request
+	discard bool
+}
+
+// startRead reads the block r for c through Env.Offload; it reports false
+// when the environment refused the job. Storage.ReadBlock runs away from
+// the loop, so a slow disk delays only the blocks being read, never the
+// other peers, timers or keep-alives.
+func (n *Peer) startRead(c *peerConn, r wire.Request) bool {
+	br := &blockRead{r: r}
+	var data []byte
+	var err error
+	st := n.storage
+	ok := transport.TryOffload(n.env, 0,
+		func() { data, err = st.ReadBlock(int(r.Index), int(r.Begin), int(r.Length)) },
+		func() { n.readDone(c, br, data, err) })
+	if ok {
+		c.reads = append(c.reads, br)
+		n.reading++
+	}
+	return ok
+}
+
+// readDone sends a block whose read finished, unless the peer does not
+// want it any more, and serves the next requests.
+func (n *Peer) readDone(c *peerConn, br *blockRead, data []byte, err error) {
+	n.reading--
+	if k := slices.Index(c.reads, br); k >= 0 {
+		c.reads = slices.Delete(c.reads, k, k+1)
+	}
+	if n.stopped {
+		return
+	}
+	r := br.r
+	switch {
+	case c.gone || br.discard:
+		n.stats.ReadsDiscarded++
+	case err != nil:
+		n.log.Error("swarm: reading a block", "piece", r.Index, "err", err)
+	default:
+		now := n.env.Now()
+		n.stats.Uploaded += int64(r.Length)
+		c.upRate.add(now, int(r.Length))
+		c.lastPayload = now
+		n.up.add(now, int(r.Length))
+		n.send(c, wire.Piece{Index: r.Index, Begin: r.Begin, Data: data})
+	}
+	n.serveAll()
+}
+
+// discardReads marks c's reads in flight that match (all if match is nil)
+// so that their blocks are not sent.
+func (c *peerConn) discardReads(match func(wire.Request) bool) {
+	for _, br := range c.reads {
+		if match == nil || match(br.r) {
+			br.discard = true
+		}
+	}
+}
+
 func (n *Peer) compactUploads() {
 	n.uploads = slices.DeleteFunc(n.uploads, func(q queuedRequest) bool { return q.c == nil })
 }
 
-// unqueue removes c's waiting requests that match (all if match is nil).
+// unqueue removes c's waiting requests that match (all if match is nil),
+// and drops the blocks of those being read.
 func (n *Peer) unqueue(c *peerConn, match func(wire.Request) bool) {
+	c.discardReads(match)
 	if c.queued == 0 {
 		return
 	}
@@ -188,7 +270,7 @@ func (n *Peer) reclaimIdleSlots() {
 	now := n.env.Now()
 	reclaimed := false
 	for _, c := range n.list {
-		if c.ready && !c.amChoking && c.queued == 0 &&
+		if c.ready && !c.amChoking && c.queued == 0 && len(c.reads) == 0 &&
 			now.Sub(c.unchokedAt) >= n.cfg.IdleUnchoke && now.Sub(c.lastRequest) >= n.cfg.IdleUnchoke {
 			n.setChoke(c, true)
 			reclaimed = true

@@ -11,13 +11,20 @@ import (
 // checks the piece's SHA-1 and only a piece that matches becomes part of
 // the content, so polluted data never reaches it.
 //
-// ReadBlock and StageBlock run on the node's loop and must be quick (memory
-// or the page cache). A remote peer chooses the blocks ReadBlock is asked
-// for, so it should read about what it returns, not whole pieces (see
-// FileStorage). CommitPiece and CheckPiece run off the loop
-// (Env.Offload) and may block on the disk. An implementation must allow
-// CommitPiece for one piece to run concurrently with StageBlock and
-// ReadBlock for others.
+// StageBlock runs on the node's loop and must be quick (memory).
+// ReadBlock, CommitPiece and CheckPiece run off the loop (Env.Offload) and
+// may block on the disk; a slow ReadBlock delays only the blocks being
+// read, never the loop. A remote peer chooses the blocks ReadBlock is
+// asked for, so it should read about what it returns, not whole pieces
+// (see FileStorage).
+//
+// Concurrency: a Peer calls ReadBlock from several goroutines at once (up
+// to PeerConfig.MaxReads calls, PeerConfig.MaxReadsPerPeer of them for one
+// remote peer, possibly for the same piece), concurrently with StageBlock
+// and DiscardPiece (on the loop) and CommitPiece (off it) for pieces it
+// does not have. An implementation must allow all of these at once; the
+// pieces ReadBlock reads never change. In the simulator every call runs on
+// the simulator's one goroutine.
 type Storage interface {
 	// ReadBlock returns length bytes at offset begin of a piece we have.
 	// The slice may be shared and must not be modified.

@@ -106,6 +106,7 @@ type Calls struct {
 	pending map[uint64]*call
 	seq     uint64 // orders calls, for deterministic bulk failures
 	rtts    rttTable
+	obs     callObserver // the host's histograms, if the Env has them
 }
 
 // call is one pending request.
@@ -116,6 +117,7 @@ type call struct {
 	msg      Message
 	onReply  func(Message, error)
 	attempts int
+	start    time.Time // the first attempt
 	sentAt   time.Time
 	stop     func() bool
 }
@@ -126,12 +128,44 @@ func NewCalls(env Env, cfg CallsConfig) (*Calls, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Calls{
+	c := &Calls{
 		env:     env,
 		cfg:     cfg.withDefaults(),
 		pending: make(map[uint64]*call),
 		rtts:    newRTTTable(),
-	}, nil
+	}
+	c.obs = findCallObserver(env)
+	return c, nil
+}
+
+// Wrapper is the optional interface of an [Env] that wraps another (to
+// count what a node sends, say): Unwrap returns the wrapped Env, so that
+// what the host offers beneath it (the call histograms of
+// HostConfig.Metrics) is still found.
+type Wrapper interface {
+	Unwrap() Env
+}
+
+// findCallObserver returns the host's histograms beneath env, if any.
+func findCallObserver(env Env) callObserver {
+	for range 8 { // wrappers of wrappers, within reason
+		if o, ok := env.(callObserver); ok {
+			return o
+		}
+		w, ok := env.(Wrapper)
+		if !ok {
+			return nil
+		}
+		env = w.Unwrap()
+	}
+	return nil
+}
+
+// observe records a finished call in the host's histograms, if any.
+func (c *Calls) observe(cl *call, result string) {
+	if c.obs != nil {
+		c.obs.observeCall(c.env.Now().Sub(cl.start), result)
+	}
 }
 
 // Call sends the request build(id) to to and calls onReply exactly once,
@@ -154,7 +188,7 @@ func (c *Calls) CallFrom(from, to Addr, build func(id uint64) Message, onReply f
 		return 0
 	}
 	c.seq++
-	cl := &call{id: id, seq: c.seq, from: from, to: to, onReply: onReply}
+	cl := &call{id: id, seq: c.seq, from: from, to: to, onReply: onReply, start: c.env.Now()}
 	cl.msg = build(id)
 	c.pending[id] = cl
 	c.send(cl)
@@ -177,6 +211,7 @@ func (c *Calls) send(cl *call) {
 	}
 	if err != nil && !errors.Is(err, ErrBackpressure) {
 		delete(c.pending, cl.id)
+		c.observe(cl, callError)
 		err = fmt.Errorf("transport: call %d to %s: %w", cl.id, cl.to, err)
 		c.env.AfterFunc(0, func() { cl.onReply(nil, err) })
 		return
@@ -198,6 +233,7 @@ func (c *Calls) expire(cl *call) {
 		return
 	}
 	delete(c.pending, cl.id)
+	c.observe(cl, callTimeout)
 	err := fmt.Errorf("%w: call %d to %s: no reply after %d attempts", ErrTimeout, cl.id, cl.to, cl.attempts)
 	if c.cfg.Unreachable != nil {
 		c.cfg.Unreachable(cl.to, err)
@@ -218,8 +254,13 @@ func (c *Calls) Reply(id uint64, from Addr, m Message) bool {
 	delete(c.pending, id)
 	cl.stop()
 	if cl.attempts == 1 { // Karn: a resent request's reply is ambiguous
-		c.sample(cl.to, c.env.Now().Sub(cl.sentAt))
+		r := c.env.Now().Sub(cl.sentAt)
+		c.sample(cl.to, r)
+		if c.obs != nil {
+			c.obs.observeRTT(r)
+		}
 	}
+	c.observe(cl, callOK)
 	cl.onReply(m, nil)
 	return true
 }
@@ -245,6 +286,7 @@ func (c *Calls) PeerUnreachable(peer Addr, err error) int {
 	for _, cl := range failed {
 		delete(c.pending, cl.id)
 		cl.stop()
+		c.observe(cl, callUnreachable)
 	}
 	for _, cl := range failed {
 		cl.onReply(nil, err)

@@ -47,4 +47,10 @@
 //
 // The conformance suite in transport/transporttest checks that a transport
 // behaves as the rest of the SDK expects.
+//
+// A [Host] given HostConfig.Metrics exports its counters
+// (p2p_transport_*) and two histograms of its node's [Calls]:
+// p2p_transport_rtt_seconds and p2p_transport_call_seconds (by result).
+// An Env that wraps the host's (to count messages) implements [Wrapper]
+// so that Calls still finds them.
 package transport

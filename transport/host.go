@@ -93,6 +93,10 @@ type HostConfig struct {
 	// Metrics, if set, gets the host's counters as Prometheus series
 	// (p2p_transport_*, labelled with the host's address) for as long as
 	// the host runs; Close unregisters them. nil: nothing is registered.
+	// Beside the counters, two histograms measure the node's [Calls]:
+	// p2p_transport_rtt_seconds (round trips answered at the first
+	// attempt) and p2p_transport_call_seconds (request to outcome, by
+	// result: ok, timeout, unreachable, error).
 	Metrics prometheus.Registerer
 	// Seed seeds Env.Rand. 0 picks a random seed.
 	Seed uint64
@@ -175,9 +179,12 @@ type Host struct {
 	cfg HostConfig
 	// unregister removes the host's metrics (HostConfig.Metrics).
 	unregister func()
-	log        *slog.Logger
-	handler    Handler
-	env        hostEnv
+	// hists are the latency histograms, nil without HostConfig.Metrics;
+	// set before the loop starts, read on it.
+	hists   *hostHistograms
+	log     *slog.Logger
+	handler Handler
+	env     hostEnv
 
 	// Optional handler interfaces, asserted once.
 	onConn        ConnHandler
@@ -314,7 +321,11 @@ func NewHost(cfg HostConfig, newHandler NewHandler) (*Host, error) {
 		h.closeResources()
 		return nil, fmt.Errorf("%w: NewHost: newHandler returned nil", ErrBadConfig)
 	}
-	unregister, err := metrics.Register(cfg.Metrics, h.collector())
+	var collector prometheus.Collector
+	if cfg.Metrics != nil {
+		collector = h.collector()
+	}
+	unregister, err := metrics.Register(cfg.Metrics, collector)
 	if err != nil {
 		h.closeResources()
 		return nil, fmt.Errorf("transport: host metrics: %w", err)

@@ -11,8 +11,9 @@ import (
 type hostEnv struct{ h *Host }
 
 var (
-	_ Env    = hostEnv{}
-	_ Binder = hostEnv{}
+	_ Env          = hostEnv{}
+	_ Binder       = hostEnv{}
+	_ TryOffloader = hostEnv{}
 )
 
 func (e hostEnv) Self() Addr           { return e.h.self }
@@ -40,23 +41,30 @@ func (e hostEnv) AfterFunc(d time.Duration, f func()) (stop func() bool) {
 // done runs on the loop (unless the host closed meanwhile). A full queue
 // refuses the job, counted in HostStats.OffloadRefused: neither work nor
 // done runs, and the loop never blocks.
-func (e hostEnv) Offload(_ time.Duration, work func(), done func()) {
+func (e hostEnv) Offload(cost time.Duration, work func(), done func()) {
+	e.TryOffload(cost, work, done)
+}
+
+// TryOffload is Offload that reports whether the job was queued (false
+// once the host closed or when the queue is full).
+func (e hostEnv) TryOffload(_ time.Duration, work func(), done func()) bool {
 	h := e.h
 	if h.closed.Load() {
-		return
+		return false
 	}
 	select {
 	case h.offq <- offloadJob{work: work, done: done}:
 	default:
 		h.metrics.offloadRefused.Add(1)
 		h.log.Warn("transport: offload queue full, job refused", "queue", cap(h.offq))
-		return
+		return false
 	}
 	if h.offWorkers < h.cfg.OffloadWorkers {
 		h.offWorkers++
 		h.wg.Add(1)
 		go h.offloadWorker()
 	}
+	return true
 }
 
 // offloadWorker runs queued Offload jobs until the host stops; jobs still

@@ -80,10 +80,11 @@ func TestHostOffload(t *testing.T) {
 		})
 		<-started // the only worker is busy
 		onLoop(t, h, func() {
-			rec.env.Offload(0, func() {}, func() { done <- "queued" })
+			require.True(t, TryOffload(rec.env, 0, func() {}, func() { done <- "queued" }))
 			rec.env.Offload(0, func() { t.Error("a refused job ran") }, func() { done <- "refused" })
+			require.False(t, TryOffload(rec.env, 0, func() { t.Error("a refused job ran") }, nil), "TryOffload reports the refusal")
 		})
-		require.EqualValues(t, 1, h.Stats().OffloadRefused)
+		require.EqualValues(t, 2, h.Stats().OffloadRefused)
 		close(release)
 		require.Equal(t, "first", <-done)
 		require.Equal(t, "queued", <-done, "the honest queued job still runs")

@@ -31,12 +31,15 @@ var hostSeries = []metrics.Series[HostStats]{
 var dialOnlyHosts atomic.Uint64
 
 // collector is the host's metrics collector, labelled with the host's
-// address, or "dial-only-N" for a host that only dials.
+// address, or "dial-only-N" for a host that only dials: its Stats series
+// and its latency histograms (which it creates, in h.hists).
 func (h *Host) collector() prometheus.Collector {
 	label := string(h.Addr())
 	if label == "" {
 		label = fmt.Sprintf("dial-only-%d", dialOnlyHosts.Add(1))
 	}
-	return metrics.New("p2p", "transport", prometheus.Labels{"addr": label},
-		func() (HostStats, bool) { return h.Stats(), true }, hostSeries)
+	labels := prometheus.Labels{"addr": label}
+	h.hists = newHostHistograms(labels)
+	return append(metrics.Group{metrics.New("p2p", "transport", labels,
+		func() (HostStats, bool) { return h.Stats(), true }, hostSeries)}, h.hists.collectors()...)
 }

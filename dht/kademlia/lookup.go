@@ -75,10 +75,33 @@ func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
 
 func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 	p.stats.Lookups++
+	if p.observeLookup != nil {
+		start, inner := p.env.Now(), done
+		done = func(r LookupResult, err error) {
+			p.observeLookup(r.Hops, p.env.Now().Sub(start), err)
+			inner(r, err)
+		}
+	}
+	p.startLookup(target, values, done, p.env.Now().Add(p.cfg.OperationTimeout))
+}
+
+// verifyWait is how often a lookup that found the routing table empty
+// while contacts were being verified looks again.
+const verifyWait = 10 * time.Millisecond
+
+// startLookup starts a counted lookup. With an empty routing table but
+// contacts being verified (a node that started a network alone, just
+// joined by another), it waits for them until deadline rather than fail
+// at once.
+func (p *Peer) startLookup(target ID, values bool, done func(LookupResult, error), deadline time.Time) {
 	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true},
 		addrs: map[transport.Addr]bool{p.self.Addr: true}, done: done}
 	for _, c := range p.table.nearest(target, p.cfg.K) {
 		l.add(c, 1)
+	}
+	if len(l.cands) == 0 && len(p.verifying) > 0 && !p.stopped && p.env.Now().Before(deadline) {
+		p.env.AfterFunc(verifyWait, func() { p.startLookup(target, values, done, deadline) })
+		return
 	}
 	if len(l.cands) == 0 {
 		p.stats.LookupFailures++

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
@@ -54,6 +56,7 @@ type Node struct {
 	// unregister removes the node's metrics (NodeConfig.Metrics), once.
 	unregister     func()
 	unregisterOnce sync.Once
+	hists          atomic.Pointer[metrics.Lookups] // nil without NodeConfig.Metrics
 }
 
 // NewNode starts a node listening on cfg.Listen. It knows no other node
@@ -78,13 +81,18 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		Metrics: cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
+		n.peer.observeLookup = func(hops int, took time.Duration, err error) { n.hists.Load().Observe(hops, took, err) }
 		return n.peer
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kademlia: new node: %w", err)
 	}
 	n.host = host
-	if n.unregister, err = metrics.Register(cfg.Metrics, n.collector()); err != nil {
+	var collector prometheus.Collector
+	if cfg.Metrics != nil {
+		collector = n.collector()
+	}
+	if n.unregister, err = metrics.Register(cfg.Metrics, collector); err != nil {
 		host.Close()
 		return nil, fmt.Errorf("kademlia: node metrics: %w", err)
 	}

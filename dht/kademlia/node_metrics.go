@@ -23,7 +23,12 @@ var nodeSeries = []metrics.Series[Stats]{
 }
 
 // collector is the node's metrics collector; a scrape reads Stats on the
-// node's loop, and reports nothing for a closed or stuck node.
+// node's loop, and reports nothing for a closed or stuck node. Beside the
+// Stats series it holds the lookup histograms (p2p_kademlia_lookup_hops,
+// p2p_kademlia_lookup_seconds), which it creates.
 func (n *Node) collector() prometheus.Collector {
-	return metrics.New("p2p", "kademlia", prometheus.Labels{"addr": string(n.Addr())}, metrics.Within(n.Stats), nodeSeries)
+	labels := prometheus.Labels{"addr": string(n.Addr())}
+	hists := metrics.NewLookups("kademlia", labels)
+	n.hists.Store(hists)
+	return append(metrics.Group{metrics.New("p2p", "kademlia", labels, metrics.Within(n.Stats), nodeSeries)}, hists.Collectors()...)
 }

@@ -33,6 +33,9 @@ type Peer struct {
 	timers                   periodic.Timers // maintenance rounds
 
 	stats Stats
+	// observeLookup, if set (a Node with metrics), is told of each
+	// lookup's hops, duration and outcome.
+	observeLookup func(hops int, took time.Duration, err error)
 }
 
 // published is a value this node put, which it stores again every
@@ -149,6 +152,10 @@ type countingEnv struct {
 	transport.Env
 	p *Peer
 }
+
+// Unwrap implements transport.Wrapper: the host's call histograms are
+// found beneath.
+func (e countingEnv) Unwrap() transport.Env { return e.Env }
 
 func (e countingEnv) Send(to transport.Addr, m transport.Message) error {
 	e.p.stats.MessagesSent++

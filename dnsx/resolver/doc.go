@@ -19,4 +19,9 @@
 // within the queried zone's bailiwick, ranks cached data, and can
 // randomise the case of query names (0x20); [InsecureOptions] turn these
 // defences off for experiments.
+//
+// A [Resolver] given Config.Metrics exports, labelled with its address,
+// p2p_dns_resolver_* (lookups, cache hits, upstream queries and timeouts,
+// drops, refusals), the histogram p2p_dns_resolver_upstream_seconds (by
+// proto and result) and its host's p2p_transport_* series.
 package resolver

@@ -1,7 +1,11 @@
 package resolver
 
 import (
+	"time"
+
+	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/internal/metrics"
+	"github.com/networkutopia/p2p/transport"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -21,7 +25,55 @@ var resolverSeries = []metrics.Series[Stats]{
 
 // collector is the resolver's metrics collector, labelled with its
 // address; a scrape reads Stats on the resolver's loop.
-func (r *Resolver) collector() prometheus.Collector {
-	return metrics.New("p2p", "dns_resolver", prometheus.Labels{"addr": r.addr.String()},
+func (r *Resolver) collector(upstream *upstreamHistogram) prometheus.Collector {
+	stats := metrics.New("p2p", "dns_resolver", prometheus.Labels{"addr": r.addr.String()},
 		func() (Stats, bool) { return r.Stats(), true }, resolverSeries)
+	if upstream == nil {
+		return stats
+	}
+	return metrics.Group{stats, upstream.vec}
+}
+
+// upstreamHistogram is p2p_dns_resolver_upstream_seconds: how long name
+// servers took to answer our queries, or to time out. Its addr label is
+// the resolver's, as on the other series.
+type upstreamHistogram struct {
+	vec *prometheus.HistogramVec
+}
+
+// newUpstreamHistogram returns the histogram, or nil without reg.
+func newUpstreamHistogram(reg prometheus.Registerer) *upstreamHistogram {
+	if reg == nil {
+		return nil
+	}
+	return &upstreamHistogram{vec: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "p2p", Subsystem: "dns_resolver", Name: "upstream_seconds",
+		Help:    "Time from a query to a name server to its answer (result answered) or its timeout (result timeout), by proto: udp or tcp.",
+		Buckets: metrics.LatencyBuckets,
+	}, []string{"addr", "proto", "result"})}
+}
+
+// observer returns the Peer's hook feeding the histogram (nil without
+// one); it runs on env's loop, where it learns the resolver's address.
+func (u *upstreamHistogram) observer(env transport.Env) func(time.Duration, bool, bool) {
+	if u == nil {
+		return nil
+	}
+	var addr string
+	return func(took time.Duration, tcp, answered bool) {
+		if addr == "" {
+			addr = env.Self().String()
+			if ap, err := dnsx.AddrPortOf(env.Self()); err == nil {
+				addr = ap.String()
+			}
+		}
+		proto, result := "udp", "answered"
+		if tcp {
+			proto = "tcp"
+		}
+		if !answered {
+			result = "timeout"
+		}
+		u.vec.WithLabelValues(addr, proto, result).Observe(took.Seconds())
+	}
 }

@@ -68,6 +68,10 @@ type Peer struct {
 	bound    map[transport.Addr]bool // endpoints of queries in flight
 	nextID   uint16
 	stats    Stats
+	// observeUpstream, if set (a Resolver with metrics), is told of each
+	// query to a name server: how long it took and whether it was
+	// answered.
+	observeUpstream func(took time.Duration, tcp, answered bool)
 }
 
 // pendingKey identifies a query in flight the way a response must match
@@ -351,8 +355,12 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 	}
 	oq := &outQuery{q: q}
 	n.pending[key] = oq
+	sent := n.env.Now()
 	oq.callID = n.calls.CallFrom(local, to, func(uint64) transport.Message { return transport.Bytes(raw) },
 		func(reply transport.Message, err error) {
+			if n.observeUpstream != nil {
+				n.observeUpstream(n.env.Now().Sub(sent), tcp, err == nil)
+			}
 			delete(n.pending, key)
 			if local != "" {
 				delete(n.bound, local)

@@ -59,8 +59,10 @@ func NewResolver(cfg Config, listen string) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
+	upstream := newUpstreamHistogram(cfg.Metrics)
 	newHandler := func(env transport.Env) transport.Handler {
 		node = newNode(env).(*Peer)
+		node.observeUpstream = upstream.observer(env)
 		return node
 	}
 	var h *transport.Host
@@ -99,7 +101,7 @@ func NewResolver(cfg Config, listen string) (*Resolver, error) {
 	if a, err := dnsx.AddrPortOf(h.PacketAddr()); err == nil {
 		r.addr = a
 	}
-	if r.unregister, err = metrics.Register(cfg.Metrics, r.collector()); err != nil {
+	if r.unregister, err = metrics.Register(cfg.Metrics, r.collector(upstream)); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("dnsx: resolver metrics: %w", err)
 	}

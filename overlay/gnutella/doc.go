@@ -50,4 +50,12 @@
 //	m := gnutella.NewMessage(gnutella.NewGUID(), 7, &gnutella.Query{Criteria: "free song"})
 //	b := gnutella.AppendMessage(nil, m)
 //	back, err := gnutella.ParseMessage(b)
+//
+// # Metrics
+//
+// A [Node] given NodeConfig.Metrics exports, labelled with its address,
+// p2p_gnutella_* (searches, queries received and forwarded, hits sent,
+// routed and received, duplicates, TTL-expired, clamped and rate-limited
+// drops, refusals, neighbours, routes), p2p_gnutella_uploads_* and its
+// host's p2p_transport_* series, until Close.
 package gnutella

@@ -3,7 +3,6 @@ package gnutella
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -38,8 +37,10 @@ type NodeConfig struct {
 	UserAgent string
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the servent's series until Close, labelled
+	// with its address: the protocol's (p2p_gnutella_*: queries, hits,
+	// drops, refusals, links), its uploads' (p2p_gnutella_uploads_*) and
+	// its host's (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -63,8 +64,9 @@ type Node struct {
 	listenIP atomic.Value   // string "ip:port", for the Listen-IP header
 	credit   servent.Credit // bytes downloaded from each peer
 
-	life *stream.Lifetime
-	once sync.Once
+	life       *stream.Lifetime
+	once       sync.Once
+	unregister func() // the protocol's metrics (NodeConfig.Metrics)
 }
 
 // NewNode starts a servent.
@@ -99,6 +101,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, err
 	}
 	s.host = host
+	if s.unregister, err = servent.RegisterMetrics(cfg.Metrics, "gnutella", host, s.peer.Stats, nodeSeries); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("gnutella: metrics: %w", err)
+	}
 	if ia, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		s.listenIP.Store(ia.HostPort())
 	}
@@ -118,13 +124,8 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to the given peers (a host cache's answer) and waits
 // until the servent has at least one neighbour, or ctx ends.
 func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
-	if len(peers) == 0 {
-		return fmt.Errorf("%w: gnutella: join: no address given", transport.ErrBadAddr)
-	}
-	for _, p := range peers {
-		if p == s.Addr() {
-			return fmt.Errorf("%w: gnutella: join: %s is our own address", transport.ErrBadAddr, p)
-		}
+	if err := servent.CheckJoin("gnutella: join", s.Addr(), peers); err != nil {
+		return err
 	}
 	if err := s.host.Submit(func() {
 		for _, p := range peers {
@@ -135,28 +136,22 @@ func (s *Node) Join(ctx context.Context, peers ...transport.Addr) error {
 	}
 	// Joined once a neighbour is there; failed once every address given
 	// failed to connect (a dead or malformed one fails at once).
-	var errs []error
+	var failed error
 	err := s.host.WaitUntil(ctx, func() bool {
 		if len(s.peer.nbrs) > 0 {
 			return true
 		}
-		errs = errs[:0]
-		for _, p := range peers {
-			err, failed := s.peer.dialErrs[p]
-			if !failed {
-				return false
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", p, err))
-		}
-		return true
+		var all bool
+		failed, all = servent.AllFailed("gnutella: join", peers, func(a transport.Addr) (error, bool) {
+			err, ok := s.peer.dialErrs[a]
+			return err, ok
+		})
+		return all
 	})
 	if err != nil {
 		return fmt.Errorf("gnutella: join: no neighbour: %w", err)
 	}
-	if len(errs) == len(peers) {
-		return fmt.Errorf("gnutella: join: no address answered: %w", errors.Join(errs...))
-	}
-	return nil
+	return failed
 }
 
 // Neighbours returns the current neighbours.
@@ -232,6 +227,9 @@ func (s *Node) Fetch(ctx context.Context, h Hit) ([]byte, error) {
 
 // Close says Bye to the neighbours and stops the servent.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	s.once.Do(func() {
+		s.unregister()
+		s.life.Stop(s.host.Host)
+	})
 	return nil
 }

@@ -56,8 +56,12 @@ type Stats struct {
 	// already had MaxPerAddress neighbours; Evicted the neighbours that
 	// had never been useful, dropped to make room for a newcomer.
 	RefusedPerAddress, Evicted uint64
-	// Routes is the number of GUIDs remembered now.
-	Routes int
+	// Searches counts the node's own Queries (Search); Forwarded the
+	// distinct Queries passed on to at least one other neighbour.
+	Searches, Forwarded uint64
+	// Routes is the number of GUIDs remembered now; Neighbours the
+	// neighbours connected now.
+	Routes, Neighbours int
 }
 
 // neighbour is the state kept per connected peer.
@@ -227,6 +231,7 @@ func (n *Peer) Library() []overlay.File { return n.files }
 func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Routes = n.pings.Len() + n.queries.Len() + n.pushes.Len()
+	s.Neighbours = len(n.nbrs)
 	return s
 }
 
@@ -243,6 +248,7 @@ func (n *Peer) Search(criteria string, ttl uint8, onHit func(Hit)) GUID {
 	s.stop = n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
 	n.searches[id] = s
 	m := NewMessage(id, ttl, &Query{Criteria: criteria})
+	n.stats.Searches++
 	for i := range n.nbrs {
 		n.send(n.nbrs[i].addr, m)
 	}
@@ -557,15 +563,27 @@ func (n *Peer) reply(to transport.Addr, id GUID, req *Message, p Payload) {
 }
 
 // flood forwards m to every neighbour but the one it came from.
-func (n *Peer) flood(m *Message, from transport.Addr) {
+// flood passes m on to every neighbour but from while its TTL lasts; it
+// reports whether it went anywhere.
+func (n *Peer) flood(m *Message, from transport.Addr) bool {
 	if m.Header.TTL <= 1 {
-		return
+		return false
 	}
 	f := m.Forwarded()
+	sent := false
 	for i := range n.nbrs {
 		if a := n.nbrs[i].addr; a != from {
 			n.send(a, f)
+			sent = true
 		}
+	}
+	return sent
+}
+
+// floodQuery floods a Query and counts it in Forwarded.
+func (n *Peer) floodQuery(m *Message, from transport.Addr) {
+	if n.flood(m, from) {
+		n.stats.Forwarded++
 	}
 }
 
@@ -614,7 +632,7 @@ func (n *Peer) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 	nb.useful = true
 	var results []Result
 	if len(q.Ext) == 0 && overlay.KeywordMask(q.Criteria)&^n.mask != 0 {
-		n.flood(m, nb.addr) // no file can match
+		n.floodQuery(m, nb.addr) // no file can match
 		return
 	}
 	for i, f := range n.files {
@@ -626,7 +644,7 @@ func (n *Peer) onQuery(now time.Time, nb *neighbour, m *Message, q *Query) {
 		n.stats.HitsSent++
 		n.reply(nb.addr, m.Header.ID, m, &QueryHit{Port: n.port, IP: n.ip, Speed: n.cfg.Speed, Results: results, ServentID: n.serventID})
 	}
-	n.flood(m, nb.addr)
+	n.floodQuery(m, nb.addr)
 }
 
 // matches applies the keyword rule, or compares hashes for a query that

@@ -29,4 +29,13 @@
 //
 // A host is an IPv4 address or an IPv6 /64; each connection holds one
 // registration.
+//
+// # Metrics
+//
+// A [Node] given NodeConfig.Metrics exports, labelled with its address,
+// p2p_napster_* (registrations, searches, failures, results, files),
+// p2p_napster_uploads_* and its host's p2p_transport_* series; a
+// [Directory] given DirectoryConfig.Metrics exports
+// p2p_napster_directory_* (searches, registrations, expiries, refused
+// registrations, connections and files, cut answers, peers, files).
 package napster

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/overlay"
 	"github.com/networkutopia/p2p/overlay/internal/servent"
 	"github.com/networkutopia/p2p/overlay/transfer"
@@ -24,8 +25,10 @@ type DirectoryConfig struct {
 	Server ServerConfig
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the directory's series until Close, labelled
+	// with its address: the index's (p2p_napster_directory_*: searches,
+	// registrations, refusals, peers, files) and its host's
+	// (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -39,8 +42,10 @@ func (c DirectoryConfig) Validate() error {
 
 // Directory is a Napster directory server on a real network.
 type Directory struct {
-	host   *transport.Host
-	server *Server
+	host       *transport.Host
+	server     *Server
+	unregister func() // the directory's metrics
+	once       sync.Once
 }
 
 // NewDirectory starts a directory.
@@ -62,6 +67,10 @@ func NewDirectory(cfg DirectoryConfig) (*Directory, error) {
 		return nil, err
 	}
 	d.host = h
+	if d.unregister, err = metrics.Register(cfg.Metrics, d.collector()); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("napster: directory metrics: %w", err)
+	}
 	return d, nil
 }
 
@@ -74,7 +83,10 @@ func (d *Directory) Stats(ctx context.Context) (ServerStats, error) {
 }
 
 // Close stops the directory: from then on nobody can search.
-func (d *Directory) Close() error { return d.host.Close() }
+func (d *Directory) Close() error {
+	d.once.Do(func() { d.unregister() })
+	return d.host.Close()
+}
 
 // NodeConfig configures a Node.
 type NodeConfig struct {
@@ -91,8 +103,10 @@ type NodeConfig struct {
 	Uploads transfer.UploadConfig
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the servent's series until Close, labelled
+	// with its address: the protocol's (p2p_napster_*: registrations,
+	// searches, results), its uploads' (p2p_napster_uploads_*) and its
+	// host's (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -111,9 +125,10 @@ func (c NodeConfig) Validate() error {
 // with the directory, searches it, and moves files peer to peer over
 // HTTP.
 type Node struct {
-	host *servent.Host
-	peer *Peer
-	once sync.Once
+	host       *servent.Host
+	peer       *Peer
+	once       sync.Once
+	unregister func() // the protocol's metrics (NodeConfig.Metrics)
 }
 
 // NewNode starts a peer; it registers its files at once.
@@ -135,18 +150,34 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, err
 	}
 	s.host = host
+	if s.unregister, err = servent.RegisterMetrics(cfg.Metrics, "napster", host, s.peer.Stats, peerSeries); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("napster: metrics: %w", err)
+	}
 	return s, nil
+}
+
+// Stats returns the peer's and the uploader's counters.
+func (s *Node) Stats(ctx context.Context) (PeerStats, transfer.UploadStats, error) {
+	return servent.Stats(ctx, s.host, s.peer.Stats)
 }
 
 // Addr is where the servent serves downloads.
 func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 
-// Join registers with the directory and waits until it answers.
+// Join registers with the directory and waits until it answers. A
+// directory address that is our own fails at once with
+// transport.ErrBadAddr; one that cannot be reached fails as soon as the
+// dial does, naming the directory, with the dial error (wrapping
+// transport.ErrUnreachable, and ErrBadAddr for a malformed address).
 func (s *Node) Join(ctx context.Context) error {
+	if err := servent.CheckJoin("napster: join", s.Addr(), []transport.Addr{s.peer.cfg.Server}); err != nil {
+		return err
+	}
 	if err := s.host.Submit(func() { s.peer.Share() }); err != nil {
 		return ErrClosed
 	}
-	_, err := s.Search(ctx, "")
+	_, err := transport.Do(ctx, s.host.Host, func(reply func([]overlay.Result, error)) { s.peer.ask("join", "", reply) })
 	return err
 }
 
@@ -177,6 +208,9 @@ func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 
 // Close stops the servent; the directory unregisters it.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.host.Close() })
+	s.once.Do(func() {
+		s.unregister()
+		s.host.Close()
+	})
 	return nil
 }

@@ -336,6 +336,25 @@ type Peer struct {
 	env   transport.Env
 	calls *transport.Calls
 	files []overlay.File
+	stats PeerStats
+}
+
+// PeerStats counts what a Napster peer did.
+type PeerStats struct {
+	// Registrations counts the Register messages sent (Share, refresh);
+	// Searches the searches sent to the directory (Join's included),
+	// SearchFailures those that got no answer, Results the results the
+	// answers held.
+	Registrations, Searches, SearchFailures, Results uint64
+	// Files is the size of the library.
+	Files int
+}
+
+// Stats returns the peer's counters.
+func (p *Peer) Stats() PeerStats {
+	s := p.stats
+	s.Files = len(p.files)
+	return s
 }
 
 var _ transport.UnreachableHandler = (*Peer)(nil)
@@ -367,7 +386,7 @@ func NewPeer(cfg PeerConfig) (transport.NewHandler, error) {
 }
 
 func (p *Peer) register() {
-	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
+	p.sendRegister()
 	if p.cfg.Refresh > 0 {
 		p.env.AfterFunc(p.cfg.Refresh, p.register)
 	}
@@ -379,6 +398,12 @@ func (p *Peer) Library() []overlay.File { return p.files }
 // Share adds files and registers the new library at once.
 func (p *Peer) Share(files ...overlay.File) {
 	p.files = append(p.files, files...)
+	p.sendRegister()
+}
+
+// sendRegister sends the directory the whole library.
+func (p *Peer) sendRegister() {
+	p.stats.Registrations++
 	_ = p.env.Send(p.cfg.Server, &Register{Addr: p.cfg.Advertise, Files: overlay.Descriptors(p.files)})
 }
 
@@ -386,14 +411,24 @@ func (p *Peer) Share(files ...overlay.File) {
 // wrapping transport.ErrTimeout or transport.ErrUnreachable when the
 // directory is down.
 func (p *Peer) Search(criteria string, done func([]overlay.Result, error)) {
+	p.ask("search", criteria, done)
+}
+
+// ask sends the directory a search; an error names what (search, join)
+// and the directory.
+func (p *Peer) ask(what, criteria string, done func([]overlay.Result, error)) {
+	p.stats.Searches++
 	p.calls.Call(p.cfg.Server, func(id uint64) transport.Message {
 		return &Search{ID: id, Criteria: criteria}
 	}, func(reply transport.Message, err error) {
 		if err != nil {
-			done(nil, fmt.Errorf("napster: search: directory %s: %w", p.cfg.Server, err))
+			p.stats.SearchFailures++
+			done(nil, fmt.Errorf("napster: %s: directory %s: %w", what, p.cfg.Server, err))
 			return
 		}
-		done(reply.(*Found).Results, nil)
+		res := reply.(*Found).Results
+		p.stats.Results += uint64(len(res))
+		done(res, nil)
 	})
 }
 

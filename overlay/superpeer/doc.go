@@ -16,4 +16,12 @@
 //	s, _ := superpeer.NewSim(superpeer.SimConfig{Workload: w, TTL: 3, Seed: 1})
 //	r := s.Query(w.Queries[0])
 //	fmt.Println(r.Found, r.Messages)
+//
+// # Metrics
+//
+// A [Node] given NodeConfig.Metrics exports, labelled with its address,
+// p2p_superpeer_* (searches, queries received and forwarded, duplicates,
+// TTL-expired and rate-limited drops, hits, refused children and holders,
+// children, leaders, index size), p2p_superpeer_uploads_* and its host's
+// p2p_transport_* series, until Close.
 package superpeer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/networkutopia/p2p/overlay"
@@ -33,8 +34,10 @@ type NodeConfig struct {
 	Parts int
 	// Logger receives the host's logs. Default: silent.
 	Logger *slog.Logger
-	// Metrics, if set, gets the host's counters as Prometheus series
-	// (p2p_transport_*, labelled with its address) until Close.
+	// Metrics, if set, gets the servent's series until Close, labelled
+	// with its address: the protocol's (p2p_superpeer_*: queries, hits,
+	// drops, refusals, links), its uploads' (p2p_superpeer_uploads_*) and
+	// its host's (p2p_transport_*).
 	Metrics prometheus.Registerer
 }
 
@@ -56,13 +59,15 @@ func (c NodeConfig) Validate() error {
 // ordinary peer attached to one, sharing files and downloading by content
 // hash from several holders in parallel.
 type Node struct {
-	host   *servent.Host
-	peer   *Peer
-	parts  int
-	credit servent.Credit // bytes downloaded from each peer
+	host    *servent.Host
+	peer    *Peer
+	parts   int
+	credit  servent.Credit   // bytes downloaded from each peer
+	leaders []transport.Addr // NodeConfig.Leaders
 
-	life *stream.Lifetime
-	once sync.Once
+	life       *stream.Lifetime
+	once       sync.Once
+	unregister func() // the protocol's metrics (NodeConfig.Metrics)
 }
 
 // NewNode starts a servent.
@@ -73,7 +78,7 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if cfg.Parts <= 0 {
 		cfg.Parts = 4
 	}
-	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts}
+	s := &Node{life: stream.NewLifetime(), parts: cfg.Parts, leaders: slices.Clone(cfg.Leaders)}
 	if cfg.Uploads.Priority == nil {
 		cfg.Uploads.Priority = s.credit.Priority
 	}
@@ -87,6 +92,10 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		return nil, err
 	}
 	s.host = host
+	if s.unregister, err = servent.RegisterMetrics(cfg.Metrics, "superpeer", host, s.peer.Stats, nodeSeries); err != nil {
+		host.Close()
+		return nil, fmt.Errorf("superpeer: metrics: %w", err)
+	}
 	return s, nil
 }
 
@@ -96,24 +105,44 @@ func (s *Node) Addr() transport.Addr { return s.host.Addr() }
 // Join connects to leaders: an ordinary peer attaches to the first that
 // accepts and publishes its files; a leader links with all of them. It
 // waits until the peer has a leader (or the leader a link), or ctx ends.
+// With no address it waits for NodeConfig.Leaders, connected at start.
+// No address at all, an empty one or our own fails at once with
+// transport.ErrBadAddr; when every address failed to connect, Join
+// returns at once with each one's dial error (wrapping
+// transport.ErrUnreachable, and ErrBadAddr for a malformed one).
 func (s *Node) Join(ctx context.Context, leaders ...transport.Addr) error {
+	connect := len(leaders) > 0
+	if !connect {
+		leaders = s.leaders // connected at start: wait for them
+	}
+	if err := servent.CheckJoin("superpeer: join", s.Addr(), leaders); err != nil {
+		return err
+	}
 	if err := s.host.Submit(func() {
 		for _, a := range leaders {
-			s.peer.Connect(a)
+			if connect {
+				s.peer.Connect(a)
+			}
 		}
-	}); err != nil {
+	}); err != nil { // also tells a closed node
 		return ErrClosed
 	}
-	joined := func() bool {
-		if s.peer.IsLeader() {
-			return len(s.peer.order) > 0
+	var failed error
+	err := s.host.WaitUntil(ctx, func() bool {
+		if s.peer.IsLeader() && len(s.peer.order) > 0 || !s.peer.IsLeader() && s.peer.Leader() != "" {
+			return true
 		}
-		return s.peer.Leader() != ""
-	}
-	if err := s.host.WaitUntil(ctx, joined); err != nil {
+		var all bool
+		failed, all = servent.AllFailed("superpeer: join", leaders, func(a transport.Addr) (error, bool) {
+			err, ok := s.peer.dialErrs[a]
+			return err, ok
+		})
+		return all
+	})
+	if err != nil {
 		return fmt.Errorf("superpeer: join: %w", err)
 	}
-	return nil
+	return failed
 }
 
 // Share adds files (with their data, to serve them) and publishes them.
@@ -154,6 +183,9 @@ func (s *Node) Fetch(ctx context.Context, r overlay.Result) ([]byte, error) {
 
 // Close leaves the group (the leader drops our files) and stops.
 func (s *Node) Close() error {
-	s.once.Do(func() { s.life.Stop(s.host.Host) })
+	s.once.Do(func() {
+		s.unregister()
+		s.life.Stop(s.host.Host)
+	})
 	return nil
 }

@@ -128,6 +128,13 @@ type Stats struct {
 	// MaxChildrenPerHost children already; RefusedHolders the Publishes
 	// that named a holder on another host than the connection's.
 	RefusedChildren, RefusedHolders uint64
+	// Searches counts the node's own searches; Forwarded the distinct
+	// queries a leader passed on to other leaders; Expired those it could
+	// not pass on because their TTL was spent.
+	Searches, Forwarded, Expired uint64
+	// Leaders is a leader's links to other leaders now (1 for an ordinary
+	// peer attached to its leader).
+	Leaders int
 }
 
 // link is a connection to a child or a leader.
@@ -156,6 +163,9 @@ type Peer struct {
 	routes   flood.Table // query ID to the link it came on ("" for our own)
 	searches map[uint64]func(overlay.Result)
 	stats    Stats
+	// dialErrs holds why the last connection to an address failed, until
+	// Connect asks for it again (read by Node.Join).
+	dialErrs map[transport.Addr]error
 }
 
 var (
@@ -180,6 +190,7 @@ func newPeer(cfg PeerConfig, env transport.Env) *Peer {
 		index:    overlay.NewIndex(),
 		routes:   flood.NewTable(cfg.RouteExpiry, env.Now()),
 		searches: make(map[uint64]func(overlay.Result)),
+		dialErrs: make(map[transport.Addr]error),
 	}
 	n.holder = cfg.Advertise
 	n.holder = cmp.Or(n.holder, n.self)
@@ -245,12 +256,16 @@ func (n *Peer) attach() {
 	}
 }
 
+// maxDialErrs bounds the dial errors a Peer remembers for Node.Join.
+const maxDialErrs = 1024
+
 // Connect adds a: for a leader, another leader to link with; for an
 // ordinary peer, a candidate leader, tried if it has none.
 func (n *Peer) Connect(a transport.Addr) {
 	if a == n.self || a == "" {
 		return
 	}
+	delete(n.dialErrs, a)
 	if n.cfg.Leader {
 		if n.links[a] == nil {
 			n.env.Send(a, &Query{ID: n.env.Rand().Uint64()})
@@ -293,6 +308,10 @@ func (n *Peer) Stats() Stats {
 	s := n.stats
 	s.Indexed = n.index.Len()
 	s.Children = n.children()
+	s.Leaders = n.leaders()
+	if !n.cfg.Leader && n.leader != "" {
+		s.Leaders = 1
+	}
 	return s
 }
 
@@ -308,6 +327,7 @@ func (n *Peer) Search(criteria string, ttl uint8, onResult func(overlay.Result))
 	n.searches[id] = onResult
 	n.env.AfterFunc(n.cfg.RouteExpiry, func() { delete(n.searches, id) })
 	q := &Query{ID: id, Criteria: criteria, TTL: ttl}
+	n.stats.Searches++
 	if n.cfg.Leader {
 		n.answer(q, "")
 		n.forward(q, "")
@@ -356,8 +376,12 @@ func (n *Peer) Disconnected(c transport.Conn, _ error) {
 	}
 }
 
-// Unreachable tries the next candidate leader.
-func (n *Peer) Unreachable(peer transport.Addr, _ error) {
+// Unreachable records why peer could not be reached and tries the next
+// candidate leader.
+func (n *Peer) Unreachable(peer transport.Addr, err error) {
+	if len(n.dialErrs) < maxDialErrs || n.dialErrs[peer] != nil {
+		n.dialErrs[peer] = err
+	}
 	if !n.cfg.Leader && n.leader == "" {
 		n.attach()
 	}
@@ -481,13 +505,19 @@ func (n *Peer) answer(q *Query, from transport.Addr) {
 // forward floods q to the other leaders while TTL lasts.
 func (n *Peer) forward(q *Query, from transport.Addr) {
 	if q.TTL == 0 {
+		n.stats.Expired++
 		return
 	}
 	f := &Query{ID: q.ID, Criteria: q.Criteria, TTL: q.TTL - 1, Hops: q.Hops + 1}
+	sent := false
 	for _, a := range n.order {
 		if l := n.links[a]; l.leader && a != from {
 			n.env.Send(a, f)
+			sent = true
 		}
+	}
+	if sent {
+		n.stats.Forwarded++
 	}
 }
 
