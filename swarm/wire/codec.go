@@ -21,6 +21,9 @@ type CodecConfig struct {
 	InfoHash metainfo.Hash
 	// PeerID is ours, sent in the handshake.
 	PeerID PeerID
+	// Reserved are the extension bits of our handshake (WithExtensions
+	// sets BEP 10's).
+	Reserved [8]byte
 	// MaxMessage bounds a message's length; longer ones fail before any
 	// allocation. Default DefaultMaxMessage.
 	MaxMessage int
@@ -73,7 +76,7 @@ func (c *codec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 }
 
 func (c *codec) writeHandshake(rw *bufio.ReadWriter) error {
-	if _, err := rw.Write(AppendHandshake(nil, Handshake{InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
+	if _, err := rw.Write(AppendHandshake(nil, Handshake{Reserved: c.cfg.Reserved, InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
 		return err
 	}
 	return rw.Flush()
@@ -117,6 +120,8 @@ func (c *codec) Encode(w *bufio.Writer, m transport.Message) error {
 		_, err = w.Write(x.Bits)
 	case Piece:
 		_, err = w.Write(x.Data)
+	case Extended:
+		_, err = w.Write(x.Payload)
 	}
 	return err
 }
@@ -136,11 +141,14 @@ func Append(dst []byte, m transport.Message) ([]byte, error) {
 		dst = append(dst, x.Bits...)
 	case Piece:
 		dst = append(dst, x.Data...)
+	case Extended:
+		dst = append(dst, x.Payload...)
 	}
 	return dst, nil
 }
 
-// appendHeader appends everything but a Bitfield's bits and a Piece's data.
+// appendHeader appends everything but a Bitfield's bits, a Piece's data
+// and an Extended's payload.
 func appendHeader(dst []byte, m transport.Message) ([]byte, error) {
 	u32 := binary.BigEndian.AppendUint32
 	simple := func(id byte) []byte { return append(u32(dst, 1), id) }
@@ -167,6 +175,8 @@ func appendHeader(dst []byte, m transport.Message) ([]byte, error) {
 		return u32(u32(append(u32(dst, uint32(9+len(x.Data))), IDPiece), x.Index), x.Begin), nil
 	case Port:
 		return binary.BigEndian.AppendUint16(append(u32(dst, 3), IDPort), x.Port), nil
+	case Extended:
+		return append(u32(dst, uint32(2+len(x.Payload))), IDExtended, x.ID), nil
 	}
 	return nil, fmt.Errorf("wire: cannot encode %T", m)
 }
@@ -240,6 +250,11 @@ func Parse(b []byte) (transport.Message, error) {
 			return nil, err
 		}
 		return Port{Port: binary.BigEndian.Uint16(p)}, nil
+	case IDExtended:
+		if len(p) < 1 {
+			return nil, fmt.Errorf("%w: extended message without an id", ErrMalformed)
+		}
+		return Extended{ID: p[0], Payload: p[1:]}, nil
 	}
 	return Unknown{ID: id, Length: len(p)}, nil
 }
