@@ -137,6 +137,18 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 			}
 		})
 	}
+	if len(peers) > 0 {
+		wg.Go(func() { // a peer not up yet (still checking its files) gets another dial
+			for {
+				select {
+				case <-actx.Done():
+					return
+				case <-time.After(2 * time.Second):
+					_ = host.Submit(func() { f.AddPeers(peers...) })
+				}
+			}
+		})
+	}
 	select {
 	case r := <-got:
 		if r.err != nil {

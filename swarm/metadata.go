@@ -95,7 +95,8 @@ type MetadataFetcher struct {
 	conns     map[transport.Addr]*metaConn
 	list      []*metaConn
 	known     []transport.Addr
-	seen      map[transport.Addr]bool // every address ever learnt (bounded by MaxKnownPeers)
+	seen      map[transport.Addr]bool // addresses known, connected or dropped for cause
+	listed    map[transport.Addr]bool // every address ever learnt (bounded by MaxKnownPeers)
 	addrs     []transport.Addr        // the same, in order
 	size      int64                   // the metadata size being fetched; 0 until chosen
 	pieces    [][]byte
@@ -112,6 +113,7 @@ type MetadataFetcher struct {
 type metaConn struct {
 	addr          transport.Addr
 	inbound, gone bool
+	bad           bool // dropped for cause: never dialled again
 	sentHS, ready bool
 	metadataID    byte
 	size          int64
@@ -131,7 +133,8 @@ func NewMetadataFetcher(cfg MetadataConfig) (transport.NewHandler, error) {
 	cfg.MaxKnownPeers = cmp.Or(cfg.MaxKnownPeers, DefaultMaxKnownPeers)
 	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, DefaultMetadataRequestTimeout)
 	return func(env transport.Env) transport.Handler {
-		f := &MetadataFetcher{env: env, cfg: cfg, log: env.Logger(), conns: map[transport.Addr]*metaConn{}, seen: map[transport.Addr]bool{env.Self(): true}}
+		f := &MetadataFetcher{env: env, cfg: cfg, log: env.Logger(), conns: map[transport.Addr]*metaConn{},
+			seen: map[transport.Addr]bool{env.Self(): true}, listed: map[transport.Addr]bool{}}
 		if f.cfg.PeerID == (wire.PeerID{}) {
 			copy(f.cfg.PeerID[:], "-NU0001-")
 			for i := 8; i < len(f.cfg.PeerID); i++ {
@@ -165,18 +168,23 @@ func (f *MetadataFetcher) Stats() MetadataStats {
 // to hand the download.
 func (f *MetadataFetcher) Addrs() []transport.Addr { return slices.Clone(f.addrs) }
 
-// AddPeers learns addresses and connects to them while there is room.
+// AddPeers learns addresses and connects to them while there is room. An
+// address whose dial failed or whose connection closed may be added
+// again; one dropped for misbehaving is ignored.
 func (f *MetadataFetcher) AddPeers(addrs ...transport.Addr) {
 	for i, a := range addrs {
 		if f.seen[a] {
 			continue
 		}
-		if len(f.addrs) >= f.cfg.MaxKnownPeers {
-			f.stats.KnownRefused += len(addrs) - i
-			break
+		if !f.listed[a] {
+			if len(f.addrs) >= f.cfg.MaxKnownPeers {
+				f.stats.KnownRefused += len(addrs) - i
+				break
+			}
+			f.listed[a] = true
+			f.addrs = append(f.addrs, a)
 		}
 		f.seen[a] = true
-		f.addrs = append(f.addrs, a)
 		f.known = append(f.known, a)
 	}
 	f.dialMore()
@@ -251,6 +259,9 @@ func (f *MetadataFetcher) remove(c *metaConn) {
 		return
 	}
 	delete(f.conns, c.addr)
+	if !c.bad && !c.inbound {
+		delete(f.seen, c.addr) // a failed dial may work later: AddPeers it again
+	}
 	f.list = slices.DeleteFunc(f.list, func(x *metaConn) bool { return x == c })
 	c.gone = true
 	for i, a := range f.asked {
@@ -265,6 +276,7 @@ func (f *MetadataFetcher) remove(c *metaConn) {
 // drop closes c for a reason counted by the caller.
 func (f *MetadataFetcher) drop(c *metaConn, why error) {
 	f.log.Debug("swarm: metadata: dropping peer", "peer", c.addr, "err", why)
+	c.bad = true
 	f.env.Disconnect(c.addr)
 	f.remove(c)
 }
