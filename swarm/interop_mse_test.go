@@ -33,6 +33,13 @@ func libtorrent(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <
 	require.NoError(t, err)
 	cmd := exec.CommandContext(ctx, py, append([]string{script}, args...)...)
 	cmd.Stderr = os.Stderr
+	return startLines(t, cmd)
+}
+
+// startLines starts cmd and sends its output lines, logged, on the
+// returned channel; lines nobody waits for are dropped.
+func startLines(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, <-chan string) {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
