@@ -200,7 +200,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	host, err := transport.NewHost(transport.HostConfig{
 		Stream:  t.mse,
 		Listen:  c.cfg.Listen,
-		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: wire.WithExtensions([8]byte{})}),
+		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: ourReserved}),
 		Logger:  c.cfg.Logger,
 		Metrics: c.cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {

@@ -58,7 +58,11 @@
 // Every Peer serves the metadata of its torrent to others and exchanges
 // the addresses of its peers over ut_pex (BEP 11) once a minute, except
 // for a private torrent (BEP 27). [MetadataFetcher] is the magnet step as
-// a node of its own, for the simulator.
+// a node of its own, for the simulator. Peers also speak the Fast
+// extension (BEP 6): they take have-all and have-none for a bitfield,
+// reject the requests they will not serve (choked, cancelled) instead of
+// dropping them silently, free a request the other side rejects, and
+// serve a choked peer the pieces of its allowed-fast set.
 //
 // A Client speaks TCP unless [ClientConfig].Transport says otherwise: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by

@@ -31,6 +31,9 @@ type ExtStats struct {
 	// MetadataServed and MetadataRejected count the metadata pieces we
 	// sent and the requests we rejected (out of range, or no metadata).
 	MetadataServed, MetadataRejected int
+	// RejectsSent and RejectsReceived count the Fast extension's
+	// reject messages (BEP 6).
+	RejectsSent, RejectsReceived int
 	// PEXSent counts the PEX messages sent; PEXLearnt the addresses
 	// peers told us through PEX (before MaxKnownPeers); PEXIgnored the
 	// PEX messages ignored (too soon after the last, or a private
@@ -54,6 +57,8 @@ type extConn struct {
 	pexSentOnce  bool
 	lastPEXIn    time.Time
 	metadataSize int64
+	fast         bool            // both ends speak the Fast extension (BEP 6)
+	allowed      map[uint32]bool // its allowed-fast pieces: served while choked
 }
 
 func (n *Peer) pexEnabled() bool { return n.cfg.PEXInterval > 0 && !n.cfg.Info.Private }

@@ -355,7 +355,7 @@ func (n *Peer) sendHandshake(c *peerConn) {
 		return
 	}
 	c.sentHandshake = true
-	n.send(c, wire.Handshake{Reserved: wire.WithExtensions([8]byte{}), InfoHash: n.cfg.InfoHash, PeerID: n.cfg.PeerID})
+	n.send(c, wire.Handshake{Reserved: ourReserved, InfoHash: n.cfg.InfoHash, PeerID: n.cfg.PeerID})
 	if n.picker.HaveCount() > 0 {
 		n.send(c, n.picker.Bitfield())
 	}

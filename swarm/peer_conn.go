@@ -103,6 +103,8 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 		n.onPiece(c, m)
 	case wire.Extended:
 		n.onExtended(c, m)
+	case wire.HaveAll, wire.HaveNone, wire.RejectRequest, wire.SuggestPiece, wire.AllowedFast:
+		n.onFast(c, m)
 	default:
 		n.drop(c, fmt.Errorf("%w: unexpected %T", ErrProtocol, m))
 	}
@@ -150,6 +152,7 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 	n.connected(c)
 	n.sendHandshake(c)
 	n.sendExtHandshake(c, h)
+	n.startFast(c, h)
 }
 
 func (n *Peer) onHave(c *peerConn, index int64) {

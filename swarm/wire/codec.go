@@ -22,7 +22,9 @@ type CodecConfig struct {
 	// PeerID is ours, sent in the handshake.
 	PeerID PeerID
 	// Reserved are the extension bits of our handshake (WithExtensions
-	// sets BEP 10's).
+	// sets BEP 10's, WithFast BEP 6's). The peer's handshake, as Decode
+	// returns it, keeps only the bits set here too: the extensions both
+	// ends speak.
 	Reserved [8]byte
 	// MaxMessage bounds a message's length; longer ones fail before any
 	// allocation. Default DefaultMaxMessage.
@@ -70,6 +72,9 @@ func (c *codec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 		if err := c.writeHandshake(rw); err != nil {
 			return err
 		}
+	}
+	for i := range h.Reserved {
+		h.Reserved[i] &= c.cfg.Reserved[i]
 	}
 	c.remote = &h
 	return nil
@@ -177,6 +182,16 @@ func appendHeader(dst []byte, m transport.Message) ([]byte, error) {
 		return binary.BigEndian.AppendUint16(append(u32(dst, 3), IDPort), x.Port), nil
 	case Extended:
 		return append(u32(dst, uint32(2+len(x.Payload))), IDExtended, x.ID), nil
+	case SuggestPiece:
+		return u32(append(u32(dst, 5), IDSuggest), x.Index), nil
+	case HaveAll:
+		return simple(IDHaveAll), nil
+	case HaveNone:
+		return simple(IDHaveNone), nil
+	case RejectRequest:
+		return u32(u32(u32(append(u32(dst, 13), IDReject), x.Index), x.Begin), x.Length), nil
+	case AllowedFast:
+		return u32(append(u32(dst, 5), IDAllowedFast), x.Index), nil
 	}
 	return nil, fmt.Errorf("wire: cannot encode %T", m)
 }
@@ -250,6 +265,27 @@ func Parse(b []byte) (transport.Message, error) {
 			return nil, err
 		}
 		return Port{Port: binary.BigEndian.Uint16(p)}, nil
+	case IDHaveAll, IDHaveNone:
+		if err := want(0); err != nil {
+			return nil, err
+		}
+		if id == IDHaveAll {
+			return HaveAll{}, nil
+		}
+		return HaveNone{}, nil
+	case IDSuggest, IDAllowedFast:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		if id == IDSuggest {
+			return SuggestPiece{Index: u32(0)}, nil
+		}
+		return AllowedFast{Index: u32(0)}, nil
+	case IDReject:
+		if err := want(12); err != nil {
+			return nil, err
+		}
+		return RejectRequest{Index: u32(0), Begin: u32(1), Length: u32(2)}, nil
 	case IDExtended:
 		if len(p) < 1 {
 			return nil, fmt.Errorf("%w: extended message without an id", ErrMalformed)

@@ -4,7 +4,8 @@
 // bitfield, request, piece, cancel and port; and the extension protocol
 // (BEP 10: the reserved bit, [Extended] messages and the [ExtHandshake])
 // with the payloads of its metadata exchange (BEP 9, [Metadata]) and peer
-// exchange (BEP 11, [PEX]). Their decoders bound what they accept:
+// exchange (BEP 11, [PEX]); and the Fast extension (BEP 6: have-all,
+// have-none, suggest, reject, allowed-fast and [AllowedFastSet]). Their decoders bound what they accept:
 // MaxExtensions names in a handshake, 16 KiB of metadata a message, the
 // caller's limit of peers a PEX list.
 //

@@ -31,6 +31,11 @@ var allMessages = []transport.Message{
 	Cancel{Index: 1, Begin: 0x4000, Length: BlockSize},
 	Port{Port: 6881},
 	Extended{ID: 2, Payload: []byte("d1:md11:ut_metadatai2eee")},
+	SuggestPiece{Index: 7},
+	HaveAll{},
+	HaveNone{},
+	RejectRequest{Index: 1, Begin: 0x4000, Length: BlockSize},
+	AllowedFast{Index: 1059},
 }
 
 // TestEncodingGolden pins each message's bytes to testdata/messages.golden
