@@ -27,6 +27,9 @@ var torrentSeries = []metrics.Series[Stats]{
 	{Name: "refused_full_total", Help: "Inbound connections refused because every slot held a useful peer.", Value: func(s Stats) float64 { return float64(s.RefusedFull) }},
 	{Name: "evicted_total", Help: "Peers disconnected to make room for a newcomer.", Value: func(s Stats) float64 { return float64(s.Evicted) }},
 	{Name: "known_refused_total", Help: "Addresses ignored because MaxKnownPeers were waiting to be dialled.", Value: func(s Stats) float64 { return float64(s.KnownRefused) }},
+	{Name: "extension_dropped_total", Help: "Peers dropped for a malformed extension message (BEP 10, 9, 11).", Value: func(s Stats) float64 { return float64(s.Extensions.Dropped) }},
+	{Name: "metadata_served_total", Help: "Metadata pieces sent to magnet downloaders (BEP 9).", Value: func(s Stats) float64 { return float64(s.Extensions.MetadataServed) }},
+	{Name: "pex_learnt_total", Help: "Peer addresses learnt through PEX (BEP 11).", Value: func(s Stats) float64 { return float64(s.Extensions.PEXLearnt) }},
 }
 
 // collector is the torrent's metrics collector, labelled with its
