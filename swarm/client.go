@@ -169,12 +169,16 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if c.torrents[mi.InfoHash] != nil {
 		return nil, fmt.Errorf("%w: torrent %s already added", ErrBadConfig, mi.InfoHash)
 	}
+	fresh := noFilesYet(&mi.Info, dir) // nothing to check: skip hashing the holes
 	st, err := OpenFileStorage(&mi.Info, dir, c.cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
 	have := wire.NewBitfield(mi.Info.NumPieces())
 	for i := range mi.Info.NumPieces() {
+		if fresh {
+			break
+		}
 		ok, err := st.CheckPiece(i, mi.Info.Pieces[i])
 		if err != nil {
 			st.Close()

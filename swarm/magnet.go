@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +75,26 @@ func (c *Client) AddMagnet(ctx context.Context, uri, dir string) (*Torrent, erro
 	return t, nil
 }
 
+// noFilesYet reports whether none of info's files (of non-zero length)
+// exists under dir: a download that starts from nothing, whose pieces
+// need no check.
+func noFilesYet(info *metainfo.Info, dir string) bool {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	defer root.Close()
+	for _, span := range info.Layout() {
+		if span.Length == 0 {
+			continue
+		}
+		if _, err := root.Stat(filepath.Join(span.Path...)); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
+}
+
 type metadataResult struct {
 	info *metainfo.Info
 	err  error
@@ -82,8 +105,11 @@ type metadataResult struct {
 // peers meanwhile. It returns the info and every peer address learnt.
 func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []transport.Addr) (*metainfo.Info, []transport.Addr, error) {
 	got := make(chan metadataResult, 1)
+	fetchID := wire.NewPeerID()
 	newFetcher, err := NewMetadataFetcher(MetadataConfig{
-		InfoHash: m.InfoHash, PeerID: c.cfg.PeerID, Peers: peers, MaxMetadataSize: c.cfg.Peer.MaxMetadataSize,
+		// A peer id of its own: a seed that has not yet seen this
+		// connection close must not take the torrent's for a duplicate.
+		InfoHash: m.InfoHash, PeerID: fetchID, Peers: peers, MaxMetadataSize: c.cfg.Peer.MaxMetadataSize,
 		OnInfo: func(info *metainfo.Info, _ []byte, err error) {
 			select {
 			case got <- metadataResult{info, err}:
@@ -98,7 +124,7 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 	host, err := transport.NewHost(transport.HostConfig{
 		Stream: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: m.InfoHash[:]},
 		Listen: c.cfg.Listen,
-		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: m.InfoHash, PeerID: c.cfg.PeerID, Reserved: wire.WithExtensions([8]byte{})}),
+		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: m.InfoHash, PeerID: fetchID, Reserved: wire.WithExtensions([8]byte{})}),
 		Logger: c.cfg.Logger,
 	}, func(env transport.Env) transport.Handler {
 		h := newFetcher(env)
@@ -121,7 +147,7 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 		}
 		wg.Go(func() {
 			for {
-				wait, err := c.announceForMetadata(actx, host, u, m.InfoHash, func(addrs []transport.Addr) {
+				wait, err := c.announceForMetadata(actx, host, u, m.InfoHash, fetchID, func(addrs []transport.Addr) {
 					_ = host.Submit(func() { f.AddPeers(addrs...) })
 				})
 				if err != nil {
@@ -175,7 +201,7 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 
 // announceForMetadata asks the tracker at u for peers of a torrent whose
 // size we do not know yet, and returns when to ask again.
-func (c *Client) announceForMetadata(ctx context.Context, host *transport.Host, u string, ih metainfo.Hash, add func([]transport.Addr)) (time.Duration, error) {
+func (c *Client) announceForMetadata(ctx context.Context, host *transport.Host, u string, ih metainfo.Hash, peerID wire.PeerID, add func([]transport.Addr)) (time.Duration, error) {
 	port := uint16(0)
 	if ip, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		port = ip.Port
@@ -183,7 +209,7 @@ func (c *Client) announceForMetadata(ctx context.Context, host *transport.Host, 
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	resp, err := tracker.Announce(ctx, c.cfg.HTTPClient, u, tracker.AnnounceRequest{
-		InfoHash: ih, PeerID: c.cfg.PeerID, Port: port, Left: 1, Event: tracker.Started,
+		InfoHash: ih, PeerID: peerID, Port: port, Left: 1, Event: tracker.Started,
 		NumWant: c.cfg.NumWant, IP: c.cfg.AnnounceIP,
 	})
 	if err != nil {
