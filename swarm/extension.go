@@ -57,6 +57,7 @@ type extConn struct {
 	pexSentOnce  bool
 	lastPEXIn    time.Time
 	metadataSize int64
+	metaServed   int             // metadata pieces sent to it
 	fast         bool            // both ends speak the Fast extension (BEP 6)
 	allowed      map[uint32]bool // its allowed-fast pieces: served while choked
 }
@@ -164,14 +165,17 @@ func (e *extConn) apply(addr transport.Addr, h wire.ExtHandshake) {
 }
 
 // serveMetadata answers a ut_metadata request with the piece, or a
-// reject for a piece out of range.
+// reject for a piece out of range or past what one peer needs (the whole
+// twice, and 8 more).
 func (n *Peer) serveMetadata(c *peerConn, piece int) {
 	if c.ext.metadataID == 0 || len(c.backlog) > maxMetadataBacklog {
 		return
 	}
 	meta := n.metadata()
 	reply := wire.Metadata{Type: wire.MetadataReject, Piece: piece}
-	if piece < wire.MetadataPieces(int64(len(meta))) {
+	pieces := wire.MetadataPieces(int64(len(meta)))
+	if piece < pieces && c.ext.metaServed < 2*pieces+8 {
+		c.ext.metaServed++
 		end := min(len(meta), (piece+1)*wire.MetadataPieceSize)
 		reply = wire.Metadata{Type: wire.MetadataData, Piece: piece, TotalSize: int64(len(meta)), Data: meta[piece*wire.MetadataPieceSize : end]}
 		n.stats.Extensions.MetadataServed++

@@ -147,7 +147,8 @@ func NewMetadataFetcher(cfg MetadataConfig) (transport.NewHandler, error) {
 	}, nil
 }
 
-// Stats returns a snapshot of the counters.
+// Stats returns a snapshot of the counters. Like every method, call it on
+// the node's loop (Host.Submit, sim.Network.Do).
 func (f *MetadataFetcher) Stats() MetadataStats {
 	s := f.stats
 	s.NumPieces = len(f.pieces)

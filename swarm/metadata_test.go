@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -147,6 +148,9 @@ func TestPeerServesMetadata(t *testing.T) {
 			wire.Extended{Payload: wire.AppendExtHandshake(nil, wire.ExtHandshake{M: map[string]byte{wire.ExtMetadata: 3}})},
 			wire.Extended{ID: extMetadataID, Payload: wire.AppendMetadata(nil, wire.Metadata{Type: wire.MetadataRequest, Piece: 5})},
 		}, false},
+		{"request flood", append([]transport.Message{
+			wire.Extended{Payload: wire.AppendExtHandshake(nil, wire.ExtHandshake{M: map[string]byte{wire.ExtMetadata: 3}})},
+		}, slices.Repeat([]transport.Message{wire.Extended{ID: extMetadataID, Payload: wire.AppendMetadata(nil, wire.Metadata{Type: wire.MetadataRequest})}}, 20)...), false},
 		{"malformed extended handshake", []transport.Message{wire.Extended{Payload: []byte("d1:md")}}, true},
 		{"malformed metadata message", []transport.Message{wire.Extended{ID: extMetadataID, Payload: []byte("i1e")}}, true},
 		{"unknown extension id", []transport.Message{wire.Extended{ID: 77, Payload: []byte("junk")}}, false},
@@ -167,8 +171,12 @@ func TestPeerServesMetadata(t *testing.T) {
 				if tt.dropped {
 					require.Equal(t, 1, s.Dropped)
 				}
-				if tt.name == "request out of range" {
+				switch tt.name {
+				case "request out of range":
 					require.Equal(t, 1, s.MetadataRejected)
+				case "request flood": // 1 piece of metadata: 2×1+8 served
+					require.Equal(t, 10, s.MetadataServed)
+					require.Equal(t, 10, s.MetadataRejected)
 				}
 			}))
 		})
