@@ -128,7 +128,7 @@
 //	metadata size (magnet downloads)    MaxMetadataSize    8 MiB
 //	PEX messages sent and heeded        PEXInterval        1 per peer a minute
 //	peers named by one PEX message      MaxPEXPeers        100 (we send ≤ 50)
-//	metadata requests answered          —                  while ≤ 64 messages wait
+//	metadata served per connection      —                  2× the whole + 8 pieces, while ≤ 64 messages wait
 //
 // A peer that sends a malformed extended handshake, ut_metadata or ut_pex
 // message is dropped (counted in [ExtStats].Dropped); a magnet peer that
