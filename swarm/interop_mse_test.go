@@ -31,15 +31,15 @@ func libtorrent(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <
 	py := testutil.PythonModule(t, "/usr/bin/python3", "libtorrent", "python3-libtorrent")
 	script, err := filepath.Abs(filepath.Join("testdata", "libtorrent_peer.py"))
 	require.NoError(t, err)
-	cmd := exec.CommandContext(ctx, py, append([]string{script}, args...)...)
-	cmd.Stderr = os.Stderr
-	return startLines(t, cmd)
+	return startLines(t, ctx, py, append([]string{script}, args...)...)
 }
 
-// startLines starts cmd and sends its output lines, logged, on the
-// returned channel; lines nobody waits for are dropped.
-func startLines(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, <-chan string) {
+// startLines starts bin with args, bounded by ctx; its output lines
+// arrive on the returned channel.
+func startLines(t *testing.T, ctx context.Context, bin string, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())

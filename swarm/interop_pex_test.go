@@ -3,8 +3,6 @@ package swarm
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,7 +27,7 @@ func TestInteropLibtorrentLearnsPeersThroughPEX(t *testing.T) {
 	seedDir := t.TempDir()
 	_, mi, tf := interopTorrent(t, seedDir, 41, "")
 	seedPort := testutil.FreeTCPPort(t)
-	seedCmd, lines := libtorrentScript(t, ctx, py, script, "seed", tf, seedDir, fmt.Sprint(seedPort))
+	seedCmd, lines := startLines(t, ctx, py, script, "seed", tf, seedDir, fmt.Sprint(seedPort))
 	defer func() {
 		_ = seedCmd.Process.Kill()
 		_ = seedCmd.Wait()
@@ -45,7 +43,7 @@ func TestInteropLibtorrentLearnsPeersThroughPEX(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ours.AddPeers(transport.Addr(fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", seedPort))))
 
-	learn, llines := libtorrentScript(t, ctx, py, script, "learn", tf, t.TempDir(), fmt.Sprint(testutil.FreeTCPPort(t)),
+	learn, llines := startLines(t, ctx, py, script, "learn", tf, t.TempDir(), fmt.Sprint(testutil.FreeTCPPort(t)),
 		fmt.Sprint(portOf(t, ours.Addr())), fmt.Sprint(seedPort))
 	defer func() {
 		if t.Failed() {
@@ -58,13 +56,4 @@ func TestInteropLibtorrentLearnsPeersThroughPEX(t *testing.T) {
 	s, err := seedStats(ctx, ours)
 	require.NoError(t, err)
 	require.Positive(t, s.Extensions.PEXSent)
-}
-
-// libtorrentScript runs a helper script under py, its output lines on
-// the returned channel (see libtorrent).
-func libtorrentScript(t *testing.T, ctx context.Context, py, script string, args ...string) (*exec.Cmd, <-chan string) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, py, append([]string{script}, args...)...)
-	cmd.Stderr = os.Stderr
-	return startLines(t, cmd)
 }
