@@ -186,12 +186,16 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if c.torrents[mi.InfoHash] != nil {
 		return nil, fmt.Errorf("%w: torrent %s already added", ErrBadConfig, mi.InfoHash)
 	}
+	fresh := noFilesYet(&mi.Info, dir) // nothing to check: skip hashing the holes
 	st, err := OpenFileStorage(&mi.Info, dir, c.cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
 	have := wire.NewBitfield(mi.Info.NumPieces())
 	for i := range mi.Info.NumPieces() {
+		if fresh {
+			break
+		}
 		ok, err := st.CheckPiece(i, mi.Info.Pieces[i])
 		if err != nil {
 			st.Close()
@@ -217,7 +221,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	host, err := transport.NewHost(transport.HostConfig{
 		Stream:  t.mse,
 		Listen:  c.cfg.Listen,
-		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID}),
+		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: ourReserved}),
 		Logger:  c.cfg.Logger,
 		Metrics: c.cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {

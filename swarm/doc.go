@@ -44,6 +44,29 @@
 //
 // Torrent.Watch(ctx, interval) feeds a progress bar meanwhile.
 //
+// A magnet link (metainfo.ParseMagnet) is enough: [Client.AddMagnet]
+// connects to its x.pe peers and to the peers its tr= trackers name,
+// fetches the info dictionary from those that speak the extension
+// protocol (BEP 10, ut_metadata of BEP 9), checks it against the
+// info-hash and then downloads as Add does. From ExampleClient_AddMagnet:
+//
+//	t, err := leecher.AddMagnet(ctx, link.String(), leechDir)
+//	if err != nil {
+//		panic(err)
+//	}
+//	if err := t.Download(ctx); err != nil {
+//		panic(err)
+//	}
+//
+// Every Peer serves the metadata of its torrent to others and exchanges
+// the addresses of its peers over ut_pex (BEP 11) once a minute, except
+// for a private torrent (BEP 27). [MetadataFetcher] is the magnet step as
+// a node of its own, for the simulator. Peers also speak the Fast
+// extension (BEP 6): they take have-all and have-none for a bitfield,
+// reject the requests they will not serve (choked, cancelled) instead of
+// dropping them silently, free a request the other side rejects, and
+// serve a choked peer the pieces of its allowed-fast set.
+//
 // A Client speaks TCP unless [ClientConfig].Transport says otherwise: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by
 // .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
@@ -107,9 +130,18 @@
 //	block reads off the loop, per peer  MaxReadsPerPeer    8
 //	block reads off the loop, in all    MaxReads           64
 //	hosts that sent a corrupt piece     (banned)           —
+//	metadata size (magnet downloads)    MaxMetadataSize    8 MiB
+//	PEX messages sent and heeded        PEXInterval        1 per peer a minute
+//	peers named by one PEX message      MaxPEXPeers        100 (we send ≤ 50)
+//	metadata served per connection      —                  2× the whole + 8 pieces, while ≤ 64 messages wait
 //
 // A seeder reads the blocks it uploads off the loop (Env.Offload), so a
 // slow disk delays only those blocks, never other peers or keep-alives; a
 // block read for a peer that choked, cancelled or left meanwhile is
 // dropped (Stats.ReadsDiscarded).
+//
+// A peer that sends a malformed extended handshake, ut_metadata or ut_pex
+// message is dropped (counted in [ExtStats].Dropped); a magnet peer that
+// sends metadata failing the info-hash, a size over MaxMetadataSize or a
+// piece out of range is dropped (counted in [MetadataStats]).
 package swarm

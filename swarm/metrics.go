@@ -30,6 +30,9 @@ var torrentSeries = []metrics.Series[Stats]{
 	{Name: "reads_refused_total", Help: "Block reads the host refused to run off the loop (offload queue full), retried.", Value: func(s Stats) float64 { return float64(s.ReadsRefused) }},
 	{Name: "reads_discarded_total", Help: "Blocks read for a peer that choked, cancelled or left meanwhile, not sent.", Value: func(s Stats) float64 { return float64(s.ReadsDiscarded) }},
 	{Name: "known_refused_total", Help: "Addresses ignored because MaxKnownPeers were waiting to be dialled.", Value: func(s Stats) float64 { return float64(s.KnownRefused) }},
+	{Name: "extension_dropped_total", Help: "Peers dropped for a malformed extension message (BEP 10, 9, 11).", Value: func(s Stats) float64 { return float64(s.Extensions.Dropped) }},
+	{Name: "metadata_served_total", Help: "Metadata pieces sent to magnet downloaders (BEP 9).", Value: func(s Stats) float64 { return float64(s.Extensions.MetadataServed) }},
+	{Name: "pex_learnt_total", Help: "Peer addresses learnt through PEX (BEP 11).", Value: func(s Stats) float64 { return float64(s.Extensions.PEXLearnt) }},
 }
 
 // collector is the torrent's metrics collector, labelled with its

@@ -48,6 +48,8 @@ type Peer struct {
 	stopTick    func() bool
 	stopped     bool
 
+	ext extPeer // BEP 10 state: our metadata, the PEX timer
+
 	stats Stats
 	down  rateMeter
 	up    rateMeter
@@ -93,6 +95,9 @@ type Stats struct {
 	Redials int
 	// CompletedAt is when the last piece was verified; zero until then.
 	CompletedAt time.Time
+	// Extensions counts the extension protocol's work and refusals
+	// (BEP 10: metadata served, PEX).
+	Extensions ExtStats
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
@@ -145,6 +150,7 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 	}
 	n.stopTick = env.AfterFunc(cfg.Tick, n.tick)
 	env.AfterFunc(n.choker.Config().Interval, n.rechokeRound)
+	n.startExtensions()
 	n.AddPeers(cfg.Peers...)
 	return n
 }
@@ -358,7 +364,7 @@ func (n *Peer) sendHandshake(c *peerConn) {
 		return
 	}
 	c.sentHandshake = true
-	n.send(c, wire.Handshake{InfoHash: n.cfg.InfoHash, PeerID: n.cfg.PeerID})
+	n.send(c, wire.Handshake{Reserved: ourReserved, InfoHash: n.cfg.InfoHash, PeerID: n.cfg.PeerID})
 	if n.picker.HaveCount() > 0 {
 		n.send(c, n.picker.Bitfield())
 	}

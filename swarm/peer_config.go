@@ -29,6 +29,9 @@ const (
 	DefaultHashRate          = 1 << 30
 	DefaultRedialMin         = 5 * time.Second
 	DefaultRedialMax         = 5 * time.Minute
+	DefaultMaxMetadataSize   = 8 << 20
+	DefaultPEXInterval       = time.Minute
+	DefaultMaxPEXPeers       = 100
 )
 
 // PeerConfig configures one peer of one torrent. Info, InfoHash and
@@ -121,6 +124,21 @@ type PeerConfig struct {
 	// piece (Offload cost), in bytes/s. Default 1 GiB/s.
 	HashRate int64
 
+	// MaxMetadataSize bounds the info dictionary a magnet download
+	// accepts from peers (BEP 9 metadata_size); a peer that announces a
+	// larger one is not asked. Default 8 MiB (a torrent of ~400 000
+	// pieces).
+	MaxMetadataSize int64
+	// PEXInterval is how often we send each peer the peers we connected
+	// and lost (BEP 11 ut_pex); a peer's PEX messages that come faster
+	// than half of it are ignored. Never for a private torrent (BEP 27).
+	// Default 1 min, as BEP 11 asks; negative disables PEX.
+	PEXInterval time.Duration
+	// MaxPEXPeers bounds the peers one PEX message may name in each
+	// list; a peer that sends more is dropped. We send at most 50.
+	// Default 100.
+	MaxPEXPeers int
+
 	// OnComplete, if set, is called on the node's loop once every piece
 	// is verified.
 	OnComplete func()
@@ -167,6 +185,8 @@ func (c PeerConfig) validateTuning() error {
 		{"UploadLimit", c.UploadLimit < 0, c.UploadLimit},
 		{"DownloadLimit", c.DownloadLimit < 0, c.DownloadLimit},
 		{"HashRate", c.HashRate < 0, c.HashRate},
+		{"MaxMetadataSize", c.MaxMetadataSize < 0, c.MaxMetadataSize},
+		{"MaxPEXPeers", c.MaxPEXPeers < 0, c.MaxPEXPeers},
 	} {
 		if f.neg {
 			return badField(f.name, f.v, "is negative")
@@ -204,6 +224,9 @@ func (c PeerConfig) withDefaults() PeerConfig {
 	c.Tick = cmp.Or(c.Tick, DefaultTick)
 	c.MemoryBudget = cmp.Or(c.MemoryBudget, DefaultMemoryBudget)
 	c.HashRate = cmp.Or(c.HashRate, DefaultHashRate)
+	c.MaxMetadataSize = cmp.Or(c.MaxMetadataSize, DefaultMaxMetadataSize)
+	c.PEXInterval = cmp.Or(c.PEXInterval, DefaultPEXInterval)
+	c.MaxPEXPeers = cmp.Or(c.MaxPEXPeers, DefaultMaxPEXPeers)
 	if c.Picker.MaxInProgress == 0 {
 		c.Picker.MaxInProgress = int(max(2, c.MemoryBudget/c.Info.PieceLength))
 	}

@@ -44,6 +44,8 @@ type peerConn struct {
 	lastBlock        time.Time // last block from it, or since
 	lastPayload      time.Time // last block either way; zero if none yet
 	lastSent         time.Time
+
+	ext extConn // BEP 10: its extension ids, what PEX told it
 }
 
 type outstanding struct {
@@ -100,6 +102,10 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 		n.unqueue(c, func(r wire.Request) bool { return r == wire.Request(m) })
 	case wire.Piece:
 		n.onPiece(c, m)
+	case wire.Extended:
+		n.onExtended(c, m)
+	case wire.HaveAll, wire.HaveNone, wire.RejectRequest, wire.SuggestPiece, wire.AllowedFast:
+		n.onFast(c, m)
 	default:
 		n.drop(c, fmt.Errorf("%w: unexpected %T", ErrProtocol, m))
 	}
@@ -146,6 +152,8 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 	c.ready = true
 	n.connected(c)
 	n.sendHandshake(c)
+	n.sendExtHandshake(c, h)
+	n.startFast(c, h)
 }
 
 func (n *Peer) onHave(c *peerConn, index int64) {

@@ -21,8 +21,9 @@ func (n *Peer) onRequest(c *peerConn, r wire.Request) {
 	case !n.picker.Have(int(r.Index)):
 		n.drop(c, fmt.Errorf("%w: request for piece %d we do not have", ErrProtocol, r.Index))
 		return
-	case c.amChoking:
-		return // it raced our choke; BEP 3 drops it
+	case c.amChoking && !c.ext.allowed[r.Index]:
+		n.reject(c, r) // it raced our choke; BEP 3 drops it, BEP 6 says so
+		return
 	case c.queued+len(c.reads) >= n.cfg.MaxQueuedRequests:
 		n.stats.RefusedFlood++
 		n.drop(c, fmt.Errorf("%w: more than %d requests queued", ErrProtocol, n.cfg.MaxQueuedRequests))
@@ -174,13 +175,18 @@ func (n *Peer) unqueue(c *peerConn, match func(wire.Request) bool) {
 	if c.queued == 0 {
 		return
 	}
+	var gone []wire.Request
 	n.uploads = slices.DeleteFunc(n.uploads, func(q queuedRequest) bool {
 		if q.c == c && (match == nil || match(q.r)) {
 			c.queued--
+			gone = append(gone, q.r)
 			return true
 		}
 		return false
 	})
+	for _, r := range gone {
+		n.reject(c, r) // BEP 6: a cancelled or choked request gets a reject
+	}
 }
 
 // setChoke chokes or unchokes c; choking discards its waiting requests.

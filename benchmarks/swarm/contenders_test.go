@@ -100,6 +100,22 @@ func runOurs(ctx context.Context, w workload, dirs []string) (measure, error) {
 	return done(), nil
 }
 
+// anacrolixConfig is anacrolix/torrent set up like ours (see
+// runAnacrolix), its files in dir.
+func anacrolixConfig(dir string) *torrent.ClientConfig {
+	cfg := torrent.NewDefaultClientConfig()
+	cfg.DataDir = dir
+	cfg.Seed = true
+	cfg.SetListenAddr("127.0.0.1:0")
+	cfg.NoDHT, cfg.DisablePEX, cfg.DisableTrackers = true, true, true
+	cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true
+	cfg.DisableUTP, cfg.DisableIPv6, cfg.NoDefaultPortForwarding = true, true, true
+	cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{}
+	cfg.MaxAllocPeerRequestDataPerConn = 64 << 20
+	cfg.Slogger = slog.New(slog.DiscardHandler)
+	return cfg
+}
+
 // runAnacrolix: anacrolix/torrent set up like ours: plain TCP on
 // loopback (no uTP, no IPv6, no header encryption, which we do not
 // speak), no DHT, PEX, trackers or web seeds, files in the directory.
@@ -111,17 +127,7 @@ func runAnacrolix(ctx context.Context, w workload, dirs []string) (measure, erro
 		return measure{}, err
 	}
 	newClient := func(dir string) (*torrent.Client, *torrent.Torrent, error) {
-		cfg := torrent.NewDefaultClientConfig()
-		cfg.DataDir = dir
-		cfg.Seed = true
-		cfg.SetListenAddr("127.0.0.1:0")
-		cfg.NoDHT, cfg.DisablePEX, cfg.DisableTrackers = true, true, true
-		cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true
-		cfg.DisableUTP, cfg.DisableIPv6, cfg.NoDefaultPortForwarding = true, true, true
-		cfg.HeaderObfuscationPolicy = torrent.HeaderObfuscationPolicy{}
-		cfg.MaxAllocPeerRequestDataPerConn = 64 << 20
-		cfg.Slogger = slog.New(slog.DiscardHandler)
-		cl, err := torrent.NewClient(cfg)
+		cl, err := torrent.NewClient(anacrolixConfig(dir))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -14,6 +14,7 @@
 //	go run ./examples/swarm udp-tracker -addr :6969 # BEP 15: create -tracker udp://HOST:6969/announce
 //	go run ./examples/swarm seed -torrent f.torrent -dir DIR_WITH_FILE
 //	go run ./examples/swarm download -torrent f.torrent -dir DIR
+//	go run ./examples/swarm magnet -dir DIR 'magnet:?xt=urn:btih:...&tr=...'
 //
 // seed and download also take -listen (a multiaddr such as
 // /ip4/0.0.0.0/tcp/6881), -peer ADDR (repeatable) to connect without a
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return runTracker(ctx, args[0], args[1:], out)
 	case "seed", "download":
 		return share(ctx, args[0], args[1:], out)
+	case "magnet":
+		return magnet(ctx, args[1:], out)
 	case "demo":
 		fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 		fs.SetOutput(out)
@@ -76,7 +79,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprint(out, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: want create, tracker, seed, download or demo (swarm -h for help)", args[0])
+	return fmt.Errorf("unknown command %q: want create, tracker, seed, download, magnet or demo (swarm -h for help)", args[0])
 }
 
 // usage is what swarm -h prints.
@@ -88,6 +91,7 @@ With no command, runs the demo. Commands (each takes -h):
   udp-tracker  run a UDP tracker (BEP 15)
   seed      seed a torrent from a directory that holds its files
   download  download a torrent into a directory
+  magnet    download from a magnet link (metadata from peers) into a directory
   demo      seed a 64 MiB file through a local tracker and download it
 `
 
@@ -215,6 +219,7 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "magnet link: %s\n", mi.Magnet())
 	fmt.Fprintf(out, "%s %s (%s) on %s\n", role, mi.Info.Name, mi.InfoHash, t.Addr())
 	if len(peers) > 0 {
 		if err := t.AddPeers(peers...); err != nil {

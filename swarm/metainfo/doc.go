@@ -20,4 +20,10 @@
 //
 // (the package's Example; mi.Marshal gives the .torrent file's bytes, and
 // mi.InfoHash names the torrent).
+//
+// A magnet link (BEP 9) names a torrent without its info dictionary:
+// [ParseMagnet] reads one (hex or base32 info-hash, dn, tr, x.pe, ws;
+// at most MaxMagnetLen bytes and MaxMagnetValues values), [Magnet].String
+// writes one, and [ParseInfo] checks the info dictionary peers send for
+// it.
 package metainfo

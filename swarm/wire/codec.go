@@ -21,6 +21,11 @@ type CodecConfig struct {
 	InfoHash metainfo.Hash
 	// PeerID is ours, sent in the handshake.
 	PeerID PeerID
+	// Reserved are the extension bits of our handshake (WithExtensions
+	// sets BEP 10's, WithFast BEP 6's). The peer's handshake, as Decode
+	// returns it, keeps only the bits set here too: the extensions both
+	// ends speak.
+	Reserved [8]byte
 	// MaxMessage bounds a message's length; longer ones fail before any
 	// allocation. Default DefaultMaxMessage.
 	MaxMessage int
@@ -68,12 +73,15 @@ func (c *codec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 			return err
 		}
 	}
+	for i := range h.Reserved {
+		h.Reserved[i] &= c.cfg.Reserved[i]
+	}
 	c.remote = &h
 	return nil
 }
 
 func (c *codec) writeHandshake(rw *bufio.ReadWriter) error {
-	if _, err := rw.Write(AppendHandshake(nil, Handshake{InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
+	if _, err := rw.Write(AppendHandshake(nil, Handshake{Reserved: c.cfg.Reserved, InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
 		return err
 	}
 	return rw.Flush()
@@ -117,6 +125,8 @@ func (c *codec) Encode(w *bufio.Writer, m transport.Message) error {
 		_, err = w.Write(x.Bits)
 	case Piece:
 		_, err = w.Write(x.Data)
+	case Extended:
+		_, err = w.Write(x.Payload)
 	}
 	return err
 }
@@ -136,11 +146,14 @@ func Append(dst []byte, m transport.Message) ([]byte, error) {
 		dst = append(dst, x.Bits...)
 	case Piece:
 		dst = append(dst, x.Data...)
+	case Extended:
+		dst = append(dst, x.Payload...)
 	}
 	return dst, nil
 }
 
-// appendHeader appends everything but a Bitfield's bits and a Piece's data.
+// appendHeader appends everything but a Bitfield's bits, a Piece's data
+// and an Extended's payload.
 func appendHeader(dst []byte, m transport.Message) ([]byte, error) {
 	u32 := binary.BigEndian.AppendUint32
 	simple := func(id byte) []byte { return append(u32(dst, 1), id) }
@@ -167,6 +180,18 @@ func appendHeader(dst []byte, m transport.Message) ([]byte, error) {
 		return u32(u32(append(u32(dst, uint32(9+len(x.Data))), IDPiece), x.Index), x.Begin), nil
 	case Port:
 		return binary.BigEndian.AppendUint16(append(u32(dst, 3), IDPort), x.Port), nil
+	case Extended:
+		return append(u32(dst, uint32(2+len(x.Payload))), IDExtended, x.ID), nil
+	case SuggestPiece:
+		return u32(append(u32(dst, 5), IDSuggest), x.Index), nil
+	case HaveAll:
+		return simple(IDHaveAll), nil
+	case HaveNone:
+		return simple(IDHaveNone), nil
+	case RejectRequest:
+		return u32(u32(u32(append(u32(dst, 13), IDReject), x.Index), x.Begin), x.Length), nil
+	case AllowedFast:
+		return u32(append(u32(dst, 5), IDAllowedFast), x.Index), nil
 	}
 	return nil, fmt.Errorf("wire: cannot encode %T", m)
 }
@@ -240,6 +265,32 @@ func Parse(b []byte) (transport.Message, error) {
 			return nil, err
 		}
 		return Port{Port: binary.BigEndian.Uint16(p)}, nil
+	case IDHaveAll, IDHaveNone:
+		if err := want(0); err != nil {
+			return nil, err
+		}
+		if id == IDHaveAll {
+			return HaveAll{}, nil
+		}
+		return HaveNone{}, nil
+	case IDSuggest, IDAllowedFast:
+		if err := want(4); err != nil {
+			return nil, err
+		}
+		if id == IDSuggest {
+			return SuggestPiece{Index: u32(0)}, nil
+		}
+		return AllowedFast{Index: u32(0)}, nil
+	case IDReject:
+		if err := want(12); err != nil {
+			return nil, err
+		}
+		return RejectRequest{Index: u32(0), Begin: u32(1), Length: u32(2)}, nil
+	case IDExtended:
+		if len(p) < 1 {
+			return nil, fmt.Errorf("%w: extended message without an id", ErrMalformed)
+		}
+		return Extended{ID: p[0], Payload: p[1:]}, nil
 	}
 	return Unknown{ID: id, Length: len(p)}, nil
 }

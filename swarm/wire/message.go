@@ -65,7 +65,7 @@ func (id PeerID) String() string { return fmt.Sprintf("%q", id[:]) }
 // message and hands the peer's handshake to the node as its first message;
 // in the simulator nodes send it as their first message.
 type Handshake struct {
-	// Reserved holds the extension bits; all zero here.
+	// Reserved holds the extension bits (see SupportsExtensions).
 	Reserved [8]byte
 	// InfoHash names the torrent.
 	InfoHash metainfo.Hash

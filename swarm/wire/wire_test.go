@@ -30,6 +30,12 @@ var allMessages = []transport.Message{
 	Piece{Index: 2, Begin: 0x8000, Data: []byte("data")},
 	Cancel{Index: 1, Begin: 0x4000, Length: BlockSize},
 	Port{Port: 6881},
+	Extended{ID: 2, Payload: []byte("d1:md11:ut_metadatai2eee")},
+	SuggestPiece{Index: 7},
+	HaveAll{},
+	HaveNone{},
+	RejectRequest{Index: 1, Begin: 0x4000, Length: BlockSize},
+	AllowedFast{Index: 1059},
 }
 
 // TestEncodingGolden pins each message's bytes to testdata/messages.golden
@@ -139,11 +145,11 @@ func TestDecodeRejects(t *testing.T) {
 
 func TestUnknownMessageSkipped(t *testing.T) {
 	c := NewCodec(CodecConfig{})()
-	in := append(frame(20, []byte("extended")...), frame(IDHave, 0, 0, 0, 7)...)
+	in := append(frame(21, []byte("unknown!")...), frame(IDHave, 0, 0, 0, 7)...)
 	r := bufio.NewReader(bytes.NewReader(in))
 	m, err := c.Decode(r)
 	require.NoError(t, err)
-	require.Equal(t, Unknown{ID: 20, Length: 8}, m)
+	require.Equal(t, Unknown{ID: 21, Length: 8}, m)
 	m, err = c.Decode(r)
 	require.NoError(t, err)
 	require.Equal(t, Have{Index: 7}, m)
