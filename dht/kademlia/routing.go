@@ -131,3 +131,7 @@ func (t *Tokens) Valid(host string, tok []byte) bool { return t.t.valid(host, to
 // HostOf returns what tokens and per-sender limits bind to: the IP of an
 // IP address (ports of inbound traffic are ephemeral), else the address.
 func HostOf(a transport.Addr) string { return hostOf(a) }
+
+// RandomInBucket returns a random ID that shares exactly i leading bits
+// with self (0 <= i < IDBits): a lookup target that refreshes bucket i.
+func RandomInBucket(r *rand.Rand, self ID, i int) ID { return randomInBucket(r, self, i) }

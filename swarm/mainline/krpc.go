@@ -1,0 +1,471 @@
+package mainline
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/networkutopia/p2p/dht/kademlia"
+	"github.com/networkutopia/p2p/swarm/bencode"
+	"github.com/networkutopia/p2p/transport"
+)
+
+// KRPC error codes (BEP 5).
+const (
+	errGeneric  = 201
+	errServer   = 202
+	errProtocol = 203
+	errMethod   = 204
+)
+
+// Wire limits.
+const (
+	maxDatagram  = 64 << 10 // the decoder's input bound (a UDP datagram)
+	maxDepth     = 8        // KRPC nests 3 deep; BEP 44 values a little more
+	maxTxnLen    = 16       // transaction IDs
+	maxTokenLen  = 64
+	txnLen       = 4 // ours
+	nodeLen4     = kademlia.IDLen + 6
+	nodeLen6     = kademlia.IDLen + 18
+	maxWant      = 4
+	maxStringArg = 256 // "v" and error texts we keep
+)
+
+// msg is one KRPC message: a query (Y 'q'), a response ('r') or an error
+// ('e'), with the fields of every method. A datagram that does not
+// decode is a msg with err set, so that the handler counts it and, for a
+// query it can answer, replies with error 203.
+type msg struct {
+	T string // transaction ID
+	Y byte
+	Q string // query method
+	ID kademlia.ID
+	// Query arguments.
+	Target, InfoHash kademlia.ID
+	Port             int
+	ImpliedPort      bool
+	Want             []string // BEP 32: "n4", "n6"
+	// Token is given by get_peers and sent back with announce_peer.
+	Token string
+	// Response fields.
+	Nodes  []kademlia.Contact // nodes and nodes6, decoded together
+	Values []netip.AddrPort
+	// RO is BEP 43's read-only flag of a query.
+	RO bool
+	// IP is BEP 42's "ip": the requester's address as the responder saw it.
+	IP netip.AddrPort
+	// Error responses.
+	Code int
+	Text string
+
+	err error // why it did not decode
+}
+
+// Size is an estimate of the encoded length.
+func (m *msg) Size() int {
+	return 64 + len(m.T) + len(m.Q) + len(m.Token) + len(m.Text) + nodeLen6*len(m.Nodes) + 20*len(m.Values)
+}
+
+func (m *msg) String() string {
+	return fmt.Sprintf("krpc %c %s t=%x id=%s nodes=%d values=%d err=%v", m.Y, m.Q, m.T, m.ID.Short(), len(m.Nodes), len(m.Values), m.err)
+}
+
+// codec is the KRPC PacketCodec of a Host. Undecodable datagrams become
+// messages with err set rather than errors, so that the peer counts them.
+type codec struct{}
+
+func (codec) MarshalPacket(tm transport.Message) ([]byte, error) {
+	m, ok := tm.(*msg)
+	if !ok {
+		return nil, fmt.Errorf("mainline: cannot send %T", tm)
+	}
+	return encode(m)
+}
+
+func (codec) UnmarshalPacket(b []byte) (transport.Message, error) {
+	m, err := decode(b)
+	if err != nil {
+		if m == nil {
+			m = &msg{}
+		}
+		m.err = err
+	}
+	return m, nil
+}
+
+// addrPort returns the IP and port of a UDP multiaddr.
+func addrPort(a transport.Addr) (netip.AddrPort, bool) {
+	ip, err := transport.ParseIPAddr(a)
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	addr, err := netip.ParseAddr(ip.Host)
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(addr.Unmap(), ip.Port), true
+}
+
+// udpAddr returns the multiaddr of a UDP address.
+func udpAddr(ap netip.AddrPort) transport.Addr {
+	return transport.FromNetAddr(net.UDPAddrFromAddrPort(ap))
+}
+
+func appendCompact(b []byte, ap netip.AddrPort) []byte {
+	a := ap.Addr().Unmap()
+	b = append(b, a.AsSlice()...)
+	return binary.BigEndian.AppendUint16(b, ap.Port())
+}
+
+func parseCompact(b []byte) (netip.AddrPort, bool) {
+	var a netip.Addr
+	switch len(b) {
+	case 6:
+		a = netip.AddrFrom4([4]byte(b[:4]))
+	case 18:
+		a = netip.AddrFrom16([16]byte(b[:16])).Unmap()
+	default:
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(a, binary.BigEndian.Uint16(b[len(b)-2:])), true
+}
+
+// encode returns the bencoding of m.
+func encode(m *msg) ([]byte, error) {
+	d := map[string]any{"t": m.T, "y": string(m.Y)}
+	if m.IP.IsValid() {
+		d["ip"] = appendCompact(nil, m.IP)
+	}
+	switch m.Y {
+	case 'q':
+		d["q"] = m.Q
+		a := map[string]any{"id": m.ID[:]}
+		switch m.Q {
+		case "find_node":
+			a["target"] = m.Target[:]
+		case "get_peers":
+			a["info_hash"] = m.InfoHash[:]
+		case "announce_peer":
+			a["info_hash"] = m.InfoHash[:]
+			a["port"] = m.Port
+			a["token"] = m.Token
+			if m.ImpliedPort {
+				a["implied_port"] = 1
+			}
+		}
+		if len(m.Want) > 0 {
+			a["want"] = m.Want
+		}
+		d["a"] = a
+		if m.RO {
+			d["ro"] = 1
+		}
+	case 'r':
+		r := map[string]any{"id": m.ID[:]}
+		var n4, n6 []byte
+		for _, c := range m.Nodes {
+			ap, ok := addrPort(c.Addr)
+			if !ok {
+				continue
+			}
+			if ap.Addr().Is4() {
+				n4 = appendCompact(append(n4, c.ID[:]...), ap)
+			} else {
+				n6 = appendCompact(append(n6, c.ID[:]...), ap)
+			}
+		}
+		if n4 != nil {
+			r["nodes"] = n4
+		}
+		if n6 != nil {
+			r["nodes6"] = n6
+		}
+		if m.Token != "" {
+			r["token"] = m.Token
+		}
+		if len(m.Values) > 0 {
+			vs := make([]any, len(m.Values))
+			for i, v := range m.Values {
+				vs[i] = appendCompact(nil, v)
+			}
+			r["values"] = vs
+		}
+		d["r"] = r
+	case 'e':
+		d["e"] = []any{m.Code, m.Text}
+	default:
+		return nil, fmt.Errorf("mainline: cannot send a message of type %q", m.Y)
+	}
+	return bencode.Marshal(d)
+}
+
+var limits = bencode.Limits{MaxDepth: maxDepth, MaxSize: maxDatagram}
+
+// decode parses one KRPC datagram. It returns a partial message with the
+// error when the envelope (t and y) decoded but the rest did not, so that
+// a malformed query can get an error reply.
+func decode(b []byte) (*msg, error) {
+	v, err := limits.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	d, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: a %s, not a dictionary", ErrMalformed, kind(v))
+	}
+	m := &msg{}
+	t, ok := d["t"].(string)
+	if !ok || len(t) == 0 || len(t) > maxTxnLen {
+		return nil, fmt.Errorf("%w: \"t\" must be a string of 1 to %d bytes", ErrMalformed, maxTxnLen)
+	}
+	m.T = t
+	y, ok := d["y"].(string)
+	if !ok || len(y) != 1 || (y[0] != 'q' && y[0] != 'r' && y[0] != 'e') {
+		return nil, fmt.Errorf("%w: \"y\" must be q, r or e", ErrMalformed)
+	}
+	m.Y = y[0]
+	if err := m.decodeBody(d); err != nil {
+		return m, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return m, nil
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case int64:
+		return "integer"
+	case string:
+		return "string"
+	case []any:
+		return "list"
+	case map[string]any:
+		return "dictionary"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// dict reads typed keys of a bencoded dictionary.
+type dict map[string]any
+
+func (d dict) str(key string, required bool) (string, bool, error) {
+	v, ok := d[key]
+	if !ok {
+		if required {
+			return "", false, fmt.Errorf("%q is missing", key)
+		}
+		return "", false, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", false, fmt.Errorf("%q is a %s, want a string", key, kind(v))
+	}
+	return s, true, nil
+}
+
+func (d dict) id(key string, required bool) (kademlia.ID, bool, error) {
+	s, ok, err := d.str(key, required)
+	if err != nil || !ok {
+		return kademlia.ID{}, ok, err
+	}
+	if len(s) != kademlia.IDLen {
+		return kademlia.ID{}, false, fmt.Errorf("%q is %d bytes, want %d", key, len(s), kademlia.IDLen)
+	}
+	return kademlia.ID([]byte(s)), true, nil
+}
+
+func (d dict) integer(key string) (int64, bool, error) {
+	v, ok := d[key]
+	if !ok {
+		return 0, false, nil
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return 0, false, fmt.Errorf("%q is a %s, want an integer", key, kind(v))
+	}
+	return n, true, nil
+}
+
+func (m *msg) decodeBody(top dict) error {
+	if ro, ok, err := top.integer("ro"); err != nil {
+		return err
+	} else if ok {
+		m.RO = ro == 1
+	}
+	if s, ok, err := top.str("ip", false); err != nil {
+		return err
+	} else if ok {
+		if m.IP, ok = parseCompact([]byte(s)); !ok {
+			return fmt.Errorf("\"ip\" is %d bytes, want 6 or 18", len(s))
+		}
+	}
+	switch m.Y {
+	case 'q':
+		q, _, err := top.str("q", true)
+		if err != nil {
+			return err
+		}
+		m.Q = q
+		av, ok := top["a"]
+		if !ok {
+			return fmt.Errorf("\"a\" is missing")
+		}
+		a, ok := av.(map[string]any)
+		if !ok {
+			return fmt.Errorf("\"a\" is a %s, want a dictionary", kind(av))
+		}
+		return m.decodeArgs(a)
+	case 'r':
+		rv, ok := top["r"]
+		if !ok {
+			return fmt.Errorf("\"r\" is missing")
+		}
+		r, ok := rv.(map[string]any)
+		if !ok {
+			return fmt.Errorf("\"r\" is a %s, want a dictionary", kind(rv))
+		}
+		return m.decodeResponse(r)
+	default:
+		ev, ok := top["e"]
+		if !ok {
+			return fmt.Errorf("\"e\" is missing")
+		}
+		e, ok := ev.([]any)
+		if !ok || len(e) < 2 {
+			return fmt.Errorf("\"e\" must be a list of a code and a text")
+		}
+		code, ok1 := e[0].(int64)
+		text, ok2 := e[1].(string)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("\"e\" must be a list of an integer and a string")
+		}
+		m.Code, m.Text = int(code), text[:min(len(text), maxStringArg)]
+		return nil
+	}
+}
+
+func (m *msg) decodeArgs(a dict) error {
+	var err error
+	if m.ID, _, err = a.id("id", true); err != nil {
+		return err
+	}
+	if m.Token, _, err = a.str("token", false); err != nil {
+		return err
+	}
+	if len(m.Token) > maxTokenLen {
+		return fmt.Errorf("\"token\" is %d bytes, limit %d", len(m.Token), maxTokenLen)
+	}
+	if err := m.decodeWant(a); err != nil {
+		return err
+	}
+	switch m.Q {
+	case "find_node":
+		m.Target, _, err = a.id("target", true)
+	case "get_peers":
+		m.InfoHash, _, err = a.id("info_hash", true)
+	case "announce_peer":
+		if m.InfoHash, _, err = a.id("info_hash", true); err != nil {
+			return err
+		}
+		if _, ok := a["token"]; !ok {
+			return fmt.Errorf("\"token\" is missing")
+		}
+		implied, _, err := a.integer("implied_port")
+		if err != nil {
+			return err
+		}
+		m.ImpliedPort = implied != 0
+		port, ok, err := a.integer("port")
+		switch {
+		case err != nil:
+			return err
+		case !ok && !m.ImpliedPort:
+			return fmt.Errorf("\"port\" is missing")
+		case ok && (port < 0 || port > 65535):
+			return fmt.Errorf("\"port\" %d is out of range", port)
+		}
+		m.Port = int(port)
+	}
+	return err
+}
+
+func (m *msg) decodeWant(a dict) error {
+	v, ok := a["want"]
+	if !ok {
+		return nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("\"want\" is a %s, want a list", kind(v))
+	}
+	for _, w := range l[:min(len(l), maxWant)] {
+		s, ok := w.(string)
+		if !ok {
+			return fmt.Errorf("\"want\" holds a %s, want strings", kind(w))
+		}
+		m.Want = append(m.Want, s)
+	}
+	return nil
+}
+
+// maxValuesDecoded bounds the peers kept from one response: more than a
+// datagram's worth of 6-byte peers never comes from an honest node.
+const maxValuesDecoded = maxDatagram / 8
+
+func (m *msg) decodeResponse(r dict) error {
+	var err error
+	if m.ID, _, err = r.id("id", true); err != nil {
+		return err
+	}
+	if m.Token, _, err = r.str("token", false); err != nil {
+		return err
+	}
+	if len(m.Token) > maxTokenLen {
+		return fmt.Errorf("\"token\" is %d bytes, limit %d", len(m.Token), maxTokenLen)
+	}
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{"nodes", nodeLen4}, {"nodes6", nodeLen6}} {
+		s, ok, err := r.str(f.key, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if len(s)%f.n != 0 {
+			return fmt.Errorf("%q is %d bytes, not a multiple of %d", f.key, len(s), f.n)
+		}
+		for i := 0; i < len(s); i += f.n {
+			ap, _ := parseCompact([]byte(s[i+kademlia.IDLen : i+f.n]))
+			if ap.Port() == 0 || !ap.Addr().IsValid() || ap.Addr().IsUnspecified() {
+				continue // nothing to send to
+			}
+			m.Nodes = append(m.Nodes, kademlia.Contact{ID: kademlia.ID([]byte(s[i : i+kademlia.IDLen])), Addr: udpAddr(ap)})
+		}
+	}
+	if v, ok := r["values"]; ok {
+		l, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("\"values\" is a %s, want a list", kind(v))
+		}
+		if len(l) > maxValuesDecoded {
+			return fmt.Errorf("\"values\" holds %d peers, limit %d", len(l), maxValuesDecoded)
+		}
+		for _, e := range l {
+			s, ok := e.(string)
+			if !ok {
+				return fmt.Errorf("\"values\" holds a %s, want strings", kind(e))
+			}
+			ap, ok := parseCompact([]byte(s))
+			if !ok {
+				return fmt.Errorf("a peer of \"values\" is %d bytes, want 6 or 18", len(s))
+			}
+			if ap.Port() != 0 {
+				m.Values = append(m.Values, ap)
+			}
+		}
+	}
+	return nil
+}
