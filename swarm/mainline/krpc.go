@@ -37,9 +37,9 @@ const (
 // decode is a msg with err set, so that the handler counts it and, for a
 // query it can answer, replies with error 203.
 type msg struct {
-	T string // transaction ID
-	Y byte
-	Q string // query method
+	T  string // transaction ID
+	Y  byte
+	Q  string // query method
 	ID kademlia.ID
 	// Query arguments.
 	Target, InfoHash kademlia.ID

@@ -59,7 +59,9 @@ func (c *conn) ListenPacket(transport.Addr) (pc net.PacketConn, err error) {
 	return pc, err
 }
 
-func (*conn) ResolvePacket(a transport.Addr) (net.Addr, error) { return transport.UDP{}.ResolvePacket(a) }
+func (*conn) ResolvePacket(a transport.Addr) (net.Addr, error) {
+	return transport.UDP{}.ResolvePacket(a)
+}
 
 // NewNode starts a node on cfg.Listen (or cfg.Conn). It knows no other
 // node until Bootstrap; other nodes may bootstrap from it at once.
