@@ -1,0 +1,137 @@
+package mainline
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/networkutopia/p2p/dht/kademlia"
+	"github.com/networkutopia/p2p/internal/testutil"
+	"github.com/networkutopia/p2p/transport"
+	"github.com/stretchr/testify/require"
+)
+
+// libtorrentDHT runs testdata/libtorrent_dht.py under /usr/bin/python3
+// (Debian's python3-libtorrent) on loopback port port, bootstrapping from
+// 127.0.0.1:boot, bounded by ctx. Its output lines arrive on the returned
+// channel; commands go to the returned writer.
+func libtorrentDHT(t *testing.T, ctx context.Context, port, boot int) (io.Writer, <-chan string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("interoperability test: skipped under -short")
+	}
+	py := testutil.PythonModule(t, "/usr/bin/python3", "libtorrent", "python3-libtorrent")
+	script, err := filepath.Abs(filepath.Join("testdata", "libtorrent_dht.py"))
+	require.NoError(t, err)
+	cmd := exec.CommandContext(ctx, py, script, fmt.Sprint(port), fmt.Sprint(boot))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := make(chan string, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(lines)
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			t.Log("libtorrent:", s.Text())
+			select {
+			case lines <- s.Text():
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		in.Close()
+		<-done
+		_ = cmd.Wait()
+	})
+	return in, lines
+}
+
+// waitFor waits for a line for which ok holds, or fails.
+func waitFor(t *testing.T, ctx context.Context, lines <-chan string, what string, ok func(string) bool) {
+	t.Helper()
+	for {
+		select {
+		case l, open := <-lines:
+			require.True(t, open, "libtorrent exited before %s", what)
+			if ok(l) {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("libtorrent: no %s: %v", what, ctx.Err())
+		}
+	}
+}
+
+// TestLibtorrentInterop: a libtorrent node bootstraps from ours and ours
+// from it, and a peer announced through either is found through the
+// other.
+func TestLibtorrentInterop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ours := newNodes(t, 3, loopback())
+	for _, nd := range ours[1:] {
+		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
+	}
+	port := testutil.FreeUDPPort(t)
+	cmds, lines := libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
+	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
+		var n int
+		_, err := fmt.Sscanf(l, "nodes %d", &n)
+		return err == nil && n >= 2
+	})
+
+	// Ours bootstraps from libtorrent alone.
+	lt, err := transport.UDPAddr(fmt.Sprintf("127.0.0.1:%d", port))
+	require.NoError(t, err)
+	alone := newNodes(t, 1, loopback())[0]
+	require.NoError(t, alone.Bootstrap(ctx, lt))
+	cs, err := alone.Contacts(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(cs), 2, "learned libtorrent and, through it, our other nodes")
+
+	// libtorrent announces; ours finds it.
+	ih1 := kademlia.HashKey([]byte("announced by libtorrent"))
+	_, err = fmt.Fprintf(cmds, "announce %s\n", hex.EncodeToString(ih1[:]))
+	require.NoError(t, err)
+	want := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+	for {
+		peers, err := alone.GetPeers(ctx, ih1)
+		require.NoError(t, err)
+		if len(peers) > 0 {
+			require.Contains(t, peers, want)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("our node never found the peer libtorrent announced")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+
+	// Ours announces; libtorrent finds it.
+	ih2 := kademlia.HashKey([]byte("announced by ours"))
+	accepted, err := ours[1].Announce(ctx, ih2, 8888)
+	require.NoError(t, err)
+	require.Positive(t, accepted)
+	hex2 := hex.EncodeToString(ih2[:])
+	_, err = fmt.Fprintf(cmds, "get %s\n", hex2)
+	require.NoError(t, err)
+	waitFor(t, ctx, lines, "peer announced by ours", func(l string) bool {
+		return strings.HasPrefix(l, "peers "+hex2) && strings.Contains(l, "127.0.0.1:8888")
+	})
+}
