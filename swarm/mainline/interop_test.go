@@ -16,6 +16,7 @@ import (
 
 	"github.com/networkutopia/p2p/dht/kademlia"
 	"github.com/networkutopia/p2p/internal/testutil"
+	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
 )
@@ -105,7 +106,7 @@ func TestLibtorrentInterop(t *testing.T) {
 	require.GreaterOrEqual(t, len(cs), 2, "learned libtorrent and, through it, our other nodes")
 
 	// libtorrent announces; ours finds it.
-	ih1 := kademlia.HashKey([]byte("announced by libtorrent"))
+	ih1 := metainfo.Hash(kademlia.HashKey([]byte("announced by libtorrent")))
 	_, err = fmt.Fprintf(cmds, "announce %s\n", hex.EncodeToString(ih1[:]))
 	require.NoError(t, err)
 	want := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
@@ -124,7 +125,7 @@ func TestLibtorrentInterop(t *testing.T) {
 	}
 
 	// Ours announces; libtorrent finds it.
-	ih2 := kademlia.HashKey([]byte("announced by ours"))
+	ih2 := metainfo.Hash(kademlia.HashKey([]byte("announced by ours")))
 	accepted, err := ours[1].Announce(ctx, ih2, 8888)
 	require.NoError(t, err)
 	require.Positive(t, accepted)

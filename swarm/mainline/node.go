@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/networkutopia/p2p/dht/kademlia"
+	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -134,18 +135,25 @@ func (n *Node) FindNode(ctx context.Context, target kademlia.ID) (Result, error)
 }
 
 // GetPeers returns the peers announced for infoHash.
-func (n *Node) GetPeers(ctx context.Context, infoHash kademlia.ID) ([]netip.AddrPort, error) {
-	res, err := do(ctx, n, func(reply func(Result, error)) { n.peer.GetPeers(infoHash, reply) })
+func (n *Node) GetPeers(ctx context.Context, infoHash metainfo.Hash) ([]netip.AddrPort, error) {
+	res, err := do(ctx, n, func(reply func(Result, error)) { n.peer.GetPeers(kademlia.ID(infoHash), reply) })
 	return res.Peers, err
+}
+
+// AddNode pings the node at addr (a DHT port a BitTorrent peer sent): it
+// enters the routing table if it answers.
+func (n *Node) AddNode(ctx context.Context, addr netip.AddrPort) error {
+	_, err := n.Ping(ctx, udpAddr(addr))
+	return err
 }
 
 // Announce announces this host as a peer of infoHash on port (0: the
 // node's own UDP port, implied_port) at the K nodes closest to it, and
 // returns how many accepted.
-func (n *Node) Announce(ctx context.Context, infoHash kademlia.ID, port int) (int, error) {
+func (n *Node) Announce(ctx context.Context, infoHash metainfo.Hash, port int) (int, error) {
 	type out struct{ accepted int }
 	o, err := do(ctx, n, func(reply func(out, error)) {
-		n.peer.Announce(infoHash, port, func(_ Result, accepted int, err error) { reply(out{accepted}, err) })
+		n.peer.Announce(kademlia.ID(infoHash), port, func(_ Result, accepted int, err error) { reply(out{accepted}, err) })
 	})
 	return o.accepted, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dht/kademlia"
+	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ func TestNodesFindAnnouncedPeer(t *testing.T) {
 		require.NoError(t, nd.Bootstrap(ctx, nodes[0].Addr()))
 	}
 	require.NoError(t, nodes[0].Bootstrap(ctx, nodes[1].Addr()))
-	ih := kademlia.HashKey([]byte("a torrent"))
+	ih := metainfo.Hash(kademlia.HashKey([]byte("a torrent")))
 	accepted, err := nodes[3].Announce(ctx, ih, 6881)
 	require.NoError(t, err)
 	require.Positive(t, accepted)
@@ -46,7 +47,7 @@ func TestNodesFindAnnouncedPeer(t *testing.T) {
 	require.Contains(t, peers, want)
 
 	// implied_port: the announcing node's own UDP port.
-	ih2 := kademlia.HashKey([]byte("another"))
+	ih2 := metainfo.Hash(kademlia.HashKey([]byte("another")))
 	_, err = nodes[5].Announce(ctx, ih2, 0)
 	require.NoError(t, err)
 	peers, err = nodes[7].GetPeers(ctx, ih2)
@@ -70,7 +71,7 @@ func TestReadOnlyNodeStaysOutOfTables(t *testing.T) {
 	cfg.ReadOnly = true
 	ro := newNodes(t, 1, cfg)[0]
 	require.NoError(t, ro.Bootstrap(ctx, nodes[0].Addr()))
-	ih := kademlia.HashKey([]byte("ro"))
+	ih := metainfo.Hash(kademlia.HashKey([]byte("ro")))
 	_, err := nodes[1].Announce(ctx, ih, 1234)
 	require.NoError(t, err)
 	peers, err := ro.GetPeers(ctx, ih)
@@ -101,7 +102,7 @@ func TestBootstrapFailsWithNobody(t *testing.T) {
 	require.NoError(t, err)
 	err = nd.Bootstrap(context.Background(), dead)
 	require.ErrorIs(t, err, ErrNoNodes)
-	_, err = nd.GetPeers(context.Background(), kademlia.ID{})
+	_, err = nd.GetPeers(context.Background(), metainfo.Hash{})
 	require.ErrorIs(t, err, ErrNoNodes)
 }
 

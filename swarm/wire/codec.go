@@ -24,6 +24,8 @@ type CodecConfig struct {
 	// MaxMessage bounds a message's length; longer ones fail before any
 	// allocation. Default DefaultMaxMessage.
 	MaxMessage int
+	// Reserved are the extension bits of our handshake (ReservedDHT...).
+	Reserved [8]byte
 }
 
 // NewCodec returns the transport.NewCodec of a torrent: each connection
@@ -73,7 +75,7 @@ func (c *codec) Handshake(rw *bufio.ReadWriter, inbound bool) error {
 }
 
 func (c *codec) writeHandshake(rw *bufio.ReadWriter) error {
-	if _, err := rw.Write(AppendHandshake(nil, Handshake{InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
+	if _, err := rw.Write(AppendHandshake(nil, Handshake{Reserved: c.cfg.Reserved, InfoHash: c.cfg.InfoHash, PeerID: c.cfg.PeerID})); err != nil {
 		return err
 	}
 	return rw.Flush()
