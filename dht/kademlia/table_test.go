@@ -135,3 +135,32 @@ func TestTableRequireBEP42(t *testing.T) {
 	require.True(t, tb.has(local.ID))
 	require.EqualValues(t, 1, tb.refusedByLimit)
 }
+
+// TestNearestMatchesSort: nearest gives the n closest contacts of a big
+// table, the same set a sort of every contact gives.
+func TestNearestMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	self := RandomID(r)
+	tb := testTable(self, PeerConfig{K: 16, MaxPerIP: 1000, MaxPerSubnet: 1000})
+	for i := range 3000 {
+		id := RandomID(r)
+		if i%2 == 0 {
+			id = randomInBucket(r, self, i%40)
+		}
+		tb.seen(Contact{ID: id, Addr: transport.Addr(fmt.Sprintf("/sim/%d", i))}, t0)
+	}
+	all := tb.contacts()
+	for range 200 {
+		target := RandomID(r)
+		if r.IntN(2) == 0 {
+			target = randomInBucket(r, self, r.IntN(30))
+		}
+		for _, n := range []int{1, 8, 20, 100} {
+			want := slices.Clone(all)
+			sortByDistance(target, want)
+			got := tb.nearest(target, n)
+			sortByDistance(target, got)
+			require.Equal(t, want[:min(n, len(want))], got)
+		}
+	}
+}

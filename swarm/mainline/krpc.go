@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/networkutopia/p2p/dht/kademlia"
 	"github.com/networkutopia/p2p/swarm/bencode"
@@ -94,17 +96,32 @@ func (codec) UnmarshalPacket(b []byte) (transport.Message, error) {
 	return m, nil
 }
 
-// addrPort returns the IP and port of a UDP multiaddr.
+// addrPort returns the IP and port of an IP multiaddr
+// (/ip4|ip6/HOST/udp|tcp/PORT), without allocating: it runs for every
+// contact of every reply.
 func addrPort(a transport.Addr) (netip.AddrPort, bool) {
-	ip, err := transport.ParseIPAddr(a)
+	s := string(a)
+	if len(s) < 6 || (s[:5] != "/ip4/" && s[:5] != "/ip6/") {
+		return netip.AddrPort{}, false
+	}
+	rest := s[5:]
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		return netip.AddrPort{}, false
+	}
+	host, rest := rest[:i], rest[i+1:]
+	if len(rest) < 5 || (rest[:4] != "udp/" && rest[:4] != "tcp/") {
+		return netip.AddrPort{}, false
+	}
+	port, err := strconv.ParseUint(rest[4:], 10, 16)
 	if err != nil {
 		return netip.AddrPort{}, false
 	}
-	addr, err := netip.ParseAddr(ip.Host)
-	if err != nil {
+	ip, err := netip.ParseAddr(host)
+	if err != nil || ip.Zone() != "" || (s[3] == '4') != ip.Is4() {
 		return netip.AddrPort{}, false
 	}
-	return netip.AddrPortFrom(addr.Unmap(), ip.Port), true
+	return netip.AddrPortFrom(ip, uint16(port)), true
 }
 
 // udpAddr returns the multiaddr of a UDP address.
@@ -162,42 +179,63 @@ func encode(m *msg) ([]byte, error) {
 			d["ro"] = 1
 		}
 	case 'r':
-		r := map[string]any{"id": m.ID[:]}
-		var n4, n6 []byte
-		for _, c := range m.Nodes {
-			ap, ok := addrPort(c.Addr)
-			if !ok {
-				continue
-			}
-			if ap.Addr().Is4() {
-				n4 = appendCompact(append(n4, c.ID[:]...), ap)
-			} else {
-				n6 = appendCompact(append(n6, c.ID[:]...), ap)
-			}
-		}
-		if n4 != nil {
-			r["nodes"] = n4
-		}
-		if n6 != nil {
-			r["nodes6"] = n6
-		}
-		if m.Token != "" {
-			r["token"] = m.Token
-		}
-		if len(m.Values) > 0 {
-			vs := make([]any, len(m.Values))
-			for i, v := range m.Values {
-				vs[i] = appendCompact(nil, v)
-			}
-			r["values"] = vs
-		}
-		d["r"] = r
+		return appendResponse(make([]byte, 0, 128+nodeLen4*len(m.Nodes)+8*len(m.Values)), m), nil
 	case 'e':
 		d["e"] = []any{m.Code, m.Text}
 	default:
 		return nil, fmt.Errorf("mainline: cannot send a message of type %q", m.Y)
 	}
 	return bencode.Marshal(d)
+}
+
+// appendResponse appends the bencoding of response m, keys in order,
+// without the maps and sorting of the generic encoder (replies are the
+// hot path).
+func appendResponse(b []byte, m *msg) []byte {
+	str := func(b []byte, s []byte) []byte {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		return append(append(b, ':'), s...)
+	}
+	key := func(b []byte, k string) []byte { return str(b, []byte(k)) }
+	b = append(b, 'd')
+	if m.IP.IsValid() {
+		var buf [18]byte
+		b = str(key(b, "ip"), appendCompact(buf[:0], m.IP))
+	}
+	b = append(key(b, "r"), 'd')
+	b = str(key(b, "id"), m.ID[:])
+	var n4, n6 []byte
+	for _, c := range m.Nodes {
+		ap, ok := addrPort(c.Addr)
+		switch {
+		case !ok:
+		case ap.Addr().Is4():
+			n4 = appendCompact(append(n4, c.ID[:]...), ap)
+		default:
+			n6 = appendCompact(append(n6, c.ID[:]...), ap)
+		}
+	}
+	if n4 != nil {
+		b = str(key(b, "nodes"), n4)
+	}
+	if n6 != nil {
+		b = str(key(b, "nodes6"), n6)
+	}
+	if m.Token != "" {
+		b = str(key(b, "token"), []byte(m.Token))
+	}
+	if len(m.Values) > 0 {
+		b = append(key(b, "values"), 'l')
+		for _, v := range m.Values {
+			var buf [18]byte
+			b = str(b, appendCompact(buf[:0], v))
+		}
+		b = append(b, 'e')
+	}
+	b = append(b, 'e')
+	b = str(key(b, "t"), []byte(m.T))
+	b = str(key(b, "y"), []byte{'r'})
+	return append(b, 'e')
 }
 
 var limits = bencode.Limits{MaxDepth: maxDepth, MaxSize: maxDatagram}

@@ -279,8 +279,13 @@ func (p *Peer) admit(host string) bool {
 	return true
 }
 
-// nodesFor returns the K contacts closest to target of the families the
-// query wants (BEP 32), by default the family of the requester.
+// replyNodes is how many nodes of each family a reply carries: BEP 5's
+// K, whatever the size of our buckets (Config.K).
+const replyNodes = 8
+
+// nodesFor returns the replyNodes contacts closest to target of the
+// families the query wants (BEP 32), by default the family of the
+// requester.
 func (p *Peer) nodesFor(target kademlia.ID, want []string, from transport.Addr) []kademlia.Contact {
 	var w4, w6 bool
 	for _, w := range want {
@@ -291,17 +296,21 @@ func (p *Peer) nodesFor(target kademlia.ID, want []string, from transport.Addr) 
 		ap, _ := addrPort(from)
 		w4, w6 = ap.Addr().Is4(), ap.Addr().Is6()
 	}
-	cs := p.table.Nearest(target, 2*p.cfg.K)
+	n := replyNodes
+	if w4 && w6 {
+		n *= 2
+	}
+	cs := p.table.Nearest(target, n)
 	out := cs[:0]
 	n4, n6 := 0, 0
 	for _, c := range cs {
 		ap, ok := addrPort(c.Addr)
 		switch {
 		case !ok:
-		case ap.Addr().Is4() && w4 && n4 < p.cfg.K:
+		case ap.Addr().Is4() && w4 && n4 < replyNodes:
 			n4++
 			out = append(out, c)
-		case ap.Addr().Is6() && w6 && n6 < p.cfg.K:
+		case ap.Addr().Is6() && w6 && n6 < replyNodes:
 			n6++
 			out = append(out, c)
 		}
