@@ -28,6 +28,9 @@ const (
 	DefaultMaxRequestRate      = 100
 	DefaultMaxRateHosts        = 4096
 	DefaultMaxPendingPings     = 64
+	DefaultMaxItems            = 4096
+	DefaultMaxItemsPerSender   = 64
+	DefaultItemTTL             = 2 * time.Hour
 )
 
 // Config configures a [Peer]. The zero value gives the documented
@@ -90,6 +93,12 @@ type Config struct {
 	// MaxPendingPings bounds the unknown querying nodes pinged at once
 	// before they may enter the routing table. Default 64.
 	MaxPendingPings int
+	// MaxItems bounds the BEP 44 items stored here, MaxItemsPerSender
+	// those one IP put. Defaults 4096 and 64.
+	MaxItems, MaxItemsPerSender int
+	// ItemTTL is how long a BEP 44 item is kept unless put again.
+	// Default 2 h.
+	ItemTTL time.Duration
 }
 
 // Validate reports the first invalid field, wrapping [ErrBadConfig].
@@ -102,7 +111,8 @@ func (c Config) Validate() error {
 		{"MaxPeersPerInfoHash", c.MaxPeersPerInfoHash}, {"MaxStoredPeers", c.MaxStoredPeers},
 		{"MaxPeersPerSender", c.MaxPeersPerSender}, {"MaxValuesPerReply", c.MaxValuesPerReply},
 		{"MaxPeersPerLookup", c.MaxPeersPerLookup}, {"MaxQueries", c.MaxQueries},
-		{"MaxRequestRate", c.MaxRequestRate}, {"MaxRateHosts", c.MaxRateHosts}, {"MaxPendingPings", c.MaxPendingPings}} {
+		{"MaxRequestRate", c.MaxRequestRate}, {"MaxRateHosts", c.MaxRateHosts}, {"MaxPendingPings", c.MaxPendingPings},
+		{"MaxItems", c.MaxItems}, {"MaxItemsPerSender", c.MaxItemsPerSender}} {
 		if f.v < 0 {
 			return bad(f.name, fmt.Sprintf("is negative, got %d", f.v))
 		}
@@ -111,7 +121,7 @@ func (c Config) Validate() error {
 		name string
 		v    time.Duration
 	}{{"TokenRotation", c.TokenRotation}, {"PeerTTL", c.PeerTTL}, {"RequestTimeout", c.RequestTimeout},
-		{"OperationTimeout", c.OperationTimeout}, {"RefreshInterval", c.RefreshInterval}} {
+		{"OperationTimeout", c.OperationTimeout}, {"RefreshInterval", c.RefreshInterval}, {"ItemTTL", c.ItemTTL}} {
 		if f.v < 0 {
 			return bad(f.name, fmt.Sprintf("is negative, got %v", f.v))
 		}
@@ -147,5 +157,8 @@ func (c Config) withDefaults() Config {
 	c.MaxRequestRate = cmp.Or(c.MaxRequestRate, DefaultMaxRequestRate)
 	c.MaxRateHosts = cmp.Or(c.MaxRateHosts, DefaultMaxRateHosts)
 	c.MaxPendingPings = cmp.Or(c.MaxPendingPings, DefaultMaxPendingPings)
+	c.MaxItems = cmp.Or(c.MaxItems, DefaultMaxItems)
+	c.MaxItemsPerSender = cmp.Or(c.MaxItemsPerSender, DefaultMaxItemsPerSender)
+	c.ItemTTL = cmp.Or(c.ItemTTL, DefaultItemTTL)
 	return c
 }

@@ -15,6 +15,8 @@ var (
 	// ErrNoNodes is returned by a lookup that had no node to ask or that
 	// no node answered.
 	ErrNoNodes = errors.New("mainline: no node answered")
+	// ErrNotFound is returned by a get of a BEP 44 item no node holds.
+	ErrNotFound = errors.New("mainline: item not found")
 	// ErrClosed is returned by a Node's methods after Close.
 	ErrClosed = errors.New("mainline: node closed")
 )

@@ -53,6 +53,12 @@ type msg struct {
 	// Response fields.
 	Nodes  []kademlia.Contact // nodes and nodes6, decoded together
 	Values []netip.AddrPort
+	// BEP 44 items: V is the bencoded value, K the ed25519 public key,
+	// Sig its signature, Seq its sequence number (HasSeq: given), Salt,
+	// and CAS the sequence number a put expects to replace (HasCAS).
+	V, K, Sig, Salt []byte
+	Seq, CAS        int64
+	HasSeq, HasCAS  bool
 	// RO is BEP 43's read-only flag of a query.
 	RO bool
 	// IP is BEP 42's "ip": the requester's address as the responder saw it.
@@ -66,7 +72,8 @@ type msg struct {
 
 // Size is an estimate of the encoded length.
 func (m *msg) Size() int {
-	return 64 + len(m.T) + len(m.Q) + len(m.Token) + len(m.Text) + nodeLen6*len(m.Nodes) + 20*len(m.Values)
+	return 64 + len(m.T) + len(m.Q) + len(m.Token) + len(m.Text) + nodeLen6*len(m.Nodes) + 20*len(m.Values) +
+		len(m.V) + len(m.K) + len(m.Sig) + len(m.Salt)
 }
 
 func (m *msg) String() string {
@@ -170,6 +177,23 @@ func encode(m *msg) ([]byte, error) {
 			if m.ImpliedPort {
 				a["implied_port"] = 1
 			}
+		case "get":
+			a["target"] = m.Target[:]
+			if m.HasSeq {
+				a["seq"] = m.Seq
+			}
+		case "put":
+			a["token"] = m.Token
+			a["v"] = bencode.RawMessage(m.V)
+			if m.K != nil {
+				a["k"], a["sig"], a["seq"] = m.K, m.Sig, m.Seq
+				if len(m.Salt) > 0 {
+					a["salt"] = m.Salt
+				}
+				if m.HasCAS {
+					a["cas"] = m.CAS
+				}
+			}
 		}
 		if len(m.Want) > 0 {
 			a["want"] = m.Want
@@ -204,6 +228,9 @@ func appendResponse(b []byte, m *msg) []byte {
 	}
 	b = append(key(b, "r"), 'd')
 	b = str(key(b, "id"), m.ID[:])
+	if m.K != nil {
+		b = str(key(b, "k"), m.K)
+	}
 	var n4, n6 []byte
 	for _, c := range m.Nodes {
 		ap, ok := addrPort(c.Addr)
@@ -221,8 +248,15 @@ func appendResponse(b []byte, m *msg) []byte {
 	if n6 != nil {
 		b = str(key(b, "nodes6"), n6)
 	}
+	if m.K != nil {
+		b = append(strconv.AppendInt(append(key(b, "seq"), 'i'), m.Seq, 10), 'e')
+		b = str(key(b, "sig"), m.Sig)
+	}
 	if m.Token != "" {
 		b = str(key(b, "token"), []byte(m.Token))
+	}
+	if m.V != nil {
+		b = append(key(b, "v"), m.V...)
 	}
 	if len(m.Values) > 0 {
 		b = append(key(b, "values"), 'l')
@@ -423,8 +457,62 @@ func (m *msg) decodeArgs(a dict) error {
 			return fmt.Errorf("\"port\" %d is out of range", port)
 		}
 		m.Port = int(port)
+	case "get":
+		if m.Target, _, err = a.id("target", true); err != nil {
+			return err
+		}
+		m.Seq, m.HasSeq, err = a.integer("seq")
+	case "put":
+		if _, ok := a["token"]; !ok {
+			return fmt.Errorf("\"token\" is missing")
+		}
+		if _, ok := a["v"]; !ok {
+			return fmt.Errorf("\"v\" is missing")
+		}
+		return m.decodeItem(a)
 	}
 	return err
+}
+
+// decodeItem reads the BEP 44 fields of a put query or a get response:
+// v (re-encoded: the decoder takes canonical bencoding only, so the bytes
+// are those signed), k, sig, seq, salt, cas.
+func (m *msg) decodeItem(d dict) error {
+	if v, ok := d["v"]; ok {
+		b, err := bencode.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("\"v\": %w", err)
+		}
+		m.V = b
+	}
+	for _, f := range []struct {
+		key string
+		dst *[]byte
+		n   int
+	}{{"k", &m.K, 32}, {"sig", &m.Sig, 64}, {"salt", &m.Salt, -1}} {
+		s, ok, err := d.str(f.key, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if f.n > 0 && len(s) != f.n {
+			return fmt.Errorf("%q is %d bytes, want %d", f.key, len(s), f.n)
+		}
+		*f.dst = []byte(s)
+	}
+	var err error
+	if m.Seq, m.HasSeq, err = d.integer("seq"); err != nil {
+		return err
+	}
+	if m.CAS, m.HasCAS, err = d.integer("cas"); err != nil {
+		return err
+	}
+	if (m.K == nil) != (m.Sig == nil) || (m.K != nil && !m.HasSeq) {
+		return fmt.Errorf("a mutable item needs k, sig and seq together")
+	}
+	return nil
 }
 
 func (m *msg) decodeWant(a dict) error {
@@ -482,6 +570,9 @@ func (m *msg) decodeResponse(r dict) error {
 			}
 			m.Nodes = append(m.Nodes, kademlia.Contact{ID: kademlia.ID([]byte(s[i : i+kademlia.IDLen])), Addr: udpAddr(ap)})
 		}
+	}
+	if err := m.decodeItem(r); err != nil {
+		return err
 	}
 	if v, ok := r["values"]; ok {
 		l, ok := v.([]any)

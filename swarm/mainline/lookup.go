@@ -51,9 +51,9 @@ func (p *Peer) want() []string {
 	return []string{"n6"}
 }
 
-// walk runs one iterative lookup of target with query q (find_node or
-// get_peers), collecting values when peers is true.
-func (p *Peer) walk(target kademlia.ID, method string, done func(Result, error)) {
+// walk runs one iterative lookup of target with queries of method
+// (find_node, get_peers, get), passing each good reply to onReply too.
+func (p *Peer) walk(target kademlia.ID, method string, onReply func(*msg), done func(Result, error)) {
 	p.stats.Lookups++
 	start := p.table.Nearest(target, p.cfg.K)
 	if len(start) == 0 {
@@ -77,6 +77,9 @@ func (p *Peer) walk(target kademlia.ID, method string, done func(Result, error))
 					seen[v] = true
 					peers = append(peers, v)
 				}
+			}
+			if onReply != nil {
+				onReply(r)
 			}
 			nodes := slices.DeleteFunc(r.Nodes, func(n kademlia.Contact) bool { return !p.reachable(n.Addr) })
 			answer(kademlia.WalkReply{OK: true, Token: []byte(r.Token), Nodes: nodes})
@@ -105,13 +108,13 @@ func (p *Peer) walk(target kademlia.ID, method string, done func(Result, error))
 
 // FindNode finds the K nodes closest to target (find_node).
 func (p *Peer) FindNode(target kademlia.ID, done func(Result, error)) {
-	p.walk(target, "find_node", done)
+	p.walk(target, "find_node", nil, done)
 }
 
 // GetPeers finds the peers of infoHash and the K nodes closest to it
 // (get_peers). An empty Peers with no error means none was announced.
 func (p *Peer) GetPeers(infoHash kademlia.ID, done func(Result, error)) {
-	p.walk(infoHash, "get_peers", done)
+	p.walk(infoHash, "get_peers", nil, done)
 }
 
 // Announce looks infoHash up and announces this host as a peer of it on

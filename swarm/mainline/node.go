@@ -2,6 +2,7 @@ package mainline
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -171,3 +172,20 @@ func (n *Node) Stats(ctx context.Context) (Stats, error) {
 // Close stops the node and waits for its goroutines. It may be called
 // twice.
 func (n *Node) Close() error { return n.host.Close() }
+
+// PutItem stores a BEP 44 item (an immutable one, or a mutable one from
+// NewMutableItem) at the K nodes closest to its target; cas, if not nil,
+// is the sequence number it must replace. It returns how many accepted.
+func (n *Node) PutItem(ctx context.Context, it Item, cas *int64) (int, error) {
+	return do(ctx, n, func(reply func(int, error)) { n.peer.PutItem(it, cas, reply) })
+}
+
+// GetItem returns the immutable BEP 44 item whose value hashes to target.
+func (n *Node) GetItem(ctx context.Context, target kademlia.ID) (Item, error) {
+	return do(ctx, n, func(reply func(Item, error)) { n.peer.GetItem(target, reply) })
+}
+
+// GetMutable returns the newest mutable BEP 44 item of key k with salt.
+func (n *Node) GetMutable(ctx context.Context, k ed25519.PublicKey, salt []byte) (Item, error) {
+	return do(ctx, n, func(reply func(Item, error)) { n.peer.GetMutable(k, salt, reply) })
+}

@@ -26,6 +26,7 @@ type Peer struct {
 	table     *kademlia.Table
 	tokens    kademlia.Tokens
 	store     *peerStore
+	items     *itemStore
 	verifying map[transport.Addr]bool
 	rate      map[string]int
 	rateStart time.Time
@@ -37,9 +38,16 @@ type Peer struct {
 
 // Stats is a snapshot of a peer's counters and state.
 type Stats struct {
-	// Pings, FindNodes, GetPeers and Announces count the queries answered
-	// by method; UnknownMethods those answered with error 204.
-	Pings, FindNodes, GetPeers, Announces, UnknownMethods uint64
+	// Pings, FindNodes, GetPeers, Announces, Gets and Puts count the
+	// queries answered by method (BEP 44's get and put too);
+	// UnknownMethods those answered with error 204.
+	Pings, FindNodes, GetPeers, Announces, Gets, Puts, UnknownMethods uint64
+	// ItemsRefused counts BEP 44 puts refused for their size (205, 207)
+	// or MaxItems and MaxItemsPerSender (202); BadSignatures those with a
+	// bad signature (206) and items from get responses that did not check;
+	// SeqRefused puts whose seq went backwards (302) or whose cas did not
+	// match (301).
+	ItemsRefused, BadSignatures, SeqRefused uint64
 	// Malformed counts datagrams that were not KRPC (dropped) and queries
 	// with bad arguments (answered with error 203).
 	Malformed uint64
@@ -74,6 +82,8 @@ type Stats struct {
 	// Contacts is the size of the routing table, StoredPeers the peers
 	// stored here and InfoHashes their info-hashes.
 	Contacts, StoredPeers, InfoHashes int
+	// Items is the number of BEP 44 items stored here.
+	Items int
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
@@ -90,7 +100,7 @@ func NewPeer(cfg Config) (transport.NewHandler, error) {
 func NewCodec() transport.PacketCodec { return codec{} }
 
 func newPeer(env transport.Env, cfg Config) *Peer {
-	p := &Peer{env: env, cfg: cfg, log: env.Logger(), store: newPeerStore(cfg), verifying: make(map[transport.Addr]bool)}
+	p := &Peer{env: env, cfg: cfg, log: env.Logger(), store: newPeerStore(cfg), items: newItemStore(cfg), verifying: make(map[transport.Addr]bool)}
 	p.self = kademlia.Contact{ID: kademlia.RandomID(env.Rand()), Addr: env.Self()}
 	if cfg.ID != nil {
 		p.self.ID = *cfg.ID
@@ -105,7 +115,7 @@ func newPeer(env transport.Env, cfg Config) *Peer {
 	p.tokens.Rotate(p.secret())
 	p.tokens.Rotate(p.secret())
 	p.every(cfg.TokenRotation, func() { p.tokens.Rotate(p.secret()) })
-	p.every(min(time.Minute, cfg.PeerTTL), func() { p.store.expire(p.env.Now()) })
+	p.every(min(time.Minute, cfg.PeerTTL), func() { p.store.expire(p.env.Now()); p.items.expire(p.env.Now()) })
 	p.every(cfg.RefreshInterval/4, p.refresh)
 	return p
 }
@@ -152,6 +162,7 @@ func (p *Peer) Stats() Stats {
 	s.ContactsRefused = p.table.Refused()
 	s.StoredPeers = p.store.total
 	s.InfoHashes = len(p.store.hashes)
+	s.Items = len(p.items.items)
 	return s
 }
 
@@ -214,6 +225,11 @@ func (p *Peer) Receive(c transport.Conn, tm transport.Message) {
 		p.reply(from, m, r)
 	case "announce_peer":
 		p.onAnnounce(from, host, m)
+	case "get":
+		p.stats.Gets++
+		p.onGet(from, host, m)
+	case "put":
+		p.onPut(from, host, m)
 	default:
 		p.stats.UnknownMethods++
 		p.sendError(from, m, errMethod, "method unknown")
