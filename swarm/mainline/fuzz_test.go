@@ -2,6 +2,7 @@ package mainline
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/networkutopia/p2p/dht/kademlia"
@@ -22,6 +23,10 @@ var fuzzSeeds = []string{
 	"d1:a0:1:q4:ping1:t2:aa1:y1:qe",
 	"d2:ro" + "i1e1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe",
 	"li1ee", "", "d1:t0:1:y1:qe",
+	"d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456e1:q3:get1:t2:aa1:y1:qe",
+	"d1:ad2:id20:abcdefghij01234567895:token8:aoeusnth1:v15:12:Hello World!e1:q3:put1:t2:aa1:y1:qe",
+	"d1:ad3:casi1e2:id20:abcdefghij01234567891:k32:" + strings.Repeat("k", 32) + "4:salt6:foobar3:seqi2e3:sig64:" + strings.Repeat("s", 64) + "5:token8:aoeusnth1:vi5ee1:q3:put1:t2:aa1:y1:qe",
+	"d1:rd2:id20:0123456789abcdefghij1:k32:" + strings.Repeat("k", 32) + "3:seqi2e3:sig64:" + strings.Repeat("s", 64) + "5:token2:tt1:vli1ei2eee1:t2:aa1:y1:re",
 }
 
 // FuzzDecode checks that decoding never panics, that what decodes
@@ -35,7 +40,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if m.Y == 'q' && m.Q != "ping" && m.Q != "find_node" && m.Q != "get_peers" && m.Q != "announce_peer" {
+		if m.Y == 'q' && m.Q != "ping" && m.Q != "find_node" && m.Q != "get_peers" && m.Q != "announce_peer" && m.Q != "get" && m.Q != "put" {
 			return // an unknown method's arguments are not re-encoded
 		}
 		out, err := encode(m)
