@@ -9,6 +9,11 @@ routing table changes, and reads commands on stdin:
 
   announce HEX        announce 127.0.0.1:PORT for info-hash HEX
   get HEX             look HEX up; prints "peers HEX ip:port ..."
+  putimm TEXT         put the immutable item TEXT (a bencoded string)
+  getimm HEX          get an immutable item; prints "imm HEX BENCODED_HEX"
+  putmut SK PK SALT TEXT  put a mutable item (keys in hex, libtorrent's
+                      64-byte expanded secret key), seq one past the current
+  getmut PK SALT      get a mutable item; prints "mut PK SEQ BENCODED_HEX"
 
 It exits when stdin closes. Everything but the DHT is off.
 """
@@ -69,10 +74,25 @@ while time.time() < deadline:
         ses.add_torrent(atp)
     elif c and c[0] == "get":
         ses.dht_get_peers(lt.sha1_hash(bytes.fromhex(c[1])))
+    elif c and c[0] == "putimm":
+        ses.dht_put_immutable_item(c[1])
+    elif c and c[0] == "getimm":
+        ses.dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(c[1])))
+    elif c and c[0] == "putmut":
+        ses.dht_put_mutable_item(bytes.fromhex(c[1]), bytes.fromhex(c[2]), c[4].encode(), c[3].encode())
+    elif c and c[0] == "getmut":
+        ses.dht_get_mutable_item(bytes.fromhex(c[1]), c[2].encode())
     for a in ses.pop_alerts():
         if isinstance(a, lt.dht_get_peers_reply_alert):
             ps = ["%s:%d" % p for p in a.peers()]
             print("peers %s %s" % (str(a.info_hash), " ".join(ps)), flush=True)
+        elif isinstance(a, lt.dht_immutable_item_alert):
+            print("imm %s %s" % (str(a.target), lt.bencode(a.item).hex()), flush=True)
+        elif isinstance(a, lt.dht_mutable_item_alert):
+            if a.seq > 0:
+                print("mut %s %d %s" % (bytes(a.key).hex(), a.seq, lt.bencode(a.item).hex()), flush=True)
+        elif isinstance(a, lt.dht_put_alert):
+            print("put %d" % a.num_success, flush=True)
     n = ses.status().dht_nodes
     if n != nodes:
         nodes = n
