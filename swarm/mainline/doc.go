@@ -64,6 +64,12 @@
 //	  per bucket (/24, /64)
 //	RequireBEP42              off       ContactsRefused
 //	MaxPendingPings           64        PingsDropped
+//	BEP 44 MaxItems           4096      ItemsRefused (error 202)
+//	  MaxItemsPerSender (IP)    64        ItemsRefused (error 202)
+//	  value > 1000 B, salt > 64 -         ItemsRefused (205, 207)
+//	  bad signature           -         BadSignatures (206)
+//	  seq backwards, bad cas  -         SeqRefused (302, 301)
+//	  ItemTTL                 2 h       expired, not counted
 //	wire: 64 KiB datagrams, 8 levels of nesting, 16-byte transaction
 //	  IDs, 64-byte tokens; bad types, node lists not a multiple of 26
 //	  (38), IDs not of 20 bytes: Malformed (error 203 to a query, a
