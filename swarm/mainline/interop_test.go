@@ -18,6 +18,7 @@ import (
 
 	"github.com/networkutopia/p2p/dht/kademlia"
 	"github.com/networkutopia/p2p/internal/testutil"
+	"github.com/networkutopia/p2p/swarm"
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
@@ -226,4 +227,48 @@ func TestLibtorrentItems(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestOurClientFindsLibtorrentSeederThroughDHT: a libtorrent seeder
+// announces a torrent with no tracker through the DHT (bootstrapped from
+// our node); our client, given the torrent and our node as its
+// ClientConfig.DHT, finds it there and downloads the file.
+func TestOurClientFindsLibtorrentSeederThroughDHT(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ours := newNodes(t, 3, loopback())
+	for _, nd := range ours[1:] {
+		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
+	}
+	seedDir, ourDir := t.TempDir(), t.TempDir()
+	data := make([]byte, 1<<20+77)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(seedDir, "payload.bin"), data, 0o644))
+	mi, err := metainfo.Create(filepath.Join(seedDir, "payload.bin"), metainfo.CreateConfig{PieceLength: 256 << 10})
+	require.NoError(t, err)
+	tf := filepath.Join(t.TempDir(), "payload.torrent")
+	require.NoError(t, mi.Save(tf))
+
+	port := testutil.FreeUDPPort(t)
+	cmds, lines := libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
+	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
+		var n int
+		_, err := fmt.Sscanf(l, "nodes %d", &n)
+		return err == nil && n >= 2
+	})
+	_, err = fmt.Fprintf(cmds, "seed %s %s\n", tf, seedDir)
+	require.NoError(t, err)
+	waitFor(t, ctx, lines, "seeding", func(l string) bool { return l == "seeding" })
+
+	c, err := swarm.NewClient(swarm.ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", DHT: ours[1]})
+	require.NoError(t, err)
+	defer c.Close()
+	leech, err := c.Add(mi, ourDir)
+	require.NoError(t, err)
+	require.NoError(t, leech.Download(ctx), "our client did not complete from libtorrent")
+	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
+	require.NoError(t, err)
+	require.Equal(t, data, got)
 }

@@ -9,6 +9,8 @@ routing table changes, and reads commands on stdin:
 
   announce HEX        announce 127.0.0.1:PORT for info-hash HEX
   get HEX             look HEX up; prints "peers HEX ip:port ..."
+  seed TORRENT DIR    seed a torrent (announced through the DHT); prints
+                      "seeding" once checked
   putimm TEXT         put the immutable item TEXT (a bencoded string)
   getimm HEX          get an immutable item; prints "imm HEX BENCODED_HEX"
   putmut SK PK SALT TEXT  put a mutable item (keys in hex, libtorrent's
@@ -56,6 +58,8 @@ def read():
 threading.Thread(target=read, daemon=True).start()
 
 nodes = -1
+seeding = None
+said = False
 deadline = time.time() + 120
 while time.time() < deadline:
     try:
@@ -74,6 +78,8 @@ while time.time() < deadline:
         ses.add_torrent(atp)
     elif c and c[0] == "get":
         ses.dht_get_peers(lt.sha1_hash(bytes.fromhex(c[1])))
+    elif c and c[0] == "seed":
+        seeding = ses.add_torrent({"ti": lt.torrent_info(c[1]), "save_path": c[2]})
     elif c and c[0] == "putimm":
         ses.dht_put_immutable_item(c[1])
     elif c and c[0] == "getimm":
@@ -93,6 +99,9 @@ while time.time() < deadline:
                 print("mut %s %d %s" % (bytes(a.key).hex(), a.seq, lt.bencode(a.item).hex()), flush=True)
         elif isinstance(a, lt.dht_put_alert):
             print("put %d" % a.num_success, flush=True)
+    if seeding is not None and not said and seeding.status().is_seeding:
+        said = True
+        print("seeding", flush=True)
     n = ses.status().dht_nodes
     if n != nodes:
         nodes = n
