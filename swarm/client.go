@@ -197,7 +197,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	pc := c.cfg.Peer
 	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
 	pc.OnComplete = t.markDone
-	reserved, dht := c.useDHT(mi, &pc)
+	reserved, dht := c.useDHT(t, mi, &pc)
 	if err := pc.Validate(); err != nil {
 		st.Close()
 		return nil, err

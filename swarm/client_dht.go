@@ -41,9 +41,14 @@ const (
 	dhtTimeout         = 30 * time.Second
 )
 
+// maxDHTPings bounds the nodes named in Port messages that a torrent
+// pings at once; further Port messages are ignored (a peer could send
+// them in a loop).
+const maxDHTPings = 4
+
 // useDHT reports whether torrent mi uses the client's DHT, and sets up pc
 // and the handshake's reserved bits for it.
-func (c *Client) useDHT(mi *metainfo.MetaInfo, pc *PeerConfig) (reserved [8]byte, ok bool) {
+func (c *Client) useDHT(t *Torrent, mi *metainfo.MetaInfo, pc *PeerConfig) (reserved [8]byte, ok bool) {
 	if c.cfg.DHT == nil || mi.Info.Private {
 		return reserved, false
 	}
@@ -53,6 +58,7 @@ func (c *Client) useDHT(mi *metainfo.MetaInfo, pc *PeerConfig) (reserved [8]byte
 	}
 	reserved[7] |= wire.ReservedDHT
 	pc.DHTPort = node.AddrPort().Port()
+	pings := make(chan struct{}, maxDHTPings)
 	pc.OnDHTPort = func(peer transport.Addr, port uint16) {
 		ip, err := transport.ParseIPAddr(peer)
 		if err != nil {
@@ -62,9 +68,22 @@ func (c *Client) useDHT(mi *metainfo.MetaInfo, pc *PeerConfig) (reserved [8]byte
 		if err != nil {
 			return
 		}
-		go func() { // off the loop; bounded by dhtTimeout
+		select {
+		case pings <- struct{}{}:
+		default:
+			return
+		}
+		go func() { // off the loop; bounded by dhtTimeout and Close
+			defer func() { <-pings }()
 			ctx, cancel := context.WithTimeout(context.Background(), dhtTimeout)
 			defer cancel()
+			go func() {
+				select {
+				case <-t.stop:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
 			_ = node.AddNode(ctx, netip.AddrPortFrom(addr, port))
 		}()
 	}
