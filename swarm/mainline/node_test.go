@@ -113,3 +113,31 @@ func TestNodeClose(t *testing.T) {
 	_, err := nd.Stats(context.Background())
 	require.ErrorIs(t, err, ErrClosed)
 }
+
+// TestIPv6Nodes: nodes on ::1 exchange nodes6 (BEP 32) and 18-byte
+// compact peers.
+func TestIPv6Nodes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var nodes []*Node
+	for range 6 {
+		nd, err := NewNode(NodeConfig{Config: loopback(), Listen: "/ip6/::1/udp/0"})
+		if err != nil {
+			t.Skipf("no IPv6 loopback: %v", err)
+		}
+		t.Cleanup(func() { nd.Close() })
+		nodes = append(nodes, nd)
+	}
+	for _, nd := range nodes[1:] {
+		require.NoError(t, nd.Bootstrap(ctx, nodes[0].Addr()))
+	}
+	cs, err := nodes[5].Contacts(ctx)
+	require.NoError(t, err)
+	require.Greater(t, len(cs), 1, "learned nodes through nodes6")
+	ih := metainfo.Hash(kademlia.HashKey([]byte("six")))
+	_, err = nodes[2].Announce(ctx, ih, 0)
+	require.NoError(t, err)
+	peers, err := nodes[4].GetPeers(ctx, ih)
+	require.NoError(t, err)
+	require.Contains(t, peers, nodes[2].AddrPort())
+}
