@@ -30,7 +30,7 @@ func benchPeer(tb testing.TB, contacts, peers int) (*Peer, *fakeEnv) {
 	cfg := Config{K: 64, MaxRequestRate: 1 << 30, MaxStoredPeers: peers, MaxPeersPerInfoHash: 100}.withDefaults()
 	p := newPeer(env, cfg)
 	for i := 0; p.table.Len() < contacts && i < 4*contacts; i++ {
-		bucket := i % 157
+		bucket := i % 160
 		id := kademlia.RandomInBucket(env.rnd, p.self.ID, bucket)
 		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		p.table.Seen(kademlia.Contact{ID: id, Addr: udpAddr(netip.AddrPortFrom(ip, 6881))}, env.now)
