@@ -10,6 +10,7 @@ import (
 
 	"github.com/networkutopia/p2p/dht/kademlia"
 	"github.com/networkutopia/p2p/swarm/bencode"
+	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -265,4 +266,36 @@ func TestConfigValidate(t *testing.T) {
 	}
 	require.NoError(t, Config{}.Validate())
 	require.ErrorIs(t, NodeConfig{Listen: DefaultListen, Conn: &net.UDPConn{}}.Validate(), ErrBadConfig)
+}
+
+// TestTokensRotate: a token is good for the IP it was given to, through
+// the next rotation (5 min), and no longer after the one after.
+func TestTokensRotate(t *testing.T) {
+	env := newFakeEnv()
+	env.keep = true
+	p := newPeer(env, Config{}.withDefaults())
+	from := "/ip4/10.0.0.7/udp/6881"
+	ih := string(make([]byte, 20))
+	receive(p, transport.Addr(from), mustEncode(t, query("get_peers", map[string]any{"info_hash": ih})))
+	r, err := decode(env.sent[0])
+	require.NoError(t, err)
+	announce := func() byte {
+		env.sent = env.sent[:0]
+		receive(p, transport.Addr(from), mustEncode(t, query("announce_peer", map[string]any{"info_hash": ih, "port": 1, "token": r.Token})))
+		m, err := decode(env.sent[0])
+		require.NoError(t, err)
+		return m.Y
+	}
+	require.Equal(t, byte('r'), announce())
+	env.fire(DefaultTokenRotation)
+	require.Equal(t, byte('r'), announce(), "one rotation later")
+	env.fire(DefaultTokenRotation)
+	require.Equal(t, byte('e'), announce(), "two rotations later")
+	require.Equal(t, uint64(1), p.Stats().TokensRefused)
+}
+
+func mustEncode(t *testing.T, v any) []byte {
+	b, err := bencode.Marshal(v)
+	require.NoError(t, err)
+	return b
 }

@@ -19,6 +19,28 @@ type fakeEnv struct {
 	sent   [][]byte
 	keep   bool
 	failed int
+	timers []fakeTimer
+}
+
+// fakeTimer is a timer of a fakeEnv: it fires only through fire.
+type fakeTimer struct {
+	d time.Duration
+	f func()
+}
+
+// fire advances the clock by d and runs the timers set for d (those they
+// set again wait for the next fire).
+func (e *fakeEnv) fire(d time.Duration) {
+	e.now = e.now.Add(d)
+	due := e.timers
+	e.timers = nil
+	for _, t := range due {
+		if t.d == d {
+			t.f()
+		} else {
+			e.timers = append(e.timers, t)
+		}
+	}
 }
 
 func newFakeEnv() *fakeEnv {
@@ -41,7 +63,8 @@ func (e *fakeEnv) Send(_ transport.Addr, m transport.Message) error {
 	return nil
 }
 func (e *fakeEnv) Disconnect(transport.Addr) {}
-func (e *fakeEnv) AfterFunc(time.Duration, func()) func() bool {
+func (e *fakeEnv) AfterFunc(d time.Duration, f func()) func() bool {
+	e.timers = append(e.timers, fakeTimer{d, f})
 	return func() bool { return true }
 }
 func (e *fakeEnv) Offload(_ time.Duration, work func(), done func()) { work(); done() }
