@@ -2,6 +2,7 @@ package mainline
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -140,4 +141,21 @@ func TestIPv6Nodes(t *testing.T) {
 	peers, err := nodes[4].GetPeers(ctx, ih)
 	require.NoError(t, err)
 	require.Contains(t, peers, nodes[2].AddrPort())
+}
+
+// TestNodeOnGivenConn: a node runs on a socket opened elsewhere (a port
+// shared through a demux) and closes it on Close.
+func TestNodeOnGivenConn(t *testing.T) {
+	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	nd, err := NewNode(NodeConfig{Config: loopback(), Conn: pc})
+	require.NoError(t, err)
+	require.Equal(t, pc.LocalAddr().(*net.UDPAddr).AddrPort(), nd.AddrPort())
+	other := newNodes(t, 1, loopback())[0]
+	id, err := other.Ping(context.Background(), nd.Addr())
+	require.NoError(t, err)
+	require.Equal(t, nd.ID(), id)
+	require.NoError(t, nd.Close())
+	_, err = pc.WriteToUDP([]byte("x"), pc.LocalAddr().(*net.UDPAddr))
+	require.Error(t, err, "Close closed the socket")
 }
