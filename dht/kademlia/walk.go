@@ -49,7 +49,9 @@ type WalkResult struct {
 // not fail have all answered. [Peer] runs its lookups on it, and wire
 // protocols built on this package (BEP 5, in swarm/mainline) run theirs,
 // each with its own query function. Like a Peer, a Walk must only be used
-// from one loop; query's answer must be called there, at most once.
+// from one loop; query's answer must be called there, at most once, and
+// later than query returns (as transport.Calls calls back): never from
+// within query.
 type Walk struct {
 	target   ID
 	cfg      WalkConfig
