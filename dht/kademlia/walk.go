@@ -49,9 +49,8 @@ type WalkResult struct {
 // not fail have all answered. [Peer] runs its lookups on it, and wire
 // protocols built on this package (BEP 5, in swarm/mainline) run theirs,
 // each with its own query function. Like a Peer, a Walk must only be used
-// from one loop; query's answer must be called there, at most once, and
-// later than query returns (as transport.Calls calls back): never from
-// within query.
+// from one loop; query's answer must be called there, at most once (from
+// within query too).
 type Walk struct {
 	target   ID
 	cfg      WalkConfig
@@ -62,6 +61,8 @@ type Walk struct {
 	queries  int
 	cut      bool
 	finished bool
+	stepping bool // in step: an answer given from within query steps again after
+	again    bool
 	query    func(c Contact, answer func(WalkReply))
 	done     func(WalkResult)
 }
@@ -125,6 +126,25 @@ func (w *Walk) step() {
 	if w.finished {
 		return
 	}
+	if w.stepping {
+		w.again = true
+		return
+	}
+	w.stepping = true
+	for {
+		w.again = false
+		w.stepOnce()
+		if !w.again || w.finished {
+			break
+		}
+	}
+	w.stepping = false
+	if w.inflight == 0 {
+		w.finish()
+	}
+}
+
+func (w *Walk) stepOnce() {
 	n := 0
 	for _, c := range w.cands {
 		if c.state == failedCand {
@@ -141,9 +161,6 @@ func (w *Walk) step() {
 			}
 			w.send(c)
 		}
-	}
-	if w.inflight == 0 {
-		w.finish()
 	}
 }
 

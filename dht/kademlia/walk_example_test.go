@@ -13,7 +13,7 @@ import (
 // A Walk with its own query function, as a wire protocol runs one: here
 // the "network" is a map from address to the routing table each node
 // would answer from, and answers are delivered later by a queue, as a
-// real transport does (answer must not be called from within query).
+// real transport does.
 func ExampleWalk() {
 	r := rand.New(rand.NewPCG(1, 2))
 	self := kademlia.Contact{ID: kademlia.RandomID(r), Addr: "me"}
