@@ -20,7 +20,8 @@
 //	dht/kademlia         Kademlia: XOR distance, k-buckets, α-parallel
 //	                     lookups, write tokens (the base of BEP 5)
 //	swarm                BitTorrent: bencode, metainfo, tracker, peer wire,
-//	                     rarest-first, tit-for-tat, distribution-time bounds
+//	                     rarest-first, tit-for-tat, distribution-time bounds;
+//	                     swarm/mainline, the mainline DHT (BEP 5) on UDP
 //	dnsx                 DNS names, records, zones, messages; dnsx/authserver
 //	                     (authoritative server, transfers, registrar) and
 //	                     dnsx/resolver (iterative resolver with cache,

@@ -63,12 +63,20 @@ type ClientConfig struct {
 	// plaintext only. MSE hides BitTorrent from traffic shapers, not from an
 	// attacker. Over an already encrypted Transport (libp2p) use Disabled.
 	Encryption mse.Policy
+	// DHT, if set, finds peers without a tracker (client_dht.go): each
+	// torrent that is not private (BEP 27) is announced through it every
+	// DHTInterval (default 15 min; sooner while no peer was found).
+	DHT         PeerFinder
+	DHTInterval time.Duration
 }
 
 // Validate names the first bad field.
 func (c ClientConfig) Validate() error {
 	if c.Encryption < mse.Enabled || c.Encryption > mse.Required {
 		return fmt.Errorf("%w: ClientConfig.Encryption %d is not a policy", ErrBadConfig, int(c.Encryption))
+	}
+	if c.DHTInterval < 0 {
+		return fmt.Errorf("%w: ClientConfig.DHTInterval %v is negative", ErrBadConfig, c.DHTInterval)
 	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
@@ -114,6 +122,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}
 		cfg.Tracker = tc
 	}
+	cfg.DHTInterval = cmp.Or(cfg.DHTInterval, DefaultDHTInterval)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -209,6 +218,11 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	pc := c.cfg.Peer
 	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
 	pc.OnComplete = t.markDone
+	reserved, dht := c.useDHT(t, mi, &pc)
+	bits := ourReserved // extensions, Fast, and the DHT's bit if it is used
+	for i := range bits {
+		bits[i] |= reserved[i]
+	}
 	if err := pc.Validate(); err != nil {
 		st.Close()
 		return nil, err
@@ -221,7 +235,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	host, err := transport.NewHost(transport.HostConfig{
 		Stream:  t.mse,
 		Listen:  c.cfg.Listen,
-		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: ourReserved}),
+		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: bits}),
 		Logger:  c.cfg.Logger,
 		Metrics: c.cfg.Metrics,
 	}, func(env transport.Env) transport.Handler {
@@ -240,6 +254,10 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	}
 	c.torrents[mi.InfoHash] = t
 	t.startAnnouncing()
+	if dht {
+		t.wg.Add(1)
+		go t.dhtLoop()
+	}
 	return t, nil
 }
 

@@ -139,6 +139,12 @@ type PeerConfig struct {
 	// Default 100.
 	MaxPEXPeers int
 
+	// DHTPort, if set, is the UDP port of our mainline DHT node: sent in
+	// a Port message (BEP 5) to each peer whose handshake has the DHT bit.
+	DHTPort uint16
+	// OnDHTPort, if set, is called on the node's loop with the DHT port a
+	// peer sent (a node to add to the DHT's routing table).
+	OnDHTPort func(peer transport.Addr, port uint16)
 	// OnComplete, if set, is called on the node's loop once every piece
 	// is verified.
 	OnComplete func()

@@ -74,7 +74,11 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 		return
 	}
 	switch m := m.(type) {
-	case wire.KeepAlive, wire.Port, wire.Unknown:
+	case wire.KeepAlive, wire.Unknown:
+	case wire.Port:
+		if n.cfg.OnDHTPort != nil && m.Port != 0 {
+			n.cfg.OnDHTPort(tc.Peer, m.Port)
+		}
 	case wire.Choke:
 		c.peerChoking = true
 		n.cancelAll(c, false) // BEP 3: a choke discards our pending requests
@@ -154,6 +158,9 @@ func (n *Peer) onHandshake(c *peerConn, h wire.Handshake) {
 	n.sendHandshake(c)
 	n.sendExtHandshake(c, h)
 	n.startFast(c, h)
+	if n.cfg.DHTPort != 0 && h.Reserved[7]&wire.ReservedDHT != 0 {
+		n.send(c, wire.Port{Port: n.cfg.DHTPort})
+	}
 }
 
 func (n *Peer) onHave(c *peerConn, index int64) {

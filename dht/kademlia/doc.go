@@ -14,6 +14,12 @@
 // (provider records, like BitTorrent's peers of a torrent), not one value
 // that writers overwrite.
 //
+// A wire protocol built on Kademlia reuses its pieces rather than the
+// Peer: [Table] (the k-buckets), [Tokens] (write tokens bound to an IP)
+// and [Walk] (the iterative lookup, with the protocol's own query
+// function). BitTorrent's mainline DHT (BEP 5, package swarm/mainline)
+// is built so; this package knows nothing of it.
+//
 // # Kademlia or Chord
 //
 // Choose Kademlia to meet the deployed world (BitTorrent's mainline DHT,

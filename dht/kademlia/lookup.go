@@ -28,39 +28,6 @@ type LookupResult struct {
 	tokens [][]byte // write tokens of Closest, same order
 }
 
-type candState uint8
-
-const (
-	fresh candState = iota
-	pending
-	answered
-	failedCand
-)
-
-type cand struct {
-	Contact
-	depth int
-	state candState
-	token []byte
-}
-
-// lookup is one iterative lookup in progress.
-type lookup struct {
-	p        *Peer
-	target   ID
-	values   bool
-	cands    []*cand                 // by distance to target
-	known    map[ID]bool             // candidate IDs
-	addrs    map[transport.Addr]bool // and their addresses: one query per address
-	inflight int
-	queries  int
-	vals     [][]byte
-	done     func(LookupResult, error)
-	finished bool
-	cut      bool // MaxQueries stopped it
-	stop     func() bool
-}
-
 // Lookup finds the K nodes closest to the key's ID ([HashKey]).
 func (p *Peer) Lookup(key []byte, done func(LookupResult, error)) {
 	p.LookupID(HashKey(key), done)
@@ -73,6 +40,8 @@ func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
 	p.lookup(target, false, done)
 }
 
+// lookup starts an iterative lookup of target on a [Walk] that queries
+// with find messages, collecting values if asked.
 func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 	p.stats.Lookups++
 	if p.observeLookup != nil {
@@ -94,143 +63,81 @@ const verifyWait = 10 * time.Millisecond
 // joined by another), it waits for them until deadline rather than fail
 // at once.
 func (p *Peer) startLookup(target ID, values bool, done func(LookupResult, error), deadline time.Time) {
-	l := &lookup{p: p, target: target, values: values, known: map[ID]bool{p.self.ID: true},
-		addrs: map[transport.Addr]bool{p.self.Addr: true}, done: done}
-	for _, c := range p.table.nearest(target, p.cfg.K) {
-		l.add(c, 1)
-	}
-	if len(l.cands) == 0 && len(p.verifying) > 0 && !p.stopped && p.env.Now().Before(deadline) {
+	start := p.table.nearest(target, p.cfg.K)
+	if len(start) == 0 && len(p.verifying) > 0 && !p.stopped && p.env.Now().Before(deadline) {
 		p.env.AfterFunc(verifyWait, func() { p.startLookup(target, values, done, deadline) })
 		return
 	}
-	if len(l.cands) == 0 {
+	if len(start) == 0 {
 		p.stats.LookupFailures++
 		err := fmt.Errorf("%w: lookup of %s: the routing table is empty", ErrNotJoined, target.Short())
 		p.env.AfterFunc(0, func() { done(LookupResult{Target: target}, err) })
 		return
 	}
 	p.table.touched(target, p.env.Now())
-	l.stop = p.env.AfterFunc(p.cfg.OperationTimeout, l.finish)
-	l.step()
-}
-
-// add inserts a candidate in distance order, unless it is known already.
-func (l *lookup) add(c Contact, depth int) {
-	if l.known[c.ID] || l.addrs[c.Addr] || c.Addr == "" {
-		return
-	}
-	l.known[c.ID], l.addrs[c.Addr] = true, true
-	nc := &cand{Contact: c, depth: depth}
-	i, _ := slices.BinarySearchFunc(l.cands, nc, func(a, b *cand) int { return Closer(l.target, a.ID, b.ID) })
-	l.cands = slices.Insert(l.cands, i, nc)
-	if limit := 4 * l.p.cfg.K; len(l.cands) > limit && l.cands[len(l.cands)-1].state == fresh {
-		l.cands = l.cands[:len(l.cands)-1] // bound the shortlist
-	}
-}
-
-// step sends requests to the closest fresh candidates among the K closest
-// that did not fail, up to Alpha in flight, and finishes when none is
-// fresh or pending.
-func (l *lookup) step() {
-	if l.finished {
-		return
-	}
-	n := 0
-	for _, c := range l.cands {
-		if c.state == failedCand {
-			continue
+	vals := &valueSet{max: p.cfg.MaxValuesPerKey, maxSize: p.cfg.MaxValueSize}
+	query := func(c Contact, answer func(WalkReply)) {
+		p.stats.Queries++
+		m := &message{Kind: kindFind, Target: target}
+		if values {
+			m.Flags = flagValues
 		}
-		if n == l.p.cfg.K {
-			break
-		}
-		n++
-		if c.state == fresh && l.inflight < l.p.cfg.Alpha {
-			if l.queries >= l.p.cfg.MaxQueries {
-				if !l.cut {
-					l.cut = true
-					l.p.stats.LookupsCut++
+		p.call(c.Addr, m, func(r *message, err error) {
+			switch {
+			case err != nil, r.Kind != kindReply:
+				answer(WalkReply{})
+			case r.From != c.ID:
+				// The node there is not the one we were told of: a stale or
+				// false referral. The node that answered is a contact now.
+				answer(WalkReply{})
+			default:
+				if values {
+					vals.merge(r.Values)
 				}
-				break
+				answer(WalkReply{OK: true, Token: r.Token, Nodes: r.Nodes})
 			}
-			l.query(c)
-		}
+		})
 	}
-	if l.inflight == 0 {
-		l.finish()
-	}
+	var stop func() bool
+	w := NewWalk(target, WalkConfig{K: p.cfg.K, Alpha: p.cfg.Alpha, MaxQueries: p.cfg.MaxQueries}, p.self, start, query,
+		func(wr WalkResult) {
+			if stop != nil {
+				stop()
+			}
+			if wr.Cut {
+				p.stats.LookupsCut++
+			}
+			res := LookupResult{Target: target, Closest: wr.Closest, Hops: wr.Hops, Queries: wr.Queries, tokens: wr.Tokens}
+			res.Values = vals.vals
+			slices.SortFunc(res.Values, bytes.Compare)
+			if len(res.Closest) == 0 {
+				p.stats.LookupFailures++
+				done(res, fmt.Errorf("%w: no node answered a lookup of %s", ErrLookupFailed, target.Short()))
+				return
+			}
+			p.stats.Hops += uint64(res.Hops)
+			done(res, nil)
+		})
+	stop = p.env.AfterFunc(p.cfg.OperationTimeout, w.Stop)
+	w.Start()
 }
 
-func (l *lookup) query(c *cand) {
-	c.state = pending
-	l.inflight++
-	l.queries++
-	l.p.stats.Queries++
-	m := &message{Kind: kindFind, Target: l.target}
-	if l.values {
-		m.Flags = flagValues
-	}
-	l.p.call(c.Addr, m, func(r *message, err error) {
-		l.inflight--
-		switch {
-		case err != nil, r.Kind != kindReply:
-			c.state = failedCand
-		case r.From != c.ID:
-			// The node there is not the one we were told of: a stale or
-			// false referral. The node that answered is a contact now.
-			c.state = failedCand
-		default:
-			c.state = answered
-			c.token = r.Token
-			if l.values {
-				l.merge(r.Values)
-			}
-			for _, n := range r.Nodes {
-				l.add(n, c.depth+1)
-			}
-		}
-		l.step()
-	})
+// valueSet collects distinct values, at most max of at most maxSize bytes.
+type valueSet struct {
+	max, maxSize int
+	vals         [][]byte
 }
 
-// merge adds values not seen yet, at most MaxValuesPerKey in all.
-func (l *lookup) merge(vs [][]byte) {
+// merge adds values not seen yet, at most max in all.
+func (s *valueSet) merge(vs [][]byte) {
 	for _, v := range vs {
-		if len(l.vals) >= l.p.cfg.MaxValuesPerKey || len(v) > l.p.cfg.MaxValueSize {
+		if len(s.vals) >= s.max || len(v) > s.maxSize {
 			return
 		}
-		if !slices.ContainsFunc(l.vals, func(w []byte) bool { return bytes.Equal(v, w) }) {
-			l.vals = append(l.vals, v)
+		if !slices.ContainsFunc(s.vals, func(w []byte) bool { return bytes.Equal(v, w) }) {
+			s.vals = append(s.vals, v)
 		}
 	}
-}
-
-func (l *lookup) finish() {
-	if l.finished {
-		return
-	}
-	l.finished = true
-	if l.stop != nil {
-		l.stop()
-	}
-	res := LookupResult{Target: l.target, Queries: l.queries}
-	for _, c := range l.cands {
-		if c.state == answered && len(res.Closest) < l.p.cfg.K {
-			if len(res.Closest) == 0 {
-				res.Hops = c.depth
-			}
-			res.Closest = append(res.Closest, c.Contact)
-			res.tokens = append(res.tokens, c.token)
-		}
-	}
-	res.Values = l.vals
-	slices.SortFunc(res.Values, bytes.Compare)
-	if len(res.Closest) == 0 {
-		l.p.stats.LookupFailures++
-		l.done(res, fmt.Errorf("%w: no node answered a lookup of %s", ErrLookupFailed, l.target.Short()))
-		return
-	}
-	l.p.stats.Hops += uint64(res.Hops)
-	l.done(res, nil)
 }
 
 // Put stores value under key at the K nodes closest to the key, and
@@ -302,9 +209,9 @@ func (p *Peer) Get(key []byte, done func([][]byte, error)) {
 	local := p.store.get(id, p.env.Now())
 	p.lookup(id, true, func(res LookupResult, err error) {
 		if len(local) > 0 { // this node may be one of the closest
-			l := &lookup{p: p, vals: local}
-			l.merge(res.Values)
-			res.Values = l.vals
+			vs := &valueSet{max: p.cfg.MaxValuesPerKey, maxSize: p.cfg.MaxValueSize, vals: local}
+			vs.merge(res.Values)
+			res.Values = vs.vals
 			slices.SortFunc(res.Values, bytes.Compare)
 			err = nil
 		}

@@ -1,6 +1,7 @@
 package kademlia
 
 import (
+	"bytes"
 	"net/netip"
 	"slices"
 	"time"
@@ -233,36 +234,84 @@ func (t *table) closest(target ID, n int) []Contact {
 
 // nearest returns the up to n live contacts closest to target, in no
 // particular order (a reply's receiver sorts them itself). It reads the
-// buckets in distance order and sorts only the group that overflows n:
-// with t the common prefix of self and target, the contacts of bucket t
-// are closest (they share more than t bits with target), then those of
-// every bucket beyond t (the distance's top bit is t), then buckets t-1,
-// t-2, ... 0 (top bit i).
+// buckets in distance order and sorts only the bucket that overflows n,
+// so its cost depends on n and K, not on the size of the table. With c
+// the common prefix of self and target and x = self XOR target: the
+// contacts of bucket c are closest (they share more than c bits with
+// target); then come the buckets j > c, whose distances agree with x on
+// bits c+1..j-1 and differ from it at bit j, so that bucket j is closer
+// than every deeper bucket when bit j of x is 1 and further when it is 0:
+// those with a 1, shallowest first, then those with a 0, deepest first;
+// then buckets c-1, c-2, ... 0 (the distance's top bit is i).
 func (t *table) nearest(target ID, n int) []Contact {
 	out := make([]Contact, 0, n+t.k)
-	group := func(from, to int) bool { // appends buckets [from, to); reports whether n are in
+	bucket := func(i int) bool { // appends bucket i; reports whether n are in
 		start := len(out)
-		for i := from; i < to; i++ {
-			for _, e := range t.buckets[i].live {
-				out = append(out, e.Contact)
-			}
+		for _, e := range t.buckets[i].live {
+			out = append(out, e.Contact)
 		}
 		if len(out) < n {
 			return false
 		}
-		sortByDistance(target, out[start:])
+		keepClosest(target, out[start:], n-start)
 		out = out[:n]
 		return true
 	}
 	cpl := CommonPrefixLen(t.self, target)
-	done := false
 	if cpl < IDBits {
-		done = group(cpl, cpl+1) || group(cpl+1, IDBits)
+		if bucket(cpl) {
+			return out
+		}
+		x := Distance(t.self, target)
+		bit := func(j int) bool { return x[j/8]&(0x80>>(j%8)) != 0 }
+		for j := cpl + 1; j < IDBits; j++ {
+			if bit(j) && bucket(j) {
+				return out
+			}
+		}
+		for j := IDBits - 1; j > cpl; j-- {
+			if !bit(j) && bucket(j) {
+				return out
+			}
+		}
 	}
-	for i := min(cpl, IDBits) - 1; i >= 0 && !done; i-- {
-		done = group(i, i+1)
+	for i := min(cpl, IDBits) - 1; i >= 0; i-- {
+		if bucket(i) {
+			return out
+		}
 	}
 	return out
+}
+
+// keepClosest moves the m contacts of cs closest to target to its front,
+// in no particular order: a bounded insertion into the m best so far,
+// which costs about one comparison per contact when m is small.
+func keepClosest(target ID, cs []Contact, m int) {
+	if m <= 0 || m >= len(cs) {
+		return
+	}
+	dist := make([]ID, m)
+	for i := range m {
+		dist[i] = Distance(target, cs[i].ID)
+	}
+	worst := func() int { // index of the furthest of the m
+		w := 0
+		for i := 1; i < m; i++ {
+			if bytes.Compare(dist[i][:], dist[w][:]) > 0 {
+				w = i
+			}
+		}
+		return w
+	}
+	w := worst()
+	for i := m; i < len(cs); i++ {
+		d := Distance(target, cs[i].ID)
+		if bytes.Compare(d[:], dist[w][:]) < 0 {
+			cs[w], cs[i] = cs[i], cs[w]
+			dist[w] = d
+			w = worst()
+		}
+	}
 }
 
 // len returns the number of live contacts.

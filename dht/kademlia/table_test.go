@@ -135,3 +135,80 @@ func TestTableRequireBEP42(t *testing.T) {
 	require.True(t, tb.has(local.ID))
 	require.EqualValues(t, 1, tb.refusedByLimit)
 }
+
+// TestNearestMatchesSort: nearest gives the n closest contacts of a big
+// table, the same set a sort of every contact gives.
+func TestNearestMatchesSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	self := RandomID(r)
+	tb := testTable(self, PeerConfig{K: 16, MaxPerIP: 1000, MaxPerSubnet: 1000})
+	for i := range 3000 {
+		id := RandomID(r)
+		if i%2 == 0 {
+			id = randomInBucket(r, self, i%40)
+		}
+		tb.seen(Contact{ID: id, Addr: transport.Addr(fmt.Sprintf("/sim/%d", i))}, t0)
+	}
+	all := tb.contacts()
+	for range 200 {
+		target := RandomID(r)
+		if r.IntN(2) == 0 {
+			target = randomInBucket(r, self, r.IntN(30))
+		}
+		for _, n := range []int{1, 8, 20, 100} {
+			want := slices.Clone(all)
+			sortByDistance(target, want)
+			got := tb.nearest(target, n)
+			sortByDistance(target, got)
+			require.Equal(t, want[:min(n, len(want))], got)
+		}
+	}
+}
+
+// TestWalkSynchronousAnswers: a query function that answers at once
+// gives the same result as one whose answers come later.
+func TestWalkSynchronousAnswers(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var all []Contact
+	for i := range 300 {
+		all = append(all, Contact{ID: RandomID(r), Addr: transport.Addr(fmt.Sprint("n", i))})
+	}
+	tables := map[transport.Addr]*table{}
+	for _, c := range all {
+		tb := testTable(c.ID, PeerConfig{K: 8})
+		for _, o := range all {
+			tb.seen(o, t0)
+		}
+		tables[c.Addr] = tb
+	}
+	target := RandomID(r)
+	run := func(sync bool) WalkResult {
+		var queue []func()
+		var res WalkResult
+		done := false
+		w := NewWalk(target, WalkConfig{K: 8}, Contact{Addr: "self"}, all[:2], func(c Contact, answer func(WalkReply)) {
+			reply := func() { answer(WalkReply{OK: true, Nodes: tables[c.Addr].closest(target, 8)}) }
+			if sync {
+				reply()
+			} else {
+				queue = append(queue, reply)
+			}
+		}, func(wr WalkResult) {
+			require.False(t, done, "done called twice")
+			done, res = true, wr
+		})
+		w.Start()
+		for len(queue) > 0 {
+			next := queue[0]
+			queue = queue[1:]
+			next()
+		}
+		require.True(t, done)
+		return res
+	}
+	a, b := run(false), run(true)
+	require.Equal(t, a.Closest, b.Closest)
+	want := slices.Clone(all)
+	sortByDistance(target, want)
+	require.Equal(t, want[:8], b.Closest)
+}

@@ -29,10 +29,17 @@
 // first node's full /p2p/ address as -bootstrap). With -metrics
 // 127.0.0.1:9100 a node serves its counters (p2p_dht_*, p2p_transport_*)
 // for Prometheus on http://127.0.0.1:9100/metrics.
+//
+// With -mode mainline it runs one node of BitTorrent's mainline DHT
+// (BEP 5, package swarm/mainline) on a UDP port, which libtorrent, aria2
+// and any other BitTorrent client can use; see mainline.go for its
+// commands:
+//
+//	go run ./examples/dht -mode mainline -listen 127.0.0.1:6881
+//	go run ./examples/dht -mode mainline -listen 127.0.0.1:6882 -bootstrap 127.0.0.1:6881
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -66,7 +73,7 @@ type config struct {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.mode, "mode", "sim", "sim: run the experiments in the simulator; node: run one node")
+	flag.StringVar(&cfg.mode, "mode", "sim", "sim: run the experiments in the simulator; node: run one node; mainline: run one BitTorrent DHT node (UDP)")
 	flag.StringVar(&cfg.listen, "listen", "/ip4/127.0.0.1/tcp/0", "node: listen multiaddr")
 	flag.StringVar(&cfg.bootstrap, "bootstrap", "", "node: multiaddr of a ring member to join through (empty: start a ring)")
 	flag.StringVar(&cfg.transport, "transport", "tcp", "node: tcp or libp2p")
@@ -92,8 +99,10 @@ func run(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
 		return runSim(ctx, cfg, out)
 	case "node":
 		return runNode(ctx, cfg, in, out)
+	case "mainline":
+		return runMainline(ctx, cfg, in, out)
 	}
-	return fmt.Errorf("unknown -mode %q (want sim or node)", cfg.mode)
+	return fmt.Errorf("unknown -mode %q (want sim, node or mainline)", cfg.mode)
 }
 
 // runSim prints hops against N, then a churn run.
@@ -254,32 +263,7 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		fmt.Fprintf(out, "metrics on %s\n", metricsURL)
 	}
 
-	lines := make(chan string)
-	go func() { // ends when in does (a closed stdin, or the test's pipe)
-		defer close(lines)
-		sc := bufio.NewScanner(in)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case line, ok := <-lines:
-			if !ok {
-				<-ctx.Done() // stdin closed: keep serving until interrupted
-				return nil
-			}
-			done, err := command(ctx, node, line, out)
-			if err != nil {
-				fmt.Fprintln(out, "error", err)
-			}
-			if done {
-				return nil
-			}
-		}
-	}
+	return serveLines(ctx, in, out, func(line string) (bool, error) { return command(ctx, node, line, out) })
 }
 
 // command runs one command line; done reports "leave".

@@ -65,7 +65,8 @@ func (id PeerID) String() string { return fmt.Sprintf("%q", id[:]) }
 // message and hands the peer's handshake to the node as its first message;
 // in the simulator nodes send it as their first message.
 type Handshake struct {
-	// Reserved holds the extension bits (see SupportsExtensions).
+	// Reserved holds the extension bits (see SupportsExtensions and
+	// ReservedDHT).
 	Reserved [8]byte
 	// InfoHash names the torrent.
 	InfoHash metainfo.Hash
@@ -103,7 +104,11 @@ type Piece struct {
 	Data         []byte
 }
 
-// Port announces the sender's DHT port (BEP 5); this package ignores it.
+// ReservedDHT is the handshake's DHT bit (BEP 5): Reserved[7]&ReservedDHT
+// says the sender runs a mainline DHT node and takes a Port message.
+const ReservedDHT = 0x01
+
+// Port announces the sender's DHT port (BEP 5).
 type Port struct{ Port uint16 }
 
 // Unknown is a message with an id this package does not know; its payload
