@@ -1,0 +1,23 @@
+package utp_test
+
+import (
+	"time"
+
+	"testing"
+
+	"github.com/networkutopia/p2p/transport/transporttest"
+	"github.com/networkutopia/p2p/transport/utp"
+)
+
+// TestStreamConformance runs the transport package's stream suite over
+// uTP on loopback UDP.
+func TestStreamConformance(t *testing.T) {
+	transporttest.RunStream(t, transporttest.StreamSetup{
+		New: func(t *testing.T) transporttest.StreamPair {
+			// A short dial timeout keeps DialDeadAddr (no answer to the SYN) quick.
+			tr := &utp.Transport{Config: utp.Config{DialTimeout: time.Second}, DialFrom: "/ip4/127.0.0.1/udp/0"}
+			t.Cleanup(func() { _ = tr.Close() })
+			return transporttest.StreamPair{Dialer: tr, ListenAddr: "/ip4/127.0.0.1/udp/0"}
+		},
+	})
+}
