@@ -28,7 +28,6 @@ var (
 	errVersion    = fmt.Errorf("%w: not version 1", ErrMalformed)
 	errType       = fmt.Errorf("%w: unknown packet type", ErrMalformed)
 	errExtension  = fmt.Errorf("%w: extension runs past the packet", ErrMalformed)
-	errSACKLength = fmt.Errorf("%w: selective ack length not a multiple of 4", ErrMalformed)
 )
 
 // ErrMalformed is wrapped by the errors of a packet that is no valid uTP
@@ -83,10 +82,9 @@ func (h *header) decode(b []byte) ([]byte, error) {
 			return nil, errExtension
 		}
 		next, n := b[0], int(b[1])
-		if ext == extSACK {
-			if n == 0 || n%4 != 0 {
-				return nil, errSACKLength
-			}
+		if ext == extSACK && n > 0 {
+			// BEP 29 asks for a multiple of 4 bytes; libtorrent sends
+			// any length, so any is taken.
 			h.sack = b[2 : 2+n]
 		}
 		ext = next
