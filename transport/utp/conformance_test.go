@@ -21,3 +21,18 @@ func TestStreamConformance(t *testing.T) {
 		},
 	})
 }
+
+// TestDualConformance runs the stream suite over Dual on TCP addresses:
+// each dial goes over uTP (the listener accepts it from the UDP twin of
+// its TCP port).
+func TestDualConformance(t *testing.T) {
+	transporttest.RunStream(t, transporttest.StreamSetup{
+		New: func(t *testing.T) transporttest.StreamPair {
+			d := &utp.Dual{UTP: &utp.Transport{Config: utp.Config{DialTimeout: time.Second}, DialFrom: "/ip4/127.0.0.1/udp/0"}}
+			t.Cleanup(func() { _ = d.Close() })
+			return transporttest.StreamPair{Dialer: d, ListenAddr: "/ip4/127.0.0.1/tcp/0"}
+		},
+		// The uTP path is the one above; keep the second run short.
+		LargeSize: 1 << 20, Streams: 16,
+	})
+}

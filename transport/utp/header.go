@@ -24,10 +24,10 @@ const (
 
 // Errors a header decode returns; each wraps ErrMalformed.
 var (
-	errShort      = fmt.Errorf("%w: shorter than a header", ErrMalformed)
-	errVersion    = fmt.Errorf("%w: not version 1", ErrMalformed)
-	errType       = fmt.Errorf("%w: unknown packet type", ErrMalformed)
-	errExtension  = fmt.Errorf("%w: extension runs past the packet", ErrMalformed)
+	errShort     = fmt.Errorf("%w: shorter than a header", ErrMalformed)
+	errVersion   = fmt.Errorf("%w: not version 1", ErrMalformed)
+	errType      = fmt.Errorf("%w: unknown packet type", ErrMalformed)
+	errExtension = fmt.Errorf("%w: extension runs past the packet", ErrMalformed)
 )
 
 // ErrMalformed is wrapped by the errors of a packet that is no valid uTP
