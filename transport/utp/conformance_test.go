@@ -19,6 +19,7 @@ func TestStreamConformance(t *testing.T) {
 			t.Cleanup(func() { _ = tr.Close() })
 			return transporttest.StreamPair{Dialer: tr, ListenAddr: "/ip4/127.0.0.1/udp/0"}
 		},
+		LargeSize: largeSize(),
 	})
 }
 
@@ -35,4 +36,14 @@ func TestDualConformance(t *testing.T) {
 		// The uTP path is the one above; keep the second run short.
 		LargeSize: 1 << 20, Streams: 16,
 	})
+}
+
+// largeSize is the LargeTransfer check's size: 1 400-byte datagrams are
+// slow under the race detector, so -short moves 2 MiB each way (the
+// suite's default, 32 MiB, otherwise).
+func largeSize() int {
+	if testing.Short() {
+		return 2 << 20
+	}
+	return 0
 }

@@ -34,7 +34,7 @@ func (l *lossyUDP) WriteToUDPAddrPort(b []byte, to netip.AddrPort) (int, error) 
 }
 
 // TestTransferUnderLoss: with 5 % of the datagrams of both sides lost,
-// 1 MiB each way arrives intact, through timeouts, fast retransmits and
+// 512 KiB each way arrive intact, through timeouts, fast retransmits and
 // selective acks.
 func TestTransferUnderLoss(t *testing.T) {
 	newLossy := func(seed uint64) *Socket {
@@ -62,7 +62,7 @@ func TestTransferUnderLoss(t *testing.T) {
 	require.NoError(t, err)
 	defer cb.Close()
 
-	data := make([]byte, 1<<20)
+	data := make([]byte, 512<<10)
 	for i := range data {
 		data[i] = byte(i * 7)
 	}
