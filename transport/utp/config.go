@@ -90,6 +90,11 @@ type Config struct {
 	TargetDelay time.Duration
 	// MaxWindow caps the congestion window in bytes. Default 4 MiB.
 	MaxWindow int
+	// NoOffload turns off segmentation offload (Linux's UDP_SEGMENT and
+	// UDP_GRO: one system call per burst of datagrams instead of one per
+	// datagram; the datagrams on the wire are the same), which is used
+	// where the kernel supports it.
+	NoOffload bool
 	// Unhandled, if set, receives every datagram that is not uTP (see
 	// the package doc: the DHT's bencoded 'd', a BEP 15 tracker reply),
 	// on the socket's read goroutine: it must not block, and must copy b

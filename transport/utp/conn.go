@@ -130,6 +130,10 @@ type Conn struct {
 	lastAck    uint16
 	recovering bool
 	recoverSeq uint16
+	// a burst for one segmented send (offload.go)
+	batching         bool
+	batch            []byte
+	batchN, batchSeg int
 
 	// receiving
 	ack         uint16 // last in-order sequence number received
@@ -140,6 +144,7 @@ type Conn struct {
 	replyMicro  uint32 // our clock minus the peer's timestamp, last packet
 	unacked     int    // in-order packets not yet acked
 	lastWndSent uint32
+	ackQueued   bool // an ack waits for the end of a GRO read
 
 	// timers
 	rtoTimer, ackTimer, tickTimer *time.Timer
@@ -483,7 +488,7 @@ func (c *Conn) transmit(p *outPkt) {
 	}
 	n := h.encode(c.wbuf)
 	n += copy(c.wbuf[n:], p.payload)
-	_ = c.s.write(c.wbuf[:n], c.peer)
+	c.emit(c.wbuf[:n])
 	p.sends++
 	if p.sends > 1 {
 		c.s.st.retransmits.Add(1)
@@ -529,6 +534,11 @@ func (c *Conn) pump() {
 	if c.dead || c.finished || c.state != stateConnected {
 		return
 	}
+	c.batching = true
+	defer func() {
+		c.batching = false
+		c.flushBatch()
+	}()
 	window := min(c.cc.cwnd, int(min(c.peerWnd, uint32(c.s.cfg.MaxWindow))))
 	for i := range c.out.len() {
 		p := c.out.at(i)
@@ -794,13 +804,13 @@ func (c *Conn) resendFast(p *outPkt) bool {
 func (c *Conn) receive(h *header, payload []byte) {
 	next := c.ack + 1
 	if c.gotFin {
-		c.sendState() // a repeat: the peer missed our ack of its FIN
+		c.ackNow() // a repeat: the peer missed our ack of its FIN
 		return
 	}
 	d := h.seq - next
 	switch {
 	case seqLess(h.seq, next):
-		c.sendState() // a duplicate: ack again
+		c.ackNow() // a duplicate: ack again
 		return
 	case d == 0:
 		if !c.deliver(h.typ, payload) {
@@ -817,8 +827,8 @@ func (c *Conn) receive(h *header, payload []byte) {
 			c.deliver(p.typ, p.data)
 		}
 		c.unacked++
-		if c.gotFin || len(c.ooo) > 0 || c.unacked >= 2 {
-			c.sendState()
+		if c.gotFin || len(c.ooo) > 0 || c.unacked >= 2 || c.s.inBatch {
+			c.ackNow()
 		} else if c.ackTimer == nil {
 			c.ackTimer = time.AfterFunc(delayedAck, c.onDelayedAck)
 		} else {
@@ -832,7 +842,7 @@ func (c *Conn) receive(h *header, payload []byte) {
 			c.ooo[h.seq] = oooPkt{typ: h.typ, data: append([]byte(nil), payload...)}
 			c.oooBytes += len(payload)
 		}
-		c.sendState()
+		c.ackNow()
 	default:
 		c.s.st.dropped.Add(1)
 	}

@@ -39,7 +39,8 @@ func (l *lossyUDP) WriteToUDPAddrPort(b []byte, to netip.AddrPort) (int, error) 
 func TestTransferUnderLoss(t *testing.T) {
 	newLossy := func(seed uint64) *Socket {
 		pc := &lossyUDP{UDPConn: mustUDP(t, "127.0.0.1"), rng: rand.New(rand.NewPCG(seed, 1)), loss: 0.05}
-		s, err := NewSocket(pc, Config{})
+		// No offload: a segmented send would bypass the lossy WriteToUDPAddrPort.
+		s, err := NewSocket(pc, Config{NoOffload: true})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		return s

@@ -65,6 +65,13 @@ type Socket struct {
 
 	st   socketStats
 	pool sync.Pool // *outPkt
+
+	// segmentation offload (offload.go)
+	oc      offloadConn
+	gso     atomic.Bool
+	gro     bool
+	inBatch bool    // handling the datagrams of one GRO read
+	ackQ    []*Conn // acks deferred to the end of it
 }
 
 type socketStats struct {
@@ -90,6 +97,11 @@ func NewSocket(pc net.PacketConn, cfg Config) (*Socket, error) {
 		closeCh: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.udp, _ = pc.(udpAddrPort)
+	if s.udp != nil && !cfg.NoOffload {
+		var gso bool
+		s.oc, gso, s.gro = enableOffload(pc)
+		s.gso.Store(gso)
+	}
 	if uc, ok := pc.(interface {
 		SetReadBuffer(int) error
 		SetWriteBuffer(int) error
@@ -230,13 +242,23 @@ func (s *Socket) sendReset(p peer, id, ack uint16) {
 func (s *Socket) readLoop() {
 	defer close(s.done)
 	buf := make([]byte, 65536)
+	var oob [oobSize]byte
 	for {
 		var (
 			n   int
 			p   peer
 			err error
+			seg int
 		)
-		if s.udp != nil {
+		if s.gro {
+			var ap netip.AddrPort
+			var oobn int
+			n, oobn, _, ap, err = s.oc.ReadMsgUDPAddrPort(buf, oob[:])
+			p.ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+			if err == nil {
+				seg = groSize(oob[:oobn])
+			}
+		} else if s.udp != nil {
 			var ap netip.AddrPort
 			n, ap, err = s.udp.ReadFromUDPAddrPort(buf)
 			p.ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
@@ -266,7 +288,16 @@ func (s *Socket) readLoop() {
 				continue
 			}
 		}
-		s.handle(buf[:n], p)
+		if seg <= 0 || seg >= n {
+			s.handle(buf[:n], p)
+			continue
+		}
+		s.inBatch = true
+		for off := 0; off < n; off += seg {
+			s.handle(buf[off:min(off+seg, n)], p)
+		}
+		s.inBatch = false
+		s.flushAcks()
 	}
 }
 
