@@ -5,7 +5,6 @@ package utp
 import (
 	"net"
 	"net/netip"
-	"syscall"
 )
 
 type offloadConn interface {
@@ -19,7 +18,6 @@ func enableOffload(net.PacketConn) (offloadConn, bool, bool) { return nil, false
 const oobSize = 64
 
 func gsoOOB(*[oobSize]byte, int) []byte { return nil }
-func groSize([]byte) int               { return 0 }
-func offloadFailed(error) bool         { return false }
+func groSize([]byte) int                { return 0 }
+func offloadFailed(error) bool          { return false }
 
-var _ = syscall.EIO
