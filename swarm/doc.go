@@ -41,7 +41,11 @@
 //
 // Torrent.Watch(ctx, interval) feeds a progress bar meanwhile.
 //
-// A Client speaks TCP unless [ClientConfig].Transport says otherwise: with
+// A Client speaks uTP (BEP 29, package transport/utp) and TCP on one port
+// number: each torrent listens on a TCP port and on the UDP port of the
+// same number, and dials uTP first, adding TCP after 500 ms or when uTP
+// fails, as libtorrent does ([ClientConfig].UTP picks another order, or
+// TCP only). [ClientConfig].Transport replaces both: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by
 // .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
 // ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
