@@ -98,8 +98,13 @@ type Config struct {
 	// Unhandled, if set, receives every datagram that is not uTP (see
 	// the package doc: the DHT's bencoded 'd', a BEP 15 tracker reply),
 	// on the socket's read goroutine: it must not block, and must copy b
-	// to keep it. nil: such datagrams are dropped (Stats.NotUTP).
+	// to keep it. nil: such datagrams go to Socket.PacketConn once it was
+	// asked for, else they are dropped (Stats.NotUTP counts them either
+	// way).
 	Unhandled func(b []byte, from net.Addr)
+	// UnhandledQueue bounds the datagrams that are not uTP waiting for a
+	// read on Socket.PacketConn. Default 256 (Stats.UnhandledDropped).
+	UnhandledQueue int
 }
 
 // Validate names the first bad field.
@@ -114,6 +119,7 @@ func (c Config) Validate() error {
 		{"DialTimeout", int64(c.DialTimeout)}, {"IdleTimeout", int64(c.IdleTimeout)},
 		{"KeepAlive", int64(c.KeepAlive)}, {"MaxRetransmits", int64(c.MaxRetransmits)},
 		{"TargetDelay", int64(c.TargetDelay)}, {"MaxWindow", int64(c.MaxWindow)},
+		{"UnhandledQueue", int64(c.UnhandledQueue)},
 	}
 	for _, p := range pos {
 		if p.v < 0 {
@@ -143,6 +149,7 @@ func (c Config) withDefaults() Config {
 	c.MaxRetransmits = cmp.Or(c.MaxRetransmits, DefaultMaxRetransmits)
 	c.TargetDelay = cmp.Or(c.TargetDelay, DefaultTargetDelay)
 	c.MaxWindow = cmp.Or(c.MaxWindow, DefaultMaxWindow)
+	c.UnhandledQueue = cmp.Or(c.UnhandledQueue, DefaultUnhandledQueue)
 	return c
 }
 
@@ -175,4 +182,7 @@ type Stats struct {
 	RefusedFull, RefusedHalfOpen, RefusedBacklog uint64
 	// Resets counts connections ended by the peer's ST_RESET.
 	Resets uint64
+	// UnhandledDropped counts datagrams that were not uTP and found the
+	// PacketConn's queue full.
+	UnhandledDropped uint64
 }

@@ -20,7 +20,9 @@
 // bencoded DHT message starts with 'd' (0x64: version 4) and a BEP 15
 // tracker reply with the zero high byte of its action (version 0), so
 // neither is taken for uTP. Socket.WriteTo sends the other protocols'
-// datagrams from the same port.
+// datagrams from the same port; a protocol that wants a net.PacketConn
+// (ReadFrom the datagrams that are not uTP, WriteTo from the port) takes
+// Socket.PacketConn instead of the hook.
 //
 // [Transport] is the transport.StreamTransport over /ip4|ip6/HOST/udp/PORT
 // addresses (it passes transport/transporttest's stream suite), and [Dual]
@@ -54,7 +56,10 @@
 //     one packet. A slow start doubles the window until the first loss or
 //     half the target.
 //   - Packets: 1 400 bytes at most (PacketSize), under the 1 500-byte MTU
-//     with room for tunnels; there is no path MTU probing yet.
+//     with room for tunnels; there is no path MTU probing yet. On Linux a
+//     burst goes out in one sendmsg (UDP_SEGMENT) and glued reads
+//     (UDP_GRO) are split again and acked once, so a stream does not pay
+//     a system call per packet; the datagrams on the wire are the same.
 //   - Close sends ST_FIN after the written data; CloseWrite half-closes;
 //     an ST_RESET from the peer ends the connection with ErrReset, and
 //     packets for no known connection are answered with ST_RESET.

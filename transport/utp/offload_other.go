@@ -20,4 +20,3 @@ const oobSize = 64
 func gsoOOB(*[oobSize]byte, int) []byte { return nil }
 func groSize([]byte) int                { return 0 }
 func offloadFailed(error) bool          { return false }
-

@@ -72,11 +72,14 @@ type Socket struct {
 	gro     bool
 	inBatch bool    // handling the datagrams of one GRO read
 	ackQ    []*Conn // acks deferred to the end of it
+
+	other     *otherConn // PacketConn, once asked for (s.mu)
+	otherOnce sync.Once
 }
 
 type socketStats struct {
 	packetsIn, packetsOut, retransmits, timeouts, dialled, accepted atomic.Uint64
-	notUTP, malformed, stray, dropped, resets                       atomic.Uint64
+	notUTP, malformed, stray, dropped, resets, unhandledDropped     atomic.Uint64
 	refusedFull, refusedHalfOpen, refusedBacklog                    atomic.Uint64
 }
 
@@ -136,7 +139,7 @@ func (s *Socket) Stats() Stats {
 		NotUTP: st.notUTP.Load(), Malformed: st.malformed.Load(), Stray: st.stray.Load(),
 		Dropped: st.dropped.Load(), Resets: st.resets.Load(),
 		RefusedFull: st.refusedFull.Load(), RefusedHalfOpen: st.refusedHalfOpen.Load(),
-		RefusedBacklog: st.refusedBacklog.Load(),
+		RefusedBacklog: st.refusedBacklog.Load(), UnhandledDropped: st.unhandledDropped.Load(),
 	}
 }
 
@@ -320,6 +323,12 @@ func (s *Socket) handle(b []byte, p peer) {
 				from = net.UDPAddrFromAddrPort(p.ap)
 			}
 			s.cfg.Unhandled(b, from)
+		} else if s.otherConn() != nil {
+			var from net.Addr = transport.Addr(p.s)
+			if p.ap.IsValid() {
+				from = net.UDPAddrFromAddrPort(p.ap)
+			}
+			s.offer(b, from)
 		}
 		return
 	}
