@@ -118,7 +118,8 @@ func (d *Dual) Dial(ctx context.Context, addr transport.Addr) (net.Conn, error) 
 }
 
 // race dials uTP, then TCP after the head start or uTP's failure, and
-// returns the first connection; a later one is closed.
+// returns the first connection; a later one is closed. When TCP fails
+// first, uTP gets one more head start before the dial gives up.
 func (d *Dual) race(ctx context.Context, tcpAddr, udpAddr transport.Addr) (net.Conn, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	utpc, tcpc := make(chan dialResult, 1), make(chan dialResult, 1)
@@ -126,7 +127,8 @@ func (d *Dual) race(ctx context.Context, tcpAddr, udpAddr transport.Addr) (net.C
 		c, err := d.UTP.Dial(ctx, udpAddr)
 		utpc <- dialResult{c, err}
 	}()
-	timer := time.NewTimer(cmp.Or(d.HeadStart, DefaultHeadStart))
+	headStart := cmp.Or(d.HeadStart, DefaultHeadStart)
+	timer := time.NewTimer(headStart)
 	defer timer.Stop()
 	tcpStarted := false
 	startTCP := func() {
@@ -172,10 +174,17 @@ func (d *Dual) race(ctx context.Context, tcpAddr, udpAddr transport.Addr) (net.C
 				return finish(r.c)
 			}
 			tcpErr = r.err
+			if pending > 0 {
+				// TCP was refused: the peer is most likely gone. uTP gets
+				// one more head start, not its whole dial timeout.
+				timer.Reset(headStart)
+			}
 		case <-timer.C:
 			if !tcpStarted {
 				startTCP()
 				pending++
+			} else if tcpErr != nil {
+				cancel() // the uTP dial returns ctx's error; collected below
 			}
 		}
 		if pending == 0 {

@@ -69,3 +69,19 @@ func TestDualOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestDualDeadPeerFailsFast: when TCP is refused, uTP gets one more head
+// start rather than its whole dial timeout, so a dial to a peer that is
+// gone fails in about twice the head start.
+func TestDualDeadPeerFailsFast(t *testing.T) {
+	ln, err := transport.TCP{}.Listen("/ip4/127.0.0.1/tcp/0")
+	require.NoError(t, err)
+	dead := transport.FromNetAddr(ln.Addr())
+	require.NoError(t, ln.Close())
+	d := &utp.Dual{HeadStart: 50 * time.Millisecond, UTP: &utp.Transport{DialFrom: "/ip4/127.0.0.1/udp/0"}}
+	defer d.Close()
+	start := time.Now()
+	_, err = d.Dial(context.Background(), dead)
+	require.ErrorIs(t, err, transport.ErrUnreachable)
+	require.Less(t, time.Since(start), time.Second, "not the 3 s uTP dial timeout")
+}
