@@ -9,6 +9,7 @@ import (
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/utp"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkLoopbackSwarm(b *testing.B) {
 	var total time.Duration
 	for range b.N {
 		b.StopTimer()
-		seedClient, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+		seedClient, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", UTP: utp.TCPOnly})
 		require.NoError(b, err)
 		seed, err := seedClient.Add(mi, seedDir)
 		require.NoError(b, err)
@@ -34,7 +35,7 @@ func BenchmarkLoopbackSwarm(b *testing.B) {
 		var torrents []*Torrent
 		var dirs []string
 		for range leechers {
-			c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+			c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", UTP: utp.TCPOnly})
 			require.NoError(b, err)
 			dir, err := os.MkdirTemp(b.TempDir(), "leecher-")
 			require.NoError(b, err)

@@ -16,14 +16,22 @@ import (
 	"github.com/networkutopia/p2p/swarm/tracker"
 	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
+	"github.com/networkutopia/p2p/transport/utp"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ClientConfig configures a Client. The zero value downloads and seeds over
 // TCP on a free port per torrent.
 type ClientConfig struct {
-	// Transport carries peer connections. Default: transport.TCP{}.
+	// Transport carries peer connections. Default: uTP and TCP on one
+	// port number (a utp.Dual with Order UTP), or transport.TCP{} when UTP
+	// is utp.TCPOnly.
 	Transport transport.StreamTransport
+	// UTP is the dial order of the default Transport: utp.UTPFirst (the
+	// default, libtorrent's: uTP, then TCP after utp.DefaultHeadStart or
+	// when uTP fails), utp.TCPFirst, utp.TCPOnly (no uTP socket at all) or
+	// utp.UTPOnly. Either way both are accepted.
+	UTP utp.Order
 	// Listen is where each torrent accepts peers. Default
 	// /ip4/0.0.0.0/tcp/0 (a free port per torrent).
 	Listen transport.Addr
@@ -78,6 +86,9 @@ func (c ClientConfig) Validate() error {
 	if c.DHTInterval < 0 {
 		return fmt.Errorf("%w: ClientConfig.DHTInterval %v is negative", ErrBadConfig, c.DHTInterval)
 	}
+	if c.UTP < utp.UTPFirst || c.UTP > utp.UTPOnly {
+		return fmt.Errorf("%w: ClientConfig.UTP %d is not a utp.Order", ErrBadConfig, int(c.UTP))
+	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
 	}
@@ -97,6 +108,7 @@ func (c ClientConfig) Validate() error {
 // own port, and announces itself to the torrent's tracker.
 type Client struct {
 	cfg      ClientConfig
+	dual     *utp.Dual // the default Transport, closed with the client
 	mu       sync.Mutex
 	torrents map[metainfo.Hash]*Torrent
 	closed   bool
@@ -107,8 +119,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Transport == nil {
+	var dual *utp.Dual
+	switch {
+	case cfg.Transport != nil:
+	case cfg.UTP == utp.TCPOnly:
 		cfg.Transport = transport.TCP{}
+	default:
+		dual = &utp.Dual{Order: cfg.UTP}
+		cfg.Transport = dual
 	}
 	cfg.Listen = cmp.Or(cfg.Listen, "/ip4/0.0.0.0/tcp/0")
 	if cfg.PeerID == (wire.PeerID{}) {
@@ -126,7 +144,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, torrents: map[metainfo.Hash]*Torrent{}}, nil
+	return &Client{cfg: cfg, dual: dual, torrents: map[metainfo.Hash]*Torrent{}}, nil
 }
 
 // Torrent is one torrent a Client shares.
@@ -416,6 +434,9 @@ func (c *Client) Close() error {
 		if err := t.Close(); err != nil && first == nil {
 			first = err
 		}
+	}
+	if c.dual != nil {
+		_ = c.dual.Close()
 	}
 	return first
 }

@@ -67,7 +67,11 @@
 // dropping them silently, free a request the other side rejects, and
 // serve a choked peer the pieces of its allowed-fast set.
 //
-// A Client speaks TCP unless [ClientConfig].Transport says otherwise: with
+// A Client speaks uTP (BEP 29, package transport/utp) and TCP on one port
+// number: each torrent listens on a TCP port and on the UDP port of the
+// same number, and dials uTP first, adding TCP after 500 ms or when uTP
+// fails, as libtorrent does ([ClientConfig].UTP picks another order, or
+// TCP only). [ClientConfig].Transport replaces both: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by
 // .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
 // ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and

@@ -25,11 +25,17 @@ import (
 // arrive on the returned channel.
 func libtorrent(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
+	return libtorrentScript(t, ctx, "libtorrent_peer.py", args...)
+}
+
+// libtorrentScript runs one of the libtorrent helper scripts of testdata.
+func libtorrentScript(t *testing.T, ctx context.Context, name string, args ...string) (*exec.Cmd, <-chan string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("interoperability test: skipped under -short")
 	}
 	py := testutil.PythonModule(t, "/usr/bin/python3", "libtorrent", "python3-libtorrent")
-	script, err := filepath.Abs(filepath.Join("testdata", "libtorrent_peer.py"))
+	script, err := filepath.Abs(filepath.Join("testdata", name))
 	require.NoError(t, err)
 	return startLines(t, ctx, py, append([]string{script}, args...)...)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/stretchr/testify/require"
 
+	"github.com/networkutopia/p2p/internal/testutil"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/libp2p"
 )
@@ -193,7 +194,7 @@ func (c *clock) start() {
 		c.b.ResetTimer()
 		c.b.StartTimer()
 	}
-	c.cpu, c.hasCPU = processCPU()
+	c.cpu, c.hasCPU = testutil.ProcessCPU()
 	c.wall = time.Now()
 }
 
@@ -202,7 +203,7 @@ func (c *clock) stop(bytes int64) result {
 	if c.b != nil {
 		c.b.StopTimer()
 	}
-	if cpu, ok := processCPU(); ok && c.hasCPU {
+	if cpu, ok := testutil.ProcessCPU(); ok && c.hasCPU {
 		r.cpu = cpu - c.cpu
 	}
 	return r
