@@ -23,6 +23,7 @@ type Zone struct {
 	soa     RR
 	nodes   map[string]*zoneNode // owner names and empty non-terminals
 	records int
+	denial  *denialIndex // NSEC/NSEC3 order of a signed zone, else nil
 }
 
 // zoneNode holds the records of one name, grouped by type.
@@ -62,6 +63,7 @@ func NewZone(origin string, rrs []RR) (*Zone, error) {
 	if err := z.validate(); err != nil {
 		return nil, err
 	}
+	z.indexDenial()
 	return z, nil
 }
 
