@@ -58,9 +58,19 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 		if query.UDPSize > 0 {
 			resp.UDPSize = dnsx.DefaultUDPSize
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			resp.Rcode = dnsx.RcodeServFail
-		} else {
+		case a.Security == Bogus && !query.CheckingDisabled:
+			resp.Rcode = dnsx.RcodeServFail
+			if resp.UDPSize > 0 {
+				resp.ExtendedErrors = []dnsx.ExtendedError{a.EDE}
+			}
+		default:
+			// AD only to clients that ask for it (RFC 6840 section 5.7).
+			resp.AuthenticatedData = a.Security == Secure && (query.AuthenticatedData || query.DO) && !query.CheckingDisabled
+			resp.CheckingDisabled = query.CheckingDisabled
+			resp.DO = query.DO && resp.UDPSize > 0
 			resp.Rcode = a.Rcode
 			resp.Answer = make([]dnsx.RR, len(a.Records))
 			for i, rr := range a.Records {
