@@ -1,16 +1,22 @@
 package resolver
 
 import (
+	"bytes"
+	"context"
 	"net/netip"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
 	"github.com/networkutopia/p2p/dnsx/internal/dnstest"
+	"github.com/networkutopia/p2p/internal/testutil"
 )
 
 // corruptSignature returns z with one bit of the signature over (name,
@@ -79,6 +85,68 @@ func TestUnboundValidatesOurSignedHierarchy(t *testing.T) {
 
 			m = ask("mail.networkutopia.com")
 			require.Equal(t, dnsx.RcodeServFail, m.Rcode, "%v\n%s", m, out.String())
+		})
+	}
+}
+
+// TestValidatorAcceptsBINDSignedZone serves networkutopia.com signed by
+// BIND's dnssec-signzone (NSEC and NSEC3) from our server, registered
+// with its DS in our signed com: our validator finds it secure, and
+// bogus once one of BIND's signatures is corrupted.
+func TestValidatorAcceptsBINDSignedZone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs dnssec-keygen and dnssec-signzone")
+	}
+	keygen := testutil.Tool(t, "dnssec-keygen", "bind9-utils")
+	signzone := testutil.Tool(t, "dnssec-signzone", "bind9-utils")
+	for _, nsec3 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "NSEC", true: "NSEC3"}[nsec3], func(t *testing.T) {
+			h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true})
+			dir := t.TempDir()
+			unsigned := filepath.Join(dir, "networkutopia.com.zone")
+			var plain []dnsx.RR
+			for _, rr := range h.Domain.Zone("networkutopia.com.").Records() {
+				if !dnsx.IsDNSSECType(rr.Type()) {
+					plain = append(plain, rr)
+				}
+			}
+			z, err := dnsx.NewZone("networkutopia.com.", plain)
+			require.NoError(t, err)
+			var b bytes.Buffer
+			_, err = z.WriteTo(&b)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(unsigned, b.Bytes(), 0o644))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			for _, args := range [][]string{{"-f", "KSK"}, nil} {
+				out, err := exec.CommandContext(ctx, keygen, append(append([]string{"-q", "-K", dir, "-a", "ECDSAP256SHA256"}, args...), "networkutopia.com")...).CombinedOutput()
+				require.NoError(t, err, string(out))
+			}
+			signed := filepath.Join(dir, "signed.zone")
+			args := []string{"-S", "-K", dir, "-o", "networkutopia.com.", "-f", signed}
+			if nsec3 {
+				args = append(args, "-3", "-", "-H", "0")
+			}
+			out, err := exec.CommandContext(ctx, signzone, append(args, unsigned)...).CombinedOutput()
+			require.NoError(t, err, string(out))
+			bind, err := dnsx.LoadZone(signed, "networkutopia.com.")
+			require.NoError(t, err)
+			require.True(t, bind.Signed())
+			require.NoError(t, h.Domain.SetZone(bind))
+			require.NoError(t, h.Registrar.RegisterSigned(bind, authserver.NameServer{Host: "dns1.networkutopia.com", Addr: h.Public[2]}))
+
+			r := validating(t, h, "")
+			a := lookup(t, r, "www.networkutopia.com", dnsx.TypeA)
+			require.Equal(t, Secure, a.Security, "%v", a.EDE)
+			a = lookup(t, r, "missing.networkutopia.com", dnsx.TypeA)
+			require.Equal(t, dnsx.RcodeNXDomain, a.Rcode)
+			require.Equal(t, Secure, a.Security, "%v", a.EDE)
+
+			require.NoError(t, h.Domain.SetZone(corruptSignature(t, bind, "www.networkutopia.com.", dnsx.TypeA)))
+			fresh := validating(t, h, "")
+			a, err = lookupErr(fresh, "www.networkutopia.com", dnsx.TypeA)
+			require.ErrorIs(t, err, ErrBogus)
+			require.Equal(t, Bogus, a.Security)
 		})
 	}
 }
