@@ -283,6 +283,10 @@ func proveNoDataNSEC(qname string, t dnsx.Type, rrs []dnsx.RR) bool {
 	return false
 }
 
+// maxNSEC3Records bounds the NSEC3 records of one response a proof
+// looks at (a proof needs three), so that hashing stays bounded.
+const maxNSEC3Records = 8
+
 // nsec3Set holds the NSEC3 records of one zone in a response.
 type nsec3Set struct {
 	zone   string
@@ -304,7 +308,7 @@ func nsec3Records(rrs []dnsx.RR, zone string, limit uint16) (nsec3Set, *verdict)
 			return s, &verdict{Insecure, dnsx.ExtendedError{InfoCode: dnsx.EDEUnsupportedNSEC3Iterations,
 				ExtraText: fmt.Sprintf("NSEC3 with %d iterations (limit %d)", n.Iterations, limit)}}
 		}
-		if n.Hash != 1 {
+		if n.Hash != 1 || len(s.recs) >= maxNSEC3Records {
 			continue
 		}
 		label, _, _ := strings.Cut(rr.Name, ".")
