@@ -140,7 +140,9 @@ func (c *checker) verifySet(set []dnsx.RR, sigs []dnsx.RRSIG, keys []dnsx.DNSKEY
 			*c.budget--
 			*c.checks++
 			if err := dnsx.VerifySignature(s, set, k); err == nil {
-				return secure, s.Expiration - uint32(c.now.Unix())
+				// Cached no longer than the signature lasts nor its
+				// original TTL allows (RFC 4035 section 5.3.3).
+				return secure, min(s.Expiration-uint32(c.now.Unix()), s.OrigTTL)
 			}
 			why = bogus(dnsx.EDEDNSSECBogus, "RRSIG of %s %v does not verify", name, t)
 		}
