@@ -276,8 +276,15 @@ func signedData(b []byte, sig RRSIG, owner string, rrset []RR) []byte {
 // Sign returns the RRSIG record over rrset (records of one name and type)
 // valid from inception to expiration (seconds since 1970).
 func (k *Key) Sign(rrset []RR, inception, expiration uint32) (RR, error) {
+	sig, _, err := k.sign(nil, rrset, inception, expiration)
+	return sig, err
+}
+
+// sign is Sign building the signed data in buf, which it returns for
+// the next signature.
+func (k *Key) sign(buf []byte, rrset []RR, inception, expiration uint32) (RR, []byte, error) {
 	if len(rrset) == 0 {
-		return RR{}, fmt.Errorf("%w: empty RRset", ErrDNSSEC)
+		return RR{}, buf, fmt.Errorf("%w: empty RRset", ErrDNSSEC)
 	}
 	owner, t, ttl := rrset[0].Name, rrset[0].Type(), rrset[0].TTL
 	labels := wire.CountLabels(owner)
@@ -288,13 +295,13 @@ func (k *Key) Sign(rrset []RR, inception, expiration uint32) (RR, error) {
 		TypeCovered: t, Algorithm: k.DNSKEY.Algorithm, Labels: uint8(labels), OrigTTL: ttl,
 		Expiration: expiration, Inception: inception, KeyTag: k.Tag(), SignerName: k.Zone,
 	}
-	data := signedData(nil, sig, owner, rrset)
+	data := signedData(buf[:0], sig, owner, rrset)
 	switch p := k.signer.(type) {
 	case *ecdsa.PrivateKey:
 		sum := sha256.Sum256(data)
 		r, s, err := ecdsa.Sign(rand.Reader, p, sum[:])
 		if err != nil {
-			return RR{}, err
+			return RR{}, buf, err
 		}
 		sig.Signature = make([]byte, 64)
 		r.FillBytes(sig.Signature[:32])
@@ -302,9 +309,9 @@ func (k *Key) Sign(rrset []RR, inception, expiration uint32) (RR, error) {
 	case ed25519.PrivateKey:
 		sig.Signature = ed25519.Sign(p, data)
 	default:
-		return RR{}, fmt.Errorf("%w: key without a private part", ErrDNSSEC)
+		return RR{}, buf, fmt.Errorf("%w: key without a private part", ErrDNSSEC)
 	}
-	return RR{Name: owner, TTL: ttl, Class: ClassINET, Data: sig}, nil
+	return RR{Name: owner, TTL: ttl, Class: ClassINET, Data: sig}, data, nil
 }
 
 // VerifySignature checks the signature sig over rrset with the key: the

@@ -90,29 +90,30 @@ func SignZone(z *Zone, cfg SignConfig) (*Zone, error) {
 	inception := uint32(now.Add(-cmp.Or(cfg.InceptionOffset, DefaultInceptionOffset)).Unix())
 	expiration := uint32(now.Add(validity).Unix())
 
-	rrs := slices.DeleteFunc(z.Records(), func(rr RR) bool { return IsDNSSECType(rr.Type()) })
+	// The signer's own records are canonical and keep the zone's rules,
+	// so they go straight into a copy of the zone instead of through
+	// NewZone's checks again (which would cost more than the signing).
+	base := z.unsignedCopy()
 	for _, k := range cfg.Keys {
-		rrs = append(rrs, k.RR(cmp.Or(cfg.DNSKEYTTL, DefaultDNSKEYTTL)))
-	}
-	base, err := NewZone(z.origin, rrs)
-	if err != nil {
-		return nil, err
+		base.insert(k.RR(cmp.Or(cfg.DNSKEYTTL, DefaultDNSKEYTTL)))
 	}
 	negTTL := base.negativeSOA().TTL
+	var chain []RR
 	if cfg.NSEC3 {
-		rrs = append(rrs, base.nsec3Chain(negTTL)...)
+		chain = base.nsec3Chain(negTTL)
 	} else {
-		rrs = append(rrs, base.nsecChain(negTTL)...)
+		chain = base.nsecChain(negTTL)
 	}
-	withDenial, err := NewZone(z.origin, rrs)
-	if err != nil {
-		return nil, err
+	for _, rr := range chain {
+		base.insert(rr)
 	}
 
 	ksk, zsk := splitKeys(cfg.Keys)
-	for _, name := range withDenial.sortedNames() {
-		n := withDenial.nodes[name]
-		cut := withDenial.cutAbove(name)
+	var sigs []RR
+	var buf []byte
+	for _, name := range base.sortedNames() {
+		n := base.nodes[name]
+		cut := base.cutAbove(name)
 		for _, s := range n.sets {
 			if cut != "" && (name != cut || (s.t != TypeDS && s.t != TypeNSEC)) {
 				continue // glue and the delegation's NS are not signed
@@ -126,15 +127,48 @@ func SignZone(z *Zone, cfg SignConfig) (*Zone, error) {
 				exp -= uint32(rand.Int64N(int64(jitter / time.Second)))
 			}
 			for _, k := range signers {
-				sig, err := k.Sign(s.rrs, inception, exp)
-				if err != nil {
+				var sig RR
+				var err error
+				if sig, buf, err = k.sign(buf, s.rrs, inception, exp); err != nil {
 					return nil, err
 				}
-				rrs = append(rrs, sig)
+				sigs = append(sigs, sig)
 			}
 		}
 	}
-	return NewZone(z.origin, rrs)
+	for _, sig := range sigs {
+		base.insert(sig)
+	}
+	base.indexDenial()
+	return base, nil
+}
+
+// unsignedCopy returns a copy of z without its DNSSEC records (those
+// IsDNSSECType names), sharing no slice with z.
+func (z *Zone) unsignedCopy() *Zone {
+	c := &Zone{origin: z.origin, soa: z.soa, nodes: make(map[string]*zoneNode, len(z.nodes))}
+	for name, n := range z.nodes {
+		var sets []rrset
+		for _, s := range n.sets {
+			if !IsDNSSECType(s.t) {
+				sets = append(sets, rrset{t: s.t, rrs: slices.Clone(s.rrs)})
+				c.records += len(s.rrs)
+			}
+		}
+		if len(sets) > 0 {
+			c.nodes[name] = &zoneNode{sets: sets, cut: n.cut}
+		}
+	}
+	for name := range c.nodes {
+		for a := name; a != c.origin; {
+			a = wire.ParentName(a)
+			if c.nodes[a] != nil {
+				break
+			}
+			c.nodes[a] = &zoneNode{}
+		}
+	}
+	return c
 }
 
 // authoritative returns the names that hold authoritative data or a
