@@ -43,4 +43,3 @@ func BenchmarkSignZone(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/zone")
 	b.ReportMetric(float64(sigs)*float64(b.N)/b.Elapsed().Seconds(), "sigs/s")
 }
-

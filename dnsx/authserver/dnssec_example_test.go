@@ -19,7 +19,9 @@ func ExampleStartHierarchy_dnssec() {
 	}
 	defer h.Close()
 	cfg := resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, TrustAnchors: []dnsx.RR{h.TrustAnchor}}
-	cfg.Trace = func(s resolver.TraceStep) { fmt.Printf("zone %s: %s %v: %s\n", s.Zone, s.Question.Name, s.Question.Type, s.Outcome) }
+	cfg.Trace = func(s resolver.TraceStep) {
+		fmt.Printf("zone %s: %s %v: %s\n", s.Zone, s.Question.Name, s.Question.Type, s.Outcome)
+	}
 	r, err := resolver.NewResolver(cfg, "")
 	if err != nil {
 		panic(err)
