@@ -217,6 +217,10 @@ type Answer struct {
 	Records []dnsx.RR
 	// TTL is how many more seconds the answer may be cached.
 	TTL uint32
+	// Authority holds, for NXDOMAIN and NODATA, the zone's SOA, whose
+	// TTL is the negative caching time (RFC 2308 section 3); the
+	// recursive server sends it, its TTL counting down with TTL.
+	Authority []dnsx.RR
 	// FromCache reports an answer served from the cache.
 	FromCache bool
 	// Security is the DNSSEC state (Indeterminate without TrustAnchors).

@@ -207,11 +207,11 @@ func (n *Peer) iterate(r *resolution) {
 		// Glue and referral data lead the way but are no answer (RFC
 		// 2181 section 5.4.1): only authoritative data is returned.
 		if e, ok := n.cache.get(r.cur, r.t, now); ok && e.rank >= rankAnswer && n.usable(r, e) {
-			n.finish(r, Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttlLeft(e, now)}, nil)
+			n.finish(r, Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttlLeft(e, now), Authority: e.auth}, nil)
 			return
 		}
 		if e, ok := n.cache.get(r.cur, 0, now); ok && e.rcode == dnsx.RcodeNXDomain && n.usable(r, e) {
-			n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttlLeft(e, now)}, nil)
+			n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttlLeft(e, now), Authority: e.auth}, nil)
 			return
 		}
 		cname := n.cache.set(r.cur, dnsx.TypeCNAME, now)
@@ -528,9 +528,9 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.trace(to, r.zone, q, "NXDOMAIN", nil)
 		ttl := negativeTTL(resp, r.zone)
 		if ttl > 0 {
-			n.cache.put(r.cur, 0, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeNXDomain, rank: rankAnswer, expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
+			n.cache.put(r.cur, 0, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeNXDomain, rank: rankAnswer, auth: negativeSOA(resp, r.zone), expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
 		}
-		n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttl}, nil)
+		n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttl, Authority: negativeSOA(resp, r.zone)}, nil)
 	case minimised:
 		// The minimised name exists in this zone and is no cut: one label
 		// more.
@@ -559,9 +559,9 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.trace(to, r.zone, q, "NODATA", nil)
 		ttl := negativeTTL(resp, r.zone)
 		if ttl > 0 {
-			n.cache.put(r.cur, r.t, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeSuccess, rank: rankAnswer, expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
+			n.cache.put(r.cur, r.t, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeSuccess, rank: rankAnswer, auth: negativeSOA(resp, r.zone), expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
 		}
-		n.finish(r, Answer{Rcode: dnsx.RcodeSuccess, TTL: ttl}, nil)
+		n.finish(r, Answer{Rcode: dnsx.RcodeSuccess, TTL: ttl, Authority: negativeSOA(resp, r.zone)}, nil)
 	}
 }
 
@@ -590,6 +590,19 @@ func (n *Peer) cacheChain(r *resolution, answer []dnsx.RR, target string, t dnsx
 		n.cache.storeChecked(next[:1], rankAnswer, now, false, n.stepSec(r))
 		target = next[0].Data.(dnsx.CNAME).Target
 	}
+}
+
+// negativeSOA returns the SOA of a negative response from zone, its TTL
+// the negative caching time (RFC 2308 section 3), for the authority
+// section of the answers made from it; nil without one.
+func negativeSOA(resp *dnsx.Msg, zone string) []dnsx.RR {
+	for _, rr := range resp.Authority {
+		if soa, ok := rr.Data.(dnsx.SOA); ok && dnsx.IsSubdomain(rr.Name, zone) {
+			rr.TTL = min(rr.TTL, soa.MinTTL)
+			return []dnsx.RR{rr}
+		}
+	}
+	return nil
 }
 
 // negativeTTL is the negative caching time of a response (RFC 2308): the

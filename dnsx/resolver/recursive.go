@@ -77,12 +77,17 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 				rr.TTL = min(rr.TTL, a.TTL)
 				resp.Answer[i] = rr
 			}
+			for _, rr := range a.Authority {
+				rr.TTL = min(rr.TTL, a.TTL) // counts down with the answer
+				resp.Authority = append(resp.Authority, rr)
+			}
 		}
 		raw, err := resp.Pack()
 		if err != nil {
 			reply(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize))
 			return
 		}
+		wire.KeepCase(raw)
 		limit := dnsx.MinUDPSize
 		if q.EDNS {
 			limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
