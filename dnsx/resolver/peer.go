@@ -187,7 +187,7 @@ func (n *Peer) finish(r *resolution, a Answer, err error) {
 			}
 		}
 		a.TTL = min(a.TTL, uint32(n.cfg.MaxTTL/time.Second))
-		if !r.raw {
+		if !r.raw && a.Security != Bogus { // bogus data is never served from the cache
 			n.cache.storeAnswer(r.name, r.t, a, n.env.Now())
 		}
 	}
