@@ -70,15 +70,26 @@ func (z *Zone) LookupDNSSEC(name string, t Type) (Result, error) {
 
 // addDNSSEC adds the signatures and proofs to a lookup's result.
 func (z *Zone) addDNSSEC(qname string, t Type, res Result) Result {
-	if t != TypeANY {
-		res.Answer = z.withSigs(res.Answer)
-	}
 	// The name the denial is about: the end of a CNAME chain.
 	final := qname
 	for _, rr := range res.Answer {
 		if c, ok := rr.Data.(CNAME); ok {
 			final = c.Target
 		}
+	}
+	expanded := ""
+	if res.Wildcard != "" {
+		expanded = final
+		if res.Kind == KindAnswer {
+			for _, rr := range res.Answer {
+				if rr.Name != final && rr.Type() == TypeCNAME && z.nodes[rr.Name] == nil {
+					expanded = rr.Name // a wildcard CNAME
+				}
+			}
+		}
+	}
+	if t != TypeANY {
+		res.Answer = z.withSigsExpanded(res.Answer, expanded, res.Wildcard)
 	}
 	switch res.Kind {
 	case KindReferral:
@@ -93,9 +104,84 @@ func (z *Zone) addDNSSEC(qname string, t Type, res Result) Result {
 	case KindNXDomain:
 		res.Authority = append(z.withSigs(res.Authority), z.nxProof(final)...)
 	case KindNoData:
-		res.Authority = append(z.withSigs(res.Authority), z.noDataProof(final)...)
+		res.Authority = z.withSigs(res.Authority)
+		if res.Wildcard != "" {
+			// RFC 4035 3.1.3.4: the wildcard lacks the type, and the
+			// name itself does not exist.
+			res.Authority = append(res.Authority, z.noDataProof(res.Wildcard)...)
+		} else {
+			res.Authority = append(res.Authority, z.noDataProof(final)...)
+		}
+	}
+	if res.Wildcard != "" && expanded != "" {
+		// RFC 4035 3.1.3.3: proof that the name asked does not exist,
+		// without which a wildcard answer would not be.
+		res.Authority = appendNew(res.Authority, z.expansionProof(expanded)...)
 	}
 	return res
+}
+
+// withSigsExpanded is withSigs for records some of which (those owned
+// by expanded) were synthesised from wildcard: their RRSIGs are the
+// wildcard's, under the expanded name.
+func (z *Zone) withSigsExpanded(rrs []RR, expanded, wildcard string) []RR {
+	out := z.withSigs(rrs)
+	if expanded == "" {
+		return out
+	}
+	var fixed []RR
+	for i, rr := range out {
+		fixed = append(fixed, rr)
+		if rr.Name != expanded || rr.Type() == TypeRRSIG || (i+1 < len(out) && out[i+1].Name == rr.Name && out[i+1].Type() == rr.Type()) {
+			continue
+		}
+		for _, s := range z.sigsOf(wildcard, rr.Type()) {
+			s.Name = expanded
+			fixed = append(fixed, s)
+		}
+	}
+	return fixed
+}
+
+// expansionProof proves that name, answered from a wildcard, does not
+// exist: the NSEC covering it, or the NSEC3 covering its next closer
+// name.
+func (z *Zone) expansionProof(name string) []RR {
+	d := z.denial
+	if d == nil {
+		return nil
+	}
+	if d.nsec3 != nil {
+		// The closest encloser's NSEC3 too: a NODATA from a wildcard
+		// needs it (RFC 5155 section 7.2.5).
+		ce, next := z.closestEncloser(name)
+		var out []RR
+		if e, ok := d.match3(ce); ok {
+			out = z.signedSet(e.owner, TypeNSEC3)
+		}
+		if o := d.cover3(next); o != "" {
+			out = appendNew(out, z.signedSet(o, TypeNSEC3)...)
+		}
+		return out
+	}
+	return z.signedSet(d.cover(name), TypeNSEC)
+}
+
+// appendNew appends the records of add not already in rrs.
+func appendNew(rrs []RR, add ...RR) []RR {
+	for _, a := range add {
+		dup := false
+		for _, r := range rrs {
+			if r.Name == a.Name && r.Type() == a.Type() && r.Value() == a.Value() {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			rrs = append(rrs, a)
+		}
+	}
+	return rrs
 }
 
 // withSigs returns rrs with, after each RRset, the RRSIGs that cover it.

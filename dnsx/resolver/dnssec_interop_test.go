@@ -61,7 +61,10 @@ func TestUnboundValidatesOurSignedHierarchy(t *testing.T) {
 			defer h.Close()
 			anchor := filepath.Join(t.TempDir(), "root.key")
 			require.NoError(t, h.WriteTrustAnchor(anchor))
-			z := h.Domain.Zone("networkutopia.com.")
+			z, err := h.Domain.Zone("networkutopia.com.").With([]dnsx.RR{dnsx.MustRR("*.wild.networkutopia.com", "192.0.2.7", dnsx.TypeA, 600)}, nil)
+			require.NoError(t, err)
+			z, err = dnsx.SignZone(z, dnsx.SignConfig{Keys: []*dnsx.Key{h.Keys[2]}, NSEC3: nsec3})
+			require.NoError(t, err)
 			require.NoError(t, h.Domain.SetZone(corruptSignature(t, z, "mail.networkutopia.com.", dnsx.TypeA)))
 
 			server, out := startUnbound(t, loop[0], `module-config: "validator iterator"
@@ -82,6 +85,10 @@ func TestUnboundValidatesOurSignedHierarchy(t *testing.T) {
 			m = ask("missing.networkutopia.com")
 			require.Equal(t, dnsx.RcodeNXDomain, m.Rcode, "%v\n%s", m, out.String())
 			require.True(t, m.AuthenticatedData, "ad: %v\n%s", m, out.String())
+
+			m = ask("any.wild.networkutopia.com")
+			require.Equal(t, dnsx.RcodeSuccess, m.Rcode, "%v\n%s", m, out.String())
+			require.True(t, m.AuthenticatedData, "a wildcard answer, ad: %v\n%s", m, out.String())
 
 			m = ask("mail.networkutopia.com")
 			require.Equal(t, dnsx.RcodeServFail, m.Rcode, "%v\n%s", m, out.String())

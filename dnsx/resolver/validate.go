@@ -282,6 +282,26 @@ func proveNoDataNSEC(qname string, t dnsx.Type, rrs []dnsx.RR) bool {
 			return true
 		}
 	}
+	// A NODATA from a wildcard (RFC 4035 section 3.1.3.4): an NSEC covers
+	// qname and the wildcard at its closest encloser lacks the type.
+	for i, n := range nsecs {
+		if !nsecCovers(owners[i], n.Next, qname) {
+			continue
+		}
+		ce := commonAncestor(qname, owners[i])
+		if b := commonAncestor(qname, n.Next); len(b) > len(ce) {
+			ce = b
+		}
+		wild := "*." + ce
+		if ce == "." {
+			wild = "*."
+		}
+		for j, w := range nsecs {
+			if owners[j] == wild {
+				return !listsType(w.Types, t) && !listsType(w.Types, dnsx.TypeCNAME)
+			}
+		}
+	}
 	return false
 }
 
@@ -378,7 +398,7 @@ func proveNXDomainNSEC3(qname string, s nsec3Set) bool {
 func proveNoDataNSEC3(qname string, t dnsx.Type, s nsec3Set) bool {
 	n, ok := s.match(qname)
 	if !ok {
-		return false
+		return proveWildcardNoDataNSEC3(qname, t, s)
 	}
 	if listsType(n.Types, t) || listsType(n.Types, dnsx.TypeCNAME) {
 		return false
@@ -391,4 +411,29 @@ var b32hex = base32.HexEncoding.WithPadding(base32.NoPadding)
 // b32 decodes a base32hex NSEC3 owner label.
 func b32(label string) ([]byte, error) {
 	return b32hex.DecodeString(strings.ToUpper(label))
+}
+
+// proveWildcardNoDataNSEC3 checks the proof of RFC 5155 section 8.7: the
+// closest encloser matches, the next closer name is covered, and the
+// wildcard at the closest encloser matches without the type.
+func proveWildcardNoDataNSEC3(qname string, t dnsx.Type, s nsec3Set) bool {
+	next := ""
+	for a := qname; dnsx.IsSubdomain(a, s.zone); a = wire.ParentName(a) {
+		if _, ok := s.match(a); ok {
+			if next == "" || !s.covers(next) {
+				return false
+			}
+			wild := "*." + a
+			if a == "." {
+				wild = "*."
+			}
+			w, ok := s.match(wild)
+			return ok && !listsType(w.Types, t) && !listsType(w.Types, dnsx.TypeCNAME)
+		}
+		next = a
+		if a == "." {
+			break
+		}
+	}
+	return false
 }

@@ -321,7 +321,7 @@ func (n *Peer) checkResponse(r *resolution, qname string, t dnsx.Type, resp *dns
 			// An answer synthesised from a wildcard needs the proof
 			// that the name itself does not exist (RFC 4035 5.3.4).
 			for _, s := range sigs {
-				if int(s.Labels) < wire.CountLabels(final) && !n.wildcardProven(final, resp, signer) {
+				if int(s.Labels) < wire.CountLabels(final) && !n.wildcardProven(final, int(s.Labels), resp, signer) {
 					return bogus(dnsx.EDENSECMissing, "wildcard answer for %s without proof", final)
 				}
 			}
@@ -337,8 +337,10 @@ func (n *Peer) checkResponse(r *resolution, qname string, t dnsx.Type, resp *dns
 }
 
 // wildcardProven reports whether the authority section proves that name
-// does not exist, as an answer expanded from a wildcard needs.
-func (n *Peer) wildcardProven(name string, resp *dnsx.Msg, zone string) bool {
+// does not exist, as an answer expanded from the wildcard at its
+// ancestor of labels labels needs (RFC 4035 section 5.3.4, RFC 5155
+// section 8.8): an NSEC covers name, or an NSEC3 its next closer name.
+func (n *Peer) wildcardProven(name string, labels int, resp *dnsx.Msg, zone string) bool {
 	owners, nsecs := nsecRecords(resp.Authority)
 	for i, x := range nsecs {
 		if nsecCovers(owners[i], x.Next, name) {
@@ -346,7 +348,7 @@ func (n *Peer) wildcardProven(name string, resp *dnsx.Msg, zone string) bool {
 		}
 	}
 	s3, refused := nsec3Records(resp.Authority, zone, uint16(n.cfg.MaxNSEC3Iterations))
-	return refused == nil && s3.covers(name)
+	return refused == nil && s3.covers(wire.AncestorAt(name, labels+1))
 }
 
 // dsParent returns where the search for name's servers starts: DS

@@ -149,3 +149,26 @@ func TestRecursiveServerDNSSECBits(t *testing.T) {
 	require.Equal(t, []string{"mail.networkutopia.com. A 212.212.71.5"}, dnstest.Values(m.Answer))
 	require.False(t, m.AuthenticatedData)
 }
+
+// RFC 4035 section 5.3.4: an answer expanded from a wildcard is secure
+// with the proof that the name asked does not exist, and so is a NODATA
+// from a wildcard; both with NSEC and NSEC3.
+func TestValidatorWildcards(t *testing.T) {
+	for _, nsec3 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("nsec3=%v", nsec3), func(t *testing.T) {
+			h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true, NSEC3: nsec3})
+			z, err := h.Domain.Zone("networkutopia.com.").With([]dnsx.RR{dnsx.MustRR("*.wild.networkutopia.com", "192.0.2.7", dnsx.TypeA, 600)}, nil)
+			require.NoError(t, err)
+			z, err = dnsx.SignZone(z, dnsx.SignConfig{Keys: []*dnsx.Key{h.Keys[2]}, NSEC3: nsec3})
+			require.NoError(t, err)
+			require.NoError(t, h.Domain.SetZone(z))
+			r := validating(t, h, "")
+			a := lookup(t, r, "any.wild.networkutopia.com", dnsx.TypeA)
+			require.Equal(t, Secure, a.Security, "%v", a.EDE)
+			require.Equal(t, []string{"any.wild.networkutopia.com. A 192.0.2.7"}, dnstest.Values(a.Records))
+			a = lookup(t, r, "any.wild.networkutopia.com", dnsx.TypeMX)
+			require.Equal(t, Secure, a.Security, "%v", a.EDE)
+			require.Empty(t, a.Records)
+		})
+	}
+}
