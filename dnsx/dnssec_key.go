@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -256,21 +257,34 @@ func ParseKey(pub, priv []byte) (*Key, error) {
 // signed under (the wildcard for an expanded answer).
 func signedData(b []byte, sig RRSIG, owner string, rrset []RR) []byte {
 	b = sig.appendHead(b)
+	on := wire.Name(owner)
+	if len(rrset) == 1 { // most RRsets: nothing to order
+		b = appendSignedHeader(b, on, sig)
+		n := len(b)
+		b = appendRdata(append(b, 0, 0), rrset[0].Data)
+		binary.BigEndian.PutUint16(b[n:], uint16(len(b)-n-2))
+		return b
+	}
 	datas := make([][]byte, len(rrset))
 	for i, rr := range rrset {
 		datas[i] = appendRdata(nil, rr.Data)
 	}
 	slices.SortFunc(datas, bytes.Compare)
 	datas = slices.CompactFunc(datas, bytes.Equal)
-	on := wire.Name(owner)
 	for _, d := range datas {
-		b = append(b, on...)
-		b = append(b, byte(sig.TypeCovered>>8), byte(sig.TypeCovered), 0, byte(ClassINET))
-		b = append(b, byte(sig.OrigTTL>>24), byte(sig.OrigTTL>>16), byte(sig.OrigTTL>>8), byte(sig.OrigTTL))
+		b = appendSignedHeader(b, on, sig)
 		b = append(b, byte(len(d)>>8), byte(len(d)))
 		b = append(b, d...)
 	}
 	return b
+}
+
+// appendSignedHeader appends a record's owner, type, class and original
+// TTL as the signed data holds them.
+func appendSignedHeader(b, owner []byte, sig RRSIG) []byte {
+	b = append(b, owner...)
+	b = append(b, byte(sig.TypeCovered>>8), byte(sig.TypeCovered), 0, byte(ClassINET))
+	return binary.BigEndian.AppendUint32(b, sig.OrigTTL)
 }
 
 // Sign returns the RRSIG record over rrset (records of one name and type)
