@@ -51,6 +51,8 @@ type cacheEntry struct {
 	ede     dnsx.ExtendedError
 	checked bool      // a validating resolver checked sec
 	auth    []dnsx.RR // the SOA of a negative answer (RFC 2308)
+	sigs    []dnsx.RR // a complete answer's RRSIGs and proof
+	proof   []dnsx.RR
 }
 
 // keyType values beside real types.
@@ -192,7 +194,7 @@ func (c *Cache) lookupAnswer(name string, t dnsx.Type, now time.Time) (Answer, b
 		return Answer{}, false
 	}
 	ttl := uint32((e.expires - now.UnixNano() + int64(time.Second) - 1) / int64(time.Second))
-	return Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttl, FromCache: true, Security: e.sec, EDE: e.ede, Authority: e.auth}, true
+	return Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttl, FromCache: true, Security: e.sec, EDE: e.ede, Authority: e.auth, Sigs: e.sigs, Proof: e.proof}, true
 }
 
 // storeAnswer caches a complete answer for ttl seconds.
@@ -200,7 +202,7 @@ func (c *Cache) storeAnswer(name string, t dnsx.Type, a Answer, now time.Time) {
 	if a.TTL == 0 {
 		return
 	}
-	c.put(name, t|keyAnswer, &cacheEntry{rrs: a.Records, rcode: a.Rcode, rank: rankCompleted, sec: a.Security, ede: a.EDE, auth: a.Authority,
+	c.put(name, t|keyAnswer, &cacheEntry{rrs: a.Records, rcode: a.Rcode, rank: rankCompleted, sec: a.Security, ede: a.EDE, auth: a.Authority, sigs: a.Sigs, proof: a.Proof,
 		expires: now.Add(time.Duration(a.TTL) * time.Second).UnixNano()}, now, true)
 }
 

@@ -227,6 +227,10 @@ type Answer struct {
 	Security Security
 	// EDE says why an answer is bogus or insecure (RFC 8914).
 	EDE dnsx.ExtendedError
+	// Sigs are the RRSIGs over Records and Proof the signed denial of a
+	// negative answer (SOA, NSEC or NSEC3, their RRSIGs), as validated:
+	// what the recursive server adds for clients that set DO.
+	Sigs, Proof []dnsx.RR
 
 	resp *dnsx.Msg // a validator's fetch: the final response
 	zone string    // and the zone that sent it

@@ -3,6 +3,7 @@ package resolver
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -155,5 +156,31 @@ func TestValidatorAcceptsBINDSignedZone(t *testing.T) {
 			require.ErrorIs(t, err, ErrBogus)
 			require.Equal(t, Bogus, a.Security)
 		})
+	}
+}
+
+// TestDelvValidatesThroughOurResolver runs BIND's delv, which validates
+// by itself from our root's trust anchor, against our recursive server:
+// the RRSIGs, DS and DNSKEY records our resolver passes on make the
+// chain from our root, and delv reports the answer fully validated.
+func TestDelvValidatesThroughOurResolver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs delv")
+	}
+	delv := testutil.Tool(t, "delv", "bind9-dnsutils")
+	h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true})
+	r := validating(t, h, "127.0.0.1:0")
+	ds := h.TrustAnchor.Data.(dnsx.DS)
+	anchor := filepath.Join(t.TempDir(), "anchor.conf")
+	require.NoError(t, os.WriteFile(anchor, []byte(fmt.Sprintf("trust-anchors {\n\t\".\" static-ds %d %d %d \"%X\";\n};\n", ds.KeyTag, ds.Algorithm, ds.DigestType, ds.Digest)), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ name, want string }{
+		{"www.networkutopia.com", "fully validated"},
+		{"missing.networkutopia.com", "fully validated"},
+	} {
+		out, _ := exec.CommandContext(ctx, delv, "@"+r.Addr().Addr().String(), "-p", fmt.Sprint(r.Addr().Port()), "-a", anchor, "+root=.", tc.name, "A").CombinedOutput()
+		require.Contains(t, string(out), tc.want, "%s:\n%s", tc.name, out)
+		t.Logf("%s", out)
 	}
 }

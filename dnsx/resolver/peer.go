@@ -117,6 +117,8 @@ type resolution struct {
 	sec       Security
 	ede       dnsx.ExtendedError
 	sigTTL    uint32 // seconds until the first signature expires (0: none)
+	sigs      []dnsx.RR
+	proof     []dnsx.RR
 }
 
 // Stats returns the node's counters.
@@ -172,7 +174,7 @@ func (n *Peer) finish(r *resolution, a Answer, err error) {
 	if r.raw {
 		a.resp, a.zone = r.resp, r.zone
 	} else if r.validated {
-		a.Security, a.EDE = r.sec, r.ede
+		a.Security, a.EDE, a.Sigs, a.Proof = r.sec, r.ede, r.sigs, r.proof
 		if r.sigTTL > 0 {
 			a.TTL = min(a.TTL, r.sigTTL)
 		}

@@ -77,10 +77,15 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 				rr.TTL = min(rr.TTL, a.TTL)
 				resp.Answer[i] = rr
 			}
-			for _, rr := range a.Authority {
-				rr.TTL = min(rr.TTL, a.TTL) // counts down with the answer
-				resp.Authority = append(resp.Authority, rr)
+			auth := a.Authority
+			if resp.DO {
+				// RFC 4035 section 3.2.1: the signatures and proofs.
+				resp.Answer = append(resp.Answer, capTTL(a.Sigs, a.TTL)...)
+				if len(a.Proof) > 0 {
+					auth = a.Proof
+				}
 			}
+			resp.Authority = capTTL(auth, a.TTL) // counts down with the answer
 		}
 		raw, err := resp.Pack()
 		if err != nil {
@@ -115,4 +120,14 @@ func (n *Peer) allowed(peer transport.Addr) bool {
 		}
 	}
 	return false
+}
+
+// capTTL returns copies of rrs with TTLs of at most ttl.
+func capTTL(rrs []dnsx.RR, ttl uint32) []dnsx.RR {
+	out := make([]dnsx.RR, len(rrs))
+	for i, rr := range rrs {
+		rr.TTL = min(rr.TTL, ttl)
+		out[i] = rr
+	}
+	return out
 }

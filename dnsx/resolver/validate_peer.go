@@ -280,6 +280,19 @@ func (n *Peer) validateResponse(r *resolution, qname string, q dnsx.Question, re
 		if vd.sec != Secure && r.ede.InfoCode == 0 && r.ede.ExtraText == "" {
 			r.ede = vd.ede
 		}
+		for _, rr := range resp.Answer {
+			if rr.Type() == dnsx.TypeRRSIG {
+				r.sigs = append(r.sigs, rr)
+			}
+		}
+		if resp.Rcode == dnsx.RcodeNXDomain || !hasType(resp.Answer, q.Type) {
+			r.proof = nil
+			for _, rr := range resp.Authority {
+				if t := rr.Type(); t == dnsx.TypeSOA || dnsx.IsDNSSECType(t) {
+					r.proof = append(r.proof, rr)
+				}
+			}
+		}
 		if vd.sec == Bogus {
 			var rrs []dnsx.RR
 			for _, rr := range resp.Answer {
