@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/networkutopia/p2p/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,14 +27,14 @@ func BenchmarkSignZone(b *testing.B) {
 	k, err := GenerateKey("example.", AlgorithmECDSAP256SHA256, FlagZoneKey|FlagSEP)
 	require.NoError(b, err)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := testutil.CPUTime()
 	var signed *Zone
 	for b.Loop() {
 		signed, err = SignZone(z, SignConfig{Keys: []*Key{k}, NSEC3: true})
 		require.NoError(b, err)
 	}
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	cpu := testutil.CPUTime() - cpu0
 	sigs := 0
 	for _, n := range signed.nodes {
 		sigs += len(n.set(TypeRRSIG))
