@@ -131,7 +131,7 @@ func TestValidatorAcceptsBINDSignedZone(t *testing.T) {
 				require.NoError(t, err, string(out))
 			}
 			signed := filepath.Join(dir, "signed.zone")
-			args := []string{"-S", "-K", dir, "-o", "networkutopia.com.", "-f", signed}
+			args := []string{"-S", "-K", dir, "-d", dir, "-o", "networkutopia.com.", "-f", signed}
 			if nsec3 {
 				args = append(args, "-3", "-", "-H", "0")
 			}
