@@ -49,6 +49,22 @@
 // starts the registrar scenario's root, com and networkutopia.com servers
 // on loopback and resolves www.networkutopia.com from the root down.
 //
+// # DNSSEC
+//
+// [SignZone] signs a zone (RFC 4033–4035): DNSKEY records at the apex, an
+// RRSIG over every authoritative RRset, and NSEC or NSEC3 records (RFC
+// 5155 with RFC 9276's parameters) for authenticated denial, with keys
+// of algorithm 13 or 15 made by [GenerateKey] or read from BIND's key
+// files ([ReadKeyFiles]). [Zone.LookupDNSSEC] answers a query with the
+// DO bit, and a [Key]'s DS record goes to the parent zone
+// (ExampleSignZone):
+//
+//	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{key}, NSEC3: true})
+//	if err != nil {
+//		panic(err)
+//	}
+//	res, _ := signed.LookupDNSSEC("www.networkutopia.com", dnsx.TypeA)
+//
 // # Messages
 //
 // A message has two forms, and the rule is which code uses which:

@@ -57,6 +57,9 @@ type Result struct {
 	Answer        []RR
 	Authority     []RR
 	Additional    []RR
+	// Wildcard is the wildcard owner ("*.example.com.") the answer was
+	// synthesised from (RFC 4592), or "".
+	Wildcard string
 }
 
 // Lookup answers the question (name, t) from the zone's data as an
@@ -89,6 +92,9 @@ func (z *Zone) lookup(name string, t Type) Result {
 			return z.referral(cut)
 		}
 		node := z.nodes[name]
+		if node == nil {
+			node, res.Wildcard = z.wildcard(name)
+		}
 		if node == nil {
 			res.Kind, res.Rcode = KindNXDomain, RcodeNXDomain
 			res.Authority = []RR{z.negativeSOA()}

@@ -107,6 +107,9 @@ func masterLine(rr RR, origin string) string {
 	for pad := len(owner); pad < 24; pad += 8 {
 		b.WriteByte('\t')
 	}
+	if len(owner) >= 24 {
+		b.WriteByte('\t') // a long owner (an NSEC3 hash) still needs a separator
+	}
 	b.WriteString(strconv.FormatUint(uint64(rr.TTL), 10))
 	b.WriteString("\t")
 	b.WriteString(rr.class().String())

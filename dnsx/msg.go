@@ -59,6 +59,8 @@ type Msg struct {
 	// UDPSize is the EDNS0 buffer size the sender accepts; 0 means the
 	// message carries no OPT record (and 512 bytes is the limit).
 	UDPSize uint16
+	// DNSSEC (RFC 4035, RFC 8914): see [Msg.DNSSEC].
+	DNSSEC
 }
 
 // NewQuery returns a query for (name, t) in class IN with the given ID,
@@ -77,6 +79,7 @@ func (m *Msg) Pack() ([]byte, error) {
 		Response: m.Response, Authoritative: m.Authoritative, Truncated: m.Truncated,
 		RecursionDesired: m.RecursionDesired, RecursionAvailable: m.RecursionAvailable,
 	}
+	m.DNSSEC.toHeader(&h)
 	var q wire.Question
 	if m.Question.Name != "" {
 		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
@@ -117,6 +120,7 @@ func Unpack(b []byte) (*Msg, error) {
 		Truncated: h.Truncated, RecursionDesired: h.RecursionDesired,
 		RecursionAvailable: h.RecursionAvailable, Rcode: Rcode(h.Rcode), UDPSize: h.UDPSize,
 	}
+	m.DNSSEC.fromHeader(h)
 	if q.Name != "" {
 		m.Question = Question{Name: q.Name, Type: Type(q.Type), Class: Class(q.Class)}
 		if err := checkName(strings.ToLower(m.Question.Name)); err != nil {
@@ -162,7 +166,7 @@ func (m *Msg) String() string {
 	for _, f := range []struct {
 		on   bool
 		name string
-	}{{m.Response, "qr"}, {m.Authoritative, "aa"}, {m.Truncated, "tc"}, {m.RecursionDesired, "rd"}, {m.RecursionAvailable, "ra"}} {
+	}{{m.Response, "qr"}, {m.Authoritative, "aa"}, {m.Truncated, "tc"}, {m.RecursionDesired, "rd"}, {m.RecursionAvailable, "ra"}, {m.AuthenticatedData, "ad"}, {m.CheckingDisabled, "cd"}, {m.DO, "do"}} {
 		if f.on {
 			sb.WriteString(" " + f.name)
 		}

@@ -39,6 +39,8 @@ func toRecord(rr RR) wire.Record {
 		}
 	case Unknown:
 		r.Raw, r.Generic = d.Data, true
+	case dnssecData:
+		r.Raw, r.Generic = d.appendWire(nil), true
 	default:
 		panic(fmt.Sprintf("dnsx: toRecord: unexpected value type %T", rr.Data))
 	}
@@ -50,7 +52,14 @@ func fromRecord(r wire.Record) (RR, error) {
 	var data RData
 	switch t := Type(r.Type); {
 	case r.Generic:
-		data = Unknown{t, r.Raw}
+		d, ok, err := parseDNSSEC(t, r.Raw)
+		if err != nil {
+			return RR{}, fmt.Errorf("%s: %w", r.Name, err)
+		}
+		data = d
+		if !ok {
+			data = Unknown{t, r.Raw}
+		}
 	case t == TypeA:
 		data = A{r.Addr}
 	case t == TypeAAAA:

@@ -23,6 +23,7 @@ type Zone struct {
 	soa     RR
 	nodes   map[string]*zoneNode // owner names and empty non-terminals
 	records int
+	denial  *denialIndex // NSEC/NSEC3 order of a signed zone, else nil
 }
 
 // zoneNode holds the records of one name, grouped by type.
@@ -62,6 +63,7 @@ func NewZone(origin string, rrs []RR) (*Zone, error) {
 	if err := z.validate(); err != nil {
 		return nil, err
 	}
+	z.indexDenial()
 	return z, nil
 }
 
@@ -93,6 +95,9 @@ func (z *Zone) add(rrs []RR) error {
 	}
 	for _, n := range z.nodes {
 		for _, s := range n.sets {
+			if s.t == TypeRRSIG {
+				continue // each signature keeps the TTL of the RRset it covers
+			}
 			lowest := s.rrs[0].TTL
 			for _, rr := range s.rrs {
 				lowest = min(lowest, rr.TTL)
@@ -156,7 +161,7 @@ func (z *Zone) validate() error {
 		if name != z.origin && n.set(TypeSOA) != nil {
 			return fmt.Errorf("%w: SOA at %s, below the apex of %s (a child zone needs a delegation instead)", ErrBadZone, name, z.origin)
 		}
-		if c := n.set(TypeCNAME); c != nil && (len(n.sets) > 1 || len(c) > 1) {
+		if c := n.set(TypeCNAME); c != nil && (len(n.sets)-dnssecSets(n) > 1 || len(c) > 1) {
 			return fmt.Errorf("%w: %s has a CNAME beside other data", ErrBadZone, name)
 		}
 		n.cut = name != z.origin && n.set(TypeNS) != nil
@@ -175,7 +180,7 @@ func (z *Zone) validate() error {
 		}
 		for _, s := range n.sets {
 			switch {
-			case name == cut && (s.t == TypeNS || s.t == TypeDS):
+			case name == cut && (s.t == TypeNS || s.t == TypeDS || s.t == TypeRRSIG || s.t == TypeNSEC):
 			case (s.t == TypeA || s.t == TypeAAAA) && nsHosts[name]:
 			default:
 				return fmt.Errorf("%w: %s %v lies under the delegation %s: only glue for its name servers may", ErrBadZone, name, s.t, cut)

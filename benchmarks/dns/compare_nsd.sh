@@ -6,6 +6,8 @@
 # median ratio dnsx/NSD is printed.
 #
 # Usage: benchmarks/dns/compare_nsd.sh [seconds per run (20)] [runs (3)]
+# With DNSSEC=1 the zone is signed (by dnsx's -mode sign, NSEC3), both
+# servers serve the signed file and dnsperf sets the DO bit (-D).
 # Needs nsd, dnsperf and Go; run from anywhere inside the repository.
 set -euo pipefail
 secs=${1:-20}
@@ -55,6 +57,12 @@ zone:
 CONF
 
 (cd "$root" && go build -o "$work/dnsx-auth" ./examples/dns)
+do_flag=()
+if [ "${DNSSEC:-0}" = 1 ]; then
+	"$work/dnsx-auth" -mode sign -nsec3 -keys "$work" "$work/bench.test.zone" >/dev/null
+	mv "$work/bench.test.zone.signed" "$work/bench.test.zone"
+	do_flag=(-D)
+fi
 nsd -d -c "$work/nsd.conf" &
 pids+=($!)
 "$work/dnsx-auth" -mode auth -listen "127.0.0.1:$dnsx_port" "$work/bench.test.zone" >/dev/null &
@@ -62,7 +70,7 @@ pids+=($!)
 sleep 1
 
 qps() { # port
-	dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries.txt" -c 1 -T 1 -l "$secs" 2>&1 |
+	dnsperf -s 127.0.0.1 -p "$1" -d "$work/queries.txt" -c 1 -T 1 -l "$secs" "${do_flag[@]}" 2>&1 |
 		awk '/Queries per second/ { print $4 }'
 }
 ratios=()

@@ -21,8 +21,11 @@ type answer struct {
 	// minimal answer to ANY (one RRset, RFC 8482), which over UDP would
 	// otherwise make the server an amplifier.
 	udpPlain, udpEdns []byte
-	kind              dnsx.Kind
-	zone              string // the zone's origin, for rate-limiting keys
+	// signed is the response to a query with the DO bit, from a signed
+	// zone: with RRSIGs and NSEC/NSEC3 proofs (nil for unsigned zones).
+	signed []byte
+	kind   dnsx.Kind
+	zone   string // the zone's origin, for rate-limiting keys
 }
 
 // zoneSet is an immutable snapshot of every zone a server holds; the
@@ -103,6 +106,9 @@ func packAnswer(z *dnsx.Zone, name string, t dnsx.Type, res dnsx.Result, udpSize
 		return nil
 	}
 	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.Origin()}
+	if a.signed, err = packSigned(z, name, t, udpSize); err != nil {
+		return nil
+	}
 	if minimal, ok := minimalANY(z, t, res); ok {
 		m := resultMsg(name, t, minimal)
 		if a.udpPlain, err = m.Pack(); err != nil {

@@ -26,6 +26,19 @@
 // examples; point a resolver (package dnsx/resolver) at it with its
 // Roots and ServerAddr.
 //
+// # DNSSEC
+//
+// A signed zone (dnsx.SignZone) is served signed to queries with the DO
+// bit: RRSIGs with every RRset, NSEC or NSEC3 proofs with negative
+// answers, and DS records (or the proof that there are none) with
+// referrals; a signed answer too large for the client is truncated whole
+// (RFC 4035 section 3.1.1). A registrar that keeps its TLD signed
+// ([Registrar.SignWith]) inserts the DS of a signed domain
+// ([Registrar.RegisterSigned]) and re-signs. With HierarchyConfig.DNSSEC
+// the hierarchy is signed from the root down and exports the root's
+// trust anchor ([Hierarchy.TrustAnchor], [Hierarchy.WriteTrustAnchor]);
+// ExampleStartHierarchy_dnssec validates www.networkutopia.com through it.
+//
 // # Limits
 //
 // Everything a remote can make the server hold is bounded; see

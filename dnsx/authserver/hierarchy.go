@@ -34,6 +34,14 @@ type HierarchyConfig struct {
 	// records carry the textbook's public addresses (RootAddr, TLDAddr,
 	// DomainAddr) and [Hierarchy.ServerAddr] maps them to loopback.
 	LoopbackGlue bool
+	// DNSSEC signs the three zones and links them into a chain of trust:
+	// the root holds com's DS, com's registrar inserts
+	// networkutopia.com's (see [Hierarchy.TrustAnchor]).
+	DNSSEC bool
+	// NSEC3 makes signed zones deny with NSEC3 instead of NSEC.
+	NSEC3 bool
+	// Algorithm signs the zones. Default dnsx.AlgorithmECDSAP256SHA256.
+	Algorithm dnsx.Algorithm
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -67,6 +75,12 @@ type Hierarchy struct {
 	Loopback [3]netip.Addr
 	// Public holds the addresses the zones give for them.
 	Public [3]netip.Addr
+	// Keys are the signing keys of the root, com and networkutopia.com
+	// zones when HierarchyConfig.DNSSEC is set.
+	Keys [3]*dnsx.Key
+	// TrustAnchor is the root's DS record when the hierarchy is signed:
+	// what a validating resolver starts its chain of trust from.
+	TrustAnchor dnsx.RR
 }
 
 // StartHierarchy starts the three servers and registers networkutopia.com
@@ -113,6 +127,11 @@ func StartHierarchy(cfg HierarchyConfig) (*Hierarchy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DNSSEC {
+		if root, com, domain, err = h.sign(cfg, root, com, domain); err != nil {
+			return nil, err
+		}
+	}
 	for _, z := range []struct {
 		dst  **Server
 		zone *dnsx.Zone
@@ -128,7 +147,7 @@ func StartHierarchy(cfg HierarchyConfig) (*Hierarchy, error) {
 		h.Close()
 		return nil, err
 	}
-	if err := h.Registrar.Register("networkutopia.com", NameServer{Host: "dns1.networkutopia.com", Addr: h.Public[2]}); err != nil {
+	if err := h.register(cfg, domain, NameServer{Host: "dns1.networkutopia.com", Addr: h.Public[2]}); err != nil {
 		h.Close()
 		return nil, err
 	}

@@ -30,6 +30,7 @@ type Registrar struct {
 	mu     sync.Mutex
 	server *Server
 	tld    string
+	signer *dnsx.SignConfig // re-signs the TLD after each change; nil: unsigned
 }
 
 // NewRegistrar returns a registrar for the zone tld held by server.
@@ -49,6 +50,11 @@ func NewRegistrar(server *Server, tld string) (*Registrar, error) {
 // inside the domain (others need none, and get none). A second
 // registration of the same domain replaces the first.
 func (r *Registrar) Register(domain string, servers ...NameServer) error {
+	return r.register(domain, nil, servers)
+}
+
+// register is Register with the DS records of a signed domain.
+func (r *Registrar) register(domain string, ds []dnsx.RR, servers []NameServer) error {
 	d, err := dnsx.CanonicalName(domain)
 	if err != nil {
 		return err
@@ -59,7 +65,7 @@ func (r *Registrar) Register(domain string, servers ...NameServer) error {
 	if len(servers) == 0 {
 		return fmt.Errorf("%w: %s: a domain needs at least one name server", dnsx.ErrBadZone, d)
 	}
-	var add []dnsx.RR
+	add := ds
 	for _, s := range servers {
 		host, err := dnsx.CanonicalName(s.Host)
 		if err != nil {
@@ -103,6 +109,9 @@ func (r *Registrar) update(d string, add []dnsx.RR) error {
 		return err
 	}
 	if next, err = next.WithSerial(z.Serial() + 1); err != nil {
+		return err
+	}
+	if next, err = r.resign(next); err != nil {
 		return err
 	}
 	return r.server.SetZone(next)

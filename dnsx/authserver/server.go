@@ -392,10 +392,14 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 		packed = a.edns
 		limit = int(min(q.UDPSize, size))
 	}
+	signed := q.DO && a.signed != nil
+	if signed {
+		packed = a.signed
+	}
 	if tcp {
 		return s.sent(st, wire.WriteReply(out, b, &q, packed)), nil
 	}
-	if a.udpPlain != nil {
+	if a.udpPlain != nil && !signed {
 		packed = a.udpPlain
 		if q.EDNS {
 			packed = a.udpEdns

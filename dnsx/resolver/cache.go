@@ -47,6 +47,12 @@ type cacheEntry struct {
 	rcode   dnsx.Rcode // NXDOMAIN, or NOERROR (rrs empty for NODATA)
 	expires int64      // unix nanoseconds
 	rank    rank
+	sec     Security // of a complete answer, or of a validated set
+	ede     dnsx.ExtendedError
+	checked bool      // a validating resolver checked sec
+	auth    []dnsx.RR // the SOA of a negative answer (RFC 2308)
+	sigs    []dnsx.RR // a complete answer's RRSIGs and proof
+	proof   []dnsx.RR
 }
 
 // keyType values beside real types.
@@ -188,7 +194,7 @@ func (c *Cache) lookupAnswer(name string, t dnsx.Type, now time.Time) (Answer, b
 		return Answer{}, false
 	}
 	ttl := uint32((e.expires - now.UnixNano() + int64(time.Second) - 1) / int64(time.Second))
-	return Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttl, FromCache: true}, true
+	return Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttl, FromCache: true, Security: e.sec, EDE: e.ede, Authority: e.auth, Sigs: e.sigs, Proof: e.proof}, true
 }
 
 // storeAnswer caches a complete answer for ttl seconds.
@@ -196,12 +202,18 @@ func (c *Cache) storeAnswer(name string, t dnsx.Type, a Answer, now time.Time) {
 	if a.TTL == 0 {
 		return
 	}
-	c.put(name, t|keyAnswer, &cacheEntry{rrs: a.Records, rcode: a.Rcode, rank: rankCompleted,
+	c.put(name, t|keyAnswer, &cacheEntry{rrs: a.Records, rcode: a.Rcode, rank: rankCompleted, sec: a.Security, ede: a.EDE, auth: a.Authority, sigs: a.Sigs, proof: a.Proof,
 		expires: now.Add(time.Duration(a.TTL) * time.Second).UnixNano()}, now, true)
 }
 
 // storeSet caches an RRset (all records of one name and type) at rank r.
 func (c *Cache) storeSet(rrs []dnsx.RR, r rank, now time.Time, force bool) {
+	c.storeChecked(rrs, r, now, force, nil)
+}
+
+// storeChecked is storeSet for a validating resolver: sec, when set, is
+// the DNSSEC state the RRset was validated with.
+func (c *Cache) storeChecked(rrs []dnsx.RR, r rank, now time.Time, force bool, sec *Security) {
 	if len(rrs) == 0 {
 		return
 	}
@@ -212,8 +224,11 @@ func (c *Cache) storeSet(rrs []dnsx.RR, r rank, now time.Time, force bool) {
 	if ttl == 0 {
 		return
 	}
-	c.put(rrs[0].Name, rrs[0].Type(), &cacheEntry{rrs: rrs, rank: r,
-		expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}, now, force)
+	e := &cacheEntry{rrs: rrs, rank: r, expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}
+	if sec != nil {
+		e.sec, e.checked = *sec, true
+	}
+	c.put(rrs[0].Name, rrs[0].Type(), e, now, force)
 }
 
 // set returns the live RRset (name, t).

@@ -81,6 +81,23 @@ type Config struct {
 	// simulated clients, which have no IP address).
 	AllowClient func(client transport.Addr) bool
 
+	// TrustAnchors turn DNSSEC validation on (RFC 4035 section 5): DS or
+	// DNSKEY records of the zones (usually the root) whose keys the
+	// resolver trusts; answers get a Security state and bogus ones fail.
+	// Empty: no validation.
+	TrustAnchors []dnsx.RR
+	// MaxSignatureChecks caps the signature verifications one resolution
+	// (with the DNSKEY and DS lookups it makes) may cost: the defence
+	// against KeyTrap (CVE-2023-50387), many keys with one key tag or
+	// many signatures. Beyond it the answer is bogus. Default 32.
+	MaxSignatureChecks int
+	// MaxNSEC3Iterations is the most NSEC3 hash iterations a proof may
+	// use; more make it insecure (RFC 9276 section 3.2). Default 100.
+	MaxNSEC3Iterations int
+	// KeyCacheSize bounds how many zones' validated keys are cached.
+	// Default 1024.
+	KeyCacheSize int
+
 	// Insecure turns defences off, for experiments only.
 	Insecure InsecureOptions
 
@@ -139,6 +156,17 @@ func (c Config) Validate() error {
 		return bad("Timeout", "is negative")
 	case c.Attempts < 0:
 		return bad("Attempts", "is negative")
+	case c.MaxSignatureChecks < 0:
+		return bad("MaxSignatureChecks", "is negative")
+	case c.MaxNSEC3Iterations < 0 || c.MaxNSEC3Iterations > 65535:
+		return bad("MaxNSEC3Iterations", "must be in 0..65535")
+	case c.KeyCacheSize < 0:
+		return bad("KeyCacheSize", "is negative")
+	}
+	for i, rr := range c.TrustAnchors {
+		if rr.Type() != dnsx.TypeDS && rr.Type() != dnsx.TypeDNSKEY {
+			return bad(fmt.Sprintf("TrustAnchors[%d]", i), "is neither DS nor DNSKEY")
+		}
 	}
 	for i, r := range c.Roots {
 		if !r.IsValid() {
@@ -167,6 +195,9 @@ func (c Config) withDefaults() Config {
 	c.MaxGlueless = cmp.Or(c.MaxGlueless, DefaultMaxGlueless)
 	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	c.Attempts = cmp.Or(c.Attempts, DefaultAttempts)
+	c.MaxSignatureChecks = cmp.Or(c.MaxSignatureChecks, DefaultMaxSignatureChecks)
+	c.MaxNSEC3Iterations = cmp.Or(c.MaxNSEC3Iterations, DefaultMaxNSEC3Iterations)
+	c.KeyCacheSize = cmp.Or(c.KeyCacheSize, DefaultKeyCacheSize)
 	if c.AllowedNetworks == nil {
 		c.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
@@ -186,8 +217,23 @@ type Answer struct {
 	Records []dnsx.RR
 	// TTL is how many more seconds the answer may be cached.
 	TTL uint32
+	// Authority holds, for NXDOMAIN and NODATA, the zone's SOA, whose
+	// TTL is the negative caching time (RFC 2308 section 3); the
+	// recursive server sends it, its TTL counting down with TTL.
+	Authority []dnsx.RR
 	// FromCache reports an answer served from the cache.
 	FromCache bool
+	// Security is the DNSSEC state (Indeterminate without TrustAnchors).
+	Security Security
+	// EDE says why an answer is bogus or insecure (RFC 8914).
+	EDE dnsx.ExtendedError
+	// Sigs are the RRSIGs over Records and Proof the signed denial of a
+	// negative answer (SOA, NSEC or NSEC3, their RRSIGs), as validated:
+	// what the recursive server adds for clients that set DO.
+	Sigs, Proof []dnsx.RR
+
+	resp *dnsx.Msg // a validator's fetch: the final response
+	zone string    // and the zone that sent it
 }
 
 // Stats counts what a resolver node did. Cache hits that
@@ -203,4 +249,10 @@ type Stats struct {
 	WorkLimit  uint64 // resolutions stopped by MaxQueries
 	Refused    uint64 // clients refused (not in AllowedNetworks)
 	ServFail   uint64 // resolutions that failed
+
+	Secure          uint64 // responses validated as secure
+	Insecure        uint64 // responses proven insecure
+	Bogus           uint64 // responses that failed validation
+	SignatureChecks uint64 // signature verifications made
+	SignatureBudget uint64 // checks refused by MaxSignatureChecks
 }

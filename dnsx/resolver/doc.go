@@ -24,4 +24,20 @@
 // p2p_dns_resolver_* (lookups, cache hits, upstream queries and timeouts,
 // drops, refusals), the histogram p2p_dns_resolver_upstream_seconds (by
 // proto and result) and its host's p2p_transport_* series.
+//
+// # DNSSEC
+//
+// With [Config.TrustAnchors] (DS or DNSKEY records, such as
+// authserver.Hierarchy.TrustAnchor) the resolver validates (RFC 4035
+// section 5): it builds the chain of trust of every zone that signs an
+// answer, from the anchor down through each DS at the parent (a signed
+// proof that there is none makes the zone insecure), checks the RRSIGs
+// of every answer and the NSEC or NSEC3 proofs of every negative answer,
+// and gives each [Answer] a [Security] state. The recursive server sets
+// AD for clients that ask, answers bogus data with SERVFAIL and an
+// Extended DNS Error (RFC 8914) unless the client set CD, and
+// [Resolver.Lookup] returns [ErrBogus]. A budget of signature checks per
+// resolution ([Config.MaxSignatureChecks]) bounds what a hostile zone
+// can cost (KeyTrap, CVE-2023-50387); unsupported algorithms and NSEC3
+// with too many iterations make answers insecure, not bogus.
 package resolver

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
 	"github.com/networkutopia/p2p/dnsx/authserver"
@@ -43,7 +39,7 @@ func TestUnboundResolvesOurHierarchy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts unbound")
 	}
-	unbound := testutil.Tool(t, "unbound", "unbound")
+	testutil.Tool(t, "unbound", "unbound")
 	loop := [3]netip.Addr{netip.MustParseAddr("127.0.54.1"), netip.MustParseAddr("127.0.54.2"), netip.MustParseAddr("127.0.54.3")}
 	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{Loopback: loop, Port: 53, LoopbackGlue: true})
 	if err != nil {
@@ -51,55 +47,10 @@ func TestUnboundResolvesOurHierarchy(t *testing.T) {
 	}
 	defer h.Close()
 
-	dir := t.TempDir()
-	hints := filepath.Join(dir, "root.hints")
-	require.NoError(t, os.WriteFile(hints, []byte(fmt.Sprintf(".\t518400\tIN\tNS\ta.root-servers.net.\na.root-servers.net.\t518400\tIN\tA\t%s\n", loop[0])), 0o644))
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	conf := filepath.Join(dir, "unbound.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`server:
-	interface: 127.0.0.1@%d
-	do-not-query-localhost: no
-	root-hints: %q
-	module-config: "iterator"
-	username: ""
-	chroot: ""
-	directory: %q
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 0
-	qname-minimisation: yes
-	harden-glue: yes
-	auto-trust-anchor-file: ""
-remote-control:
-	control-enable: no
-`, port, hints, dir)), 0o644))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, unbound, "-d", "-c", conf)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	require.NoError(t, cmd.Start())
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	server := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+	server, out := startUnbound(t, loop[0], `module-config: "iterator"`)
 	q := dnsx.NewQuery(0, "www.networkutopia.com", dnsx.TypeA)
 	q.RecursionDesired = true
-	var m *dnsx.Msg
-	for range 50 { // unbound takes a moment to start
-		qctx, qcancel := context.WithTimeout(ctx, time.Second)
-		m, err = dnsx.Exchange(qctx, server, q)
-		qcancel()
-		if err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	m, err := askUnbound(server, q)
 	require.NoError(t, err, out.String())
 	require.Equal(t, dnsx.RcodeSuccess, m.Rcode, "%v\n%s", m, out.String())
 	require.Equal(t, []string{"www.networkutopia.com. A 212.212.71.4"}, dnstest.Values(m.Answer))

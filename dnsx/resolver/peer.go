@@ -52,6 +52,7 @@ func NewPeer(cfg Config) (transport.NewHandler, error) {
 			pending:  make(map[pendingKey]*outQuery),
 			inflight: make(map[flightKey]*resolution),
 			bound:    make(map[transport.Addr]bool),
+			val:      newValidator(cfg),
 		}
 	}, nil
 }
@@ -72,6 +73,7 @@ type Peer struct {
 	// query to a name server: how long it took and whether it was
 	// answered.
 	observeUpstream func(took time.Duration, tcp, answered bool)
+	val             *validator // nil: no trust anchors, no validation
 }
 
 // pendingKey identifies a query in flight the way a response must match
@@ -109,6 +111,18 @@ type resolution struct {
 	qminLabel int // labels of the next minimised name
 	glueless  []string
 	tried     int // glueless lookups made for this zone
+
+	// DNSSEC (validate_peer.go).
+	raw       bool      // a validator's fetch: not validated, ends with resp
+	resp      *dnsx.Msg // the last response (for raw resolutions)
+	checked   *dnsx.Msg // the response already validated
+	budget    *int      // signature checks left, shared with fetches
+	validated bool
+	sec       Security
+	ede       dnsx.ExtendedError
+	sigTTL    uint32 // seconds until the first signature expires (0: none)
+	sigs      []dnsx.RR
+	proof     []dnsx.RR
 }
 
 // Stats returns the node's counters.
@@ -137,8 +151,8 @@ func (n *Peer) Resolve(name string, t dnsx.Type, done func(Answer, error)) {
 		r.waiters = append(r.waiters, done)
 		return
 	}
-	work := 0
-	r := &resolution{name: cn, t: t, waiters: []func(Answer, error){done}, work: &work, merged: true, cur: cn}
+	work, budget := 0, n.cfg.MaxSignatureChecks
+	r := &resolution{name: cn, t: t, waiters: []func(Answer, error){done}, work: &work, merged: true, cur: cn, budget: &budget}
 	n.inflight[k] = r
 	n.iterate(r)
 }
@@ -155,12 +169,20 @@ func (n *Peer) resolveNested(parent *resolution, name string, done func(Answer, 
 		done(a, nil)
 		return
 	}
-	r := &resolution{name: name, t: dnsx.TypeA, waiters: []func(Answer, error){done}, work: parent.work, depth: parent.depth + 1, cur: name}
+	r := &resolution{name: name, t: dnsx.TypeA, waiters: []func(Answer, error){done}, work: parent.work, depth: parent.depth + 1, cur: name, budget: parent.budget}
 	n.iterate(r)
 }
 
 // finish ends a resolution, caches its answer and tells its waiters.
 func (n *Peer) finish(r *resolution, a Answer, err error) {
+	if r.raw {
+		a.resp, a.zone = r.resp, r.zone
+	} else if r.validated {
+		a.Security, a.EDE, a.Sigs, a.Proof = r.sec, r.ede, r.sigs, r.proof
+		if r.sigTTL > 0 {
+			a.TTL = min(a.TTL, r.sigTTL)
+		}
+	}
 	if err != nil {
 		n.stats.ServFail++
 	} else {
@@ -171,7 +193,9 @@ func (n *Peer) finish(r *resolution, a Answer, err error) {
 			}
 		}
 		a.TTL = min(a.TTL, uint32(n.cfg.MaxTTL/time.Second))
-		n.cache.storeAnswer(r.name, r.t, a, n.env.Now())
+		if !r.raw && a.Security != Bogus { // bogus data is never served from the cache
+			n.cache.storeAnswer(r.name, r.t, a, n.env.Now())
+		}
 	}
 	if r.merged {
 		delete(n.inflight, flightKey{r.name, r.t})
@@ -185,26 +209,29 @@ func (n *Peer) finish(r *resolution, a Answer, err error) {
 // a CNAME to follow, a negative answer, or the closest zone to ask.
 func (n *Peer) iterate(r *resolution) {
 	now := n.env.Now()
-	for {
+	for !r.raw { // a validator's fetch wants the signed response itself
 		// Glue and referral data lead the way but are no answer (RFC
 		// 2181 section 5.4.1): only authoritative data is returned.
-		if e, ok := n.cache.get(r.cur, r.t, now); ok && e.rank >= rankAnswer {
-			n.finish(r, Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttlLeft(e, now)}, nil)
+		if e, ok := n.cache.get(r.cur, r.t, now); ok && e.rank >= rankAnswer && n.usable(r, e) {
+			n.finish(r, Answer{Rcode: e.rcode, Records: e.rrs, TTL: ttlLeft(e, now), Authority: e.auth}, nil)
 			return
 		}
-		if e, ok := n.cache.get(r.cur, 0, now); ok && e.rcode == dnsx.RcodeNXDomain {
-			n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttlLeft(e, now)}, nil)
+		if e, ok := n.cache.get(r.cur, 0, now); ok && e.rcode == dnsx.RcodeNXDomain && n.usable(r, e) {
+			n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttlLeft(e, now), Authority: e.auth}, nil)
 			return
 		}
 		cname := n.cache.set(r.cur, dnsx.TypeCNAME, now)
 		if len(cname) == 0 || r.t == dnsx.TypeCNAME {
 			break
 		}
+		if e, _ := n.cache.get(r.cur, dnsx.TypeCNAME, now); !n.usable(r, e) {
+			break
+		}
 		if !n.follow(r, cname[0]) {
 			return
 		}
 	}
-	zone, servers, glueless := n.closestZone(r.cur, now)
+	zone, servers, glueless := n.closestZone(dsParent(r.cur, r.t), now)
 	if zone != r.zone {
 		r.zone, r.qminLabel, r.tried = zone, wire.CountLabels(zone)+1, 0
 	}
@@ -343,6 +370,7 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 	}
 	id := n.newID(to, local)
 	m := &dnsx.Msg{ID: id, Question: q, UDPSize: dnsx.DefaultUDPSize}
+	m.DO = n.val != nil
 	raw, err := m.Pack()
 	if err != nil {
 		n.finish(r, Answer{}, err)
@@ -485,8 +513,14 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 			cut = append(cut, rr)
 		}
 	}
+	referral := len(answer) == 0 && len(cnames) == 0 && len(cut) > 0 && resp.Rcode == dnsx.RcodeSuccess
+	r.resp = resp
+	if n.val != nil && !r.raw && r.depth == 0 && !referral && !minimised && r.checked != resp {
+		n.validateResponse(r, qname, q, resp, func() { n.handleResponse(r, server, tcp, q, resp) })
+		return
+	}
 	switch {
-	case len(answer) == 0 && len(cnames) == 0 && len(cut) > 0 && resp.Rcode == dnsx.RcodeSuccess:
+	case referral:
 		n.trace(to, r.zone, q, "referral to "+cut[0].Name, cut)
 		n.cache.storeSet(cut, rankGlue, now, false)
 		hosts := make([]string, len(cut))
@@ -504,9 +538,9 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.trace(to, r.zone, q, "NXDOMAIN", nil)
 		ttl := negativeTTL(resp, r.zone)
 		if ttl > 0 {
-			n.cache.put(r.cur, 0, &cacheEntry{rcode: dnsx.RcodeNXDomain, rank: rankAnswer, expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}, now, false)
+			n.cache.put(r.cur, 0, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeNXDomain, rank: rankAnswer, auth: negativeSOA(resp, r.zone), expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
 		}
-		n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttl}, nil)
+		n.finish(r, Answer{Rcode: dnsx.RcodeNXDomain, TTL: ttl, Authority: negativeSOA(resp, r.zone)}, nil)
 	case minimised:
 		// The minimised name exists in this zone and is no cut: one label
 		// more.
@@ -516,7 +550,7 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.ask(r)
 	case len(answer) > 0:
 		n.trace(to, r.zone, q, "answer", answer)
-		n.cache.storeSet(answer, rankAnswer, now, false)
+		n.cache.storeChecked(answer, rankAnswer, now, false, n.stepSec(r))
 		ttl := answer[0].TTL
 		for _, rr := range answer {
 			ttl = min(ttl, rr.TTL)
@@ -524,10 +558,10 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.finish(r, Answer{Rcode: dnsx.RcodeSuccess, Records: answer, TTL: ttl}, nil)
 	case len(cnames) > 0:
 		n.trace(to, r.zone, q, "CNAME to "+cnames[0].Data.(dnsx.CNAME).Target, cnames[:1])
-		n.cache.storeSet(cnames[:1], rankAnswer, now, false)
+		n.cache.storeChecked(cnames[:1], rankAnswer, now, false, n.stepSec(r))
 		// The server may have followed the chain inside its zone: cache
 		// the rest of the answer section that continues it.
-		n.cacheChain(resp.Answer, cnames[0].Data.(dnsx.CNAME).Target, q.Type, now)
+		n.cacheChain(r, resp.Answer, cnames[0].Data.(dnsx.CNAME).Target, q.Type, now)
 		if n.follow(r, cnames[0]) {
 			n.iterate(r)
 		}
@@ -535,15 +569,15 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 		n.trace(to, r.zone, q, "NODATA", nil)
 		ttl := negativeTTL(resp, r.zone)
 		if ttl > 0 {
-			n.cache.put(r.cur, r.t, &cacheEntry{rcode: dnsx.RcodeSuccess, rank: rankAnswer, expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}, now, false)
+			n.cache.put(r.cur, r.t, n.checkedEntry(r, &cacheEntry{rcode: dnsx.RcodeSuccess, rank: rankAnswer, auth: negativeSOA(resp, r.zone), expires: now.Add(time.Duration(ttl) * time.Second).UnixNano()}), now, false)
 		}
-		n.finish(r, Answer{Rcode: dnsx.RcodeSuccess, TTL: ttl}, nil)
+		n.finish(r, Answer{Rcode: dnsx.RcodeSuccess, TTL: ttl, Authority: negativeSOA(resp, r.zone)}, nil)
 	}
 }
 
 // cacheChain caches the records of answer that continue a CNAME chain at
 // target (its CNAMEs and the final RRset).
-func (n *Peer) cacheChain(answer []dnsx.RR, target string, t dnsx.Type, now time.Time) {
+func (n *Peer) cacheChain(r *resolution, answer []dnsx.RR, target string, t dnsx.Type, now time.Time) {
 	for range dnsx.MaxCNAMEChain {
 		var final, next []dnsx.RR
 		for _, rr := range answer {
@@ -557,15 +591,28 @@ func (n *Peer) cacheChain(answer []dnsx.RR, target string, t dnsx.Type, now time
 			}
 		}
 		if len(final) > 0 {
-			n.cache.storeSet(final, rankAnswer, now, false)
+			n.cache.storeChecked(final, rankAnswer, now, false, n.stepSec(r))
 			return
 		}
 		if len(next) == 0 {
 			return
 		}
-		n.cache.storeSet(next[:1], rankAnswer, now, false)
+		n.cache.storeChecked(next[:1], rankAnswer, now, false, n.stepSec(r))
 		target = next[0].Data.(dnsx.CNAME).Target
 	}
+}
+
+// negativeSOA returns the SOA of a negative response from zone, its TTL
+// the negative caching time (RFC 2308 section 3), for the authority
+// section of the answers made from it; nil without one.
+func negativeSOA(resp *dnsx.Msg, zone string) []dnsx.RR {
+	for _, rr := range resp.Authority {
+		if soa, ok := rr.Data.(dnsx.SOA); ok && dnsx.IsSubdomain(rr.Name, zone) {
+			rr.TTL = min(rr.TTL, soa.MinTTL)
+			return []dnsx.RR{rr}
+		}
+	}
+	return nil
 }
 
 // negativeTTL is the negative caching time of a response (RFC 2308): the

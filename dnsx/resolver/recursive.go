@@ -58,21 +58,41 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 		if query.UDPSize > 0 {
 			resp.UDPSize = dnsx.DefaultUDPSize
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			resp.Rcode = dnsx.RcodeServFail
-		} else {
+		case a.Security == Bogus && !query.CheckingDisabled:
+			resp.Rcode = dnsx.RcodeServFail
+			if resp.UDPSize > 0 {
+				resp.ExtendedErrors = []dnsx.ExtendedError{a.EDE}
+			}
+		default:
+			// AD only to clients that ask for it (RFC 6840 section 5.7).
+			resp.AuthenticatedData = a.Security == Secure && (query.AuthenticatedData || query.DO) && !query.CheckingDisabled
+			resp.CheckingDisabled = query.CheckingDisabled
+			resp.DO = query.DO && resp.UDPSize > 0
 			resp.Rcode = a.Rcode
 			resp.Answer = make([]dnsx.RR, len(a.Records))
 			for i, rr := range a.Records {
 				rr.TTL = min(rr.TTL, a.TTL)
 				resp.Answer[i] = rr
 			}
+			auth := a.Authority
+			if resp.DO {
+				// RFC 4035 section 3.2.1: the signatures and proofs.
+				resp.Answer = append(resp.Answer, capTTL(a.Sigs, a.TTL)...)
+				if len(a.Proof) > 0 {
+					auth = a.Proof
+				}
+			}
+			resp.Authority = capTTL(auth, a.TTL) // counts down with the answer
 		}
 		raw, err := resp.Pack()
 		if err != nil {
 			reply(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize))
 			return
 		}
+		wire.KeepCase(raw)
 		limit := dnsx.MinUDPSize
 		if q.EDNS {
 			limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
@@ -100,4 +120,14 @@ func (n *Peer) allowed(peer transport.Addr) bool {
 		}
 	}
 	return false
+}
+
+// capTTL returns copies of rrs with TTLs of at most ttl.
+func capTTL(rrs []dnsx.RR, ttl uint32) []dnsx.RR {
+	out := make([]dnsx.RR, len(rrs))
+	for i, rr := range rrs {
+		rr.TTL = min(rr.TTL, ttl)
+		out[i] = rr
+	}
+	return out
 }

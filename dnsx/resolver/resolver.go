@@ -149,13 +149,18 @@ func (r *Resolver) Stats() Stats {
 // allocating), else iteratively from the root hints. An NXDOMAIN or NODATA
 // answer is not an error: Answer.Rcode and an empty Answer.Records say
 // so. Errors wrap ErrServFail, ErrWorkLimit, ErrCNAMELoop, ErrBadName or
-// ctx's error.
+// ctx's error, and ErrBogus for an answer that failed DNSSEC validation
+// (returned too, with Answer.EDE saying why).
 func (r *Resolver) Lookup(ctx context.Context, name string, t dnsx.Type) (Answer, error) {
 	if a, ok := r.cache.lookupAnswer(name, t, time.Now()); ok {
 		r.cacheHits.Add(1)
-		return a, nil
+		return a, bogusErr(a)
 	}
-	return transport.Do(ctx, r.host, func(reply func(Answer, error)) {
+	a, err := transport.Do(ctx, r.host, func(reply func(Answer, error)) {
 		r.node.Resolve(name, t, reply)
 	})
+	if err != nil {
+		return a, err
+	}
+	return a, bogusErr(a)
 }

@@ -74,7 +74,7 @@ func demo(ctx context.Context, w io.Writer) error {
 }
 
 // serveResolver runs a caching recursive resolver until ctx ends.
-func serveResolver(ctx context.Context, listen, root, allow string, reg prometheus.Registerer) error {
+func serveResolver(ctx context.Context, listen, root, allow, anchor string, reg prometheus.Registerer) error {
 	if root == "" {
 		return fmt.Errorf("resolver: -root is required (the root server's address)")
 	}
@@ -96,7 +96,14 @@ func serveResolver(ctx context.Context, listen, root, allow string, reg promethe
 		}
 		nets = append(nets, p)
 	}
-	r, err := resolver.NewResolver(resolver.Config{Roots: roots, Port: port, AllowedNetworks: nets, Metrics: reg}, listen)
+	var anchors []dnsx.RR
+	if anchor != "" {
+		var err error
+		if anchors, err = readTrustAnchors(anchor); err != nil {
+			return err
+		}
+	}
+	r, err := resolver.NewResolver(resolver.Config{Roots: roots, Port: port, AllowedNetworks: nets, Metrics: reg, TrustAnchors: anchors}, listen)
 	if err != nil {
 		return err
 	}

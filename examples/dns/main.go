@@ -28,6 +28,18 @@
 //	dig @127.0.53.3 www.networkutopia.com +norecurse  # the answer
 //
 // or point a recursive resolver (unbound with root hints 127.0.53.1) at it.
+// With -dnssec the three zones are signed (the root holds com's DS, com
+// networkutopia.com's) and the root's DS goes to -trust-anchor
+// (root.key); a resolver validates from it:
+//
+//	go run ./examples/dns -mode hierarchy -dnssec -trust-anchor root.key
+//	go run ./examples/dns -mode resolver -root 127.0.53.1:53 -trust-anchor root.key
+//	dig @127.0.0.1 -p 5300 +dnssec www.networkutopia.com  # flags: ... ad
+//
+// Signing master files as dnssec-signzone does, with BIND key files in
+// -keys (made if missing), into FILE.signed:
+//
+//	go run ./examples/dns -mode sign -keys . -nsec3 networkutopia.com.zone
 //
 // The textbook's attacks, run in the simulator (a root DDoS, cache
 // poisoning without and with defences, amplification without and with
@@ -61,13 +73,17 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver or attacks")
+	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver, sign or attacks")
 	port := flag.Int("port", 53, "hierarchy: the port of its three servers")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
 	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
 	sockets := flag.Int("sockets", 0, "auth: UDP sockets sharing the port (0: one per CPU)")
 	metricsAddr := flag.String("metrics", "", "auth and resolver: serve Prometheus metrics on http://ADDR/metrics (host:port)")
+	signed := flag.Bool("dnssec", false, "hierarchy: sign the three zones and write the root's trust anchor to -trust-anchor")
+	anchor := flag.String("trust-anchor", "", "hierarchy -dnssec: file to write the root's DS to (default root.key); resolver: validate from this file's DS or DNSKEY records")
+	nsec3 := flag.Bool("nsec3", false, "sign and hierarchy -dnssec: deny with NSEC3 instead of NSEC")
+	keysDir := flag.String("keys", ".", "sign: directory of the zones' BIND key files (K<zone>+*.private), made if missing")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -89,13 +105,15 @@ func main() {
 		defer cancel()
 		err = demo(ctx, os.Stdout)
 	case "hierarchy":
-		err = serveHierarchy(ctx, uint16(*port))
+		err = serveHierarchy(ctx, uint16(*port), *signed, *nsec3, *anchor)
 	case "attacks":
 		err = attacks(os.Stdout)
 	case "auth":
 		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg)
 	case "resolver":
-		err = serveResolver(ctx, *listen, *root, *allow, reg)
+		err = serveResolver(ctx, *listen, *root, *allow, *anchor, reg)
+	case "sign":
+		err = signFiles(os.Stdout, flag.Args(), *keysDir, *nsec3)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -107,12 +125,21 @@ func main() {
 
 // serveHierarchy runs root, com and networkutopia.com on loopback until
 // ctx ends.
-func serveHierarchy(ctx context.Context, port uint16) error {
-	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{Port: port, LoopbackGlue: true})
+func serveHierarchy(ctx context.Context, port uint16, signed, nsec3 bool, anchor string) error {
+	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{Port: port, LoopbackGlue: true, DNSSEC: signed, NSEC3: nsec3})
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	if signed {
+		if anchor == "" {
+			anchor = "root.key"
+		}
+		if err := h.WriteTrustAnchor(anchor); err != nil {
+			return err
+		}
+		fmt.Printf("signed; the root's trust anchor is in %s: %s\n", anchor, h.TrustAnchor)
+	}
 	fmt.Printf("root on %s, com on %s, networkutopia.com on %s, port %d\n", h.Loopback[0], h.Loopback[1], h.Loopback[2], h.Port)
 	<-ctx.Done()
 	return ctx.Err()

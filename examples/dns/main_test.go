@@ -60,7 +60,7 @@ func TestStandaloneServers(t *testing.T) {
 	resDone := make(chan error, 1)
 	go func() {
 		resDone <- serveResolver(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), resPort).String(),
-			netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), "127.0.0.0/8", reg)
+			netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), "127.0.0.0/8", "", reg)
 	}()
 	q := dnsx.NewQuery(0, "www.example", dnsx.TypeA)
 	q.RecursionDesired = true
@@ -91,7 +91,7 @@ func TestServeHierarchy(t *testing.T) {
 	port := uint16(testutil.FreeUDPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveHierarchy(ctx, port) }()
+	go func() { done <- serveHierarchy(ctx, port, false, false, "") }()
 	q := dnsx.NewQuery(0, "www.networkutopia.com", dnsx.TypeA)
 	require.Eventually(t, func() bool {
 		qctx, qcancel := context.WithTimeout(ctx, 500*time.Millisecond)

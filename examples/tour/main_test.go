@@ -26,7 +26,7 @@ func TestTourSteps(t *testing.T) {
 		},
 		"dht":     {"key 51 -> peer 60", "key 61 -> peer 1 ", "get from another: 10.0.0.7"},
 		"swarm":   {"lower bounds on distribution time", "every piece checked against its SHA-1"},
-		"dns":     {"dns1.networkutopia.com.\t172800\tIN\tA\t212.212.212.1", "(from cache: true)"},
+		"dns":     {"dns1.networkutopia.com.\t172800\tIN\tA\t212.212.212.1", "networkutopia.com.\t172800\tIN\tDS\t", "DNSKEY: answer", "(secure, from cache: true)"},
 		"overlay": {"HTTP download 3500 bytes", "napster, directory down: search failed"},
 	}
 	for _, s := range sortedSteps() {

@@ -15,16 +15,18 @@ func init() {
 	register(step{
 		Order: 40,
 		Name:  "dns",
-		Title: "the DNS: a registrar delegates networkutopia.com, a resolver walks root, com and dns1",
+		Title: "the DNS: a registrar delegates networkutopia.com, a validating resolver walks root, com and dns1",
 		Run:   runDNS,
 	})
 }
 
-// runDNS starts a root, a com TLD and Network Utopia's server on
-// loopback, shows what the registrar put into com, and resolves
-// www.networkutopia.com step by step, then again from the cache.
+// runDNS starts a signed root, com TLD and Network Utopia's server on
+// loopback, shows what the registrar put into com (the delegation, the
+// glue and the DS that links the chain of trust), and resolves
+// www.networkutopia.com step by step, validating it from the root's key
+// (the DS and DNSKEY lookups show the chain), then again from the cache.
 func runDNS(ctx context.Context, w io.Writer) error {
-	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{})
+	h, err := authserver.StartHierarchy(authserver.HierarchyConfig{DNSSEC: true})
 	if err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func runDNS(ctx context.Context, w io.Writer) error {
 		h.Loopback[0], h.Loopback[1], h.Loopback[2], h.Port)
 	fmt.Fprintln(w, "registering networkutopia.com put into the com zone:")
 	for _, rr := range h.TLD.Zone("com").Records() {
-		if dnsx.IsSubdomain(rr.Name, "networkutopia.com.") {
+		if t := rr.Type(); dnsx.IsSubdomain(rr.Name, "networkutopia.com.") && t != dnsx.TypeRRSIG && t != dnsx.TypeNSEC {
 			fmt.Fprintln(w, "  "+rr.String())
 		}
 	}
@@ -41,7 +43,8 @@ func runDNS(ctx context.Context, w io.Writer) error {
 	for i, p := range h.Public {
 		server[string(h.ServerAddr(p, false))] = []string{"root", "com", "dns1.networkutopia.com"}[i]
 	}
-	cfg := resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr}
+	fmt.Fprintln(w, "the resolver trusts only the root's key:", h.TrustAnchor)
+	cfg := resolver.Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, TrustAnchors: []dnsx.RR{h.TrustAnchor}}
 	cfg.Trace = func(s resolver.TraceStep) {
 		fmt.Fprintf(w, "  %s asked for %s %v: %s\n", server[string(s.Server)], s.Question.Name, s.Question.Type, s.Outcome)
 	}
@@ -60,7 +63,7 @@ func runDNS(ctx context.Context, w io.Writer) error {
 		for _, rr := range a.Records {
 			vals = append(vals, rr.Value())
 		}
-		fmt.Fprintf(w, "  => %s (from cache: %v)\n", strings.Join(vals, ", "), a.FromCache)
+		fmt.Fprintf(w, "  => %s (%v, from cache: %v)\n", strings.Join(vals, ", "), a.Security, a.FromCache)
 	}
 	return nil
 }

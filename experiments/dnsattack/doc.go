@@ -7,7 +7,9 @@
 //     TLD servers' addresses keep resolving.
 //   - [CachePoisoning]: a Kaminsky-style race of forged answers, without
 //     and with each defence (random IDs and ports, bailiwick, 0x20,
-//     refusing open recursion); with them nothing is poisoned.
+//     refusing open recursion, DNSSEC); with them nothing is poisoned.
+//     DNSSEC alone suffices: with the chain signed and a validating
+//     resolver, forged answers that win the race are bogus.
 //   - [Amplification]: spoofed queries turning a server into an amplifier,
 //     without and with response rate limiting.
 //
@@ -26,6 +28,7 @@
 //	random IDs only                                  0         0 false
 //	random IDs and ports, bailiwick                  0         0 false
 //	all: + 0x20, no open recursion                   0         0 false
+//	DNSSEC only (sequential IDs, one port)           0         0 false
 //
 //	amplification (1000 spoofed queries/s for 10 s)
 //	RRL       queries     bytes in  bytes to victim  amplification

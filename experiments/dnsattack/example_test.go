@@ -38,4 +38,5 @@ func ExampleCachePoisoning() {
 	// random IDs only: won 0, www.bank.com redirected false
 	// random IDs and ports, bailiwick: won 0, www.bank.com redirected false
 	// all: + 0x20, no open recursion: won 0, www.bank.com redirected false
+	// DNSSEC only (sequential IDs, one port): won 0, www.bank.com redirected false
 }

@@ -42,6 +42,7 @@ type Defences struct {
 	Insecure          resolver.InsecureOptions
 	CaseRandomisation bool
 	RefuseOpen        bool // refuse recursion to the attacker
+	DNSSEC            bool // root, com and bank.com signed; the resolver validates
 }
 
 // PoisoningRow is the outcome for one set of defences.
@@ -55,6 +56,10 @@ type PoisoningRow struct {
 	// VictimRedirected reports whether www.bank.com resolves to the
 	// attacker at the end.
 	VictimRedirected bool
+	// Bogus counts the responses the validating resolver rejected (the
+	// DNSSEC row): forged answers that matched a query but carried no
+	// valid signature.
+	Bogus uint64
 }
 
 // PoisoningResult is the outcome of [CachePoisoning].
@@ -81,6 +86,7 @@ var PoisoningDefences = []Defences{
 	{Name: "random IDs only", Insecure: resolver.InsecureOptions{FixedPort: true, NoBailiwick: true}},
 	{Name: "random IDs and ports, bailiwick", Insecure: resolver.InsecureOptions{}},
 	{Name: "all: + 0x20, no open recursion", CaseRandomisation: true, RefuseOpen: true},
+	{Name: "DNSSEC only (sequential IDs, one port)", Insecure: resolver.InsecureOptions{SequentialIDs: true, FixedPort: true}, DNSSEC: true},
 }
 
 var (
@@ -167,13 +173,22 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		return row, err
 	}
 	domains := map[string]netip.Addr{"bank.com.": bankIP, "evil.com.": attackerIP}
-	if _, _, err := w.addServer(rootIP, authserver.Config{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{}); err != nil {
+	root, com, bankZone := rootZone(), tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."}), domainZone("bank.com.", bankIP, 0)
+	var anchors []dnsx.RR
+	if d.DNSSEC {
+		var anchor dnsx.RR
+		if root, com, bankZone, anchor, err = signedZones(root, com, bankZone, w.net.Now()); err != nil {
+			return row, err
+		}
+		anchors = []dnsx.RR{anchor}
+	}
+	if _, _, err := w.addServer(rootIP, authserver.Config{Zones: []*dnsx.Zone{root}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	if _, _, err := w.addServer(comIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, []string{"bank.com.", "evil.com."})}}, sim.Capacity{}); err != nil {
+	if _, _, err := w.addServer(comIP, authserver.Config{Zones: []*dnsx.Zone{com}}, sim.Capacity{}); err != nil {
 		return row, err
 	}
-	bank, _, err := w.addServer(bankIP, authserver.Config{Zones: []*dnsx.Zone{domainZone("bank.com.", bankIP, 0)}}, sim.Capacity{})
+	bank, _, err := w.addServer(bankIP, authserver.Config{Zones: []*dnsx.Zone{bankZone}}, sim.Capacity{})
 	if err != nil {
 		return row, err
 	}
@@ -185,7 +200,7 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 		return &attacker{env: env, server: evil.NewHandler()(env), answers: map[uint16]string{}}
 	}, sim.Capacity{})
 	w.addrs[attackerIP] = attackerAddr
-	rcfg := resolver.Config{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation}
+	rcfg := resolver.Config{Roots: []netip.Addr{rootIP}, Insecure: d.Insecure, CaseRandomisation: d.CaseRandomisation, TrustAnchors: anchors}
 	rcfg.AllowClient = func(c transport.Addr) bool { return !d.RefuseOpen || c != attackerAddr }
 	victim, err := w.addResolver(rcfg)
 	if err != nil {
@@ -236,6 +251,7 @@ func poisonOnce(cfg PoisoningConfig, d Defences) (PoisoningRow, error) {
 	w.net.Do(victim, func(h transport.Handler) { cache = h.(*resolver.Peer).Cache() }) //nolint:errcheck
 	now := w.net.Now()
 	seen := map[string]bool{}
+	w.net.Do(victim, func(h transport.Handler) { row.Bogus = h.(*resolver.Peer).Stats().Bogus }) //nolint:errcheck
 	cache.Range(now, func(rr dnsx.RR) bool {
 		if dnsx.IsSubdomain(rr.Name, "evil.com.") || seen[rr.String()] {
 			return true

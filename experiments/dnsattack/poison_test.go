@@ -10,7 +10,9 @@ import (
 
 // TestCachePoisoning_DefencesReachZero races forged answers against a
 // resolver: without defences it is poisoned (www.bank.com redirected);
-// with random IDs and ports and the bailiwick rule nothing is.
+// with random IDs and ports and the bailiwick rule nothing is, and with
+// the chain signed nothing is either, even with sequential IDs on one
+// port: the forged answers that win the race are bogus.
 func TestCachePoisoning_DefencesReachZero(t *testing.T) {
 	cfg := PoisoningConfig{Seed: sim.Seed(t)}
 	if testing.Short() {
@@ -26,6 +28,9 @@ func TestCachePoisoning_DefencesReachZero(t *testing.T) {
 	bailiwick := res.Rows[1]
 	require.Positive(t, bailiwick.Won, "bailiwick alone does not stop a won race")
 	require.False(t, bailiwick.VictimRedirected, "but keeps www.bank.com and bank.com's servers")
+	signed := res.Rows[len(res.Rows)-1]
+	require.True(t, signed.DNSSEC)
+	require.Positive(t, signed.Bogus, "forged answers that matched were rejected as bogus")
 	for _, row := range res.Rows[3:] {
 		require.Zero(t, row.Won, row.Name)
 		require.Zero(t, row.Poisoned, row.Name)

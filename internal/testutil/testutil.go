@@ -44,3 +44,10 @@ func SimNetwork(t testing.TB) *sim.Network {
 	require.NoError(t, err)
 	return n
 }
+
+// CPUTime is the process's user and system CPU time so far, or 0 where
+// it cannot be read (see ProcessCPU).
+func CPUTime() time.Duration {
+	d, _ := ProcessCPU()
+	return d
+}

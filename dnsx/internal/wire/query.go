@@ -40,6 +40,7 @@ type Query struct {
 	QEnd    int // offset after the question; 0: respond without it
 	EDNS    bool
 	UDPSize uint16 // the client's EDNS0 buffer (0 without EDNS)
+	DO      bool   // the OPT record's DNSSEC OK bit
 	Version uint8  // EDNS version
 	KeyLen  int
 	Key     [MaxNameLen + 2]byte
@@ -75,7 +76,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 	q.ID = binary.BigEndian.Uint16(b)
 	q.Flags = binary.BigEndian.Uint16(b[2:])
 	q.Opcode = uint8(q.Flags >> 11 & 0xf)
-	q.EDNS, q.UDPSize, q.Version, q.QEnd = false, 0, 0, 0
+	q.EDNS, q.UDPSize, q.Version, q.QEnd, q.DO = false, 0, 0, 0, false
 	if q.Flags&FlagQR != 0 {
 		return QueryDrop
 	}
@@ -118,6 +119,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 		q.EDNS = true
 		q.UDPSize = max(binary.BigEndian.Uint16(b[off+3:]), minUDPSize)
 		q.Version = b[off+6]
+		q.DO = b[off+7]&0x80 != 0
 		rdlen := int(binary.BigEndian.Uint16(b[off+9:]))
 		off += 11 + rdlen
 		if off > len(b) {
@@ -201,7 +203,11 @@ func WriteBare[R ~uint16](out []byte, b []byte, q *Query, rcode R, flags uint16,
 	binary.BigEndian.PutUint16(out[10:], 0)
 	if q.EDNS {
 		binary.BigEndian.PutUint16(out[10:], 1)
-		out = append(out, 0, 0, byte(typeOPT), byte(udpSize>>8), byte(udpSize), byte(rcode>>4), 0, 0, 0, 0, 0)
+		var do byte
+		if q.DO {
+			do = 0x80 // echo DNSSEC OK (RFC 3225)
+		}
+		out = append(out, 0, 0, byte(typeOPT), byte(udpSize>>8), byte(udpSize), byte(rcode>>4), 0, do, 0, 0, 0)
 	}
 	return out
 }

@@ -96,6 +96,16 @@ type Header struct {
 	RecursionAvailable bool
 	Rcode              uint16
 	UDPSize            uint16
+	// DNSSEC: the AD and CD header bits, the OPT record's DO bit and its
+	// Extended DNS Errors (RFC 4035, RFC 8914); DO or EDE needs UDPSize.
+	AuthenticatedData, CheckingDisabled, DNSSECOK bool
+	EDE                                           []EDE
+}
+
+// EDE is an Extended DNS Error option (RFC 8914).
+type EDE struct {
+	Code uint16
+	Text string
 }
 
 // Question is a message's question; Name "" means none.
@@ -119,6 +129,7 @@ func Pack(h Header, q Question, s Sections) ([]byte, error) {
 		Response: h.Response, Authoritative: h.Authoritative, Truncated: h.Truncated,
 		RecursionDesired: h.RecursionDesired, RecursionAvailable: h.RecursionAvailable,
 	}}
+	packDNSSEC(w, h)
 	if h.UDPSize > 0 && h.UDPSize <= minUDPSize {
 		// The wire library adds an OPT record only above 512 bytes.
 		w.UDPSize = minUDPSize + 1
@@ -184,6 +195,7 @@ func Unpack(b []byte) (Header, Question, Sections, error) {
 	if ar := int(b[10])<<8 | int(b[11]); ar > len(w.Extra) {
 		h.UDPSize = max(w.UDPSize, minUDPSize)
 	}
+	unpackDNSSEC(w, &h)
 	if len(w.Question) == 1 {
 		x := w.Question[0]
 		q = Question{Name: x.Header().Name, Type: dns.RRToType(x), Class: x.Header().Class}
