@@ -114,7 +114,7 @@ func (s *Server) emitRecords(emit func([]byte) error, id uint16, z *dnsx.Zone, q
 // nothing changed.
 func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *dnsx.Zone) (*dnsx.Zone, error) {
 	q := transferQuery("", cur)
-	rrs, err := transferRecords(ctx, primary, q)
+	rrs, err := transferRecords(ctx, primary, q, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,11 @@ type Config struct {
 	MaxTCPConnsPerAddress int
 	// Logger receives the server's logs. Default: silent.
 	Logger *slog.Logger
+	// TSIG holds the keys of signed transfers, NOTIFY and updates.
+	TSIG TSIGConfig
+	// Update enables dynamic update (RFC 2136) for the keys and names
+	// of its policy; zero: updates are refused.
+	Update UpdateConfig
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -115,6 +120,12 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.RRL.Validate(); err != nil {
+		return err
+	}
+	if err := c.TSIG.validate(); err != nil {
+		return err
+	}
+	if err := c.Update.validate(c.TSIG); err != nil {
 		return err
 	}
 	return nil
@@ -154,6 +165,8 @@ type Stats struct {
 
 	TCPRefusedFull       uint64 // TCP connections closed at accept: MaxTCPConns open
 	TCPRefusedPerAddress uint64 // TCP connections closed at accept: MaxTCPConnsPerAddress open from that address
+
+	OpsStats // TSIG, dynamic update and encrypted transports
 }
 
 // Server is an authoritative DNS server: it answers from the zones it
@@ -181,6 +194,9 @@ type Server struct {
 	perConn []*counters
 
 	net netState // sockets, when started
+
+	tsig *tsigState  // TSIG keys and update policy
+	ops  opsCounters // TSIG and update counters
 }
 
 // NewServer returns a server holding cfg.Zones; it serves nothing until
@@ -190,7 +206,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, compiled: make(map[*dnsx.Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta)}
+	s := &Server{cfg: cfg, compiled: make(map[*dnsx.Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta), tsig: newTSIGState(cfg)}
 	origins := map[string]bool{}
 	for _, z := range cfg.Zones {
 		if origins[z.Origin()] {
@@ -318,6 +334,7 @@ func (s *Server) Stats() Stats {
 	}
 	out.TCPRefusedFull = s.net.refusedFull.Load()
 	out.TCPRefusedPerAddress = s.net.refusedPerAddr.Load()
+	out.OpsStats = s.ops.snapshot()
 	return out
 }
 
@@ -367,6 +384,10 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	case wire.QueryWrongClass:
 		st.refused.Add(1)
 		return s.sent(st, wire.WriteBare(out, b, &q, dnsx.RcodeRefused, 0, size)), nil
+	case wire.QuerySigned:
+		return s.respondSigned(st, b, &q, clientInfo{client, tcp, mayTransfer}, out)
+	case wire.QueryUpdate:
+		return s.sent(st, s.handleUpdate(st, b, &q, out)), nil
 	case wire.QueryNeedsMsgs:
 		return s.sent(st, s.handleNotify(st, b, &q, client, out)), nil
 	case wire.QueryTransfer:
@@ -430,6 +451,9 @@ func (s *Server) sent(st *counters, resp []byte) []byte {
 
 // transferAllowed reports whether client may transfer zones.
 func (s *Server) transferAllowed(client netip.AddrPort) bool {
+	if s.cfg.TSIG.TransferNeedsKey {
+		return false // signed requests are checked by respondSigned
+	}
 	ip := client.Addr().Unmap()
 	for _, p := range s.cfg.AllowTransfer {
 		if p.Contains(ip) {

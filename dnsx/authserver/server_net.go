@@ -401,7 +401,13 @@ func (s *Server) sendNotifies(origin string) {
 		for _, to := range s.cfg.Notify {
 			m := &dnsx.Msg{ID: wire.RandomID(), Opcode: dnsx.OpcodeNotify, Authoritative: true,
 				Question: dnsx.Question{Name: origin, Type: dnsx.TypeSOA, Class: dnsx.ClassINET}}
-			if _, err := dnsx.Exchange(ctx, to, m); err != nil {
+			var err error
+			if k := s.tsig.notify; k != nil {
+				_, err = dnsx.ExchangeTSIG(ctx, to, m, dnsx.TSIGKey(*k), false)
+			} else {
+				_, err = dnsx.Exchange(ctx, to, m)
+			}
+			if err != nil {
 				s.cfg.Logger.Debug("dnsx: notify failed", "to", to, "zone", origin, "err", err)
 			}
 		}

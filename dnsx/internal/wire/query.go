@@ -22,6 +22,7 @@ const (
 const (
 	opcodeQuery  = 0
 	opcodeNotify = 4
+	opcodeUpdate = 5
 	classINET    = 1
 	typeAXFR     = 252
 	typeIXFR     = 251
@@ -63,6 +64,8 @@ const (
 	QueryNeedsMsgs          // valid but needs the full parser (NOTIFY)
 	QueryWrongClass         // a class other than IN (REFUSED)
 	QueryTransfer           // AXFR or IXFR
+	QuerySigned             // a query or NOTIFY signed with TSIG (see tsig.go)
+	QueryUpdate             // a dynamic update (RFC 2136), signed or not
 )
 
 // ParseQuery parses b into q. It accepts only what a server answers: QR
@@ -80,7 +83,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 		return QueryDrop
 	}
 	qd, an, ns, ar := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint16(b[8:]), binary.BigEndian.Uint16(b[10:])
-	if q.Opcode != opcodeQuery && q.Opcode != opcodeNotify {
+	if q.Opcode != opcodeQuery && q.Opcode != opcodeNotify && q.Opcode != opcodeUpdate {
 		return QueryNotImp
 	}
 	if qd != 1 {
@@ -97,6 +100,12 @@ func ParseQuery(b []byte, q *Query) Verdict {
 	q.Key[q.KeyLen] = byte(q.QType >> 8)
 	q.Key[q.KeyLen+1] = byte(q.QType)
 	q.KeyLen += 2
+	if q.Opcode == opcodeUpdate {
+		return QueryUpdate
+	}
+	if ar > 0 && lastIsTSIG(b, q.QEnd, int(an)+int(ns)+int(ar)) {
+		return QuerySigned
+	}
 	if q.Opcode == opcodeNotify {
 		return QueryNeedsMsgs
 	}

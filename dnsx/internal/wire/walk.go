@@ -125,3 +125,33 @@ func WalkRecords(b []byte) (qend int, rrs []RawRecord, err error) {
 	}
 	return qend, rrs, nil
 }
+
+// lastIsTSIG reports whether the last of the n records from off is a TSIG
+// record, without allocating: the fast reader of queries sends signed
+// ones to the full parser.
+func lastIsTSIG(b []byte, off, n int) bool {
+	typ := uint16(0)
+	for range n {
+		for {
+			if off >= len(b) {
+				return false
+			}
+			l := int(b[off])
+			if l == 0 {
+				off++
+				break
+			}
+			if l&0xc0 == 0xc0 {
+				off += 2
+				break
+			}
+			off += 1 + l
+		}
+		if off+10 > len(b) {
+			return false
+		}
+		typ = binary.BigEndian.Uint16(b[off:])
+		off += 10 + int(binary.BigEndian.Uint16(b[off+8:]))
+	}
+	return typ == TypeTSIG && off == len(b)
+}
