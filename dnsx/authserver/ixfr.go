@@ -50,11 +50,18 @@ func (s *Server) record(prev, next *dnsx.Zone) {
 			d.added = append(d.added, rr)
 		}
 	}
-	j := append(s.journal[next.Origin()], d)
-	if len(j) > maxJournal {
-		j = slices.Delete(j, 0, len(j)-maxJournal)
+	s.journalDelta(d, maxJournal)
+}
+
+// journalDelta files d, keeping the last limit differences of its zone,
+// under s.mu.
+func (s *Server) journalDelta(d zoneDelta, limit int) {
+	origin := d.newSOA.Name
+	j := append(s.journal[origin], d)
+	if len(j) > limit {
+		j = slices.Delete(j, 0, len(j)-limit)
 	}
-	s.journal[next.Origin()] = j
+	s.journal[origin] = j
 }
 
 // increment returns the records of an IXFR response taking a secondary at

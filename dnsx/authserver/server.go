@@ -228,9 +228,21 @@ func (s *Server) SetZone(z *dnsx.Zone) error {
 		return fmt.Errorf("%w: SetZone: a nil or empty zone (build one with NewZone)", dnsx.ErrBadZone)
 	}
 	s.mu.Lock()
+	prev := s.swapZone(z)
+	s.record(prev, z)
+	s.mu.Unlock()
+	if prev == nil || prev.Serial() != z.Serial() {
+		s.sendNotifies(z.Origin())
+	}
+	return nil
+}
+
+// swapZone puts z in the place of the zone with its origin (or adds it),
+// under s.mu, and returns the zone it replaced. z's answers are compiled
+// unless s.compiled already holds them.
+func (s *Server) swapZone(z *dnsx.Zone) (prev *dnsx.Zone) {
 	old := s.set.Load()
 	zones := make([]*dnsx.Zone, 0, len(old.zones)+1)
-	var prev *dnsx.Zone
 	for _, o := range old.zones {
 		if o.Origin() == z.Origin() {
 			prev = o
@@ -243,12 +255,7 @@ func (s *Server) SetZone(z *dnsx.Zone) error {
 	}
 	zones = append(zones, z)
 	s.set.Store(newZoneSet(zones, uint16(s.cfg.UDPSize), s.compiled))
-	s.record(prev, z)
-	s.mu.Unlock()
-	if prev == nil || prev.Serial() != z.Serial() {
-		s.sendNotifies(z.Origin())
-	}
-	return nil
+	return prev
 }
 
 // RemoveZone stops serving the zone of origin; it reports whether the

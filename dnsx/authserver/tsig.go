@@ -109,12 +109,15 @@ type tsigState struct {
 	notify   *wire.TSIGKey
 	policy   []UpdateRule // canonical
 	updateMu sync.Mutex   // serialises dynamic updates
+	// compilePending marks the zones whose answers will be compiled
+	// after a burst of updates, under updateMu.
+	compilePending map[string]bool
 }
 
 // newTSIGState builds the keys and policy of a validated cfg.
 func newTSIGState(cfg Config) *tsigState {
 	c := cfg.TSIG
-	t := &tsigState{keys: map[string]wire.TSIGKey{}, transfer: map[string]bool{}, policy: cfg.Update.policy(),
+	t := &tsigState{keys: map[string]wire.TSIGKey{}, transfer: map[string]bool{}, policy: cfg.Update.policy(), compilePending: map[string]bool{},
 		fudge: uint16(cmp.Or(c.MaxFudge, DefaultMaxTSIGFudge) / time.Second)}
 	for _, k := range c.Keys {
 		ck, _ := k.Canonical()

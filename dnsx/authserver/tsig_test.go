@@ -33,8 +33,8 @@ func testKeys(t testing.TB) (xfr, update dnsx.TSIGKey) {
 func tsigServer(t testing.TB) (*Server, dnsx.TSIGKey, dnsx.TSIGKey) {
 	xfr, upd := testKeys(t)
 	s := startServer(t, Config{
-		Zones: []*dnsx.Zone{dnstest.LoadZone(t, "networkutopia.com.")},
-		TSIG:  TSIGConfig{Keys: []dnsx.TSIGKey{xfr, upd}, TransferKeys: []string{"xfr-key"}, TransferNeedsKey: true},
+		Zones:  []*dnsx.Zone{dnstest.LoadZone(t, "networkutopia.com.")},
+		TSIG:   TSIGConfig{Keys: []dnsx.TSIGKey{xfr, upd}, TransferKeys: []string{"xfr-key"}, TransferNeedsKey: true},
 		Update: UpdateConfig{Policy: []UpdateRule{{Key: "update-key", Name: "networkutopia.com", Subdomain: true}}},
 	})
 	return s, xfr, upd

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
@@ -21,6 +20,7 @@ import (
 const (
 	DefaultMaxUpdateRecords = 1000
 	DefaultMaxZoneRecords   = 1_000_000
+	DefaultUpdateJournal    = 1024
 )
 
 // UpdateRule grants a key the right to change records: those named Name
@@ -61,6 +61,11 @@ type UpdateConfig struct {
 	// MaxZoneRecords bounds the records a zone may grow to by updates.
 	// Default 1 000 000.
 	MaxZoneRecords int
+	// Journal is how many differences are kept per zone that updates
+	// change, so that a secondary told by NOTIFY after a burst still
+	// catches up by IXFR (each difference holds at most MaxRecords
+	// records). Default 1024.
+	Journal int
 }
 
 // validate checks c against the keys of t.
@@ -68,8 +73,8 @@ func (c UpdateConfig) validate(t TSIGConfig) error {
 	bad := func(field, why string) error {
 		return fmt.Errorf("%w: authserver.Config.Update.%s %s", dnsx.ErrBadConfig, field, why)
 	}
-	if c.MaxRecords < 0 || c.MaxZoneRecords < 0 {
-		return bad("MaxRecords", "and MaxZoneRecords must not be negative")
+	if c.MaxRecords < 0 || c.MaxZoneRecords < 0 || c.Journal < 0 {
+		return bad("MaxRecords", "MaxZoneRecords and Journal must not be negative")
 	}
 	for i, r := range c.Policy {
 		k, err := dnsx.CanonicalName(r.Key)
@@ -153,67 +158,85 @@ func (s *Server) applyUpdate(b []byte, key string) dnsx.Rcode {
 			return dnsx.RcodeRefused
 		}
 	}
-	next, rcode := updatedZone(z, u, cmp.Or(s.cfg.Update.MaxZoneRecords, DefaultMaxZoneRecords))
-	if rcode != dnsx.RcodeSuccess || next == z {
+	d, rcode := updatedZone(z, u, cmp.Or(s.cfg.Update.MaxZoneRecords, DefaultMaxZoneRecords))
+	if rcode != dnsx.RcodeSuccess || d.next == nil {
 		return rcode
 	}
-	if err := s.SetZone(next); err != nil {
-		return dnsx.RcodeServFail
-	}
+	s.commitUpdate(z, d)
 	return dnsx.RcodeSuccess
 }
 
-// rrKey identifies a record by name, type and value (RFC 2136 compares
-// records without their TTL).
-func rrKey(name string, t dnsx.Type, data dnsx.RData) string {
-	return name + " " + t.String() + " " + data.String()
+// update is the outcome of an update that changed its zone: the new
+// zone and the exact difference, for the journal.
+type update struct {
+	next           *dnsx.Zone
+	removed, added []dnsx.RR
 }
 
 // updatedZone checks u's prerequisites against z and returns z with the
-// updates applied and its serial bumped; z itself when nothing changed.
-func updatedZone(z *dnsx.Zone, u *dnsx.Update, maxRecords int) (*dnsx.Zone, dnsx.Rcode) {
+// updates applied and its serial bumped, with the difference; no zone
+// when nothing changed. A record added to an RRset takes the RRset's TTL
+// (the first added one's for a new RRset), so that the zone holds exactly
+// the records of the difference.
+func updatedZone(z *dnsx.Zone, u *dnsx.Update, maxRecords int) (update, dnsx.Rcode) {
 	recs := z.Records()
-	byName := map[string][]dnsx.RR{}
-	for _, rr := range recs {
-		byName[rr.Name] = append(byName[rr.Name], rr)
+	byName := map[string][]int{} // name → indices in recs
+	for i, rr := range recs {
+		byName[rr.Name] = append(byName[rr.Name], i)
 	}
-	if rc := checkPrereqs(z, u.Prereq, byName); rc != dnsx.RcodeSuccess {
-		return nil, rc
+	if rc := checkPrereqs(z, u.Prereq, recs, byName); rc != dnsx.RcodeSuccess {
+		return update{}, rc
 	}
 	origin := z.Origin()
-	present := map[string]int{} // record key → index in recs
-	for i, rr := range recs {
-		present[rrKey(rr.Name, rr.Type(), rr.Data)] = i
-	}
 	removed := make([]bool, len(recs))
 	var added []dnsx.RR
-	changed := false
-	remove := func(match func(dnsx.RR) bool) {
-		for i, rr := range recs {
-			if !removed[i] && match(rr) {
-				removed[i], changed = true, true
+	same := func(rr dnsx.RR, t dnsx.Type, v string) bool { return rr.Type() == t && rr.Value() == v }
+	// remove deletes the records at name that match, held or added.
+	remove := func(name string, match func(dnsx.RR) bool) {
+		for _, i := range byName[name] {
+			if !removed[i] && match(recs[i]) {
+				removed[i] = true
 			}
 		}
-		added = slices.DeleteFunc(added, match)
+		added = slices.DeleteFunc(added, func(rr dnsx.RR) bool { return rr.Name == name && match(rr) })
+	}
+	// rrsetTTL returns the TTL of the RRset (name, t), held or added.
+	rrsetTTL := func(name string, t dnsx.Type) (uint32, bool) {
+		for _, i := range byName[name] {
+			if !removed[i] && recs[i].Type() == t {
+				return recs[i].TTL, true
+			}
+		}
+		for _, rr := range added {
+			if rr.Name == name && rr.Type() == t {
+				return rr.TTL, true
+			}
+		}
+		return 0, false
 	}
 	for _, x := range u.Updates {
 		apex := x.Name == origin
 		switch {
 		case x.Class == dnsx.ClassINET && x.Data != nil:
 			if x.Type == dnsx.TypeSOA || x.Type == dnsx.TypeANY {
-				return nil, dnsx.RcodeRefused // the serial is the server's
+				return update{}, dnsx.RcodeRefused // the serial is the server's
 			}
-			k := rrKey(x.Name, x.Type, x.Data)
-			if i, ok := present[k]; ok && !removed[i] || slices.ContainsFunc(added, func(rr dnsx.RR) bool { return rrKey(rr.Name, rr.Type(), rr.Data) == k }) {
+			v := x.Data.String()
+			held := slices.ContainsFunc(byName[x.Name], func(i int) bool { return !removed[i] && same(recs[i], x.Type, v) })
+			if held || slices.ContainsFunc(added, func(rr dnsx.RR) bool { return rr.Name == x.Name && same(rr, x.Type, v) }) {
 				continue
 			}
 			if x.Type == dnsx.TypeCNAME {
-				remove(func(rr dnsx.RR) bool { return rr.Name == x.Name && rr.Type() == dnsx.TypeCNAME })
+				remove(x.Name, func(rr dnsx.RR) bool { return rr.Type() == dnsx.TypeCNAME })
 			}
-			added, changed = append(added, x.RR()), true
+			add := x.RR()
+			if t, ok := rrsetTTL(x.Name, x.Type); ok {
+				add.TTL = t
+			}
+			added = append(added, add)
 		case x.Class == dnsx.ClassANY && x.Data == nil:
-			remove(func(rr dnsx.RR) bool {
-				if rr.Name != x.Name || apex && (rr.Type() == dnsx.TypeSOA || rr.Type() == dnsx.TypeNS) {
+			remove(x.Name, func(rr dnsx.RR) bool {
+				if apex && (rr.Type() == dnsx.TypeSOA || rr.Type() == dnsx.TypeNS) {
 					return false // the apex keeps its SOA and NS (RFC 2136 section 3.4.2.3)
 				}
 				return x.Type == dnsx.TypeANY || rr.Type() == x.Type
@@ -222,55 +245,120 @@ func updatedZone(z *dnsx.Zone, u *dnsx.Update, maxRecords int) (*dnsx.Zone, dnsx
 			if x.Type == dnsx.TypeSOA {
 				continue
 			}
-			k := rrKey(x.Name, x.Type, x.Data)
-			remove(func(rr dnsx.RR) bool { return rrKey(rr.Name, rr.Type(), rr.Data) == k })
+			v := x.Data.String()
+			remove(x.Name, func(rr dnsx.RR) bool { return same(rr, x.Type, v) })
 		default:
-			return nil, dnsx.RcodeFormErr
+			return update{}, dnsx.RcodeFormErr
 		}
 	}
-	if !changed {
-		return z, dnsx.RcodeSuccess
-	}
-	out := make([]dnsx.RR, 0, len(recs)+len(added))
-	for i, rr := range recs {
-		if !removed[i] {
-			out = append(out, rr)
-		}
-	}
-	out = append(out, added...)
-	if apexNS := slices.ContainsFunc(out, func(rr dnsx.RR) bool { return rr.Name == origin && rr.Type() == dnsx.TypeNS }); !apexNS {
+	if apexNS := slices.ContainsFunc(byName[origin], func(i int) bool { return !removed[i] && recs[i].Type() == dnsx.TypeNS }); !apexNS &&
+		!slices.ContainsFunc(added, func(rr dnsx.RR) bool { return rr.Name == origin && rr.Type() == dnsx.TypeNS }) {
 		// Deleting the last apex NS is ignored (RFC 2136 section 3.4.2.4).
-		for _, rr := range recs {
-			if rr.Name == origin && rr.Type() == dnsx.TypeNS {
-				out = append(out, rr)
+		for _, i := range byName[origin] {
+			if recs[i].Type() == dnsx.TypeNS {
+				removed[i] = false
 			}
 		}
 	}
-	if len(out) > maxRecords {
-		return nil, dnsx.RcodeRefused
+	var gone []dnsx.RR
+	for i, rr := range recs {
+		if removed[i] {
+			gone = append(gone, rr)
+		}
 	}
-	soa := out[0]
+	if len(gone) == 0 && len(added) == 0 {
+		return update{}, dnsx.RcodeSuccess
+	}
+	if z.Len()-len(gone)+len(added) > maxRecords {
+		return update{}, dnsx.RcodeRefused
+	}
+	soa := z.SOA()
 	d := soa.Data.(dnsx.SOA)
 	d.Serial++
 	if d.Serial == 0 {
 		d.Serial = 1
 	}
 	soa.Data = d
-	out[0] = soa
-	next, err := dnsx.NewZone(origin, out)
+	next, err := z.Update(append(gone, z.SOA()), append(added, soa))
 	if err != nil {
-		return nil, dnsx.RcodeRefused // the update would break the zone (CNAME beside data, out of zone glue)
+		return update{}, dnsx.RcodeRefused // the update would break the zone (CNAME beside data, out of zone glue)
 	}
-	return next, dnsx.RcodeSuccess
+	return update{next: next, removed: gone, added: added}, dnsx.RcodeSuccess
+}
+
+// compileDelay is how long an updated zone is answered from its records
+// (the slow path) before its answers are compiled: a burst of updates
+// costs one compilation, not one each.
+const compileDelay = 50 * time.Millisecond
+
+// commitUpdate swaps in the zone an update made and journals its
+// difference, so IXFR serves it; the zone's answers are compiled, and
+// NOTIFY sent, once the burst of updates it belongs to is over.
+func (s *Server) commitUpdate(prev *dnsx.Zone, d update) {
+	origin := d.next.Origin()
+	s.mu.Lock()
+	lazy := !s.hasAncestorZone(origin)
+	if lazy {
+		// Answered from the zone itself until compiled (see answers.go's
+		// lookupSlow): an empty table compiles nothing.
+		s.compiled[d.next] = map[string]*answer{}
+	}
+	s.swapZone(d.next)
+	s.journalDelta(zoneDelta{oldSOA: prev.SOA(), newSOA: d.next.SOA(), removed: d.removed, added: d.added}, max(maxJournal, cmp.Or(s.cfg.Update.Journal, DefaultUpdateJournal)))
+	s.mu.Unlock()
+	if !lazy {
+		s.sendNotifies(origin)
+		return
+	}
+	if s.tsig.compilePending[origin] {
+		return
+	}
+	s.tsig.compilePending[origin] = true // under updateMu
+	time.AfterFunc(compileDelay, func() { s.compileUpdated(origin) })
+}
+
+// compileUpdated compiles the answers of the updated zone of origin, if
+// it is still the one served, and tells the secondaries.
+func (s *Server) compileUpdated(origin string) {
+	s.tsig.updateMu.Lock()
+	delete(s.tsig.compilePending, origin)
+	s.tsig.updateMu.Unlock()
+	z := s.Zone(origin)
+	if z == nil {
+		return
+	}
+	ans := compileZone(z, uint16(s.cfg.UDPSize))
+	s.mu.Lock()
+	if s.Zone(origin) == z {
+		s.compiled[z] = ans
+		s.swapZone(z)
+	}
+	s.mu.Unlock()
+	s.sendNotifies(origin)
+}
+
+// hasAncestorZone reports whether the server holds a zone above origin,
+// under s.mu: its compiled answers would shadow a lazily served child.
+func (s *Server) hasAncestorZone(origin string) bool {
+	for _, z := range s.set.Load().zones {
+		if z.Origin() != origin && dnsx.IsSubdomain(origin, z.Origin()) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPrereqs checks the prerequisites of RFC 2136 section 3.2 against
 // the zone's records by name.
-func checkPrereqs(z *dnsx.Zone, pre []dnsx.UpdateRR, byName map[string][]dnsx.RR) dnsx.Rcode {
+func checkPrereqs(z *dnsx.Zone, pre []dnsx.UpdateRR, recs []dnsx.RR, byName map[string][]int) dnsx.Rcode {
 	hasType := func(name string, t dnsx.Type) bool {
-		return slices.ContainsFunc(byName[name], func(rr dnsx.RR) bool { return t == dnsx.TypeANY || rr.Type() == t })
+		return slices.ContainsFunc(byName[name], func(i int) bool { return t == dnsx.TypeANY || recs[i].Type() == t })
 	}
-	exact := map[string][]string{} // name type → value-dependent prerequisite values
+	type set struct {
+		name string
+		t    dnsx.Type
+	}
+	exact := map[set][]string{} // value-dependent prerequisites
 	for _, p := range pre {
 		if !dnsx.IsSubdomain(p.Name, z.Origin()) {
 			return dnsx.RcodeNotZone
@@ -291,18 +379,17 @@ func checkPrereqs(z *dnsx.Zone, pre []dnsx.UpdateRR, byName map[string][]dnsx.RR
 				return dnsx.RcodeYXRRSet
 			}
 		case p.Class == dnsx.ClassINET && p.Data != nil:
-			k := p.Name + " " + p.Type.String()
+			k := set{p.Name, p.Type}
 			exact[k] = append(exact[k], p.Data.String())
 		default:
 			return dnsx.RcodeFormErr
 		}
 	}
 	for k, want := range exact {
-		name, t, _ := strings.Cut(k, " ")
 		var have []string
-		for _, rr := range byName[name] {
-			if rr.Type().String() == t {
-				have = append(have, rr.Value())
+		for _, i := range byName[k.name] {
+			if recs[i].Type() == k.t {
+				have = append(have, recs[i].Value())
 			}
 		}
 		slices.Sort(want)
