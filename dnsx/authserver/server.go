@@ -91,6 +91,9 @@ type Config struct {
 	// Update enables dynamic update (RFC 2136) for the keys and names
 	// of its policy; zero: updates are refused.
 	Update UpdateConfig
+	// Encrypted configures DNS over HTTPS (StartDoH); DoT (StartDoT)
+	// takes the TCP limits above.
+	Encrypted EncryptedConfig
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -126,6 +129,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Update.validate(c.TSIG); err != nil {
+		return err
+	}
+	if err := c.Encrypted.validate(); err != nil {
 		return err
 	}
 	return nil

@@ -87,17 +87,19 @@ type OpsStats struct {
 	Updates       uint64 // dynamic updates applied
 	UpdateRefused uint64 // dynamic updates refused: unsigned, or outside the key's policy
 	UpdateFailed  uint64 // dynamic updates whose prerequisites failed, or that did not apply
+	DoH           uint64 // DoH requests answered
+	DoHRefused    uint64 // DoH requests refused: bad method, base64url, content type or size
 }
 
 // opsCounters are OpsStats' counters.
 type opsCounters struct {
-	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed atomic.Uint64
+	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed, doh, dohRefused atomic.Uint64
 }
 
 func (c *opsCounters) snapshot() OpsStats {
 	return OpsStats{Signed: c.signed.Load(), TSIGBadKey: c.badKey.Load(), TSIGBadSig: c.badSig.Load(),
 		TSIGBadTime: c.badTime.Load(), Updates: c.updates.Load(), UpdateRefused: c.updateRefused.Load(),
-		UpdateFailed: c.updateFailed.Load()}
+		UpdateFailed: c.updateFailed.Load(), DoH: c.doh.Load(), DoHRefused: c.dohRefused.Load()}
 }
 
 // tsigState is the server's keys, by canonical name, and what each may
