@@ -53,35 +53,41 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 	}
 	tcp := c.ID != 0
 	n.Resolve(query.Question.Name, query.Question.Type, func(a Answer, err error) {
-		resp := query.Reply()
-		resp.RecursionAvailable = true
-		if query.UDPSize > 0 {
-			resp.UDPSize = dnsx.DefaultUDPSize
-		}
-		if err != nil {
-			resp.Rcode = dnsx.RcodeServFail
-		} else {
-			resp.Rcode = a.Rcode
-			resp.Answer = make([]dnsx.RR, len(a.Records))
-			for i, rr := range a.Records {
-				rr.TTL = min(rr.TTL, a.TTL)
-				resp.Answer[i] = rr
-			}
-		}
-		raw, err := resp.Pack()
-		if err != nil {
-			reply(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize))
-			return
-		}
-		limit := dnsx.MinUDPSize
-		if q.EDNS {
-			limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
-		}
-		if !tcp && len(raw) > limit {
-			raw = wire.WriteBare(nil, b, &q, resp.Rcode, wire.FlagRA|wire.FlagTC, dnsx.DefaultUDPSize)
-		}
-		reply(raw)
+		reply(clientResponse(b, &q, query, a, err, tcp))
 	})
+}
+
+// clientResponse is the response to a client's query b (parsed as q and
+// query) that the resolution ended with a and err, truncated over UDP
+// when it does not fit.
+func clientResponse(b []byte, q *wire.Query, query *dnsx.Msg, a Answer, err error, tcp bool) []byte {
+	resp := query.Reply()
+	resp.RecursionAvailable = true
+	if query.UDPSize > 0 {
+		resp.UDPSize = dnsx.DefaultUDPSize
+	}
+	if err != nil {
+		resp.Rcode = dnsx.RcodeServFail
+	} else {
+		resp.Rcode = a.Rcode
+		resp.Answer = make([]dnsx.RR, len(a.Records))
+		for i, rr := range a.Records {
+			rr.TTL = min(rr.TTL, a.TTL)
+			resp.Answer[i] = rr
+		}
+	}
+	raw, err := resp.Pack()
+	if err != nil {
+		return wire.WriteBare(nil, b, q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize)
+	}
+	limit := dnsx.MinUDPSize
+	if q.EDNS {
+		limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
+	}
+	if !tcp && len(raw) > limit {
+		raw = wire.WriteBare(nil, b, q, resp.Rcode, wire.FlagRA|wire.FlagTC, dnsx.DefaultUDPSize)
+	}
+	return raw
 }
 
 // allowed reports whether a client may use the recursive server.
