@@ -104,7 +104,8 @@ type resolution struct {
 	round     int
 	qminLabel int // labels of the next minimised name
 	glueless  []string
-	tried     int // glueless lookups made for this zone
+	tried     int    // glueless lookups made for this zone
+	lastFail  string // what the last server that failed did, for the error
 }
 
 // Stats returns the node's counters.
@@ -302,7 +303,7 @@ func (n *Peer) ask(r *resolution) {
 				n.lookupGlueless(r)
 				return
 			}
-			n.finish(r, Answer{}, fmt.Errorf("%w: no answer from the servers of %s for %s", ErrServFail, r.zone, r.cur))
+			n.finish(r, Answer{}, fmt.Errorf("%w: no answer from the servers of %s for %s %v (last: %s)", ErrServFail, r.zone, r.cur, r.t, r.lastFail))
 			return
 		}
 	}
@@ -361,6 +362,7 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 			if err != nil {
 				n.stats.Timeouts++
 				n.trace(to, r.zone, q, "timeout", nil)
+				r.lastFail = fmt.Sprintf("%s timed out on %s", server, q)
 				n.ask(r)
 				return
 			}
@@ -450,6 +452,10 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 	}
 	if resp.Rcode != dnsx.RcodeSuccess && resp.Rcode != dnsx.RcodeNXDomain {
 		n.trace(to, r.zone, q, resp.Rcode.String(), nil)
+		r.lastFail = fmt.Sprintf("%s answered %v to %s", server, resp.Rcode, q)
+		if n.retryWhole(r, server, tcp, qname, resp.Rcode) {
+			return
+		}
 		n.ask(r)
 		return
 	}
@@ -618,4 +624,19 @@ func (n *Peer) trace(server transport.Addr, zone string, q dnsx.Question, outcom
 	if n.cfg.Trace != nil {
 		n.cfg.Trace(TraceStep{Server: server, Zone: zone, Question: q, Outcome: outcome, Records: rrs})
 	}
+}
+
+// retryWhole asks server the whole question again when it refused the
+// minimised one (RFC 9156 section 2.3): a server that is authoritative
+// for the name but not for the ancestor asked (one authoritative server
+// used as the only root, say) then answers. Minimisation stays off for
+// the rest of the zone.
+func (n *Peer) retryWhole(r *resolution, server netip.Addr, tcp bool, qname string, rc dnsx.Rcode) bool {
+	if qname == r.cur || (rc != dnsx.RcodeRefused && rc != dnsx.RcodeNotImp && rc != dnsx.RcodeFormErr) || *r.work >= n.cfg.MaxQueries {
+		return false
+	}
+	r.qminLabel = wire.CountLabels(r.cur)
+	*r.work++
+	n.send(r, server, tcp, r.cur, r.t)
+	return true
 }
