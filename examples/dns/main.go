@@ -35,6 +35,15 @@
 //
 //	go run ./examples/dns -mode attacks
 //
+// What operators run: TSIG keys (BIND key file; each may transfer and
+// update every zone), DNS over TLS and over HTTPS, a forwarding resolver,
+// and a small nsupdate:
+//
+//	go run ./examples/dns -mode auth -tsig keys.conf -tls-cert self -dot 127.0.0.1:8853 -doh 127.0.0.1:8443 networkutopia.com.zone
+//	kdig @127.0.0.1 -p 8853 +tls www.networkutopia.com
+//	echo "add printer.networkutopia.com 600 A 212.212.71.99" | go run ./examples/dns -mode update -server 127.0.0.1:5300 -zone networkutopia.com -key hmac-sha256:xfr-key:SECRET
+//	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -forward tls://127.0.0.1:8853,udp://127.0.0.1:5300
+//
 // With -metrics 127.0.0.1:9100, the auth and resolver modes serve their
 // counters (p2p_dns_server_*, p2p_dns_resolver_*, p2p_transport_*) for
 // Prometheus on http://127.0.0.1:9100/metrics.
@@ -61,13 +70,23 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver or attacks")
+	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver, update or attacks")
 	port := flag.Int("port", 53, "hierarchy: the port of its three servers")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
 	allow := flag.String("allow", "127.0.0.0/8,::1/128", "resolver: client networks served, comma-separated")
 	sockets := flag.Int("sockets", 0, "auth: UDP sockets sharing the port (0: one per CPU)")
 	metricsAddr := flag.String("metrics", "", "auth and resolver: serve Prometheus metrics on http://ADDR/metrics (host:port)")
+	var ops authOptions
+	flag.StringVar(&ops.tsig, "tsig", "", "auth: BIND key file; each key may transfer and update every zone")
+	flag.StringVar(&ops.tlsCert, "tls-cert", "", "auth: certificate file (PEM) for -dot and -doh, or \"self\" for a self-signed one")
+	flag.StringVar(&ops.tlsKey, "tls-key", "", "auth: the certificate's key file (PEM)")
+	flag.StringVar(&ops.dot, "dot", "", "auth: serve DNS over TLS on this address (host:port)")
+	flag.StringVar(&ops.doh, "doh", "", "auth: serve DNS over HTTPS on this address (host:port)")
+	forward := flag.String("forward", "", "resolver: forward to these upstreams instead of iterating (udp://, tcp://, tls://host:port, https://host/dns-query; comma-separated)")
+	server := flag.String("server", "127.0.0.1:5300", "update: the server to send the update to")
+	zone := flag.String("zone", "", "update: the zone to update")
+	key := flag.String("key", "", "update: the TSIG key, [alg:]name:base64secret")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,9 +112,15 @@ func main() {
 	case "attacks":
 		err = attacks(os.Stdout)
 	case "auth":
-		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg)
+		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg, ops)
 	case "resolver":
+		if *forward != "" {
+			err = serveForwarder(ctx, *listen, *forward, os.Stdout)
+			break
+		}
 		err = serveResolver(ctx, *listen, *root, *allow, reg)
+	case "update":
+		err = runUpdate(ctx, *server, *zone, *key, os.Stdin, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -149,7 +174,7 @@ func originOf(path string) string {
 }
 
 // serveAuth serves master files until ctx ends.
-func serveAuth(ctx context.Context, listen string, sockets int, files []string, reg prometheus.Registerer) error {
+func serveAuth(ctx context.Context, listen string, sockets int, files []string, reg prometheus.Registerer, ops authOptions) error {
 	if len(files) == 0 {
 		return errors.New("auth: give at least one master file")
 	}
@@ -162,7 +187,11 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string, 
 		}
 		zones = append(zones, z)
 	}
-	s, err := authserver.NewServer(authserver.Config{Zones: zones, Sockets: sockets, Metrics: reg})
+	cfg := authserver.Config{Zones: zones, Sockets: sockets, Metrics: reg}
+	if err := ops.configure(&cfg); err != nil {
+		return err
+	}
+	s, err := authserver.NewServer(cfg)
 	if err != nil {
 		return err
 	}
@@ -170,6 +199,9 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string, 
 		return err
 	}
 	defer s.Close()
+	if err := ops.start(s, os.Stdout); err != nil {
+		return err
+	}
 	for _, z := range zones {
 		fmt.Printf("serving %s (%d records, serial %d) on %s\n", z.Origin(), z.Len(), z.Serial(), s.Addr())
 	}
