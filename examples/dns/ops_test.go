@@ -25,7 +25,9 @@ func TestOperatorModes(t *testing.T) {
 	require.NoError(t, os.WriteFile(zone, []byte("$ORIGIN example.\n@ 3600 SOA ns admin 1 1800 900 604800 60\n@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.7\n"), 0o644))
 	keys := filepath.Join(dir, "keys.conf")
 	require.NoError(t, os.WriteFile(keys, []byte(`key "ops-key" { algorithm hmac-sha256; secret "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; };`), 0o644))
-	lo := func(port int) string { return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String() }
+	lo := func(port int) string {
+		return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String()
+	}
 	authAddr, dotAddr, dohAddr := lo(testutil.FreeUDPPort(t)), lo(testutil.FreeTCPPort(t)), lo(testutil.FreeTCPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
