@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -178,4 +179,37 @@ func TestEncryptedWithKdig(t *testing.T) {
 		require.Regexp(t, `www\.networkutopia\.com\.\s+3600\s+IN\s+A\s+212\.212\.71\.4`, string(out), tc.name)
 		require.Contains(t, string(out), "TLS", tc.name)
 	}
+}
+
+// FuzzDoHRequest feeds the DoH handler any method, content type, body
+// and query string: it answers with an HTTP status, never panics, and
+// 200 only with a DNS response.
+func FuzzDoHRequest(f *testing.F) {
+	q, _ := dnsx.NewQuery(0, "www.networkutopia.com", dnsx.TypeA).Pack()
+	f.Add(true, dnsx.DoHMediaType, q, "")
+	f.Add(false, "", []byte(nil), "dns="+base64.RawURLEncoding.EncodeToString(q))
+	f.Add(false, "", []byte(nil), "dns=%%%")
+	f.Add(true, "text/plain", []byte("hello"), "")
+	s, err := NewServer(Config{Zones: []*dnsx.Zone{dnstest.LoadZone(f, "networkutopia.com.")}, Encrypted: EncryptedConfig{MaxDoHBody: 4096}})
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, post bool, ct string, body []byte, query string) {
+		method := http.MethodGet
+		if post {
+			method = http.MethodPost
+		}
+		req, err := http.NewRequest(method, "https://127.0.0.1/dns-query?"+query, bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", ct)
+		req.RemoteAddr = "127.0.0.1:4444"
+		w := httptest.NewRecorder()
+		s.serveDoH(w, req)
+		if w.Code == http.StatusOK {
+			resp := w.Body.Bytes()
+			require.GreaterOrEqual(t, len(resp), 12)
+			require.NotZero(t, resp[2]&0x80, "a response")
+			require.Equal(t, dnsx.DoHMediaType, w.Header().Get("Content-Type"))
+		}
+	})
 }

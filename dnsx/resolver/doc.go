@@ -19,4 +19,13 @@
 // within the queried zone's bailiwick, ranks cached data, and can
 // randomise the case of query names (0x20); [InsecureOptions] turn these
 // defences off for experiments.
+//
+// [Forwarder] does not iterate: it sends each question to upstream
+// resolvers ([Upstream]: UDP, TCP, DNS over TLS or DNS over HTTPS), the
+// next one when one fails, caches their answers (with NoCache it is a
+// stub resolver) and, given a listen address, serves clients as a
+// forwarding server. A server that refuses a minimised question is asked
+// the whole one, so an authoritative server given as the only root
+// answers too; when resolution fails the error names the last server,
+// the question and what it answered.
 package resolver
