@@ -94,6 +94,8 @@ type Config struct {
 	// Encrypted configures DNS over HTTPS (StartDoH); DoT (StartDoT)
 	// takes the TCP limits above.
 	Encrypted EncryptedConfig
+	// Cookies configures DNS cookies (RFC 7873, 9018); on by default.
+	Cookies CookieConfig
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -132,6 +134,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Encrypted.validate(); err != nil {
+		return err
+	}
+	if err := c.Cookies.validate(); err != nil {
 		return err
 	}
 	return nil
@@ -378,6 +383,11 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	st.queries.Add(1)
 	st.bytesIn.Add(uint64(len(b)))
 	var q wire.Query
+	defer func() {
+		if q.Cookie.Len > 0 && resp != nil {
+			resp = s.withCookie(resp, &q, client, tcp) // cookie.go
+		}
+	}()
 	size := uint16(s.cfg.UDPSize)
 	switch wire.ParseQuery(b, &q) {
 	case wire.QueryDrop:
@@ -435,7 +445,7 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 			packed = a.udpEdns
 		}
 	}
-	if s.rrl != nil && rrlKey != 0 {
+	if s.rrl != nil && rrlKey != 0 && !s.cookieValid(&q, client, now) {
 		switch s.rrl.check(rrlKey, &q, a, now) {
 		case rrlDrop:
 			st.limited.Add(1)

@@ -89,17 +89,20 @@ type OpsStats struct {
 	UpdateFailed  uint64 // dynamic updates whose prerequisites failed, or that did not apply
 	DoH           uint64 // DoH requests answered
 	DoHRefused    uint64 // DoH requests refused: bad method, base64url, content type or size
+	CookiesGood   uint64 // queries with a valid server cookie, where RRL applies (they are exempt from it)
+	CookiesBad    uint64 // queries with a server cookie that did not verify, where RRL applies (answered with a fresh one)
 }
 
 // opsCounters are OpsStats' counters.
 type opsCounters struct {
-	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed, doh, dohRefused atomic.Uint64
+	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed, doh, dohRefused, cookiesGood, cookiesBad atomic.Uint64
 }
 
 func (c *opsCounters) snapshot() OpsStats {
 	return OpsStats{Signed: c.signed.Load(), TSIGBadKey: c.badKey.Load(), TSIGBadSig: c.badSig.Load(),
 		TSIGBadTime: c.badTime.Load(), Updates: c.updates.Load(), UpdateRefused: c.updateRefused.Load(),
-		UpdateFailed: c.updateFailed.Load(), DoH: c.doh.Load(), DoHRefused: c.dohRefused.Load()}
+		UpdateFailed: c.updateFailed.Load(), DoH: c.doh.Load(), DoHRefused: c.dohRefused.Load(),
+		CookiesGood: c.cookiesGood.Load(), CookiesBad: c.cookiesBad.Load()}
 }
 
 // tsigState is the server's keys, by canonical name, and what each may
@@ -114,12 +117,13 @@ type tsigState struct {
 	// compilePending marks the zones whose answers will be compiled
 	// after a burst of updates, under updateMu.
 	compilePending map[string]bool
+	cookieSecret   [16]byte // the key of server cookies (cookie.go)
 }
 
 // newTSIGState builds the keys and policy of a validated cfg.
 func newTSIGState(cfg Config) *tsigState {
 	c := cfg.TSIG
-	t := &tsigState{keys: map[string]wire.TSIGKey{}, transfer: map[string]bool{}, policy: cfg.Update.policy(), compilePending: map[string]bool{},
+	t := &tsigState{keys: map[string]wire.TSIGKey{}, transfer: map[string]bool{}, policy: cfg.Update.policy(), compilePending: map[string]bool{}, cookieSecret: newCookieSecret(cfg.Cookies),
 		fudge: uint16(cmp.Or(c.MaxFudge, DefaultMaxTSIGFudge) / time.Second)}
 	for _, k := range c.Keys {
 		ck, _ := k.Canonical()

@@ -42,6 +42,7 @@ type Query struct {
 	EDNS    bool
 	UDPSize uint16 // the client's EDNS0 buffer (0 without EDNS)
 	Version uint8  // EDNS version
+	Cookie  Cookie // the COOKIE option (RFC 7873), if any
 	KeyLen  int
 	Key     [MaxNameLen + 2]byte
 }
@@ -78,7 +79,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 	q.ID = binary.BigEndian.Uint16(b)
 	q.Flags = binary.BigEndian.Uint16(b[2:])
 	q.Opcode = uint8(q.Flags >> 11 & 0xf)
-	q.EDNS, q.UDPSize, q.Version, q.QEnd = false, 0, 0, 0
+	q.EDNS, q.UDPSize, q.Version, q.QEnd, q.Cookie.Len = false, 0, 0, 0, 0
 	if q.Flags&FlagQR != 0 {
 		return QueryDrop
 	}
@@ -129,7 +130,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 		q.Version = b[off+6]
 		rdlen := int(binary.BigEndian.Uint16(b[off+9:]))
 		off += 11 + rdlen
-		if off > len(b) {
+		if off > len(b) || !parseCookie(b[off-rdlen:off], &q.Cookie) {
 			return QueryFormErr
 		}
 		if q.Version != 0 {
