@@ -81,6 +81,10 @@ type Config struct {
 	// simulated clients, which have no IP address).
 	AllowClient func(client transport.Addr) bool
 
+	// ServeStale, if positive, answers a resolution that fails (every
+	// authority unreachable) from a cache entry expired no longer than
+	// that ago, with TTL 30 (RFC 8767). Default 0: off.
+	ServeStale time.Duration
 	// Insecure turns defences off, for experiments only.
 	Insecure InsecureOptions
 
@@ -139,6 +143,8 @@ func (c Config) Validate() error {
 		return bad("Timeout", "is negative")
 	case c.Attempts < 0:
 		return bad("Attempts", "is negative")
+	case c.ServeStale < 0:
+		return bad("ServeStale", "is negative")
 	}
 	for i, r := range c.Roots {
 		if !r.IsValid() {
@@ -203,4 +209,5 @@ type Stats struct {
 	WorkLimit  uint64 // resolutions stopped by MaxQueries
 	Refused    uint64 // clients refused (not in AllowedNetworks)
 	ServFail   uint64 // resolutions that failed
+	Stale      uint64 // failed resolutions answered from expired cache entries (ServeStale)
 }

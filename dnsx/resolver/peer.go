@@ -158,9 +158,12 @@ func (n *Peer) resolveNested(parent *resolution, name string, done func(Answer, 
 
 // finish ends a resolution, caches its answer and tells its waiters.
 func (n *Peer) finish(r *resolution, a Answer, err error) {
+	if err != nil && n.cfg.ServeStale > 0 {
+		a, err = n.serveStale(r, a, err) // stale.go
+	}
 	if err != nil {
 		n.stats.ServFail++
-	} else {
+	} else if !a.FromCache {
 		a.Records = append(slices.Clip(r.chain), a.Records...)
 		if len(r.chain) > 0 {
 			for _, rr := range r.chain {
