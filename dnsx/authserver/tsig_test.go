@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -144,4 +145,29 @@ func TestTSIGWithDig(t *testing.T) {
 	bad := run("hmac-sha256:xfr-key:" + base64.StdEncoding.EncodeToString([]byte("not the secret the server knows!")))
 	require.NotContains(t, bad, "212.212.71.4", bad)
 	require.Contains(t, bad, "BADSIG", bad)
+}
+
+// TestSecondaryWithTSIG: a secondary holding the transfer key copies the
+// zone from a primary that accepts only signed transfers, and follows a
+// change (NOTIFY, then a signed IXFR); without the key it cannot start.
+func TestSecondaryWithTSIG(t *testing.T) {
+	xfr, _ := testKeys(t)
+	secondary := startServer(t, Config{Zones: []*dnsx.Zone{}})
+	zone := dnstest.LoadZone(t, "networkutopia.com.")
+	primary := startServer(t, Config{Zones: []*dnsx.Zone{zone}, Notify: []netip.AddrPort{secondary.Addr()},
+		TSIG: TSIGConfig{Keys: []dnsx.TSIGKey{xfr}, TransferKeys: []string{"xfr-key"}, TransferNeedsKey: true}})
+	ctx := ctx3(t)
+	_, err := NewSecondary(ctx, secondary, SecondaryConfig{Primary: primary.Addr(), Zones: []string{"networkutopia.com"}, MinRefresh: time.Hour})
+	require.Error(t, err, "unsigned: refused")
+	sec, err := NewSecondary(ctx, secondary, SecondaryConfig{Primary: primary.Addr(), Zones: []string{"networkutopia.com"}, MinRefresh: time.Hour, TSIG: &xfr})
+	require.NoError(t, err)
+	defer sec.Close()
+	require.Equal(t, zone.Records(), secondary.Zone("networkutopia.com").Records())
+	changed, err := zone.With([]dnsx.RR{dnsx.MustRR("new.networkutopia.com", "212.212.71.77", dnsx.TypeA, 3600)}, nil)
+	require.NoError(t, err)
+	changed, err = changed.WithSerial(zone.Serial() + 1)
+	require.NoError(t, err)
+	require.NoError(t, primary.SetZone(changed))
+	require.Eventually(t, func() bool { return secondary.Zone("networkutopia.com").Serial() == zone.Serial()+1 }, 3*time.Second, 10*time.Millisecond)
+	require.Equal(t, uint64(1), primary.Stats().Increments)
 }
