@@ -59,7 +59,9 @@ func (s *Server) journalDelta(d zoneDelta, limit int) {
 	origin := d.newSOA.Name
 	j := append(s.journal[origin], d)
 	if len(j) > limit {
-		j = slices.Delete(j, 0, len(j)-limit)
+		// Reslice rather than copy: a burst of updates pays O(1) each;
+		// the dropped head is freed when append next grows the array.
+		j = j[len(j)-limit:]
 	}
 	s.journal[origin] = j
 }
