@@ -11,7 +11,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
@@ -193,13 +192,16 @@ func ReadTSIGKeys(r io.Reader) ([]TSIGKey, error) {
 	return keys, nil
 }
 
+// keyFileSpace are the octets that separate words in a key file.
+const keyFileSpace = " \t\n\r\v\f"
+
 // keyFileTokens splits a BIND configuration into words, quoted strings
 // and the punctuation { } ;, without comments.
 func keyFileTokens(s string) []string {
 	var out []string
 	for len(s) > 0 {
 		switch {
-		case unicode.IsSpace(rune(s[0])):
+		case strings.IndexByte(keyFileSpace, s[0]) >= 0:
 			s = s[1:]
 		case s[0] == '#' || strings.HasPrefix(s, "//"):
 			i := strings.IndexByte(s, '\n')
@@ -224,7 +226,7 @@ func keyFileTokens(s string) []string {
 			out = append(out, s[:i+2])
 			s = s[i+2:]
 		default:
-			i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("{};\"", r) })
+			i := strings.IndexAny(s, keyFileSpace+"{};\"#")
 			if i < 0 {
 				i = len(s)
 			}
