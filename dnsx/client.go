@@ -51,6 +51,16 @@ func ExchangeTCP(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error)
 	if err != nil {
 		return nil, err
 	}
+	raw, err := exchangeTCPRaw(ctx, addr, b)
+	if err != nil {
+		return nil, err
+	}
+	return Unpack(raw)
+}
+
+// exchangeTCPRaw sends the message b over TCP and returns the response's
+// octets.
+func exchangeTCPRaw(ctx context.Context, addr netip.AddrPort, b []byte) ([]byte, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
@@ -71,7 +81,7 @@ func ExchangeTCP(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error)
 	if err != nil {
 		return nil, fmt.Errorf("dnsx: exchange with %s: %w", addr, err)
 	}
-	return Unpack(raw)
+	return raw, nil
 }
 
 // exchangeUDP sends one query and waits for the response with its ID.

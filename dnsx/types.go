@@ -123,7 +123,7 @@ type Opcode uint8
 const (
 	OpcodeQuery  Opcode = 0 // a standard query
 	OpcodeNotify Opcode = 4 // a primary tells a secondary its zone changed
-	OpcodeUpdate Opcode = 5 // dynamic update (not supported: NOTIMP)
+	OpcodeUpdate Opcode = 5 // dynamic update (RFC 2136; see authserver.UpdateConfig)
 )
 
 // String returns "QUERY", "NOTIFY", "UPDATE" or "OPCODE123".

@@ -24,6 +24,7 @@ type Zone struct {
 	nodes   map[string]*zoneNode // owner names and empty non-terminals
 	records int
 	denial  *denialIndex // NSEC/NSEC3 order of a signed zone, else nil
+	names   []string     // the names of nodes in canonical order, set by NewZone
 }
 
 // zoneNode holds the records of one name, grouped by type.
@@ -60,6 +61,7 @@ func NewZone(origin string, rrs []RR) (*Zone, error) {
 	if err := z.add(rrs); err != nil {
 		return nil, err
 	}
+	z.names = z.sortedNames()
 	if err := z.validate(); err != nil {
 		return nil, err
 	}
@@ -164,7 +166,9 @@ func (z *Zone) validate() error {
 		if c := n.set(TypeCNAME); c != nil && (len(n.sets)-dnssecSets(n) > 1 || len(c) > 1) {
 			return fmt.Errorf("%w: %s has a CNAME beside other data", ErrBadZone, name)
 		}
-		n.cut = name != z.origin && n.set(TypeNS) != nil
+		if cut := name != z.origin && n.set(TypeNS) != nil; n.cut != cut {
+			n.cut = cut // only on nodes of its own: Update shares the others
+		}
 	}
 	nsHosts := make(map[string]bool)
 	for _, name := range names {
@@ -219,6 +223,9 @@ func (z *Zone) cutAbove(name string) string {
 
 // sortedNames returns every name of the zone in canonical order.
 func (z *Zone) sortedNames() []string {
+	if z.names != nil {
+		return z.names // sorted once; the zone does not change
+	}
 	names := make([]string, 0, len(z.nodes))
 	for name := range z.nodes {
 		names = append(names, name)
@@ -229,7 +236,7 @@ func (z *Zone) sortedNames() []string {
 
 // Names returns every name of the zone in canonical order: the owner
 // names of its records and the empty non-terminals between them.
-func (z *Zone) Names() []string { return z.sortedNames() }
+func (z *Zone) Names() []string { return slices.Clone(z.sortedNames()) }
 
 // Types returns the types of the records at the canonical name, in type
 // order; nil for a name the zone does not hold (or an empty non-terminal).

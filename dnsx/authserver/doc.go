@@ -20,6 +20,13 @@
 // state machine, driven by messages and timers, keeps zones in step
 // everywhere.
 //
+// Operators' needs: TSIG ([TSIGConfig], RFC 8945) signs and checks
+// transfers (every message), NOTIFY, queries and updates with keys read
+// from BIND key files (dnsx.LoadTSIGKeys) or dig's -y form; dynamic
+// update ([UpdateConfig], RFC 2136 signed as RFC 3007 asks) lets the keys
+// of a policy change records, bumps the serial and journals each change
+// for IXFR ([TransferTSIG] is the signed client of both transfers).
+//
 // A [Registrar] delegates domains under a TLD zone. [StartHierarchy]
 // starts a whole hierarchy on loopback (a root, com, and
 // networkutopia.com, registered as the textbook does), for tests and

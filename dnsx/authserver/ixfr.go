@@ -50,11 +50,20 @@ func (s *Server) record(prev, next *dnsx.Zone) {
 			d.added = append(d.added, rr)
 		}
 	}
-	j := append(s.journal[next.Origin()], d)
-	if len(j) > maxJournal {
-		j = slices.Delete(j, 0, len(j)-maxJournal)
+	s.journalDelta(d, maxJournal)
+}
+
+// journalDelta files d, keeping the last limit differences of its zone,
+// under s.mu.
+func (s *Server) journalDelta(d zoneDelta, limit int) {
+	origin := d.newSOA.Name
+	j := append(s.journal[origin], d)
+	if len(j) > limit {
+		// Reslice rather than copy: a burst of updates pays O(1) each;
+		// the dropped head is freed when append next grows the array.
+		j = j[len(j)-limit:]
 	}
-	s.journal[next.Origin()] = j
+	s.journal[origin] = j
 }
 
 // increment returns the records of an IXFR response taking a secondary at
@@ -114,7 +123,7 @@ func (s *Server) emitRecords(emit func([]byte) error, id uint16, z *dnsx.Zone, q
 // nothing changed.
 func TransferIncremental(ctx context.Context, primary netip.AddrPort, cur *dnsx.Zone) (*dnsx.Zone, error) {
 	q := transferQuery("", cur)
-	rrs, err := transferRecords(ctx, primary, q)
+	rrs, err := transferRecords(ctx, primary, q, nil)
 	if err != nil {
 		return nil, err
 	}

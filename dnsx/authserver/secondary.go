@@ -37,6 +37,9 @@ type SecondaryConfig struct {
 	MinRefresh time.Duration
 	// Timeout bounds one SOA check or transfer. Default 10 s.
 	Timeout time.Duration
+	// TSIG, if set, signs the SOA checks and transfers, and every
+	// message of the primary's answers must verify with it.
+	TSIG *dnsx.TSIGKey
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -54,6 +57,11 @@ func (c SecondaryConfig) Validate() error {
 			return fmt.Errorf("%w: authserver.SecondaryConfig.Zones[%d]: %w", dnsx.ErrBadConfig, i, err)
 		}
 	}
+	if c.TSIG != nil {
+		if _, err := c.TSIG.Canonical(); err != nil {
+			return fmt.Errorf("authserver.SecondaryConfig.TSIG: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -63,6 +71,10 @@ func (c SecondaryConfig) withDefaults() SecondaryConfig {
 	c.Timeout = cmp.Or(c.Timeout, DefaultTransferTimeout)
 	if c.PrimaryAddr == "" {
 		c.PrimaryAddr = dnsx.TCPAddr(c.Primary)
+	}
+	if c.TSIG != nil {
+		k, _ := c.TSIG.Canonical()
+		c.TSIG = &k
 	}
 	return c
 }

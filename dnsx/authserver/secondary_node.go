@@ -62,10 +62,11 @@ type secondaryState struct {
 // secondaryQuery is a SOA check or a transfer in flight.
 type secondaryQuery struct {
 	origin string
-	soa    bool           // a SOA check, else a transfer
-	xfr    transferReader // a transfer's records so far
-	cur    *dnsx.Zone     // the copy an IXFR starts from
-	stop   func() bool    // its timeout
+	soa    bool              // a SOA check, else a transfer
+	xfr    transferReader    // a transfer's records so far
+	cur    *dnsx.Zone        // the copy an IXFR starts from
+	stop   func() bool       // its timeout
+	verify *transferVerifier // checks the TSIG of each response (SecondaryConfig.TSIG)
 }
 
 // start transfers every zone.
@@ -128,6 +129,9 @@ func (s *secondaryState) send(sq *secondaryQuery, m *dnsx.Msg) {
 		sq.xfr = transferReader{q: m}
 	}
 	b, err := m.Pack()
+	if err == nil && s.cfg.TSIG != nil {
+		b, sq.verify, err = signTransferQuery(b, wire.TSIGKey(*s.cfg.TSIG))
+	}
 	if err != nil {
 		s.retry(sq.origin)
 		s.finish(sq.origin, err)
@@ -179,6 +183,13 @@ func (s *secondaryState) receive(c transport.Conn, b []byte) {
 	sq := s.pending[id]
 	if sq == nil {
 		return
+	}
+	if sq.verify != nil {
+		var err error
+		if b, err = sq.verify.next(b); err != nil {
+			s.fail(id, err)
+			return
+		}
 	}
 	m, err := dnsx.Unpack(b)
 	if err != nil {

@@ -86,6 +86,16 @@ type Config struct {
 	MaxTCPConnsPerAddress int
 	// Logger receives the server's logs. Default: silent.
 	Logger *slog.Logger
+	// TSIG holds the keys of signed transfers, NOTIFY and updates.
+	TSIG TSIGConfig
+	// Update enables dynamic update (RFC 2136) for the keys and names
+	// of its policy; zero: updates are refused.
+	Update UpdateConfig
+	// Encrypted configures DNS over HTTPS (StartDoH); DoT (StartDoT)
+	// takes the TCP limits above.
+	Encrypted EncryptedConfig
+	// Cookies configures DNS cookies (RFC 7873, 9018); on by default.
+	Cookies CookieConfig
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -115,6 +125,18 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.RRL.Validate(); err != nil {
+		return err
+	}
+	if err := c.TSIG.validate(); err != nil {
+		return err
+	}
+	if err := c.Update.validate(c.TSIG); err != nil {
+		return err
+	}
+	if err := c.Encrypted.validate(); err != nil {
+		return err
+	}
+	if err := c.Cookies.validate(); err != nil {
 		return err
 	}
 	return nil
@@ -154,6 +176,8 @@ type Stats struct {
 
 	TCPRefusedFull       uint64 // TCP connections closed at accept: MaxTCPConns open
 	TCPRefusedPerAddress uint64 // TCP connections closed at accept: MaxTCPConnsPerAddress open from that address
+
+	OpsStats // TSIG, dynamic update and encrypted transports
 }
 
 // Server is an authoritative DNS server: it answers from the zones it
@@ -181,6 +205,9 @@ type Server struct {
 	perConn []*counters
 
 	net netState // sockets, when started
+
+	tsig *tsigState  // TSIG keys and update policy
+	ops  opsCounters // TSIG and update counters
 }
 
 // NewServer returns a server holding cfg.Zones; it serves nothing until
@@ -190,7 +217,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, compiled: make(map[*dnsx.Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta)}
+	s := &Server{cfg: cfg, compiled: make(map[*dnsx.Zone]map[string]*answer), rrl: newRRL(cfg.RRL), seed: maphash.MakeSeed(), journal: make(map[string][]zoneDelta), tsig: newTSIGState(cfg)}
 	origins := map[string]bool{}
 	for _, z := range cfg.Zones {
 		if origins[z.Origin()] {
@@ -212,9 +239,21 @@ func (s *Server) SetZone(z *dnsx.Zone) error {
 		return fmt.Errorf("%w: SetZone: a nil or empty zone (build one with NewZone)", dnsx.ErrBadZone)
 	}
 	s.mu.Lock()
+	prev := s.swapZone(z)
+	s.record(prev, z)
+	s.mu.Unlock()
+	if prev == nil || prev.Serial() != z.Serial() {
+		s.sendNotifies(z.Origin())
+	}
+	return nil
+}
+
+// swapZone puts z in the place of the zone with its origin (or adds it),
+// under s.mu, and returns the zone it replaced. z's answers are compiled
+// unless s.compiled already holds them.
+func (s *Server) swapZone(z *dnsx.Zone) (prev *dnsx.Zone) {
 	old := s.set.Load()
 	zones := make([]*dnsx.Zone, 0, len(old.zones)+1)
-	var prev *dnsx.Zone
 	for _, o := range old.zones {
 		if o.Origin() == z.Origin() {
 			prev = o
@@ -227,12 +266,7 @@ func (s *Server) SetZone(z *dnsx.Zone) error {
 	}
 	zones = append(zones, z)
 	s.set.Store(newZoneSet(zones, uint16(s.cfg.UDPSize), s.compiled))
-	s.record(prev, z)
-	s.mu.Unlock()
-	if prev == nil || prev.Serial() != z.Serial() {
-		s.sendNotifies(z.Origin())
-	}
-	return nil
+	return prev
 }
 
 // RemoveZone stops serving the zone of origin; it reports whether the
@@ -318,6 +352,7 @@ func (s *Server) Stats() Stats {
 	}
 	out.TCPRefusedFull = s.net.refusedFull.Load()
 	out.TCPRefusedPerAddress = s.net.refusedPerAddr.Load()
+	out.OpsStats = s.ops.snapshot()
 	return out
 }
 
@@ -348,6 +383,11 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	st.queries.Add(1)
 	st.bytesIn.Add(uint64(len(b)))
 	var q wire.Query
+	defer func() {
+		if q.Cookie.Len > 0 && resp != nil {
+			resp = s.withCookie(resp, &q, client, tcp) // cookie.go
+		}
+	}()
 	size := uint16(s.cfg.UDPSize)
 	switch wire.ParseQuery(b, &q) {
 	case wire.QueryDrop:
@@ -367,6 +407,10 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	case wire.QueryWrongClass:
 		st.refused.Add(1)
 		return s.sent(st, wire.WriteBare(out, b, &q, dnsx.RcodeRefused, 0, size)), nil
+	case wire.QuerySigned:
+		return s.respondSigned(st, b, &q, clientInfo{client, tcp, mayTransfer}, out)
+	case wire.QueryUpdate:
+		return s.sent(st, s.handleUpdate(st, b, &q, out)), nil
 	case wire.QueryNeedsMsgs:
 		return s.sent(st, s.handleNotify(st, b, &q, client, out)), nil
 	case wire.QueryTransfer:
@@ -405,7 +449,7 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 			packed = a.udpEdns
 		}
 	}
-	if s.rrl != nil && rrlKey != 0 {
+	if s.rrl != nil && rrlKey != 0 && !s.cookieValid(&q, client, now) {
 		switch s.rrl.check(rrlKey, &q, a, now) {
 		case rrlDrop:
 			st.limited.Add(1)
@@ -434,6 +478,9 @@ func (s *Server) sent(st *counters, resp []byte) []byte {
 
 // transferAllowed reports whether client may transfer zones.
 func (s *Server) transferAllowed(client netip.AddrPort) bool {
+	if s.cfg.TSIG.TransferNeedsKey {
+		return false // signed requests are checked by respondSigned
+	}
 	ip := client.Addr().Unmap()
 	for _, p := range s.cfg.AllowTransfer {
 		if p.Contains(ip) {

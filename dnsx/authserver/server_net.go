@@ -39,6 +39,8 @@ type netState struct {
 	done    chan struct{}
 
 	refusedFull, refusedPerAddr atomic.Uint64
+	// encrypted holds the DoT and DoH listeners and servers (dot.go).
+	encrypted encryptedState
 	// unregister removes the server's metrics (Config.Metrics).
 	unregister func()
 }
@@ -83,7 +85,7 @@ func (s *Server) Start(addr string) error {
 		}
 	}
 	n.wg.Add(1)
-	go s.acceptTCP()
+	go s.acceptTCP(tcp)
 	return nil
 }
 
@@ -137,11 +139,12 @@ func (s *Server) Close() error {
 			c.Close()
 		}
 		n.tcp.Close()
-		for c := range n.conns {
-			c.Close()
-		}
+	}
+	for c := range n.conns {
+		c.Close()
 	}
 	n.mu.Unlock()
+	n.encrypted.close() // outside n.mu: closing DoH connections takes it
 	n.wg.Wait()
 	if n.unregister != nil {
 		n.unregister()
@@ -187,11 +190,14 @@ func (s *Server) respondUDP(st *counters, b []byte, from netip.AddrPort, out []b
 // beyond MaxTCPConns, or beyond MaxTCPConnsPerAddress from its client's
 // address, is closed at once, so the listener's backlog keeps draining and
 // an honest client is not queued behind a flood.
-func (s *Server) acceptTCP() {
+//
+// DNS over TLS (StartDoT) shares it: ln then hands out TLS connections,
+// under the same limits.
+func (s *Server) acceptTCP(ln net.Listener) {
 	n := &s.net
 	defer n.wg.Done()
 	for {
-		c, err := n.tcp.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -401,7 +407,13 @@ func (s *Server) sendNotifies(origin string) {
 		for _, to := range s.cfg.Notify {
 			m := &dnsx.Msg{ID: wire.RandomID(), Opcode: dnsx.OpcodeNotify, Authoritative: true,
 				Question: dnsx.Question{Name: origin, Type: dnsx.TypeSOA, Class: dnsx.ClassINET}}
-			if _, err := dnsx.Exchange(ctx, to, m); err != nil {
+			var err error
+			if k := s.tsig.notify; k != nil {
+				_, err = dnsx.ExchangeTSIG(ctx, to, m, dnsx.TSIGKey(*k), false)
+			} else {
+				_, err = dnsx.Exchange(ctx, to, m)
+			}
+			if err != nil {
 				s.cfg.Logger.Debug("dnsx: notify failed", "to", to, "zone", origin, "err", err)
 			}
 		}

@@ -102,7 +102,7 @@ func TestServerBadQueries(t *testing.T) {
 		{"no question", with(func(b []byte) []byte { b[5] = 0; return b }), dnsx.RcodeFormErr},
 		{"truncated name", good[:20], dnsx.RcodeFormErr},
 		{"trailing garbage", append(append([]byte(nil), good...), 1, 2), dnsx.RcodeFormErr},
-		{"update opcode", with(func(b []byte) []byte { b[2] = 5 << 3; return b }), dnsx.RcodeNotImp},
+		{"unsigned update", with(func(b []byte) []byte { b[2] = 5 << 3; return b }), dnsx.RcodeRefused},
 		{"EDNS version 1", with(func(b []byte) []byte { b[len(b)-5] = 1; return b }), dnsx.RcodeBadVers & 0xf},
 		{"chaos class", with(func(b []byte) []byte { b[len(b)-13] = 3; return b }), dnsx.RcodeRefused},
 		{"AXFR over UDP", with(func(b []byte) []byte { b[len(b)-14] = byte(dnsx.TypeAXFR); return b }), dnsx.RcodeRefused},

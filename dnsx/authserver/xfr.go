@@ -32,6 +32,7 @@ func (s *Server) writeTransfer(w *bufio.Writer, raw []byte, q *wire.Query) error
 // zone in the same form as AXFR. A query for a name that is no zone's
 // origin is REFUSED.
 func (s *Server) answerTransfer(raw []byte, q *wire.Query, emit func([]byte) error) error {
+	emit = s.signedEmit(raw, emit)
 	z := s.set.Load().findZone(q)
 	name := wire.PresentationName(q.Name())
 	if z == nil || z.Origin() != name {
@@ -61,7 +62,7 @@ func Transfer(ctx context.Context, primary netip.AddrPort, origin string) (*dnsx
 		return nil, err
 	}
 	q := transferQuery(o, nil)
-	rrs, err := transferRecords(ctx, primary, q)
+	rrs, err := transferRecords(ctx, primary, q, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,10 @@ const maxTransferRecords = 10_000_000
 
 // transferRecords sends the transfer query q (AXFR or IXFR) over TCP and
 // returns every record of the response (see transferReader).
-func transferRecords(ctx context.Context, primary netip.AddrPort, q *dnsx.Msg) ([]dnsx.RR, error) {
+//
+// With key set, the query is signed and every message of the response
+// must carry a TSIG that verifies (see signedTransfer).
+func transferRecords(ctx context.Context, primary netip.AddrPort, q *dnsx.Msg, key *wire.TSIGKey) ([]dnsx.RR, error) {
 	o := q.Question.Name
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", primary.String())
@@ -90,6 +94,12 @@ func transferRecords(ctx context.Context, primary netip.AddrPort, q *dnsx.Msg) (
 	b, err := q.Pack()
 	if err != nil {
 		return nil, err
+	}
+	var verify *transferVerifier
+	if key != nil {
+		if b, verify, err = signTransferQuery(b, *key); err != nil {
+			return nil, err
+		}
 	}
 	bw := bufio.NewWriter(c)
 	if err := wire.WriteTCP(bw, b); err != nil {
@@ -108,6 +118,11 @@ func transferRecords(ctx context.Context, primary netip.AddrPort, q *dnsx.Msg) (
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, fmt.Errorf("dnsx: transfer %s from %s: %w", o, primary, err)
+		}
+		if verify != nil {
+			if raw, err = verify.next(raw); err != nil {
+				return nil, fmt.Errorf("dnsx: transfer %s from %s: %w", o, primary, err)
+			}
 		}
 		m, err := dnsx.Unpack(raw)
 		if err != nil {

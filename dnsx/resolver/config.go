@@ -98,6 +98,10 @@ type Config struct {
 	// Default 1024.
 	KeyCacheSize int
 
+	// ServeStale, if positive, answers a resolution that fails (every
+	// authority unreachable) from a cache entry expired no longer than
+	// that ago, with TTL 30 (RFC 8767). Default 0: off.
+	ServeStale time.Duration
 	// Insecure turns defences off, for experiments only.
 	Insecure InsecureOptions
 
@@ -162,6 +166,8 @@ func (c Config) Validate() error {
 		return bad("MaxNSEC3Iterations", "must be in 0..65535")
 	case c.KeyCacheSize < 0:
 		return bad("KeyCacheSize", "is negative")
+	case c.ServeStale < 0:
+		return bad("ServeStale", "is negative")
 	}
 	for i, rr := range c.TrustAnchors {
 		if rr.Type() != dnsx.TypeDS && rr.Type() != dnsx.TypeDNSKEY {
@@ -255,4 +261,5 @@ type Stats struct {
 	Bogus           uint64 // responses that failed validation
 	SignatureChecks uint64 // signature verifications made
 	SignatureBudget uint64 // checks refused by MaxSignatureChecks
+	Stale           uint64 // failed resolutions answered from expired cache entries (ServeStale)
 }

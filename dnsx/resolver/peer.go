@@ -123,6 +123,7 @@ type resolution struct {
 	sigTTL    uint32 // seconds until the first signature expires (0: none)
 	sigs      []dnsx.RR
 	proof     []dnsx.RR
+	lastFail  string // what the last server that failed did, for the error
 }
 
 // Stats returns the node's counters.
@@ -183,9 +184,12 @@ func (n *Peer) finish(r *resolution, a Answer, err error) {
 			a.TTL = min(a.TTL, r.sigTTL)
 		}
 	}
+	if err != nil && n.cfg.ServeStale > 0 {
+		a, err = n.serveStale(r, a, err) // stale.go
+	}
 	if err != nil {
 		n.stats.ServFail++
-	} else {
+	} else if !a.FromCache {
 		a.Records = append(slices.Clip(r.chain), a.Records...)
 		if len(r.chain) > 0 {
 			for _, rr := range r.chain {
@@ -333,7 +337,7 @@ func (n *Peer) ask(r *resolution) {
 				n.lookupGlueless(r)
 				return
 			}
-			n.finish(r, Answer{}, fmt.Errorf("%w: no answer from the servers of %s for %s", ErrServFail, r.zone, r.cur))
+			n.finish(r, Answer{}, fmt.Errorf("%w: no answer from the servers of %s for %s %v (last: %s)", ErrServFail, r.zone, r.cur, r.t, r.lastFail))
 			return
 		}
 	}
@@ -397,6 +401,7 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 			if err != nil {
 				n.stats.Timeouts++
 				n.trace(to, r.zone, q, "timeout", nil)
+				r.lastFail = fmt.Sprintf("%s timed out on %s", server, q)
 				n.ask(r)
 				return
 			}
@@ -486,6 +491,10 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 	}
 	if resp.Rcode != dnsx.RcodeSuccess && resp.Rcode != dnsx.RcodeNXDomain {
 		n.trace(to, r.zone, q, resp.Rcode.String(), nil)
+		r.lastFail = fmt.Sprintf("%s answered %v to %s", server, resp.Rcode, q)
+		if n.retryWhole(r, server, tcp, qname, resp.Rcode) {
+			return
+		}
 		n.ask(r)
 		return
 	}
@@ -673,4 +682,19 @@ func (n *Peer) trace(server transport.Addr, zone string, q dnsx.Question, outcom
 	if n.cfg.Trace != nil {
 		n.cfg.Trace(TraceStep{Server: server, Zone: zone, Question: q, Outcome: outcome, Records: rrs})
 	}
+}
+
+// retryWhole asks server the whole question again when it refused the
+// minimised one (RFC 9156 section 2.3): a server that is authoritative
+// for the name but not for the ancestor asked (one authoritative server
+// used as the only root, say) then answers. Minimisation stays off for
+// the rest of the zone.
+func (n *Peer) retryWhole(r *resolution, server netip.Addr, tcp bool, qname string, rc dnsx.Rcode) bool {
+	if qname == r.cur || (rc != dnsx.RcodeRefused && rc != dnsx.RcodeNotImp && rc != dnsx.RcodeFormErr) || *r.work >= n.cfg.MaxQueries {
+		return false
+	}
+	r.qminLabel = wire.CountLabels(r.cur)
+	*r.work++
+	n.send(r, server, tcp, r.cur, r.t)
+	return true
 }

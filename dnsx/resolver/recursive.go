@@ -53,55 +53,61 @@ func (n *Peer) serveClient(c transport.Conn, b []byte) {
 	}
 	tcp := c.ID != 0
 	n.Resolve(query.Question.Name, query.Question.Type, func(a Answer, err error) {
-		resp := query.Reply()
-		resp.RecursionAvailable = true
-		if query.UDPSize > 0 {
-			resp.UDPSize = dnsx.DefaultUDPSize
-		}
-		switch {
-		case err != nil:
-			resp.Rcode = dnsx.RcodeServFail
-		case a.Security == Bogus && !query.CheckingDisabled:
-			resp.Rcode = dnsx.RcodeServFail
-			if resp.UDPSize > 0 {
-				resp.ExtendedErrors = []dnsx.ExtendedError{a.EDE}
-			}
-		default:
-			// AD only to clients that ask for it (RFC 6840 section 5.7).
-			resp.AuthenticatedData = a.Security == Secure && (query.AuthenticatedData || query.DO) && !query.CheckingDisabled
-			resp.CheckingDisabled = query.CheckingDisabled
-			resp.DO = query.DO && resp.UDPSize > 0
-			resp.Rcode = a.Rcode
-			resp.Answer = make([]dnsx.RR, len(a.Records))
-			for i, rr := range a.Records {
-				rr.TTL = min(rr.TTL, a.TTL)
-				resp.Answer[i] = rr
-			}
-			auth := a.Authority
-			if resp.DO {
-				// RFC 4035 section 3.2.1: the signatures and proofs.
-				resp.Answer = append(resp.Answer, capTTL(a.Sigs, a.TTL)...)
-				if len(a.Proof) > 0 {
-					auth = a.Proof
-				}
-			}
-			resp.Authority = capTTL(auth, a.TTL) // counts down with the answer
-		}
-		raw, err := resp.Pack()
-		if err != nil {
-			reply(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize))
-			return
-		}
-		wire.KeepCase(raw)
-		limit := dnsx.MinUDPSize
-		if q.EDNS {
-			limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
-		}
-		if !tcp && len(raw) > limit {
-			raw = wire.WriteBare(nil, b, &q, resp.Rcode, wire.FlagRA|wire.FlagTC, dnsx.DefaultUDPSize)
-		}
-		reply(raw)
+		reply(clientResponse(b, &q, query, a, err, tcp))
 	})
+}
+
+// clientResponse is the response to a client's query b (parsed as q and
+// query) that the resolution ended with a and err, truncated over UDP
+// when it does not fit.
+func clientResponse(b []byte, q *wire.Query, query *dnsx.Msg, a Answer, err error, tcp bool) []byte {
+	resp := query.Reply()
+	resp.RecursionAvailable = true
+	if query.UDPSize > 0 {
+		resp.UDPSize = dnsx.DefaultUDPSize
+	}
+	switch {
+	case err != nil:
+		resp.Rcode = dnsx.RcodeServFail
+	case a.Security == Bogus && !query.CheckingDisabled:
+		resp.Rcode = dnsx.RcodeServFail
+		if resp.UDPSize > 0 {
+			resp.ExtendedErrors = []dnsx.ExtendedError{a.EDE}
+		}
+	default:
+		// AD only to clients that ask for it (RFC 6840 section 5.7).
+		resp.AuthenticatedData = a.Security == Secure && (query.AuthenticatedData || query.DO) && !query.CheckingDisabled
+		resp.CheckingDisabled = query.CheckingDisabled
+		resp.DO = query.DO && resp.UDPSize > 0
+		resp.Rcode = a.Rcode
+		resp.Answer = make([]dnsx.RR, len(a.Records))
+		for i, rr := range a.Records {
+			rr.TTL = min(rr.TTL, a.TTL)
+			resp.Answer[i] = rr
+		}
+		auth := a.Authority
+		if resp.DO {
+			// RFC 4035 section 3.2.1: the signatures and proofs.
+			resp.Answer = append(resp.Answer, capTTL(a.Sigs, a.TTL)...)
+			if len(a.Proof) > 0 {
+				auth = a.Proof
+			}
+		}
+		resp.Authority = capTTL(auth, a.TTL) // counts down with the answer
+	}
+	raw, err := resp.Pack()
+	if err != nil {
+		return wire.WriteBare(nil, b, q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize)
+	}
+	wire.KeepCase(raw)
+	limit := dnsx.MinUDPSize
+	if q.EDNS {
+		limit = int(min(q.UDPSize, dnsx.DefaultUDPSize))
+	}
+	if !tcp && len(raw) > limit {
+		raw = wire.WriteBare(nil, b, q, resp.Rcode, wire.FlagRA|wire.FlagTC, dnsx.DefaultUDPSize)
+	}
+	return raw
 }
 
 // allowed reports whether a client may use the recursive server.

@@ -47,6 +47,15 @@
 //
 //	go run ./examples/dns -mode attacks
 //
+// What operators run: TSIG keys (BIND key file; each may transfer and
+// update every zone), DNS over TLS and over HTTPS, a forwarding resolver,
+// and a small nsupdate:
+//
+//	go run ./examples/dns -mode auth -tsig keys.conf -tls-cert self -dot 127.0.0.1:8853 -doh 127.0.0.1:8443 networkutopia.com.zone
+//	kdig @127.0.0.1 -p 8853 +tls www.networkutopia.com
+//	echo "add printer.networkutopia.com 600 A 212.212.71.99" | go run ./examples/dns -mode update -server 127.0.0.1:5300 -zone networkutopia.com -key hmac-sha256:xfr-key:SECRET
+//	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -forward tls://127.0.0.1:8853,udp://127.0.0.1:5300
+//
 // With -metrics 127.0.0.1:9100, the auth and resolver modes serve their
 // counters (p2p_dns_server_*, p2p_dns_resolver_*, p2p_transport_*) for
 // Prometheus on http://127.0.0.1:9100/metrics.
@@ -73,7 +82,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver, sign or attacks")
+	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver, sign, update or attacks")
 	port := flag.Int("port", 53, "hierarchy: the port of its three servers")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
@@ -84,6 +93,16 @@ func main() {
 	anchor := flag.String("trust-anchor", "", "hierarchy -dnssec: file to write the root's DS to (default root.key); resolver: validate from this file's DS or DNSKEY records")
 	nsec3 := flag.Bool("nsec3", false, "sign and hierarchy -dnssec: deny with NSEC3 instead of NSEC")
 	keysDir := flag.String("keys", ".", "sign: directory of the zones' BIND key files (K<zone>+*.private), made if missing")
+	var ops authOptions
+	flag.StringVar(&ops.tsig, "tsig", "", "auth: BIND key file; each key may transfer and update every zone")
+	flag.StringVar(&ops.tlsCert, "tls-cert", "", "auth: certificate file (PEM) for -dot and -doh, or \"self\" for a self-signed one")
+	flag.StringVar(&ops.tlsKey, "tls-key", "", "auth: the certificate's key file (PEM)")
+	flag.StringVar(&ops.dot, "dot", "", "auth: serve DNS over TLS on this address (host:port)")
+	flag.StringVar(&ops.doh, "doh", "", "auth: serve DNS over HTTPS on this address (host:port)")
+	forward := flag.String("forward", "", "resolver: forward to these upstreams instead of iterating (udp://, tcp://, tls://host:port, https://host/dns-query; comma-separated)")
+	server := flag.String("server", "127.0.0.1:5300", "update: the server to send the update to")
+	zone := flag.String("zone", "", "update: the zone to update")
+	key := flag.String("key", "", "update: the TSIG key, [alg:]name:base64secret")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -109,11 +128,17 @@ func main() {
 	case "attacks":
 		err = attacks(os.Stdout)
 	case "auth":
-		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg)
+		err = serveAuth(ctx, *listen, *sockets, flag.Args(), reg, ops)
 	case "resolver":
+		if *forward != "" {
+			err = serveForwarder(ctx, *listen, *forward, os.Stdout)
+			break
+		}
 		err = serveResolver(ctx, *listen, *root, *allow, *anchor, reg)
 	case "sign":
 		err = signFiles(os.Stdout, flag.Args(), *keysDir, *nsec3)
+	case "update":
+		err = runUpdate(ctx, *server, *zone, *key, os.Stdin, os.Stdout)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -176,7 +201,7 @@ func originOf(path string) string {
 }
 
 // serveAuth serves master files until ctx ends.
-func serveAuth(ctx context.Context, listen string, sockets int, files []string, reg prometheus.Registerer) error {
+func serveAuth(ctx context.Context, listen string, sockets int, files []string, reg prometheus.Registerer, ops authOptions) error {
 	if len(files) == 0 {
 		return errors.New("auth: give at least one master file")
 	}
@@ -189,7 +214,11 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string, 
 		}
 		zones = append(zones, z)
 	}
-	s, err := authserver.NewServer(authserver.Config{Zones: zones, Sockets: sockets, Metrics: reg})
+	cfg := authserver.Config{Zones: zones, Sockets: sockets, Metrics: reg}
+	if err := ops.configure(&cfg); err != nil {
+		return err
+	}
+	s, err := authserver.NewServer(cfg)
 	if err != nil {
 		return err
 	}
@@ -197,6 +226,9 @@ func serveAuth(ctx context.Context, listen string, sockets int, files []string, 
 		return err
 	}
 	defer s.Close()
+	if err := ops.start(s, os.Stdout); err != nil {
+		return err
+	}
 	for _, z := range zones {
 		fmt.Printf("serving %s (%d records, serial %d) on %s\n", z.Origin(), z.Len(), z.Serial(), s.Addr())
 	}

@@ -54,7 +54,7 @@ func TestStandaloneServers(t *testing.T) {
 	reg := prometheus.NewRegistry() // what -metrics serves
 	authDone := make(chan error, 1)
 	go func() {
-		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files, reg)
+		authDone <- serveAuth(ctx, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1, files, reg, authOptions{})
 	}()
 	resPort := uint16(testutil.FreeUDPPort(t))
 	resDone := make(chan error, 1)

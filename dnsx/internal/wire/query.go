@@ -22,6 +22,7 @@ const (
 const (
 	opcodeQuery  = 0
 	opcodeNotify = 4
+	opcodeUpdate = 5
 	classINET    = 1
 	typeAXFR     = 252
 	typeIXFR     = 251
@@ -42,6 +43,7 @@ type Query struct {
 	UDPSize uint16 // the client's EDNS0 buffer (0 without EDNS)
 	DO      bool   // the OPT record's DNSSEC OK bit
 	Version uint8  // EDNS version
+	Cookie  Cookie // the COOKIE option (RFC 7873), if any
 	KeyLen  int
 	Key     [MaxNameLen + 2]byte
 }
@@ -64,6 +66,8 @@ const (
 	QueryNeedsMsgs          // valid but needs the full parser (NOTIFY)
 	QueryWrongClass         // a class other than IN (REFUSED)
 	QueryTransfer           // AXFR or IXFR
+	QuerySigned             // a query or NOTIFY signed with TSIG (see tsig.go)
+	QueryUpdate             // a dynamic update (RFC 2136), signed or not
 )
 
 // ParseQuery parses b into q. It accepts only what a server answers: QR
@@ -76,12 +80,12 @@ func ParseQuery(b []byte, q *Query) Verdict {
 	q.ID = binary.BigEndian.Uint16(b)
 	q.Flags = binary.BigEndian.Uint16(b[2:])
 	q.Opcode = uint8(q.Flags >> 11 & 0xf)
-	q.EDNS, q.UDPSize, q.Version, q.QEnd, q.DO = false, 0, 0, 0, false
+	q.EDNS, q.UDPSize, q.Version, q.QEnd, q.DO, q.Cookie.Len = false, 0, 0, 0, false, 0
 	if q.Flags&FlagQR != 0 {
 		return QueryDrop
 	}
 	qd, an, ns, ar := binary.BigEndian.Uint16(b[4:]), binary.BigEndian.Uint16(b[6:]), binary.BigEndian.Uint16(b[8:]), binary.BigEndian.Uint16(b[10:])
-	if q.Opcode != opcodeQuery && q.Opcode != opcodeNotify {
+	if q.Opcode != opcodeQuery && q.Opcode != opcodeNotify && q.Opcode != opcodeUpdate {
 		return QueryNotImp
 	}
 	if qd != 1 {
@@ -98,6 +102,12 @@ func ParseQuery(b []byte, q *Query) Verdict {
 	q.Key[q.KeyLen] = byte(q.QType >> 8)
 	q.Key[q.KeyLen+1] = byte(q.QType)
 	q.KeyLen += 2
+	if q.Opcode == opcodeUpdate {
+		return QueryUpdate
+	}
+	if ar > 0 && lastIsTSIG(b, q.QEnd, int(an)+int(ns)+int(ar)) {
+		return QuerySigned
+	}
 	if q.Opcode == opcodeNotify {
 		return QueryNeedsMsgs
 	}
@@ -122,7 +132,7 @@ func ParseQuery(b []byte, q *Query) Verdict {
 		q.DO = b[off+7]&0x80 != 0
 		rdlen := int(binary.BigEndian.Uint16(b[off+9:]))
 		off += 11 + rdlen
-		if off > len(b) {
+		if off > len(b) || !parseCookie(b[off-rdlen:off], &q.Cookie) {
 			return QueryFormErr
 		}
 		if q.Version != 0 {
