@@ -44,3 +44,12 @@ func prefetchState(nd *node, ev *event) {
 
 // dataOf returns the data word of the interface value at p.
 func dataOf(p unsafe.Pointer) unsafe.Pointer { return (*[2]unsafe.Pointer)(p)[1] }
+
+// prefetchDest starts loading node id, which transmit looks at when the
+// current callback ends (its state, for an Unreachable report or a
+// connection): the rest of the callback overlaps the miss.
+func (n *Network) prefetchDest(id int32) {
+	if uint(id) < uint(len(n.nodes)) {
+		prefetch(unsafe.Pointer(n.nodes[id]))
+	}
+}
