@@ -149,24 +149,12 @@ func BenchmarkChurnSmall(b *testing.B) {
 // batches because the ring's maintenance costs wall time for every
 // virtual second they take (at 100 000 nodes about 100 000 messages: a
 // node sends about one a second, BenchmarkChurn's msgs/node/s).
-// DHT_SCALE_N=<nodes> grows a smaller ring, to profile quickly.
+// DHT_SCALE_N=<nodes> grows a smaller ring, to profile quickly. It
+// reports memory too: the heap per idle node and the peak heap.
 func BenchmarkSimScale(b *testing.B) {
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("DHT_SCALE_N")); err == nil && v > 0 {
 		n = v
 	}
-	for range b.N {
-		start := time.Now()
-		ring := growRing(b, PeerConfig{}, n, time.Millisecond, time.Minute)
-		hops, correct, failed := 0, 0, 0
-		for range 10 {
-			h, c, f := lookupBatch(ring, 10_000)
-			hops, correct, failed = hops+h, correct+c, failed+f
-		}
-		elapsed := time.Since(start)
-		b.ReportMetric(100_000/elapsed.Seconds(), "lookups/s")
-		b.ReportMetric(elapsed.Seconds(), "wall-s")
-		b.ReportMetric(float64(hops)/float64(100_000-failed), "hops/lookup")
-		b.ReportMetric(float64(correct)/1000, "correct-%")
-	}
+	scaleRun{nodes: n, lookups: 100_000, inFlight: 10_000, spacing: time.Millisecond}.run(b)
 }

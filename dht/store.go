@@ -213,6 +213,9 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				continue
 			}
 			if p.merge(it) {
+				if p.fromStrangers == nil {
+					p.fromStrangers = make(map[transport.Addr]int)
+				}
 				p.fromStrangers[from]++
 			}
 		}
@@ -298,6 +301,9 @@ func (p *Peer) merge(it Item) bool {
 	}
 	if it.Deleted {
 		it.Value = nil
+	}
+	if p.store == nil {
+		p.store = make(map[ID]*Item)
 	}
 	p.store[it.Key] = &it
 	return true

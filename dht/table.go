@@ -60,7 +60,7 @@ func (p *Peer) closestPreceding(target ID) NodeInfo {
 	var best NodeInfo
 	var bestDist ID
 	// fingers are sorted by distance: the last one short of target.
-	i, _ := slices.BinarySearchFunc(p.fingers, target, p.byDistance)
+	i, _ := p.searchFingers(target)
 	if i > 0 {
 		best = p.fingers[i-1]
 		bestDist = p.space.Distance(p.self.ID, best.ID)
@@ -106,7 +106,7 @@ func (p *Peer) addFinger(n NodeInfo) {
 	if p.cfg.NoFingers || n.IsZero() || n.ID == p.self.ID {
 		return
 	}
-	i, found := slices.BinarySearchFunc(p.fingers, n.ID, p.byDistance)
+	i, found := p.searchFingers(n.ID)
 	if found {
 		p.fingers[i] = n // same ID, maybe a new address
 		return

@@ -103,7 +103,7 @@ func (c CallsConfig) withDefaults() CallsConfig {
 type Calls struct {
 	env     Env
 	cfg     CallsConfig
-	pending map[uint64]*call
+	pending pendingCalls
 	seq     uint64 // orders calls, for deterministic bulk failures
 	rtts    rttTable
 	obs     callObserver // the host's histograms, if the Env has them
@@ -129,10 +129,9 @@ func NewCalls(env Env, cfg CallsConfig) (*Calls, error) {
 		return nil, err
 	}
 	c := &Calls{
-		env:     env,
-		cfg:     cfg.withDefaults(),
-		pending: make(map[uint64]*call),
-		rtts:    newRTTTable(),
+		env:  env,
+		cfg:  cfg.withDefaults(),
+		rtts: newRTTTable(),
 	}
 	c.obs = findCallObserver(env)
 	return c, nil
@@ -190,7 +189,7 @@ func (c *Calls) CallFrom(from, to Addr, build func(id uint64) Message, onReply f
 	c.seq++
 	cl := &call{id: id, seq: c.seq, from: from, to: to, onReply: onReply, start: c.env.Now()}
 	cl.msg = build(id)
-	c.pending[id] = cl
+	c.pending.put(id, cl)
 	c.send(cl)
 	return id
 }
@@ -210,7 +209,7 @@ func (c *Calls) send(cl *call) {
 		}
 	}
 	if err != nil && !errors.Is(err, ErrBackpressure) {
-		delete(c.pending, cl.id)
+		c.pending.del(cl.id)
 		c.observe(cl, callError)
 		err = fmt.Errorf("transport: call %d to %s: %w", cl.id, cl.to, err)
 		c.env.AfterFunc(0, func() { cl.onReply(nil, err) })
@@ -225,14 +224,14 @@ func (c *Calls) send(cl *call) {
 
 // expire handles an attempt's timeout: resend, or fail the call.
 func (c *Calls) expire(cl *call) {
-	if c.pending[cl.id] != cl {
+	if c.pending.get(cl.id) != cl {
 		return
 	}
 	if cl.attempts <= c.cfg.Retries {
 		c.send(cl)
 		return
 	}
-	delete(c.pending, cl.id)
+	c.pending.del(cl.id)
 	c.observe(cl, callTimeout)
 	err := fmt.Errorf("%w: call %d to %s: no reply after %d attempts", ErrTimeout, cl.id, cl.to, cl.attempts)
 	if c.cfg.Unreachable != nil {
@@ -247,11 +246,11 @@ func (c *Calls) expire(cl *call) {
 // duplicate reply) or a reply from another address, which the handler
 // should then ignore.
 func (c *Calls) Reply(id uint64, from Addr, m Message) bool {
-	cl := c.pending[id]
+	cl := c.pending.get(id)
 	if cl == nil || cl.to != from {
 		return false
 	}
-	delete(c.pending, id)
+	c.pending.del(id)
 	cl.stop()
 	if cl.attempts == 1 { // Karn: a resent request's reply is ambiguous
 		r := c.env.Now().Sub(cl.sentAt)
@@ -270,12 +269,8 @@ func (c *Calls) Reply(id uint64, from Addr, m Message) bool {
 // handler calls it from its UnreachableHandler. It returns how many calls
 // it failed.
 func (c *Calls) PeerUnreachable(peer Addr, err error) int {
-	var failed []*call
-	for _, cl := range c.pending {
-		if cl.to == peer {
-			failed = append(failed, cl)
-		}
-	}
+	failed := c.pending.appendTo(nil)
+	failed = slices.DeleteFunc(failed, func(cl *call) bool { return cl.to != peer })
 	slices.SortFunc(failed, func(a, b *call) int { return cmp.Compare(a.seq, b.seq) })
 	switch {
 	case err == nil:
@@ -284,7 +279,7 @@ func (c *Calls) PeerUnreachable(peer Addr, err error) int {
 		err = fmt.Errorf("%w: %s: %w", ErrUnreachable, peer, err)
 	}
 	for _, cl := range failed {
-		delete(c.pending, cl.id)
+		c.pending.del(cl.id)
 		cl.stop()
 		c.observe(cl, callUnreachable)
 	}
@@ -297,17 +292,17 @@ func (c *Calls) PeerUnreachable(peer Addr, err error) int {
 // Cancel forgets the pending call id without calling its callback (its
 // caller gave up). It reports whether the call was pending.
 func (c *Calls) Cancel(id uint64) bool {
-	cl := c.pending[id]
+	cl := c.pending.get(id)
 	if cl == nil {
 		return false
 	}
-	delete(c.pending, id)
+	c.pending.del(id)
 	cl.stop()
 	return true
 }
 
 // Pending returns the number of calls waiting for a reply.
-func (c *Calls) Pending() int { return len(c.pending) }
+func (c *Calls) Pending() int { return c.pending.len() }
 
 // Timeout returns the first attempt's timeout towards peer: RFC 6298's
 // RTO = SRTT + max(G, 4·RTTVAR) from measured round trips, or
@@ -342,18 +337,18 @@ func (c *Calls) newID() (uint64, error) {
 	if c.cfg.IDBits < 64 {
 		mask = 1<<c.cfg.IDBits - 1
 	}
-	if uint64(len(c.pending)) >= mask {
+	if uint64(c.pending.len()) >= mask {
 		return 0, fmt.Errorf("%w: all %d call IDs are in use", ErrBackpressure, mask)
 	}
 	rnd := c.env.Rand()
 	for range 64 {
-		if id := rnd.Uint64() & mask; id != 0 && c.pending[id] == nil {
+		if id := rnd.Uint64() & mask; id != 0 && c.pending.get(id) == nil {
 			return id, nil
 		}
 	}
 	// Nearly full: walk from a random point to the next free ID.
 	id := rnd.Uint64() & mask
-	for id == 0 || c.pending[id] != nil {
+	for id == 0 || c.pending.get(id) != nil {
 		id = (id + 1) & mask
 	}
 	return id, nil

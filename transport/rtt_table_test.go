@@ -1,6 +1,8 @@
 package transport
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,7 +33,7 @@ func TestRTTTableKeepsTheMostRecentlyMeasured(t *testing.T) {
 				got = append(got, tab.entries[i].peer)
 			}
 			require.Equal(t, tt.want, got)
-			require.Len(t, tab.index, len(tt.want))
+			require.Len(t, tab.entries, len(tt.want))
 			for _, p := range tt.want {
 				require.NotNil(t, tab.get(p))
 			}
@@ -55,4 +57,30 @@ func TestRTTTableSmoothsAsRFC6298(t *testing.T) {
 	require.Equal(t, 112500*time.Microsecond, e.srtt)  // 7/8·100 + 1/8·200
 	require.Equal(t, 62500*time.Microsecond, e.rttvar) // 3/4·50 + 1/4·100
 	require.Nil(t, tab.get("b"))
+}
+
+// Beyond rttScanMax entries the table builds its index; it keeps the same
+// peers as a scanned one would, and the index names exactly the entries.
+func TestRTTTableIndexedAgreesWithScanned(t *testing.T) {
+	tab := newRTTTable()
+	const max = 3 * rttScanMax
+	var order []Addr // most recent first, as the table should keep them
+	for i := range 10 * max {
+		p := Addr(fmt.Sprintf("p%d", (i*7)%(2*max)))
+		tab.sample(p, time.Duration(i)*time.Millisecond, max)
+		order = append([]Addr{p}, slices.DeleteFunc(order, func(a Addr) bool { return a == p })...)
+		order = order[:min(len(order), max)]
+		if i == rttScanMax-1 { // 32 distinct peers so far
+			require.Nil(t, tab.index, "a small table has no index")
+		}
+	}
+	require.Len(t, tab.index, max)
+	var got []Addr
+	for i := tab.head; i >= 0; i = tab.entries[i].next {
+		got = append(got, tab.entries[i].peer)
+		j, ok := tab.index[tab.entries[i].peer]
+		require.True(t, ok)
+		require.Equal(t, i, j)
+	}
+	require.Equal(t, order, got)
 }

@@ -42,6 +42,9 @@ func (n *Network) send(e *env, fromPort uint32, to transport.Addr, m transport.M
 		return transport.ErrBackpressure
 	}
 	nd.pendingBytes += int64(size)
+	if nd.caps&(capUnreachable|capConn) != 0 || n.downLimited {
+		n.prefetchDest(dst) // transmit will look at it when the callback ends
+	}
 	n.pending = append(n.pending, send{msg: m, toAddr: to, size: size, from: e.id, to: dst, fromPort: fromPort, toPort: port})
 	return nil
 }

@@ -442,6 +442,8 @@ func (n *Network) step() {
 		n.traceEvent(slot)
 	}
 	n.stats.Events++
+	nextNode, nextEv := n.prefetchNode()
+	defer prefetchState(nextNode, nextEv)
 	switch ev.kind {
 	case evDeliver:
 		n.deliver(slot, dst)
