@@ -12,16 +12,22 @@ import (
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
 
+// packQuery gives q a random ID if it has none and packs it: the start
+// of every exchange.
+func packQuery(q *Msg) ([]byte, error) {
+	if q.ID == 0 {
+		q.ID = uint16(rand.Uint32()) | 1
+	}
+	return q.Pack()
+}
+
 // Exchange sends the query q to the server at addr over UDP and returns
 // its response; a truncated response (TC) is asked again over TCP, as
 // RFC 1035 prescribes. A zero q.ID is replaced by a random one. It is a
 // plain client for tools and tests; applications resolve names with a
 // [Resolver].
 func Exchange(ctx context.Context, addr netip.AddrPort, q *Msg) (*Msg, error) {
-	if q.ID == 0 {
-		q.ID = uint16(rand.Uint32()) | 1
-	}
-	b, err := q.Pack()
+	b, err := packQuery(q)
 	if err != nil {
 		return nil, err
 	}

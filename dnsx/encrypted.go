@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -27,10 +26,7 @@ const DoHMediaType = "application/dns-message"
 // (RootCAs, ServerName); nil trusts the system's roots for the address.
 // A zero q.ID is replaced by a random one.
 func ExchangeDoT(ctx context.Context, addr netip.AddrPort, q *Msg, tlsCfg *tls.Config) (*Msg, error) {
-	if q.ID == 0 {
-		q.ID = uint16(rand.Uint32()) | 1
-	}
-	b, err := q.Pack()
+	b, err := packQuery(q)
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/netip"
 	"os"
 	"strings"
@@ -262,10 +261,7 @@ func ExchangeTSIG(ctx context.Context, addr netip.AddrPort, q *Msg, key TSIGKey,
 	if err != nil {
 		return nil, err
 	}
-	if q.ID == 0 {
-		q.ID = uint16(rand.Uint32()) | 1
-	}
-	b, err := q.Pack()
+	b, err := packQuery(q)
 	if err != nil {
 		return nil, err
 	}
