@@ -75,6 +75,15 @@ func (n *Peer) Receive(tc transport.Conn, m transport.Message) {
 	}
 	switch m := m.(type) {
 	case wire.KeepAlive, wire.Unknown:
+	case wire.Handshake:
+		// Both ends dialled each other from their listening sockets (uTP
+		// does: one UDP socket per client), so the host holds two links
+		// under one address and the peer's second handshake arrives here.
+		// Our sends take the first link; the peer's end of the second
+		// never completes and is dropped there. Anything else is a breach.
+		if c.links < 2 || m.PeerID != c.peerID || m.InfoHash != n.cfg.InfoHash {
+			n.drop(c, fmt.Errorf("%w: a second handshake", ErrProtocol))
+		}
 	case wire.Port:
 		if n.cfg.OnDHTPort != nil && m.Port != 0 {
 			n.cfg.OnDHTPort(tc.Peer, m.Port)
