@@ -75,7 +75,7 @@ func TestServerTCPOneAddressCannotTakeAllSlots(t *testing.T) {
 		return st.TCPRefusedPerAddress == flood-DefaultMaxTCPConnsPerAddress
 	})
 	require.Equal(t, DefaultMaxTCPConnsPerAddress, s.openTCPConns())
-	require.Less(t, honestTCPQuery(t, s), 100*time.Millisecond)
+	require.Less(t, honestTCPQuery(t, s), honestWithin)
 	require.Zero(t, s.Stats().TCPRefusedFull)
 }
 
@@ -89,7 +89,7 @@ func TestServerTCPBusyShortensIdleTimeout(t *testing.T) {
 	}
 	waitFor(t, "flood accepted or refused", func() bool { return s.Stats().TCPRefusedFull == 48-32 })
 	waitFor(t, "idle connections closed", func() bool { return s.openTCPConns() == 0 })
-	require.Less(t, honestTCPQuery(t, s), 100*time.Millisecond)
+	require.Less(t, honestTCPQuery(t, s), honestWithin)
 }
 
 // TestServerTCPNonReadingClientLosesItsSlot: a client that pipelines
@@ -120,7 +120,7 @@ func TestServerTCPNonReadingClientLosesItsSlot(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return s.openTCPConns() == 0 }, 15*time.Second, 5*time.Millisecond,
 		"non-reading client cut off")
-	require.Less(t, honestTCPQuery(t, s), 100*time.Millisecond)
+	require.Less(t, honestTCPQuery(t, s), honestWithin)
 }
 
 // TestServerTCPIdleConnHoldsNoBuffers: an idle connection holds no
@@ -191,3 +191,8 @@ func bareAcceptAllocs(t *testing.T, n int) float64 {
 		waitFor(t, "accepted", func() bool { return len(accepted) == n })
 	})
 }
+
+// honestWithin is how soon an honest client is answered while an attack
+// holds or floods connections: well under it on a quiet machine, a second
+// allows for a loaded one running -race (100 ms did not).
+const honestWithin = time.Second
