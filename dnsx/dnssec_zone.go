@@ -194,7 +194,7 @@ func (z *Zone) unsignedCopy(room int) *Zone {
 		if len(sets) == first {
 			continue
 		}
-		nodes[i] = zoneNode{sets: sets[first:len(sets):len(sets)+room], cut: n.cut}
+		nodes[i] = zoneNode{sets: sets[first : len(sets) : len(sets)+room], cut: n.cut}
 		sets = sets[:len(sets)+room]
 		c.nodes[name] = &nodes[i]
 	}
