@@ -18,6 +18,7 @@ import (
 const (
 	DefaultMaxSignatureChecks = 32
 	DefaultMaxNSEC3Iterations = 100
+	DefaultMaxNSEC3Records    = 8
 	DefaultKeyCacheSize       = 1024
 	// bogusKeyTTL is how long a zone whose keys failed stays failed.
 	bogusKeyTTL = 30 * time.Second
@@ -75,7 +76,7 @@ func (v *validator) anchorFor(name string) string {
 
 func (n *Peer) checker(r *resolution) *checker {
 	return &checker{now: n.env.Now(), budget: r.budget, maxIter: uint16(n.cfg.MaxNSEC3Iterations),
-		checks: &n.stats.SignatureChecks, spent: &n.stats.SignatureBudget}
+		maxNSEC3: n.cfg.MaxNSEC3Records, checks: &n.stats.SignatureChecks, spent: &n.stats.SignatureBudget}
 }
 
 // fetch resolves (name, t) for the validator: without validating the
@@ -224,7 +225,7 @@ func (n *Peer) proveNegative(r *resolution, qname string, t dnsx.Type, resp *dns
 		}
 		proof = append(proof, set...)
 	}
-	s3, refused := nsec3Records(proof, zone, c.maxIter)
+	s3, refused := nsec3Records(proof, zone, c.maxIter, c.maxNSEC3)
 	if refused != nil {
 		return *refused
 	}
@@ -360,7 +361,7 @@ func (n *Peer) wildcardProven(name string, labels int, resp *dnsx.Msg, zone stri
 			return true
 		}
 	}
-	s3, refused := nsec3Records(resp.Authority, zone, uint16(n.cfg.MaxNSEC3Iterations))
+	s3, refused := nsec3Records(resp.Authority, zone, uint16(n.cfg.MaxNSEC3Iterations), n.cfg.MaxNSEC3Records)
 	return refused == nil && s3.covers(wire.AncestorAt(name, labels+1))
 }
 

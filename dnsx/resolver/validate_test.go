@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -169,6 +170,41 @@ func TestValidatorWildcards(t *testing.T) {
 			a = lookup(t, r, "any.wild.networkutopia.com", dnsx.TypeMX)
 			require.Equal(t, Secure, a.Security, "%v", a.EDE)
 			require.Empty(t, a.Records)
+		})
+	}
+}
+
+// Config.MaxNSEC3Records end to end: a proof of NXDOMAIN needs up to
+// three NSEC3 records, so for a name whose proof takes three a resolver
+// that considers two finds it bogus, while the default validates it.
+func TestValidatorMaxNSEC3Records(t *testing.T) {
+	h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true, NSEC3: true})
+	zone := h.Domain.Zone("networkutopia.com.")
+	name := ""
+	for i := 0; name == ""; i++ {
+		require.Less(t, i, 100, "no missing name needs three NSEC3 records")
+		res, err := zone.LookupDNSSEC(fmt.Sprintf("missing%d.networkutopia.com.", i), dnsx.TypeA)
+		require.NoError(t, err)
+		if n := len(slices.DeleteFunc(res.Authority, func(rr dnsx.RR) bool { return rr.Type() != dnsx.TypeNSEC3 })); n == 3 {
+			name = fmt.Sprintf("missing%d.networkutopia.com", i)
+		}
+	}
+	for _, tc := range []struct {
+		max int
+		sec Security
+	}{{0, Secure}, {2, Bogus}} {
+		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
+			r := startResolver(t, Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, TrustAnchors: []dnsx.RR{h.TrustAnchor},
+				MaxNSEC3Records: tc.max}, "")
+			a, err := lookupErr(r, name, dnsx.TypeA)
+			require.Equal(t, tc.sec, a.Security, "%v", a.EDE)
+			if tc.sec == Bogus {
+				require.ErrorIs(t, err, ErrBogus)
+				require.Equal(t, dnsx.EDENSECMissing, a.EDE.InfoCode, "%v", a.EDE)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, dnsx.RcodeNXDomain, a.Rcode)
 		})
 	}
 }
