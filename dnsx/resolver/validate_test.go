@@ -208,3 +208,33 @@ func TestValidatorMaxNSEC3Records(t *testing.T) {
 		})
 	}
 }
+
+// RFC 4035 section 5.3.4: the proof that goes with a wildcard answer is
+// validated like any other: with the RRSIG of the NSEC or NSEC3 record
+// that proves the name does not exist broken, the answer is bogus (else
+// a signed wildcard answer could be replayed for a name that exists).
+func TestValidatorWildcardProofSigned(t *testing.T) {
+	for _, nsec3 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("nsec3=%v", nsec3), func(t *testing.T) {
+			h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true, NSEC3: nsec3})
+			z, err := h.Domain.Zone("networkutopia.com.").With([]dnsx.RR{dnsx.MustRR("*.wild.networkutopia.com", "192.0.2.7", dnsx.TypeA, 600)}, nil)
+			require.NoError(t, err)
+			z, err = dnsx.SignZone(z, dnsx.SignConfig{Keys: []*dnsx.Key{h.Keys[2]}, NSEC3: nsec3})
+			require.NoError(t, err)
+			res, err := z.LookupDNSSEC("any.wild.networkutopia.com.", dnsx.TypeA)
+			require.NoError(t, err)
+			proofs := slices.DeleteFunc(slices.Clone(res.Authority), func(rr dnsx.RR) bool {
+				return rr.Type() != dnsx.TypeNSEC && rr.Type() != dnsx.TypeNSEC3
+			})
+			require.NotEmpty(t, proofs)
+			for _, p := range proofs {
+				z = corruptSignature(t, z, p.Name, p.Type())
+			}
+			require.NoError(t, h.Domain.SetZone(z))
+			r := validating(t, h, "")
+			a, err := lookupErr(r, "any.wild.networkutopia.com", dnsx.TypeA)
+			require.ErrorIs(t, err, ErrBogus)
+			require.Equal(t, Bogus, a.Security)
+		})
+	}
+}
