@@ -7,38 +7,58 @@ import (
 	"github.com/networkutopia/p2p/dnsx"
 )
 
-// A zone signed with one combined key (NSEC3, RFC 9276 parameters): a
-// query with the DO bit gets the RRSIG with the answer, and the parent
-// gets the key's DS record.
+// Signing with a key-signing and a zone-signing key (RFC 4035 section
+// 2): the KSK signs the DNSKEY RRset, the ZSK every other RRset the zone
+// is authoritative for, the DS of a signed child included, while the
+// delegation's NS and its glue stay unsigned. NSEC3 records (RFC 9276's
+// parameters: no salt, no extra iterations) chain the names for
+// authenticated denial, and the KSK's DS is what the parent publishes.
 func ExampleSignZone() {
 	zone, err := dnsx.ParseZone(strings.NewReader(`
-@    3600 SOA dns1 hostmaster 1 7200 900 1209600 300
-     3600 NS  dns1
-dns1 3600 A   212.212.212.1
-www  3600 A   212.212.71.4
+@      3600 SOA dns1 hostmaster 1 7200 900 1209600 300
+       3600 NS  dns1
+dns1   3600 A   212.212.212.1
+eng    3600 NS  ns.eng
+eng    3600 DS  60485 13 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B8383F6A1E4469DA50A
+ns.eng 3600 A   212.212.71.10
 `), "networkutopia.com", "example")
 	if err != nil {
 		panic(err)
 	}
-	key, err := dnsx.GenerateKey("networkutopia.com", dnsx.AlgorithmED25519, dnsx.FlagZoneKey|dnsx.FlagSEP)
+	ksk, err := dnsx.GenerateKey("networkutopia.com", dnsx.AlgorithmECDSAP256SHA256, dnsx.FlagZoneKey|dnsx.FlagSEP)
 	if err != nil {
 		panic(err)
 	}
-	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{key}, NSEC3: true})
+	zsk, err := dnsx.GenerateKey("networkutopia.com", dnsx.AlgorithmECDSAP256SHA256, dnsx.FlagZoneKey)
 	if err != nil {
 		panic(err)
 	}
-	res, _ := signed.LookupDNSSEC("www.networkutopia.com", dnsx.TypeA)
-	for _, rr := range res.Answer {
-		fmt.Println(rr.Name, rr.Type())
+	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{ksk, zsk}, NSEC3: true})
+	if err != nil {
+		panic(err)
 	}
-	res, _ = signed.LookupDNSSEC("nope.networkutopia.com", dnsx.TypeA)
-	fmt.Println(res.Kind, len(res.Authority) > 2)
-	ds := key.DS(3600).Data.(dnsx.DS)
-	fmt.Println(ds.Algorithm, ds.DigestType, dnsx.MatchDS("networkutopia.com.", ds, key.DNSKEY))
+	by := map[uint16]string{ksk.Tag(): "KSK", zsk.Tag(): "ZSK"}
+	nsec3 := 0
+	for _, rr := range signed.Records() {
+		switch d := rr.Data.(type) {
+		case dnsx.NSEC3:
+			nsec3++
+		case dnsx.RRSIG:
+			if d.TypeCovered != dnsx.TypeNSEC3 {
+				fmt.Println(rr.Name, d.TypeCovered, "signed by the", by[d.KeyTag])
+			}
+		}
+	}
+	fmt.Println(nsec3, "NSEC3 records: the apex, dns1 and eng, not the glue")
+	ds := ksk.DS(3600).Data.(dnsx.DS)
+	fmt.Println("DS for the parent:", ds.Algorithm, ds.DigestType, dnsx.MatchDS("networkutopia.com.", ds, ksk.DNSKEY))
 	// Output:
-	// www.networkutopia.com. A
-	// www.networkutopia.com. RRSIG
-	// NXDOMAIN true
-	// ED25519 2 true
+	// networkutopia.com. NS signed by the ZSK
+	// networkutopia.com. SOA signed by the ZSK
+	// networkutopia.com. DNSKEY signed by the KSK
+	// networkutopia.com. NSEC3PARAM signed by the ZSK
+	// dns1.networkutopia.com. A signed by the ZSK
+	// eng.networkutopia.com. DS signed by the ZSK
+	// 3 NSEC3 records: the apex, dns1 and eng, not the glue
+	// DS for the parent: ECDSAP256SHA256 2 true
 }

@@ -47,3 +47,35 @@ func FuzzParseKey(f *testing.F) {
 		require.NoError(t, err)
 	})
 }
+
+// FuzzPutECDSASignature: an ASN.1 signature either fails with an error
+// or fills the 64 octets, whose r and s encode back to the same integers.
+func FuzzPutECDSASignature(f *testing.F) {
+	f.Add([]byte{0x30, 6, 0x02, 1, 1, 0x02, 1, 2})
+	f.Add([]byte{0x30, 0x81, 0x02, 0x02})
+	f.Fuzz(func(t *testing.T, der []byte) {
+		out := make([]byte, 64)
+		if err := putECDSASignature(out, der); err != nil {
+			return
+		}
+		again := make([]byte, 64)
+		require.NoError(t, putECDSASignature(again, derOf(out)))
+		require.Equal(t, out, again)
+	})
+}
+
+// derOf encodes a DNSSEC ECDSA signature (r and s of 32 octets) as ASN.1,
+// without the leading zeros DER forbids.
+func derOf(sig []byte) []byte {
+	var body []byte
+	for _, v := range [][]byte{sig[:32], sig[32:]} {
+		for len(v) > 1 && v[0] == 0 {
+			v = v[1:]
+		}
+		if v[0]&0x80 != 0 {
+			v = append([]byte{0}, v...)
+		}
+		body = append(append(body, 0x02, byte(len(v))), v...)
+	}
+	return append([]byte{0x30, byte(len(body))}, body...)
+}

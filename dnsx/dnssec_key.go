@@ -257,9 +257,8 @@ func ParseKey(pub, priv []byte) (*Key, error) {
 // signed under (the wildcard for an expanded answer).
 func signedData(b []byte, sig RRSIG, owner string, rrset []RR) []byte {
 	b = sig.appendHead(b)
-	on := wire.Name(owner)
 	if len(rrset) == 1 { // most RRsets: nothing to order
-		b = appendSignedHeader(b, on, sig)
+		b = appendSignedHeader(b, owner, sig)
 		n := len(b)
 		b = appendRdata(append(b, 0, 0), rrset[0].Data)
 		binary.BigEndian.PutUint16(b[n:], uint16(len(b)-n-2))
@@ -272,7 +271,7 @@ func signedData(b []byte, sig RRSIG, owner string, rrset []RR) []byte {
 	slices.SortFunc(datas, bytes.Compare)
 	datas = slices.CompactFunc(datas, bytes.Equal)
 	for _, d := range datas {
-		b = appendSignedHeader(b, on, sig)
+		b = appendSignedHeader(b, owner, sig)
 		b = append(b, byte(len(d)>>8), byte(len(d)))
 		b = append(b, d...)
 	}
@@ -281,24 +280,39 @@ func signedData(b []byte, sig RRSIG, owner string, rrset []RR) []byte {
 
 // appendSignedHeader appends a record's owner, type, class and original
 // TTL as the signed data holds them.
-func appendSignedHeader(b, owner []byte, sig RRSIG) []byte {
-	b = append(b, owner...)
+func appendSignedHeader(b []byte, owner string, sig RRSIG) []byte {
+	b = wire.AppendName(b, owner)
 	b = append(b, byte(sig.TypeCovered>>8), byte(sig.TypeCovered), 0, byte(ClassINET))
 	return binary.BigEndian.AppendUint32(b, sig.OrigTTL)
 }
 
 // Sign returns the RRSIG record over rrset (records of one name and type)
-// valid from inception to expiration (seconds since 1970).
+// valid from inception to expiration (seconds since 1970). ECDSA
+// signatures are deterministic (RFC 6979), as Ed25519's are by design:
+// signing depends on no random source at signing time, and the same data
+// signed at the same time gets the same signature.
 func (k *Key) Sign(rrset []RR, inception, expiration uint32) (RR, error) {
-	sig, _, err := k.sign(nil, rrset, inception, expiration)
-	return sig, err
+	var sc signScratch
+	return sc.sign(k, k.Tag(), rrset, inception, expiration)
 }
 
-// sign is Sign building the signed data in buf, which it returns for
-// the next signature.
-func (k *Key) sign(buf []byte, rrset []RR, inception, expiration uint32) (RR, []byte, error) {
+// signatureSize is the length of the signatures of both supported
+// algorithms: r and s of 32 octets each for ECDSA P-256 (RFC 6605), 64
+// octets for Ed25519 (RFC 8080).
+const signatureSize = 64
+
+// signScratch holds what signing reuses from one RRset to the next: the
+// buffer of the signed data, and an array the signatures are cut from
+// (when it runs out, each signature gets its own).
+type signScratch struct {
+	data []byte
+	sigs []byte
+}
+
+// sign is [Key.Sign] with the key's tag computed.
+func (sc *signScratch) sign(k *Key, tag uint16, rrset []RR, inception, expiration uint32) (RR, error) {
 	if len(rrset) == 0 {
-		return RR{}, buf, fmt.Errorf("%w: empty RRset", ErrDNSSEC)
+		return RR{}, fmt.Errorf("%w: empty RRset", ErrDNSSEC)
 	}
 	owner, t, ttl := rrset[0].Name, rrset[0].Type(), rrset[0].TTL
 	labels := wire.CountLabels(owner)
@@ -307,25 +321,65 @@ func (k *Key) sign(buf []byte, rrset []RR, inception, expiration uint32) (RR, []
 	}
 	sig := RRSIG{
 		TypeCovered: t, Algorithm: k.DNSKEY.Algorithm, Labels: uint8(labels), OrigTTL: ttl,
-		Expiration: expiration, Inception: inception, KeyTag: k.Tag(), SignerName: k.Zone,
+		Expiration: expiration, Inception: inception, KeyTag: tag, SignerName: k.Zone,
 	}
-	data := signedData(buf[:0], sig, owner, rrset)
+	sc.data = signedData(sc.data[:0], sig, owner, rrset)
+	if len(sc.sigs) < signatureSize {
+		sc.sigs = make([]byte, signatureSize)
+	}
+	out := sc.sigs[:signatureSize:signatureSize]
 	switch p := k.signer.(type) {
 	case *ecdsa.PrivateKey:
-		sum := sha256.Sum256(data)
-		r, s, err := ecdsa.Sign(rand.Reader, p, sum[:])
+		sum := sha256.Sum256(sc.data)
+		der, err := p.Sign(nil, sum[:], crypto.SHA256) // nil: RFC 6979
 		if err != nil {
-			return RR{}, buf, err
+			return RR{}, err
 		}
-		sig.Signature = make([]byte, 64)
-		r.FillBytes(sig.Signature[:32])
-		s.FillBytes(sig.Signature[32:])
+		if err := putECDSASignature(out, der); err != nil {
+			return RR{}, err
+		}
 	case ed25519.PrivateKey:
-		sig.Signature = ed25519.Sign(p, data)
+		copy(out, ed25519.Sign(p, sc.data))
 	default:
-		return RR{}, buf, fmt.Errorf("%w: key without a private part", ErrDNSSEC)
+		return RR{}, fmt.Errorf("%w: key without a private part", ErrDNSSEC)
 	}
-	return RR{Name: owner, TTL: ttl, Class: ClassINET, Data: sig}, data, nil
+	sc.sigs = sc.sigs[signatureSize:]
+	sig.Signature = out
+	return RR{Name: owner, TTL: ttl, Class: ClassINET, Data: sig}, nil
+}
+
+var errMalformedECDSA = fmt.Errorf("%w: malformed ECDSA signature", ErrDNSSEC)
+
+// putECDSASignature writes an ASN.1 ECDSA signature (a SEQUENCE of the
+// INTEGERs r and s) into out as DNSSEC carries it: r and s as big-endian
+// numbers of half out's length each (RFC 6605 section 4).
+func putECDSASignature(out, der []byte) error {
+	bad := errMalformedECDSA
+	if len(der) < 2 || der[0] != 0x30 || int(der[1]) != len(der)-2 || der[1] >= 0x80 {
+		return bad
+	}
+	rest := der[2:]
+	half := len(out) / 2
+	for i := range 2 {
+		if len(rest) < 2 || rest[0] != 0x02 || int(rest[1]) > len(rest)-2 {
+			return bad
+		}
+		v := rest[2 : 2+int(rest[1])]
+		rest = rest[2+len(v):]
+		for len(v) > 0 && v[0] == 0 {
+			v = v[1:]
+		}
+		if len(v) > half {
+			return bad
+		}
+		dst := out[i*half : (i+1)*half]
+		clear(dst)
+		copy(dst[half-len(v):], v)
+	}
+	if len(rest) != 0 {
+		return bad
+	}
+	return nil
 }
 
 // VerifySignature checks the signature sig over rrset with the key: the

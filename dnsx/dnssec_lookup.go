@@ -3,7 +3,6 @@ package dnsx
 import (
 	"bytes"
 	"slices"
-	"strings"
 
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
 )
@@ -34,8 +33,7 @@ func (z *Zone) indexDenial() {
 			d.nsec = append(d.nsec, name)
 		}
 		if n.set(TypeNSEC3) != nil {
-			label, _, _ := strings.Cut(name, ".")
-			if h, err := b32hex.DecodeString(strings.ToUpper(label)); err == nil && wire.ParentName(name) == z.origin {
+			if h, err := nsec3Label(name); err == nil && wire.ParentName(name) == z.origin {
 				d.nsec3 = append(d.nsec3, nsec3Entry{h, name})
 			}
 		}

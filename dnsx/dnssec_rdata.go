@@ -265,13 +265,13 @@ func (d RRSIG) appendHead(b []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, d.Expiration)
 	b = binary.BigEndian.AppendUint32(b, d.Inception)
 	b = binary.BigEndian.AppendUint16(b, d.KeyTag)
-	return append(b, wire.Name(d.SignerName)...)
+	return wire.AppendName(b, d.SignerName)
 }
 
 func (d RRSIG) appendWire(b []byte) []byte { return append(d.appendHead(b), d.Signature...) }
 
 func (d NSEC) appendWire(b []byte) []byte {
-	return appendTypeBitmap(append(b, wire.Name(d.Next)...), d.Types)
+	return appendTypeBitmap(wire.AppendName(b, d.Next), d.Types)
 }
 
 func (d DS) appendWire(b []byte) []byte {
@@ -453,18 +453,18 @@ func appendRdata(b []byte, d RData) []byte {
 		a := d.Addr.As16()
 		return append(b, a[:]...)
 	case NS:
-		return append(b, wire.Name(d.Host)...)
+		return wire.AppendName(b, d.Host)
 	case CNAME:
-		return append(b, wire.Name(d.Target)...)
+		return wire.AppendName(b, d.Target)
 	case PTR:
-		return append(b, wire.Name(d.Host)...)
+		return wire.AppendName(b, d.Host)
 	case MX:
-		return append(u16(b, d.Preference), wire.Name(d.Host)...)
+		return wire.AppendName(u16(b, d.Preference), d.Host)
 	case SRV:
 		b = u16(u16(u16(b, d.Priority), d.Weight), d.Port)
-		return append(b, wire.Name(d.Target)...)
+		return wire.AppendName(b, d.Target)
 	case SOA:
-		b = append(append(b, wire.Name(d.NS)...), wire.Name(d.Mbox)...)
+		b = wire.AppendName(wire.AppendName(b, d.NS), d.Mbox)
 		return u32(u32(u32(u32(u32(b, d.Serial), d.Refresh), d.Retry), d.Expire), d.MinTTL)
 	case TXT:
 		for _, s := range d.Text {

@@ -1,13 +1,10 @@
 package dnsx
 
 import (
-	"bytes"
 	"cmp"
-	"crypto/sha1"
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx/internal/wire"
@@ -93,71 +90,113 @@ func SignZone(z *Zone, cfg SignConfig) (*Zone, error) {
 	// The signer's own records are canonical and keep the zone's rules,
 	// so they go straight into a copy of the zone instead of through
 	// NewZone's checks again (which would cost more than the signing).
-	base := z.unsignedCopy()
+	room := 1 // every node gains an RRSIG set
+	if !cfg.NSEC3 {
+		room = 2 // and an NSEC set
+	}
+	base := z.unsignedCopy(room)
 	for _, k := range cfg.Keys {
 		base.insert(k.RR(cmp.Or(cfg.DNSKEYTTL, DefaultDNSKEYTTL)))
 	}
 	negTTL := base.negativeSOA().TTL
-	var chain []RR
 	if cfg.NSEC3 {
-		chain = base.nsec3Chain(negTTL)
+		base.addNSEC3Chain(negTTL)
 	} else {
-		chain = base.nsecChain(negTTL)
+		base.addNSECChain(negTTL)
 	}
-	for _, rr := range chain {
-		base.insert(rr)
-	}
-
 	ksk, zsk := splitKeys(cfg.Keys)
-	var sigs []RR
-	var buf []byte
-	for _, name := range base.sortedNames() {
-		n := base.nodes[name]
-		cut := base.cutAbove(name)
+	if err := base.addSignatures(ksk, zsk, inception, expiration, jitter); err != nil {
+		return nil, err
+	}
+	return base, nil
+}
+
+// addSignatures files the RRSIGs of every authoritative RRset of the
+// zone, by ksk over the apex's DNSKEY RRset and by zsk over the others;
+// each RRset's expiration is shortened by a random jitter. The RRSIGs of
+// each name are one slice of one array of the zone's RRSIG records, and
+// the signatures slices of one array of octets.
+func (z *Zone) addSignatures(ksk, zsk []*Key, inception, expiration uint32, jitter time.Duration) error {
+	signers := func(name string, t Type, cut string) []*Key {
+		switch {
+		case cut != "" && (name != cut || (t != TypeDS && t != TypeNSEC)):
+			return nil // glue and the delegation's NS are not signed
+		case t == TypeDNSKEY && name == z.origin:
+			return ksk
+		}
+		return zsk
+	}
+	count := 0
+	z.walk(func(name string, n *zoneNode, cut string) {
 		for _, s := range n.sets {
-			if cut != "" && (name != cut || (s.t != TypeDS && s.t != TypeNSEC)) {
-				continue // glue and the delegation's NS are not signed
-			}
-			signers := zsk
-			if s.t == TypeDNSKEY && name == z.origin {
-				signers = ksk
+			count += len(signers(name, s.t, cut))
+		}
+	})
+	tags := make(map[*Key]uint16, len(ksk)+len(zsk))
+	for _, k := range slices.Concat(ksk, zsk) {
+		tags[k] = k.Tag()
+	}
+	sc := signScratch{sigs: make([]byte, count*signatureSize)}
+	sigs := make([]RR, 0, count)
+	var err error
+	z.walk(func(name string, n *zoneNode, cut string) {
+		if err != nil {
+			return
+		}
+		first := len(sigs)
+		for _, s := range n.sets {
+			keys := signers(name, s.t, cut)
+			if len(keys) == 0 {
+				continue
 			}
 			exp := expiration
 			if jitter > 0 {
 				exp -= uint32(rand.Int64N(int64(jitter / time.Second)))
 			}
-			for _, k := range signers {
+			for _, k := range keys {
 				var sig RR
-				var err error
-				if sig, buf, err = k.sign(buf, s.rrs, inception, exp); err != nil {
-					return nil, err
+				if sig, err = sc.sign(k, tags[k], s.rrs, inception, exp); err != nil {
+					return
 				}
 				sigs = append(sigs, sig)
 			}
 		}
-	}
-	for _, sig := range sigs {
-		base.insert(sig)
-	}
-	base.indexDenial()
-	return base, nil
+		if len(sigs) > first {
+			n.addSet(rrset{t: TypeRRSIG, rrs: sigs[first:len(sigs):len(sigs)]})
+			z.records += len(sigs) - first
+		}
+	})
+	return err
 }
 
 // unsignedCopy returns a copy of z without its DNSSEC records (those
-// IsDNSSECType names), sharing no slice with z.
-func (z *Zone) unsignedCopy() *Zone {
-	c := &Zone{origin: z.origin, soa: z.soa, nodes: make(map[string]*zoneNode, len(z.nodes))}
-	for name, n := range z.nodes {
-		var sets []rrset
+// IsDNSSECType names), with its names in canonical order. Its nodes are
+// its own, with room for room more sets each; their RRsets share z's
+// arrays, clipped, which neither zone changes in place.
+func (z *Zone) unsignedCopy(room int) *Zone {
+	names := z.sortedNames()
+	c := &Zone{origin: z.origin, soa: z.soa, nodes: make(map[string]*zoneNode, 2*len(z.nodes))}
+	total := 0
+	for _, name := range names {
+		total += len(z.nodes[name].sets) + room
+	}
+	nodes := make([]zoneNode, len(names))
+	sets := make([]rrset, 0, total)
+	for i, name := range names {
+		n := z.nodes[name]
+		first := len(sets)
 		for _, s := range n.sets {
 			if !IsDNSSECType(s.t) {
-				sets = append(sets, rrset{t: s.t, rrs: slices.Clone(s.rrs)})
+				sets = append(sets, rrset{t: s.t, rrs: slices.Clip(s.rrs)})
 				c.records += len(s.rrs)
 			}
 		}
-		if len(sets) > 0 {
-			c.nodes[name] = &zoneNode{sets: sets, cut: n.cut}
+		if len(sets) == first {
+			continue
 		}
+		nodes[i] = zoneNode{sets: sets[first : len(sets) : len(sets)+room], cut: n.cut}
+		sets = sets[:len(sets)+room]
+		c.nodes[name] = &nodes[i]
 	}
 	for name := range c.nodes {
 		for a := name; a != c.origin; {
@@ -168,118 +207,16 @@ func (z *Zone) unsignedCopy() *Zone {
 			c.nodes[a] = &zoneNode{}
 		}
 	}
+	c.names = make([]string, 0, len(c.nodes))
+	for _, name := range names {
+		if c.nodes[name] != nil {
+			c.names = append(c.names, name)
+		}
+	}
+	if len(c.names) != len(c.nodes) {
+		c.names = nil // z lacked a name (it holds them all): sort afresh
+	}
 	return c
-}
-
-// authoritative returns the names that hold authoritative data or a
-// delegation, in canonical order, with the types each holds: what NSEC
-// records chain (RFC 4035 section 2.3). Glue and empty non-terminals are
-// left out.
-func (z *Zone) authoritative() []string {
-	var out []string
-	for _, name := range z.sortedNames() {
-		n := z.nodes[name]
-		if len(n.sets) == 0 {
-			continue
-		}
-		if cut := z.cutAbove(name); cut != "" && cut != name {
-			continue
-		}
-		out = append(out, name)
-	}
-	return out
-}
-
-// bitmapTypes is what an NSEC or NSEC3 record at name lists: the types
-// held (only NS and DS at a delegation), RRSIG when any is signed, and
-// extra (NSEC itself for NSEC).
-func (z *Zone) bitmapTypes(name string, extra ...Type) []Type {
-	n := z.nodes[name]
-	var ts []Type
-	signed := false
-	for _, s := range n.sets {
-		if n.cut && s.t != TypeNS && s.t != TypeDS {
-			continue
-		}
-		ts = append(ts, s.t)
-		if !n.cut || s.t == TypeDS {
-			signed = true
-		}
-	}
-	if len(extra) > 0 && n.cut {
-		signed = true // the NSEC record itself is signed
-	}
-	if signed {
-		ts = append(ts, TypeRRSIG)
-	}
-	return sortedTypes(append(ts, extra...))
-}
-
-// nsecChain returns the NSEC records of the zone.
-func (z *Zone) nsecChain(ttl uint32) []RR {
-	names := z.authoritative()
-	out := make([]RR, len(names))
-	for i, name := range names {
-		next := names[(i+1)%len(names)]
-		out[i] = RR{Name: name, TTL: ttl, Class: ClassINET, Data: NSEC{Next: next, Types: z.bitmapTypes(name, TypeNSEC)}}
-	}
-	return out
-}
-
-// NSEC3Hash returns the NSEC3 hash of a canonical name (RFC 5155 section
-// 5): SHA-1 over the wire name and salt, iterated.
-func NSEC3Hash(name string, iterations uint16, salt []byte) []byte {
-	h := sha1.New()
-	h.Write(wire.Name(name))
-	h.Write(salt)
-	sum := h.Sum(nil)
-	for range iterations {
-		h.Reset()
-		h.Write(sum)
-		h.Write(salt)
-		sum = h.Sum(sum[:0])
-	}
-	return sum
-}
-
-// NSEC3Owner returns the owner name of the NSEC3 record for hash in zone.
-func NSEC3Owner(hash []byte, zone string) string {
-	label := strings.ToLower(b32hex.EncodeToString(hash))
-	if zone == "." {
-		return label + "."
-	}
-	return label + "." + zone
-}
-
-// nsec3Chain returns the NSEC3 records of the zone and its NSEC3PARAM.
-func (z *Zone) nsec3Chain(ttl uint32) []RR {
-	type entry struct {
-		hash []byte
-		name string
-	}
-	var es []entry
-	for _, name := range z.sortedNames() {
-		if cut := z.cutAbove(name); cut != "" && cut != name {
-			continue // glue
-		}
-		es = append(es, entry{NSEC3Hash(name, 0, nil), name})
-	}
-	slices.SortFunc(es, func(a, b entry) int { return bytes.Compare(a.hash, b.hash) })
-	out := make([]RR, 0, len(es)+1)
-	for i, e := range es {
-		var ts []Type
-		if len(z.nodes[e.name].sets) > 0 {
-			ts = z.bitmapTypes(e.name)
-			if e.name == z.origin {
-				ts = sortedTypes(append(ts, TypeNSEC3PARAM))
-			}
-		}
-		next := es[(i+1)%len(es)].hash
-		out = append(out, RR{Name: NSEC3Owner(e.hash, z.origin), TTL: ttl, Class: ClassINET,
-			Data: NSEC3{Hash: 1, NextHashed: next, Types: ts}})
-	}
-	out = append(out, RR{Name: z.origin, TTL: 0, Class: ClassINET, Data: NSEC3PARAM{Hash: 1}})
-	return out
 }
 
 // dnssecSets counts the RRSIG and NSEC sets of a node: those that may

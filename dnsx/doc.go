@@ -55,9 +55,12 @@
 // RRSIG over every authoritative RRset, and NSEC or NSEC3 records (RFC
 // 5155 with RFC 9276's parameters) for authenticated denial, with keys
 // of algorithm 13 or 15 made by [GenerateKey] or read from BIND's key
-// files ([ReadKeyFiles]). [Zone.LookupDNSSEC] answers a query with the
-// DO bit, and a [Key]'s DS record goes to the parent zone
-// (ExampleSignZone):
+// files ([ReadKeyFiles]); ECDSA signatures are deterministic (RFC 6979).
+// A key-signing key signs the DNSKEY RRset and a zone-signing key the
+// rest (ExampleSignZone shows which signs what); a [Key]'s DS record goes
+// to the parent zone. [Zone.LookupDNSSEC] answers a query with the DO
+// bit (authserver's ExampleStartHierarchy_dnssec validates a signed
+// chain from the root):
 //
 //	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{key}, NSEC3: true})
 //	if err != nil {

@@ -106,7 +106,7 @@ func packAnswer(z *dnsx.Zone, name string, t dnsx.Type, res dnsx.Result, udpSize
 		return nil
 	}
 	a := &answer{plain: plain, edns: edns, kind: res.Kind, zone: z.Origin()}
-	if a.signed, err = packSigned(z, name, t, udpSize); err != nil {
+	if a.signed, _, err = packSigned(z, name, t, udpSize); err != nil {
 		return nil
 	}
 	if minimal, ok := minimalANY(z, t, res); ok {
@@ -188,6 +188,14 @@ func (s *zoneSet) lookupSlow(q *wire.Query) (*answer, bool) {
 	name, err := dnsx.CanonicalName(wire.PresentationName(q.Name()))
 	if err != nil {
 		return nil, false
+	}
+	if q.DO {
+		// Only the signed form is sent (packSigned answers nil for an
+		// unsigned zone): packing the other two would triple the work of
+		// a DO query for a missing name, the costliest kind.
+		if signed, kind, err := packSigned(z, name, dnsx.Type(q.QType), s.udpSize); err == nil && signed != nil {
+			return &answer{signed: signed, kind: kind, zone: z.Origin()}, true
+		}
 	}
 	res, err := z.Lookup(name, dnsx.Type(q.QType))
 	if err != nil {

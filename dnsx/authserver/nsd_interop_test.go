@@ -48,6 +48,14 @@ zone:
 	name: networkutopia.com
 %s
 `, port, dir, dir, dir, dir, dir, dir, base64.StdEncoding.EncodeToString(xfr.Secret), zone)
+	runNSD(t, nsd, dir, conf)
+	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
+}
+
+// runNSD writes conf as dir/nsd.conf and runs NSD in the foreground with
+// it until the test ends (its log, dir/nsd.log, shown if the test fails).
+func runNSD(t testing.TB, nsd, dir, conf string) {
+	t.Helper()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "nsd.conf"), []byte(conf), 0o644))
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, nsd, "-d", "-c", filepath.Join(dir, "nsd.conf"))
@@ -60,7 +68,6 @@ zone:
 			t.Logf("nsd log:\n%s", log)
 		}
 	})
-	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 }
 
 func mustRead(t *testing.T, path string) []byte {

@@ -94,6 +94,13 @@ type Config struct {
 	// MaxNSEC3Iterations is the most NSEC3 hash iterations a proof may
 	// use; more make it insecure (RFC 9276 section 3.2). Default 100.
 	MaxNSEC3Iterations int
+	// MaxNSEC3Records caps the NSEC3 records of one response that a
+	// proof of denial considers (a proof needs at most three): each one
+	// considered costs a hash of every ancestor of the name denied, so a
+	// response stuffed with NSEC3 records cannot cost more. Those beyond
+	// it are ignored, and a proof that needed them fails (bogus).
+	// Default 8.
+	MaxNSEC3Records int
 	// KeyCacheSize bounds how many zones' validated keys are cached.
 	// Default 1024.
 	KeyCacheSize int
@@ -164,6 +171,8 @@ func (c Config) Validate() error {
 		return bad("MaxSignatureChecks", "is negative")
 	case c.MaxNSEC3Iterations < 0 || c.MaxNSEC3Iterations > 65535:
 		return bad("MaxNSEC3Iterations", "must be in 0..65535")
+	case c.MaxNSEC3Records < 0:
+		return bad("MaxNSEC3Records", "is negative")
 	case c.KeyCacheSize < 0:
 		return bad("KeyCacheSize", "is negative")
 	case c.ServeStale < 0:
@@ -203,6 +212,7 @@ func (c Config) withDefaults() Config {
 	c.Attempts = cmp.Or(c.Attempts, DefaultAttempts)
 	c.MaxSignatureChecks = cmp.Or(c.MaxSignatureChecks, DefaultMaxSignatureChecks)
 	c.MaxNSEC3Iterations = cmp.Or(c.MaxNSEC3Iterations, DefaultMaxNSEC3Iterations)
+	c.MaxNSEC3Records = cmp.Or(c.MaxNSEC3Records, DefaultMaxNSEC3Records)
 	c.KeyCacheSize = cmp.Or(c.KeyCacheSize, DefaultKeyCacheSize)
 	if c.AllowedNetworks == nil {
 		c.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}

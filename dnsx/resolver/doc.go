@@ -33,13 +33,18 @@
 // answer, from the anchor down through each DS at the parent (a signed
 // proof that there is none makes the zone insecure), checks the RRSIGs
 // of every answer and the NSEC or NSEC3 proofs of every negative answer,
-// and gives each [Answer] a [Security] state. The recursive server sets
+// and gives each [Answer] a [Security] state. A CNAME chain that crosses
+// zones is validated link by link, each link in its own zone's chain of
+// trust, and the answer has the worst state of its links (one bogus link
+// makes it bogus, one in an unsigned zone insecure). The recursive server sets
 // AD for clients that ask, answers bogus data with SERVFAIL and an
 // Extended DNS Error (RFC 8914) unless the client set CD, and
 // [Resolver.Lookup] returns [ErrBogus]. A budget of signature checks per
-// resolution ([Config.MaxSignatureChecks]) bounds what a hostile zone
-// can cost (KeyTrap, CVE-2023-50387); unsupported algorithms and NSEC3
-// with too many iterations make answers insecure, not bogus.
+// resolution ([Config.MaxSignatureChecks]) and a cap on the NSEC3
+// records a proof considers ([Config.MaxNSEC3Records]) bound what a
+// hostile zone can cost (KeyTrap, CVE-2023-50387); unsupported
+// algorithms and NSEC3 with more than [Config.MaxNSEC3Iterations] make
+// answers insecure, not bogus.
 //
 // [Forwarder] does not iterate: it sends each question to upstream
 // resolvers ([Upstream]: UDP, TCP, DNS over TLS or DNS over HTTPS), the

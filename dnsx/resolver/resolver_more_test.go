@@ -162,6 +162,7 @@ func TestConfigValidation(t *testing.T) {
 		"authserver.RRLConfig.IPv4PrefixLen":     authserver.Config{RRL: authserver.RRLConfig{IPv4PrefixLen: 40}}.Validate(),
 		"resolver.Config.Roots":                  Config{}.Validate(),
 		"resolver.Config.MaxQueries":             Config{Roots: []netip.Addr{authserver.RootAddr}, MaxQueries: -1}.Validate(),
+		"resolver.Config.MaxNSEC3Records":        Config{Roots: []netip.Addr{authserver.RootAddr}, MaxNSEC3Records: -1}.Validate(),
 		"authserver.SecondaryConfig.Primary":     authserver.SecondaryConfig{}.Validate(),
 		"authserver.HierarchyConfig.Loopback[0]": authserver.HierarchyConfig{Loopback: [3]netip.Addr{authserver.RootAddr, authserver.RootAddr, authserver.RootAddr}}.Validate(),
 	} {

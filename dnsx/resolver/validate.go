@@ -84,13 +84,16 @@ var secure = verdict{sec: Secure}
 
 // checker verifies signatures at one time, spending at most budget
 // signature checks (the KeyTrap defence, CVE-2023-50387: colliding key
-// tags and many signatures cannot make one query cost more).
+// tags and many signatures cannot make one query cost more), and checks
+// proofs of denial with at most maxNSEC3 NSEC3 records of maxIter
+// iterations (Config.MaxNSEC3Records and MaxNSEC3Iterations).
 type checker struct {
-	now     time.Time
-	budget  *int
-	maxIter uint16
-	checks  *uint64 // counts every signature check made
-	spent   *uint64 // counts checks refused for an exhausted budget
+	now      time.Time
+	budget   *int
+	maxIter  uint16
+	maxNSEC3 int
+	checks   *uint64 // counts every signature check made
+	spent    *uint64 // counts checks refused for an exhausted budget
 }
 
 // sigsFor returns the RRSIGs among rrs covering (name, t) by signer.
@@ -305,10 +308,6 @@ func proveNoDataNSEC(qname string, t dnsx.Type, rrs []dnsx.RR) bool {
 	return false
 }
 
-// maxNSEC3Records bounds the NSEC3 records of one response a proof
-// looks at (a proof needs three), so that hashing stays bounded.
-const maxNSEC3Records = 8
-
 // nsec3Set holds the NSEC3 records of one zone in a response.
 type nsec3Set struct {
 	zone   string
@@ -316,10 +315,11 @@ type nsec3Set struct {
 	recs   []dnsx.NSEC3
 }
 
-// nsec3Records returns the NSEC3 records of rrs for zone, or an error
+// nsec3Records returns the first maxRecs NSEC3 records of rrs for zone (a
+// proof needs three; the bound keeps hashing bounded), or an error
 // verdict for parameters this validator refuses: more iterations than
 // limit (RFC 9276 section 3.2: insecure) or an unknown hash.
-func nsec3Records(rrs []dnsx.RR, zone string, limit uint16) (nsec3Set, *verdict) {
+func nsec3Records(rrs []dnsx.RR, zone string, limit uint16, maxRecs int) (nsec3Set, *verdict) {
 	s := nsec3Set{zone: zone}
 	for _, rr := range rrs {
 		n, ok := rr.Data.(dnsx.NSEC3)
@@ -330,7 +330,7 @@ func nsec3Records(rrs []dnsx.RR, zone string, limit uint16) (nsec3Set, *verdict)
 			return s, &verdict{Insecure, dnsx.ExtendedError{InfoCode: dnsx.EDEUnsupportedNSEC3Iterations,
 				ExtraText: fmt.Sprintf("NSEC3 with %d iterations (limit %d)", n.Iterations, limit)}}
 		}
-		if n.Hash != 1 || len(s.recs) >= maxNSEC3Records {
+		if n.Hash != 1 || len(s.recs) >= maxRecs {
 			continue
 		}
 		label, _, _ := strings.Cut(rr.Name, ".")

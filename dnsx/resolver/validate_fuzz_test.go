@@ -51,7 +51,7 @@ func FuzzValidateResponse(f *testing.F) {
 		if name == "" || !dnsx.IsSubdomain(name, zone) {
 			name = "www.networkutopia.com."
 		}
-		s, _ := nsec3Records(m.Authority, zone, DefaultMaxNSEC3Iterations)
+		s, _ := nsec3Records(m.Authority, zone, DefaultMaxNSEC3Iterations, DefaultMaxNSEC3Records)
 		proveNXDomainNSEC3(name, s)
 		proveNoDataNSEC3(name, m.Question.Type, s)
 		proveNXDomainNSEC(name, m.Authority)

@@ -18,6 +18,7 @@ import (
 const (
 	DefaultMaxSignatureChecks = 32
 	DefaultMaxNSEC3Iterations = 100
+	DefaultMaxNSEC3Records    = 8
 	DefaultKeyCacheSize       = 1024
 	// bogusKeyTTL is how long a zone whose keys failed stays failed.
 	bogusKeyTTL = 30 * time.Second
@@ -75,7 +76,7 @@ func (v *validator) anchorFor(name string) string {
 
 func (n *Peer) checker(r *resolution) *checker {
 	return &checker{now: n.env.Now(), budget: r.budget, maxIter: uint16(n.cfg.MaxNSEC3Iterations),
-		checks: &n.stats.SignatureChecks, spent: &n.stats.SignatureBudget}
+		maxNSEC3: n.cfg.MaxNSEC3Records, checks: &n.stats.SignatureChecks, spent: &n.stats.SignatureBudget}
 }
 
 // fetch resolves (name, t) for the validator: without validating the
@@ -224,7 +225,7 @@ func (n *Peer) proveNegative(r *resolution, qname string, t dnsx.Type, resp *dns
 		}
 		proof = append(proof, set...)
 	}
-	s3, refused := nsec3Records(proof, zone, c.maxIter)
+	s3, refused := nsec3Records(proof, zone, c.maxIter, c.maxNSEC3)
 	if refused != nil {
 		return *refused
 	}
@@ -334,7 +335,7 @@ func (n *Peer) checkResponse(r *resolution, qname string, t dnsx.Type, resp *dns
 			// An answer synthesised from a wildcard needs the proof
 			// that the name itself does not exist (RFC 4035 5.3.4).
 			for _, s := range sigs {
-				if int(s.Labels) < wire.CountLabels(final) && !n.wildcardProven(final, int(s.Labels), resp, signer) {
+				if int(s.Labels) < wire.CountLabels(final) && !n.wildcardProven(c, final, int(s.Labels), resp, signer, keys) {
 					return bogus(dnsx.EDENSECMissing, "wildcard answer for %s without proof", final)
 				}
 			}
@@ -353,14 +354,25 @@ func (n *Peer) checkResponse(r *resolution, qname string, t dnsx.Type, resp *dns
 // does not exist, as an answer expanded from the wildcard at its
 // ancestor of labels labels needs (RFC 4035 section 5.3.4, RFC 5155
 // section 8.8): an NSEC covers name, or an NSEC3 its next closer name.
-func (n *Peer) wildcardProven(name string, labels int, resp *dnsx.Msg, zone string) bool {
-	owners, nsecs := nsecRecords(resp.Authority)
+// Only NSEC and NSEC3 RRsets whose signatures verify with the keys of
+// zone count, as for any other proof.
+func (n *Peer) wildcardProven(c *checker, name string, labels int, resp *dnsx.Msg, zone string, keys []dnsx.DNSKEY) bool {
+	var proof []dnsx.RR
+	for _, set := range groupSets(resp.Authority) {
+		if t := set[0].Type(); t != dnsx.TypeNSEC && t != dnsx.TypeNSEC3 {
+			continue
+		}
+		if vd, _ := c.verifySet(set, sigsFor(resp.Authority, set[0].Name, set[0].Type()), keys, zone); vd.sec == Secure {
+			proof = append(proof, set...)
+		}
+	}
+	owners, nsecs := nsecRecords(proof)
 	for i, x := range nsecs {
 		if nsecCovers(owners[i], x.Next, name) {
 			return true
 		}
 	}
-	s3, refused := nsec3Records(resp.Authority, zone, uint16(n.cfg.MaxNSEC3Iterations))
+	s3, refused := nsec3Records(proof, zone, c.maxIter, c.maxNSEC3)
 	return refused == nil && s3.covers(wire.AncestorAt(name, labels+1))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -169,6 +170,71 @@ func TestValidatorWildcards(t *testing.T) {
 			a = lookup(t, r, "any.wild.networkutopia.com", dnsx.TypeMX)
 			require.Equal(t, Secure, a.Security, "%v", a.EDE)
 			require.Empty(t, a.Records)
+		})
+	}
+}
+
+// Config.MaxNSEC3Records end to end: a proof of NXDOMAIN needs up to
+// three NSEC3 records, so for a name whose proof takes three a resolver
+// that considers two finds it bogus, while the default validates it.
+func TestValidatorMaxNSEC3Records(t *testing.T) {
+	h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true, NSEC3: true})
+	zone := h.Domain.Zone("networkutopia.com.")
+	name := ""
+	for i := 0; name == ""; i++ {
+		require.Less(t, i, 100, "no missing name needs three NSEC3 records")
+		res, err := zone.LookupDNSSEC(fmt.Sprintf("missing%d.networkutopia.com.", i), dnsx.TypeA)
+		require.NoError(t, err)
+		if n := len(slices.DeleteFunc(res.Authority, func(rr dnsx.RR) bool { return rr.Type() != dnsx.TypeNSEC3 })); n == 3 {
+			name = fmt.Sprintf("missing%d.networkutopia.com", i)
+		}
+	}
+	for _, tc := range []struct {
+		max int
+		sec Security
+	}{{0, Secure}, {2, Bogus}} {
+		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
+			r := startResolver(t, Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, TrustAnchors: []dnsx.RR{h.TrustAnchor},
+				MaxNSEC3Records: tc.max}, "")
+			a, err := lookupErr(r, name, dnsx.TypeA)
+			require.Equal(t, tc.sec, a.Security, "%v", a.EDE)
+			if tc.sec == Bogus {
+				require.ErrorIs(t, err, ErrBogus)
+				require.Equal(t, dnsx.EDENSECMissing, a.EDE.InfoCode, "%v", a.EDE)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, dnsx.RcodeNXDomain, a.Rcode)
+		})
+	}
+}
+
+// RFC 4035 section 5.3.4: the proof that goes with a wildcard answer is
+// validated like any other: with the RRSIG of the NSEC or NSEC3 record
+// that proves the name does not exist broken, the answer is bogus (else
+// a signed wildcard answer could be replayed for a name that exists).
+func TestValidatorWildcardProofSigned(t *testing.T) {
+	for _, nsec3 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("nsec3=%v", nsec3), func(t *testing.T) {
+			h := startHierarchy(t, authserver.HierarchyConfig{DNSSEC: true, NSEC3: nsec3})
+			z, err := h.Domain.Zone("networkutopia.com.").With([]dnsx.RR{dnsx.MustRR("*.wild.networkutopia.com", "192.0.2.7", dnsx.TypeA, 600)}, nil)
+			require.NoError(t, err)
+			z, err = dnsx.SignZone(z, dnsx.SignConfig{Keys: []*dnsx.Key{h.Keys[2]}, NSEC3: nsec3})
+			require.NoError(t, err)
+			res, err := z.LookupDNSSEC("any.wild.networkutopia.com.", dnsx.TypeA)
+			require.NoError(t, err)
+			proofs := slices.DeleteFunc(slices.Clone(res.Authority), func(rr dnsx.RR) bool {
+				return rr.Type() != dnsx.TypeNSEC && rr.Type() != dnsx.TypeNSEC3
+			})
+			require.NotEmpty(t, proofs)
+			for _, p := range proofs {
+				z = corruptSignature(t, z, p.Name, p.Type())
+			}
+			require.NoError(t, h.Domain.SetZone(z))
+			r := validating(t, h, "")
+			a, err := lookupErr(r, "any.wild.networkutopia.com", dnsx.TypeA)
+			require.ErrorIs(t, err, ErrBogus)
+			require.Equal(t, Bogus, a.Security)
 		})
 	}
 }

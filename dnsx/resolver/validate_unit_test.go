@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func signedTestZone(t testing.TB, nsec3 bool, now time.Time) (*dnsx.Zone, *dnsx.
 
 func newChecker(now time.Time, budget int) *checker {
 	var checks, spent uint64
-	return &checker{now: now, budget: &budget, maxIter: DefaultMaxNSEC3Iterations, checks: &checks, spent: &spent}
+	return &checker{now: now, budget: &budget, maxIter: DefaultMaxNSEC3Iterations, maxNSEC3: DefaultMaxNSEC3Records, checks: &checks, spent: &spent}
 }
 
 // setAndSigs returns the RRset (name, t) of z and its RRSIGs.
@@ -142,7 +143,7 @@ func withTag(k dnsx.DNSKEY, tag uint16) dnsx.DNSKEY {
 func TestNSEC3IterationsLimit(t *testing.T) {
 	rr, err := dnsx.ParseRR("2t7b4g4vsa5smi47k61mv5bv1a22bojr.networkutopia.com. 300 IN NSEC3 1 0 1000 AABB 2t7b4g4vsa5smi47k61mv5bv1a22boj0 A RRSIG")
 	require.NoError(t, err)
-	_, refused := nsec3Records([]dnsx.RR{rr}, "networkutopia.com.", DefaultMaxNSEC3Iterations)
+	_, refused := nsec3Records([]dnsx.RR{rr}, "networkutopia.com.", DefaultMaxNSEC3Iterations, DefaultMaxNSEC3Records)
 	require.NotNil(t, refused)
 	require.Equal(t, Insecure, refused.sec)
 	require.Equal(t, dnsx.EDEUnsupportedNSEC3Iterations, refused.ede.InfoCode)
@@ -174,7 +175,7 @@ func TestDenialProofs(t *testing.T) {
 					auth = kept
 				}
 				if nsec3 {
-					s, refused := nsec3Records(auth, "networkutopia.com.", 100)
+					s, refused := nsec3Records(auth, "networkutopia.com.", 100, DefaultMaxNSEC3Records)
 					require.Nil(t, refused)
 					if res.Kind == dnsx.KindNXDomain {
 						return proveNXDomainNSEC3(name, s)
@@ -196,11 +197,59 @@ func TestDenialProofs(t *testing.T) {
 			res, err := z.LookupDNSSEC("nope.networkutopia.com.", dnsx.TypeA)
 			require.NoError(t, err)
 			if nsec3 {
-				s, _ := nsec3Records(res.Authority, "networkutopia.com.", 100)
+				s, _ := nsec3Records(res.Authority, "networkutopia.com.", 100, DefaultMaxNSEC3Records)
 				require.False(t, proveNXDomainNSEC3("www.networkutopia.com.", s))
 			} else {
 				require.False(t, proveNXDomainNSEC("www.networkutopia.com.", res.Authority))
 			}
+		})
+	}
+}
+
+// Config.MaxNSEC3Records: a proof considers only the first NSEC3
+// records of a response, so stuffing it with more costs nothing, and a
+// proof that needs the records beyond the cap fails.
+func TestNSEC3RecordsCap(t *testing.T) {
+	z, _ := signedTestZone(t, true, time.Now())
+	res, err := z.LookupDNSSEC("nope.networkutopia.com.", dnsx.TypeA)
+	require.NoError(t, err)
+	var nsec3s []dnsx.RR
+	for _, rr := range res.Authority {
+		if rr.Type() == dnsx.TypeNSEC3 {
+			nsec3s = append(nsec3s, rr)
+		}
+	}
+	require.Len(t, nsec3s, 3, "closest encloser, next closer, wildcard")
+	// 20 NSEC3 records of the zone that prove nothing here, then the proof.
+	var stuffed []dnsx.RR
+	for _, name := range z.Names() {
+		if r, _ := z.LookupDNSSEC(name, dnsx.TypeNSEC3); len(stuffed) < 20 {
+			for _, rr := range r.Answer {
+				if rr.Type() == dnsx.TypeNSEC3 && !slices.ContainsFunc(nsec3s, func(x dnsx.RR) bool { return x.Name == rr.Name }) {
+					stuffed = append(stuffed, rr)
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, len(stuffed), 8)
+	for _, tc := range []struct {
+		name   string
+		rrs    []dnsx.RR
+		max    int
+		kept   int
+		proven bool
+	}{
+		{"proof alone, default cap", nsec3s, DefaultMaxNSEC3Records, 3, true},
+		{"proof alone, cap 2", nsec3s, 2, 2, false},
+		{"proof after the cap", append(slices.Clone(stuffed), nsec3s...), DefaultMaxNSEC3Records, DefaultMaxNSEC3Records, false},
+		{"proof before the stuffing", append(slices.Clone(nsec3s), stuffed...), DefaultMaxNSEC3Records, DefaultMaxNSEC3Records, true},
+		{"cap above the records", append(slices.Clone(stuffed), nsec3s...), 100, len(stuffed) + 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, refused := nsec3Records(tc.rrs, "networkutopia.com.", DefaultMaxNSEC3Iterations, tc.max)
+			require.Nil(t, refused)
+			require.Len(t, s.recs, tc.kept)
+			require.Equal(t, tc.proven, proveNXDomainNSEC3("nope.networkutopia.com.", s))
 		})
 	}
 }

@@ -42,21 +42,23 @@ func AncestorAt(name string, n int) string {
 }
 
 // Name returns the lower-case wire form of a canonical name.
-func Name(name string) []byte {
+func Name(name string) []byte { return AppendName(make([]byte, 0, len(name)+1), name) }
+
+// AppendName appends the lower-case wire form of a canonical name to b.
+func AppendName(b []byte, name string) []byte {
 	if name == "." {
-		return []byte{0}
+		return append(b, 0)
 	}
-	out := make([]byte, 0, len(name)+1)
 	for len(name) > 0 {
 		i := 0
 		for name[i] != '.' {
 			i++
 		}
-		out = append(out, byte(i))
-		out = append(out, name[:i]...)
+		b = append(b, byte(i))
+		b = append(b, name[:i]...)
 		name = name[i+1:]
 	}
-	return append(out, 0)
+	return append(b, 0)
 }
 
 // PresentationName converts a lower-case wire name (from ParseQuery's
