@@ -208,6 +208,8 @@ type Server struct {
 
 	tsig *tsigState  // TSIG keys and update policy
 	ops  opsCounters // TSIG and update counters
+
+	signers sync.Map // origin → *ZoneSigner keeping that zone signed (update_signed.go)
 }
 
 // NewServer returns a server holding cfg.Zones; it serves nothing until

@@ -100,7 +100,7 @@ func TestForwarderErrorNamesEachUpstream(t *testing.T) {
 	require.NoError(t, refusing.Start("127.0.0.1:0"))
 	defer refusing.Close()
 	dead := deadAddr(t)
-	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: dead}, {Addr: refusing.Addr()}}, Timeout: 200 * time.Millisecond}, "")
+	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: dead}, {Addr: refusing.Addr()}}, Timeout: time.Second}, "")
 	require.NoError(t, err)
 	defer f.Close()
 	_, err = f.Lookup(context.Background(), "www.example.org", dnsx.TypeA)
