@@ -203,3 +203,26 @@ zone:
 
 // relay copies until either side fails.
 func relay(dst, src net.Conn) { io.Copy(dst, src) } //nolint:errcheck
+
+// FuzzCookieJarCheck feeds the jar any COOKIE option: it never panics, a
+// response it accepts with a cookie echoes the client cookie, and what
+// it remembers is a server cookie of a length RFC 7873 allows.
+func FuzzCookieJarCheck(f *testing.F) {
+	j := newCookieJar(func() uint64 { return 7 })
+	server := netip.MustParseAddr("192.0.2.53")
+	c := j.client(server)
+	f.Add([]byte(nil))
+	f.Add(c[:])
+	f.Add(append(c[:], make([]byte, 16)...))
+	f.Add(append(c[:], make([]byte, 40)...))
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, cookie []byte) {
+		ok, _ := j.check(server, &dnsx.Msg{Cookie: cookie})
+		if ok && cookie != nil {
+			require.Equal(t, c[:], cookie[:8])
+		}
+		sc := j.server[server]
+		require.True(t, sc == nil || (len(sc) >= 8 && len(sc) <= 32))
+		require.LessOrEqual(t, len(j.server), maxServerCookies)
+	})
+}
