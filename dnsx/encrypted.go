@@ -16,7 +16,7 @@ import (
 )
 
 // This file holds the clients of encrypted DNS: DNS over TLS (RFC 7858)
-// and DNS over HTTPS (RFC 8484).
+// and DNS over HTTPS (RFC 8484); DNS over QUIC is in doq.go.
 
 // DoHMediaType is the content type of DNS over HTTPS (RFC 8484).
 const DoHMediaType = "application/dns-message"
@@ -60,16 +60,7 @@ func ExchangeDoT(ctx context.Context, addr netip.AddrPort, q *Msg, tlsCfg *tls.C
 // DialDoT opens a DNS over TLS connection to addr (TLS 1.3, ALPN "dot"),
 // on which length-prefixed messages pipeline as on TCP.
 func DialDoT(ctx context.Context, addr netip.AddrPort, tlsCfg *tls.Config) (*tls.Conn, error) {
-	c := &tls.Config{}
-	if tlsCfg != nil {
-		c = tlsCfg.Clone()
-	}
-	c.MinVersion = max(c.MinVersion, tls.VersionTLS13)
-	c.NextProtos = []string{"dot"}
-	if c.ServerName == "" {
-		c.ServerName = addr.Addr().String()
-	}
-	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: c}
+	d := tls.Dialer{NetDialer: &net.Dialer{}, Config: clientTLS(addr, tlsCfg, "dot")}
 	conn, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
 		return nil, fmt.Errorf("dnsx: DoT dial %s: %w", addr, err)
@@ -86,9 +77,7 @@ func ExchangeDoH(ctx context.Context, url string, q *Msg, client *http.Client) (
 		client = http.DefaultClient
 	}
 	id := q.ID
-	q.ID = 0
-	b, err := q.Pack()
-	q.ID = id
+	b, err := packZeroID(q)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,15 @@ func FuzzUnpack(f *testing.F) {
 	for _, b := range seedQueries(f) {
 		f.Add(b)
 	}
+	for _, c := range [][]byte{make([]byte, 8), make([]byte, 24), make([]byte, 40)} { // COOKIE options
+		q := NewQuery(1, "www.networkutopia.com", TypeA)
+		q.Cookie = c
+		b, err := q.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Unpack(b)
 		if err != nil {

@@ -59,6 +59,10 @@ type Msg struct {
 	// UDPSize is the EDNS0 buffer size the sender accepts; 0 means the
 	// message carries no OPT record (and 512 bytes is the limit).
 	UDPSize uint16
+	// Cookie is the DNS cookie (RFC 7873) of the OPT record: the client
+	// cookie (8 octets), then the server cookie (8 to 32) if the sender
+	// has one; nil for none. It needs UDPSize.
+	Cookie []byte
 	// DNSSEC (RFC 4035, RFC 8914): see [Msg.DNSSEC].
 	DNSSEC
 }
@@ -78,6 +82,7 @@ func (m *Msg) Pack() ([]byte, error) {
 		ID: m.ID, Rcode: uint16(m.Rcode), UDPSize: m.UDPSize, Opcode: uint8(m.Opcode),
 		Response: m.Response, Authoritative: m.Authoritative, Truncated: m.Truncated,
 		RecursionDesired: m.RecursionDesired, RecursionAvailable: m.RecursionAvailable,
+		Cookie: m.Cookie,
 	}
 	m.DNSSEC.toHeader(&h)
 	var q wire.Question
@@ -119,6 +124,7 @@ func Unpack(b []byte) (*Msg, error) {
 		ID: h.ID, Response: h.Response, Opcode: Opcode(h.Opcode), Authoritative: h.Authoritative,
 		Truncated: h.Truncated, RecursionDesired: h.RecursionDesired,
 		RecursionAvailable: h.RecursionAvailable, Rcode: Rcode(h.Rcode), UDPSize: h.UDPSize,
+		Cookie: h.Cookie,
 	}
 	m.DNSSEC.fromHeader(h)
 	if q.Name != "" {

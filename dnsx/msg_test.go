@@ -26,6 +26,9 @@ func TestMsgPackUnpackRoundTrip(t *testing.T) {
 				MustRR("n", `"hello world" "x"`, TypeTXT, 7), MustRR("1.2.0.192.in-addr.arpa", "n", TypePTR, 8), MustRR("_s._udp.n", "1 2 53 n", TypeSRV, 9),
 			}}},
 		{"NXDOMAIN", &Msg{ID: 8, Response: true, Rcode: RcodeNXDomain, Question: Question{Name: "nope.", Type: TypeA, Class: ClassINET}}},
+		{"client cookie", &Msg{ID: 10, Question: Question{Name: "n.", Type: TypeA, Class: ClassINET}, UDPSize: 1232, Cookie: []byte{1, 2, 3, 4, 5, 6, 7, 8}}},
+		{"BADCOOKIE with a server cookie", &Msg{ID: 11, Response: true, Rcode: RcodeBadCookie, Question: Question{Name: "n.", Type: TypeA, Class: ClassINET}, UDPSize: 1232,
+			Cookie: []byte{1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 0, 0, 9, 9, 9, 9, 10, 11, 12, 13, 14, 15, 16, 17}}},
 		{"NOTIFY", &Msg{ID: 9, Opcode: OpcodeNotify, Authoritative: true, Question: Question{Name: "n.", Type: TypeSOA, Class: ClassINET}}},
 	}
 	for _, tt := range tests {

@@ -88,7 +88,8 @@ func (c Class) String() string {
 	return "CLASS" + strconv.Itoa(int(c))
 }
 
-// Rcode is a response code (RFC 1035 section 4.1.1, RFC 6891 for BADVERS).
+// Rcode is a response code (RFC 1035 section 4.1.1, RFC 6891 for
+// BADVERS, RFC 7873 for BADCOOKIE).
 type Rcode uint16
 
 // Response codes.
@@ -100,12 +101,15 @@ const (
 	RcodeNotImp   Rcode = 4  // NOTIMP: the opcode is not supported
 	RcodeRefused  Rcode = 5  // REFUSED: not authoritative, or not allowed
 	RcodeBadVers  Rcode = 16 // BADVERS: unsupported EDNS version
+	// BADCOOKIE: the server cookie is missing or wrong (RFC 7873); the
+	// response carries a fresh one to ask again with.
+	RcodeBadCookie Rcode = 23
 )
 
 var rcodeNames = map[Rcode]string{
 	RcodeSuccess: "NOERROR", RcodeFormErr: "FORMERR", RcodeServFail: "SERVFAIL",
 	RcodeNXDomain: "NXDOMAIN", RcodeNotImp: "NOTIMP", RcodeRefused: "REFUSED",
-	RcodeBadVers: "BADVERS",
+	RcodeBadVers: "BADVERS", RcodeBadCookie: "BADCOOKIE",
 }
 
 // String returns the code's mnemonic ("NXDOMAIN") or "RCODE123".

@@ -23,6 +23,12 @@ type CookieConfig struct {
 	// Secret is the 16-octet key of the server cookies; servers of one
 	// anycast address share it. Default: random at NewServer.
 	Secret []byte
+	// Require answers a UDP query that has a client cookie but no valid
+	// server cookie with BADCOOKIE and a fresh server cookie (RFC 7873
+	// section 5.2.3), so that over UDP only clients that have proved
+	// their address get answers. Queries without a cookie (clients that
+	// know none) are answered as usual, under rate limiting.
+	Require bool
 }
 
 func (c CookieConfig) validate() error {
@@ -68,4 +74,14 @@ func (s *Server) withCookie(resp []byte, q *wire.Query, client netip.AddrPort, t
 	}
 	sc := wire.ServerCookie(s.tsig.cookieSecret, q.Cookie.Client(), client.Addr(), uint32(time.Now().Unix()))
 	return wire.AddCookie(resp, &q.Cookie, sc)
+}
+
+// requireCookie checks the cookie of the UDP query q from client when
+// Require is set and q has one: checked says it did, proved that the
+// server cookie is valid; checked and not proved is answered BADCOOKIE.
+func (s *Server) requireCookie(q *wire.Query, client netip.AddrPort, now int64) (proved, checked bool) {
+	if !s.cfg.Cookies.Require || s.cfg.Cookies.Disabled || q.Cookie.Len == 0 {
+		return false, false
+	}
+	return s.cookieValid(q, client, now), true
 }

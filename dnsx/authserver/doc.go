@@ -25,7 +25,13 @@
 // from BIND key files (dnsx.LoadTSIGKeys) or dig's -y form; dynamic
 // update ([UpdateConfig], RFC 2136 signed as RFC 3007 asks) lets the keys
 // of a policy change records, bumps the serial and journals each change
-// for IXFR ([TransferTSIG] is the signed client of both transfers).
+// for IXFR ([TransferTSIG] is the signed client of both transfers), and
+// when a [ZoneSigner] keeps the zone signed the change is signed with it.
+// Encrypted DNS: [Server.StartDoT] (RFC 7858), [Server.StartDoH] (RFC
+// 8484) and [Server.StartDoQ] (RFC 9250, over quic-go), under the TCP
+// connection limits. DNS cookies (RFC 7873, RFC 9018 server cookies,
+// [CookieConfig]) exempt proven clients from rate limiting, and with
+// CookieConfig.Require a UDP client must prove its address (BADCOOKIE).
 //
 // A [Registrar] delegates domains under a TLD zone. [StartHierarchy]
 // starts a whole hierarchy on loopback (a root, com, and

@@ -32,6 +32,7 @@ const (
 	DefaultDoHPath        = "/dns-query"
 	DefaultMaxDoHBody     = dnsx.MaxMsgSize
 	DefaultMaxDoHStreams  = 100
+	DefaultMaxDoQStreams  = 100
 	DefaultDoHHeaderLimit = 8 << 10
 )
 
@@ -47,11 +48,14 @@ type EncryptedConfig struct {
 	// MaxDoHStreams bounds the concurrent HTTP/2 streams of one
 	// connection. Default 100.
 	MaxDoHStreams int
+	// MaxDoQStreams bounds the concurrent QUIC streams (queries) of one
+	// DoQ connection. Default 100.
+	MaxDoQStreams int
 }
 
 func (c EncryptedConfig) validate() error {
-	if c.MaxDoHBody < 0 || c.MaxDoHBody > dnsx.MaxMsgSize || c.MaxDoHStreams < 0 {
-		return fmt.Errorf("%w: authserver.Config.Encrypted.MaxDoHBody must be in 0..65535 and MaxDoHStreams not negative", dnsx.ErrBadConfig)
+	if c.MaxDoHBody < 0 || c.MaxDoHBody > dnsx.MaxMsgSize || c.MaxDoHStreams < 0 || c.MaxDoQStreams < 0 {
+		return fmt.Errorf("%w: authserver.Config.Encrypted.MaxDoHBody must be in 0..65535 and MaxDoHStreams and MaxDoQStreams not negative", dnsx.ErrBadConfig)
 	}
 	return nil
 }
@@ -64,6 +68,9 @@ type encryptedState struct {
 	dohLn    net.Listener
 	dohAddr  netip.AddrPort
 	dohConns int // open DoH connections
+	doqConns int // open DoQ connections
+	doq      doqState
+	doqAddr  netip.AddrPort
 }
 
 // close stops the listeners; the DoT connections are netState's.
@@ -74,6 +81,7 @@ func (e *encryptedState) close() {
 	if e.doh != nil {
 		e.doh.Close()
 	}
+	e.doq.close()
 }
 
 // serverTLS returns a copy of cfg for serving proto (RFC 7858 "dot", or
@@ -111,23 +119,40 @@ func (s *Server) StartDoT(addr string, tlsCfg *tls.Config) error {
 	if err != nil {
 		return err
 	}
+	e := &s.net.encrypted
+	return s.startEncrypted("StartDoT", &e.dotAddr, func() (netip.AddrPort, error) {
+		ln, ap, err := s.listenTLS(addr)
+		if err != nil {
+			return ap, err
+		}
+		e.dot = tls.NewListener(ln, tc)
+		s.net.wg.Add(1)
+		go s.acceptTCP(e.dot)
+		return ap, nil
+	})
+}
+
+// startEncrypted is the start shared by StartDoT, StartDoH and StartDoQ:
+// under n.mu, refused once the server is closed or while at (the address
+// of that kind of listener) is set; otherwise listen opens the listener
+// and starts its goroutines (counted in n.wg), and at becomes its
+// address.
+func (s *Server) startEncrypted(what string, at *netip.AddrPort, listen func() (netip.AddrPort, error)) error {
 	n := &s.net
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	switch {
 	case n.closed:
 		return dnsx.ErrClosed
-	case n.encrypted.dot != nil:
-		return fmt.Errorf("%w: StartDoT: already serving on %s", dnsx.ErrBadConfig, n.encrypted.dotAddr)
+	case at.IsValid():
+		return fmt.Errorf("%w: %s: already serving on %s", dnsx.ErrBadConfig, what, *at)
 	}
-	ln, ap, err := s.listenTLS(addr)
+	s.initConns()
+	ap, err := listen()
 	if err != nil {
 		return err
 	}
-	s.initConns()
-	n.encrypted.dot, n.encrypted.dotAddr = tls.NewListener(ln, tc), ap
-	n.wg.Add(1)
-	go s.acceptTCP(n.encrypted.dot)
+	*at = ap
 	return nil
 }
 
@@ -165,44 +190,37 @@ func (s *Server) StartDoH(addr string, tlsCfg *tls.Config) error {
 	if err != nil {
 		return err
 	}
-	n := &s.net
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	switch {
-	case n.closed:
-		return dnsx.ErrClosed
-	case n.encrypted.doh != nil:
-		return fmt.Errorf("%w: StartDoH: already serving on %s", dnsx.ErrBadConfig, n.encrypted.dohAddr)
-	}
-	ln, ap, err := s.listenTLS(addr)
-	if err != nil {
-		return err
-	}
-	s.initConns()
-	ec := s.cfg.Encrypted
-	mux := http.NewServeMux()
-	mux.HandleFunc(cmp.Or(ec.DoHPath, DefaultDoHPath), s.serveDoH)
-	var protos http.Protocols
-	protos.SetHTTP1(true)
-	protos.SetHTTP2(true)
-	srv := &http.Server{
-		Handler:           mux,
-		TLSConfig:         tc,
-		ReadHeaderTimeout: s.cfg.TCPBusyIdleTimeout * 2,
-		WriteTimeout:      s.cfg.TCPWriteTimeout,
-		IdleTimeout:       s.cfg.TCPIdleTimeout,
-		MaxHeaderBytes:    DefaultDoHHeaderLimit,
-		Protocols:         &protos,
-		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: cmp.Or(ec.MaxDoHStreams, DefaultMaxDoHStreams)},
-	}
-	lim := &limitListener{Listener: ln, s: s}
-	n.encrypted.doh, n.encrypted.dohLn, n.encrypted.dohAddr = srv, lim, ap
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		srv.ServeTLS(lim, "", "") //nolint:errcheck // ErrServerClosed after Close
-	}()
-	return nil
+	e := &s.net.encrypted
+	return s.startEncrypted("StartDoH", &e.dohAddr, func() (netip.AddrPort, error) {
+		ln, ap, err := s.listenTLS(addr)
+		if err != nil {
+			return ap, err
+		}
+		ec := s.cfg.Encrypted
+		mux := http.NewServeMux()
+		mux.HandleFunc(cmp.Or(ec.DoHPath, DefaultDoHPath), s.serveDoH)
+		var protos http.Protocols
+		protos.SetHTTP1(true)
+		protos.SetHTTP2(true)
+		srv := &http.Server{
+			Handler:           mux,
+			TLSConfig:         tc,
+			ReadHeaderTimeout: s.cfg.TCPBusyIdleTimeout * 2,
+			WriteTimeout:      s.cfg.TCPWriteTimeout,
+			IdleTimeout:       s.cfg.TCPIdleTimeout,
+			MaxHeaderBytes:    DefaultDoHHeaderLimit,
+			Protocols:         &protos,
+			HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: cmp.Or(ec.MaxDoHStreams, DefaultMaxDoHStreams)},
+		}
+		lim := &limitListener{Listener: ln, s: s}
+		e.doh, e.dohLn = srv, lim
+		s.net.wg.Add(1)
+		go func() {
+			defer s.net.wg.Done()
+			srv.ServeTLS(lim, "", "") //nolint:errcheck // ErrServerClosed after Close
+		}()
+		return ap, nil
+	})
 }
 
 // dohMediaType is RFC 8484's content type.
@@ -282,26 +300,44 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := &l.s.net
 		addr := tcpClientKey(c)
-		n.mu.Lock()
-		switch {
-		case len(n.conns)+n.encrypted.dohConns >= l.s.cfg.MaxTCPConns:
-			n.mu.Unlock()
-			n.refusedFull.Add(1)
-			abortConn(c)
-			continue
-		case n.perAddr[addr] >= l.s.cfg.MaxTCPConnsPerAddress:
-			n.mu.Unlock()
-			n.refusedPerAddr.Add(1)
+		if !l.s.takeSlot(addr, &l.s.net.encrypted.dohConns) {
 			abortConn(c)
 			continue
 		}
-		n.perAddr[addr]++
-		n.encrypted.dohConns++
-		n.mu.Unlock()
 		return &countedConn{Conn: c, s: l.s, addr: addr}, nil
 	}
+}
+
+// takeSlot counts a new DoH or DoQ connection from addr in *count and in
+// the per-address table, if the TCP limits (in total with the TCP and DoT
+// connections, and per address) leave room for it.
+func (s *Server) takeSlot(addr netip.Addr, count *int) bool {
+	n := &s.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case len(n.conns)+n.encrypted.dohConns+n.encrypted.doqConns >= s.cfg.MaxTCPConns:
+		n.refusedFull.Add(1)
+		return false
+	case n.perAddr[addr] >= s.cfg.MaxTCPConnsPerAddress:
+		n.refusedPerAddr.Add(1)
+		return false
+	}
+	n.perAddr[addr]++
+	*count++
+	return true
+}
+
+// giveSlot gives back what takeSlot took.
+func (s *Server) giveSlot(addr netip.Addr, count *int) {
+	n := &s.net
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.perAddr[addr]--; n.perAddr[addr] <= 0 {
+		delete(n.perAddr, addr)
+	}
+	*count--
 }
 
 // countedConn gives its slot back when closed.
@@ -313,15 +349,7 @@ type countedConn struct {
 }
 
 func (c *countedConn) Close() error {
-	c.once.Do(func() {
-		n := &c.s.net
-		n.mu.Lock()
-		if n.perAddr[c.addr]--; n.perAddr[c.addr] <= 0 {
-			delete(n.perAddr, c.addr)
-		}
-		n.encrypted.dohConns--
-		n.mu.Unlock()
-	})
+	c.once.Do(func() { c.s.giveSlot(c.addr, &c.s.net.encrypted.dohConns) })
 	return c.Conn.Close()
 }
 

@@ -31,6 +31,12 @@ func (s *Server) record(prev, next *dnsx.Zone) {
 		delete(s.journal, next.Origin()) // a serial going back: start over
 		return
 	}
+	d := diffZones(prev, next)
+	s.journalDelta(d, maxJournal)
+}
+
+// diffZones is the difference from prev to next, SOA apart.
+func diffZones(prev, next *dnsx.Zone) zoneDelta {
 	key := func(rr dnsx.RR) string { return rr.String() }
 	before, after := map[string]bool{}, map[string]bool{}
 	for _, rr := range prev.Records()[1:] {
@@ -50,7 +56,7 @@ func (s *Server) record(prev, next *dnsx.Zone) {
 			d.added = append(d.added, rr)
 		}
 	}
-	s.journalDelta(d, maxJournal)
+	return d
 }
 
 // journalDelta files d, keeping the last limit differences of its zone,

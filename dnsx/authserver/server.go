@@ -208,6 +208,8 @@ type Server struct {
 
 	tsig *tsigState  // TSIG keys and update policy
 	ops  opsCounters // TSIG and update counters
+
+	signers sync.Map // origin → *ZoneSigner keeping that zone signed (update_signed.go)
 }
 
 // NewServer returns a server holding cfg.Zones; it serves nothing until
@@ -443,13 +445,17 @@ func (s *Server) respond(st *counters, b []byte, rrlKey uint64, client netip.Add
 	if tcp {
 		return s.sent(st, wire.WriteReply(out, b, &q, packed)), nil
 	}
+	proved, checked := s.requireCookie(&q, client, now) // cookie.go
+	if checked && !proved {
+		return s.sent(st, wire.WriteBare(out, b, &q, dnsx.RcodeBadCookie, 0, size)), nil
+	}
 	if a.udpPlain != nil && !signed {
 		packed = a.udpPlain
 		if q.EDNS {
 			packed = a.udpEdns
 		}
 	}
-	if s.rrl != nil && rrlKey != 0 && !s.cookieValid(&q, client, now) {
+	if s.rrl != nil && rrlKey != 0 && !proved && (checked || !s.cookieValid(&q, client, now)) {
 		switch s.rrl.check(rrlKey, &q, a, now) {
 		case rrlDrop:
 			st.limited.Add(1)

@@ -257,7 +257,13 @@ func tcpClientKey(c net.Conn) netip.Addr {
 	if !ok {
 		return netip.Addr{}
 	}
-	ip := a.AddrPort().Addr().Unmap()
+	return clientKey(a.AddrPort().Addr())
+}
+
+// clientKey is the address whose connections MaxTCPConnsPerAddress
+// counts for a client at ip: ip itself (IPv4), or its /64 (IPv6).
+func clientKey(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
 	if ip.Is6() {
 		if p, err := ip.Prefix(64); err == nil {
 			return p.Addr()

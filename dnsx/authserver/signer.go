@@ -13,7 +13,9 @@ import (
 // when it changes ([ZoneSigner.Update]) and before its signatures expire
 // ([ZoneSigner.Refresh], on a timer after [ZoneSigner.Start]), each time
 // with a higher serial, so that secondaries fetch the new signatures by
-// IXFR as they do any change.
+// IXFR as they do any change. Dynamic updates of the zone (RFC 2136) are
+// re-signed through it too: the changed RRsets and NSEC or NSEC3 records
+// get new signatures, the rest keep theirs.
 type ZoneSigner struct {
 	mu       sync.Mutex
 	server   *Server
@@ -40,6 +42,7 @@ func NewZoneSigner(server *Server, origin string, cfg dnsx.SignConfig) (*ZoneSig
 	if err := s.sign(z, z.Serial(), time.Now()); err != nil {
 		return nil, err
 	}
+	server.signers.Store(o, s) // dynamic updates re-sign through it
 	return s, nil
 }
 

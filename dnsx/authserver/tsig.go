@@ -89,19 +89,22 @@ type OpsStats struct {
 	UpdateFailed  uint64 // dynamic updates whose prerequisites failed, or that did not apply
 	DoH           uint64 // DoH requests answered
 	DoHRefused    uint64 // DoH requests refused: bad method, base64url, content type or size
+	DoQ           uint64 // DoQ queries answered
+	DoQRefused    uint64 // DoQ streams refused: a nonzero message ID, or not a query this server answers
 	CookiesGood   uint64 // queries with a valid server cookie, where RRL applies (they are exempt from it)
 	CookiesBad    uint64 // queries with a server cookie that did not verify, where RRL applies (answered with a fresh one)
 }
 
 // opsCounters are OpsStats' counters.
 type opsCounters struct {
-	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed, doh, dohRefused, cookiesGood, cookiesBad atomic.Uint64
+	signed, badKey, badSig, badTime, updates, updateRefused, updateFailed, doh, dohRefused, doq, doqRefused, cookiesGood, cookiesBad atomic.Uint64
 }
 
 func (c *opsCounters) snapshot() OpsStats {
 	return OpsStats{Signed: c.signed.Load(), TSIGBadKey: c.badKey.Load(), TSIGBadSig: c.badSig.Load(),
 		TSIGBadTime: c.badTime.Load(), Updates: c.updates.Load(), UpdateRefused: c.updateRefused.Load(),
 		UpdateFailed: c.updateFailed.Load(), DoH: c.doh.Load(), DoHRefused: c.dohRefused.Load(),
+		DoQ: c.doq.Load(), DoQRefused: c.doqRefused.Load(),
 		CookiesGood: c.cookiesGood.Load(), CookiesBad: c.cookiesBad.Load()}
 }
 

@@ -150,9 +150,16 @@ func (s *Server) applyUpdate(b []byte, key string) dnsx.Rcode {
 	if z == nil {
 		return dnsx.RcodeNotAuth
 	}
+	signer := s.signerOf(z)
+	if z.Signed() && signer == nil {
+		return dnsx.RcodeRefused // signed elsewhere: its signatures cannot follow
+	}
 	for _, x := range u.Updates {
 		if !dnsx.IsSubdomain(x.Name, z.Origin()) {
 			return dnsx.RcodeNotZone
+		}
+		if signer != nil && dnsx.IsDNSSECType(x.Type) {
+			return dnsx.RcodeRefused // the signer's own records
 		}
 		if !slices.ContainsFunc(s.tsig.policy, func(r UpdateRule) bool { return r.covers(key, x.Name, x.Type) }) {
 			return dnsx.RcodeRefused
@@ -161,6 +168,13 @@ func (s *Server) applyUpdate(b []byte, key string) dnsx.Rcode {
 	d, rcode := updatedZone(z, u, cmp.Or(s.cfg.Update.MaxZoneRecords, DefaultMaxZoneRecords))
 	if rcode != dnsx.RcodeSuccess || d.next == nil {
 		return rcode
+	}
+	if signer != nil {
+		var err error
+		if d, err = signer.resignUpdate(z, d.next); err != nil {
+			s.cfg.Logger.Warn("dnsx: re-signing an update failed", "zone", z.Origin(), "err", err)
+			return dnsx.RcodeServFail
+		}
 	}
 	s.commitUpdate(z, d)
 	return dnsx.RcodeSuccess
@@ -297,7 +311,9 @@ const compileDelay = 50 * time.Millisecond
 func (s *Server) commitUpdate(prev *dnsx.Zone, d update) {
 	origin := d.next.Origin()
 	s.mu.Lock()
-	lazy := !s.hasAncestorZone(origin)
+	// A signed zone is compiled at once: its signed answers come only
+	// from compiled tables, and re-signing costs more than compiling.
+	lazy := !s.hasAncestorZone(origin) && !d.next.Signed()
 	if lazy {
 		// Answered from the zone itself until compiled (see answers.go's
 		// lookupSlow): an empty table compiles nothing.

@@ -72,6 +72,12 @@ type Config struct {
 	// random upper and lower case in each query name, which a response
 	// must echo exactly, making forged answers harder to guess.
 	CaseRandomisation bool
+	// NoCookies stops the resolver sending DNS cookies (RFC 7873). By
+	// default every query carries a client cookie (per server) and the
+	// server cookie that server last returned; a response with another
+	// client cookie is dropped, and BADCOOKIE is asked again with the
+	// fresh server cookie (then over TCP).
+	NoCookies bool
 
 	// AllowedNetworks are the client networks a recursive server answers;
 	// every other client is REFUSED (no open recursion). Default:
@@ -272,4 +278,7 @@ type Stats struct {
 	SignatureChecks uint64 // signature verifications made
 	SignatureBudget uint64 // checks refused by MaxSignatureChecks
 	Stale           uint64 // failed resolutions answered from expired cache entries (ServeStale)
+
+	ServerCookies uint64 // server cookies learned: new or changed, for the resolver's client cookie
+	BadCookies    uint64 // BADCOOKIE answers, each asked again
 }

@@ -47,11 +47,17 @@
 // answers insecure, not bogus.
 //
 // [Forwarder] does not iterate: it sends each question to upstream
-// resolvers ([Upstream]: UDP, TCP, DNS over TLS or DNS over HTTPS), the
+// resolvers ([Upstream]: UDP, TCP, DNS over TLS, HTTPS or QUIC), the
 // next one when one fails, caches their answers (with NoCache it is a
-// stub resolver) and, given a listen address, serves clients as a
-// forwarding server. A server that refuses a minimised question is asked
-// the whole one, so an authoritative server given as the only root
-// answers too; when resolution fails the error names the last server,
-// the question and what it answered.
+// stub resolver) and, given a listen address, serves clients over UDP
+// and TCP as a forwarding server. A server that refuses a minimised
+// question is asked the whole one, so an authoritative server given as
+// the only root answers too; when resolution fails the error names the
+// last server, the question and what it answered.
+//
+// Queries carry DNS cookies (RFC 7873; [Config.NoCookies] turns them
+// off): a client cookie per server and the server cookie it last
+// returned. A response with another client cookie is dropped as forged,
+// and a BADCOOKIE answer is asked again with the fresh server cookie,
+// then over TCP.
 package resolver

@@ -29,6 +29,8 @@ import (
 const (
 	DefaultForwardTimeout = 2 * time.Second
 	DefaultMaxInflight    = 256
+	DefaultMaxTCPConns    = 64
+	DefaultTCPIdleTimeout = 10 * time.Second
 )
 
 // Protocols of an [Upstream].
@@ -37,18 +39,20 @@ const (
 	ProtoTCP   = "tcp"   // TCP only
 	ProtoTLS   = "tls"   // DNS over TLS (RFC 7858)
 	ProtoHTTPS = "https" // DNS over HTTPS (RFC 8484)
+	ProtoQUIC  = "quic"  // DNS over QUIC (RFC 9250)
 )
 
 // Upstream is a resolver a [Forwarder] sends questions to.
 type Upstream struct {
-	// Protocol is ProtoUDP (default), ProtoTCP, ProtoTLS or ProtoHTTPS.
+	// Protocol is ProtoUDP (default), ProtoTCP, ProtoTLS, ProtoHTTPS or
+	// ProtoQUIC.
 	Protocol string
-	// Addr is the upstream's address (UDP, TCP and TLS; for TLS port 853
-	// by convention).
+	// Addr is the upstream's address (UDP, TCP, TLS and QUIC; for TLS
+	// and QUIC port 853 by convention).
 	Addr netip.AddrPort
 	// URL is the DoH endpoint, "https://dns.example/dns-query" (HTTPS).
 	URL string
-	// TLS says whom to trust for TLS and HTTPS (RootCAs, ServerName);
+	// TLS says whom to trust for TLS, HTTPS and QUIC (RootCAs, ServerName);
 	// nil: the system's roots, for the address or the URL's host.
 	TLS *tls.Config
 }
@@ -85,6 +89,12 @@ type ForwarderConfig struct {
 	// MaxInflight bounds the client queries being forwarded at once; a
 	// query beyond it is answered SERVFAIL at once. Default 256.
 	MaxInflight int
+	// MaxTCPConns bounds the clients' TCP connections open at once; one
+	// beyond it is closed at once. Default 64.
+	MaxTCPConns int
+	// TCPIdleTimeout is how long a client's TCP connection may wait for
+	// its next query. Default 10 s.
+	TCPIdleTimeout time.Duration
 }
 
 // Validate reports the first invalid field, wrapping [dnsx.ErrBadConfig].
@@ -95,12 +105,12 @@ func (c ForwarderConfig) Validate() error {
 	switch {
 	case len(c.Upstreams) == 0:
 		return bad("Upstreams", "is empty")
-	case c.Timeout < 0 || c.MaxTTL < 0 || c.CacheSize < 0 || c.MaxInflight < 0:
-		return bad("Timeout", "MaxTTL, CacheSize and MaxInflight must not be negative")
+	case c.Timeout < 0 || c.MaxTTL < 0 || c.CacheSize < 0 || c.MaxInflight < 0 || c.MaxTCPConns < 0 || c.TCPIdleTimeout < 0:
+		return bad("Timeout", "MaxTTL, CacheSize, MaxInflight, MaxTCPConns and TCPIdleTimeout must not be negative")
 	}
 	for i, u := range c.Upstreams {
 		switch u.Protocol {
-		case "", ProtoUDP, ProtoTCP, ProtoTLS:
+		case "", ProtoUDP, ProtoTCP, ProtoTLS, ProtoQUIC:
 			if !u.Addr.IsValid() {
 				return bad(fmt.Sprintf("Upstreams[%d].Addr", i), "is not set")
 			}
@@ -109,7 +119,7 @@ func (c ForwarderConfig) Validate() error {
 				return bad(fmt.Sprintf("Upstreams[%d].URL", i), fmt.Sprintf("%q is not an https:// URL", u.URL))
 			}
 		default:
-			return bad(fmt.Sprintf("Upstreams[%d].Protocol", i), fmt.Sprintf("%q is not udp, tcp, tls or https", u.Protocol))
+			return bad(fmt.Sprintf("Upstreams[%d].Protocol", i), fmt.Sprintf("%q is not udp, tcp, tls, https or quic", u.Protocol))
 		}
 	}
 	return nil
@@ -124,29 +134,32 @@ type ForwarderStats struct {
 	Failed       uint64 // questions no upstream answered
 	Refused      uint64 // client queries refused: not in AllowedNetworks
 	OverInflight uint64 // client queries answered SERVFAIL: MaxInflight reached
+	RefusedTCP   uint64 // client TCP connections closed at once: MaxTCPConns reached
 }
 
 // Forwarder is a forwarding resolver: it sends each question to its
 // upstream resolvers, one after the other until one answers, and caches
 // the answers; with NoCache it is a stub resolver, nothing but a client
 // of its upstreams. Started with a listen address it also serves clients
-// over UDP, as a forwarding recursive server.
+// over UDP and TCP on that port, as a forwarding recursive server.
 type Forwarder struct {
 	cfg      ForwarderConfig
 	cache    *Cache
 	doh      *http.Client
 	dotPools []chan *tls.Conn // idle DoT connections by upstream
+	doq      []doqUpstream    // the DoQ connection by upstream
 	udp      *net.UDPConn
+	tcp      tcpServer // forward_tcp.go
 	inflight chan struct{}
 	wg       sync.WaitGroup
 	closed   atomic.Bool
 
-	lookups, hits, forwarded, failovers, failed, refused, overInflight atomic.Uint64
+	lookups, hits, forwarded, failovers, failed, refused, overInflight, refusedTCP atomic.Uint64
 }
 
 // NewForwarder returns a forwarder; with listen ("127.0.0.1:53", port 0
-// picks one) it also answers the allowed clients there over UDP. Close
-// stops it.
+// picks one) it also answers the allowed clients there over UDP and TCP.
+// Close stops it.
 func NewForwarder(cfg ForwarderConfig, listen string) (*Forwarder, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -154,10 +167,12 @@ func NewForwarder(cfg ForwarderConfig, listen string) (*Forwarder, error) {
 	cfg.Timeout = cmp.Or(cfg.Timeout, DefaultForwardTimeout)
 	cfg.MaxTTL = cmp.Or(cfg.MaxTTL, DefaultMaxTTL)
 	cfg.MaxInflight = cmp.Or(cfg.MaxInflight, DefaultMaxInflight)
+	cfg.MaxTCPConns = cmp.Or(cfg.MaxTCPConns, DefaultMaxTCPConns)
+	cfg.TCPIdleTimeout = cmp.Or(cfg.TCPIdleTimeout, DefaultTCPIdleTimeout)
 	if cfg.AllowedNetworks == nil {
 		cfg.AllowedNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
-	f := &Forwarder{cfg: cfg, cache: cfg.Cache, inflight: make(chan struct{}, cfg.MaxInflight)}
+	f := &Forwarder{cfg: cfg, cache: cfg.Cache, inflight: make(chan struct{}, cfg.MaxInflight), doq: make([]doqUpstream, len(cfg.Upstreams))}
 	if f.cache == nil && !cfg.NoCache {
 		f.cache = NewCache(cfg.CacheSize)
 	}
@@ -174,11 +189,12 @@ func NewForwarder(cfg ForwarderConfig, listen string) (*Forwarder, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: NewForwarder: listen address %q: %w", dnsx.ErrBadConfig, listen, err)
 		}
-		if f.udp, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(ap)); err != nil {
+		if f.udp, f.tcp.ln, err = listenUDPTCP(ap); err != nil {
 			return nil, fmt.Errorf("dnsx: forwarder: %w", err)
 		}
-		f.wg.Add(1)
+		f.wg.Add(2)
 		go f.serveUDP()
+		go f.acceptTCP()
 	}
 	return f, nil
 }
@@ -199,8 +215,12 @@ func (f *Forwarder) Close() error {
 	}
 	if f.udp != nil {
 		f.udp.Close()
+		f.tcp.close()
 	}
 	f.wg.Wait()
+	for i := range f.doq {
+		f.doq[i].close()
+	}
 	for _, p := range f.dotPools {
 		for len(p) > 0 {
 			(<-p).Close()
@@ -213,7 +233,7 @@ func (f *Forwarder) Close() error {
 // Stats returns the forwarder's counters.
 func (f *Forwarder) Stats() ForwarderStats {
 	return ForwarderStats{Lookups: f.lookups.Load(), CacheHits: f.hits.Load(), Forwarded: f.forwarded.Load(),
-		Failovers: f.failovers.Load(), Failed: f.failed.Load(), Refused: f.refused.Load(), OverInflight: f.overInflight.Load()}
+		Failovers: f.failovers.Load(), Failed: f.failed.Load(), Refused: f.refused.Load(), OverInflight: f.overInflight.Load(), RefusedTCP: f.refusedTCP.Load()}
 }
 
 // Lookup answers (name, t) from the cache or from the first upstream
@@ -285,6 +305,8 @@ func (f *Forwarder) exchangeWith(ctx context.Context, i int, u Upstream, q *dnsx
 		resp, err = f.exchangeDoT(ctx, i, u, q)
 	case ProtoHTTPS:
 		return dnsx.ExchangeDoH(ctx, u.URL, q, f.doh)
+	case ProtoQUIC:
+		return f.doq[i].exchange(ctx, u, q)
 	}
 	if err == nil && resp.ID != q.ID {
 		return nil, fmt.Errorf("%w: response ID %d for query %d", dnsx.ErrFormat, resp.ID, q.ID)
@@ -374,29 +396,47 @@ func (f *Forwarder) serveUDP() {
 			}
 			continue
 		}
-		b := append([]byte(nil), buf[:n]...)
-		select {
-		case f.inflight <- struct{}{}:
-		default:
-			f.overInflight.Add(1)
-			var q wire.Query
-			if wire.ParseQuery(b, &q) != wire.QueryDrop {
-				f.udp.WriteToUDPAddrPort(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize), from) //nolint:errcheck
-			}
-			continue
-		}
-		f.wg.Add(1)
-		go func() {
-			defer func() { <-f.inflight; f.wg.Done() }()
-			if resp := f.answerClient(b, from); resp != nil {
-				f.udp.WriteToUDPAddrPort(resp, from) //nolint:errcheck // the client asks again
-			}
-		}()
+		f.handle(append([]byte(nil), buf[:n]...), from, false, nil, func(resp []byte) {
+			f.udp.WriteToUDPAddrPort(resp, from) //nolint:errcheck // the client asks again
+		})
 	}
 }
 
+// handle answers the client query b from the client at from in a
+// goroutine of its own (counted in wg, and in f.wg), calling reply with
+// the response; beyond MaxInflight it answers SERVFAIL at once.
+func (f *Forwarder) handle(b []byte, from netip.AddrPort, tcp bool, wg *sync.WaitGroup, reply func([]byte)) {
+	select {
+	case f.inflight <- struct{}{}:
+	default:
+		f.overInflight.Add(1)
+		var q wire.Query
+		if wire.ParseQuery(b, &q) != wire.QueryDrop {
+			reply(wire.WriteBare(nil, b, &q, dnsx.RcodeServFail, wire.FlagRA, dnsx.DefaultUDPSize))
+		}
+		return
+	}
+	f.wg.Add(1)
+	if wg != nil {
+		wg.Add(1)
+	}
+	go func() {
+		defer func() {
+			<-f.inflight
+			f.wg.Done()
+			if wg != nil {
+				wg.Done()
+			}
+		}()
+		if resp := f.answerClient(b, from, tcp); resp != nil {
+			reply(resp)
+		}
+	}()
+}
+
 // answerClient answers one client query in wire form.
-func (f *Forwarder) answerClient(b []byte, from netip.AddrPort) []byte {
+// Over UDP (tcp false) an answer too large is truncated.
+func (f *Forwarder) answerClient(b []byte, from netip.AddrPort, tcp bool) []byte {
 	var q wire.Query
 	if rc := wire.ParseQuery(b, &q); rc != wire.QueryOK {
 		if rc == wire.QueryDrop {
@@ -420,5 +460,5 @@ func (f *Forwarder) answerClient(b []byte, from netip.AddrPort) []byte {
 	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.Timeout*time.Duration(len(f.cfg.Upstreams)))
 	defer cancel()
 	a, err := f.Lookup(ctx, query.Question.Name, query.Question.Type)
-	return clientResponse(b, &q, query, a, err, false)
+	return clientResponse(b, &q, query, a, err, tcp)
 }

@@ -1,15 +1,18 @@
 package resolver
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// encryptedUpstream serves networkutopia.com. over UDP, TCP, DoT and DoH
+// encryptedUpstream serves networkutopia.com. over UDP, TCP, DoT, DoH and DoQ
 // on loopback; the TLS config trusts its self-signed certificate.
 func encryptedUpstream(t testing.TB) (*authserver.Server, *tls.Config) {
 	t.Helper()
@@ -33,6 +36,7 @@ func encryptedUpstream(t testing.TB) (*authserver.Server, *tls.Config) {
 	require.NoError(t, s.Start("127.0.0.1:0"))
 	require.NoError(t, s.StartDoT("127.0.0.1:0", srvTLS))
 	require.NoError(t, s.StartDoH("127.0.0.1:0", srvTLS))
+	require.NoError(t, s.StartDoQ("127.0.0.1:0", srvTLS))
 	pool := x509.NewCertPool()
 	pool.AddCert(cert.Leaf)
 	return s, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
@@ -58,6 +62,7 @@ func TestForwarderFailsOver(t *testing.T) {
 		{Protocol: ProtoTCP, Addr: s.Addr()},
 		{Protocol: ProtoTLS, Addr: s.DoTAddr(), TLS: cfg},
 		{Protocol: ProtoHTTPS, URL: fmt.Sprintf("https://%s/dns-query", s.DoHAddr()), TLS: cfg},
+		{Protocol: ProtoQUIC, Addr: s.DoQAddr(), TLS: cfg},
 	} {
 		t.Run(up.String()[:5], func(t *testing.T) {
 			for _, noCache := range []bool{false, true} {
@@ -95,7 +100,7 @@ func TestForwarderErrorNamesEachUpstream(t *testing.T) {
 	require.NoError(t, refusing.Start("127.0.0.1:0"))
 	defer refusing.Close()
 	dead := deadAddr(t)
-	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: dead}, {Addr: refusing.Addr()}}, Timeout: 200 * time.Millisecond}, "")
+	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: dead}, {Addr: refusing.Addr()}}, Timeout: time.Second}, "")
 	require.NoError(t, err)
 	defer f.Close()
 	_, err = f.Lookup(context.Background(), "www.example.org", dnsx.TypeA)
@@ -121,6 +126,116 @@ func TestForwardingServer(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, m.RecursionAvailable)
 	require.Equal(t, []string{"mail.networkutopia.com. A 212.212.71.5"}, dnstest.Values(m.Answer))
+}
+
+// TestForwardingServerOverTCP: an answer too large for UDP comes from
+// the upstream over TCP after its truncated UDP answer, reaches the
+// client truncated over UDP, and whole over the forwarder's TCP, where
+// pipelined queries are all answered.
+func TestForwardingServerOverTCP(t *testing.T) {
+	var zone strings.Builder
+	zone.WriteString("$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n")
+	for i := range 40 {
+		fmt.Fprintf(&zone, "big TXT \"%s %02d\"\n", strings.Repeat("x", 60), i)
+	}
+	z, err := dnsx.ParseZone(strings.NewReader(zone.String()), "big.test.", "big.test")
+	require.NoError(t, err)
+	up, err := authserver.NewServer(authserver.Config{Zones: []*dnsx.Zone{z}})
+	require.NoError(t, err)
+	require.NoError(t, up.Start("127.0.0.1:0"))
+	defer up.Close()
+	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: up.Addr()}}}, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	q := dnsx.NewQuery(0, "big.big.test", dnsx.TypeTXT)
+	q.RecursionDesired = true
+	raw, err := q.Pack()
+	require.NoError(t, err)
+	c, err := net.Dial("udp", f.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	_, err = c.Write(raw)
+	require.NoError(t, err)
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	require.NoError(t, err)
+	m, err := dnsx.Unpack(buf[:n])
+	require.NoError(t, err)
+	require.True(t, m.Truncated, "over UDP the answer is truncated")
+	st := up.Stats()
+	require.Equal(t, uint64(1), st.Truncated, "the upstream truncated its UDP answer")
+	require.Equal(t, uint64(2), st.Queries, "and the forwarder asked again over TCP")
+
+	m, err = dnsx.Exchange(ctx, f.Addr(), q) // UDP, then TCP
+	require.NoError(t, err)
+	require.False(t, m.Truncated)
+	require.Len(t, m.Answer, 40)
+
+	// Pipelined over one connection: every query answered, by ID.
+	tc, err := net.Dial("tcp", f.Addr().String())
+	require.NoError(t, err)
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(5 * time.Second))
+	var batch []byte
+	for id := range uint16(10) {
+		q := dnsx.NewQuery(id+1, []string{"big.big.test", "nope.big.test"}[id%2], dnsx.TypeTXT)
+		q.RecursionDesired = true
+		b, err := q.Pack()
+		require.NoError(t, err)
+		batch = append(batch, byte(len(b)>>8), byte(len(b)))
+		batch = append(batch, b...)
+	}
+	_, err = tc.Write(batch)
+	require.NoError(t, err)
+	br := bufio.NewReader(tc)
+	seen := map[uint16]int{}
+	for range 10 {
+		var l [2]byte
+		_, err := io.ReadFull(br, l[:])
+		require.NoError(t, err)
+		b := make([]byte, int(l[0])<<8|int(l[1]))
+		_, err = io.ReadFull(br, b)
+		require.NoError(t, err)
+		m, err := dnsx.Unpack(b)
+		require.NoError(t, err)
+		seen[m.ID] = len(m.Answer)
+	}
+	for id := range uint16(10) {
+		require.Equal(t, []int{40, 0}[id%2], seen[id+1], "query %d", id+1)
+	}
+}
+
+// TestForwarderTCPLimits: connections beyond MaxTCPConns are closed at
+// once, idle ones after TCPIdleTimeout.
+func TestForwarderTCPLimits(t *testing.T) {
+	s, _ := encryptedUpstream(t)
+	f, err := NewForwarder(ForwarderConfig{Upstreams: []Upstream{{Addr: s.Addr()}}, MaxTCPConns: 2, TCPIdleTimeout: 300 * time.Millisecond}, "127.0.0.1:0")
+	require.NoError(t, err)
+	defer f.Close()
+	var conns []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", f.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	require.Eventually(t, func() bool { return f.Stats().RefusedTCP == 1 }, 3*time.Second, 5*time.Millisecond)
+	for _, c := range conns[:2] {
+		c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		_, err := c.Read(make([]byte, 1))
+		require.ErrorIs(t, err, io.EOF, "closed by the forwarder after its idle timeout")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	q := dnsx.NewQuery(0, "www.networkutopia.com", dnsx.TypeA)
+	q.RecursionDesired = true
+	m, err := dnsx.ExchangeTCP(ctx, f.Addr(), q)
+	require.NoError(t, err)
+	require.Len(t, m.Answer, 1)
 }
 
 // TestUnboundForwardsToOurDoT: Unbound, told to forward over TLS

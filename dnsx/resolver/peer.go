@@ -53,6 +53,7 @@ func NewPeer(cfg Config) (transport.NewHandler, error) {
 			inflight: make(map[flightKey]*resolution),
 			bound:    make(map[transport.Addr]bool),
 			val:      newValidator(cfg),
+			cookies:  newCookies(cfg, env),
 		}
 	}, nil
 }
@@ -74,6 +75,7 @@ type Peer struct {
 	// answered.
 	observeUpstream func(took time.Duration, tcp, answered bool)
 	val             *validator // nil: no trust anchors, no validation
+	cookies         *cookieJar // nil: Config.NoCookies
 }
 
 // pendingKey identifies a query in flight the way a response must match
@@ -86,6 +88,7 @@ type pendingKey struct {
 type outQuery struct {
 	callID uint64
 	q      dnsx.Question // as sent
+	server netip.Addr    // whose cookie it carries
 }
 
 type flightKey struct {
@@ -375,6 +378,9 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 	id := n.newID(to, local)
 	m := &dnsx.Msg{ID: id, Question: q, UDPSize: dnsx.DefaultUDPSize}
 	m.DO = n.val != nil
+	if n.cookies != nil {
+		m.Cookie = n.cookies.cookie(server)
+	}
 	raw, err := m.Pack()
 	if err != nil {
 		n.finish(r, Answer{}, err)
@@ -385,7 +391,7 @@ func (n *Peer) send(r *resolution, server netip.Addr, tcp bool, qname string, qt
 	if tcp {
 		key.local = ""
 	}
-	oq := &outQuery{q: q}
+	oq := &outQuery{q: q, server: server}
 	n.pending[key] = oq
 	sent := n.env.Now()
 	oq.callID = n.calls.CallFrom(local, to, func(uint64) transport.Message { return transport.Bytes(raw) },
@@ -461,7 +467,7 @@ func (n *Peer) Receive(c transport.Conn, m transport.Message) {
 		return
 	}
 	resp, err := dnsx.Unpack(b)
-	if err != nil || resp.Question != oq.q {
+	if err != nil || resp.Question != oq.q || !n.cookieMatches(oq.server, resp) {
 		// A forged or garbled answer: keep waiting for the real one.
 		n.stats.Mismatched++
 		return
@@ -487,6 +493,9 @@ func (n *Peer) handleResponse(r *resolution, server netip.Addr, tcp bool, q dnsx
 			return
 		}
 		n.ask(r)
+		return
+	}
+	if resp.Rcode == dnsx.RcodeBadCookie && n.retryBadCookie(r, server, tcp, qname, q) {
 		return
 	}
 	if resp.Rcode != dnsx.RcodeSuccess && resp.Rcode != dnsx.RcodeNXDomain {

@@ -21,7 +21,7 @@ func TestServeStale(t *testing.T) {
 		}
 		h := startHierarchy(t, authserver.HierarchyConfig{})
 		addToDomain(t, h, dnsx.MustRR("short.networkutopia.com", "212.212.71.42", dnsx.TypeA, 1))
-		r := startResolver(t, Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, ServeStale: stale, Timeout: 50 * time.Millisecond, Attempts: 1}, "")
+		r := startResolver(t, Config{Roots: h.Roots(), ServerAddr: h.ServerAddr, ServeStale: stale, Timeout: 400 * time.Millisecond, Attempts: 1}, "")
 		a := lookup(t, r, "short.networkutopia.com", dnsx.TypeA)
 		require.Equal(t, uint32(1), a.TTL)
 		require.NoError(t, h.Domain.Close()) // the only authority of networkutopia.com

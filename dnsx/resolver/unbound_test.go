@@ -20,7 +20,7 @@ import (
 // startUnbound runs unbound on a free loopback port with the root hint
 // root (port 53) and the extra server: lines of conf, until the test
 // ends. It returns unbound's address and its output.
-func startUnbound(t *testing.T, root netip.Addr, conf string) (netip.AddrPort, *lockedBuffer) {
+func startUnbound(t testing.TB, root netip.Addr, conf string) (netip.AddrPort, *lockedBuffer) {
 	t.Helper()
 	unbound := testutil.Tool(t, "unbound", "unbound")
 	dir := t.TempDir()

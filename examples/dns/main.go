@@ -51,8 +51,9 @@
 // update every zone), DNS over TLS and over HTTPS, a forwarding resolver,
 // and a small nsupdate:
 //
-//	go run ./examples/dns -mode auth -tsig keys.conf -tls-cert self -dot 127.0.0.1:8853 -doh 127.0.0.1:8443 networkutopia.com.zone
+//	go run ./examples/dns -mode auth -tsig keys.conf -tls-cert self -dot 127.0.0.1:8853 -doh 127.0.0.1:8443 -doq 127.0.0.1:8853 networkutopia.com.zone
 //	kdig @127.0.0.1 -p 8853 +tls www.networkutopia.com
+//	kdig @127.0.0.1 -p 8853 +quic www.networkutopia.com
 //	echo "add printer.networkutopia.com 600 A 212.212.71.99" | go run ./examples/dns -mode update -server 127.0.0.1:5300 -zone networkutopia.com -key hmac-sha256:xfr-key:SECRET
 //	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -forward tls://127.0.0.1:8853,udp://127.0.0.1:5300
 //
@@ -99,7 +100,8 @@ func main() {
 	flag.StringVar(&ops.tlsKey, "tls-key", "", "auth: the certificate's key file (PEM)")
 	flag.StringVar(&ops.dot, "dot", "", "auth: serve DNS over TLS on this address (host:port)")
 	flag.StringVar(&ops.doh, "doh", "", "auth: serve DNS over HTTPS on this address (host:port)")
-	forward := flag.String("forward", "", "resolver: forward to these upstreams instead of iterating (udp://, tcp://, tls://host:port, https://host/dns-query; comma-separated)")
+	flag.StringVar(&ops.doq, "doq", "", "auth: serve DNS over QUIC on this address (host:port, UDP)")
+	forward := flag.String("forward", "", "resolver: forward to these upstreams instead of iterating (udp://, tcp://, tls://, quic://host:port, https://host/dns-query; comma-separated)")
 	server := flag.String("server", "127.0.0.1:5300", "update: the server to send the update to")
 	zone := flag.String("zone", "", "update: the zone to update")
 	key := flag.String("key", "", "update: the TSIG key, [alg:]name:base64secret")

@@ -18,7 +18,7 @@ import (
 )
 
 // This file holds what operators run: the auth mode's TSIG keys, dynamic
-// update, DoT and DoH (-tsig, -tls-cert, -dot, -doh), the resolver mode's
+// update, DoT, DoH and DoQ (-tsig, -tls-cert, -dot, -doh, -doq), the resolver mode's
 // forwarding (-forward), and -mode update, a small nsupdate.
 
 // authOptions are the auth mode's operator flags.
@@ -27,6 +27,7 @@ type authOptions struct {
 	tlsCert  string // certificate file (PEM), or "self" for a self-signed one
 	tlsKey   string // its key file
 	dot, doh string // addresses to serve DoT and DoH on
+	doq      string // address (UDP) to serve DoQ on
 }
 
 // configure adds the keys and their policy to cfg.
@@ -50,14 +51,14 @@ func (o authOptions) configure(cfg *authserver.Config) error {
 
 // start serves DoT and DoH on s, if asked, and says where.
 func (o authOptions) start(s *authserver.Server, w io.Writer) error {
-	if o.dot == "" && o.doh == "" {
+	if o.dot == "" && o.doh == "" && o.doq == "" {
 		return nil
 	}
 	var cert tls.Certificate
 	var err error
 	switch o.tlsCert {
 	case "":
-		return errors.New("auth: -dot and -doh need -tls-cert (and -tls-key), or -tls-cert self")
+		return errors.New("auth: -dot, -doh and -doq need -tls-cert (and -tls-key), or -tls-cert self")
 	case "self":
 		cert, err = authserver.SelfSignedCertificate("localhost", "127.0.0.1", "::1")
 	default:
@@ -79,12 +80,18 @@ func (o authOptions) start(s *authserver.Server, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "DNS over HTTPS on https://%s/dns-query\n", s.DoHAddr())
 	}
+	if o.doq != "" {
+		if err := s.StartDoQ(o.doq, cfg); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "DNS over QUIC on %s\n", s.DoQAddr())
+	}
 	return nil
 }
 
 // parseUpstreams reads -forward: comma-separated udp://host:port,
-// tcp://host:port, tls://host:port or https://host/path (a bare host:port
-// is UDP).
+// tcp://host:port, tls://host:port, quic://host:port or
+// https://host/path (a bare host:port is UDP).
 func parseUpstreams(s string) ([]resolver.Upstream, error) {
 	var out []resolver.Upstream
 	for _, part := range strings.Split(s, ",") {

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestOperatorModes runs -mode auth with -tsig, -dot and -doh, updates it
+// TestOperatorModes runs -mode auth with -tsig, -dot, -doh and -doq, updates it
 // with -mode update, and resolves through -mode resolver -forward over
 // DoT.
 func TestOperatorModes(t *testing.T) {
@@ -28,12 +28,12 @@ func TestOperatorModes(t *testing.T) {
 	lo := func(port int) string {
 		return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port)).String()
 	}
-	authAddr, dotAddr, dohAddr := lo(testutil.FreeUDPPort(t)), lo(testutil.FreeTCPPort(t)), lo(testutil.FreeTCPPort(t))
+	authAddr, dotAddr, dohAddr, doqAddr := lo(testutil.FreeUDPPort(t)), lo(testutil.FreeTCPPort(t)), lo(testutil.FreeTCPPort(t)), lo(testutil.FreeUDPPort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	authDone := make(chan error, 1)
 	go func() {
-		authDone <- serveAuth(ctx, authAddr, 1, []string{zone}, nil, authOptions{tsig: keys, tlsCert: "self", dot: dotAddr, doh: dohAddr})
+		authDone <- serveAuth(ctx, authAddr, 1, []string{zone}, nil, authOptions{tsig: keys, tlsCert: "self", dot: dotAddr, doh: dohAddr, doq: doqAddr})
 	}()
 	cfg := &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the example's self-signed certificate
 	q := dnsx.NewQuery(0, "www.example", dnsx.TypeA)
@@ -41,6 +41,10 @@ func TestOperatorModes(t *testing.T) {
 		m, err := dnsx.ExchangeDoT(ctx, netip.MustParseAddrPort(dotAddr), q, cfg)
 		return err == nil && len(m.Answer) == 1
 	}, 5*time.Second, 50*time.Millisecond, "DoT is served")
+	require.Eventually(t, func() bool {
+		m, err := dnsx.ExchangeDoQ(ctx, netip.MustParseAddrPort(doqAddr), q, cfg)
+		return err == nil && len(m.Answer) == 1
+	}, 5*time.Second, 50*time.Millisecond, "DoQ is served")
 
 	key := "hmac-sha256:ops-key:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 	require.NoError(t, runUpdate(ctx, authAddr, "example", key, strings.NewReader("prereq nxdomain new.example\nadd new.example 60 A 192.0.2.8\n"), io.Discard))

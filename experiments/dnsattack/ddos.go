@@ -46,7 +46,10 @@ func (cfg RootDDoSConfig) Validate() error {
 
 // RootDDoSRow is one kind of lookup during the flood.
 type RootDDoSRow struct {
-	Resolver string // "warm" (cached com servers) or "cold" (empty cache)
+	// Resolver is "warm" (cached com servers), "cold" (empty cache), or
+	// "stale" / "fresh": warm with news.org's answers, whose TTL (5 s)
+	// has run out, with and without serve-stale (RFC 8767).
+	Resolver string
 	Names    string // which names it looked up
 	Asked    int
 	Resolved int
@@ -62,9 +65,9 @@ type RootDDoSResult struct {
 // String renders the result as a table.
 func (r RootDDoSResult) String() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%-6s %-34s %6s %9s %8s\n", "cache", "names", "asked", "resolved", "rate")
+	fmt.Fprintf(&sb, "%-6s %-44s %6s %9s %8s\n", "cache", "names", "asked", "resolved", "rate")
 	for _, row := range r.Rows {
-		fmt.Fprintf(&sb, "%-6s %-34s %6d %9d %7.0f%%\n", row.Resolver, row.Names, row.Asked, row.Resolved, 100*float64(row.Resolved)/float64(max(row.Asked, 1)))
+		fmt.Fprintf(&sb, "%-6s %-44s %6d %9d %7.0f%%\n", row.Resolver, row.Names, row.Asked, row.Resolved, 100*float64(row.Resolved)/float64(max(row.Asked, 1)))
 	}
 	fmt.Fprintf(&sb, "queries the root answered during the flood: %d\n", r.RootQueries)
 	return sb.String()
@@ -95,6 +98,12 @@ func (f *flooder) tick() {
 // never needs the root for them), while one with an empty cache, or
 // names under a TLD it has not cached, fail: the textbook's account of
 // why the 2002 root attack did little harm.
+//
+// The attack also takes down news.org's only server. Two more warm
+// resolvers looked up news.org's names before the attack; once their
+// 5 s TTL has run out, the one with serve-stale (RFC 8767) still answers
+// them from the expired entries, with TTL 30, and the one without fails:
+// resolution surviving an outage longer than the TTLs.
 func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	if err := cfg.Validate(); err != nil {
 		return RootDDoSResult{}, err
@@ -119,6 +128,8 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	}
 	domains["example.org."] = hosting
 	served = append(served, domainZone("example.org.", hosting, 100))
+	newsIP := netip.MustParseAddr("203.0.113.2")
+	domains["news.org."] = newsIP
 
 	_, root, err := w.addServer(rootIP, authserver.Config{Zones: []*dnsx.Zone{rootZone()}}, sim.Capacity{DownBytesPerSec: cfg.RootCapacity})
 	if err != nil {
@@ -128,10 +139,14 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	if _, _, err = w.addServer(comIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("com.", "a.gtld-servers.net.", domains, names)}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
-	if _, _, err = w.addServer(orgIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org."})}}, sim.Capacity{}); err != nil {
+	if _, _, err = w.addServer(orgIP, authserver.Config{Zones: []*dnsx.Zone{tldZone("org.", "a0.org-servers.net.", domains, []string{"example.org.", "news.org."})}}, sim.Capacity{}); err != nil {
 		return RootDDoSResult{}, err
 	}
 	if _, _, err = w.addServer(hosting, authserver.Config{Zones: served}, sim.Capacity{}); err != nil {
+		return RootDDoSResult{}, err
+	}
+	newsAddr, _, err := w.addServer(newsIP, authserver.Config{Zones: []*dnsx.Zone{newsZone(newsIP)}}, sim.Capacity{})
+	if err != nil {
 		return RootDDoSResult{}, err
 	}
 	rcfg := resolver.Config{Roots: []netip.Addr{rootIP}, Timeout: 400 * time.Millisecond}
@@ -143,10 +158,25 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 	if err != nil {
 		return RootDDoSResult{}, err
 	}
+	fresh, err := w.addResolver(rcfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
+	scfg := rcfg
+	scfg.ServeStale = time.Hour
+	stale, err := w.addResolver(scfg)
+	if err != nil {
+		return RootDDoSResult{}, err
+	}
 
 	// Before the attack the warm resolver resolves one .com name, which
 	// caches com's servers for two days.
 	w.resolve(warm, "www.d0.com", dnsx.TypeA, func(resolver.Answer, error) {})
+	for i := range newsHosts {
+		for _, r := range []transport.Addr{fresh, stale} {
+			w.resolve(r, fmt.Sprintf("host%d.news.org", i), dnsx.TypeA, func(resolver.Answer, error) {})
+		}
+	}
 	w.net.Run(2 * time.Second)
 
 	// The flood: four attackers, each sending 2.5 times the root's
@@ -163,12 +193,20 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 		}, sim.Capacity{})
 		w.net.Do(a, func(h transport.Handler) { h.(*flooder).tick() }) //nolint:errcheck
 	}
+	// news.org's only server is out for the attack: down, which is what
+	// a flood makes it for its clients, at a fraction of the events.
+	if err := w.net.Crash(newsAddr); err != nil {
+		return RootDDoSResult{}, err
+	}
+	w.net.AfterFunc(cfg.Attack, func() { w.net.Restart(newsAddr) }) //nolint:errcheck // it was added above
 	rootBefore := root.Stats().Answered
 
 	rows := []RootDDoSRow{
 		{Resolver: "warm", Names: "hostN.dN.com (com cached)"},
 		{Resolver: "warm", Names: "hostN.example.org (org not cached)"},
 		{Resolver: "cold", Names: "hostN.dN.com"},
+		{Resolver: "fresh", Names: "hostN.news.org (expired, no serve-stale)"},
+		{Resolver: "stale", Names: "hostN.news.org (expired, serve-stale)"},
 	}
 	i := 0
 	var tick func()
@@ -189,9 +227,35 @@ func RootDDoS(cfg RootDDoSConfig) (RootDDoSResult, error) {
 		w.resolve(warm, fmt.Sprintf("host%d.d%d.com", k%100, k%cfg.Domains), dnsx.TypeA, count(&rows[0]))
 		w.resolve(warm, fmt.Sprintf("host%d.example.org", k%100), dnsx.TypeA, count(&rows[1]))
 		w.resolve(cold, fmt.Sprintf("host%d.d%d.com", (k+50)%100, k%cfg.Domains), dnsx.TypeA, count(&rows[2]))
+		if !w.net.Now().Before(start.Add(newsTTL + time.Second)) { // the cached answers have expired
+			news := fmt.Sprintf("host%d.news.org", k%newsHosts)
+			w.resolve(fresh, news, dnsx.TypeA, count(&rows[3]))
+			w.resolve(stale, news, dnsx.TypeA, count(&rows[4]))
+		}
 		w.net.AfterFunc(cfg.LookupEvery, tick)
 	}
 	w.net.AfterFunc(time.Second, tick) // the flood has filled the root's link by then
 	w.net.Run(cfg.Attack + 5*time.Second)
 	return RootDDoSResult{Rows: rows, RootQueries: root.Stats().Answered - rootBefore}, nil
+}
+
+// news.org's hosts and their TTL in the serve-stale rows of RootDDoS.
+const (
+	newsHosts = 10
+	newsTTL   = 5 * time.Second
+)
+
+// newsZone is news.org, served from ip, whose hosts' addresses have a
+// TTL of newsTTL.
+func newsZone(ip netip.Addr) *dnsx.Zone {
+	ttl := int(newsTTL / time.Second)
+	lines := []string{
+		"news.org. 3600 IN SOA ns.news.org. hostmaster.news.org. 1 7200 900 1209600 300",
+		"news.org. 3600 IN NS ns.news.org.",
+		"ns.news.org. 3600 IN A " + ip.String(),
+	}
+	for i := range newsHosts {
+		lines = append(lines, fmt.Sprintf("host%d.news.org. %d IN A 192.0.2.%d", i, ttl, 200+i))
+	}
+	return zone("news.org.", lines...)
 }

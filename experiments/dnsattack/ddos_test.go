@@ -21,4 +21,11 @@ func TestRootDDoS_CachedTLDServersBypassTheRoot(t *testing.T) {
 	require.Equal(t, warmCom.Asked, warmCom.Resolved, "cached com servers: every .com name resolves")
 	require.LessOrEqual(t, warmOrg.Resolved*10, warmOrg.Asked, "org needs the root: (almost) nothing resolves")
 	require.LessOrEqual(t, cold.Resolved*10, cold.Asked, "an empty cache needs the root")
+
+	// news.org's only server is down too, and its 5 s TTLs run out
+	// long before the flood ends.
+	fresh, stale := res.Rows[3], res.Rows[4]
+	require.Positive(t, stale.Asked)
+	require.Equal(t, stale.Asked, stale.Resolved, "serve-stale answers every expired name")
+	require.LessOrEqual(t, fresh.Resolved*10, fresh.Asked, "without serve-stale (almost) nothing resolves")
 }

@@ -4,7 +4,9 @@
 // the defences are worth:
 //
 //   - [RootDDoS]: a flood of the root servers; resolvers that cached the
-//     TLD servers' addresses keep resolving.
+//     TLD servers' addresses keep resolving, and with serve-stale (RFC
+//     8767) names whose only server is down too keep resolving after
+//     their TTL has run out.
 //   - [CachePoisoning]: a Kaminsky-style race of forged answers, without
 //     and with each defence (random IDs and ports, bailiwick, 0x20,
 //     refusing open recursion, DNSSEC); with them nothing is poisoned.
@@ -16,10 +18,12 @@
 // Each run is deterministic for its seed. With seed 1 and the defaults:
 //
 //	root DDoS (flood of 10x the root's capacity for 20 s)
-//	cache  names                               asked  resolved     rate
-//	warm   hostN.dN.com (com cached)              85        85     100%
-//	warm   hostN.example.org (org not cached)     85         0       0%
-//	cold   hostN.dN.com                           85         0       0%
+//	cache  names                                         asked  resolved     rate
+//	warm   hostN.dN.com (com cached)                        85        85     100%
+//	warm   hostN.example.org (org not cached)               85         0       0%
+//	cold   hostN.dN.com                                     85         0       0%
+//	fresh  hostN.news.org (expired, no serve-stale)         60         0       0%
+//	stale  hostN.news.org (expired, serve-stale)            60        60     100%
 //
 //	cache poisoning (200 races, 100 forged answers each)
 //	defences                                       won  poisoned www.bank.com redirected

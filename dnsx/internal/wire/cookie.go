@@ -2,8 +2,11 @@ package wire
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"math/bits"
 	"net/netip"
+
+	"codeberg.org/miekg/dns"
 )
 
 // This file holds DNS cookies (RFC 7873) with the interoperable server
@@ -142,4 +145,24 @@ func SipHash24(k [16]byte, m []byte) uint64 {
 		round()
 	}
 	return v0 ^ v1 ^ v2 ^ v3
+}
+
+// packCookie adds h's COOKIE option to w.
+func packCookie(w *dns.Msg, h Header) {
+	if h.UDPSize > 0 && len(h.Cookie) > 0 {
+		w.Pseudo = append(w.Pseudo, &dns.COOKIE{Cookie: hex.EncodeToString(h.Cookie)})
+	}
+}
+
+// unpackCookie reads w's COOKIE option into h; one of a length RFC 7873
+// forbids (not 8, nor 16 to 40) reads as none.
+func unpackCookie(w *dns.Msg, h *Header) {
+	for _, p := range w.Pseudo {
+		if c, ok := p.(*dns.COOKIE); ok {
+			b, err := hex.DecodeString(c.Cookie)
+			if err == nil && (len(b) == ClientCookieLen || (len(b) >= 16 && len(b) <= 40)) {
+				h.Cookie = b
+			}
+		}
+	}
 }

@@ -100,6 +100,9 @@ type Header struct {
 	// Extended DNS Errors (RFC 4035, RFC 8914); DO or EDE needs UDPSize.
 	AuthenticatedData, CheckingDisabled, DNSSECOK bool
 	EDE                                           []EDE
+	// Cookie is the OPT record's COOKIE option (RFC 7873), nil for none;
+	// it needs UDPSize.
+	Cookie []byte
 }
 
 // EDE is an Extended DNS Error option (RFC 8914).
@@ -130,6 +133,7 @@ func Pack(h Header, q Question, s Sections) ([]byte, error) {
 		RecursionDesired: h.RecursionDesired, RecursionAvailable: h.RecursionAvailable,
 	}}
 	packDNSSEC(w, h)
+	packCookie(w, h)
 	if h.UDPSize > 0 && h.UDPSize <= minUDPSize {
 		// The wire library adds an OPT record only above 512 bytes.
 		w.UDPSize = minUDPSize + 1
@@ -196,6 +200,7 @@ func Unpack(b []byte) (Header, Question, Sections, error) {
 		h.UDPSize = max(w.UDPSize, minUDPSize)
 	}
 	unpackDNSSEC(w, &h)
+	unpackCookie(w, &h)
 	if len(w.Question) == 1 {
 		x := w.Question[0]
 		q = Question{Name: x.Header().Name, Type: dns.RRToType(x), Class: x.Header().Class}
