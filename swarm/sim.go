@@ -158,7 +158,7 @@ type Sim struct {
 	net       *sim.Network
 	base      PeerConfig // every node's, before its Storage and Have
 	all       wire.Bitfield
-	registry  []transport.Addr // joined peers, for the tracker stand-in
+	registry  []transport.Addr               // joined peers, for the tracker stand-in
 	stores    map[transport.Addr]*simStorage // honest peers' storage, for CheckAnnounced
 	seeds     []transport.Addr
 	res       SimResult
