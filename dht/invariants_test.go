@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
@@ -30,6 +31,9 @@ type ringScenario struct {
 	Config     PeerConfig
 	// Check is the invariant checked every CheckEvery; nil is CheckRing.
 	Check func(*Sim) error
+	// RunFor, if set, is how long the faults run instead of the plan's
+	// Span and Down.
+	RunFor time.Duration
 }
 
 // ringOutcome is what a run found.
@@ -86,7 +90,7 @@ func runRing(tb testing.TB, seed uint64, sc ringScenario, checkFrom uint64, repl
 	}
 	_, err = ring.Apply(out.Schedule, nil)
 	require.NoError(tb, err)
-	net.Run(sc.Plan.Span + sc.Plan.Down)
+	net.Run(cmp.Or(sc.RunFor, sc.Plan.Span+sc.Plan.Down))
 	if out.Violation = net.Violation(); out.Violation != nil {
 		return out
 	}
@@ -266,6 +270,13 @@ func crashRestartScenario() ringScenario {
 	}
 }
 
+// shortly ends the scenario's run half a minute after the last fault of
+// s instead of at the end of the plan.
+func shortly(sc ringScenario, s sim.Schedule) ringScenario {
+	sc.RunFor = s[len(s)-1].At + 30*time.Second
+	return sc
+}
+
 // TestRingRegressions replays the violations the invariant tests found,
 // each with its seed and the schedule sim.ShrinkSchedule cut it down to;
 // each failed before its fix.
@@ -306,7 +317,7 @@ func TestRingRegressions(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := runRing(t, tc.seed, crashRestartScenario(), 0, &tc.schedule)
+			out := runRing(t, tc.seed, shortly(crashRestartScenario(), tc.schedule), 0, &tc.schedule)
 			require.Nil(t, out.Violation)
 			require.NoError(t, out.Unstable)
 		})
@@ -324,7 +335,7 @@ func TestTwoJoinsInOneGapLeaveAnAppendageOutOfOrder(t *testing.T) {
 		{At: 41190026434, Kind: sim.FaultRestart, Nodes: []transport.Addr{sim.NodeAddr(0)}},
 		{At: 41191878135, Kind: sim.FaultRestart, Nodes: []transport.Addr{sim.NodeAddr(19)}},
 	}
-	sc := crashRestartScenario()
+	sc := shortly(crashRestartScenario(), s)
 	out := runRing(t, seed, sc, 0, &s)
 	require.Nil(t, out.Violation)
 	require.NoError(t, out.Unstable)
