@@ -187,6 +187,7 @@ func fmtN(n int) string {
 // announces a piece that is not verified on its storage.
 func TestSimAnnouncesOnlyVerifiedPieces(t *testing.T) {
 	cfg := small(sim.Seed(t))
+	cfg.Leechers, cfg.FileSize = 10, 4*mib
 	cfg.Seeds, cfg.Polluters = 2, 2
 	cfg.SeedChurn = sim.Exponential{Mean: 3 * time.Second}
 	cfg.SeedDowntime = sim.Exponential{Mean: 3 * time.Second}
@@ -197,7 +198,7 @@ func TestSimAnnouncesOnlyVerifiedPieces(t *testing.T) {
 	res, err := s.Run()
 	require.NoError(t, err)
 	require.Nil(t, s.Network().Violation())
-	require.Equal(t, 20, res.Finished)
+	require.Equal(t, cfg.Leechers, res.Finished)
 	require.Positive(t, res.CorruptPieces, "the polluters were met")
 	t.Logf("%d checks over %v", checks, res.Last)
 
