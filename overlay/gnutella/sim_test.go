@@ -62,8 +62,8 @@ func TestFloodNoMessageOutlivesItsTTL(t *testing.T) {
 		require.True(t, s.Query(q).Found || s.TTL == 2)
 	}
 	require.Nil(t, s.Net.Violation())
-	require.Greater(t, s.audit.delivered, uint64(5*300), "each flood of TTL 7 reaches every node")
-	t.Logf("%d checks, %d deliveries audited", checks, s.audit.delivered)
+	require.Greater(t, s.audit.Delivered, uint64(5*300), "each flood of TTL 7 reaches every node")
+	t.Logf("%d checks, %d deliveries audited", checks, s.audit.Delivered)
 
 	spent := NewMessage(GUIDFrom(s.Net.Rand()), 0, &Query{Criteria: "x"})
 	spent.Header.Hops = 3

@@ -53,7 +53,7 @@ type Sim struct {
 	Net   *sim.Network
 	Graph *overlay.Graph
 	Addrs []transport.Addr
-	audit *ttlAudit // see CheckTTL
+	audit *simrun.TTLAudit // see CheckTTL
 }
 
 // NewSim builds the network and overlay and lets the connections open.
@@ -81,7 +81,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		return nil, err
 	}
 	n := len(w.Library)
-	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL, audit: &ttlAudit{maxTTL: nc.withDefaults().MaxTTL}}
+	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL, audit: &simrun.TTLAudit{Max: nc.withDefaults().MaxTTL}}
 	for i := range n {
 		c := nc
 		c.Files = w.LibraryFiles(i)
@@ -115,12 +115,12 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 // shows every message to the simulation's TTL audit first.
 type staticPeer struct {
 	n     *Peer
-	audit *ttlAudit
+	audit *simrun.TTLAudit
 }
 
 // Receive passes the message to the node.
 func (s staticPeer) Receive(c transport.Conn, m transport.Message) {
-	s.audit.see(c.Peer, s.n.env.Self(), m)
+	s.see(c, m)
 	s.n.Receive(c, m)
 }
 
