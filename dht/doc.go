@@ -70,13 +70,17 @@
 //
 // [Sim.CheckRing] checks Pamela Zave's ring invariants at any instant (a
 // live successor for every member, exactly one ring, in order, ordered
-// appendages and successor lists) and [Sim.CheckStable] the ideal ring
-// once it has stabilised; both fit sim.Network.SetCheck. [Sim.Apply]
+// successor lists), [Sim.CheckAppendages] also ordered appendages (which
+// concurrent joins break for a moment), and [Sim.CheckStable] the ideal
+// ring once it has stabilised; all fit sim.Network.SetCheck. [Sim.Apply]
 // runs a sim.Schedule of crashes, restarts, partitions and link faults
 // keeping the ring's view in step. The tests run them over many seeds
-// (TestRingInvariantsUnderCrashRestart, ...UnderPartitions,
-// ...OnFaultyLinks) and check the put/get history with a linearizability
-// checker (see Consistency).
+// (TestRingInvariantsUnderChurn, the churn of BenchmarkChurn scaled down;
+// TestRingInvariantsUnderCrashRestart, ...UnderPartitions,
+// ...OnFaultyLinks), shrink a failing schedule with sim.ShrinkSchedule,
+// keep each violation found as a regression (TestRingRegressions), and
+// check the put/get history with a linearizability checker (see
+// Consistency).
 //
 // # The shortest useful program
 //

@@ -36,7 +36,7 @@ var (
 	// best successor leads back to it) does not lie between the ring
 	// member where its path enters the ring and that member's ring
 	// predecessor, so a lookup that starts there goes the wrong way
-	// (ordered appendages).
+	// (ordered appendages). Only [Sim.CheckAppendages] reports it.
 	ErrUnorderedAppendage = errors.New("dht: invariant: appendage out of order")
 	// ErrUnorderedSuccessors: a successor list is not in clockwise order
 	// from its owner, or comes round past it (ordered successor lists).
@@ -111,9 +111,6 @@ func (r *Sim) CheckRing() error {
 			ErrSeveralRings, len(rings), len(rings[0]), len(rings[1]), rings[0][0], rings[1][0])
 	}
 	ring := rings[0]
-	if err := r.checkAppendages(members, best, ring); err != nil {
-		return err
-	}
 	wraps := 0
 	for i, n := range ring {
 		next := ring[(i+1)%len(ring)]
@@ -128,10 +125,38 @@ func (r *Sim) CheckRing() error {
 	return nil
 }
 
-// checkAppendages checks that every member off the ring lies between
-// the ring member its path enters the ring at and that member's ring
-// predecessor.
-func (r *Sim) checkAppendages(members []*Peer, best map[transport.Addr]NodeInfo, ring []NodeInfo) error {
+// CheckAppendages checks CheckRing and that every member off the ring
+// lies between the ring member its path enters the ring at and that
+// member's ring predecessor (see ErrUnorderedAppendage). This is stricter
+// than the invariants CheckRing checks: Chord breaks it for a moment whenever two
+// nodes join one gap at once: both take the node after the gap for their
+// successor, it takes the second for its predecessor, and the node
+// before the gap, stabilising, adopts the second before it hears of the
+// first, which is left entering the ring past the second until its own
+// next stabilize (TestTwoJoinsInOneGapLeaveAnAppendageOutOfOrder). No
+// state of the ring is lost meanwhile: lookups that reach the first
+// node's keys find the second, which hands them on once the first is in.
+func (r *Sim) CheckAppendages() error {
+	if err := r.CheckRing(); err != nil {
+		return err
+	}
+	members := r.members()
+	if len(members) < 2 {
+		return nil
+	}
+	best := make(map[transport.Addr]NodeInfo, len(members))
+	for _, p := range members {
+		best[p.self.Addr], _ = r.bestSucc(p)
+	}
+	// The ring: the members a walk from any member comes back to.
+	a := members[0].self.Addr
+	for range members {
+		a = best[a].Addr
+	}
+	ring := []NodeInfo{r.member(a).self}
+	for x := best[a].Addr; x != a; x = best[x].Addr {
+		ring = append(ring, r.member(x).self)
+	}
 	if len(members) == len(ring) {
 		return nil
 	}

@@ -72,70 +72,97 @@ func (p *Peer) tryJoin(boots []transport.Addr, round, i int, errs []error, done 
 		return
 	}
 	p.iterate(p.self.ID, NodeInfo{Addr: boots[i]}, NodeInfo{}, 0, func(r LookupResult, err error) {
-		switch {
-		case p.stopped:
-			done(ErrClosed)
-			return
-		case err != nil:
-			p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: %w", boots[i], err)), done)
-			return
-		case r.Owner.ID == p.self.ID:
-			p.joining = false
-			done(fmt.Errorf("dht: join: node %s already has our ID %s", r.Owner, p.self.ID.Short()))
-			return
-		}
-		// The nodes on the path answered from their tables, so they are
-		// members; coming from a random bootstrap node towards us, they
-		// lie at roughly halving distances behind us, that is, spread
-		// ahead of us around the circle: the far fingers, for free.
-		for _, n := range r.Path {
-			p.addFinger(n)
-		}
-		p.setSuccessors(r.Owner, r.Successors)
-		if !r.pred.IsZero() && r.pred.ID != p.self.ID {
-			p.pred = r.pred
-		}
-		pending := 2
-		var ownerErr error
-		finish := func() {
-			if pending--; pending != 0 || p.stopped {
-				return
-			}
-			if ownerErr != nil {
-				// The successor the lookup found failed since: what is
-				// left of its list may name only nodes far around the
-				// circle, and joining with it would make a small ring
-				// of us and our predecessor, cut off from the rest.
-				// Look again.
-				p.succs, p.pred = nil, NodeInfo{}
-				p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: successor %s: %w", boots[i], r.Owner, ownerErr)), done)
-				return
-			}
-			p.joining = false
-			p.becomeJoined()
-			done(nil)
-		}
-		p.call(r.Owner, &message{Kind: kindState, Flags: flagNotify | flagWantFingers}, func(s *message, err error) {
-			if err == nil && s.Kind != kindStateReply {
-				err = fmt.Errorf("answered %s", s.Kind)
-			}
-			ownerErr = err
-			if err == nil {
-				for _, f := range s.Extra {
-					p.addFinger(f)
+		if err == nil && r.Owner.Addr == p.self.Addr {
+			// The ring routes our ID to us already: an attempt that
+			// started again reached some nodes before. Our successor
+			// is the owner of the point just after us.
+			p.iterate(p.space.AddPow2(p.self.ID, 0), NodeInfo{Addr: boots[i]}, NodeInfo{}, 0, func(r LookupResult, err error) {
+				if err == nil && r.Owner.Addr == p.self.Addr {
+					err = fmt.Errorf("the ring routes past us to ourselves")
 				}
-				if len(p.succs) > 0 && p.succs[0].Addr == r.Owner.Addr {
-					p.setSuccessors(r.Owner, s.Nodes)
-				}
-			}
-			finish()
-		})
-		if p.pred.IsZero() {
-			finish()
+				p.joinFound(boots, round, i, errs, done, r, err)
+			})
 			return
 		}
-		p.call(p.pred, &message{Kind: kindNewSucc}, func(*message, error) { finish() })
+		p.joinFound(boots, round, i, errs, done, r, err)
 	})
+}
+
+// joinFound goes on with a join once the lookup through boots[i] found
+// our successor (r.Owner), or failed with err.
+func (p *Peer) joinFound(boots []transport.Addr, round, i int, errs []error, done func(error), r LookupResult, err error) {
+	switch {
+	case p.stopped:
+		done(ErrClosed)
+		return
+	case err != nil:
+		p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: %w", boots[i], err)), done)
+		return
+	case r.Owner.ID == p.self.ID:
+		p.joining = false
+		done(fmt.Errorf("dht: join: node %s already has our ID %s", r.Owner, p.self.ID.Short()))
+		return
+	}
+	// The nodes on the path answered from their tables, so they are
+	// members; coming from a random bootstrap node towards us, they
+	// lie at roughly halving distances behind us, that is, spread
+	// ahead of us around the circle: the far fingers, for free.
+	for _, n := range r.Path {
+		p.addFinger(n)
+	}
+	p.setSuccessors(r.Owner, r.Successors)
+	if !r.pred.IsZero() && r.pred.ID != p.self.ID {
+		p.pred = r.pred
+	}
+	// The predecessor hears of us only once our successor has
+	// answered: told first, it would take us for its successor
+	// while our join might still start again from nothing, and its
+	// successor list would lead to a node that is not a member.
+	finish := func(ownerErr error) {
+		if p.stopped {
+			return
+		}
+		if ownerErr != nil {
+			// The successor the lookup found failed since: what is
+			// left of its list may name only nodes far around the
+			// circle, and joining with it would make a small ring
+			// of us and our predecessor, cut off from the rest.
+			// Look again.
+			p.succs, p.pred = nil, NodeInfo{}
+			p.tryJoin(boots, round, i+1, append(errs, fmt.Errorf("through %s: successor %s: %w", boots[i], r.Owner, ownerErr)), done)
+			return
+		}
+		if p.pred.IsZero() {
+			p.finishJoin(done)
+			return
+		}
+		p.call(p.pred, &message{Kind: kindNewSucc}, func(*message, error) {
+			if !p.stopped {
+				p.finishJoin(done)
+			}
+		})
+	}
+	p.call(r.Owner, &message{Kind: kindState, Flags: flagNotify | flagWantFingers}, func(s *message, err error) {
+		if err == nil && s.Kind != kindStateReply {
+			err = fmt.Errorf("answered %s", s.Kind)
+		}
+		if err == nil {
+			for _, f := range s.Extra {
+				p.addFinger(f)
+			}
+			if len(p.succs) > 0 && p.succs[0].Addr == r.Owner.Addr {
+				p.setSuccessors(r.Owner, s.Nodes)
+			}
+		}
+		finish(err)
+	})
+}
+
+// finishJoin ends a join that succeeded.
+func (p *Peer) finishJoin(done func(error)) {
+	p.joining = false
+	p.becomeJoined()
+	done(nil)
 }
 
 // becomeJoined starts the maintenance timers.
@@ -177,6 +204,16 @@ func (p *Peer) stabilize() {
 		if p.stopped || err != nil || r.Kind != kindStateReply || len(p.succs) == 0 || p.succs[0].Addr != s.Addr {
 			return // failures made the table forget s (and stabilize again)
 		}
+		if r.Flags&flagMember == 0 {
+			// s restarted and has not joined again: it is off the ring,
+			// and its list (empty, or the few nodes its join met) would
+			// replace our backups with nodes that may not be members.
+			// Skip it; it tells us of itself once it has joined.
+			if len(p.succs) > 1 {
+				p.setSuccessors(p.succs[1], p.succs[2:])
+			}
+			return
+		}
 		if x := r.Node; !x.IsZero() && x.Addr != p.self.Addr && Between(x.ID, p.self.ID, s.ID) {
 			p.setSuccessors(x, append([]NodeInfo{s}, r.Nodes...))
 			p.stabilize()
@@ -210,6 +247,9 @@ func (p *Peer) onState(from transport.Addr, m *message) {
 		p.notified(m.From)
 	}
 	r := &message{Kind: kindStateReply, Node: p.pred, Nodes: p.succs}
+	if p.joined {
+		r.Flags = flagMember
+	}
 	if m.Flags&flagWantFingers != 0 {
 		// A copy: fingers change in place, and the reply may be encoded
 		// on another goroutine after this returns.

@@ -79,6 +79,7 @@ const (
 	flagReplica                 // store: items carry their versions (replication, hand-off)
 	flagFailed                  // route-done: the lookup failed
 	flagWantItem                // find/route: the owner should send Target's item along
+	flagMember                  // state-reply: the sender has joined the ring
 	flagAll         = 1<<iota - 1
 )
 

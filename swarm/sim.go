@@ -158,7 +158,8 @@ type Sim struct {
 	net       *sim.Network
 	base      PeerConfig // every node's, before its Storage and Have
 	all       wire.Bitfield
-	registry  []transport.Addr // joined peers, for the tracker stand-in
+	registry  []transport.Addr               // joined peers, for the tracker stand-in
+	stores    map[transport.Addr]*simStorage // honest peers' storage, for CheckAnnounced
 	seeds     []transport.Addr
 	res       SimResult
 	remaining int   // leechers not finished yet
@@ -192,7 +193,8 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{cfg: cfg, net: net, base: base.withDefaults(), all: wire.NewBitfield(info.NumPieces()), remaining: cfg.Leechers}
+	s := &Sim{cfg: cfg, net: net, base: base.withDefaults(), all: wire.NewBitfield(info.NumPieces()), remaining: cfg.Leechers,
+		stores: map[transport.Addr]*simStorage{}}
 	for i := range info.NumPieces() {
 		s.all.Set(i)
 	}
@@ -263,11 +265,13 @@ func (s *Sim) announce(a transport.Addr) {
 func (s *Sim) addSeeds() error {
 	for range s.cfg.Seeds {
 		pc := s.base
-		pc.Storage, pc.Have = &VirtualStorage{}, s.all
+		st := newSimStorage(s.base.Info.NumPieces(), true)
+		pc.Storage, pc.Have = st, s.all
 		a, err := s.addNode(pc, s.cfg.SeedUpload, 0)
 		if err != nil {
 			return err
 		}
+		s.stores[a] = st
 		s.seeds = append(s.seeds, a)
 	}
 	return nil
@@ -304,7 +308,8 @@ func (s *Sim) addLeechers() error {
 
 func (s *Sim) addLeecher(i int) error {
 	pc := s.base
-	pc.Storage = &VirtualStorage{}
+	st := newSimStorage(s.base.Info.NumPieces(), false)
+	pc.Storage = st
 	if s.cfg.freeRider(i) {
 		pc.Choker = ChokerConfig{Slots: -1, OptimisticSlots: -1}
 	}
@@ -313,7 +318,10 @@ func (s *Sim) addLeecher(i int) error {
 		s.res.Completion[i] = s.net.Elapsed() - arrival
 		s.remaining--
 	}
-	_, err := s.addNode(pc, s.cfg.PeerUpload, s.cfg.PeerDownload)
+	a, err := s.addNode(pc, s.cfg.PeerUpload, s.cfg.PeerDownload)
+	if err == nil {
+		s.stores[a] = st
+	}
 	return err
 }
 

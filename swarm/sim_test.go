@@ -181,3 +181,47 @@ func fmtN(n int) string {
 	}
 	return "N"
 }
+
+// The swarm's announcement invariant, checked every 100 ms of virtual
+// time through a run with seed churn and polluters: no honest peer ever
+// announces a piece that is not verified on its storage.
+func TestSimAnnouncesOnlyVerifiedPieces(t *testing.T) {
+	cfg := small(sim.Seed(t))
+	cfg.Leechers, cfg.FileSize = 10, 4*mib
+	cfg.Seeds, cfg.Polluters = 2, 2
+	cfg.SeedChurn = sim.Exponential{Mean: 3 * time.Second}
+	cfg.SeedDowntime = sim.Exponential{Mean: 3 * time.Second}
+	s, err := NewSim(cfg)
+	require.NoError(t, err)
+	checks := 0
+	s.Network().SetCheck(100*time.Millisecond, func() error { checks++; return s.CheckAnnounced() })
+	res, err := s.Run()
+	require.NoError(t, err)
+	require.Nil(t, s.Network().Violation())
+	require.Equal(t, cfg.Leechers, res.Finished)
+	require.Positive(t, res.CorruptPieces, "the polluters were met")
+	t.Logf("%d checks over %v", checks, res.Last)
+
+	// The check can fail: a leecher that claims a piece it never got, and
+	// a neighbour's record of an announcement never made.
+	leecher := s.Network().Live()[len(s.Network().Live())-1]
+	p := s.Network().Handler(leecher).(*Peer)
+	st := s.stores[leecher]
+	st.verified[3] = false
+	require.ErrorIs(t, s.CheckAnnounced(), ErrUnverifiedAnnounce)
+	st.verified[3] = true
+	require.NoError(t, s.CheckAnnounced())
+	for _, a := range s.Network().Live() {
+		q := s.Network().Handler(a).(*Peer)
+		for _, c := range q.list {
+			if c.addr == leecher && c.ready {
+				st.verified[5] = false
+				p.picker.have.Clear(5) // as if it had only announced it
+				c.has.Set(5)
+				require.ErrorIs(t, s.CheckAnnounced(), ErrUnverifiedAnnounce)
+				return
+			}
+		}
+	}
+	t.Fatal("no neighbour of the leecher left to check")
+}

@@ -2,6 +2,7 @@ package gnutella
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -45,4 +46,32 @@ func count(s []int, x int) int {
 		}
 	}
 	return n
+}
+
+// No message outlives its TTL: the audit sees every delivery of a run of
+// floods (TTL 7 on 300 nodes, and TTL 2), checked every 100 ms; a forged
+// message forwarded past its TTL breaks the invariant.
+func TestFloodNoMessageOutlivesItsTTL(t *testing.T) {
+	s, w := newTestSim(t, 300, 7)
+	checks := 0
+	s.Net.SetCheck(100*time.Millisecond, func() error { checks++; return s.CheckTTL() })
+	for i, q := range w.Queries[:10] {
+		if i == 5 {
+			s.TTL = 2
+		}
+		require.True(t, s.Query(q).Found || s.TTL == 2)
+	}
+	require.Nil(t, s.Net.Violation())
+	require.Greater(t, s.audit.Delivered, uint64(5*300), "each flood of TTL 7 reaches every node")
+	t.Logf("%d checks, %d deliveries audited", checks, s.audit.Delivered)
+
+	spent := NewMessage(GUIDFrom(s.Net.Rand()), 0, &Query{Criteria: "x"})
+	spent.Header.Hops = 3
+	nb := s.Graph.Neighbours(s.Addrs[0])[0]
+	require.NoError(t, s.Net.Inject(s.Addrs[0], nb, spent))
+	s.Net.Run(time.Second)
+	v := s.Net.Violation()
+	require.NotNil(t, v)
+	require.ErrorIs(t, v, ErrMessageOutlivedTTL)
+	t.Log(v.Err)
 }

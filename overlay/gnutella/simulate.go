@@ -53,6 +53,7 @@ type Sim struct {
 	Net   *sim.Network
 	Graph *overlay.Graph
 	Addrs []transport.Addr
+	audit *simrun.TTLAudit // see CheckTTL
 }
 
 // NewSim builds the network and overlay and lets the connections open.
@@ -80,13 +81,13 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 		return nil, err
 	}
 	n := len(w.Library)
-	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL}
+	s := &Sim{cfg: cfg, Net: net, TTL: cfg.TTL, audit: &simrun.TTLAudit{Max: nc.withDefaults().MaxTTL}}
 	for i := range n {
 		c := nc
 		c.Files = w.LibraryFiles(i)
 		cc := c.withDefaults()
 		if a := net.AddNode(func(env transport.Env) transport.Handler {
-			return staticPeer{newPeer(cc, env)}
+			return staticPeer{newPeer(cc, env), s.audit}
 		}); a != sim.NodeAddr(i) {
 			return nil, fmt.Errorf("gnutella: simulator numbered node %d as %s", i, a)
 		}
@@ -110,11 +111,18 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 // staticPeer runs a Peer on a fixed overlay: its neighbours are set
 // from the graph, and it is not a transport.ConnHandler, so the simulator
 // keeps no connection state (the messages, their sizes and latencies are
-// the same; a static overlay has no joins or failures to learn of).
-type staticPeer struct{ n *Peer }
+// the same; a static overlay has no joins or failures to learn of). It
+// shows every message to the simulation's TTL audit first.
+type staticPeer struct {
+	n     *Peer
+	audit *simrun.TTLAudit
+}
 
 // Receive passes the message to the node.
-func (s staticPeer) Receive(c transport.Conn, m transport.Message) { s.n.Receive(c, m) }
+func (s staticPeer) Receive(c transport.Conn, m transport.Message) {
+	s.see(c, m)
+	s.n.Receive(c, m)
+}
 
 // Peer returns the servent of node i.
 func (s *Sim) Peer(i int) *Peer { return s.Net.Handler(s.Addrs[i]).(staticPeer).n }

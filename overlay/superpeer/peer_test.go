@@ -145,12 +145,22 @@ func TestQueryFloodIsRateLimited(t *testing.T) {
 }
 
 // Two tiers need far fewer messages than flooding on the same workload:
-// at least ten times fewer at equal success.
+// at least ten times fewer at equal success; and no query outlives its
+// TTL (checked every 100 ms of virtual time; a forged one does).
 func TestTwoTiersBeatFloodingTenfold(t *testing.T) {
 	w, err := overlay.NewWorkload(overlay.WorkloadConfig{Nodes: 2000, Queries: 100, Seed: 3})
 	require.NoError(t, err)
 	s, err := NewSim(SimConfig{Workload: w, TTL: 3, Seed: 3})
 	require.NoError(t, err)
+	s.Net.SetCheck(100*time.Millisecond, s.CheckTTL)
+	defer func() {
+		require.Nil(t, s.Net.Violation())
+		require.Positive(t, s.audit.Delivered)
+		require.NoError(t, s.Net.Inject(s.Leaders[0], s.Leaders[1], &Query{ID: 1, Criteria: "x", TTL: MaxSimTTL, Hops: 1}))
+		s.Net.Run(time.Second)
+		require.ErrorIs(t, s.Net.Violation(), ErrQueryOutlivedTTL)
+		t.Log(s.Net.Violation().Err)
+	}()
 	var msgs uint64
 	found := 0
 	for _, q := range w.Queries {

@@ -56,6 +56,7 @@ type Sim struct {
 	Leaders []transport.Addr
 	// LeaderGraph is the leaders' overlay.
 	LeaderGraph *overlay.Graph
+	audit       *simrun.TTLAudit // see CheckTTL
 }
 
 // NewSim builds the network: leaders, their overlay, the groups, and lets
@@ -76,7 +77,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 	for _, i := range r.Perm(n)[:leaders] {
 		isLeader[i] = true
 	}
-	s := &Sim{cfg: cfg, Addrs: make([]transport.Addr, n), TTL: cfg.TTL}
+	s := &Sim{cfg: cfg, Addrs: make([]transport.Addr, n), TTL: cfg.TTL, audit: &simrun.TTLAudit{Max: MaxSimTTL, Expired: true}}
 	for i := range n {
 		s.Addrs[i] = sim.NodeAddr(i)
 		if isLeader[i] {
@@ -102,7 +103,7 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 			c.Leaders = []transport.Addr{s.Leaders[r.IntN(len(s.Leaders))]}
 		}
 		cc := c.withDefaults()
-		if a := net.AddNode(func(env transport.Env) transport.Handler { return newPeer(cc, env) }); a != s.Addrs[i] {
+		if a := net.AddNode(func(env transport.Env) transport.Handler { return auditedPeer{newPeer(cc, env), s.audit} }); a != s.Addrs[i] {
 			return nil, fmt.Errorf("superpeer: simulator numbered node %d as %s", i, a)
 		}
 	}
@@ -111,14 +112,14 @@ func NewSim(cfg SimConfig) (*Sim, error) {
 }
 
 // Peer returns the node at i.
-func (s *Sim) Peer(i int) *Peer { return s.Net.Handler(s.Addrs[i]).(*Peer) }
+func (s *Sim) Peer(i int) *Peer { return s.Net.Handler(s.Addrs[i]).(auditedPeer).Peer }
 
 // Query runs one query of the workload to completion.
 func (s *Sim) Query(q overlay.QuerySpec) QueryResult {
 	self := s.Addrs[q.Node]
 	holders := simrun.Holders{Self: self}
 	msgs := simrun.Query(s.Net, self, s.cfg.Window, func(h transport.Handler) {
-		_, _ = h.(*Peer).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), holders.Add)
+		_, _ = h.(auditedPeer).Search(s.cfg.Workload.Criteria(q.File), min(s.TTL, MaxSimTTL), holders.Add)
 	})
 	return QueryResult{Messages: msgs, Holders: holders.Len(), Found: holders.Len() > 0}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,10 @@ type Violation struct {
 	// oldest first, when the check ran after every event (see
 	// [Network.CheckFrom]); empty otherwise.
 	Trace []string
+	// Schedule holds the faults applied (see [Network.Apply]) before the
+	// failure, in order: with the seed, what a replay needs, and what
+	// [ShrinkSchedule] shortens.
+	Schedule Schedule
 	// Err is what the check returned.
 	Err error
 }
@@ -38,6 +43,16 @@ func (v *Violation) Error() string {
 	fmt.Fprintf(&b, "sim: check failed at %v, after event %d (seed %d; last pass at %v, event %d): %v",
 		v.At, v.Events, v.Seed, v.PassedAt, v.PassedEvents, v.Err)
 	fmt.Fprintf(&b, "\nreplay: %s=%d", SeedEnv, v.Seed)
+	if len(v.Schedule) > 0 {
+		fmt.Fprintf(&b, " with the %d faults applied:", len(v.Schedule))
+		for _, f := range v.Schedule {
+			b.WriteString("\n  ")
+			b.WriteString(f.String())
+		}
+	}
+	if len(v.Trace) > 0 {
+		b.WriteString("\nlast events:")
+	}
 	for _, line := range v.Trace {
 		b.WriteString("\n  ")
 		b.WriteString(line)
@@ -148,7 +163,8 @@ func (n *Network) runCheck(at int64) {
 	n.flush()
 	if err := c.check(); err != nil {
 		v := &Violation{Seed: n.cfg.Seed, At: time.Duration(at), Events: n.stats.Events,
-			PassedAt: time.Duration(c.passedAt), PassedEvents: c.passedEvents, Err: err}
+			PassedAt: time.Duration(c.passedAt), PassedEvents: c.passedEvents, Err: err,
+			Schedule: slices.Clone(n.applied)}
 		if c.from > 0 {
 			k := len(c.trace)
 			v.Trace = make([]string, 0, k)
@@ -238,4 +254,40 @@ func Shrink(first *Violation, replay func(from uint64) *Violation) *Violation {
 		return v
 	}
 	return first
+}
+
+// ShrinkSchedule returns a shorter schedule, made of faults of s in their
+// order, on which the run still fails: fails must replay the run from the
+// same seed and scenario with the schedule given (as [Network.Apply]
+// takes it) and report whether a check failed. It first bisects on the
+// number of faults kept from the start (the shortest prefix that fails),
+// then drops chunks of the faults left, halving the chunk down to single
+// faults, keeping each removal after which the run still fails. It
+// replays about log2(len(s)) + 2·len(s) times at most, and returns s
+// itself if the run does not fail on it.
+func ShrinkSchedule(s Schedule, fails func(Schedule) bool) Schedule {
+	if !fails(s) {
+		return s
+	}
+	lo, hi := 0, len(s) // s[:hi] fails; find the least such hi
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(s[:mid:mid]) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	cur := slices.Clone(s[:hi])
+	for chunk := len(cur) / 2; chunk >= 1; chunk /= 2 {
+		for i := 0; i < len(cur); {
+			try := slices.Concat(cur[:i], cur[min(i+chunk, len(cur)):])
+			if fails(try) {
+				cur = try
+				continue
+			}
+			i += chunk
+		}
+	}
+	return cur
 }

@@ -93,7 +93,8 @@
 //
 // A [Schedule] is a list of timed faults declared as data: crash, stop,
 // restart (fresh) or recover (with state) nodes, partition into groups and
-// heal, set a link's (or every link's) loss, duplication and reordering.
+// heal, set a link's (or every link's) loss, duplication and reordering,
+// skew a node's timers.
 // [Network.Apply] runs it from now, as events of the network, so a run
 // with a schedule replays from its seed like any other; print a schedule
 // with its String method to record what a failing run did. [CrashRestarts]
@@ -136,6 +137,14 @@
 // every event from there and keeps the last [TraceLen] events in the
 // violation's Trace; [Shrink] does that given a function that replays the
 // run.
+//
+// A violation also carries the faults applied before it
+// ([Violation.Schedule], printed by its Error). [ShrinkSchedule] replays
+// the run with fewer of them (the shortest failing prefix by bisection,
+// then without each chunk and each fault that the failure does not need)
+// and returns the shortest schedule it found that still fails: a test
+// prints it with the seed, and that pair is the regression test (see
+// ExampleShrinkSchedule).
 //
 // # Connections, unreachable peers, backpressure
 //

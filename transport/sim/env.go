@@ -85,6 +85,14 @@ func (e *env) Disconnect(peer transport.Addr) {
 // AfterFunc calls f on the node after d of virtual time, unless the node
 // goes down first.
 func (e *env) AfterFunc(d time.Duration, f func()) (stop func() bool) {
+	if e.net.skews != nil {
+		d = e.net.skewed(e.id, d)
+	}
+	return e.timer(d, f)
+}
+
+// timer is AfterFunc without the node's skew.
+func (e *env) timer(d time.Duration, f func()) (stop func() bool) {
 	if !e.live() {
 		return func() bool { return false }
 	}
@@ -105,7 +113,7 @@ func (e *env) Offload(cost time.Duration, work func(), done func()) {
 	}
 	work()
 	if done != nil {
-		e.AfterFunc(cost, done)
+		e.timer(cost, done)
 	}
 }
 

@@ -45,6 +45,10 @@ type Network struct {
 	faults linkFaults // the default of links without their own
 	// persisted holds what Persister handlers left when they went down.
 	persisted map[int32]persisted
+	// skews holds the timer rates of SetTimerSkew; nil until one is set.
+	skews map[int32]float64
+	// applied holds the faults of Apply that have happened.
+	applied Schedule
 }
 
 // node is the part of a simulated node that outlives its incarnations.

@@ -35,9 +35,12 @@ const (
 	// ([Network.SetLinkLoss], [Network.SetLinkFaults], [Network.SetLoss],
 	// [Network.SetFaults]).
 	FaultLink
+	// FaultSkew sets the timer rate of Nodes to Rate
+	// ([Network.SetTimerSkew]); Rate 1 ends the skew.
+	FaultSkew
 )
 
-var faultNames = [...]string{"", "crash", "stop", "restart", "recover", "partition", "heal", "link"}
+var faultNames = [...]string{"", "crash", "stop", "restart", "recover", "partition", "heal", "link", "skew"}
 
 // String returns the kind's name: "crash", "partition"...
 func (k FaultKind) String() string {
@@ -53,14 +56,16 @@ type Fault struct {
 	At time.Duration
 	// Kind is what happens.
 	Kind FaultKind
-	// Nodes are the nodes it happens to (crash, stop, restart, recover),
-	// or the two ends of the link (link; none for every link).
+	// Nodes are the nodes it happens to (crash, stop, restart, recover,
+	// skew), or the two ends of the link (link; none for every link).
 	Nodes []transport.Addr
 	// Groups are the sets of a partition; nodes in none form one more.
 	Groups [][]transport.Addr
 	// Loss and Link are a link's new loss probability and faults.
 	Loss float64
 	Link LinkFaults
+	// Rate is the nodes' new timer rate (skew).
+	Rate float64
 }
 
 // String writes the fault on one line: "1m30s crash /sim/3 /sim/7".
@@ -76,6 +81,9 @@ func (f Fault) String() string {
 	if f.Kind == FaultLink {
 		fmt.Fprintf(&b, " loss=%v duplicate=%v reorder=%v", f.Loss, f.Link.Duplicate, f.Link.Reorder)
 	}
+	if f.Kind == FaultSkew {
+		fmt.Fprintf(&b, " rate=%v", f.Rate)
+	}
 	return b.String()
 }
 
@@ -87,7 +95,7 @@ func (f Fault) Validate() error {
 		return bad("negative time")
 	case f.Kind == 0 || int(f.Kind) >= len(faultNames):
 		return bad("unknown kind")
-	case f.Kind <= FaultRecover && len(f.Nodes) == 0:
+	case (f.Kind <= FaultRecover || f.Kind == FaultSkew) && len(f.Nodes) == 0:
 		return bad("no nodes")
 	case f.Kind == FaultPartition && len(f.Groups) == 0:
 		return bad("no groups")
@@ -95,6 +103,8 @@ func (f Fault) Validate() error {
 		return bad("a link has two ends")
 	case f.Kind == FaultLink && (math.IsNaN(f.Loss) || f.Loss < 0 || f.Loss > 1):
 		return bad("loss not in [0, 1]")
+	case f.Kind == FaultSkew && (math.IsNaN(f.Rate) || math.IsInf(f.Rate, 0) || f.Rate <= 0):
+		return bad("rate not positive")
 	}
 	if f.Kind == FaultLink {
 		return f.Link.Validate()
@@ -183,6 +193,7 @@ func (n *Network) Apply(s Schedule, after func(Fault)) (stop func(), err error) 
 	for _, f := range Merge(s) {
 		stops = append(stops, n.AfterFunc(f.At, func() {
 			n.applyFault(f)
+			n.applied = append(n.applied, f)
 			if after != nil {
 				after(f)
 			}
@@ -194,6 +205,11 @@ func (n *Network) Apply(s Schedule, after func(Fault)) (stop func(), err error) 
 		}
 	}, nil
 }
+
+// Applied returns the faults of the schedules given to Apply that have
+// happened so far, in the order they happened, each with its At as
+// given: the schedule a replay of the run up to now applies.
+func (n *Network) Applied() Schedule { return slices.Clone(n.applied) }
 
 // applyFault does one fault; its addresses were checked by Apply.
 func (n *Network) applyFault(f Fault) {
@@ -207,6 +223,8 @@ func (n *Network) applyFault(f Fault) {
 			_ = n.Restart(a)
 		case FaultRecover:
 			_ = n.Recover(a)
+		case FaultSkew:
+			_ = n.SetTimerSkew(a, f.Rate)
 		}
 	}
 	switch f.Kind {
