@@ -1,0 +1,227 @@
+package testbed
+
+import (
+	"cmp"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Impairment is what a Relay does to the bytes it forwards, each way.
+type Impairment struct {
+	// Delay holds every chunk read for this long before it is written on.
+	Delay time.Duration
+	// Loss is the probability that a chunk is "lost": held a further
+	// Stall (default 200 ms) first, as TCP stalls to retransmit a lost
+	// segment. The byte stream itself stays intact and in order.
+	Loss  float64
+	Stall time.Duration
+	// Rate, if positive, caps the bytes per second forwarded each way on
+	// each connection.
+	Rate int64
+}
+
+// Relay is a TCP relay on the bridge's address that forwards every
+// connection to a target with an impairment, and can freeze: hold all
+// data until thawed. Nodes dial Addr instead of the target.
+type Relay struct {
+	ln     net.Listener
+	target string
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	imp    Impairment
+	rng    *rand.Rand
+	frozen bool
+	thaw   chan struct{} // closed when the relay thaws
+	conns  map[net.Conn]bool
+	closed bool
+
+	// toClient and toTarget count the bytes forwarded each way.
+	toClient, toTarget atomic.Int64
+}
+
+// Relay starts a relay to target, listening on the bridge's address.
+func (b *Bed) Relay(target netip.AddrPort, imp Impairment) *Relay {
+	b.t.Helper()
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(b.IP(), 0).String())
+	if err != nil {
+		b.t.Fatalf("testbed: relay: %v", err)
+	}
+	r := &Relay{ln: ln, target: target.String(), imp: imp, rng: rand.New(rand.NewPCG(1, 2)), conns: map[net.Conn]bool{}}
+	b.mu.Lock()
+	b.relays = append(b.relays, r)
+	b.mu.Unlock()
+	r.wg.Add(1)
+	go r.accept()
+	return r
+}
+
+// Addr is where the relay listens.
+func (r *Relay) Addr() netip.AddrPort { return r.ln.Addr().(*net.TCPAddr).AddrPort() }
+
+// Set changes the impairment, for the chunks read from now on.
+func (r *Relay) Set(imp Impairment) {
+	r.mu.Lock()
+	r.imp = imp
+	r.mu.Unlock()
+}
+
+// Freeze holds all data, each way, until Thaw; connections stay open.
+func (r *Relay) Freeze() {
+	r.mu.Lock()
+	if !r.frozen {
+		r.frozen, r.thaw = true, make(chan struct{})
+	}
+	r.mu.Unlock()
+}
+
+// Thaw forwards again what Freeze held.
+func (r *Relay) Thaw() {
+	r.mu.Lock()
+	if r.frozen {
+		r.frozen = false
+		close(r.thaw)
+	}
+	r.mu.Unlock()
+}
+
+// ToClient is the bytes forwarded from the target to the clients so far.
+func (r *Relay) ToClient() int64 { return r.toClient.Load() }
+
+// Close stops the relay and closes its connections.
+func (r *Relay) Close() {
+	r.mu.Lock()
+	r.closed = true
+	for c := range r.conns {
+		c.Close()
+	}
+	r.mu.Unlock()
+	r.ln.Close()
+	r.Thaw()
+	r.wg.Wait()
+}
+
+func (r *Relay) track(c net.Conn) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		c.Close()
+		return false
+	}
+	r.conns[c] = true
+	return true
+}
+
+func (r *Relay) accept() {
+	defer r.wg.Done()
+	for {
+		c, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		r.wg.Add(1)
+		go r.serve(c)
+	}
+}
+
+// serve relays one connection until either side closes it.
+func (r *Relay) serve(c net.Conn) {
+	defer r.wg.Done()
+	if !r.track(c) {
+		return
+	}
+	u, err := net.DialTimeout("tcp", r.target, 10*time.Second)
+	if err != nil || !r.track(u) {
+		c.Close()
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r.pipe(u, c, &r.toTarget) }()
+	go func() { defer wg.Done(); r.pipe(c, u, &r.toClient) }()
+	wg.Wait()
+	r.mu.Lock()
+	delete(r.conns, c)
+	delete(r.conns, u)
+	r.mu.Unlock()
+}
+
+// chunk is data read and the time it may be written on.
+type chunk struct {
+	data []byte
+	at   time.Time
+}
+
+// pipe copies src to dst with the impairment; when either ends, both
+// connections close.
+func (r *Relay) pipe(dst, src net.Conn, count *atomic.Int64) {
+	defer dst.Close()
+	defer src.Close()
+	q := make(chan chunk, 64)
+	go func() {
+		defer close(q)
+		last := time.Time{}
+		for {
+			buf := make([]byte, 16<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				r.mu.Lock()
+				imp := r.imp
+				lost := imp.Loss > 0 && r.rng.Float64() < imp.Loss
+				r.mu.Unlock()
+				at := time.Now().Add(imp.Delay)
+				if lost {
+					at = at.Add(cmp.Or(imp.Stall, 200*time.Millisecond))
+				}
+				if at.Before(last) {
+					at = last // no chunk overtakes another
+				}
+				last = at
+				q <- chunk{buf[:n], at}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for ch := range q {
+		time.Sleep(time.Until(ch.at))
+		if err := r.wait(); err != nil {
+			break
+		}
+		if _, err := dst.Write(ch.data); err != nil {
+			break
+		}
+		count.Add(int64(len(ch.data)))
+		r.mu.Lock()
+		rate := r.imp.Rate
+		r.mu.Unlock()
+		if rate > 0 {
+			time.Sleep(time.Duration(float64(len(ch.data)) / float64(rate) * float64(time.Second)))
+		}
+	}
+	src.Close()
+	for range q { // let the reader end
+	}
+}
+
+// wait blocks while the relay is frozen; it fails once the relay closed.
+func (r *Relay) wait() error {
+	for {
+		r.mu.Lock()
+		frozen, thaw, closed := r.frozen, r.thaw, r.closed
+		r.mu.Unlock()
+		if closed {
+			return errors.New("testbed: relay closed")
+		}
+		if !frozen {
+			return nil
+		}
+		<-thaw
+	}
+}
