@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -169,6 +170,13 @@ func (b *Bed) AddHosts(n int) []*Host {
 		hs[i] = b.AddHost()
 	}
 	return hs
+}
+
+// Hosts returns the bed's hosts, in the order they were added.
+func (b *Bed) Hosts() []*Host {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.hosts)
 }
 
 // LinkDown takes the host's link to the bridge down: its packets are
