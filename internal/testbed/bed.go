@@ -26,6 +26,12 @@ const prefix = "p2ptb"
 // maxHosts bounds the hosts of one bed (addresses .2 to .101).
 const maxHosts = 100
 
+// relayHost is the last byte of the relays' address, the bridge's second
+// one: a node tells a relay from the test's own connections (which come
+// from .1), as a BitTorrent client that keeps one connection per host
+// must.
+const relayHost = 254
+
 // stateDir holds one file per live bed, named by its id and holding the
 // pid of the test binary that made it, so that a later New removes the
 // beds of binaries that died without cleaning up.
@@ -114,6 +120,7 @@ func (b *Bed) claim(n int) error {
 	}
 	for _, args := range [][]string{
 		{"addr", "add", b.addr(1).String() + "/24", "dev", bridge},
+		{"addr", "add", b.addr(relayHost).String() + "/24", "dev", bridge},
 		{"link", "set", bridge, "up"},
 	} {
 		if err := ip(args...); err != nil {

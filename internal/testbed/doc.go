@@ -10,8 +10,9 @@
 // drives it through its standard input and output and hurts it with
 // Kill (SIGKILL), Stop and Cont (SIGSTOP, SIGCONT: a hung process) and the
 // host's LinkDown and LinkUp. Since the kernel may lack netem, delay,
-// loss and throttling come from a [Relay], a TCP relay on the bridge's
-// address that holds, slows or freezes what it forwards.
+// loss and throttling come from a [Relay], a TCP relay on a second
+// address of the bridge (.254) that holds, slows or freezes what it
+// forwards.
 //
 // Everything a bed made (processes, namespaces, the bridge, relays) is
 // removed by the test's cleanup, also when the test fails; a bed left

@@ -25,7 +25,8 @@ type Impairment struct {
 	Rate int64
 }
 
-// Relay is a TCP relay on the bridge's address that forwards every
+// Relay is a TCP relay on an address of the bridge (not IP's, a second
+// one all relays share) that forwards every
 // connection to a target with an impairment, and can freeze: hold all
 // data until thawed. Nodes dial Addr instead of the target.
 type Relay struct {
@@ -45,10 +46,10 @@ type Relay struct {
 	toClient, toTarget atomic.Int64
 }
 
-// Relay starts a relay to target, listening on the bridge's address.
+// Relay starts a relay to target, listening on the relays' address.
 func (b *Bed) Relay(target netip.AddrPort, imp Impairment) *Relay {
 	b.t.Helper()
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(b.IP(), 0).String())
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(b.addr(relayHost), 0).String())
 	if err != nil {
 		b.t.Fatalf("testbed: relay: %v", err)
 	}
