@@ -39,6 +39,7 @@ type Relay struct {
 	rng    *rand.Rand
 	frozen bool
 	thaw   chan struct{} // closed when the relay thaws
+	stopAt int64         // FreezeAt's mark, 0 for none
 	conns  map[net.Conn]bool
 	closed bool
 
@@ -81,14 +82,55 @@ func (r *Relay) Freeze() {
 	r.mu.Unlock()
 }
 
-// Thaw forwards again what Freeze held.
+// FreezeAt forwards (thawing the relay if it is frozen) until n bytes in
+// all have gone to the clients (ToClient), then freezes: a transfer is
+// cut at a point the test chose, not at a point it raced to.
+func (r *Relay) FreezeAt(n int64) {
+	r.mu.Lock()
+	r.thawLocked()
+	r.stopAt = n
+	r.mu.Unlock()
+}
+
+// Thaw forwards again what Freeze held, and cancels FreezeAt.
 func (r *Relay) Thaw() {
 	r.mu.Lock()
+	r.thawLocked()
+	r.stopAt = 0
+	r.mu.Unlock()
+}
+
+func (r *Relay) thawLocked() {
 	if r.frozen {
 		r.frozen = false
 		close(r.thaw)
 	}
-	r.mu.Unlock()
+}
+
+// Frozen reports whether the relay holds its data now.
+func (r *Relay) Frozen() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.frozen
+}
+
+// allowance is how many of n bytes may be written to the clients before
+// FreezeAt's mark; at the mark it freezes the relay and returns 0.
+func (r *Relay) allowance(count *atomic.Int64, n int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if count != &r.toClient || r.stopAt == 0 {
+		return n
+	}
+	left := r.stopAt - count.Load()
+	if left <= 0 {
+		r.stopAt = 0
+		if !r.frozen {
+			r.frozen, r.thaw = true, make(chan struct{})
+		}
+		return 0
+	}
+	return int(min(int64(n), left))
 }
 
 // ToClient is the bytes forwarded from the target to the clients so far.
@@ -190,25 +232,42 @@ func (r *Relay) pipe(dst, src net.Conn, count *atomic.Int64) {
 			}
 		}
 	}()
+	var due time.Time // Rate's pace: when the bytes written so far may all be out
 	for ch := range q {
 		time.Sleep(time.Until(ch.at))
-		if err := r.wait(); err != nil {
+		if r.forward(dst, ch.data, count, &due) != nil {
 			break
-		}
-		if _, err := dst.Write(ch.data); err != nil {
-			break
-		}
-		count.Add(int64(len(ch.data)))
-		r.mu.Lock()
-		rate := r.imp.Rate
-		r.mu.Unlock()
-		if rate > 0 {
-			time.Sleep(time.Duration(float64(len(ch.data)) / float64(rate) * float64(time.Second)))
 		}
 	}
 	src.Close()
 	for range q { // let the reader end
 	}
+}
+
+// forward writes data to dst, as the relay's state and rate allow.
+func (r *Relay) forward(dst net.Conn, data []byte, count *atomic.Int64, due *time.Time) error {
+	for len(data) > 0 {
+		if err := r.wait(); err != nil {
+			return err
+		}
+		n := r.allowance(count, len(data))
+		if n == 0 {
+			continue // frozen at FreezeAt's mark
+		}
+		r.mu.Lock()
+		rate := r.imp.Rate
+		r.mu.Unlock()
+		if rate > 0 {
+			*due = later(*due, time.Now()).Add(time.Duration(float64(n) / float64(rate) * float64(time.Second)))
+			time.Sleep(time.Until(*due))
+		}
+		if _, err := dst.Write(data[:n]); err != nil {
+			return err
+		}
+		count.Add(int64(n))
+		data = data[n:]
+	}
+	return nil
 }
 
 // wait blocks while the relay is frozen; it fails once the relay closed.
@@ -225,4 +284,12 @@ func (r *Relay) wait() error {
 		}
 		<-thaw
 	}
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
