@@ -80,8 +80,8 @@ func TestDHTRingUnderFaults(t *testing.T) {
 		t.Skip("16 processes, about half a minute")
 	}
 	start := time.Now()
-	bin := testbed.Build(t, "github.com/networkutopia/p2p/examples/dht")
 	bed := testbed.New(t)
+	bin := testbed.Build(t, "github.com/networkutopia/p2p/examples/dht")
 	var nodes []*dhtNode
 	for i, h := range bed.AddHosts(16) {
 		addr := fmt.Sprintf("/ip4/%s/tcp/4000", h.IP)

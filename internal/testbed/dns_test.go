@@ -81,8 +81,8 @@ func TestDNSSecondaryKilledMidTransfer(t *testing.T) {
 		t.Skip("two DNS servers, three restarts, about ten seconds")
 	}
 	start := time.Now()
-	bin := testbed.Build(t, "github.com/networkutopia/p2p/examples/dns")
 	bed := testbed.New(t)
+	bin := testbed.Build(t, "github.com/networkutopia/p2p/examples/dns")
 	hs := bed.AddHosts(2)
 	work := t.TempDir()
 

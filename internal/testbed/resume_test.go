@@ -104,8 +104,8 @@ func TestSwarmResumesAfterSIGKILL(t *testing.T) {
 		t.Skip("kills and restarts a download, about twenty seconds")
 	}
 	start := time.Now()
-	bin := testbed.Build(t, swarmCmd)
 	bed := testbed.New(t)
+	bin := testbed.Build(t, swarmCmd)
 	hs := bed.AddHosts(2)
 	work := t.TempDir()
 	tf, mi, content := seedFile(t, filepath.Join(work, "seed"), "blob.bin", 16<<20, 64<<10, "")

@@ -62,8 +62,8 @@ func TestSwarmCompletesWithLeechersKilled(t *testing.T) {
 		t.Skip("ten processes, about half a minute")
 	}
 	start := time.Now()
-	bin := testbed.Build(t, swarmCmd)
 	bed := testbed.New(t)
+	bin := testbed.Build(t, swarmCmd)
 	hosts := bed.AddHosts(10)
 	tr := hosts[0].Start("tracker", bin, "tracker", "-addr", hosts[0].IP.String()+":6969", "-interval", "2s")
 	tr.Expect("tracker at", 30*time.Second)
