@@ -182,11 +182,45 @@ func (p *Proc) kill() {
 	}
 }
 
-// Stop sends SIGSTOP: the process hangs, its sockets open, until Cont.
-func (p *Proc) Stop() { p.signal(syscall.SIGSTOP) }
+// Stop sends SIGSTOP and waits until the process is stopped: it hangs,
+// its sockets open, until Cont.
+func (p *Proc) Stop() {
+	p.t.Helper()
+	p.signal(syscall.SIGSTOP)
+	p.waitState(true)
+}
 
-// Cont sends SIGCONT.
-func (p *Proc) Cont() { p.signal(syscall.SIGCONT) }
+// Cont sends SIGCONT and waits until the process runs again.
+func (p *Proc) Cont() {
+	p.t.Helper()
+	p.signal(syscall.SIGCONT)
+	p.waitState(false)
+}
+
+// waitState waits until the process is stopped, or is not: a signal is
+// delivered after kill returns.
+func (p *Proc) waitState(stopped bool) {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if p.stopped() == stopped {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	p.t.Fatalf("testbed: %s: not %s within 10 s", p.Name, map[bool]string{true: "stopped", false: "running"}[stopped])
+}
+
+// stopped reads the process's state from /proc: T is stopped.
+func (p *Proc) stopped() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces, so read after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'T'
+}
 
 // Signal sends sig.
 func (p *Proc) signal(sig syscall.Signal) {
