@@ -84,8 +84,12 @@ func New(t testing.TB) *Bed {
 	return nil
 }
 
-// usable reports why namespaces cannot be made, or nil.
-func usable() error {
+// usable reports why namespaces cannot be made, or nil; it tries once
+// per test binary.
+var usable = sync.OnceValue(probe)
+
+// probe makes and removes a namespace.
+func probe() error {
 	if _, err := exec.LookPath("ip"); err != nil {
 		return err
 	}

@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// echoEnv makes the test binary an echo server on the address it holds
-// (see TestMain): the process the testbed tests start in a namespace.
-const echoEnv = "P2P_TESTBED_ECHO"
+// echoArg, followed by an address, makes the test binary an echo server
+// on that address (see TestMain): the process the testbed tests start in
+// a namespace.
+const echoArg = "-testbed-echo"
 
-// echo serves TCP echo on $P2P_TESTBED_ECHO and prints "listening ADDR".
-func echo() {
-	ln, err := net.Listen("tcp", os.Getenv(echoEnv))
+// echo serves TCP echo on addr and prints "listening ADDR".
+func echo(addr string) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -39,8 +40,7 @@ func echo() {
 // startEcho starts an echo server on h, port 7000.
 func startEcho(t *testing.T, h *testbed.Host) (*testbed.Proc, netip.AddrPort) {
 	addr := netip.AddrPortFrom(h.IP, 7000)
-	t.Setenv(echoEnv, addr.String())
-	p := h.Start("echo", os.Args[0])
+	p := h.Start("echo", os.Args[0], echoArg, addr.String())
 	p.Expect("listening", 10*time.Second)
 	return p, addr
 }
@@ -71,6 +71,7 @@ func roundTrip(addr netip.AddrPort, timeout time.Duration) (time.Duration, error
 // process stopped, answer no more until brought back; a killed process
 // exits.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	bed := testbed.New(t)
 	h := bed.AddHost()
 	p, addr := startEcho(t, h)
@@ -103,6 +104,7 @@ func TestFaults(t *testing.T) {
 // Hosts of one bed reach each other, and two beds side by side have
 // their own names and networks.
 func TestBedsSideBySide(t *testing.T) {
+	t.Parallel()
 	a, b := testbed.New(t), testbed.New(t)
 	require.NotEqual(t, a.IP(), b.IP())
 	ha := a.AddHosts(2)
@@ -119,6 +121,7 @@ func TestBedsSideBySide(t *testing.T) {
 // A relay delays, stalls for loss, freezes and throttles what it
 // forwards.
 func TestRelay(t *testing.T) {
+	t.Parallel()
 	bed := testbed.New(t)
 	_, addr := startEcho(t, bed.AddHost())
 	r := bed.Relay(addr, testbed.Impairment{Delay: 100 * time.Millisecond})
