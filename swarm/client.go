@@ -163,6 +163,7 @@ type Torrent struct {
 	// unregister removes the torrent's metrics (ClientConfig.Metrics).
 	unregister func()
 	ann        announcer // its trackers and the last announce's error
+	rechecked  int       // pieces hashed by Add (Progress.Rechecked)
 }
 
 // Progress is a snapshot of a torrent, for a progress bar.
@@ -194,6 +195,10 @@ type Progress struct {
 	// tier answered; it names each one's error), nil once one answered
 	// or without trackers.
 	AnnounceErr error
+	// Rechecked is how many pieces Add read and hashed to find those
+	// already in the files (a download resumed after a crash); pieces
+	// the files do not hold are skipped unread.
+	Rechecked int
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -232,7 +237,8 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 			have.Set(i)
 		}
 	}
-	t := &Torrent{c: c, mi: mi, storage: st, done: make(chan struct{}), stop: make(chan struct{})}
+	t := &Torrent{c: c, mi: mi, storage: st, done: make(chan struct{}), stop: make(chan struct{}),
+		rechecked: int(st.Stats().Checked)}
 	pc := c.cfg.Peer
 	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
 	pc.OnComplete = t.markDone
@@ -352,7 +358,7 @@ func (t *Torrent) progress() Progress {
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
 		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
-		AnnounceErr: t.ann.lastErr(),
+		AnnounceErr: t.ann.lastErr(), Rechecked: t.rechecked,
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {

@@ -63,6 +63,9 @@ type FileStorageStats struct {
 	// Refused counts calls refused for a piece, offset or length outside
 	// the torrent, or after Close.
 	Refused int64
+	// Checked counts the pieces CheckPiece read and hashed (not those it
+	// found missing unread).
+	Checked int64
 }
 
 // FileStorage stores a torrent's files under a directory, laid out as the
@@ -79,6 +82,7 @@ type FileStorage struct {
 	closed       atomic.Bool
 	read, served atomic.Int64
 	refused      atomic.Int64
+	checked      atomic.Int64
 	mu           sync.Mutex
 	staged       map[int][][]byte // piece -> blocks by index
 	cacheMu      sync.Mutex
@@ -155,7 +159,7 @@ func (s *FileStorage) create(k int) error {
 func (s *FileStorage) Stats() FileStorageStats {
 	open, peak, reopens := s.files.stats()
 	return FileStorageStats{Read: s.read.Load(), Served: s.served.Load(),
-		OpenFiles: open, MaxOpenFiles: peak, Reopens: reopens, Refused: s.refused.Load()}
+		OpenFiles: open, MaxOpenFiles: peak, Reopens: reopens, Refused: s.refused.Load(), Checked: s.checked.Load()}
 }
 
 // io runs f on each file part of the byte range [off, off+n).
@@ -336,10 +340,16 @@ func (s *FileStorage) DiscardPiece(piece int) {
 }
 
 // CheckPiece reads the piece from the files and compares its hash; a
-// piece the files do not fully hold is reported missing.
+// piece the files do not fully hold is reported missing unread: one past
+// a file's end, or (on Linux) over a hole, bytes never written. A
+// download resumed after a crash thus hashes only the pieces it had
+// written, not the holes between them.
 func (s *FileStorage) CheckPiece(piece int, hash metainfo.Hash) (bool, error) {
 	if err := s.checkPiece(piece); err != nil {
 		return false, err
+	}
+	if s.holeIn(piece) {
+		return false, nil
 	}
 	p := make([]byte, s.info.PieceSize(piece))
 	if err := s.readAt(p, s.offset(piece, 0)); err != nil {
@@ -348,8 +358,25 @@ func (s *FileStorage) CheckPiece(piece int, hash metainfo.Hash) (bool, error) {
 		}
 		return false, err
 	}
+	s.checked.Add(1)
 	return metainfo.HashPiece(p) == hash, nil
 }
+
+// holeIn reports whether a file part of the piece has a hole (holeIn).
+func (s *FileStorage) holeIn(piece int) bool {
+	hole := false
+	_ = s.io(s.offset(piece, 0), int(s.info.PieceSize(piece)), func(f *os.File, fo int64, lo, hi int) error {
+		if holeIn(f, fo, int64(hi-lo)) {
+			hole = true
+			return errHole
+		}
+		return nil
+	})
+	return hole
+}
+
+// errHole ends holeIn's walk at the first hole.
+var errHole = errors.New("swarm: hole")
 
 // Close closes the files and drops the staged blocks; every later call
 // returns ErrClosed. A CommitPiece or CheckPiece under way fails.

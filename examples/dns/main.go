@@ -57,6 +57,16 @@
 //	echo "add printer.networkutopia.com 600 A 212.212.71.99" | go run ./examples/dns -mode update -server 127.0.0.1:5300 -zone networkutopia.com -key hmac-sha256:xfr-key:SECRET
 //	go run ./examples/dns -mode resolver -listen 127.0.0.1:5301 -forward tls://127.0.0.1:8853,udp://127.0.0.1:5300
 //
+// A secondary server copies zones from a primary (AXFR, then IXFR as
+// the serial grows) and keeps each copy in -dir, which it serves at once
+// when restarted:
+//
+//	go run ./examples/dns -mode secondary -listen 127.0.0.1:5302 -primary 127.0.0.1:5300 -zone networkutopia.com -dir copies
+//
+// (the primary must allow the transfer: from loopback it does; from
+// elsewhere give both a TSIG key, -tsig keys.conf on the primary and
+// -key on the secondary).
+//
 // With -metrics 127.0.0.1:9100, the auth and resolver modes serve their
 // counters (p2p_dns_server_*, p2p_dns_resolver_*, p2p_transport_*) for
 // Prometheus on http://127.0.0.1:9100/metrics.
@@ -83,7 +93,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "demo", "demo, hierarchy, auth, resolver, sign, update or attacks")
+	mode := flag.String("mode", "demo", "demo, hierarchy, auth, secondary, resolver, sign, update or attacks")
 	port := flag.Int("port", 53, "hierarchy: the port of its three servers")
 	listen := flag.String("listen", "127.0.0.1:5300", "auth and resolver: address to serve on (UDP and TCP)")
 	root := flag.String("root", "", "resolver: root server address(es), comma-separated host:port")
@@ -103,8 +113,12 @@ func main() {
 	flag.StringVar(&ops.doq, "doq", "", "auth: serve DNS over QUIC on this address (host:port, UDP)")
 	forward := flag.String("forward", "", "resolver: forward to these upstreams instead of iterating (udp://, tcp://, tls://, quic://host:port, https://host/dns-query; comma-separated)")
 	server := flag.String("server", "127.0.0.1:5300", "update: the server to send the update to")
-	zone := flag.String("zone", "", "update: the zone to update")
-	key := flag.String("key", "", "update: the TSIG key, [alg:]name:base64secret")
+	zone := flag.String("zone", "", "update: the zone to update; secondary: the zones to copy, comma-separated")
+	key := flag.String("key", "", "update and secondary: the TSIG key, [alg:]name:base64secret")
+	var sec secondaryOptions
+	flag.StringVar(&sec.primary, "primary", "", "secondary: the primary server to transfer the zones from (host:port)")
+	flag.StringVar(&sec.dir, "dir", "", "secondary: directory to keep the copies in and serve them from at start (empty: none)")
+	flag.DurationVar(&sec.minRefresh, "min-refresh", authserver.DefaultMinRefresh, "secondary: shortest interval between two checks of the primary's serial")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -137,6 +151,9 @@ func main() {
 			break
 		}
 		err = serveResolver(ctx, *listen, *root, *allow, *anchor, reg)
+	case "secondary":
+		sec.listen, sec.zones, sec.key = *listen, *zone, *key
+		err = serveSecondary(ctx, sec, os.Stdout)
 	case "sign":
 		err = signFiles(os.Stdout, flag.Args(), *keysDir, *nsec3)
 	case "update":

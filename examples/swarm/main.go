@@ -219,6 +219,9 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	if err != nil {
 		return err
 	}
+	if p, err := t.Progress(ctx); err == nil && p.Rechecked > 0 {
+		fmt.Fprintf(out, "found %d of %d pieces in %s (%d hashed)\n", p.Pieces, p.NumPieces, *dir, p.Rechecked)
+	}
 	fmt.Fprintf(out, "magnet link: %s\n", mi.Magnet())
 	fmt.Fprintf(out, "%s %s (%s) on %s\n", role, mi.Info.Name, mi.InfoHash, t.Addr())
 	if len(peers) > 0 {
