@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,6 +77,9 @@ type ClientConfig struct {
 	// DHTInterval (default 15 min; sooner while no peer was found).
 	DHT         PeerFinder
 	DHTInterval time.Duration
+	// WebSeed tunes the downloads from web seeds (BEP 19), the url-list
+	// of a torrent and the ws of a magnet link, with HTTPClient.
+	WebSeed WebSeedConfig
 }
 
 // Validate names the first bad field.
@@ -98,6 +102,9 @@ func (c ClientConfig) Validate() error {
 		}
 	}
 	if err := c.Storage.Validate(); err != nil {
+		return err
+	}
+	if err := c.WebSeed.Validate(); err != nil {
 		return err
 	}
 	return c.Peer.validateTuning()
@@ -141,6 +148,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Tracker = tc
 	}
 	cfg.DHTInterval = cmp.Or(cfg.DHTInterval, DefaultDHTInterval)
+	cfg.WebSeed = cfg.WebSeed.withDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -163,6 +171,8 @@ type Torrent struct {
 	// unregister removes the torrent's metrics (ClientConfig.Metrics).
 	unregister func()
 	ann        announcer // its trackers and the last announce's error
+	webMu      sync.Mutex
+	webURLs    []string // web seeds added
 }
 
 // Progress is a snapshot of a torrent, for a progress bar.
@@ -183,7 +193,8 @@ type Progress struct {
 	Done bool
 	// Stalled says why the download makes no progress, nil while it
 	// does (or is connecting): ErrNoPeers, ErrDialsFailing (wrapping the
-	// last failure), ErrAllChoked or ErrNoSource.
+	// last failure), ErrAllChoked, ErrNoSource, or ErrWebSeed when the
+	// only sources are web seeds and every one is backed off.
 	Stalled error
 	// Redials counts redials scheduled after failures.
 	Redials int
@@ -194,6 +205,9 @@ type Progress struct {
 	// tier answered; it names each one's error), nil once one answered
 	// or without trackers.
 	AnnounceErr error
+	// WebDownloaded counts the bytes of Downloaded that web seeds sent
+	// (BEP 19).
+	WebDownloaded int64
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -272,6 +286,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	}
 	c.torrents[mi.InfoHash] = t
 	t.startAnnouncing()
+	_ = t.AddWebSeeds(slices.DeleteFunc(slices.Clone(mi.URLList), func(u string) bool { return !isWebSeedURL(u) })...)
 	if dht {
 		t.wg.Add(1)
 		go t.dhtLoop()
@@ -352,7 +367,7 @@ func (t *Torrent) progress() Progress {
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
 		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
-		AnnounceErr: t.ann.lastErr(),
+		AnnounceErr: t.ann.lastErr(), WebDownloaded: s.WebDownloaded,
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {

@@ -54,7 +54,7 @@ func (c *Client) AddMagnet(ctx context.Context, uri, dir string) (*Torrent, erro
 	if err != nil {
 		return nil, err
 	}
-	mi := &metainfo.MetaInfo{Info: *info, InfoHash: m.InfoHash}
+	mi := &metainfo.MetaInfo{Info: *info, InfoHash: m.InfoHash, URLList: m.WebSeeds}
 	for _, tr := range m.Trackers {
 		if mi.Announce == "" && (strings.HasPrefix(tr, "http://") || strings.HasPrefix(tr, "https://")) {
 			mi.Announce = tr

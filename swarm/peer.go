@@ -50,6 +50,11 @@ type Peer struct {
 
 	ext extPeer // BEP 10 state: our metadata, the PEX timer
 
+	web        []*webSource         // web seeds (BEP 19)
+	webContrib map[int][]*webSource // piece in progress -> web seeds that sent blocks
+	webParole  map[int]*webSource   // pieces on parole fetched again from one web seed
+	webHas     wire.Bitfield        // every piece: what a web seed has
+
 	stats Stats
 	down  rateMeter
 	up    rateMeter
@@ -98,6 +103,9 @@ type Stats struct {
 	// Extensions counts the extension protocol's work and refusals
 	// (BEP 10: metadata served, PEX).
 	Extensions ExtStats
+	// WebDownloaded counts the payload bytes of Downloaded that web seeds
+	// (BEP 19) sent.
+	WebDownloaded int64
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
@@ -128,6 +136,8 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		contributors: map[int][]*peerConn{},
 		parole:       map[int]*peerConn{},
 		verifying:    map[int]bool{},
+		webContrib:   map[int][]*webSource{},
+		webParole:    map[int]*webSource{},
 		upBucket:     newTokenBucket(cfg.UploadLimit),
 		downBucket:   newTokenBucket(cfg.DownloadLimit),
 		down:         newRateMeter(2 * time.Second),
