@@ -67,6 +67,14 @@
 // dropping them silently, free a request the other side rejects, and
 // serve a choked peer the pieces of its allowed-fast set.
 //
+// Web seeds (BEP 19), the url-list of a torrent and the ws of a magnet
+// link or [Torrent.AddWebSeeds], are HTTP servers that hold the files: the
+// client asks them for the blocks the picker hands out, in range requests
+// of up to 4 MiB ([WebSeedConfig].MaxRequests at once per server), and
+// checks every piece. A web seed that errors or sends a corrupt piece is
+// backed off (RetryMin doubling to RetryMax); a corrupt piece that several
+// sources sent is fetched again from one alone.
+//
 // A Client speaks uTP (BEP 29, package transport/utp) and TCP on one port
 // number: each torrent listens on a TCP port and on the UDP port of the
 // same number, and dials uTP first, adding TCP after 500 ms or when uTP
@@ -138,6 +146,8 @@
 //	PEX messages sent and heeded        PEXInterval        1 per peer a minute
 //	peers named by one PEX message      MaxPEXPeers        100 (we send ≤ 50)
 //	metadata served per connection      —                  2× the whole + 8 pieces, while ≤ 64 messages wait
+//	HTTP requests per web seed          WebSeed.MaxRequests 4 of ≤ 4 MiB each
+//	web seed backoff                    WebSeed.RetryMin/Max 5 s doubling to 5 min
 //
 // A seeder reads the blocks it uploads off the loop (Env.Offload), so a
 // slow disk delays only those blocks, never other peers or keep-alives; a
