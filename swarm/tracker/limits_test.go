@@ -345,12 +345,14 @@ func announceLatencies(t testing.TB, peers, n int) []time.Duration {
 func p99(lat []time.Duration) time.Duration { return lat[len(lat)*99/100] }
 
 // F4: an announce cost time linear in the torrent's peers (5.3 ms at
-// 20 000). Its p99 is now far under a millisecond; the bound asserted is
-// generous, for loaded machines and -race.
+// 20 000). Its p99 is now far under a millisecond where the machine is
+// quiet; the median is asserted, with a generous bound, since on a loaded
+// machine the p99 measures the scheduler (10 ms time slices under 8
+// builds on 2 cores), not the tracker.
 func TestAnnounceTimeFlatInPeers(t *testing.T) {
 	lat := announceLatencies(t, 20_000, 2_000)
 	t.Logf("announce at 20 000 peers: median %v, p99 %v", lat[len(lat)/2], p99(lat))
-	require.Less(t, p99(lat), 2*time.Millisecond)
+	require.Less(t, lat[len(lat)/2], time.Millisecond)
 }
 
 func BenchmarkAnnounce20kPeers(b *testing.B) {
