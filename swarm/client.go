@@ -296,6 +296,20 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 
 func (t *Torrent) markDone() { t.doneOnce.Do(func() { close(t.done) }) }
 
+// stopContext returns a context cancelled when the torrent is closed (or
+// by its cancel).
+func (t *Torrent) stopContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-t.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // MetaInfo returns the torrent's metainfo.
 func (t *Torrent) MetaInfo() *metainfo.MetaInfo { return t.mi }
 

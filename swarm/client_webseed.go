@@ -64,15 +64,8 @@ func isWebSeedURL(u string) bool {
 // request at a time, until the torrent is complete or closed.
 func (t *Torrent) webWorker(w *webSource) {
 	defer t.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := t.stopContext()
 	defer cancel()
-	go func() {
-		select {
-		case <-t.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	info := &t.mi.Info
 	layout := info.Layout()
 	client := cmp.Or(t.c.cfg.HTTPClient, http.DefaultClient)

@@ -56,11 +56,17 @@ func interopTorrentOf(t *testing.T, dir string, size int, seed uint64, cfg metai
 }
 
 // requirePayload checks that dir/payload.bin holds want.
-func requirePayload(t *testing.T, dir string, want []byte, msgAndArgs ...any) {
+func requirePayload(t *testing.T, dir string, want []byte) {
 	t.Helper()
-	got, err := os.ReadFile(filepath.Join(dir, "payload.bin"))
-	require.NoError(t, err, msgAndArgs...)
-	require.True(t, bytes.Equal(want, got), msgAndArgs...)
+	requireFileBytes(t, filepath.Join(dir, "payload.bin"), want)
+}
+
+// requireFileBytes checks that the file at path holds want.
+func requireFileBytes(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(want, got), "%s differs", path)
 }
 
 // startAria2Seeder runs aria2 seeding the torrent tf from dir (after it

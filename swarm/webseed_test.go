@@ -128,10 +128,7 @@ func webServer(t testing.TB, h http.Handler) (*httptest.Server, *atomic.Int64) {
 func webClient(t testing.TB, cfg WebSeedConfig) *Client {
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
-	c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", HTTPClient: hc, WebSeed: cfg})
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	return c
+	return loopbackClientWith(t, ClientConfig{HTTPClient: hc, WebSeed: cfg})
 }
 
 // TestWebSeedAloneCompletes: a web seed served by net/http's file server
@@ -168,9 +165,7 @@ func TestWebSeedAloneCompletes(t *testing.T) {
 			defer cancel()
 			require.NoError(t, tor.Download(ctx))
 			for name, want := range tt.files {
-				got, err := os.ReadFile(filepath.Join(dir, name))
-				require.NoError(t, err)
-				require.True(t, bytes.Equal(want, got), "%s differs", name)
+				requireFileBytes(t, filepath.Join(dir, name), want)
 			}
 			p, err := tor.Progress(ctx)
 			require.NoError(t, err)
@@ -222,9 +217,7 @@ func TestWebSeedBackoff(t *testing.T) {
 	asked := corrupted.Load()
 	require.NoError(t, tor.AddWebSeeds(good.URL+"/file.bin"))
 	require.NoError(t, tor.Download(ctx))
-	got, err := os.ReadFile(filepath.Join(dir, "file.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requireFileBytes(t, filepath.Join(dir, "file.bin"), data)
 	require.LessOrEqual(t, failed.Load(), int64(cfg.MaxRequests), "the failing web seed was asked again during its backoff")
 	require.Equal(t, asked, corrupted.Load(), "the corrupt web seed was asked again during its backoff")
 	require.Error(t, tor.AddWebSeeds("ftp://h/file.bin"))
@@ -247,9 +240,7 @@ func TestWebSeedWithPeers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	require.NoError(t, tor.Download(ctx))
-	got, err := os.ReadFile(filepath.Join(dir, "file.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requireFileBytes(t, filepath.Join(dir, "file.bin"), data)
 	p, err := tor.Progress(ctx)
 	require.NoError(t, err)
 	require.Positive(t, p.WebDownloaded)
