@@ -77,6 +77,11 @@ type ClientConfig struct {
 	// DHTInterval (default 15 min; sooner while no peer was found).
 	DHT         PeerFinder
 	DHTInterval time.Duration
+	// UploadLimit and DownloadLimit cap the payload rates of all the
+	// client's torrents together, in bytes/s (one token bucket each,
+	// shared); 0 means no limit. Peer.UploadLimit and DownloadLimit cap
+	// each torrent.
+	UploadLimit, DownloadLimit int64
 	// WebSeed tunes the downloads from web seeds (BEP 19), the url-list
 	// of a torrent and the ws of a magnet link, with HTTPClient.
 	WebSeed WebSeedConfig
@@ -92,6 +97,9 @@ func (c ClientConfig) Validate() error {
 	}
 	if c.UTP < utp.UTPFirst || c.UTP > utp.UTPOnly {
 		return fmt.Errorf("%w: ClientConfig.UTP %d is not a utp.Order", ErrBadConfig, int(c.UTP))
+	}
+	if c.UploadLimit < 0 || c.DownloadLimit < 0 {
+		return fmt.Errorf("%w: ClientConfig.UploadLimit %d or DownloadLimit %d is negative", ErrBadConfig, c.UploadLimit, c.DownloadLimit)
 	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
@@ -115,7 +123,8 @@ func (c ClientConfig) Validate() error {
 // own port, and announces itself to the torrent's tracker.
 type Client struct {
 	cfg      ClientConfig
-	dual     *utp.Dual // the default Transport, closed with the client
+	dual     *utp.Dual    // the default Transport, closed with the client
+	up, down *sharedLimit // client-wide rate limits, nil without
 	mu       sync.Mutex
 	torrents map[metainfo.Hash]*Torrent
 	closed   bool
@@ -152,7 +161,8 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, dual: dual, torrents: map[metainfo.Hash]*Torrent{}}, nil
+	return &Client{cfg: cfg, dual: dual, torrents: map[metainfo.Hash]*Torrent{},
+		up: newSharedLimit(cfg.UploadLimit), down: newSharedLimit(cfg.DownloadLimit)}, nil
 }
 
 // Torrent is one torrent a Client shares.
@@ -250,6 +260,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	pc := c.cfg.Peer
 	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
 	pc.OnComplete = t.markDone
+	pc.sharedUp, pc.sharedDown = c.up, c.down
 	reserved, dht := c.useDHT(t, mi, &pc)
 	bits := ourReserved // extensions, Fast, and the DHT's bit if it is used
 	for i := range bits {

@@ -82,8 +82,10 @@
 // TCP only). [ClientConfig].Transport replaces both: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by
 // .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
-// ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
-// periods and the memory budget are in [ClientConfig].Peer.
+// per torrent ([PeerConfig].UploadLimit and DownloadLimit), the choker's
+// slots and periods and the memory budget are in [ClientConfig].Peer;
+// [ClientConfig].UploadLimit and DownloadLimit cap all the client's
+// torrents together (one token bucket each way, shared).
 //
 // A Client keeps each torrent's files in a [FileStorage] under the
 // directory given to Add. It opens every path through an [os.Root] of

@@ -40,8 +40,8 @@ type Peer struct {
 	uploads     []queuedRequest // requests to serve, oldest first
 	reading     int             // blocks being read off the loop, all peers
 	inFlight    int             // requests out, all peers
-	upBucket    tokenBucket
-	downBucket  tokenBucket
+	upBucket    rateLimit
+	downBucket  rateLimit
 	upWaiting   bool // a timer will resume serving
 	downWaiting bool // a timer will resume requesting
 	full        bool // a send was refused for backpressure; wait for Drained
@@ -138,8 +138,8 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		verifying:    map[int]bool{},
 		webContrib:   map[int][]*webSource{},
 		webParole:    map[int]*webSource{},
-		upBucket:     newTokenBucket(cfg.UploadLimit),
-		downBucket:   newTokenBucket(cfg.DownloadLimit),
+		upBucket:     newRateLimit(cfg.UploadLimit, cfg.sharedUp),
+		downBucket:   newRateLimit(cfg.DownloadLimit, cfg.sharedDown),
 		down:         newRateMeter(2 * time.Second),
 		up:           newRateMeter(2 * time.Second),
 	}

@@ -31,7 +31,7 @@ func (n *Peer) request(c *peerConn) {
 	if want <= 0 {
 		return
 	}
-	limited := n.cfg.DownloadLimit > 0
+	limited := n.downBucket.limited()
 	if limited {
 		granted, wait := n.downBucket.grant(n.env.Now(), want, wire.BlockSize)
 		if granted == 0 {

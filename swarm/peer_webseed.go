@@ -50,7 +50,7 @@ func (n *Peer) webPick(w *webSource, max int) (blocks []Block, wait time.Duratio
 	if now.Before(w.retryAt) {
 		return nil, w.retryAt.Sub(now), false
 	}
-	limited := n.cfg.DownloadLimit > 0
+	limited := n.downBucket.limited()
 	if limited {
 		granted, wait := n.downBucket.grant(now, max, wire.BlockSize)
 		if granted == 0 {
