@@ -33,8 +33,9 @@ type ClientConfig struct {
 	// when uTP fails), utp.TCPFirst, utp.TCPOnly (no uTP socket at all) or
 	// utp.UTPOnly. Either way both are accepted.
 	UTP utp.Order
-	// Listen is where each torrent accepts peers. Default
-	// /ip4/0.0.0.0/tcp/0 (a free port per torrent).
+	// Listen is where the client accepts peers, for all its torrents:
+	// one port, the info-hash of each connection's handshake picks the
+	// torrent (client_port.go). Default /ip4/0.0.0.0/tcp/0 (a free port).
 	Listen transport.Addr
 	// PeerID is ours. Default: a random "-NU0001-" id.
 	PeerID wire.PeerID
@@ -119,12 +120,14 @@ func (c ClientConfig) Validate() error {
 }
 
 // Client downloads and seeds torrents. Each torrent added runs as its own
-// node (a Peer on a transport.Host with the BitTorrent wire codec) on its
-// own port, and announces itself to the torrent's tracker.
+// node (a Peer on a transport.Host with the BitTorrent wire codec), all of
+// them on the client's one port (ClientConfig.Listen), and announces
+// itself to the torrent's tracker.
 type Client struct {
 	cfg      ClientConfig
 	dual     *utp.Dual    // the default Transport, closed with the client
 	up, down *sharedLimit // client-wide rate limits, nil without
+	port     *portMux     // the listening port, opened by the first torrent
 	mu       sync.Mutex
 	torrents map[metainfo.Hash]*Torrent
 	closed   bool
@@ -209,7 +212,9 @@ type Progress struct {
 	// Redials counts redials scheduled after failures.
 	Redials int
 	// Encryption counts connections by how MSE set them up, and the
-	// handshakes it refused (ClientConfig.Encryption).
+	// handshakes it refused (ClientConfig.Encryption): the torrent's
+	// dials, and the inbound connections of the client's port (shared by
+	// its torrents).
 	Encryption mse.Stats
 	// AnnounceErr is why the last announce failed (no tracker of any
 	// tier answered; it names each one's error), nil once one answered
@@ -274,9 +279,14 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if have.Count() == mi.Info.NumPieces() {
 		t.markDone()
 	}
+	route, err := c.route(mi.InfoHash)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	t.mse = &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream:  t.mse,
+		Stream:  routedTransport{dial: t.mse, route: route},
 		Listen:  c.cfg.Listen,
 		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: bits}),
 		Logger:  c.cfg.Logger,
@@ -286,6 +296,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		return t.peer
 	})
 	if err != nil {
+		route.Close()
 		st.Close()
 		return nil, err
 	}
@@ -391,7 +402,7 @@ func (t *Torrent) progress() Progress {
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
-		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
+		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.c.encryption(t.mse),
 		AnnounceErr: t.ann.lastErr(), WebDownloaded: s.WebDownloaded,
 	}
 	for i := range s.NumPieces {
@@ -460,6 +471,36 @@ func (t *Torrent) Close() error {
 	return err
 }
 
+// route opens the client's port if no torrent has yet, and routes the
+// connections naming ih to the listener it returns. c.mu is held.
+func (c *Client) route(ih metainfo.Hash) (*routeListener, error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.port == nil {
+		p, err := listenPort(c.cfg.Transport, c.cfg.Listen, c.cfg.Encryption)
+		if err != nil {
+			return nil, fmt.Errorf("swarm: listen on %s: %w", c.cfg.Listen, err)
+		}
+		c.port = p
+	}
+	return c.port.listen(ih)
+}
+
+// encryption is the MSE counters of a torrent whose dials went through
+// out: its outbound ones, and the inbound ones of the client's port.
+func (c *Client) encryption(out *mse.Transport) mse.Stats {
+	s := out.Stats()
+	c.mu.Lock()
+	p := c.port
+	c.mu.Unlock()
+	if p != nil {
+		in := p.mse.Stats()
+		s.EncryptedIn, s.ObfuscatedIn, s.PlaintextIn, s.Refused = in.EncryptedIn, in.ObfuscatedIn, in.PlaintextIn, in.Refused
+	}
+	return s
+}
+
 // Close closes every torrent.
 func (c *Client) Close() error {
 	c.mu.Lock()
@@ -474,6 +515,12 @@ func (c *Client) Close() error {
 		if err := t.Close(); err != nil && first == nil {
 			first = err
 		}
+	}
+	c.mu.Lock()
+	p := c.port
+	c.mu.Unlock()
+	if p != nil {
+		_ = p.close()
 	}
 	if c.dual != nil {
 		_ = c.dual.Close()

@@ -76,8 +76,10 @@
 // sources sent is fetched again from one alone.
 //
 // A Client speaks uTP (BEP 29, package transport/utp) and TCP on one port
-// number: each torrent listens on a TCP port and on the UDP port of the
-// same number, and dials uTP first, adding TCP after 500 ms or when uTP
+// number: the client listens once, on a TCP port and the UDP port of the
+// same number, for all its torrents (the info-hash of each inbound
+// handshake, read after MSE, picks the torrent; one naming none of ours is
+// closed), and each torrent dials uTP first, adding TCP after 500 ms or when uTP
 // fails, as libtorrent does ([ClientConfig].UTP picks another order, or
 // TCP only). [ClientConfig].Transport replaces both: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by

@@ -130,9 +130,15 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 	if err != nil {
 		return nil, nil, err
 	}
+	c.mu.Lock()
+	route, err := c.route(m.InfoHash) // the client's port, until the torrent takes it over
+	c.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
 	var f *MetadataFetcher
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: m.InfoHash[:]},
+		Stream: routedTransport{dial: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: m.InfoHash[:]}, route: route},
 		Listen: c.cfg.Listen,
 		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: m.InfoHash, PeerID: fetchID, Reserved: wire.WithExtensions([8]byte{})}),
 		Logger: c.cfg.Logger,
@@ -142,6 +148,7 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 		return h
 	})
 	if err != nil {
+		route.Close()
 		return nil, nil, err
 	}
 	defer host.Close()
