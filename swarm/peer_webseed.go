@@ -87,12 +87,18 @@ func (n *Peer) webPick(w *webSource, max int) (blocks []Block, wait time.Duratio
 // allPieces is the bitfield of a source that has every piece.
 func (n *Peer) allPieces() wire.Bitfield {
 	if n.webHas.Bits == nil {
-		n.webHas = wire.NewBitfield(n.picker.NumPieces())
-		for i := range n.picker.NumPieces() {
-			n.webHas.Set(i)
-		}
+		n.webHas = fullBitfield(n.picker.NumPieces())
 	}
 	return n.webHas
+}
+
+// fullBitfield has all n pieces.
+func fullBitfield(n int) wire.Bitfield {
+	b := wire.NewBitfield(n)
+	for i := range n {
+		b.Set(i)
+	}
+	return b
 }
 
 // webReceived takes in a block web seed w sent.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/swarm/metainfo"
-	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
@@ -33,10 +32,7 @@ func TestRateLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			info := syntheticInfo(size, tt.pieceLength)
 			ih, _ := info.Hash()
-			all := wire.NewBitfield(info.NumPieces())
-			for i := range info.NumPieces() {
-				all.Set(i)
-			}
+			all := fullBitfield(info.NumPieces())
 			net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 			require.NoError(t, err)
 			sc := tt.seed
@@ -98,10 +94,7 @@ func TestSharedRateLimits(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			info := syntheticInfo(size, 256<<10)
 			ih, _ := info.Hash()
-			all := wire.NewBitfield(info.NumPieces())
-			for i := range info.NumPieces() {
-				all.Set(i)
-			}
+			all := fullBitfield(info.NumPieces())
 			net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 			require.NoError(t, err)
 			shared := newSharedLimit(limit)
