@@ -50,15 +50,8 @@ func (t *Torrent) startAnnouncing() {
 // interval, once more on completion, and "stopped" on Close.
 func (t *Torrent) announceLoop() {
 	defer t.wg.Done()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := t.stopContext()
 	defer cancel()
-	go func() {
-		select {
-		case <-t.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	event := tracker.Started
 	done := t.done
 	wait := time.Duration(0)

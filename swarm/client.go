@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,8 +33,9 @@ type ClientConfig struct {
 	// when uTP fails), utp.TCPFirst, utp.TCPOnly (no uTP socket at all) or
 	// utp.UTPOnly. Either way both are accepted.
 	UTP utp.Order
-	// Listen is where each torrent accepts peers. Default
-	// /ip4/0.0.0.0/tcp/0 (a free port per torrent).
+	// Listen is where the client accepts peers, for all its torrents:
+	// one port, the info-hash of each connection's handshake picks the
+	// torrent (client_port.go). Default /ip4/0.0.0.0/tcp/0 (a free port).
 	Listen transport.Addr
 	// PeerID is ours. Default: a random "-NU0001-" id.
 	PeerID wire.PeerID
@@ -76,6 +78,14 @@ type ClientConfig struct {
 	// DHTInterval (default 15 min; sooner while no peer was found).
 	DHT         PeerFinder
 	DHTInterval time.Duration
+	// UploadLimit and DownloadLimit cap the payload rates of all the
+	// client's torrents together, in bytes/s (one token bucket each,
+	// shared); 0 means no limit. Peer.UploadLimit and DownloadLimit cap
+	// each torrent.
+	UploadLimit, DownloadLimit int64
+	// WebSeed tunes the downloads from web seeds (BEP 19), the url-list
+	// of a torrent and the ws of a magnet link, with HTTPClient.
+	WebSeed WebSeedConfig
 }
 
 // Validate names the first bad field.
@@ -89,6 +99,9 @@ func (c ClientConfig) Validate() error {
 	if c.UTP < utp.UTPFirst || c.UTP > utp.UTPOnly {
 		return fmt.Errorf("%w: ClientConfig.UTP %d is not a utp.Order", ErrBadConfig, int(c.UTP))
 	}
+	if c.UploadLimit < 0 || c.DownloadLimit < 0 {
+		return fmt.Errorf("%w: ClientConfig.UploadLimit %d or DownloadLimit %d is negative", ErrBadConfig, c.UploadLimit, c.DownloadLimit)
+	}
 	if c.NumWant < 0 {
 		return fmt.Errorf("%w: ClientConfig.NumWant %d is negative", ErrBadConfig, c.NumWant)
 	}
@@ -100,15 +113,21 @@ func (c ClientConfig) Validate() error {
 	if err := c.Storage.Validate(); err != nil {
 		return err
 	}
+	if err := c.WebSeed.Validate(); err != nil {
+		return err
+	}
 	return c.Peer.validateTuning()
 }
 
 // Client downloads and seeds torrents. Each torrent added runs as its own
-// node (a Peer on a transport.Host with the BitTorrent wire codec) on its
-// own port, and announces itself to the torrent's tracker.
+// node (a Peer on a transport.Host with the BitTorrent wire codec), all of
+// them on the client's one port (ClientConfig.Listen), and announces
+// itself to the torrent's tracker.
 type Client struct {
 	cfg      ClientConfig
-	dual     *utp.Dual // the default Transport, closed with the client
+	dual     *utp.Dual    // the default Transport, closed with the client
+	up, down *sharedLimit // client-wide rate limits, nil without
+	port     *portMux     // the listening port, opened by the first torrent
 	mu       sync.Mutex
 	torrents map[metainfo.Hash]*Torrent
 	closed   bool
@@ -141,10 +160,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		cfg.Tracker = tc
 	}
 	cfg.DHTInterval = cmp.Or(cfg.DHTInterval, DefaultDHTInterval)
+	cfg.WebSeed = cfg.WebSeed.withDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, dual: dual, torrents: map[metainfo.Hash]*Torrent{}}, nil
+	return &Client{cfg: cfg, dual: dual, torrents: map[metainfo.Hash]*Torrent{},
+		up: newSharedLimit(cfg.UploadLimit), down: newSharedLimit(cfg.DownloadLimit)}, nil
 }
 
 // Torrent is one torrent a Client shares.
@@ -164,6 +185,8 @@ type Torrent struct {
 	unregister func()
 	ann        announcer // its trackers and the last announce's error
 	rechecked  int       // pieces hashed by Add (Progress.Rechecked)
+	webMu      sync.Mutex
+	webURLs    []string // web seeds added
 }
 
 // Progress is a snapshot of a torrent, for a progress bar.
@@ -184,12 +207,15 @@ type Progress struct {
 	Done bool
 	// Stalled says why the download makes no progress, nil while it
 	// does (or is connecting): ErrNoPeers, ErrDialsFailing (wrapping the
-	// last failure), ErrAllChoked or ErrNoSource.
+	// last failure), ErrAllChoked, ErrNoSource, or ErrWebSeed when the
+	// only sources are web seeds and every one is backed off.
 	Stalled error
 	// Redials counts redials scheduled after failures.
 	Redials int
 	// Encryption counts connections by how MSE set them up, and the
-	// handshakes it refused (ClientConfig.Encryption).
+	// handshakes it refused (ClientConfig.Encryption): the torrent's
+	// dials, and the inbound connections of the client's port (shared by
+	// its torrents).
 	Encryption mse.Stats
 	// AnnounceErr is why the last announce failed (no tracker of any
 	// tier answered; it names each one's error), nil once one answered
@@ -199,6 +225,9 @@ type Progress struct {
 	// already in the files (a download resumed after a crash); pieces
 	// the files do not hold are skipped unread.
 	Rechecked int
+	// WebDownloaded counts the bytes of Downloaded that web seeds sent
+	// (BEP 19).
+	WebDownloaded int64
 }
 
 // Add starts sharing the torrent mi with its files under dir. Files
@@ -242,6 +271,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	pc := c.cfg.Peer
 	pc.Info, pc.InfoHash, pc.Storage, pc.Have, pc.PeerID = &mi.Info, mi.InfoHash, st, have, c.cfg.PeerID
 	pc.OnComplete = t.markDone
+	pc.sharedUp, pc.sharedDown = c.up, c.down
 	reserved, dht := c.useDHT(t, mi, &pc)
 	bits := ourReserved // extensions, Fast, and the DHT's bit if it is used
 	for i := range bits {
@@ -255,9 +285,14 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	if have.Count() == mi.Info.NumPieces() {
 		t.markDone()
 	}
+	route, err := c.route(mi.InfoHash)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	t.mse = &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: mi.InfoHash[:]}
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream:  t.mse,
+		Stream:  routedTransport{dial: t.mse, route: route},
 		Listen:  c.cfg.Listen,
 		Codec:   wire.NewCodec(wire.CodecConfig{InfoHash: mi.InfoHash, PeerID: c.cfg.PeerID, Reserved: bits}),
 		Logger:  c.cfg.Logger,
@@ -267,6 +302,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 		return t.peer
 	})
 	if err != nil {
+		route.Close()
 		st.Close()
 		return nil, err
 	}
@@ -278,6 +314,7 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 	}
 	c.torrents[mi.InfoHash] = t
 	t.startAnnouncing()
+	_ = t.AddWebSeeds(slices.DeleteFunc(slices.Clone(mi.URLList), func(u string) bool { return !isWebSeedURL(u) })...)
 	if dht {
 		t.wg.Add(1)
 		go t.dhtLoop()
@@ -286,6 +323,20 @@ func (c *Client) Add(mi *metainfo.MetaInfo, dir string) (*Torrent, error) {
 }
 
 func (t *Torrent) markDone() { t.doneOnce.Do(func() { close(t.done) }) }
+
+// stopContext returns a context cancelled when the torrent is closed (or
+// by its cancel).
+func (t *Torrent) stopContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-t.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
 
 // MetaInfo returns the torrent's metainfo.
 func (t *Torrent) MetaInfo() *metainfo.MetaInfo { return t.mi }
@@ -357,8 +408,8 @@ func (t *Torrent) progress() Progress {
 		DownloadRate: s.DownloadRate, UploadRate: s.UploadRate,
 		Downloaded: s.Downloaded, Uploaded: s.Uploaded, Wasted: s.Wasted,
 		CorruptPieces: s.CorruptPieces, Banned: s.Banned, Done: t.peer.Complete(),
-		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.mse.Stats(),
-		AnnounceErr: t.ann.lastErr(), Rechecked: t.rechecked,
+		Stalled: t.peer.stalled(), Redials: s.Redials, Encryption: t.c.encryption(t.mse),
+		AnnounceErr: t.ann.lastErr(), Rechecked: t.rechecked, WebDownloaded: s.WebDownloaded,
 	}
 	for i := range s.NumPieces {
 		if t.peer.picker.Have(i) {
@@ -426,6 +477,36 @@ func (t *Torrent) Close() error {
 	return err
 }
 
+// route opens the client's port if no torrent has yet, and routes the
+// connections naming ih to the listener it returns. c.mu is held.
+func (c *Client) route(ih metainfo.Hash) (*routeListener, error) {
+	if c.closed {
+		return nil, ErrClosed
+	}
+	if c.port == nil {
+		p, err := listenPort(c.cfg.Transport, c.cfg.Listen, c.cfg.Encryption)
+		if err != nil {
+			return nil, fmt.Errorf("swarm: listen on %s: %w", c.cfg.Listen, err)
+		}
+		c.port = p
+	}
+	return c.port.listen(ih)
+}
+
+// encryption is the MSE counters of a torrent whose dials went through
+// out: its outbound ones, and the inbound ones of the client's port.
+func (c *Client) encryption(out *mse.Transport) mse.Stats {
+	s := out.Stats()
+	c.mu.Lock()
+	p := c.port
+	c.mu.Unlock()
+	if p != nil {
+		in := p.mse.Stats()
+		s.EncryptedIn, s.ObfuscatedIn, s.PlaintextIn, s.Refused = in.EncryptedIn, in.ObfuscatedIn, in.PlaintextIn, in.Refused
+	}
+	return s
+}
+
 // Close closes every torrent.
 func (c *Client) Close() error {
 	c.mu.Lock()
@@ -440,6 +521,12 @@ func (c *Client) Close() error {
 		if err := t.Close(); err != nil && first == nil {
 			first = err
 		}
+	}
+	c.mu.Lock()
+	p := c.port
+	c.mu.Unlock()
+	if p != nil {
+		_ = p.close()
 	}
 	if c.dual != nil {
 		_ = c.dual.Close()

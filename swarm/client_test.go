@@ -39,8 +39,13 @@ func newTestTracker(t testing.TB) string {
 	return srv.AnnounceURL()
 }
 
-func loopbackClient(t testing.TB) *Client {
-	c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0"})
+func loopbackClient(t testing.TB) *Client { return loopbackClientWith(t, ClientConfig{}) }
+
+// loopbackClientWith is a client of cfg listening on loopback, closed
+// with the test.
+func loopbackClientWith(t testing.TB, cfg ClientConfig) *Client {
+	cfg.Listen = "/ip4/127.0.0.1/tcp/0"
+	c, err := NewClient(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -67,15 +67,27 @@
 // dropping them silently, free a request the other side rejects, and
 // serve a choked peer the pieces of its allowed-fast set.
 //
+// Web seeds (BEP 19), the url-list of a torrent and the ws of a magnet
+// link or [Torrent.AddWebSeeds], are HTTP servers that hold the files: the
+// client asks them for the blocks the picker hands out, in range requests
+// of up to 4 MiB ([WebSeedConfig].MaxRequests at once per server), and
+// checks every piece. A web seed that errors or sends a corrupt piece is
+// backed off (RetryMin doubling to RetryMax); a corrupt piece that several
+// sources sent is fetched again from one alone.
+//
 // A Client speaks uTP (BEP 29, package transport/utp) and TCP on one port
-// number: each torrent listens on a TCP port and on the UDP port of the
-// same number, and dials uTP first, adding TCP after 500 ms or when uTP
+// number: the client listens once, on a TCP port and the UDP port of the
+// same number, for all its torrents (the info-hash of each inbound
+// handshake, read after MSE, picks the torrent; one naming none of ours is
+// closed), and each torrent dials uTP first, adding TCP after 500 ms or when uTP
 // fails, as libtorrent does ([ClientConfig].UTP picks another order, or
 // TCP only). [ClientConfig].Transport replaces both: with
 // transport/libp2p's Transport its peers are libp2p hosts, named by
 // .../p2p/12D3Koo... addresses given to [Torrent.AddPeers]. Rate limits
-// ([PeerConfig].UploadLimit and DownloadLimit), the choker's slots and
-// periods and the memory budget are in [ClientConfig].Peer.
+// per torrent ([PeerConfig].UploadLimit and DownloadLimit), the choker's
+// slots and periods and the memory budget are in [ClientConfig].Peer;
+// [ClientConfig].UploadLimit and DownloadLimit cap all the client's
+// torrents together (one token bucket each way, shared).
 //
 // A Client keeps each torrent's files in a [FileStorage] under the
 // directory given to Add. It opens every path through an [os.Root] of
@@ -138,6 +150,8 @@
 //	PEX messages sent and heeded        PEXInterval        1 per peer a minute
 //	peers named by one PEX message      MaxPEXPeers        100 (we send ≤ 50)
 //	metadata served per connection      —                  2× the whole + 8 pieces, while ≤ 64 messages wait
+//	HTTP requests per web seed          WebSeed.MaxRequests 4 of ≤ 4 MiB each
+//	web seed backoff                    WebSeed.RetryMin/Max 5 s doubling to 5 min
 //
 // A seeder reads the blocks it uploads off the loop (Env.Offload), so a
 // slow disk delays only those blocks, never other peers or keep-alives; a

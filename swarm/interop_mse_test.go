@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/internal/testutil"
-	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/swarm/mse"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
@@ -90,16 +88,6 @@ func encryptedClient(t *testing.T) *Client {
 	return c
 }
 
-// interopTorrent writes a random file into dir and its .torrent beside.
-func interopTorrent(t *testing.T, dir string, seed uint64, announce string) ([]byte, *metainfo.MetaInfo, string) {
-	data := writeRandomFile(t, dir, "payload.bin", 3<<20+555, seed)
-	mi, err := metainfo.Create(filepath.Join(dir, "payload.bin"), metainfo.CreateConfig{PieceLength: 256 << 10, Announce: announce})
-	require.NoError(t, err)
-	tf := filepath.Join(t.TempDir(), "payload.torrent")
-	require.NoError(t, mi.Save(tf))
-	return data, mi, tf
-}
-
 func portOf(t *testing.T, a transport.Addr) int {
 	ip, err := transport.ParseIPAddr(a)
 	require.NoError(t, err)
@@ -118,9 +106,7 @@ func TestInteropLibtorrentLeechesEncrypted(t *testing.T) {
 	cmd, lines := libtorrent(t, ctx, "leech", tf, ltDir, fmt.Sprint(testutil.FreeTCPPort(t)), fmt.Sprint(portOf(t, seed.Addr())))
 	waitLine(t, ctx, lines, "done")
 	require.NoError(t, cmd.Wait())
-	got, err := os.ReadFile(filepath.Join(ltDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, ltDir, data)
 }
 
 // TestInteropOurLeecherFromLibtorrentEncrypted: our leecher, requiring
@@ -141,9 +127,7 @@ func TestInteropOurLeecherFromLibtorrentEncrypted(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, leech.AddPeers(transport.Addr(fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port))))
 	require.NoError(t, leech.Download(ctx), "our leecher did not complete from libtorrent")
-	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, ourDir, data)
 	p, err := leech.Progress(ctx)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, p.Encryption.EncryptedOut, int64(1), "%+v", p.Encryption)
@@ -166,9 +150,7 @@ func TestInteropAria2LeechesEncrypted(t *testing.T) {
 	require.NoError(t, err)
 	args := append(append([]string{}, aria2Crypto...), "--dir="+aDir, "--seed-time=0", tf)
 	require.NoError(t, aria2(t, ctx, testutil.FreeTCPPort(t), args...).Run(), "aria2c failed to download from our seeder")
-	got, err := os.ReadFile(filepath.Join(aDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, aDir, data)
 }
 
 // TestInteropOurLeecherFromAria2Encrypted: our leecher, requiring
@@ -182,20 +164,12 @@ func TestInteropOurLeecherFromAria2Encrypted(t *testing.T) {
 	seedDir, ourDir := t.TempDir(), t.TempDir()
 	data, mi, tf := interopTorrent(t, seedDir, 24, newTestTracker(t))
 	port := testutil.FreeTCPPort(t)
-	args := append(append([]string{}, aria2Crypto...), "--dir="+seedDir, "--check-integrity=true", "--seed-ratio=0.0", tf)
-	cmd := aria2(t, ctx, port, args...)
-	require.NoError(t, cmd.Start())
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}()
+	startAria2Seeder(t, ctx, port, seedDir, tf, aria2Crypto...)
 	leech, err := encryptedClient(t).Add(mi, ourDir)
 	require.NoError(t, err)
 	require.NoError(t, leech.AddPeers(transport.Addr(fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", port))))
 	require.NoError(t, leech.Download(ctx), "our leecher did not complete from aria2")
-	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, ourDir, data)
 }
 
 // TestInteropLateLibtorrentSeederIsRedialled: the case: our
@@ -230,7 +204,5 @@ func TestInteropLateLibtorrentSeederIsRedialled(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 	require.NoError(t, leech.Download(ctx), "the backoff reached the late libtorrent seeder")
-	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, ourDir, data)
 }

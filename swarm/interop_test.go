@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,27 +36,65 @@ func aria2(t *testing.T, ctx context.Context, port int, args ...string) *exec.Cm
 	return cmd
 }
 
+// interopTorrent writes 3 MiB and a bit of random bytes into
+// dir/payload.bin and their .torrent (256 KiB pieces) beside.
+func interopTorrent(t *testing.T, dir string, seed uint64, announce string) ([]byte, *metainfo.MetaInfo, string) {
+	return interopTorrentOf(t, dir, 3<<20+555, seed, metainfo.CreateConfig{PieceLength: 256 << 10, Announce: announce})
+}
+
+// interopTorrentOf writes size random bytes into dir/payload.bin and
+// their .torrent, made with cfg, into a directory of its own; it returns
+// the bytes, the metainfo and the .torrent's path.
+func interopTorrentOf(t *testing.T, dir string, size int, seed uint64, cfg metainfo.CreateConfig) ([]byte, *metainfo.MetaInfo, string) {
+	t.Helper()
+	data := writeRandomFile(t, dir, "payload.bin", size, seed)
+	mi, err := metainfo.Create(filepath.Join(dir, "payload.bin"), cfg)
+	require.NoError(t, err)
+	tf := filepath.Join(t.TempDir(), "payload.torrent")
+	require.NoError(t, mi.Save(tf))
+	return data, mi, tf
+}
+
+// requirePayload checks that dir/payload.bin holds want.
+func requirePayload(t *testing.T, dir string, want []byte) {
+	t.Helper()
+	requireFileBytes(t, filepath.Join(dir, "payload.bin"), want)
+}
+
+// requireFileBytes checks that the file at path holds want.
+func requireFileBytes(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(want, got), "%s differs", path)
+}
+
+// startAria2Seeder runs aria2 seeding the torrent tf from dir (after it
+// checks the file) on port until the test ends.
+func startAria2Seeder(t *testing.T, ctx context.Context, port int, dir, tf string, extra ...string) {
+	t.Helper()
+	args := append(slices.Clone(extra), "--dir="+dir, "--check-integrity=true", "--seed-ratio=0.0", tf)
+	cmd := aria2(t, ctx, port, args...)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+}
+
 // TestInteropAria2Leeches: a stock client (aria2) downloads from our
 // seeder, finding it through our HTTP tracker.
 func TestInteropAria2Leeches(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	seedDir, aDir := t.TempDir(), t.TempDir()
-	data := writeRandomFile(t, seedDir, "payload.bin", 5<<20+777, 11)
-	mi, err := metainfo.Create(filepath.Join(seedDir, "payload.bin"), metainfo.CreateConfig{
-		PieceLength: 256 << 10, Announce: newTestTracker(t),
-	})
-	require.NoError(t, err)
-	tf := filepath.Join(t.TempDir(), "payload.torrent")
-	require.NoError(t, mi.Save(tf))
+	data, mi, tf := interopTorrentOf(t, seedDir, 5<<20+777, 11, metainfo.CreateConfig{PieceLength: 256 << 10, Announce: newTestTracker(t)})
 	seed, err := loopbackClient(t).Add(mi, seedDir)
 	require.NoError(t, err)
 
 	cmd := aria2(t, ctx, testutil.FreeTCPPort(t), "--dir="+aDir, "--seed-time=0", tf)
 	require.NoError(t, cmd.Run(), "aria2c failed to download from our seeder")
-	got, err := os.ReadFile(filepath.Join(aDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, aDir, data)
 	p, err := seed.Progress(ctx)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, p.Uploaded, int64(len(data)), "every byte came from our seeder")
@@ -67,20 +106,9 @@ func TestInteropOurLeecherFromAria2(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	seedDir, ourDir := t.TempDir(), t.TempDir()
-	data := writeRandomFile(t, seedDir, "payload.bin", 5<<20+777, 12)
-	mi, err := metainfo.Create(filepath.Join(seedDir, "payload.bin"), metainfo.CreateConfig{
-		PieceLength: 256 << 10, Announce: newTestTracker(t),
-	})
-	require.NoError(t, err)
-	tf := filepath.Join(t.TempDir(), "payload.torrent")
-	require.NoError(t, mi.Save(tf))
+	data, mi, tf := interopTorrentOf(t, seedDir, 5<<20+777, 12, metainfo.CreateConfig{PieceLength: 256 << 10, Announce: newTestTracker(t)})
 	port := testutil.FreeTCPPort(t)
-	cmd := aria2(t, ctx, port, "--dir="+seedDir, "--check-integrity=true", "--seed-ratio=0.0", tf)
-	require.NoError(t, cmd.Start())
-	defer func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}()
+	startAria2Seeder(t, ctx, port, seedDir, tf)
 	leech, err := loopbackClient(t).Add(mi, ourDir)
 	require.NoError(t, err)
 	// aria2 needs a moment to check the file before it seeds; keep
@@ -99,9 +127,7 @@ func TestInteropOurLeecherFromAria2(t *testing.T) {
 		}
 	}()
 	require.NoError(t, leech.Download(ctx), "our leecher did not complete from aria2")
-	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(data, got))
+	requirePayload(t, ourDir, data)
 }
 
 func aria2LogLevel() string {

@@ -23,10 +23,11 @@ import (
 var ErrNoMetadata = errors.New("swarm: no peer sent the metadata")
 
 // AddMagnet starts a download from a magnet link (BEP 9). It connects to
-// the link's peers (x.pe) and to those its HTTP trackers (tr) name, fetches
-// the info dictionary from peers that speak ut_metadata, checks it against
-// the info-hash, and then adds the torrent as Add does, with the same
-// trackers and every peer found, its files under dir. It blocks until the
+// the link's peers (x.pe) and to those its trackers (tr, http(s) and udp,
+// each a tier of BEP 12) name, fetches the info dictionary from peers that
+// speak ut_metadata, checks it against the info-hash, and then adds the
+// torrent as Add does, with the same trackers, the link's web seeds (ws)
+// and every peer found, its files under dir. It blocks until the
 // metadata is here or ctx ends; the returned Torrent downloads as usual
 // (Download waits for the content). Peers that send bad metadata are
 // dropped; the metadata's size is bounded by PeerConfig.MaxMetadataSize.
@@ -54,12 +55,11 @@ func (c *Client) AddMagnet(ctx context.Context, uri, dir string) (*Torrent, erro
 	if err != nil {
 		return nil, err
 	}
-	mi := &metainfo.MetaInfo{Info: *info, InfoHash: m.InfoHash}
+	mi := &metainfo.MetaInfo{Info: *info, InfoHash: m.InfoHash, URLList: m.WebSeeds, AnnounceList: magnetTiers(m)}
 	for _, tr := range m.Trackers {
 		if mi.Announce == "" && (strings.HasPrefix(tr, "http://") || strings.HasPrefix(tr, "https://")) {
 			mi.Announce = tr
 		}
-		mi.AnnounceList = append(mi.AnnounceList, []string{tr})
 	}
 	if mi.Announce == "" && len(m.Trackers) > 0 {
 		mi.Announce = m.Trackers[0]
@@ -95,14 +95,24 @@ func noFilesYet(info *metainfo.Info, dir string) bool {
 	return true
 }
 
+// magnetTiers is the announce-list of a magnet link's trackers: each in
+// a tier of its own, so that all are tried (BEP 12).
+func magnetTiers(m metainfo.Magnet) [][]string {
+	var tiers [][]string
+	for _, tr := range m.Trackers {
+		tiers = append(tiers, []string{tr})
+	}
+	return tiers
+}
+
 type metadataResult struct {
 	info *metainfo.Info
 	err  error
 }
 
 // fetchMetadata runs a MetadataFetcher on a host of its own until the
-// info dictionary arrives, announcing to the magnet's HTTP trackers for
-// peers meanwhile. It returns the info and every peer address learnt.
+// info dictionary arrives, announcing to the magnet's trackers (http(s)
+// and udp, in tiers) for peers meanwhile. It returns the info and every peer address learnt.
 func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []transport.Addr) (*metainfo.Info, []transport.Addr, error) {
 	got := make(chan metadataResult, 1)
 	fetchID := wire.NewPeerID()
@@ -120,9 +130,15 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 	if err != nil {
 		return nil, nil, err
 	}
+	c.mu.Lock()
+	route, err := c.route(m.InfoHash) // the client's port, until the torrent takes it over
+	c.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
 	var f *MetadataFetcher
 	host, err := transport.NewHost(transport.HostConfig{
-		Stream: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: m.InfoHash[:]},
+		Stream: routedTransport{dial: &mse.Transport{Inner: c.cfg.Transport, Policy: c.cfg.Encryption, SKey: m.InfoHash[:]}, route: route},
 		Listen: c.cfg.Listen,
 		Codec:  wire.NewCodec(wire.CodecConfig{InfoHash: m.InfoHash, PeerID: fetchID, Reserved: wire.WithExtensions([8]byte{})}),
 		Logger: c.cfg.Logger,
@@ -132,6 +148,7 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 		return h
 	})
 	if err != nil {
+		route.Close()
 		return nil, nil, err
 	}
 	defer host.Close()
@@ -141,13 +158,10 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 	defer cancel()
 	var mu sync.Mutex
 	var lastErr error
-	for _, u := range m.Trackers {
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-			continue
-		}
+	if tiers := tracker.NewTiers("", magnetTiers(m)); tiers.Len() > 0 {
 		wg.Go(func() {
 			for {
-				wait, err := c.announceForMetadata(actx, host, u, m.InfoHash, fetchID, func(addrs []transport.Addr) {
+				wait, err := c.announceForMetadata(actx, host, tiers, m.InfoHash, fetchID, func(addrs []transport.Addr) {
 					_ = host.Submit(func() { f.AddPeers(addrs...) })
 				})
 				if err != nil {
@@ -199,16 +213,17 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 	}
 }
 
-// announceForMetadata asks the tracker at u for peers of a torrent whose
-// size we do not know yet, and returns when to ask again.
-func (c *Client) announceForMetadata(ctx context.Context, host *transport.Host, u string, ih metainfo.Hash, peerID wire.PeerID, add func([]transport.Addr)) (time.Duration, error) {
+// announceForMetadata asks the trackers of tiers (http(s) and udp, BEP 12
+// fail-over) for peers of a torrent whose size we do not know yet, and
+// returns when to ask again.
+func (c *Client) announceForMetadata(ctx context.Context, host *transport.Host, tiers *tracker.Tiers, ih metainfo.Hash, peerID wire.PeerID, add func([]transport.Addr)) (time.Duration, error) {
 	port := uint16(0)
 	if ip, err := transport.ParseIPAddr(host.Addr()); err == nil {
 		port = ip.Port
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	resp, err := tracker.Announce(ctx, c.cfg.HTTPClient, u, tracker.AnnounceRequest{
+	resp, _, err := tiers.Announce(ctx, c.cfg.Tracker, tracker.AnnounceRequest{
 		InfoHash: ih, PeerID: peerID, Port: port, Left: 1, Event: tracker.Started,
 		NumWant: c.cfg.NumWant, IP: c.cfg.AnnounceIP,
 	})

@@ -70,10 +70,7 @@ func TestMemoryWith1000PeersAnd10GiB(t *testing.T) {
 	require.NoError(t, err)
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t), LatencyMin: 20 * time.Millisecond, LatencyMax: 20 * time.Millisecond})
 	require.NoError(t, err)
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	var seeds []transport.Addr
 	for range 1000 {
 		a, err := net.AddNodeWith(func(env transport.Env) transport.Handler {

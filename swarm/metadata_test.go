@@ -78,10 +78,7 @@ func TestMagnetInSimulator(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 			require.NoError(t, err)
-			all := wire.NewBitfield(info.NumPieces())
-			for i := range info.NumPieces() {
-				all.Set(i)
-			}
+			all := fullBitfield(info.NumPieces())
 			seed := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))
 			peers := []transport.Addr{seed}
 			var liar *metaLiar

@@ -40,8 +40,8 @@ type Peer struct {
 	uploads     []queuedRequest // requests to serve, oldest first
 	reading     int             // blocks being read off the loop, all peers
 	inFlight    int             // requests out, all peers
-	upBucket    tokenBucket
-	downBucket  tokenBucket
+	upBucket    rateLimit
+	downBucket  rateLimit
 	upWaiting   bool // a timer will resume serving
 	downWaiting bool // a timer will resume requesting
 	full        bool // a send was refused for backpressure; wait for Drained
@@ -49,6 +49,11 @@ type Peer struct {
 	stopped     bool
 
 	ext extPeer // BEP 10 state: our metadata, the PEX timer
+
+	web        []*webSource         // web seeds (BEP 19)
+	webContrib map[int][]*webSource // piece in progress -> web seeds that sent blocks
+	webParole  map[int]*webSource   // pieces on parole fetched again from one web seed
+	webHas     wire.Bitfield        // every piece: what a web seed has
 
 	stats Stats
 	down  rateMeter
@@ -98,6 +103,9 @@ type Stats struct {
 	// Extensions counts the extension protocol's work and refusals
 	// (BEP 10: metadata served, PEX).
 	Extensions ExtStats
+	// WebDownloaded counts the payload bytes of Downloaded that web seeds
+	// (BEP 19) sent.
+	WebDownloaded int64
 }
 
 // NewPeer returns the NewHandler of a peer configured by cfg, for
@@ -128,8 +136,10 @@ func newPeer(env transport.Env, cfg PeerConfig) *Peer {
 		contributors: map[int][]*peerConn{},
 		parole:       map[int]*peerConn{},
 		verifying:    map[int]bool{},
-		upBucket:     newTokenBucket(cfg.UploadLimit),
-		downBucket:   newTokenBucket(cfg.DownloadLimit),
+		webContrib:   map[int][]*webSource{},
+		webParole:    map[int]*webSource{},
+		upBucket:     newRateLimit(cfg.UploadLimit, cfg.sharedUp),
+		downBucket:   newRateLimit(cfg.DownloadLimit, cfg.sharedDown),
 		down:         newRateMeter(2 * time.Second),
 		up:           newRateMeter(2 * time.Second),
 	}

@@ -148,6 +148,10 @@ type PeerConfig struct {
 	// OnComplete, if set, is called on the node's loop once every piece
 	// is verified.
 	OnComplete func()
+
+	// sharedUp and sharedDown are the client-wide limits
+	// (ClientConfig.UploadLimit, DownloadLimit), nil without.
+	sharedUp, sharedDown *sharedLimit
 }
 
 // Validate names the first bad field.

@@ -91,7 +91,7 @@ func (n *Peer) connected(c *peerConn) {
 
 // stalled says why the download makes no progress, or nil.
 func (n *Peer) stalled() error {
-	if n.picker.Complete() {
+	if ok, _ := n.webUsable(); ok || n.picker.Complete() {
 		return nil
 	}
 	ready, sources := 0, 0
@@ -116,6 +116,9 @@ func (n *Peer) stalled() error {
 		return fmt.Errorf("%w (%d peers in backoff): last: %w", ErrDialsFailing, len(n.redials), n.lastFail)
 	case len(n.list) > 0 || len(n.known) > 0:
 		return nil // connecting
+	}
+	if _, last := n.webUsable(); len(n.web) > 0 {
+		return fmt.Errorf("%w: all %d in backoff: last: %w", ErrWebSeed, len(n.web), last)
 	}
 	return ErrNoPeers
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
@@ -16,10 +15,7 @@ import (
 func TestUnreachablePeerIsTriedAgain(t *testing.T) {
 	info := syntheticInfo(1<<20, 256<<10)
 	ih, _ := info.Hash()
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
 	seed := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))
@@ -45,10 +41,7 @@ func TestUnreachablePeerIsTriedAgain(t *testing.T) {
 func TestRedialBackoffInSim(t *testing.T) {
 	info := syntheticInfo(1<<20, 256<<10)
 	ih, _ := info.Hash()
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
 	seed := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}))

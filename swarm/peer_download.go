@@ -31,7 +31,7 @@ func (n *Peer) request(c *peerConn) {
 	if want <= 0 {
 		return
 	}
-	limited := n.cfg.DownloadLimit > 0
+	limited := n.downBucket.limited()
 	if limited {
 		granted, wait := n.downBucket.grant(n.env.Now(), want, wire.BlockSize)
 		if granted == 0 {
@@ -43,6 +43,9 @@ func (n *Peer) request(c *peerConn) {
 	endGame := n.picker.EndGame()
 	skip := func(b Block) bool {
 		if p, ok := n.parole[b.Piece]; ok {
+			if n.webParole[b.Piece] != nil {
+				return true // a web seed fetches it alone
+			}
 			if p == nil {
 				n.parole[b.Piece] = c // c fetches the whole piece alone
 			} else if p != c {
@@ -177,14 +180,19 @@ func (n *Peer) verified(piece int, err error) {
 	if n.stopped {
 		return
 	}
-	who := n.contributors[piece]
+	who, web := n.contributors[piece], n.webContrib[piece]
 	delete(n.contributors, piece)
+	delete(n.webContrib, piece)
 	if err != nil {
 		n.picker.PieceFailed(piece)
 		if errors.Is(err, ErrCorruptPiece) {
 			n.stats.CorruptPieces++
 			n.stats.Wasted += int64(n.picker.PieceSize(piece))
-			n.punish(piece, who)
+			if len(web) > 0 {
+				n.webCorrupt(piece, web, who)
+			} else {
+				n.punish(piece, who)
+			}
 		} else {
 			n.log.Error("swarm: storing a piece", "piece", piece, "err", err)
 		}
@@ -193,6 +201,10 @@ func (n *Peer) verified(piece int, err error) {
 	}
 	n.picker.PieceVerified(piece)
 	delete(n.parole, piece)
+	delete(n.webParole, piece)
+	for _, w := range web {
+		w.failures = 0 // its backoff starts from RetryMin again
+	}
 	for _, c := range n.list {
 		if !c.ready {
 			continue

@@ -151,10 +151,7 @@ func (p *idler) hello(to transport.Addr) {
 func TestFullPeerEvictsTheIdleNotTheUploader(t *testing.T) {
 	info := syntheticInfo(4<<20, 256<<10)
 	ih, _ := info.Hash()
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
 	seed, err := net.AddNodeWith(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all}),
@@ -194,10 +191,7 @@ func TestFullPeerEvictsTheIdleNotTheUploader(t *testing.T) {
 func TestBanIsKeyedOnTheHost(t *testing.T) {
 	info := syntheticInfo(1<<20, 64<<10)
 	ih, _ := info.Hash()
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 	require.NoError(t, err)
 	leech := net.AddNode(mustPeer(t, PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}}))

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/networkutopia/p2p/swarm/wire"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
@@ -18,10 +17,7 @@ import (
 func TestBanDoesNotBlameWhoFinishesAPiece(t *testing.T) {
 	info := syntheticInfo(1<<20, 64<<10) // 16 pieces of 4 blocks
 	ih, _ := info.Hash()
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	first := sim.Seed(t)
 	for seed := first; seed < first+5; seed++ {
 		net, err := sim.New(sim.Config{Seed: seed})

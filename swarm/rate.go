@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"math"
+	"sync"
 	"time"
 )
 
@@ -111,5 +112,73 @@ func (b *tokenBucket) grant(now time.Time, n, unit int) (int, time.Duration) {
 func (b *tokenBucket) refund(bytes int) {
 	if b.rate > 0 && bytes > 0 {
 		b.tokens = math.Min(b.burst, b.tokens+float64(bytes))
+	}
+}
+
+// sharedLimit is a rate limit shared by peers on different loops: the
+// client-wide limits of a Client (ClientConfig.UploadLimit and
+// DownloadLimit), which all its torrents draw from.
+type sharedLimit struct {
+	mu sync.Mutex
+	b  tokenBucket
+}
+
+func newSharedLimit(rate int64) *sharedLimit {
+	if rate <= 0 {
+		return nil
+	}
+	return &sharedLimit{b: newTokenBucket(rate)}
+}
+
+// rateLimit is one direction's limit of a peer: its own bucket
+// (PeerConfig.UploadLimit, DownloadLimit) and the client's shared one, if
+// any. Bytes go when both allow them.
+type rateLimit struct {
+	own    tokenBucket
+	shared *sharedLimit // nil: none
+}
+
+func newRateLimit(rate int64, shared *sharedLimit) rateLimit {
+	return rateLimit{own: newTokenBucket(rate), shared: shared}
+}
+
+// limited reports whether any limit applies.
+func (l *rateLimit) limited() bool { return l.own.rate > 0 || l.shared != nil }
+
+// wait takes n bytes if both buckets let them go now, or says how long
+// until they may (taking nothing).
+func (l *rateLimit) wait(now time.Time, n int) time.Duration {
+	if d := l.own.wait(now, n); d > 0 || l.shared == nil {
+		return d
+	}
+	l.shared.mu.Lock()
+	d := l.shared.b.wait(now, n)
+	l.shared.mu.Unlock()
+	if d > 0 {
+		l.own.refund(n)
+	}
+	return d
+}
+
+// grant takes up to n units of unit bytes that both buckets let go now.
+func (l *rateLimit) grant(now time.Time, n, unit int) (int, time.Duration) {
+	k, d := l.own.grant(now, n, unit)
+	if k == 0 || l.shared == nil {
+		return k, d
+	}
+	l.shared.mu.Lock()
+	s, d := l.shared.b.grant(now, k, unit)
+	l.shared.mu.Unlock()
+	l.own.refund((k - s) * unit)
+	return s, d
+}
+
+// refund gives back bytes taken but not used.
+func (l *rateLimit) refund(bytes int) {
+	l.own.refund(bytes)
+	if l.shared != nil {
+		l.shared.mu.Lock()
+		l.shared.b.refund(bytes)
+		l.shared.mu.Unlock()
 	}
 }

@@ -1,10 +1,12 @@
 package swarm
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/networkutopia/p2p/swarm/wire"
+	"github.com/networkutopia/p2p/swarm/metainfo"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 	"github.com/stretchr/testify/require"
@@ -30,10 +32,7 @@ func TestRateLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			info := syntheticInfo(size, tt.pieceLength)
 			ih, _ := info.Hash()
-			all := wire.NewBitfield(info.NumPieces())
-			for i := range info.NumPieces() {
-				all.Set(i)
-			}
+			all := fullBitfield(info.NumPieces())
 			net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
 			require.NoError(t, err)
 			sc := tt.seed
@@ -83,4 +82,77 @@ func TestTokenBucket(t *testing.T) {
 	require.Equal(t, 100, k)
 	require.Zero(t, wait)
 	require.Zero(t, unlimited.wait(t0, 1<<30))
+}
+
+// TestSharedRateLimits: two torrents that share a client-wide limit
+// (ClientConfig.DownloadLimit or UploadLimit) share its pace: 2 × 4 MiB at
+// 1 MiB/s together take about 8 s, where each alone would take 4.
+func TestSharedRateLimits(t *testing.T) {
+	const size, limit = 4 << 20, 1 << 20
+	for _, up := range []bool{false, true} {
+		name := map[bool]string{false: "download", true: "upload"}[up]
+		t.Run(name, func(t *testing.T) {
+			info := syntheticInfo(size, 256<<10)
+			ih, _ := info.Hash()
+			all := fullBitfield(info.NumPieces())
+			net, err := sim.New(sim.Config{Seed: sim.Seed(t)})
+			require.NoError(t, err)
+			shared := newSharedLimit(limit)
+			var done []time.Duration
+			for range 2 {
+				sc := PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, Have: all, PEXInterval: -1}
+				lc := PeerConfig{Info: info, InfoHash: ih, Storage: &VirtualStorage{}, PEXInterval: -1}
+				if up {
+					sc.sharedUp = shared
+				} else {
+					lc.sharedDown = shared
+				}
+				seed, err := net.AddNodeWith(mustPeer(t, sc), sim.Capacity{UpBytesPerSec: 100 << 20})
+				require.NoError(t, err)
+				lc.Peers = []transport.Addr{seed}
+				lc.OnComplete = func() { done = append(done, net.Elapsed()) }
+				_, err = net.AddNodeWith(mustPeer(t, lc), sim.Capacity{DownBytesPerSec: 100 << 20})
+				require.NoError(t, err)
+			}
+			net.RunWhile(func() bool { return len(done) < 2 && net.Elapsed() < time.Minute })
+			require.Len(t, done, 2)
+			t.Logf("%s: 2 × 4 MiB done at %v", name, done)
+			require.Greater(t, done[1], 7*time.Second, "the shared limit holds for both together")
+			require.Less(t, done[1], 9500*time.Millisecond, "the shared limit is used")
+		})
+	}
+}
+
+// TestClientWideDownloadLimit: a Client's DownloadLimit paces its
+// torrents together on a real network: 2 × 256 KiB at 256 KiB/s take
+// about 2 s (less the bucket's 64 KiB burst), where either alone would
+// take 1.
+func TestClientWideDownloadLimit(t *testing.T) {
+	const size, limit = 256 << 10, 256 << 10
+	seeder := loopbackClient(t)
+	leecher := loopbackClientWith(t, ClientConfig{DownloadLimit: limit})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var leeches []*Torrent
+	start := time.Now()
+	for i := range 2 {
+		dir := t.TempDir()
+		writeRandomFile(t, dir, "f.bin", size, uint64(30+i))
+		mi, err := metainfo.Create(filepath.Join(dir, "f.bin"), metainfo.CreateConfig{PieceLength: 16 << 10})
+		require.NoError(t, err)
+		seed, err := seeder.Add(mi, dir)
+		require.NoError(t, err)
+		l, err := leecher.Add(mi, t.TempDir())
+		require.NoError(t, err)
+		require.NoError(t, l.AddPeers(seed.Addr()))
+		leeches = append(leeches, l)
+	}
+	for _, l := range leeches {
+		require.NoError(t, l.Download(ctx))
+	}
+	took := time.Since(start)
+	t.Logf("2 × 256 KiB at 256 KiB/s in %v", took)
+	require.Greater(t, took, 1500*time.Millisecond, "the client-wide limit holds for both torrents together")
+	_, err := NewClient(ClientConfig{UploadLimit: -1})
+	require.ErrorIs(t, err, ErrBadConfig)
 }

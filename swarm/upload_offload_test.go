@@ -139,10 +139,7 @@ func TestReadsInFlightAreBoundedPerPeer(t *testing.T) {
 // rest are sent; MaxReadsPerPeer bounds the reads one peer has in flight.
 func TestReadsForAPeerThatLeftAreDropped(t *testing.T) {
 	info := syntheticInfo(1<<20, 64<<10)
-	all := wire.NewBitfield(info.NumPieces())
-	for i := range info.NumPieces() {
-		all.Set(i)
-	}
+	all := fullBitfield(info.NumPieces())
 	env := transporttest.NewFakeEnv("/sim/0", 1)
 	defer env.Close()
 	cfg := PeerConfig{Info: info, Storage: &VirtualStorage{}, Have: all, MaxReadsPerPeer: 2}

@@ -12,7 +12,8 @@ import (
 )
 
 // magnet downloads from a magnet link: the info dictionary from peers
-// (BEP 9), then the content, then seeds until interrupted.
+// (BEP 9), then the content, then seeds as -seed-time and -seed-ratio
+// ask.
 func magnet(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("magnet", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -25,6 +26,8 @@ func magnet(ctx context.Context, args []string, out io.Writer) error {
 	downLimit := fs.Int64("down-limit", 0, "download rate limit in bytes/s (0: none)")
 	var peers peerList
 	fs.Var(&peers, "peer", "peer address to connect to besides the link's x.pe (host:port or multiaddr; repeatable)")
+	var after seeding
+	after.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,9 +54,5 @@ func magnet(ctx context.Context, args []string, out io.Writer) error {
 	}
 	mi := t.MetaInfo()
 	fmt.Fprintf(out, "download %s (%s, %d bytes) on %s\n", mi.Info.Name, mi.InfoHash, mi.Info.TotalLength(), t.Addr())
-	if err := progressBar(ctx, t, out); err != nil {
-		return err
-	}
-	fmt.Fprintln(out, "done; seeding until interrupted")
-	return t.Seed(ctx)
+	return after.download(ctx, t, out)
 }

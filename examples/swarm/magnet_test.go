@@ -24,40 +24,20 @@ func TestMagnetRole(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"create", "-o", tf, filepath.Join(seedDir, "m.bin")}, &bytes.Buffer{}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var seedOut syncBuffer
-	seedDone := make(chan error, 1)
-	go func() {
-		seedDone <- run(ctx, []string{"seed", "-torrent", tf, "-dir", seedDir, "-listen", "/ip4/127.0.0.1/tcp/0"}, &seedOut)
-	}()
-	var link, addr string
-	require.Eventually(t, func() bool {
-		s := seedOut.String()
-		i, j := strings.Index(s, "magnet link: "), strings.Index(s, " on /ip4/")
-		if i < 0 || j < 0 {
-			return false
-		}
-		link = strings.Fields(s[i+len("magnet link: "):])[0]
-		addr = strings.TrimSpace(s[j+len(" on "):])
-		return true
-	}, 10*time.Second, 10*time.Millisecond)
+	seedOut, seedDone := startRole(ctx, "seed", "-torrent", tf, "-dir", seedDir, "-listen", "/ip4/127.0.0.1/tcp/0")
+	addr := waitAddr(t, seedOut)
+	s := seedOut.String()
+	i := strings.Index(s, "magnet link: ")
+	require.GreaterOrEqual(t, i, 0, s)
+	link := strings.Fields(s[i+len("magnet link: "):])[0]
 	require.True(t, strings.HasPrefix(link, "magnet:?xt=urn:btih:"), link)
 
-	dlCtx, dlCancel := context.WithCancel(ctx)
-	var dlOut syncBuffer
-	dlDone := make(chan error, 1)
-	go func() {
-		dlDone <- run(dlCtx, []string{"magnet", "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr, link}, &dlOut)
-	}()
-	require.Eventually(t, func() bool { return strings.Contains(dlOut.String(), "done; seeding") }, 20*time.Second, 10*time.Millisecond)
-	dlCancel()
-	require.ErrorIs(t, <-dlDone, context.Canceled)
+	var dlOut bytes.Buffer
+	require.NoError(t, run(ctx, []string{"magnet", "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr, link}, &dlOut))
+	require.Contains(t, dlOut.String(), "done\n")
 	cancel()
 	require.ErrorIs(t, <-seedDone, context.Canceled)
-	a, err := os.ReadFile(filepath.Join(seedDir, "m.bin"))
-	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(leechDir, "m.bin"))
-	require.NoError(t, err)
-	require.Equal(t, a, b)
+	requireSameFile(t, filepath.Join(seedDir, "m.bin"), filepath.Join(leechDir, "m.bin"))
 
 	var out bytes.Buffer
 	require.ErrorIs(t, run(context.Background(), []string{"magnet", "-h"}, &out), flag.ErrHelp)

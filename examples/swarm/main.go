@@ -16,6 +16,12 @@
 //	go run ./examples/swarm download -torrent f.torrent -dir DIR
 //	go run ./examples/swarm magnet -dir DIR 'magnet:?xt=urn:btih:...&tr=...'
 //
+// download and magnet exit once the download is complete, unless
+// -seed-time (a duration; negative: until interrupted) or -seed-ratio
+// (uploaded bytes over the torrent's size) ask them to keep seeding; they
+// stop at the first of the two reached. Progress is a bar redrawn in place
+// on a terminal, and one plain line every few seconds otherwise (a log).
+//
 // seed and download also take -listen (a multiaddr such as
 // /ip4/0.0.0.0/tcp/6881), -peer ADDR (repeatable) to connect without a
 // tracker, -up-limit and -down-limit (bytes/s) to cap the rates, and
@@ -190,6 +196,10 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on http://ADDR/metrics (host:port)")
 	var peers peerList
 	fs.Var(&peers, "peer", "peer address to connect to (host:port or multiaddr; repeatable)")
+	var after seeding
+	if role == "download" {
+		after.flags(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -230,31 +240,56 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 		}
 	}
 	if role == "download" {
-		if err := progressBar(ctx, t, out); err != nil {
-			return err
-		}
-		fmt.Fprintln(out, "done; seeding until interrupted")
+		return after.download(ctx, t, out)
 	}
 	return t.Seed(ctx)
 }
 
-// progressBar draws the download's progress until it completes.
+// progressBar draws the download's progress until it completes: a bar
+// redrawn in place on a terminal, otherwise a plain line every
+// plainEvery (and the last one). The final line gives the whole
+// transfer's rate.
 func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 	start := time.Now()
+	tty := isTerminal(out)
 	var last swarm.Progress
+	var printed time.Time
 	for p := range t.Watch(ctx, 200*time.Millisecond) {
 		last = p
-		fmt.Fprint(out, "\r"+p.Bar(30))
+		switch {
+		case tty:
+			fmt.Fprint(out, "\r"+p.Bar(30))
+		case p.Done || time.Since(printed) >= plainEvery:
+			printed = time.Now()
+			fmt.Fprintln(out, p.Bar(30))
+		}
 	}
-	fmt.Fprintln(out)
+	if tty {
+		fmt.Fprintln(out)
+	}
 	if !last.Done {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		return errors.New("download stopped before completing")
 	}
-	fmt.Fprintf(out, "%d bytes in %v\n", last.Total, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	fmt.Fprintf(out, "%d bytes in %v (%.1f MiB/s)\n", last.Total, took.Round(time.Millisecond), float64(last.Total)/(1<<20)/took.Seconds())
 	return nil
+}
+
+// plainEvery is how often progress is printed when the output is not a
+// terminal.
+const plainEvery = 5 * time.Second
+
+// isTerminal reports whether out is a character device (a terminal).
+func isTerminal(out io.Writer) bool {
+	f, ok := out.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // demo runs tracker, seed and leecher in one process over loopback.

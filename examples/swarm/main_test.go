@@ -28,6 +28,8 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, demo(context.Background(), &out, 4<<20))
 	require.Contains(t, out.String(), "100.0%")
 	require.Contains(t, out.String(), "4194304 bytes in")
+	require.Contains(t, out.String(), "MiB/s)", "the final line gives the transfer's rate")
+	require.NotContains(t, out.String(), "\r", "plain lines when the output is not a terminal")
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -48,11 +50,49 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startRole runs a command in the background; its output and result
+// come back.
+func startRole(ctx context.Context, args ...string) (*syncBuffer, <-chan error) {
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, &out) }()
+	return &out, done
+}
+
+// waitAddr waits until out names where its role listens ("... on
+// /ip4/...") and returns that address.
+func waitAddr(t *testing.T, out *syncBuffer) string {
+	t.Helper()
+	var addr string
+	require.Eventually(t, func() bool {
+		s := out.String()
+		i := strings.Index(s, " on /ip4/")
+		if i < 0 {
+			return false
+		}
+		addr = strings.Fields(s[i+len(" on "):])[0]
+		return true
+	}, 10*time.Second, 10*time.Millisecond)
+	return addr
+}
+
+// requireSameFile checks that files a and b hold the same bytes.
+func requireSameFile(t *testing.T, a, b string) {
+	t.Helper()
+	x, err := os.ReadFile(a)
+	require.NoError(t, err)
+	y, err := os.ReadFile(b)
+	require.NoError(t, err)
+	require.Equal(t, x, y)
+}
+
 // TestRoles runs create, seed and download as the command-line roles
-// would in separate processes.
+// would in separate processes: a first download keeps seeding until it
+// has uploaded the file once (-seed-ratio 1), to a second one that knows
+// only it, and then exits; the second exits once complete.
 func TestRoles(t *testing.T) {
 	dir := t.TempDir()
-	seedDir, leechDir := filepath.Join(dir, "s"), filepath.Join(dir, "l")
+	seedDir, leechDir, lastDir := filepath.Join(dir, "s"), filepath.Join(dir, "l"), filepath.Join(dir, "l2")
 	require.NoError(t, os.MkdirAll(seedDir, 0o755))
 	require.NoError(t, writeFile(filepath.Join(seedDir, "x.bin"), 1<<20+5))
 	tf := filepath.Join(dir, "x.torrent")
@@ -62,37 +102,36 @@ func TestRoles(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var seedOut syncBuffer
-	seedDone := make(chan error, 1)
-	go func() {
-		seedDone <- run(ctx, []string{"seed", "-torrent", tf, "-dir", seedDir, "-listen", "/ip4/127.0.0.1/tcp/0"}, &seedOut)
-	}()
-	var addr string
-	require.Eventually(t, func() bool {
-		s := seedOut.String()
-		if i := strings.Index(s, " on /ip4/"); i >= 0 {
-			addr = strings.TrimSpace(s[i+len(" on "):])
-			return true
-		}
-		return false
-	}, 10*time.Second, 10*time.Millisecond)
-
-	dlCtx, dlCancel := context.WithCancel(ctx)
-	var dlOut syncBuffer
-	dlDone := make(chan error, 1)
-	go func() {
-		dlDone <- run(dlCtx, []string{"download", "-torrent", tf, "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", addr, "-down-limit", "4194304"}, &dlOut)
-	}()
+	seedOut, seedDone := startRole(ctx, "seed", "-torrent", tf, "-dir", seedDir, "-listen", "/ip4/127.0.0.1/tcp/0")
+	seedAddr := waitAddr(t, seedOut)
+	dlOut, dlDone := startRole(ctx, "download", "-torrent", tf, "-dir", leechDir, "-listen", "/ip4/127.0.0.1/tcp/0",
+		"-peer", seedAddr, "-down-limit", "4194304", "-seed-ratio", "1")
+	dlAddr := waitAddr(t, dlOut)
 	require.Eventually(t, func() bool { return strings.Contains(dlOut.String(), "done; seeding") }, 20*time.Second, 10*time.Millisecond)
-	dlCancel()
-	require.ErrorIs(t, <-dlDone, context.Canceled)
+	lastOut, lastDone := startRole(ctx, "download", "-torrent", tf, "-dir", lastDir, "-listen", "/ip4/127.0.0.1/tcp/0", "-peer", dlAddr)
+	require.NoError(t, <-lastDone, lastOut.String())
+	require.Contains(t, lastOut.String(), "done\n")
+	require.NoError(t, <-dlDone, dlOut.String())
+	require.Contains(t, dlOut.String(), "seed ratio 1.")
+	require.NotContains(t, dlOut.String(), "\r", "no bar redrawn in place when the output is not a terminal")
 	cancel()
 	require.ErrorIs(t, <-seedDone, context.Canceled)
-	a, err := os.ReadFile(filepath.Join(seedDir, "x.bin"))
-	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(leechDir, "x.bin"))
-	require.NoError(t, err)
-	require.Equal(t, a, b)
+	requireSameFile(t, filepath.Join(seedDir, "x.bin"), filepath.Join(leechDir, "x.bin"))
+	requireSameFile(t, filepath.Join(seedDir, "x.bin"), filepath.Join(lastDir, "x.bin"))
+}
+
+// TestSeedTime: -seed-time keeps a complete download seeding that long,
+// then it exits.
+func TestSeedTime(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, writeFile(filepath.Join(dir, "y.bin"), 100_000))
+	tf := filepath.Join(dir, "y.torrent")
+	require.NoError(t, run(context.Background(), []string{"create", "-o", tf, filepath.Join(dir, "y.bin")}, &bytes.Buffer{}))
+	var out bytes.Buffer
+	start := time.Now()
+	require.NoError(t, run(context.Background(), []string{"download", "-torrent", tf, "-dir", dir, "-listen", "/ip4/127.0.0.1/tcp/0", "-seed-time", "300ms"}, &out))
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+	require.Contains(t, out.String(), "seeded for 300ms")
 }
 
 func TestBadCommand(t *testing.T) {

@@ -25,6 +25,8 @@ type CreateConfig struct {
 	Announce string
 	// AnnounceList holds tiers of backup tracker URLs (BEP 12).
 	AnnounceList [][]string
+	// URLList holds web seed URLs (BEP 19).
+	URLList []string
 	// Comment is free text.
 	Comment string
 	// CreatedBy names the program. Default "networkutopia/p2p".
@@ -87,6 +89,7 @@ func Create(path string, cfg CreateConfig) (*MetaInfo, error) {
 	mi := &MetaInfo{
 		Announce:     cfg.Announce,
 		AnnounceList: cfg.AnnounceList,
+		URLList:      cfg.URLList,
 		Comment:      cfg.Comment,
 		CreatedBy:    cfg.CreatedBy,
 		CreationDate: cfg.CreationDate,

@@ -149,6 +149,7 @@ func (m *MetaInfo) Magnet() Magnet {
 			mg.Trackers = append(mg.Trackers, u)
 		}
 	}
+	mg.WebSeeds = m.URLList
 	return mg
 }
 

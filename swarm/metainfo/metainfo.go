@@ -18,6 +18,9 @@ type MetaInfo struct {
 	Announce string
 	// AnnounceList holds tiers of tracker URLs (BEP 12); nil if absent.
 	AnnounceList [][]string
+	// URLList holds web seed URLs (BEP 19 url-list): HTTP servers that
+	// hold the files; nil if absent.
+	URLList []string
 	// Comment is free text.
 	Comment string
 	// CreatedBy names the program that made the file.
@@ -67,6 +70,11 @@ func Parse(b []byte) (*MetaInfo, error) {
 			return nil, err
 		}
 	}
+	if d.Has("url-list") {
+		if mi.URLList, err = parseURLList(d); err != nil {
+			return nil, err
+		}
+	}
 	if d.Has("comment") {
 		if mi.Comment, err = d.String("comment"); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -111,6 +119,37 @@ func parseTiers(d bencode.Dict) ([][]string, error) {
 	return out, nil
 }
 
+// MaxURLList bounds the web seeds a url-list may name.
+const MaxURLList = 256
+
+// parseURLList reads url-list (BEP 19): one URL as a string, or a list of
+// them. Empty strings are skipped, as some creators write "".
+func parseURLList(d bencode.Dict) ([]string, error) {
+	var items []any
+	switch v := d["url-list"].(type) {
+	case string:
+		items = []any{v}
+	case []any:
+		items = v
+	default:
+		return nil, fmt.Errorf("%w: url-list is neither a string nor a list", ErrInvalid)
+	}
+	if len(items) > MaxURLList {
+		return nil, fmt.Errorf("%w: url-list names %d URLs, limit %d", ErrInvalid, len(items), MaxURLList)
+	}
+	var out []string
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: url-list URL is not a string", ErrInvalid)
+		}
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 // Load reads and parses a .torrent file.
 func Load(path string) (*MetaInfo, error) {
 	st, err := os.Stat(path)
@@ -139,6 +178,13 @@ func (m *MetaInfo) Marshal() ([]byte, error) {
 			tiers[i] = t
 		}
 		d["announce-list"] = tiers
+	}
+	if m.URLList != nil {
+		urls := make([]any, len(m.URLList))
+		for i, u := range m.URLList {
+			urls[i] = u
+		}
+		d["url-list"] = urls
 	}
 	if m.Comment != "" {
 		d["comment"] = m.Comment

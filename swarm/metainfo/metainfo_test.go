@@ -250,3 +250,53 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseURLList reads BEP 19's url-list in both of its forms and
+// rejects the others.
+func TestParseURLList(t *testing.T) {
+	base, err := Create("testdata/content/fox.txt", CreateConfig{})
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		value   any
+		want    []string
+		wantErr string
+	}{
+		{"one string", "http://127.0.0.1:8080/fox.txt", []string{"http://127.0.0.1:8080/fox.txt"}, ""},
+		{"a list", []any{"http://a/", "", "http://b/"}, []string{"http://a/", "http://b/"}, ""},
+		{"an empty string", "", nil, ""},
+		{"an integer", int64(3), nil, "neither a string nor a list"},
+		{"a list of integers", []any{int64(3)}, nil, "not a string"},
+		{"too many", manyURLs(MaxURLList + 1), nil, "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := bencode.Marshal(map[string]any{"info": base.Info.dict(), "url-list": tt.value})
+			require.NoError(t, err)
+			mi, err := Parse(b)
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, ErrInvalid)
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, mi.URLList)
+			require.Equal(t, base.InfoHash, mi.InfoHash, "url-list lies outside the info-hash")
+		})
+	}
+	mi := *base
+	mi.URLList = []string{"http://a/", "http://b/"}
+	b, err := mi.Marshal()
+	require.NoError(t, err)
+	back, err := Parse(b)
+	require.NoError(t, err)
+	require.Equal(t, mi.URLList, back.URLList)
+}
+
+func manyURLs(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = "http://a/"
+	}
+	return out
+}

@@ -14,40 +14,25 @@ import time
 
 import libtorrent as lt
 
-mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-peer = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+import ltpeer
 
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % port,
-    "enable_dht": False, "enable_lsd": False,
-    "enable_upnp": False, "enable_natpmp": False,
-    "enable_outgoing_utp": False, "enable_incoming_utp": False,
-    "out_enc_policy": int(lt.enc_policy.forced),
-    "in_enc_policy": int(lt.enc_policy.forced),
-    "allowed_enc_level": int(lt.enc_level.rc4),
-    "prefer_rc4": True,
-    "allow_multiple_connections_per_ip": True,
-})
-h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
+mode, torrent, save, port, (peer, _) = ltpeer.args()
+ses = ltpeer.session(
+    port, **ltpeer.NO_UTP,
+    out_enc_policy=int(lt.enc_policy.forced),
+    in_enc_policy=int(lt.enc_policy.forced),
+    allowed_enc_level=int(lt.enc_level.rc4),
+    prefer_rc4=True,
+)
+h = ltpeer.add(ses, torrent, save)
+
 
 def rc4_peers():
     return any(p.flags & lt.peer_info.rc4_encrypted for p in h.get_peer_info())
 
-if mode == "seed":
-    while h.status().state in (lt.torrent_status.checking_files,
-                               lt.torrent_status.checking_resume_data):
-        time.sleep(0.05)
-    if not h.status().is_seeding:
-        print("not seeding: state %s" % h.status().state, flush=True)
-        sys.exit(1)
-    print("ready", flush=True)
-    seen = False
-    while True:
-        if not seen and rc4_peers():
-            seen = True
-            print("rc4 yes", flush=True)
-        time.sleep(0.1)
 
+if mode == "seed":
+    ltpeer.seed(h, ("rc4", rc4_peers))
 rc4 = False
 deadline = time.time() + 60
 while time.time() < deadline:

@@ -15,29 +15,14 @@ import time
 
 import libtorrent as lt
 
-mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-peer = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-want = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+import ltpeer
 
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % port,
-    "enable_dht": False, "enable_lsd": False,
-    "enable_upnp": False, "enable_natpmp": False,
-    "enable_outgoing_utp": False, "enable_incoming_utp": False,
-    "allow_multiple_connections_per_ip": True,
-})
-h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
+mode, torrent, save, port, (peer, want) = ltpeer.args()
+ses = ltpeer.session(port, **ltpeer.NO_UTP)
+h = ltpeer.add(ses, torrent, save)
 
 if mode == "seed":
-    while h.status().state in (lt.torrent_status.checking_files,
-                               lt.torrent_status.checking_resume_data):
-        time.sleep(0.05)
-    if not h.status().is_seeding:
-        print("not seeding: state %s" % h.status().state, flush=True)
-        sys.exit(1)
-    print("ready", flush=True)
-    while True:
-        time.sleep(0.1)
+    ltpeer.seed(h)
 
 deadline = time.time() + 25
 while time.time() < deadline:

@@ -14,25 +14,18 @@ import time
 
 import libtorrent as lt
 
-mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+import ltpeer
 
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % port,
-    "enable_dht": False, "enable_lsd": False,
-    "enable_upnp": False, "enable_natpmp": False,
-    "enable_outgoing_utp": False, "enable_incoming_utp": False,
-    "allow_multiple_connections_per_ip": True,
-    "alert_mask": lt.alert.category_t.tracker_notification | lt.alert.category_t.error_notification,
-})
-h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
-while h.status().state in (lt.torrent_status.checking_files,
-                           lt.torrent_status.checking_resume_data):
-    time.sleep(0.05)
+mode, torrent, save, port, _ = ltpeer.args()
+ses = ltpeer.session(
+    port, **ltpeer.NO_UTP,
+    alert_mask=lt.alert.category_t.tracker_notification | lt.alert.category_t.error_notification,
+)
+h = ltpeer.add(ses, torrent, save)
 if mode == "seed":
-    if not h.status().is_seeding:
-        print("not seeding: state %s" % h.status().state, flush=True)
-        sys.exit(1)
-    print("ready", flush=True)
+    ltpeer.ready(h)
+else:
+    ltpeer.wait_checked(h)
 deadline = time.time() + 60
 while time.time() < deadline:
     for a in ses.pop_alerts():

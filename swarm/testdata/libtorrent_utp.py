@@ -18,26 +18,22 @@ import time
 
 import libtorrent as lt
 
+import ltpeer
+
 # peer_info::utp_socket (1 << 17) is not exported by the Python binding.
 UTP_SOCKET = 1 << 17
 
-mode, torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-peer = int(sys.argv[5]) if len(sys.argv) > 5 else 0
-
-ses = lt.session({
-    "listen_interfaces": "127.0.0.1:%d" % port,
-    "enable_dht": False, "enable_lsd": False,
-    "enable_upnp": False, "enable_natpmp": False,
-    "allow_multiple_connections_per_ip": True,
-    "alert_mask": int(lt.alert_category.error | lt.alert_category.peer | lt.alert_category.connect),
-})
+mode, torrent, save, port, (peer, _) = ltpeer.args()
+ses = ltpeer.session(port, alert_mask=int(lt.alert_category.error | lt.alert_category.peer | lt.alert_category.connect))
 
 
 def log_alerts():
     for a in ses.pop_alerts():
         if isinstance(a, (lt.peer_disconnected_alert, lt.peer_error_alert)):
             print("alert %s" % a.message(), flush=True)
-h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": save})
+
+
+h = ltpeer.add(ses, torrent, save)
 
 
 def utp_peers():
@@ -45,23 +41,9 @@ def utp_peers():
 
 
 if mode == "seed":
-    while h.status().state in (lt.torrent_status.checking_files,
-                               lt.torrent_status.checking_resume_data):
-        time.sleep(0.05)
-    if not h.status().is_seeding:
-        print("not seeding: state %s" % h.status().state, flush=True)
-        sys.exit(1)
-    print("ready", flush=True)
-    seen = False
-    while True:
-        if not seen and utp_peers():
-            seen = True
-            print("utp yes", flush=True)
-        time.sleep(0.05)
+    ltpeer.seed(h, ("utp", utp_peers), poll=0.05)
 
-while h.status().state in (lt.torrent_status.checking_files,
-                           lt.torrent_status.checking_resume_data):
-    time.sleep(0.01)
+ltpeer.wait_checked(h, 0.01)
 start = time.monotonic()
 h.connect_peer(("127.0.0.1", peer))
 first = None

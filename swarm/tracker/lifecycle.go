@@ -1,8 +1,8 @@
 package tracker
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -23,26 +23,15 @@ type listeners struct {
 // one) with the limits of Config.HTTP, open connections included, until
 // Close. AnnounceURL tells where it listens.
 func (s *Server) Start(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("tracker: %w", err)
-	}
 	l := &s.lis
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch {
-	case l.closed:
-		ln.Close()
-		return errors.New("tracker: Start after Close")
-	case l.http != nil:
-		ln.Close()
-		return errors.New("tracker: HTTP tracker already started")
-	}
-	capped := newConnCap(ln, s.cfg.HTTP, func() { s.count(func(st *Stats) { st.HTTPRefusedConns++ }) })
-	hs := s.HTTPServer()
-	l.http, l.httpLn = hs, capped
-	l.wg.Go(func() { _ = hs.Serve(capped) })
-	return nil
+	return s.start("Start", "HTTP", func() (io.Closer, error) { return net.Listen("tcp", addr) },
+		func() bool { return l.http != nil },
+		func(sock io.Closer) {
+			capped := newConnCap(sock.(net.Listener), s.cfg.HTTP, func() { s.count(func(st *Stats) { st.HTTPRefusedConns++ }) })
+			hs := s.HTTPServer()
+			l.http, l.httpLn = hs, capped
+			l.wg.Go(func() { _ = hs.Serve(capped) })
+		})
 }
 
 // StartUDP serves the UDP tracker (BEP 15) on addr (host:port; port 0
@@ -50,11 +39,26 @@ func (s *Server) Start(addr string) error {
 // limits of Config.UDP, until Close. UDPAnnounceURL tells where it
 // listens.
 func (s *Server) StartUDP(addr string) error {
-	ua, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		return fmt.Errorf("tracker: %w", err)
-	}
-	pc, err := net.ListenUDP("udp", ua)
+	l := &s.lis
+	return s.start("StartUDP", "UDP", func() (io.Closer, error) {
+		ua, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return net.ListenUDP("udp", ua)
+	}, func() bool { return l.udp != nil }, func(sock io.Closer) {
+		pc := sock.(*net.UDPConn)
+		l.udp = pc
+		l.wg.Go(func() { s.serveUDP(pc) })
+	})
+}
+
+// start opens a socket with listen and hands it to serve under the
+// listeners' lock, unless the server is closed or running reports that
+// this kind of tracker is served already; op names the method, kind the
+// tracker, in errors.
+func (s *Server) start(op, kind string, listen func() (io.Closer, error), running func() bool, serve func(io.Closer)) error {
+	sock, err := listen()
 	if err != nil {
 		return fmt.Errorf("tracker: %w", err)
 	}
@@ -63,14 +67,13 @@ func (s *Server) StartUDP(addr string) error {
 	defer l.mu.Unlock()
 	switch {
 	case l.closed:
-		pc.Close()
-		return errors.New("tracker: StartUDP after Close")
-	case l.udp != nil:
-		pc.Close()
-		return errors.New("tracker: UDP tracker already started")
+		sock.Close()
+		return fmt.Errorf("tracker: %s after Close", op)
+	case running():
+		sock.Close()
+		return fmt.Errorf("tracker: %s tracker already started", kind)
 	}
-	l.udp = pc
-	l.wg.Go(func() { s.serveUDP(pc) })
+	serve(sock)
 	return nil
 }
 
