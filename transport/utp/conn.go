@@ -148,7 +148,9 @@ type Conn struct {
 
 	// timers
 	rtoTimer, ackTimer, tickTimer *time.Timer
-	rtoAt                         time.Time
+	rtoAt                         time.Time // when the unacked packets time out
+	rtoFires                      time.Time // when rtoTimer fires; zero: stopped
+	clock                         time.Time // now, while handling a packet or pumping
 	lastHeard, lastSent           time.Time
 
 	// waiters
@@ -465,10 +467,18 @@ func (c *Conn) sackMask(dst *[sackBits / 8]byte) []byte {
 	return dst[:(hi/32+1)*4]
 }
 
+// now is the time, read once per packet handled or pump.
+func (c *Conn) now() time.Time {
+	if !c.clock.IsZero() {
+		return c.clock
+	}
+	return time.Now()
+}
+
 // sendState sends an ack (ST_STATE): consumes no sequence number.
 func (c *Conn) sendState() {
 	var mask [sackBits / 8]byte
-	now := time.Now()
+	now := c.now()
 	wnd := c.recvWindow()
 	h := header{typ: stState, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: wnd, seq: c.seq, ack: c.ack, sack: c.sackMask(&mask)}
@@ -480,15 +490,18 @@ func (c *Conn) sendState() {
 // transmit sends p (again).
 func (c *Conn) transmit(p *outPkt) {
 	var mask [sackBits / 8]byte
-	now := time.Now()
+	now := c.now()
 	h := header{typ: p.typ, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: c.recvWindow(), seq: p.seq, ack: c.ack, sack: c.sackMask(&mask)}
 	if p.typ == stSyn {
 		h.connID, h.ack = c.recvID, 0
 	}
-	n := h.encode(c.wbuf)
-	n += copy(c.wbuf[n:], p.payload)
-	c.emit(c.wbuf[:n])
+	// The header and payload are written once, where the datagram
+	// leaves from (the burst or wbuf).
+	dst := c.frame(h.size() + len(p.payload))
+	n := h.encode(dst)
+	copy(dst[n:], p.payload)
+	c.emit(dst)
 	p.sends++
 	if p.sends > 1 {
 		c.s.st.retransmits.Add(1)
@@ -516,15 +529,29 @@ func (c *Conn) queueControl(typ uint8) {
 }
 
 // armRTO starts the retransmission timer, or restarts it when restart.
+// A timer that fires before the new deadline is left alone (onRTO sets
+// it again for the rest), so a stream of acks does not reset it each.
 func (c *Conn) armRTO(restart bool) {
 	if !restart && !c.rtoAt.IsZero() {
 		return
 	}
-	c.rtoAt = time.Now().Add(c.rtt.rto)
+	c.rtoAt = c.now().Add(c.rtt.rto)
+	if !c.rtoFires.IsZero() && !c.rtoFires.After(c.rtoAt) {
+		return
+	}
+	c.rtoFires = c.rtoAt
 	if c.rtoTimer == nil {
 		c.rtoTimer = time.AfterFunc(c.rtt.rto, c.onRTO)
 	} else {
 		c.rtoTimer.Reset(c.rtt.rto)
+	}
+}
+
+// stopRTO stops the retransmission timer: nothing is in flight.
+func (c *Conn) stopRTO() {
+	c.rtoAt, c.rtoFires = time.Time{}, time.Time{}
+	if c.rtoTimer != nil {
+		c.rtoTimer.Stop()
 	}
 }
 
@@ -533,6 +560,10 @@ func (c *Conn) armRTO(restart bool) {
 func (c *Conn) pump() {
 	if c.dead || c.finished || c.state != stateConnected {
 		return
+	}
+	if c.clock.IsZero() {
+		c.clock = time.Now()
+		defer func() { c.clock = time.Time{} }()
 	}
 	c.batching = true
 	defer func() {
@@ -586,10 +617,12 @@ func (c *Conn) pump() {
 func (c *Conn) onRTO() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.rtoFires = time.Time{}
 	if c.dead || c.finished || c.rtoAt.IsZero() {
 		return
 	}
 	if left := time.Until(c.rtoAt); left > 0 {
+		c.rtoFires = c.rtoAt
 		c.rtoTimer.Reset(left) // moved later since it was armed
 		return
 	}
@@ -666,6 +699,8 @@ func (c *Conn) handle(h *header, payload []byte) {
 		return
 	}
 	now := time.Now()
+	c.clock = now
+	defer func() { c.clock = time.Time{} }()
 	c.lastHeard = now
 	c.replyMicro = c.s.micros(now) - h.tsMicro
 	if h.typ == stReset {
@@ -781,10 +816,7 @@ func (c *Conn) processAck(h *header, now time.Time) {
 		if c.out.len() > 0 {
 			c.armRTO(true)
 		} else {
-			c.rtoAt = time.Time{}
-			if c.rtoTimer != nil {
-				c.rtoTimer.Stop()
-			}
+			c.stopRTO()
 		}
 		wake(&c.wwake)
 	}

@@ -93,6 +93,14 @@ func (h *header) decode(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// size is the encoded length of h.
+func (h *header) size() int {
+	if len(h.sack) > 0 {
+		return headerSize + 2 + len(h.sack)
+	}
+	return headerSize
+}
+
 // encode writes h (with its selective ack, if any) to the front of b and
 // returns the number of bytes written; b must have room for
 // headerSize+2+len(h.sack).
