@@ -49,6 +49,7 @@ type outPkt struct {
 	inFlight bool // counted in Conn.flight
 	resend   bool // to send again when the window allows
 	fast     bool // fast-retransmitted since its last timeout
+	probe    bool // an MTU probe (mtu.go)
 }
 
 // pktRing is the queue of unacked packets, oldest (una) first.
@@ -122,6 +123,7 @@ type Conn struct {
 	flight     int // payload bytes sent and neither acked nor due for resend
 	peerWnd    uint32
 	maxPayload int
+	mtu        mtuSearch
 	wbuf       []byte
 	rtt        rttEstimator
 	cc         ledbat
@@ -161,7 +163,7 @@ type Conn struct {
 var _ net.Conn = (*Conn)(nil)
 
 func (s *Socket) newConn(p peer, recvID, sendID uint16, inbound bool) *Conn {
-	mp := s.cfg.PacketSize - headerSize - 2 - sackBits/8
+	mp := s.cfg.PacketSize - dataOverhead
 	now := time.Now()
 	c := &Conn{
 		s: s, key: connKey{p, recvID}, peer: p, raddr: s.netAddr(p),
@@ -176,11 +178,16 @@ func (s *Socket) newConn(p peer, recvID, sendID uint16, inbound bool) *Conn {
 	return c
 }
 
-func (s *Socket) getPkt() *outPkt {
-	if p, ok := s.pool.Get().(*outPkt); ok {
-		return p
+// getPkt returns a packet with room for n bytes of payload.
+func (s *Socket) getPkt(n int) *outPkt {
+	p, ok := s.pool.Get().(*outPkt)
+	if !ok {
+		p = &outPkt{}
 	}
-	return &outPkt{buf: make([]byte, s.cfg.PacketSize)}
+	if len(p.buf) < n {
+		p.buf = make([]byte, max(n, s.cfg.PacketSize))
+	}
+	return p
 }
 
 func (s *Socket) putPkt(p *outPkt) {
@@ -482,6 +489,9 @@ func (c *Conn) sendState() {
 	wnd := c.recvWindow()
 	h := header{typ: stState, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: wnd, seq: c.seq, ack: c.ack, sack: c.sackMask(&mask)}
+	if c.halfOpen.Load() {
+		h.maxDgram = readsUpTo // answering the SYN
+	}
 	n := h.encode(c.wbuf)
 	_ = c.s.write(c.wbuf[:n], c.peer)
 	c.unacked, c.lastWndSent, c.lastSent = 0, wnd, now
@@ -494,14 +504,24 @@ func (c *Conn) transmit(p *outPkt) {
 	h := header{typ: p.typ, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: c.recvWindow(), seq: p.seq, ack: c.ack, sack: c.sackMask(&mask)}
 	if p.typ == stSyn {
-		h.connID, h.ack = c.recvID, 0
+		h.connID, h.ack, h.maxDgram = c.recvID, 0, readsUpTo
 	}
-	// The header and payload are written once, where the datagram
-	// leaves from (the burst or wbuf).
-	dst := c.frame(h.size() + len(p.payload))
-	n := h.encode(dst)
-	copy(dst[n:], p.payload)
-	c.emit(dst)
+	if p.probe && p.sends > 0 {
+		// A lost MTU probe again, whole: with fragmentation allowed.
+		c.flushBatch()
+		n := h.encode(c.wbuf)
+		_ = c.s.writeFragmenting(append(c.wbuf[:n], p.payload...), c.peer)
+	} else {
+		// The header and payload are written once, where the datagram
+		// leaves from (the burst or wbuf).
+		dst := c.frame(h.size() + len(p.payload))
+		if p.probe {
+			c.mtu.probeSize = len(dst) // what the path is asked to carry
+		}
+		n := h.encode(dst)
+		copy(dst[n:], p.payload)
+		c.emit(dst)
+	}
 	p.sends++
 	if p.sends > 1 {
 		c.s.st.retransmits.Add(1)
@@ -521,7 +541,7 @@ func (c *Conn) transmit(p *outPkt) {
 // queueControl sends a SYN or FIN, which takes a sequence number and is
 // retransmitted like data.
 func (c *Conn) queueControl(typ uint8) {
-	p := c.s.getPkt()
+	p := c.s.getPkt(0)
 	p.typ, p.seq, p.payload = typ, c.seq, p.buf[:0]
 	c.seq++
 	c.out.push(p)
@@ -585,6 +605,12 @@ func (c *Conn) pump() {
 	}
 	for len(c.sbuf)-c.soff > 0 && c.out.len() < maxOutstanding {
 		n := min(len(c.sbuf)-c.soff, c.maxPayload)
+		probe := c.probeNow(len(c.sbuf) - c.soff)
+		if probe > 0 && c.flight+probe <= window {
+			n = probe
+		} else {
+			probe = 0
+		}
 		if c.flight+n > window {
 			if c.flight > 0 || int(c.peerWnd) < n {
 				// Held back by the congestion window, or by the peer's
@@ -594,9 +620,12 @@ func (c *Conn) pump() {
 				return
 			}
 		}
-		p := c.s.getPkt()
+		p := c.s.getPkt(n)
 		p.typ, p.seq = stData, c.seq
 		p.payload = p.buf[:copy(p.buf[:n], c.sbuf[c.soff:])]
+		if probe > 0 {
+			c.probeSent(p)
+		}
 		c.seq++
 		c.soff += n
 		c.outBytes += n
@@ -652,6 +681,7 @@ func (c *Conn) onRTO() {
 		p := c.out.at(i)
 		if !p.acked {
 			p.resend, p.inFlight, p.fast = true, false, false
+			c.probeLost(p)
 		}
 	}
 	c.flight = 0
@@ -715,6 +745,7 @@ func (c *Conn) handle(h *header, payload []byte) {
 		}
 		c.ack = h.seq - 1
 		c.state = stateConnected
+		c.startMTU(h.maxDgram, h.wnd)
 		close(c.established)
 	}
 	c.peerWnd = h.wnd
@@ -741,6 +772,9 @@ func (c *Conn) processAck(h *header, now time.Time) {
 		acked += len(p.payload)
 		if p.sends == 1 {
 			c.rtt.sample(now.Sub(p.sentAt))
+		}
+		if p.probe {
+			c.probeAcked(p)
 		}
 	}
 	newly := int(h.ack - (una - 1))
@@ -822,14 +856,15 @@ func (c *Conn) processAck(h *header, now time.Time) {
 	}
 }
 
-// resendFast marks p for a fast retransmission; it reports a loss.
+// resendFast marks p for a fast retransmission; it reports a loss that
+// says congestion (a lost MTU probe does not).
 func (c *Conn) resendFast(p *outPkt) bool {
 	p.fast, p.resend = true, true
 	if p.inFlight {
 		c.flight -= len(p.payload)
 		p.inFlight = false
 	}
-	return true
+	return !c.probeLost(p)
 }
 
 // receive takes a data packet or a FIN.

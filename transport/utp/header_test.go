@@ -15,13 +15,16 @@ func TestHeaderRoundTrip(t *testing.T) {
 		{typ: stState, connID: 1, seq: 5, ack: 4, sack: []byte{0x0f, 0, 0, 0x80}},
 		{typ: stFin, seq: 9, ack: 3, sack: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
 		{typ: stReset, connID: 0xffff},
+		{typ: stSyn, connID: 3, seq: 1, maxDgram: 65535},
+		{typ: stState, seq: 2, ack: 1, sack: []byte{1, 0, 0, 0}, maxDgram: 1472},
 	} {
-		b := make([]byte, headerSize+2+len(h.sack))
+		b := make([]byte, h.size())
 		b = append(b[:h.encode(b)], "abc"...)
 		var got header
 		payload, err := got.decode(b)
 		require.NoError(t, err)
 		require.Equal(t, h, got)
+		require.Equal(t, h.size(), len(b)-3)
 		require.Equal(t, []byte("abc"), payload)
 		require.True(t, isUTP(b))
 	}
