@@ -41,7 +41,7 @@ var errWriteClosed = errors.New("utp: write after CloseWrite")
 type outPkt struct {
 	seq      uint16
 	typ      uint8
-	buf      []byte // room for one payload
+	buf      []byte // room for a header (hdrRoom) and one payload after it
 	payload  []byte
 	sentAt   time.Time
 	sends    int
@@ -178,14 +178,19 @@ func (s *Socket) newConn(p peer, recvID, sendID uint16, inbound bool) *Conn {
 	return c
 }
 
-// getPkt returns a packet with room for n bytes of payload.
+// hdrRoom is the room before a packet's payload for the largest header,
+// so a datagram sent alone leaves from the packet's buffer, uncopied.
+const hdrRoom = dataOverhead + 4
+
+// getPkt returns a packet with room for n bytes of payload, its
+// payload's place at p.buf[hdrRoom:].
 func (s *Socket) getPkt(n int) *outPkt {
 	p, ok := s.pool.Get().(*outPkt)
 	if !ok {
 		p = &outPkt{}
 	}
-	if len(p.buf) < n {
-		p.buf = make([]byte, max(n, s.cfg.PacketSize))
+	if len(p.buf) < hdrRoom+n {
+		p.buf = make([]byte, hdrRoom+max(n, s.cfg.PacketSize))
 	}
 	return p
 }
@@ -506,15 +511,23 @@ func (c *Conn) transmit(p *outPkt) {
 	if p.typ == stSyn {
 		h.connID, h.ack, h.maxDgram = c.recvID, 0, readsUpTo
 	}
-	if p.probe && p.sends > 0 {
+	size := h.size() + len(p.payload)
+	switch {
+	case p.probe && p.sends > 0:
 		// A lost MTU probe again, whole: with fragmentation allowed.
 		c.flushBatch()
-		n := h.encode(c.wbuf)
-		_ = c.s.writeFragmenting(append(c.wbuf[:n], p.payload...), c.peer)
-	} else {
-		// The header and payload are written once, where the datagram
-		// leaves from (the burst or wbuf).
-		dst := c.frame(h.size() + len(p.payload))
+		_ = c.s.writeFragmenting(c.inPlace(&h, p), c.peer)
+	case !c.segmenting() || size > maxGSOBytes:
+		// Alone: the header goes in front of the payload, in place,
+		// after the burst so far.
+		c.flushBatch()
+		if p.probe {
+			c.mtu.probeSize = size
+		}
+		_ = c.s.write(c.inPlace(&h, p), c.peer)
+	default:
+		// Into the burst, written once.
+		dst := c.frame(size)
 		if p.probe {
 			c.mtu.probeSize = len(dst) // what the path is asked to carry
 		}
@@ -538,11 +551,18 @@ func (c *Conn) transmit(p *outPkt) {
 	c.armRTO(false)
 }
 
+// inPlace encodes h just before p's payload and returns the datagram.
+func (c *Conn) inPlace(h *header, p *outPkt) []byte {
+	start := hdrRoom - h.size()
+	h.encode(p.buf[start:])
+	return p.buf[start : hdrRoom+len(p.payload)]
+}
+
 // queueControl sends a SYN or FIN, which takes a sequence number and is
 // retransmitted like data.
 func (c *Conn) queueControl(typ uint8) {
 	p := c.s.getPkt(0)
-	p.typ, p.seq, p.payload = typ, c.seq, p.buf[:0]
+	p.typ, p.seq, p.payload = typ, c.seq, p.buf[hdrRoom:hdrRoom]
 	c.seq++
 	c.out.push(p)
 	c.transmit(p)
@@ -622,7 +642,7 @@ func (c *Conn) pump() {
 		}
 		p := c.s.getPkt(n)
 		p.typ, p.seq = stData, c.seq
-		p.payload = p.buf[:copy(p.buf[:n], c.sbuf[c.soff:])]
+		p.payload = p.buf[hdrRoom : hdrRoom+copy(p.buf[hdrRoom:hdrRoom+n], c.sbuf[c.soff:])]
 		if probe > 0 {
 			c.probeSent(p)
 		}
