@@ -239,9 +239,14 @@ func share(ctx context.Context, role string, args []string, out io.Writer) error
 func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 	start := time.Now()
 	var last swarm.Progress
+	var rate *rateWindow
 	for p := range t.Watch(ctx, 200*time.Millisecond) {
 		last = p
-		fmt.Fprint(out, "\r"+p.Bar(30))
+		if rate == nil {
+			rate = newRateWindow(start, p.Have)
+		}
+		rate.add(time.Now(), p.Have)
+		fmt.Fprint(out, "\r"+p.Bar(30)+rate.suffix())
 	}
 	fmt.Fprintln(out)
 	if !last.Done {
@@ -250,7 +255,8 @@ func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 		}
 		return errors.New("download stopped before completing")
 	}
-	fmt.Fprintf(out, "%d bytes in %v\n", last.Total, time.Since(start).Round(time.Millisecond))
+	el := time.Since(start)
+	fmt.Fprintf(out, "%d bytes in %v, mean %.1f MB/s\n", last.Total, el.Round(time.Millisecond), float64(last.Total)/1e6/el.Seconds())
 	return nil
 }
 
