@@ -146,3 +146,17 @@ func FuzzHeader(f *testing.F) {
 		require.Equal(t, payload, p2)
 	})
 }
+
+// TestHeaderMaxDatagramOfWrongLength: the extension with a length other
+// than 2 is skipped like an unknown one, not taken.
+func TestHeaderMaxDatagramOfWrongLength(t *testing.T) {
+	b := make([]byte, headerSize)
+	(&header{typ: stSyn, seq: 1}).encode(b)
+	b[1] = extMaxDatagram
+	b = append(b, extNone, 3, 0xff, 0xff, 0xff)
+	var h header
+	payload, err := h.decode(b)
+	require.NoError(t, err)
+	require.Zero(t, h.maxDgram)
+	require.Empty(t, payload)
+}
