@@ -254,14 +254,19 @@ func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 	tty := isTerminal(out)
 	var last swarm.Progress
 	var printed time.Time
+	var rate *rateWindow
 	for p := range t.Watch(ctx, 200*time.Millisecond) {
 		last = p
+		if rate == nil {
+			rate = newRateWindow(start, p.Have)
+		}
+		rate.add(time.Now(), p.Have)
 		switch {
 		case tty:
-			fmt.Fprint(out, "\r"+p.Bar(30))
+			fmt.Fprint(out, "\r"+p.Bar(30)+rate.suffix())
 		case p.Done || time.Since(printed) >= plainEvery:
 			printed = time.Now()
-			fmt.Fprintln(out, p.Bar(30))
+			fmt.Fprintln(out, p.Bar(30)+rate.suffix())
 		}
 	}
 	if tty {
@@ -274,7 +279,7 @@ func progressBar(ctx context.Context, t *swarm.Torrent, out io.Writer) error {
 		return errors.New("download stopped before completing")
 	}
 	took := time.Since(start)
-	fmt.Fprintf(out, "%d bytes in %v (%.1f MiB/s)\n", last.Total, took.Round(time.Millisecond), float64(last.Total)/(1<<20)/took.Seconds())
+	fmt.Fprintf(out, "%d bytes in %v (mean %.1f MiB/s)\n", last.Total, took.Round(time.Millisecond), float64(last.Total)/(1<<20)/took.Seconds())
 	return nil
 }
 

@@ -41,7 +41,7 @@ var errWriteClosed = errors.New("utp: write after CloseWrite")
 type outPkt struct {
 	seq      uint16
 	typ      uint8
-	buf      []byte // room for one payload
+	buf      []byte // room for a header (hdrRoom) and one payload after it
 	payload  []byte
 	sentAt   time.Time
 	sends    int
@@ -49,6 +49,7 @@ type outPkt struct {
 	inFlight bool // counted in Conn.flight
 	resend   bool // to send again when the window allows
 	fast     bool // fast-retransmitted since its last timeout
+	probe    bool // an MTU probe (mtu.go)
 }
 
 // pktRing is the queue of unacked packets, oldest (una) first.
@@ -122,6 +123,7 @@ type Conn struct {
 	flight     int // payload bytes sent and neither acked nor due for resend
 	peerWnd    uint32
 	maxPayload int
+	mtu        mtuSearch
 	wbuf       []byte
 	rtt        rttEstimator
 	cc         ledbat
@@ -148,7 +150,9 @@ type Conn struct {
 
 	// timers
 	rtoTimer, ackTimer, tickTimer *time.Timer
-	rtoAt                         time.Time
+	rtoAt                         time.Time // when the unacked packets time out
+	rtoFires                      time.Time // when rtoTimer fires; zero: stopped
+	clock                         time.Time // now, while handling a packet or pumping
 	lastHeard, lastSent           time.Time
 
 	// waiters
@@ -159,7 +163,7 @@ type Conn struct {
 var _ net.Conn = (*Conn)(nil)
 
 func (s *Socket) newConn(p peer, recvID, sendID uint16, inbound bool) *Conn {
-	mp := s.cfg.PacketSize - headerSize - 2 - sackBits/8
+	mp := s.cfg.PacketSize - dataOverhead
 	now := time.Now()
 	c := &Conn{
 		s: s, key: connKey{p, recvID}, peer: p, raddr: s.netAddr(p),
@@ -174,11 +178,21 @@ func (s *Socket) newConn(p peer, recvID, sendID uint16, inbound bool) *Conn {
 	return c
 }
 
-func (s *Socket) getPkt() *outPkt {
-	if p, ok := s.pool.Get().(*outPkt); ok {
-		return p
+// hdrRoom is the room before a packet's payload for the largest header,
+// so a datagram sent alone leaves from the packet's buffer, uncopied.
+const hdrRoom = dataOverhead + 4
+
+// getPkt returns a packet with room for n bytes of payload, its
+// payload's place at p.buf[hdrRoom:].
+func (s *Socket) getPkt(n int) *outPkt {
+	p, ok := s.pool.Get().(*outPkt)
+	if !ok {
+		p = &outPkt{}
 	}
-	return &outPkt{buf: make([]byte, s.cfg.PacketSize)}
+	if len(p.buf) < hdrRoom+n {
+		p.buf = make([]byte, hdrRoom+max(n, s.cfg.PacketSize))
+	}
+	return p
 }
 
 func (s *Socket) putPkt(p *outPkt) {
@@ -465,13 +479,24 @@ func (c *Conn) sackMask(dst *[sackBits / 8]byte) []byte {
 	return dst[:(hi/32+1)*4]
 }
 
+// now is the time, read once per packet handled or pump.
+func (c *Conn) now() time.Time {
+	if !c.clock.IsZero() {
+		return c.clock
+	}
+	return time.Now()
+}
+
 // sendState sends an ack (ST_STATE): consumes no sequence number.
 func (c *Conn) sendState() {
 	var mask [sackBits / 8]byte
-	now := time.Now()
+	now := c.now()
 	wnd := c.recvWindow()
 	h := header{typ: stState, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: wnd, seq: c.seq, ack: c.ack, sack: c.sackMask(&mask)}
+	if c.halfOpen.Load() {
+		h.maxDgram = readsUpTo // answering the SYN
+	}
 	n := h.encode(c.wbuf)
 	_ = c.s.write(c.wbuf[:n], c.peer)
 	c.unacked, c.lastWndSent, c.lastSent = 0, wnd, now
@@ -480,15 +505,36 @@ func (c *Conn) sendState() {
 // transmit sends p (again).
 func (c *Conn) transmit(p *outPkt) {
 	var mask [sackBits / 8]byte
-	now := time.Now()
+	now := c.now()
 	h := header{typ: p.typ, connID: c.sendID, tsMicro: c.s.micros(now), tsDiff: c.replyMicro,
 		wnd: c.recvWindow(), seq: p.seq, ack: c.ack, sack: c.sackMask(&mask)}
 	if p.typ == stSyn {
-		h.connID, h.ack = c.recvID, 0
+		h.connID, h.ack, h.maxDgram = c.recvID, 0, readsUpTo
 	}
-	n := h.encode(c.wbuf)
-	n += copy(c.wbuf[n:], p.payload)
-	c.emit(c.wbuf[:n])
+	size := h.size() + len(p.payload)
+	switch {
+	case p.probe && p.sends > 0:
+		// A lost MTU probe again, whole: with fragmentation allowed.
+		c.flushBatch()
+		_ = c.s.writeFragmenting(c.inPlace(&h, p), c.peer)
+	case !c.segmenting() || size > maxGSOBytes:
+		// Alone: the header goes in front of the payload, in place,
+		// after the burst so far.
+		c.flushBatch()
+		if p.probe {
+			c.mtu.probeSize = size
+		}
+		_ = c.s.write(c.inPlace(&h, p), c.peer)
+	default:
+		// Into the burst, written once.
+		dst := c.frame(size)
+		if p.probe {
+			c.mtu.probeSize = len(dst) // what the path is asked to carry
+		}
+		n := h.encode(dst)
+		copy(dst[n:], p.payload)
+		c.emit(dst)
+	}
 	p.sends++
 	if p.sends > 1 {
 		c.s.st.retransmits.Add(1)
@@ -505,26 +551,47 @@ func (c *Conn) transmit(p *outPkt) {
 	c.armRTO(false)
 }
 
+// inPlace encodes h just before p's payload and returns the datagram.
+func (c *Conn) inPlace(h *header, p *outPkt) []byte {
+	start := hdrRoom - h.size()
+	h.encode(p.buf[start:])
+	return p.buf[start : hdrRoom+len(p.payload)]
+}
+
 // queueControl sends a SYN or FIN, which takes a sequence number and is
 // retransmitted like data.
 func (c *Conn) queueControl(typ uint8) {
-	p := c.s.getPkt()
-	p.typ, p.seq, p.payload = typ, c.seq, p.buf[:0]
+	p := c.s.getPkt(0)
+	p.typ, p.seq, p.payload = typ, c.seq, p.buf[hdrRoom:hdrRoom]
 	c.seq++
 	c.out.push(p)
 	c.transmit(p)
 }
 
 // armRTO starts the retransmission timer, or restarts it when restart.
+// A timer that fires before the new deadline is left alone (onRTO sets
+// it again for the rest), so a stream of acks does not reset it each.
 func (c *Conn) armRTO(restart bool) {
 	if !restart && !c.rtoAt.IsZero() {
 		return
 	}
-	c.rtoAt = time.Now().Add(c.rtt.rto)
+	c.rtoAt = c.now().Add(c.rtt.rto)
+	if !c.rtoFires.IsZero() && !c.rtoFires.After(c.rtoAt) {
+		return
+	}
+	c.rtoFires = c.rtoAt
 	if c.rtoTimer == nil {
 		c.rtoTimer = time.AfterFunc(c.rtt.rto, c.onRTO)
 	} else {
 		c.rtoTimer.Reset(c.rtt.rto)
+	}
+}
+
+// stopRTO stops the retransmission timer: nothing is in flight.
+func (c *Conn) stopRTO() {
+	c.rtoAt, c.rtoFires = time.Time{}, time.Time{}
+	if c.rtoTimer != nil {
+		c.rtoTimer.Stop()
 	}
 }
 
@@ -533,6 +600,10 @@ func (c *Conn) armRTO(restart bool) {
 func (c *Conn) pump() {
 	if c.dead || c.finished || c.state != stateConnected {
 		return
+	}
+	if c.clock.IsZero() {
+		c.clock = time.Now()
+		defer func() { c.clock = time.Time{} }()
 	}
 	c.batching = true
 	defer func() {
@@ -554,6 +625,12 @@ func (c *Conn) pump() {
 	}
 	for len(c.sbuf)-c.soff > 0 && c.out.len() < maxOutstanding {
 		n := min(len(c.sbuf)-c.soff, c.maxPayload)
+		probe := c.probeNow(len(c.sbuf) - c.soff)
+		if probe > 0 && c.flight+probe <= window {
+			n = probe
+		} else {
+			probe = 0
+		}
 		if c.flight+n > window {
 			if c.flight > 0 || int(c.peerWnd) < n {
 				// Held back by the congestion window, or by the peer's
@@ -563,9 +640,12 @@ func (c *Conn) pump() {
 				return
 			}
 		}
-		p := c.s.getPkt()
+		p := c.s.getPkt(n)
 		p.typ, p.seq = stData, c.seq
-		p.payload = p.buf[:copy(p.buf[:n], c.sbuf[c.soff:])]
+		p.payload = p.buf[hdrRoom : hdrRoom+copy(p.buf[hdrRoom:hdrRoom+n], c.sbuf[c.soff:])]
+		if probe > 0 {
+			c.probeSent(p)
+		}
 		c.seq++
 		c.soff += n
 		c.outBytes += n
@@ -586,10 +666,12 @@ func (c *Conn) pump() {
 func (c *Conn) onRTO() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.rtoFires = time.Time{}
 	if c.dead || c.finished || c.rtoAt.IsZero() {
 		return
 	}
 	if left := time.Until(c.rtoAt); left > 0 {
+		c.rtoFires = c.rtoAt
 		c.rtoTimer.Reset(left) // moved later since it was armed
 		return
 	}
@@ -619,6 +701,7 @@ func (c *Conn) onRTO() {
 		p := c.out.at(i)
 		if !p.acked {
 			p.resend, p.inFlight, p.fast = true, false, false
+			c.probeLost(p)
 		}
 	}
 	c.flight = 0
@@ -666,6 +749,8 @@ func (c *Conn) handle(h *header, payload []byte) {
 		return
 	}
 	now := time.Now()
+	c.clock = now
+	defer func() { c.clock = time.Time{} }()
 	c.lastHeard = now
 	c.replyMicro = c.s.micros(now) - h.tsMicro
 	if h.typ == stReset {
@@ -680,6 +765,7 @@ func (c *Conn) handle(h *header, payload []byte) {
 		}
 		c.ack = h.seq - 1
 		c.state = stateConnected
+		c.startMTU(h.maxDgram, h.wnd)
 		close(c.established)
 	}
 	c.peerWnd = h.wnd
@@ -706,6 +792,9 @@ func (c *Conn) processAck(h *header, now time.Time) {
 		acked += len(p.payload)
 		if p.sends == 1 {
 			c.rtt.sample(now.Sub(p.sentAt))
+		}
+		if p.probe {
+			c.probeAcked(p)
 		}
 	}
 	newly := int(h.ack - (una - 1))
@@ -781,23 +870,21 @@ func (c *Conn) processAck(h *header, now time.Time) {
 		if c.out.len() > 0 {
 			c.armRTO(true)
 		} else {
-			c.rtoAt = time.Time{}
-			if c.rtoTimer != nil {
-				c.rtoTimer.Stop()
-			}
+			c.stopRTO()
 		}
 		wake(&c.wwake)
 	}
 }
 
-// resendFast marks p for a fast retransmission; it reports a loss.
+// resendFast marks p for a fast retransmission; it reports a loss that
+// says congestion (a lost MTU probe does not).
 func (c *Conn) resendFast(p *outPkt) bool {
 	p.fast, p.resend = true, true
 	if p.inFlight {
 		c.flight -= len(p.payload)
 		p.inFlight = false
 	}
-	return true
+	return !c.probeLost(p)
 }
 
 // receive takes a data packet or a FIN.

@@ -55,11 +55,22 @@
 //     the 100 ms target; a loss halves the window, a timeout resets it to
 //     one packet. A slow start doubles the window until the first loss or
 //     half the target.
-//   - Packets: 1 400 bytes at most (PacketSize), under the 1 500-byte MTU
-//     with room for tunnels; there is no path MTU probing yet. On Linux a
-//     burst goes out in one sendmsg (UDP_SEGMENT) and glued reads
-//     (UDP_GRO) are split again and acked once, so a stream does not pay
-//     a system call per packet; the datagrams on the wire are the same.
+//   - Packets: 1 400 bytes at first (PacketSize), under the 1 500-byte
+//     MTU with room for tunnels; then path MTU probing as libtorrent does
+//     it (mtu.go): full data packets of a larger size, first the ceiling
+//     and then halving the gap, grow the packets of each connection up to
+//     the least of the route's MTU as the kernel reports it (65 536 on
+//     Linux's loopback), MaxPacketSize (64 000) and what the peer reads.
+//     A lost probe lowers the ceiling, is not taken for congestion and is
+//     sent again with fragmentation allowed. The peer's limit is this
+//     package's own header extension 0x4d (two bytes, the largest datagram
+//     the sender reads) in the SYN and its answer; other implementations
+//     skip it, and a peer without it is held to the 1 500-byte MTU
+//     (libtorrent reads datagrams into 1 500 bytes and would truncate
+//     larger ones). On Linux a burst goes out in one sendmsg (UDP_SEGMENT)
+//     and glued reads (UDP_GRO) are split again and acked once, so a
+//     stream does not pay a system call per packet; the datagrams on the
+//     wire are the same.
 //   - Close sends ST_FIN after the written data; CloseWrite half-closes;
 //     an ST_RESET from the peer ends the connection with ErrReset, and
 //     packets for no known connection are answered with ST_RESET.

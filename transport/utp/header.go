@@ -20,6 +20,13 @@ const (
 
 	extNone = 0 // end of the extension chain
 	extSACK = 1 // selective ack bitmask
+	// extMaxDatagram is this package's own extension, sent in the SYN
+	// and in the ST_STATE that answers it: two bytes, the largest
+	// datagram the sender reads. Other implementations skip it (BEP 29
+	// asks them to skip unknown extensions; libtorrent and libutp do), and
+	// a peer that does not send it is taken to read 1 500 bytes at most,
+	// as libtorrent does, so MTU probing stays under that for it.
+	extMaxDatagram = 0x4d
 )
 
 // Errors a header decode returns; each wraps ErrMalformed.
@@ -44,6 +51,9 @@ type header struct {
 	seq     uint16
 	ack     uint16
 	sack    []byte // bitmask: bit i set means ack+2+i was received; aliases the packet
+	// maxDgram is the extMaxDatagram extension: the largest datagram
+	// the sender reads; 0 when absent.
+	maxDgram uint16
 }
 
 // isUTP reports whether b starts like a uTP packet (version 1, a known
@@ -75,7 +85,7 @@ func (h *header) decode(b []byte) ([]byte, error) {
 	h.wnd = binary.BigEndian.Uint32(b[12:])
 	h.seq = binary.BigEndian.Uint16(b[16:])
 	h.ack = binary.BigEndian.Uint16(b[18:])
-	h.sack = nil
+	h.sack, h.maxDgram = nil, 0
 	b = b[headerSize:]
 	for ext != extNone {
 		if len(b) < 2 || len(b) < 2+int(b[1]) {
@@ -87,18 +97,35 @@ func (h *header) decode(b []byte) ([]byte, error) {
 			// any length, so any is taken.
 			h.sack = b[2 : 2+n]
 		}
+		if ext == extMaxDatagram && n == 2 {
+			h.maxDgram = binary.BigEndian.Uint16(b[2:])
+		}
 		ext = next
 		b = b[2+n:]
 	}
 	return b, nil
 }
 
+// size is the encoded length of h.
+func (h *header) size() int {
+	n := headerSize
+	if len(h.sack) > 0 {
+		n += 2 + len(h.sack)
+	}
+	if h.maxDgram != 0 {
+		n += 4
+	}
+	return n
+}
+
 // encode writes h (with its selective ack, if any) to the front of b and
-// returns the number of bytes written; b must have room for
-// headerSize+2+len(h.sack).
+// returns the number of bytes written, h.size(); b must have room.
 func (h *header) encode(b []byte) int {
 	b[0] = h.typ<<4 | version
 	b[1] = extNone
+	if h.maxDgram != 0 {
+		b[1] = extMaxDatagram
+	}
 	if len(h.sack) > 0 {
 		b[1] = extSACK
 	}
@@ -111,8 +138,16 @@ func (h *header) encode(b []byte) int {
 	n := headerSize
 	if len(h.sack) > 0 {
 		b[n] = extNone
+		if h.maxDgram != 0 {
+			b[n] = extMaxDatagram
+		}
 		b[n+1] = byte(len(h.sack))
 		n += 2 + copy(b[n+2:], h.sack)
+	}
+	if h.maxDgram != 0 {
+		b[n], b[n+1] = extNone, 2
+		binary.BigEndian.PutUint16(b[n+2:], h.maxDgram)
+		n += 4
 	}
 	return n
 }

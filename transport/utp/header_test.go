@@ -15,13 +15,16 @@ func TestHeaderRoundTrip(t *testing.T) {
 		{typ: stState, connID: 1, seq: 5, ack: 4, sack: []byte{0x0f, 0, 0, 0x80}},
 		{typ: stFin, seq: 9, ack: 3, sack: []byte{1, 2, 3, 4, 5, 6, 7, 8}},
 		{typ: stReset, connID: 0xffff},
+		{typ: stSyn, connID: 3, seq: 1, maxDgram: 65535},
+		{typ: stState, seq: 2, ack: 1, sack: []byte{1, 0, 0, 0}, maxDgram: 1472},
 	} {
-		b := make([]byte, headerSize+2+len(h.sack))
+		b := make([]byte, h.size())
 		b = append(b[:h.encode(b)], "abc"...)
 		var got header
 		payload, err := got.decode(b)
 		require.NoError(t, err)
 		require.Equal(t, h, got)
+		require.Equal(t, h.size(), len(b)-3)
 		require.Equal(t, []byte("abc"), payload)
 		require.True(t, isUTP(b))
 	}
@@ -142,4 +145,18 @@ func FuzzHeader(f *testing.F) {
 		require.Equal(t, h, h2)
 		require.Equal(t, payload, p2)
 	})
+}
+
+// TestHeaderMaxDatagramOfWrongLength: the extension with a length other
+// than 2 is skipped like an unknown one, not taken.
+func TestHeaderMaxDatagramOfWrongLength(t *testing.T) {
+	b := make([]byte, headerSize)
+	(&header{typ: stSyn, seq: 1}).encode(b)
+	b[1] = extMaxDatagram
+	b = append(b, extNone, 3, 0xff, 0xff, 0xff)
+	var h header
+	payload, err := h.decode(b)
+	require.NoError(t, err)
+	require.Zero(t, h.maxDgram)
+	require.Empty(t, payload)
 }

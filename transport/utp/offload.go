@@ -14,25 +14,39 @@ const (
 
 func asErrno(err error, se *syscall.Errno) bool { return errors.As(err, se) }
 
-// emit sends one encoded packet, or adds it to the connection's burst
-// when the socket segments bursts (GSO): a burst is packets of one size,
-// the last one possibly shorter.
-func (c *Conn) emit(b []byte) {
-	if !c.batching || !c.s.gso.Load() {
-		_ = c.s.write(b, c.peer)
-		return
+// segmenting reports whether packets now join the connection's burst.
+func (c *Conn) segmenting() bool { return c.batching && c.s.gso.Load() }
+
+// frame returns room for the next datagram of n bytes: the tail of the
+// connection's burst when it segments (GSO), else wbuf. emit sends it.
+func (c *Conn) frame(n int) []byte {
+	if !c.segmenting() || n > maxGSOBytes {
+		if len(c.wbuf) < n {
+			c.wbuf = make([]byte, n)
+		}
+		return c.wbuf[:n]
 	}
-	n := len(b)
 	if c.batchN > 0 && (n > c.batchSeg || len(c.batch)+n > maxGSOBytes || c.batchN >= maxGSOSegments) {
 		c.flushBatch()
 	}
 	if c.batch == nil {
 		c.batch = make([]byte, 0, maxGSOBytes)
 	}
+	return c.batch[len(c.batch) : len(c.batch)+n]
+}
+
+// emit sends the datagram frame returned, or adds it to the burst: a
+// burst is packets of one size, the last one possibly shorter.
+func (c *Conn) emit(b []byte) {
+	n := len(b)
+	if !c.segmenting() || n > maxGSOBytes {
+		_ = c.s.write(b, c.peer)
+		return
+	}
 	if c.batchN == 0 {
 		c.batchSeg = n
 	}
-	c.batch = append(c.batch, b...)
+	c.batch = c.batch[:len(c.batch)+n]
 	c.batchN++
 	if n < c.batchSeg {
 		c.flushBatch() // only the last segment may be short

@@ -70,8 +70,9 @@ type Socket struct {
 	oc      offloadConn
 	gso     atomic.Bool
 	gro     bool
-	inBatch bool    // handling the datagrams of one GRO read
-	ackQ    []*Conn // acks deferred to the end of it
+	inBatch bool       // handling the datagrams of one GRO read
+	ackQ    []*Conn    // acks deferred to the end of it
+	fragMu  sync.Mutex // one send at a time lifts don't-fragment (mtu.go)
 
 	other     *otherConn // PacketConn, once asked for (s.mu)
 	otherOnce sync.Once
@@ -412,6 +413,7 @@ func (s *Socket) handleSyn(h *header, p peer) {
 	c.state = stateConnected
 	c.peerWnd = h.wnd
 	c.replyMicro = s.micros(time.Now()) - h.tsMicro
+	c.startMTU(h.maxDgram, h.wnd)
 	c.halfOpen.Store(true)
 	s.halfOpen++
 	s.halfByHost[hk]++
