@@ -153,5 +153,5 @@ func TestSearchAnswerFitsAFrame(t *testing.T) {
 	require.LessOrEqual(t, (&Found{ID: 1 << 63, Results: res}).Size(), enc.MaxFrame)
 	st, err := dir.Stats(ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint64(1), st.CutAnswers)
+	require.Positive(t, st.CutAnswers, "the answer was cut (twice when a loaded machine made the asker ask again)")
 }

@@ -360,24 +360,34 @@ func TestMemBandwidth(t *testing.T) {
 	require.Less(t, elapsed, want+2*time.Second)
 
 	// Each direction has its own capacity: 2 MB each way at once takes
-	// 200 ms, not 400.
+	// 200 ms, not 400. Shared capacity can never finish under 400 ms, so
+	// a try that a loaded machine slowed past the bound is run again.
 	const each = 2_000_000
-	start = time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for _, c := range []net.Conn{c1, s1} {
-		require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
-		wg.Go(func() { _, err := c.Write(make([]byte, each)); errs <- err })
-		wg.Go(func() { _, err := io.ReadFull(c, make([]byte, each)); errs <- err })
+	var best time.Duration
+	for try := range 3 {
+		start = time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for _, c := range []net.Conn{c1, s1} {
+			require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+			wg.Go(func() { _, err := c.Write(make([]byte, each)); errs <- err })
+			wg.Go(func() { _, err := io.ReadFull(c, make([]byte, each)); errs <- err })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		elapsed = time.Since(start)
+		require.GreaterOrEqual(t, elapsed, 190*time.Millisecond)
+		if try == 0 || elapsed < best {
+			best = elapsed
+		}
+		if best < 350*time.Millisecond {
+			break
+		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
-	elapsed = time.Since(start)
-	require.GreaterOrEqual(t, elapsed, 190*time.Millisecond)
-	require.Less(t, elapsed, 350*time.Millisecond, "the two directions do not share capacity")
+	require.Less(t, best, 350*time.Millisecond, "the two directions do not share capacity")
 }
 
 func TestMemLossIsSeeded(t *testing.T) {
