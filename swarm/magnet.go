@@ -23,7 +23,8 @@ import (
 var ErrNoMetadata = errors.New("swarm: no peer sent the metadata")
 
 // AddMagnet starts a download from a magnet link (BEP 9). It connects to
-// the link's peers (x.pe) and to those its HTTP trackers (tr) name, fetches
+// the link's peers (x.pe), to those its HTTP trackers (tr) name and to
+// those ClientConfig.DHT finds (a link with no tracker needs it), fetches
 // the info dictionary from peers that speak ut_metadata, checks it against
 // the info-hash, and then adds the torrent as Add does, with the same
 // trackers and every peer found, its files under dir. It blocks until the
@@ -101,8 +102,8 @@ type metadataResult struct {
 }
 
 // fetchMetadata runs a MetadataFetcher on a host of its own until the
-// info dictionary arrives, announcing to the magnet's HTTP trackers for
-// peers meanwhile. It returns the info and every peer address learnt.
+// info dictionary arrives, announcing to the magnet's HTTP trackers and
+// looking the info-hash up in the DHT for peers meanwhile. It returns the info and every peer address learnt.
 func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []transport.Addr) (*metainfo.Info, []transport.Addr, error) {
 	got := make(chan metadataResult, 1)
 	fetchID := wire.NewPeerID()
@@ -161,6 +162,21 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 				case <-time.After(wait):
 				}
 			}
+		})
+	}
+	if c.cfg.DHT != nil {
+		wg.Go(func() {
+			port := 0
+			if ip, err := transport.ParseIPAddr(host.Addr()); err == nil {
+				port = int(ip.Port)
+			}
+			c.dhtForMetadata(actx, m.InfoHash, port, func(addrs []transport.Addr) {
+				_ = host.Submit(func() { f.AddPeers(addrs...) })
+			}, func(err error) {
+				mu.Lock()
+				lastErr = err
+				mu.Unlock()
+			})
 		})
 	}
 	if len(peers) > 0 {
