@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/networkutopia/p2p/transport"
 	"github.com/stretchr/testify/require"
@@ -17,19 +16,7 @@ import (
 // token, and a node that fails is never among them.
 func TestWalkBeta(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	t0 := time.Unix(0, 0)
-	var all []Contact
-	for i := range 200 {
-		all = append(all, Contact{ID: RandomID(r), Addr: transport.Addr(fmt.Sprint("node", i))})
-	}
-	tables := map[transport.Addr]*table{}
-	for _, c := range all {
-		tb := testTable(c.ID, PeerConfig{K: 8})
-		for _, o := range all {
-			tb.seen(o, t0)
-		}
-		tables[c.Addr] = tb
-	}
+	all, tables := fullMesh(r, 200)
 	target := RandomID(r)
 	want := slices.Clone(all)
 	sortByDistance(target, want)
@@ -62,4 +49,23 @@ func TestWalkBeta(t *testing.T) {
 	require.NotNil(t, beta.Tokens[0], "the closest answered")
 	require.Contains(t, beta.Tokens, []byte(nil), "some of the K were not asked")
 	require.NotContains(t, strict.Tokens, []byte(nil))
+}
+
+// fullMesh returns n contacts with random IDs and, for each, a routing
+// table (K 8) that saw every other: the tables a walk's queries answer
+// from.
+func fullMesh(r *rand.Rand, n int) ([]Contact, map[transport.Addr]*table) {
+	var all []Contact
+	for i := range n {
+		all = append(all, Contact{ID: RandomID(r), Addr: transport.Addr(fmt.Sprint("n", i))})
+	}
+	tables := map[transport.Addr]*table{}
+	for _, c := range all {
+		tb := testTable(c.ID, PeerConfig{K: 8})
+		for _, o := range all {
+			tb.seen(o, t0)
+		}
+		tables[c.Addr] = tb
+	}
+	return all, tables
 }

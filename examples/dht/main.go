@@ -249,14 +249,7 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		return err
 	}
 	defer node.Close()
-	var boot []transport.Addr
-	if cfg.bootstrap != "" {
-		boot = append(boot, transport.Addr(cfg.bootstrap))
-	}
-	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = node.Join(jctx, boot...)
-	cancel()
-	if err != nil {
+	if err := join(ctx, cfg.bootstrap, node.Join); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
@@ -265,6 +258,17 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 	}
 
 	return serveLines(ctx, in, out, func(line string) (bool, error) { return command(ctx, node, node, line, out) })
+}
+
+// join joins through bootstrap (empty: start alone), within 30 s.
+func join(ctx context.Context, bootstrap string, join func(context.Context, ...transport.Addr) error) error {
+	var boot []transport.Addr
+	if bootstrap != "" {
+		boot = append(boot, transport.Addr(bootstrap))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return join(ctx, boot...)
 }
 
 // command runs one command line on d; done reports "leave". delete,

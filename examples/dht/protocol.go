@@ -100,14 +100,7 @@ func runKademliaNode(ctx context.Context, cfg config, in io.Reader, out io.Write
 		return err
 	}
 	defer node.Close()
-	var boot []transport.Addr
-	if cfg.bootstrap != "" {
-		boot = append(boot, transport.Addr(cfg.bootstrap))
-	}
-	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = node.Join(jctx, boot...)
-	cancel()
-	if err != nil {
+	if err := join(ctx, cfg.bootstrap, node.Join); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
