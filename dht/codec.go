@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/networkutopia/p2p/dht/internal/frame"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -82,77 +83,25 @@ func appendNode(b []byte, n NodeInfo) ([]byte, error) {
 }
 
 // reader decodes a payload, remembering the first error.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: truncated or malformed %s", ErrBadMessage, what)
-	}
-	r.b = nil
-}
-
-func (r *reader) take(n int, what string) []byte {
-	if r.err != nil || n < 0 || n > len(r.b) {
-		r.fail(what)
-		return nil
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) u8(what string) uint8 {
-	if b := r.take(1, what); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (r *reader) u16(what string) uint16 {
-	if b := r.take(2, what); b != nil {
-		return binary.BigEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *reader) u32(what string) uint32 {
-	if b := r.take(4, what); b != nil {
-		return binary.BigEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *reader) u64(what string) uint64 {
-	if b := r.take(8, what); b != nil {
-		return binary.BigEndian.Uint64(b)
-	}
-	return 0
-}
+type reader struct{ frame.Reader }
 
 func (r *reader) id(what string) (id ID) {
-	copy(id[:], r.take(IDLen, what))
+	copy(id[:], r.Take(IDLen, what))
 	return id
 }
 
 func (r *reader) node(what string) NodeInfo {
 	id := r.id(what)
-	n := int(r.u16(what))
+	n := int(r.U16(what))
 	if n > maxAddrLen {
-		r.fail(what + " address")
+		r.Fail(what + " address")
 		return NodeInfo{}
 	}
-	return NodeInfo{ID: id, Addr: transport.Addr(r.take(n, what))}
+	return NodeInfo{ID: id, Addr: transport.Addr(r.Take(n, what))}
 }
 
 func (r *reader) nodes(what string) []NodeInfo {
-	n := int(r.u16(what))
-	if n > maxListLen || n*nodeWireLen > len(r.b) {
-		r.fail(what)
-		return nil
-	}
+	n := r.Count(maxListLen, nodeWireLen, what)
 	if n == 0 {
 		return nil
 	}
@@ -165,60 +114,49 @@ func (r *reader) nodes(what string) []NodeInfo {
 
 // unmarshal decodes one message; any malformation is an ErrBadMessage.
 func unmarshal(b []byte) (transport.Message, error) {
-	if len(b) > maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes exceed %d", ErrBadMessage, len(b), maxFrame)
+	if err := frame.CheckSize(b, maxFrame, ErrBadMessage); err != nil {
+		return nil, err
 	}
-	r := &reader{b: b}
+	r := &reader{frame.Reader{B: b, Bad: ErrBadMessage}}
 	m := &message{}
-	m.Kind = kind(r.u8("kind"))
-	m.Flags = r.u8("flags")
-	m.Req = r.u64("request id")
-	m.Lookup = r.u64("lookup id")
+	m.Kind = kind(r.U8("kind"))
+	m.Flags = r.U8("flags")
+	m.Req = r.U64("request id")
+	m.Lookup = r.U64("lookup id")
 	m.Target = r.id("target")
-	m.Hops = r.u16("hops")
+	m.Hops = r.U16("hops")
 	m.From = r.node("sender")
 	m.Node = r.node("node")
 	m.Claimant = r.node("claimant")
 	m.Nodes = r.nodes("successor list")
 	m.Extra = r.nodes("node list")
-	n := int(r.u16("item count"))
-	if n > maxItems || n*itemWireLen > len(r.b) {
-		r.fail("item count")
-	}
-	if r.err == nil && n > 0 {
+	if n := r.Count(maxItems, itemWireLen, "item count"); n > 0 {
 		m.Items = make([]Item, 0, n)
 		for range n {
 			var it Item
 			it.Key = r.id("item key")
-			nl := int(r.u16("item name"))
+			nl := int(r.U16("item name"))
 			if nl > maxNameLen {
-				r.fail("item name")
+				r.Fail("item name")
 			}
-			it.Name = r.take(nl, "item name")
-			it.Version = r.u64("item version")
-			switch r.u8("item flag") {
+			it.Name = r.Take(nl, "item name")
+			it.Version = r.U64("item version")
+			switch r.U8("item flag") {
 			case 0:
 			case 1:
 				it.Deleted = true
 			default:
-				r.fail("item flag")
+				r.Fail("item flag")
 			}
-			it.Value = r.take(int(r.u32("item value")), "item value")
-			if r.err != nil {
+			it.Value = r.Take(int(r.U32("item value")), "item value")
+			if r.Err != nil {
 				break
 			}
 			m.Items = append(m.Items, it)
 		}
 	}
-	switch {
-	case r.err != nil:
-		return nil, r.err
-	case len(r.b) != 0:
-		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(r.b))
-	case m.Kind == 0 || m.Kind >= kindMax:
-		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadMessage, m.Kind)
-	case m.Flags&^flagAll != 0:
-		return nil, fmt.Errorf("%w: unknown flags %#x", ErrBadMessage, m.Flags)
+	if err := r.Finish(uint8(m.Kind), uint8(kindMax), m.Flags, flagAll); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

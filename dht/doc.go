@@ -7,7 +7,8 @@
 // without a central directory, or to learn how such systems work: the
 // same protocol ([Peer], a transport.Handler) runs in the deterministic
 // simulator (transport/sim, [Sim]) with tens of thousands of nodes,
-// and on real networks (transport.Host, [Node]).
+// and on real networks (transport.Host, [Node]). [DHT] is the interface it
+// shares with Kademlia (package dht/kademlia): put, get and route a key.
 //
 // # The rules
 //

@@ -1,14 +1,13 @@
 package dht
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 
+	"github.com/networkutopia/p2p/dht/internal/hostnode"
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,7 +15,7 @@ import (
 
 // DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
 // free TCP port on loopback.
-const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
+const DefaultListen = hostnode.DefaultListen
 
 // NodeConfig configures a [Node].
 type NodeConfig struct {
@@ -40,11 +39,8 @@ type NodeConfig struct {
 // Validate reports the first invalid field, wrapping [ErrBadConfig],
 // including the PeerConfig fields a Node does not use.
 func (c NodeConfig) Validate() error {
-	switch {
-	case len(c.Bootstrap) > 0:
-		return fmt.Errorf("%w: NodeConfig.Bootstrap is not used by a Node (call Join), got %v", ErrBadConfig, c.Bootstrap)
-	case c.OnJoined != nil:
-		return fmt.Errorf("%w: NodeConfig.OnJoined is not used by a Node (Join returns when joined), got a function", ErrBadConfig)
+	if err := hostnode.CheckUnused(ErrBadConfig, c.Bootstrap, c.OnJoined != nil); err != nil {
+		return err
 	}
 	return c.PeerConfig.Validate()
 }
@@ -67,31 +63,20 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Transport == nil {
-		cfg.Transport = transport.TCP{}
-	}
-	cfg.Listen = cmp.Or(cfg.Listen, DefaultListen)
 	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{cfg: pc}
-	host, err := transport.NewHost(transport.HostConfig{
-		Stream:  cfg.Transport,
-		Listen:  cfg.Listen,
-		Codec:   NewCodec(),
-		Logger:  cfg.Logger,
-		Metrics: cfg.Metrics,
+	host, unregister, err := hostnode.Start(hostnode.Config{
+		Pkg: "dht", Transport: cfg.Transport, Listen: cfg.Listen, Codec: NewCodec(), Logger: cfg.Logger, Metrics: cfg.Metrics,
+		Collector: func(h *transport.Host) prometheus.Collector { n.host = h; return n.collector() },
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
 		n.peer.observeLookup = n.observeLookup
 		return n.peer
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dht: new node: %w", err)
+		return nil, err
 	}
-	n.host = host
-	if n.unregister, err = n.registerMetrics(cfg.Metrics); err != nil {
-		host.Close()
-		return nil, fmt.Errorf("dht: node metrics: %w", err)
-	}
+	n.host, n.unregister = host, unregister
 	return n, nil
 }
 
@@ -104,14 +89,9 @@ func (n *Node) ID() ID { return n.peer.self.ID }
 // Space is the node's identifier circle; Space().Hash(key) is a key's ID.
 func (n *Node) Space() Space { return n.peer.space }
 
-// do runs f on the node's loop and waits for its reply; errors of the host
-// become the package's.
+// do runs f on the node's loop and waits for its reply.
 func do[T any](ctx context.Context, n *Node, f func(reply func(T, error))) (T, error) {
-	v, err := transport.Do(ctx, n.host, f)
-	if errors.Is(err, transport.ErrClosed) {
-		err = fmt.Errorf("%w: %w", ErrClosed, err)
-	}
-	return v, err
+	return hostnode.Do(ctx, n.host, ErrClosed, f)
 }
 
 // Join joins the ring through the first of bootstrap that answers; with

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/networkutopia/p2p/dht/internal/members"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/networkutopia/p2p/transport/sim"
 )
@@ -19,12 +20,11 @@ import (
 // Like the network, a Sim is used from one goroutine.
 type Sim struct {
 	net    *sim.Network
+	m      *members.Set[*Peer] // joined and up
 	cfg    PeerConfig
 	space  Space
-	peers  map[transport.Addr]*Peer // joined and up
-	sorted []NodeInfo               // the same, by ID once byID has merged joined
-	joins  []NodeInfo               // joined since byID last ran, not yet in sorted
-	boot   []transport.Addr         // joined and up, in join order (bootstrap choices)
+	sorted []NodeInfo // the same, by ID once byID has merged joins
+	joins  []NodeInfo // joined since byID last ran, not yet in sorted
 }
 
 // NewSim returns an empty ring on net whose peers use cfg (ID and
@@ -35,7 +35,8 @@ func NewSim(net *sim.Network, cfg PeerConfig) (*Sim, error) {
 	}
 	cfg = cfg.withDefaults()
 	space, _ := NewSpace(cfg.Bits)
-	return &Sim{net: net, cfg: cfg, space: space, peers: make(map[transport.Addr]*Peer)}, nil
+	m := members.New[*Peer](net, "dht", members.Errors{Join: ErrLookupFailed, Timeout: ErrTimeout})
+	return &Sim{net: net, m: m, cfg: cfg, space: space}, nil
 }
 
 // Network returns the simulated network.
@@ -51,58 +52,32 @@ func (r *Sim) NewHandler(id *ID) transport.NewHandler {
 	return func(env transport.Env) transport.Handler {
 		cfg := r.cfg
 		cfg.ID = id
-		cfg.Bootstrap = nil
-		if len(r.boot) > 0 {
-			cfg.Bootstrap = nil
-			for range 3 { // in case one leaves before we ask it
-				cfg.Bootstrap = append(cfg.Bootstrap, r.boot[r.net.Rand().IntN(len(r.boot))])
-			}
-		} else {
-			cfg.Bootstrap = []transport.Addr{env.Self()} // start the ring
-		}
+		cfg.Bootstrap = r.m.Bootstrap(env.Self())
 		cfg.OnJoined = r.joined
 		return newPeer(env, cfg)
 	}
 }
 
 func (r *Sim) joined(p *Peer) {
-	a := p.self.Addr
-	if _, ok := r.peers[a]; ok {
-		return
+	if r.m.Joined(p.self.Addr, p) {
+		r.joins = append(r.joins, p.self)
 	}
-	r.peers[a] = p
-	r.joins = append(r.joins, p.self)
-	r.boot = append(r.boot, a)
 }
 
 // Left removes a node that crashed or left from the oracle. Crash calls it;
 // call it from churn's OnLeave hook.
 func (r *Sim) Left(a transport.Addr) {
-	p, ok := r.peers[a]
-	if !ok {
+	if !r.m.Left(a) {
 		return
 	}
-	delete(r.peers, a)
 	gone := func(n NodeInfo) bool { return n.Addr == a }
 	r.sorted = slices.DeleteFunc(r.sorted, gone)
 	r.joins = slices.DeleteFunc(r.joins, gone)
-	if i := slices.Index(r.boot, a); i >= 0 {
-		r.boot[i] = r.boot[len(r.boot)-1]
-		r.boot = r.boot[:len(r.boot)-1]
-	}
-	_ = p
 }
 
 // Add adds a node (at id, if not nil) and runs the network until it has
 // joined, at most a minute of virtual time.
-func (r *Sim) Add(id *ID) (transport.Addr, error) {
-	a := r.net.AddNode(r.NewHandler(id))
-	r.runUntil(time.Minute, func() bool { _, ok := r.peers[a]; return ok })
-	if _, ok := r.peers[a]; !ok {
-		return a, fmt.Errorf("%w: %s did not join within a minute", ErrLookupFailed, a)
-	}
-	return a, nil
-}
+func (r *Sim) Add(id *ID) (transport.Addr, error) { return r.m.Add(r.NewHandler(id)) }
 
 // AddIDs adds one node per ID, one after another: the textbook's rings.
 func (r *Sim) AddIDs(ids ...uint64) error {
@@ -126,45 +101,29 @@ func (r *Sim) AddIDs(ids ...uint64) error {
 // stabilization repairs that one node per round, over minutes, while
 // lookups meanwhile wander for tens of hops.
 func (r *Sim) Grow(n int, spacing time.Duration) error {
-	want := len(r.peers) + n
-	if len(r.peers) == 0 && n > 0 {
-		if _, err := r.Add(nil); err != nil {
-			return err
-		}
-		n--
-	}
-	for range n {
-		r.net.AddNode(r.NewHandler(nil))
-		r.net.Run(max(spacing, time.Second/time.Duration(max(1, len(r.peers)))))
-	}
-	r.runUntil(time.Minute, func() bool { return len(r.peers) >= want })
-	if len(r.peers) < want {
-		return fmt.Errorf("%w: %d of %d nodes joined", ErrLookupFailed, len(r.peers), want)
-	}
-	return nil
+	return r.m.Grow(n, r.NewHandler(nil), func() time.Duration {
+		return max(spacing, time.Second/time.Duration(max(1, r.m.Len())))
+	})
 }
 
 // runUntil runs the network until cond holds or max virtual time passed.
-func (r *Sim) runUntil(max time.Duration, cond func() bool) {
-	end := r.net.Elapsed() + max
-	r.net.RunWhile(func() bool { return !cond() && r.net.Elapsed() < end })
-}
+func (r *Sim) runUntil(max time.Duration, cond func() bool) { r.m.RunUntil(max, cond) }
 
 // Run runs the network (maintenance rounds, lookups in flight) for d.
 func (r *Sim) Run(d time.Duration) { r.net.Run(d) }
 
 // Len returns the number of nodes that joined and are up.
-func (r *Sim) Len() int { return len(r.peers) }
+func (r *Sim) Len() int { return r.m.Len() }
 
 // Peer returns the peer at a, or nil if it is not a joined, live node.
-func (r *Sim) Peer(a transport.Addr) *Peer { return r.peers[a] }
+func (r *Sim) Peer(a transport.Addr) *Peer { p, _ := r.m.Peer(a); return p }
 
 // PeerByID returns the live peer with the given small ID (teaching rings).
 func (r *Sim) PeerByID(v uint64) *Peer {
 	id := r.space.FromUint64(v)
 	for _, n := range r.byID() {
 		if n.ID == id {
-			return r.peers[n.Addr]
+			return r.Peer(n.Addr)
 		}
 	}
 	return nil
@@ -193,21 +152,11 @@ func (r *Sim) byID() []NodeInfo {
 }
 
 // Random returns a random joined live node.
-func (r *Sim) Random() *Peer {
-	if len(r.boot) == 0 {
-		return nil
-	}
-	return r.peers[r.boot[r.net.Rand().IntN(len(r.boot))]]
-}
+func (r *Sim) Random() *Peer { return r.Peer(r.m.RandomAddr()) }
 
 // RandomAddr returns the address of a random joined live node, "" if
 // there is none: where a scenario sends its next request from.
-func (r *Sim) RandomAddr() transport.Addr {
-	if p := r.Random(); p != nil {
-		return p.self.Addr
-	}
-	return ""
-}
+func (r *Sim) RandomAddr() transport.Addr { return r.m.RandomAddr() }
 
 // Owner returns the key's immediate successor among the nodes that joined
 // and are up: the oracle lookups are checked against.
@@ -231,7 +180,7 @@ func (r *Sim) Crash(a transport.Addr) error {
 
 // Leave makes the node leave gracefully and runs until it has.
 func (r *Sim) Leave(a transport.Addr) error {
-	p := r.peers[a]
+	p := r.Peer(a)
 	if p == nil {
 		return fmt.Errorf("dht: %s is not a live member", a)
 	}
@@ -246,22 +195,6 @@ func (r *Sim) Leave(a transport.Addr) error {
 	return err
 }
 
-// await runs the network until done() or a minute of virtual time.
-func (r *Sim) await(a transport.Addr, start func(p *Peer), done func() bool) error {
-	p := r.peers[a]
-	if p == nil {
-		return fmt.Errorf("dht: %s is not a live member", a)
-	}
-	if err := r.net.Do(a, func(transport.Handler) { start(p) }); err != nil {
-		return err
-	}
-	r.runUntil(time.Minute+r.cfg.OperationTimeout, done)
-	if !done() {
-		return fmt.Errorf("%w: no answer in time", ErrTimeout)
-	}
-	return nil
-}
-
 // Lookup finds the node responsible for key from node a, running the
 // network until the lookup completes.
 func (r *Sim) Lookup(a transport.Addr, key []byte) (LookupResult, error) {
@@ -270,50 +203,24 @@ func (r *Sim) Lookup(a transport.Addr, key []byte) (LookupResult, error) {
 
 // LookupID is Lookup of an ID rather than a key.
 func (r *Sim) LookupID(a transport.Addr, key ID) (LookupResult, error) {
-	var res LookupResult
-	var err error
-	finished := false
-	if e := r.await(a, func(p *Peer) {
-		p.LookupID(key, func(lr LookupResult, e error) { res, err, finished = lr, e, true })
-	}, func() bool { return finished }); e != nil {
-		return res, e
-	}
-	return res, err
+	return members.Await(r.m, a, r.cfg.OperationTimeout, func(p *Peer, done func(LookupResult, error)) { p.LookupID(key, done) })
 }
 
 // Put stores a value from node a, running the network until it is stored.
 func (r *Sim) Put(a transport.Addr, key, value []byte) error {
-	var err error
-	finished := false
-	if e := r.await(a, func(p *Peer) {
-		p.Put(key, value, func(_ uint64, e error) { err, finished = e, true })
-	}, func() bool { return finished }); e != nil {
-		return e
-	}
+	_, err := members.Await(r.m, a, r.cfg.OperationTimeout, func(p *Peer, done func(uint64, error)) { p.Put(key, value, done) })
 	return err
 }
 
 // Get reads a value from node a, running the network until it answers.
 func (r *Sim) Get(a transport.Addr, key []byte) ([]byte, error) {
-	var v []byte
-	var err error
-	finished := false
-	if e := r.await(a, func(p *Peer) {
-		p.Get(key, func(b []byte, e error) { v, err, finished = b, e, true })
-	}, func() bool { return finished }); e != nil {
-		return nil, e
-	}
-	return v, err
+	return members.Await(r.m, a, r.cfg.OperationTimeout, func(p *Peer, done func([]byte, error)) { p.Get(key, done) })
 }
 
 // Delete deletes a key from node a, running the network until done.
 func (r *Sim) Delete(a transport.Addr, key []byte) error {
-	var err error
-	finished := false
-	if e := r.await(a, func(p *Peer) {
-		p.Delete(key, func(e error) { err, finished = e, true })
-	}, func() bool { return finished }); e != nil {
-		return e
-	}
+	_, err := members.Await(r.m, a, r.cfg.OperationTimeout, func(p *Peer, done func(struct{}, error)) {
+		p.Delete(key, func(err error) { done(struct{}{}, err) })
+	})
 	return err
 }

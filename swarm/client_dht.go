@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -119,15 +120,7 @@ func (t *Torrent) dhtLoop() {
 		if err != nil && ctx.Err() == nil {
 			t.c.cfg.Logger.Debug("swarm: DHT announce failed", "torrent", t.mi.InfoHash, "err", err)
 		}
-		addrs := make([]transport.Addr, 0, len(peers))
-		for _, ap := range peers {
-			if ap.Port() == uint16(port) && ap.Addr().IsLoopback() {
-				continue // ourselves, most likely
-			}
-			if a, err := transport.TCPAddr(ap.String()); err == nil {
-				addrs = append(addrs, a)
-			}
-		}
+		addrs := dhtAddrs(peers, port)
 		if len(addrs) > 0 {
 			_ = t.AddPeers(addrs...)
 		}
@@ -142,3 +135,50 @@ func (t *Torrent) dhtLoop() {
 		}
 	}
 }
+
+// dhtAddrs turns the peers a DHT returned into addresses to dial, less
+// our own listening port on loopback.
+func dhtAddrs(peers []netip.AddrPort, port int) []transport.Addr {
+	addrs := make([]transport.Addr, 0, len(peers))
+	for _, ap := range peers {
+		if ap.Port() == uint16(port) && ap.Addr().IsLoopback() {
+			continue // ourselves, most likely
+		}
+		if a, err := transport.TCPAddr(ap.String()); err == nil {
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs
+}
+
+// dhtForMetadata looks the peers of a magnet link up through the
+// client's DHT until ctx ends, handing each batch found to add and each
+// failed lookup's error to fail: a magnet with no tracker and no peer
+// (x.pe) finds its peers this way. It asks again after dhtRetry,
+// doubling up to dhtMetadataRetry. The fetcher is not announced (it has
+// nothing to share yet); Add announces the torrent once the metadata
+// says it is not private.
+func (c *Client) dhtForMetadata(ctx context.Context, ih metainfo.Hash, port int, add func([]transport.Addr), fail func(error)) {
+	retry := dhtRetry
+	for {
+		lctx, cancel := context.WithTimeout(ctx, dhtTimeout)
+		peers, err := c.cfg.DHT.GetPeers(lctx, ih)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			fail(fmt.Errorf("DHT: %w", err))
+		}
+		if addrs := dhtAddrs(peers, port); len(addrs) > 0 {
+			add(addrs)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
+		}
+		retry = min(2*retry, dhtMetadataRetry)
+	}
+}
+
+// dhtMetadataRetry bounds the wait between DHT lookups of a magnet's
+// peers while its metadata has not arrived.
+const dhtMetadataRetry = 8 * time.Second

@@ -3,6 +3,7 @@ package swarm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -35,6 +36,19 @@ func dhtNodes(t *testing.T, n int) []*mainline.Node {
 	return nodes
 }
 
+// dhtSeed seeds a torrent with no tracker, of one random file.bin of
+// size bytes, from a client on node; it returns the torrent and the file.
+func dhtSeed(t *testing.T, node PeerFinder, size int, seed uint64) (*metainfo.MetaInfo, []byte) {
+	t.Helper()
+	seedDir := t.TempDir()
+	data := writeRandomFile(t, seedDir, "file.bin", size, seed)
+	mi, err := metainfo.Create(filepath.Join(seedDir, "file.bin"), metainfo.CreateConfig{PieceLength: 32 << 10})
+	require.NoError(t, err)
+	_, err = dhtClient(t, node).Add(mi, seedDir)
+	require.NoError(t, err)
+	return mi, data
+}
+
 func dhtClient(t *testing.T, node PeerFinder) *Client {
 	c, err := NewClient(ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", DHT: node})
 	require.NoError(t, err)
@@ -47,12 +61,7 @@ func dhtClient(t *testing.T, node PeerFinder) *Client {
 // DHT; they exchange their DHT ports (BEP 5's Port message).
 func TestClientsFindEachOtherThroughDHT(t *testing.T) {
 	nodes := dhtNodes(t, 3)
-	seedDir := t.TempDir()
-	data := writeRandomFile(t, seedDir, "file.bin", 300<<10, 7)
-	mi, err := metainfo.Create(filepath.Join(seedDir, "file.bin"), metainfo.CreateConfig{PieceLength: 64 << 10})
-	require.NoError(t, err)
-	_, err = dhtClient(t, nodes[1]).Add(mi, seedDir)
-	require.NoError(t, err)
+	mi, data := dhtSeed(t, nodes[1], 300<<10, 7)
 	dir := t.TempDir()
 	leech, err := dhtClient(t, nodes[2]).Add(mi, dir)
 	require.NoError(t, err)
@@ -62,6 +71,47 @@ func TestClientsFindEachOtherThroughDHT(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, "file.bin"))
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(data, got))
+}
+
+// TestMagnetWithoutTrackerThroughDHT: a magnet link with neither tracker
+// nor peer opens through the DHT alone: the leecher's node finds the
+// seed, the metadata and then the content come from it.
+func TestMagnetWithoutTrackerThroughDHT(t *testing.T) {
+	nodes := dhtNodes(t, 3)
+	mi, data := dhtSeed(t, nodes[1], 200<<10, 11)
+	link := mi.Magnet()
+	require.Empty(t, link.Trackers)
+	require.Empty(t, link.Peers)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	leech, err := dhtClient(t, nodes[2]).AddMagnet(ctx, link.String(), dir)
+	require.NoError(t, err)
+	require.NoError(t, leech.Download(ctx))
+	got, err := os.ReadFile(filepath.Join(dir, "file.bin"))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got))
+}
+
+// TestMagnetDHTErrorReported: a magnet nobody serves, with a DHT that
+// fails, ends in ErrNoMetadata naming the DHT's error.
+func TestMagnetDHTErrorReported(t *testing.T) {
+	c := dhtClient(t, failingDHT{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := c.AddMagnet(ctx, "magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a", t.TempDir())
+	require.ErrorIs(t, err, ErrNoMetadata)
+	require.ErrorIs(t, err, errDHTDown)
+}
+
+var errDHTDown = errors.New("test: DHT down")
+
+// failingDHT is a PeerFinder whose every call fails.
+type failingDHT struct{}
+
+func (failingDHT) Announce(context.Context, metainfo.Hash, int) (int, error) { return 0, errDHTDown }
+func (failingDHT) GetPeers(context.Context, metainfo.Hash) ([]netip.AddrPort, error) {
+	return nil, errDHTDown
 }
 
 // TestPrivateTorrentSkipsDHT: BEP 27, a private torrent is never

@@ -23,8 +23,9 @@ import (
 var ErrNoMetadata = errors.New("swarm: no peer sent the metadata")
 
 // AddMagnet starts a download from a magnet link (BEP 9). It connects to
-// the link's peers (x.pe) and to those its trackers (tr, http(s) and udp,
-// each a tier of BEP 12) name, fetches the info dictionary from peers that
+// the link's peers (x.pe), to those its trackers (tr, http(s) and udp,
+// each a tier of BEP 12) name and to those ClientConfig.DHT finds (a link
+// with no tracker needs it), fetches the info dictionary from peers that
 // speak ut_metadata, checks it against the info-hash, and then adds the
 // torrent as Add does, with the same trackers, the link's web seeds (ws)
 // and every peer found, its files under dir. It blocks until the
@@ -112,7 +113,8 @@ type metadataResult struct {
 
 // fetchMetadata runs a MetadataFetcher on a host of its own until the
 // info dictionary arrives, announcing to the magnet's trackers (http(s)
-// and udp, in tiers) for peers meanwhile. It returns the info and every peer address learnt.
+// and udp, in tiers) and looking the info-hash up in the DHT for peers
+// meanwhile. It returns the info and every peer address learnt.
 func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []transport.Addr) (*metainfo.Info, []transport.Addr, error) {
 	got := make(chan metadataResult, 1)
 	fetchID := wire.NewPeerID()
@@ -175,6 +177,21 @@ func (c *Client) fetchMetadata(ctx context.Context, m metainfo.Magnet, peers []t
 				case <-time.After(wait):
 				}
 			}
+		})
+	}
+	if c.cfg.DHT != nil {
+		wg.Go(func() {
+			port := 0
+			if ip, err := transport.ParseIPAddr(host.Addr()); err == nil {
+				port = int(ip.Port)
+			}
+			c.dhtForMetadata(actx, m.InfoHash, port, func(addrs []transport.Addr) {
+				_ = host.Submit(func() { f.AddPeers(addrs...) })
+			}, func(err error) {
+				mu.Lock()
+				lastErr = err
+				mu.Unlock()
+			})
 		})
 	}
 	if len(peers) > 0 {

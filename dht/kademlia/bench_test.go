@@ -1,6 +1,7 @@
 package kademlia
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -33,29 +34,38 @@ func benchN() int {
 //     the nodes asked check a requester they do not know;
 //   - correct-%: Kademlia, lookups that found exactly the K closest live
 //     nodes; Chord, lookups that found the key's successor.
+//
+// kademlia's lookups wait for all K closest nodes to answer;
+// kademlia-beta3's end once the 3 closest answered (PeerConfig.Beta).
 func BenchmarkKademliaHops(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds networks of 10 000 nodes")
 	}
 	n := benchN()
-	b.Run("kademlia", func(b *testing.B) {
-		s := grow(b, PeerConfig{K: 20, Alpha: 3}, n, 10*time.Millisecond, time.Minute)
-		b.ResetTimer()
-		var total batch
-		for done := 0; done < b.N; {
-			bt := lookupBatch(s, min(1000, b.N-done))
-			done += bt.lookups
-			total.lookups += bt.lookups
-			total.failed += bt.failed
-			total.exact += bt.exact
-			total.hops += bt.hops
-			total.queries += bt.queries
+	for _, beta := range []int{0, 3} {
+		name := "kademlia"
+		if beta > 0 {
+			name = fmt.Sprintf("kademlia-beta%d", beta)
 		}
-		ok := float64(total.lookups - total.failed)
-		b.ReportMetric(float64(total.hops)/ok, "hops/lookup")
-		b.ReportMetric(2*float64(total.queries)/float64(total.lookups), "msgs/lookup")
-		b.ReportMetric(100*float64(total.exact)/float64(total.lookups), "correct-%")
-	})
+		b.Run(name, func(b *testing.B) {
+			s := grow(b, PeerConfig{K: 20, Alpha: 3, Beta: beta}, n, 10*time.Millisecond, time.Minute)
+			b.ResetTimer()
+			var total batch
+			for done := 0; done < b.N; {
+				bt := lookupBatch(s, min(1000, b.N-done))
+				done += bt.lookups
+				total.lookups += bt.lookups
+				total.failed += bt.failed
+				total.exact += bt.exact
+				total.hops += bt.hops
+				total.queries += bt.queries
+			}
+			ok := float64(total.lookups - total.failed)
+			b.ReportMetric(float64(total.hops)/ok, "hops/lookup")
+			b.ReportMetric(2*float64(total.queries)/float64(total.lookups), "msgs/lookup")
+			b.ReportMetric(100*float64(total.exact)/float64(total.lookups), "correct-%")
+		})
+	}
 	b.Run("chord", func(b *testing.B) {
 		net, err := sim.New(sim.Config{Seed: sim.Seed(b)})
 		require.NoError(b, err)

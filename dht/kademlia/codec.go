@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/networkutopia/p2p/dht/internal/frame"
 	"github.com/networkutopia/p2p/transport"
 )
 
@@ -68,74 +69,43 @@ func marshal(tm transport.Message) ([]byte, error) {
 }
 
 // reader decodes a payload, remembering the first error.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: truncated or malformed %s", ErrBadMessage, what)
-	}
-	r.b = nil
-}
-
-func (r *reader) take(n int, what string) []byte {
-	if r.err != nil || n < 0 || n > len(r.b) {
-		r.fail(what)
-		return nil
-	}
-	out := r.b[:n:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) uint(n int, what string) uint64 {
-	b := r.take(n, what)
-	var v uint64
-	for _, x := range b {
-		v = v<<8 | uint64(x)
-	}
-	return v
-}
+type reader struct{ frame.Reader }
 
 func (r *reader) id(what string) (id ID) {
-	copy(id[:], r.take(IDLen, what))
+	copy(id[:], r.Take(IDLen, what))
 	return id
 }
 
 func (r *reader) addr(what string) transport.Addr {
-	n := int(r.uint(2, what))
+	n := int(r.U16(what))
 	if n > maxAddrLen {
-		r.fail(what)
+		r.Fail(what)
 		return ""
 	}
-	return transport.Addr(r.take(n, what))
+	return transport.Addr(r.Take(n, what))
 }
 
 // unmarshal decodes one message; any malformation is an ErrBadMessage.
 // Counts are checked against the bytes left before anything is allocated.
 func unmarshal(b []byte) (transport.Message, error) {
-	if len(b) > maxFrame {
-		return nil, fmt.Errorf("%w: %d bytes exceed %d", ErrBadMessage, len(b), maxFrame)
+	if err := frame.CheckSize(b, maxFrame, ErrBadMessage); err != nil {
+		return nil, err
 	}
-	r := &reader{b: b}
+	r := &reader{frame.Reader{B: b, Bad: ErrBadMessage}}
 	m := &message{}
-	m.Kind = kind(r.uint(1, "kind"))
-	m.Flags = uint8(r.uint(1, "flags"))
-	m.Req = r.uint(8, "request id")
+	m.Kind = kind(r.U8("kind"))
+	m.Flags = r.U8("flags")
+	m.Req = r.U64("request id")
 	m.From = r.id("sender id")
 	m.Listen = r.addr("listen address")
 	m.Target = r.id("target")
-	m.TTL = uint32(r.uint(4, "ttl"))
-	if n := int(r.uint(1, "token")); n > maxTokenLen {
-		r.fail("token")
+	m.TTL = r.U32("ttl")
+	if n := int(r.U8("token")); n > maxTokenLen {
+		r.Fail("token")
 	} else if n > 0 {
-		m.Token = r.take(n, "token")
+		m.Token = r.Take(n, "token")
 	}
-	if n := int(r.uint(2, "node count")); n > maxNodes || n*nodeWireLen > len(r.b) {
-		r.fail("node count")
-	} else if n > 0 {
+	if n := r.Count(maxNodes, nodeWireLen, "node count"); n > 0 {
 		m.Nodes = make([]Contact, 0, n)
 		for range n {
 			c := Contact{ID: r.id("node id")}
@@ -143,27 +113,18 @@ func unmarshal(b []byte) (transport.Message, error) {
 			m.Nodes = append(m.Nodes, c)
 		}
 	}
-	if n := int(r.uint(2, "value count")); n > maxValues || n*valueWireLen > len(r.b) {
-		r.fail("value count")
-	} else if n > 0 {
+	if n := r.Count(maxValues, valueWireLen, "value count"); n > 0 {
 		m.Values = make([][]byte, 0, n)
 		for range n {
-			l := int(r.uint(4, "value length"))
+			l := int(r.U32("value length"))
 			if l > maxValueLen {
-				r.fail("value length")
+				r.Fail("value length")
 			}
-			m.Values = append(m.Values, r.take(l, "value"))
+			m.Values = append(m.Values, r.Take(l, "value"))
 		}
 	}
-	switch {
-	case r.err != nil:
-		return nil, r.err
-	case len(r.b) != 0:
-		return nil, fmt.Errorf("%w: %d trailing bytes", ErrBadMessage, len(r.b))
-	case m.Kind == 0 || m.Kind >= kindMax:
-		return nil, fmt.Errorf("%w: unknown kind %d", ErrBadMessage, m.Kind)
-	case m.Flags&^flagAll != 0:
-		return nil, fmt.Errorf("%w: unknown flags %#x", ErrBadMessage, m.Flags)
+	if err := r.Finish(uint8(m.Kind), uint8(kindMax), m.Flags, flagAll); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

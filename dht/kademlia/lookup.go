@@ -34,15 +34,25 @@ func (p *Peer) Lookup(key []byte, done func(LookupResult, error)) {
 }
 
 // LookupID finds the K nodes closest to target: an iterative lookup with
-// Alpha requests in flight, which ends when the K closest nodes it heard
-// of have all answered (or failed). It calls done on the loop.
+// Alpha requests in flight, which ends when the Beta closest nodes it
+// heard of have answered (see PeerConfig.Beta). It calls done on the
+// loop.
 func (p *Peer) LookupID(target ID, done func(LookupResult, error)) {
-	p.lookup(target, false, done)
+	p.lookup(target, lookupBeta, done)
 }
+
+// lookupMode says how a lookup ends and what it collects.
+type lookupMode uint8
+
+const (
+	lookupAll    lookupMode = iota // when the K closest answered (stores, joins)
+	lookupBeta                     // when the Beta closest answered
+	lookupValues                   // as lookupAll, collecting values (Get)
+)
 
 // lookup starts an iterative lookup of target on a [Walk] that queries
 // with find messages, collecting values if asked.
-func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
+func (p *Peer) lookup(target ID, mode lookupMode, done func(LookupResult, error)) {
 	p.stats.Lookups++
 	if p.observeLookup != nil {
 		start, inner := p.env.Now(), done
@@ -51,7 +61,7 @@ func (p *Peer) lookup(target ID, values bool, done func(LookupResult, error)) {
 			inner(r, err)
 		}
 	}
-	p.startLookup(target, values, done, p.env.Now().Add(p.cfg.OperationTimeout))
+	p.startLookup(target, mode, done, p.env.Now().Add(p.cfg.OperationTimeout))
 }
 
 // verifyWait is how often a lookup that found the routing table empty
@@ -62,10 +72,11 @@ const verifyWait = 10 * time.Millisecond
 // contacts being verified (a node that started a network alone, just
 // joined by another), it waits for them until deadline rather than fail
 // at once.
-func (p *Peer) startLookup(target ID, values bool, done func(LookupResult, error), deadline time.Time) {
+func (p *Peer) startLookup(target ID, mode lookupMode, done func(LookupResult, error), deadline time.Time) {
+	values := mode == lookupValues
 	start := p.table.nearest(target, p.cfg.K)
 	if len(start) == 0 && len(p.verifying) > 0 && !p.stopped && p.env.Now().Before(deadline) {
-		p.env.AfterFunc(verifyWait, func() { p.startLookup(target, values, done, deadline) })
+		p.env.AfterFunc(verifyWait, func() { p.startLookup(target, mode, done, deadline) })
 		return
 	}
 	if len(start) == 0 {
@@ -99,7 +110,11 @@ func (p *Peer) startLookup(target ID, values bool, done func(LookupResult, error
 		})
 	}
 	var stop func() bool
-	w := NewWalk(target, WalkConfig{K: p.cfg.K, Alpha: p.cfg.Alpha, MaxQueries: p.cfg.MaxQueries}, p.self, start, query,
+	wc := WalkConfig{K: p.cfg.K, Alpha: p.cfg.Alpha, MaxQueries: p.cfg.MaxQueries}
+	if mode == lookupBeta {
+		wc.Beta = p.cfg.Beta
+	}
+	w := NewWalk(target, wc, p.self, start, query,
 		func(wr WalkResult) {
 			if stop != nil {
 				stop()
@@ -164,7 +179,7 @@ func (p *Peer) Put(key, value []byte, done func(stored int, err error)) {
 // storeAt stores a value at the K closest nodes of key, with the tokens a
 // lookup collected, and here if this node is one of them.
 func (p *Peer) storeAt(key ID, value []byte, ttl time.Duration, done func(int, error)) {
-	p.LookupID(key, func(res LookupResult, err error) {
+	p.lookup(key, lookupAll, func(res LookupResult, err error) {
 		if err != nil {
 			done(0, err)
 			return
@@ -207,7 +222,7 @@ func (p *Peer) Get(key []byte, done func([][]byte, error)) {
 	p.stats.Gets++
 	id := HashKey(key)
 	local := p.store.get(id, p.env.Now())
-	p.lookup(id, true, func(res LookupResult, err error) {
+	p.lookup(id, lookupValues, func(res LookupResult, err error) {
 		if len(local) > 0 { // this node may be one of the closest
 			vs := &valueSet{max: p.cfg.MaxValuesPerKey, maxSize: p.cfg.MaxValueSize, vals: local}
 			vs.merge(res.Values)
@@ -261,7 +276,7 @@ func (p *Peer) Join(bootstrap []transport.Addr, done func(error)) {
 				done(fmt.Errorf("%w: no bootstrap node answered: %v", ErrLookupFailed, errs))
 				return
 			}
-			p.LookupID(p.self.ID, func(res LookupResult, err error) {
+			p.lookup(p.self.ID, lookupAll, func(res LookupResult, err error) {
 				if err != nil {
 					p.joining = false
 					done(err)
@@ -290,7 +305,7 @@ func (p *Peer) refreshFurther(res LookupResult, done func()) {
 		return
 	}
 	for i := range upto {
-		p.LookupID(randomInBucket(p.env.Rand(), p.self.ID, i), func(LookupResult, error) {
+		p.lookup(randomInBucket(p.env.Rand(), p.self.ID, i), lookupAll, func(LookupResult, error) {
 			if left--; left == 0 {
 				done()
 			}

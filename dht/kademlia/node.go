@@ -2,13 +2,12 @@ package kademlia
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/networkutopia/p2p/dht/internal/hostnode"
 	"github.com/networkutopia/p2p/internal/metrics"
 	"github.com/networkutopia/p2p/transport"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,7 +15,7 @@ import (
 
 // DefaultListen is where a Node listens when NodeConfig.Listen is empty: a
 // free TCP port on loopback.
-const DefaultListen transport.Addr = "/ip4/127.0.0.1/tcp/0"
+const DefaultListen = hostnode.DefaultListen
 
 // NodeConfig configures a [Node].
 type NodeConfig struct {
@@ -38,11 +37,8 @@ type NodeConfig struct {
 // Validate reports the first invalid field, wrapping [ErrBadConfig],
 // including the PeerConfig fields a Node does not use.
 func (c NodeConfig) Validate() error {
-	switch {
-	case len(c.Bootstrap) > 0:
-		return fmt.Errorf("%w: NodeConfig.Bootstrap is not used by a Node (call Join), got %v", ErrBadConfig, c.Bootstrap)
-	case c.OnJoined != nil:
-		return fmt.Errorf("%w: NodeConfig.OnJoined is not used by a Node (Join returns when joined), got a function", ErrBadConfig)
+	if err := hostnode.CheckUnused(ErrBadConfig, c.Bootstrap, c.OnJoined != nil); err != nil {
+		return err
 	}
 	return c.PeerConfig.Validate()
 }
@@ -65,37 +61,20 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Transport == nil {
-		cfg.Transport = transport.TCP{}
-	}
-	if cfg.Listen == "" {
-		cfg.Listen = DefaultListen
-	}
 	pc := cfg.PeerConfig.withDefaults()
 	n := &Node{}
-	host, err := transport.NewHost(transport.HostConfig{
-		Stream:  cfg.Transport,
-		Listen:  cfg.Listen,
-		Codec:   NewCodec(),
-		Logger:  cfg.Logger,
-		Metrics: cfg.Metrics,
+	host, unregister, err := hostnode.Start(hostnode.Config{
+		Pkg: "kademlia", Transport: cfg.Transport, Listen: cfg.Listen, Codec: NewCodec(), Logger: cfg.Logger, Metrics: cfg.Metrics,
+		Collector: func(h *transport.Host) prometheus.Collector { n.host = h; return n.collector() },
 	}, func(env transport.Env) transport.Handler {
 		n.peer = newPeer(env, pc)
 		n.peer.observeLookup = func(hops int, took time.Duration, err error) { n.hists.Load().Observe(hops, took, err) }
 		return n.peer
 	})
 	if err != nil {
-		return nil, fmt.Errorf("kademlia: new node: %w", err)
+		return nil, err
 	}
-	n.host = host
-	var collector prometheus.Collector
-	if cfg.Metrics != nil {
-		collector = n.collector()
-	}
-	if n.unregister, err = metrics.Register(cfg.Metrics, collector); err != nil {
-		host.Close()
-		return nil, fmt.Errorf("kademlia: node metrics: %w", err)
-	}
+	n.host, n.unregister = host, unregister
 	return n, nil
 }
 
@@ -107,11 +86,7 @@ func (n *Node) ID() ID { return n.peer.self.ID }
 
 // do runs f on the node's loop and waits for its reply.
 func do[T any](ctx context.Context, n *Node, f func(reply func(T, error))) (T, error) {
-	v, err := transport.Do(ctx, n.host, f)
-	if errors.Is(err, transport.ErrClosed) {
-		err = fmt.Errorf("%w: %w", ErrClosed, err)
-	}
-	return v, err
+	return hostnode.Do(ctx, n.host, ErrClosed, f)
 }
 
 // Join enters the network through the bootstrap nodes that answer; with

@@ -371,7 +371,7 @@ func (p *Peer) refresh() {
 	}
 	before := p.env.Now().Add(-p.cfg.RefreshInterval)
 	for _, i := range p.table.stale(before) {
-		p.LookupID(randomInBucket(p.env.Rand(), p.self.ID, i), func(LookupResult, error) {})
+		p.lookup(randomInBucket(p.env.Rand(), p.self.ID, i), lookupAll, func(LookupResult, error) {})
 	}
 	for _, e := range p.table.questionable(before, 4*p.cfg.K) {
 		e.pinging = true

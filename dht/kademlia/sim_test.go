@@ -76,12 +76,12 @@ func lookupBatch(s *Sim, count int) batch {
 					for _, c := range wantOthers[:n] {
 						if !slices.Contains(r.Closest, c) {
 							holders := 0
-							for _, q := range s.peers {
-								if q.table.has(c.ID) {
+							for _, qa := range s.Addrs() {
+								if s.Peer(qa).table.has(c.ID) {
 									holders++
 								}
 							}
-							fmt.Printf("miss %s (rank %d, in %d tables, own contacts %d) hops %d queries %d\n", c, slices.Index(wantOthers, c), holders, s.peers[c.Addr].table.len(), r.Hops, r.Queries)
+							fmt.Printf("miss %s (rank %d, in %d tables, own contacts %d) hops %d queries %d\n", c, slices.Index(wantOthers, c), holders, s.Peer(c.Addr).table.len(), r.Hops, r.Queries)
 						}
 					}
 				}

@@ -169,18 +169,7 @@ func TestNearestMatchesSort(t *testing.T) {
 // gives the same result as one whose answers come later.
 func TestWalkSynchronousAnswers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	var all []Contact
-	for i := range 300 {
-		all = append(all, Contact{ID: RandomID(r), Addr: transport.Addr(fmt.Sprint("n", i))})
-	}
-	tables := map[transport.Addr]*table{}
-	for _, c := range all {
-		tb := testTable(c.ID, PeerConfig{K: 8})
-		for _, o := range all {
-			tb.seen(o, t0)
-		}
-		tables[c.Addr] = tb
-	}
+	all, tables := fullMesh(r, 300)
 	target := RandomID(r)
 	run := func(sync bool) WalkResult {
 		var queue []func()

@@ -16,6 +16,13 @@ type WalkConfig struct {
 	Alpha int
 	// MaxQueries bounds the queries of the walk.
 	MaxQueries int
+	// Beta, if in 1..K-1, ends the walk once the Beta closest candidates
+	// that did not fail have answered (β, the resiliency parameter of
+	// libp2p's lookups), rather than the K closest: Closest then holds the
+	// K closest candidates heard of, closest first, those not asked
+	// unverified and without a token. 0 (or K) waits for the K closest,
+	// which stores need (a token from each).
+	Beta int
 }
 
 // WalkReply is what one queried node answered, as the wire protocol
@@ -91,6 +98,9 @@ func NewWalk(target ID, cfg WalkConfig, self Contact, start []Contact, query fun
 	cfg.K = cmp.Or(cfg.K, DefaultK)
 	cfg.Alpha = cmp.Or(cfg.Alpha, min(DefaultAlpha, cfg.K))
 	cfg.MaxQueries = cmp.Or(cfg.MaxQueries, DefaultMaxQueries)
+	if cfg.Beta <= 0 || cfg.Beta > cfg.K {
+		cfg.Beta = cfg.K
+	}
 	w := &Walk{target: target, cfg: cfg, known: map[ID]bool{self.ID: true},
 		addrs: map[transport.Addr]bool{self.Addr: true}, query: query, done: done}
 	for _, c := range start {
@@ -139,9 +149,31 @@ func (w *Walk) step() {
 		}
 	}
 	w.stepping = false
-	if w.inflight == 0 {
+	if w.inflight == 0 || w.betaAnswered() {
 		w.finish()
 	}
+}
+
+// betaAnswered reports whether a walk with Beta < K may end: its Beta
+// closest candidates that did not fail have all answered.
+func (w *Walk) betaAnswered() bool {
+	if w.cfg.Beta >= w.cfg.K {
+		return false
+	}
+	n := 0
+	for _, c := range w.cands {
+		switch c.state {
+		case failedCand:
+			continue
+		case answered:
+			if n++; n == w.cfg.Beta {
+				return true
+			}
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 func (w *Walk) stepOnce() {
@@ -194,8 +226,9 @@ func (w *Walk) finish() {
 	}
 	w.finished = true
 	res := WalkResult{Queries: w.queries, Cut: w.cut}
+	early := w.betaAnswered() // unasked candidates count too
 	for _, c := range w.cands {
-		if c.state == answered && len(res.Closest) < w.cfg.K {
+		if (c.state == answered || early && c.state != failedCand) && len(res.Closest) < w.cfg.K {
 			if len(res.Closest) == 0 {
 				res.Hops = c.depth
 			}

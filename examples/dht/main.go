@@ -1,11 +1,14 @@
-// Command dht runs the Chord-style DHT of package dht two ways.
+// Command dht runs the Chord-style DHT of package dht, or with
+// -protocol kademlia the Kademlia of package dht/kademlia, two ways; both
+// are driven through dht.DHT, the interface they share.
 //
 // In the simulator (-mode sim, the default) it runs the experiments of the
-// textbook: mean lookup hops as the ring grows (against ½·log2 N), and a
-// run of churn (lookup success and lost keys). Everything is built through
-// the protocol: nodes join one by one through a bootstrap node.
+// textbook: mean lookup hops and messages as the network grows (against
+// ½·log2 N), and a run of churn (lookup success and lost keys). Everything
+// is built through the protocol: nodes join one by one through members.
 //
 //	go run ./examples/dht -mode sim -max-exp 12
+//	go run ./examples/dht -mode sim -max-exp 12 -protocol kademlia
 //
 // As one node per process (-mode node), a ring can span processes and
 // machines. The first node starts a ring; the others join through it. Each
@@ -26,7 +29,8 @@
 //	go run ./examples/dht -mode node -transport libp2p -bootstrap /ip4/127.0.0.1/tcp/4001
 //
 // (a ring is either all tcp or all libp2p: with -transport libp2p, give the
-// first node's full /p2p/ address as -bootstrap). With -metrics
+// first node's full /p2p/ address as -bootstrap). With -protocol kademlia
+// the nodes are Kademlia's (tcp; put, get and lookup). With -metrics
 // 127.0.0.1:9100 a node serves its counters (p2p_dht_*, p2p_transport_*)
 // for Prometheus on http://127.0.0.1:9100/metrics.
 //
@@ -60,6 +64,7 @@ import (
 // config is the command line.
 type config struct {
 	mode      string
+	protocol  string
 	listen    string
 	bootstrap string
 	transport string
@@ -73,6 +78,7 @@ type config struct {
 
 func main() {
 	var cfg config
+	flag.StringVar(&cfg.protocol, "protocol", "chord", "sim, node: chord (package dht) or kademlia (package dht/kademlia)")
 	flag.StringVar(&cfg.mode, "mode", "sim", "sim: run the experiments in the simulator; node: run one node; mainline: run one BitTorrent DHT node (UDP)")
 	flag.StringVar(&cfg.listen, "listen", "/ip4/127.0.0.1/tcp/0", "node: listen multiaddr")
 	flag.StringVar(&cfg.bootstrap, "bootstrap", "", "node: multiaddr of a ring member to join through (empty: start a ring)")
@@ -94,6 +100,9 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
+	if cfg.protocol == "" {
+		cfg.protocol = "chord"
+	}
 	switch cfg.mode {
 	case "sim":
 		return runSim(ctx, cfg, out)
@@ -105,80 +114,64 @@ func run(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
 	return fmt.Errorf("unknown -mode %q (want sim, node or mainline)", cfg.mode)
 }
 
-// runSim prints hops against N, then a churn run.
+// runSim prints hops and messages against N, then a churn run.
 func runSim(ctx context.Context, cfg config, out io.Writer) error {
 	if cfg.maxExp < 4 || cfg.maxExp > 17 {
 		return fmt.Errorf("-max-exp %d not in 4..17", cfg.maxExp)
 	}
-	fmt.Fprintln(out, "lookup hops as the ring grows (each ring built by joins through a bootstrap node)")
-	fmt.Fprintf(out, "%8s %12s %10s %8s\n", "N", "hops/lookup", "½·log2 N", "correct")
+	if _, err := growSim(cfg.protocol, 1, 0); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: lookup hops as the network grows (each built by joins through its members)\n", cfg.protocol)
+	fmt.Fprintf(out, "%8s %12s %12s %10s %8s\n", "N", "hops/lookup", "msgs/lookup", "½·log2 N", "correct")
 	for exp := 4; exp <= cfg.maxExp; exp += 2 {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		n := 1 << exp
-		ring, err := grow(uint64(exp), n)
+		d, err := growSim(cfg.protocol, uint64(exp), n)
 		if err != nil {
 			return err
 		}
-		hops, correct := 0, 0
+		hops, msgs, correct := 0, 0, 0
 		for i := range cfg.lookups {
-			key := ring.Space().Hash(fmt.Appendf(nil, "key-%d", i))
-			r, err := ring.LookupID(ring.RandomAddr(), key)
+			key := fmt.Appendf(nil, "key-%d", i)
+			from := d.random()
+			r, err := d.at(from).Route(ctx, key)
 			if err != nil {
 				continue
 			}
 			hops += r.Hops
-			if r.Owner == ring.Owner(key) {
+			msgs += r.Messages
+			if d.responsible(key, from, r.Node) {
 				correct++
 			}
 		}
-		fmt.Fprintf(out, "%8d %12.2f %10.2f %7.1f%%\n", n, float64(hops)/float64(cfg.lookups), float64(exp)/2,
-			100*float64(correct)/float64(cfg.lookups))
+		fmt.Fprintf(out, "%8d %12.2f %12.2f %10.2f %7.1f%%\n", n, float64(hops)/float64(cfg.lookups), float64(msgs)/float64(cfg.lookups),
+			float64(exp)/2, 100*float64(correct)/float64(cfg.lookups))
 	}
 	if !cfg.churn {
 		return nil
 	}
-	return churn(ctx, out)
-}
-
-func grow(seed uint64, n int) (*dht.Sim, error) {
-	net, err := sim.New(sim.Config{Seed: seed})
-	if err != nil {
-		return nil, err
-	}
-	ring, err := dht.NewSim(net, dht.PeerConfig{})
-	if err != nil {
-		return nil, err
-	}
-	if err := ring.Grow(n, 20*time.Millisecond); err != nil {
-		return nil, err
-	}
-	ring.Run(10 * time.Minute)
-	return ring, nil
+	return churn(ctx, cfg.protocol, out)
 }
 
 // churn runs 500 nodes with sessions of 30 minutes on average for an hour,
 // replacing each departed node, and reports lookups and keys.
-func churn(ctx context.Context, out io.Writer) error {
+func churn(ctx context.Context, protocol string, out io.Writer) error {
 	const nodes, keys = 500, 500
-	ring, err := grow(99, nodes)
+	d, err := growSim(protocol, 99, nodes)
 	if err != nil {
 		return err
 	}
-	net := ring.Network()
 	for i := range keys {
-		if err := ring.Put(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
+		if err := d.at(d.random()).Put(ctx, fmt.Appendf(nil, "k%d", i), fmt.Appendf(nil, "v%d", i)); err != nil {
 			return err
 		}
 	}
-	var live []transport.Addr
-	for _, n := range ring.Nodes() {
-		live = append(live, n.Addr)
-	}
-	c, err := net.StartChurn(live, sim.ChurnConfig{
+	c, err := d.net.StartChurn(d.live(), sim.ChurnConfig{
 		Session: sim.Exponential{Mean: 30 * time.Minute}, Replace: true,
-		New: ring.NewHandler(nil), OnLeave: ring.Left,
+		New: d.newHandler, OnLeave: d.left,
 	})
 	if err != nil {
 		return err
@@ -189,30 +182,38 @@ func churn(ctx context.Context, out io.Writer) error {
 			return ctx.Err()
 		}
 		for range 20 {
-			key := ring.Space().Hash(fmt.Appendf(nil, "k%d", net.Rand().IntN(keys)))
+			key := fmt.Appendf(nil, "k%d", d.net.Rand().IntN(keys))
+			from := d.random()
 			lookups++
-			if r, err := ring.LookupID(ring.RandomAddr(), key); err == nil && r.Owner == ring.Owner(key) {
+			if r, err := d.at(from).Route(ctx, key); err == nil && d.responsible(key, from, r.Node) {
 				correct++
 			}
 		}
-		ring.Run(time.Minute)
+		d.net.Run(time.Minute)
 	}
 	c.Stop()
 	lost := 0
 	for i := range keys {
-		v, err := ring.Get(ring.RandomAddr(), fmt.Appendf(nil, "k%d", i))
-		if err != nil || string(v) != fmt.Sprintf("v%d", i) {
+		v, err := d.at(d.random()).Get(ctx, fmt.Appendf(nil, "k%d", i))
+		if err != nil || !sameValue(v, fmt.Sprintf("v%d", i)) {
 			lost++
 		}
 	}
 	fmt.Fprintf(out, "\nchurn: %d nodes, sessions of 30 min on average, 1 hour: %d departures (each replaced)\n", nodes, c.Stats().Leaves)
-	fmt.Fprintf(out, "lookups that found the key's live successor: %d/%d (%.2f%%); keys lost: %d/%d\n",
+	fmt.Fprintf(out, "lookups that found the key's live responsible node: %d/%d (%.2f%%); keys lost: %d/%d\n",
 		correct, lookups, 100*float64(correct)/float64(lookups), lost, keys)
 	return nil
 }
 
 // runNode runs one node and serves commands from in.
 func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
+	switch cfg.protocol {
+	case "kademlia":
+		return runKademliaNode(ctx, cfg, in, out)
+	case "chord", "":
+	default:
+		return fmt.Errorf("unknown -protocol %q (want chord or kademlia)", cfg.protocol)
+	}
 	ncfg := dht.NodeConfig{
 		PeerConfig: dht.PeerConfig{StabilizeInterval: cfg.interval, CheckPredInterval: cfg.interval},
 		Listen:     transport.Addr(cfg.listen),
@@ -248,14 +249,7 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		return err
 	}
 	defer node.Close()
-	var boot []transport.Addr
-	if cfg.bootstrap != "" {
-		boot = append(boot, transport.Addr(cfg.bootstrap))
-	}
-	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = node.Join(jctx, boot...)
-	cancel()
-	if err != nil {
+	if err := join(ctx, cfg.bootstrap, node.Join); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "listening %s id %s\n", node.Addr(), node.ID().Short())
@@ -263,11 +257,23 @@ func runNode(ctx context.Context, cfg config, in io.Reader, out io.Writer) error
 		fmt.Fprintf(out, "metrics on %s\n", metricsURL)
 	}
 
-	return serveLines(ctx, in, out, func(line string) (bool, error) { return command(ctx, node, line, out) })
+	return serveLines(ctx, in, out, func(line string) (bool, error) { return command(ctx, node, node, line, out) })
 }
 
-// command runs one command line; done reports "leave".
-func command(ctx context.Context, node *dht.Node, line string, out io.Writer) (done bool, err error) {
+// join joins through bootstrap (empty: start alone), within 30 s.
+func join(ctx context.Context, bootstrap string, join func(context.Context, ...transport.Addr) error) error {
+	var boot []transport.Addr
+	if bootstrap != "" {
+		boot = append(boot, transport.Addr(bootstrap))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return join(ctx, boot...)
+}
+
+// command runs one command line on d; done reports "leave". delete,
+// state and leave need a Chord node (node; nil for Kademlia).
+func command(ctx context.Context, d dht.DHT, node *dht.Node, line string, out io.Writer) (done bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	f := strings.Fields(line)
@@ -281,26 +287,35 @@ func command(ctx context.Context, node *dht.Node, line string, out io.Writer) (d
 		return nil
 	}
 	switch f[0] {
+	case "delete", "state", "leave":
+		if node == nil {
+			return false, fmt.Errorf("%s: Chord only", f[0])
+		}
+	}
+	switch f[0] {
 	case "put":
 		if len(f) < 3 {
 			return false, errors.New("usage: put KEY VALUE")
 		}
-		if err := node.Put(ctx, arg(1), []byte(strings.Join(f[2:], " "))); err != nil {
+		if err := d.Put(ctx, arg(1), []byte(strings.Join(f[2:], " "))); err != nil {
 			return false, err
 		}
 		fmt.Fprintln(out, "ok")
 	case "get":
-		v, err := node.Get(ctx, arg(1))
+		v, err := d.Get(ctx, arg(1))
 		if err != nil {
 			return false, err
 		}
 		fmt.Fprintln(out, "value", string(v))
-	case "delete":
-		if err := node.Delete(ctx, arg(1)); err != nil {
-			return false, err
-		}
-		fmt.Fprintln(out, "ok")
 	case "lookup":
+		if node == nil {
+			r, err := d.Route(ctx, arg(1))
+			if err != nil {
+				return false, err
+			}
+			fmt.Fprintf(out, "node %s hops %d messages %d\n", r.Node, r.Hops, r.Messages)
+			return false, nil
+		}
 		r, err := node.Lookup(ctx, arg(1))
 		if err != nil {
 			return false, err
@@ -310,6 +325,11 @@ func command(ctx context.Context, node *dht.Node, line string, out io.Writer) (d
 			path = append(path, n.ID.Short())
 		}
 		fmt.Fprintf(out, "owner %s hops %d path %s\n", r.Owner, r.Hops, strings.Join(path, " "))
+	case "delete":
+		if err := node.Delete(ctx, arg(1)); err != nil {
+			return false, err
+		}
+		fmt.Fprintln(out, "ok")
 	case "state":
 		s, err := node.State(ctx)
 		if err != nil {

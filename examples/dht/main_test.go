@@ -33,8 +33,37 @@ func TestSimExperiment(t *testing.T) {
 	}
 }
 
+// TestSimExperimentKademlia: the same experiment on Kademlia, through
+// dht.DHT.
+func TestSimExperimentKademlia(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), config{mode: "sim", protocol: "kademlia", maxExp: 6, lookups: 100}, nil, &out))
+	require.Contains(t, out.String(), "kademlia: lookup hops")
+	require.Contains(t, out.String(), "      64 ")
+	require.Contains(t, out.String(), "100.0%")
+}
+
+// TestKademliaNodeCommands: two Kademlia nodes in one process serve put,
+// get and lookup; Chord's own commands are refused.
+func TestKademliaNodeCommands(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 2)
+	procs := inProcess(t, ctx, 2, config{mode: "node", protocol: "kademlia", listen: "/ip4/127.0.0.1/tcp/0", transport: "tcp"}, errs)
+	require.Equal(t, "ok", procs[0].do(t, "put alice 10.0.0.7"))
+	require.Equal(t, "value 10.0.0.7", procs[1].do(t, "get alice"))
+	require.Contains(t, procs[1].do(t, "lookup alice"), "node ")
+	require.Contains(t, procs[1].do(t, "state"), "Chord only")
+	cancel()
+	for _, p := range procs {
+		p.in.Close()
+	}
+	require.NoError(t, <-errs)
+	require.NoError(t, <-errs)
+}
+
 func TestBadFlags(t *testing.T) {
-	for _, c := range []config{{mode: "relay"}, {mode: "sim", maxExp: 30}, {mode: "node", transport: "carrier-pigeon", listen: "/ip4/127.0.0.1/tcp/0"}} {
+	for _, c := range []config{{mode: "relay"}, {mode: "sim", maxExp: 30}, {mode: "node", transport: "carrier-pigeon", listen: "/ip4/127.0.0.1/tcp/0"},
+		{mode: "sim", protocol: "pastry", maxExp: 6}, {mode: "node", protocol: "pastry"}} {
 		require.Error(t, run(context.Background(), c, strings.NewReader(""), io.Discard))
 	}
 }
@@ -85,25 +114,32 @@ func (p *proc) first(t *testing.T) {
 	}
 }
 
-func TestNodeCommandsInProcess(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+// inProcess runs n nodes of cfg in this process, the others joined
+// through the first; each one's run result goes to errs.
+func inProcess(t *testing.T, ctx context.Context, n int, cfg config, errs chan<- error) []*proc {
 	var procs []*proc
-	errs := make(chan error, 3)
-	for i := range 3 {
+	for i := range n {
 		inR, inW := io.Pipe()
 		outR, outW := io.Pipe()
 		p := &proc{in: inW, lines: readLines(outR)}
-		cfg := config{mode: "node", listen: "/ip4/127.0.0.1/tcp/0", transport: "tcp", interval: 100 * time.Millisecond}
+		c := cfg
 		if i > 0 {
-			cfg.bootstrap = procs[0].addr
+			c.bootstrap = procs[0].addr
 		}
 		go func() {
-			errs <- run(ctx, cfg, inR, outW)
+			errs <- run(ctx, c, inR, outW)
 			outW.Close()
 		}()
 		p.first(t)
 		procs = append(procs, p)
 	}
+	return procs
+}
+
+func TestNodeCommandsInProcess(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 3)
+	procs := inProcess(t, ctx, 3, config{mode: "node", listen: "/ip4/127.0.0.1/tcp/0", transport: "tcp", interval: 100 * time.Millisecond}, errs)
 	require.Equal(t, "ok", procs[0].do(t, "put alice 10.0.0.7"))
 	require.Equal(t, "value 10.0.0.7", procs[2].do(t, "get alice"))
 	require.Contains(t, procs[1].do(t, "lookup alice"), "owner ")

@@ -13,7 +13,8 @@
 // and IPv6 (BEP 32's nodes6 and want); read-only nodes (BEP 43,
 // Config.ReadOnly: its queries carry "ro", it answers none, and nodes
 // that send "ro" never enter our table); the "ip" field of BEP 42 in
-// replies. A swarm.Client finds peers through a Node with
+// replies, from which a node learns its external address
+// ([Node.ExternalIP]). A swarm.Client finds peers through a Node with
 // ClientConfig.DHT.
 //
 // # The shortest useful program

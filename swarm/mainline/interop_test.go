@@ -87,17 +87,7 @@ func waitFor(t *testing.T, ctx context.Context, lines <-chan string, what string
 func TestLibtorrentInterop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ours := newNodes(t, 3, loopback())
-	for _, nd := range ours[1:] {
-		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
-	}
-	port := testutil.FreeUDPPort(t)
-	cmds, lines := libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
-	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
-		var n int
-		_, err := fmt.Sscanf(l, "nodes %d", &n)
-		return err == nil && n >= 2
-	})
+	ours, port, cmds, lines := libtorrentBesideOurs(t, ctx)
 
 	// Ours bootstraps from libtorrent alone.
 	lt, err := transport.UDPAddr(fmt.Sprintf("127.0.0.1:%d", port))
@@ -155,17 +145,7 @@ func libtorrentKey(priv ed25519.PrivateKey) []byte {
 func TestLibtorrentItems(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ours := newNodes(t, 3, loopback())
-	for _, nd := range ours[1:] {
-		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
-	}
-	port := testutil.FreeUDPPort(t)
-	cmds, lines := libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
-	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
-		var n int
-		_, err := fmt.Sscanf(l, "nodes %d", &n)
-		return err == nil && n >= 2
-	})
+	ours, _, cmds, lines := libtorrentBesideOurs(t, ctx)
 	send := func(format string, args ...any) {
 		_, err := fmt.Fprintf(cmds, format+"\n", args...)
 		require.NoError(t, err)
@@ -236,32 +216,8 @@ func TestLibtorrentItems(t *testing.T) {
 func TestOurClientFindsLibtorrentSeederThroughDHT(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ours := newNodes(t, 3, loopback())
-	for _, nd := range ours[1:] {
-		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
-	}
-	seedDir, ourDir := t.TempDir(), t.TempDir()
-	data := make([]byte, 1<<20+77)
-	for i := range data {
-		data[i] = byte(i * 7)
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(seedDir, "payload.bin"), data, 0o644))
-	mi, err := metainfo.Create(filepath.Join(seedDir, "payload.bin"), metainfo.CreateConfig{PieceLength: 256 << 10})
-	require.NoError(t, err)
-	tf := filepath.Join(t.TempDir(), "payload.torrent")
-	require.NoError(t, mi.Save(tf))
-
-	port := testutil.FreeUDPPort(t)
-	cmds, lines := libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
-	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
-		var n int
-		_, err := fmt.Sscanf(l, "nodes %d", &n)
-		return err == nil && n >= 2
-	})
-	_, err = fmt.Fprintf(cmds, "seed %s %s\n", tf, seedDir)
-	require.NoError(t, err)
-	waitFor(t, ctx, lines, "seeding", func(l string) bool { return l == "seeding" })
-
+	ours, mi, data := libtorrentSeeder(t, ctx)
+	ourDir := t.TempDir()
 	c, err := swarm.NewClient(swarm.ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", DHT: ours[1]})
 	require.NoError(t, err)
 	defer c.Close()
@@ -271,4 +227,68 @@ func TestOurClientFindsLibtorrentSeederThroughDHT(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
 	require.NoError(t, err)
 	require.Equal(t, data, got)
+}
+
+// TestOurClientOpensTrackerlessMagnetFromLibtorrent: our client, given
+// only a magnet link with no tracker and no peer, finds a libtorrent
+// seeder through the DHT, fetches the metadata from it (BEP 9) and then
+// the file.
+func TestOurClientOpensTrackerlessMagnetFromLibtorrent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	ours, mi, data := libtorrentSeeder(t, ctx)
+	link := mi.Magnet()
+	require.Empty(t, link.Trackers)
+	require.Empty(t, link.Peers)
+	ourDir := t.TempDir()
+	c, err := swarm.NewClient(swarm.ClientConfig{Listen: "/ip4/127.0.0.1/tcp/0", DHT: ours[2]})
+	require.NoError(t, err)
+	defer c.Close()
+	leech, err := c.AddMagnet(ctx, link.String(), ourDir)
+	require.NoError(t, err, "no metadata from libtorrent through the DHT")
+	require.NoError(t, leech.Download(ctx), "our client did not complete from libtorrent")
+	got, err := os.ReadFile(filepath.Join(ourDir, "payload.bin"))
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+}
+
+// libtorrentBesideOurs starts three of our nodes, joined through the
+// first, and a libtorrent node bootstrapped from it on UDP port port;
+// it returns once libtorrent knows two nodes.
+func libtorrentBesideOurs(t *testing.T, ctx context.Context) (ours []*Node, port int, cmds io.Writer, lines <-chan string) {
+	t.Helper()
+	ours = newNodes(t, 3, loopback())
+	for _, nd := range ours[1:] {
+		require.NoError(t, nd.Bootstrap(ctx, ours[0].Addr()))
+	}
+	port = testutil.FreeUDPPort(t)
+	cmds, lines = libtorrentDHT(t, ctx, port, int(ours[0].AddrPort().Port()))
+	waitFor(t, ctx, lines, "routing table entries", func(l string) bool {
+		var n int
+		_, err := fmt.Sscanf(l, "nodes %d", &n)
+		return err == nil && n >= 2
+	})
+	return ours, port, cmds, lines
+}
+
+// libtorrentSeeder is libtorrentBesideOurs with libtorrent seeding a
+// torrent of one file, payload.bin, that has no tracker (announced
+// through the DHT); it returns the torrent and the file's content.
+func libtorrentSeeder(t *testing.T, ctx context.Context) ([]*Node, *metainfo.MetaInfo, []byte) {
+	t.Helper()
+	seedDir := t.TempDir()
+	data := make([]byte, 1<<20+77)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(seedDir, "payload.bin"), data, 0o644))
+	mi, err := metainfo.Create(filepath.Join(seedDir, "payload.bin"), metainfo.CreateConfig{PieceLength: 256 << 10})
+	require.NoError(t, err)
+	tf := filepath.Join(t.TempDir(), "payload.torrent")
+	require.NoError(t, mi.Save(tf))
+	ours, _, cmds, lines := libtorrentBesideOurs(t, ctx)
+	_, err = fmt.Fprintf(cmds, "seed %s %s\n", tf, seedDir)
+	require.NoError(t, err)
+	waitFor(t, ctx, lines, "seeding", func(l string) bool { return l == "seeding" })
+	return ours, mi, data
 }

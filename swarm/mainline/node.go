@@ -164,6 +164,20 @@ func (n *Node) Contacts(ctx context.Context) ([]kademlia.Contact, error) {
 	return do(ctx, n, func(reply func([]kademlia.Contact, error)) { reply(n.peer.Contacts(), nil) })
 }
 
+// ExternalIP returns the node's address as the nodes that answered it
+// see it, once enough agree (see Peer.ExternalIP); ok is false until then.
+func (n *Node) ExternalIP(ctx context.Context) (ip netip.Addr, ok bool, err error) {
+	type res struct {
+		ip netip.Addr
+		ok bool
+	}
+	r, err := do(ctx, n, func(reply func(res, error)) {
+		ip, ok := n.peer.ExternalIP()
+		reply(res{ip, ok}, nil)
+	})
+	return r.ip, r.ok, err
+}
+
 // Stats returns a snapshot of the node's counters.
 func (n *Node) Stats(ctx context.Context) (Stats, error) {
 	return do(ctx, n, func(reply func(Stats, error)) { reply(n.peer.Stats(), nil) })

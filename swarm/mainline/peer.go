@@ -25,6 +25,7 @@ type Peer struct {
 
 	table     *kademlia.Table
 	tokens    kademlia.Tokens
+	extIP     ipPoll // BEP 42 "ip" of replies
 	store     *peerStore
 	items     *itemStore
 	verifying map[transport.Addr]bool
@@ -377,6 +378,11 @@ func (p *Peer) query(to transport.Addr, q *msg, done func(*msg, error)) {
 			done(r, fmt.Errorf("%w: %d %s", ErrRemote, r.Code, r.Text))
 		default:
 			p.heard(kademlia.Contact{ID: r.ID, Addr: to})
+			if r.IP.IsValid() {
+				if from, ok := addrPort(to); ok {
+					p.extIP.vote(from.Addr(), r.IP.Addr())
+				}
+			}
 			done(r, nil)
 		}
 	})
