@@ -192,8 +192,11 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
 		trusted := p.isNeighbour(from)
-		var forward []Item
-		defer func() { p.forwardReplicas(from, m.Hops, forward) }()
+		var forward, back []Item
+		defer func() {
+			p.forwardReplicas(from, m.Hops, forward)
+			p.passBack(from, back)
+		}()
 		for _, it := range m.Items {
 			if !p.validItem(it) || it.Version == 0 {
 				continue
@@ -205,6 +208,9 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 			if trusted {
 				if p.merge(it) {
 					forward = append(forward, it)
+					if !p.pred.IsZero() && !BetweenRight(it.Key, p.pred.ID, p.self.ID) {
+						back = append(back, it)
+					}
 				}
 				continue
 			}
@@ -271,6 +277,20 @@ func (p *Peer) forwardReplicas(from transport.Addr, hops uint16, items []Item) {
 		return
 	}
 	p.call(p.succs[0], &message{Kind: kindStore, Flags: flagReplica, Hops: hops - 1, Items: items}, func(*message, error) {})
+}
+
+// passBack passes newer versions of keys before our range, which a
+// successor handed us, on to our predecessor, and so on back to the key's
+// owner: when two rings merge (a partition healed), the writes one side
+// took live on nodes after the owner the merged ring agrees on, and a node
+// hands its new predecessor what it holds but only one step back. Each
+// node passes a version on once (only if it was newer than its own), so
+// it stops at the owner or at the first node that has it.
+func (p *Peer) passBack(from transport.Addr, items []Item) {
+	if len(items) == 0 || p.pred.IsZero() || from == p.pred.Addr || !slices.ContainsFunc(p.succs, func(n NodeInfo) bool { return n.Addr == from }) {
+		return
+	}
+	p.call(p.pred, &message{Kind: kindStore, Flags: flagReplica, Items: items}, func(*message, error) {})
 }
 
 // isNeighbour reports whether our routing state names a as ourselves, our
