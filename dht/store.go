@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/networkutopia/p2p/transport"
 )
@@ -51,6 +52,8 @@ func (p *Peer) write(key, value []byte, deleted bool, done func(uint64, error)) 
 			switch {
 			case err != nil:
 				done(0, fmt.Errorf("dht: %s %q at %s: %w", op, key, r.Owner, err))
+			case m.Flags&flagFailed != 0:
+				done(0, fmt.Errorf("%w: %s %q at %s", ErrNotReplicated, op, key, r.Owner))
 			case len(m.Items) != 1:
 				done(0, fmt.Errorf("%w: %s %q: %s answered without a version", ErrBadMessage, op, key, r.Owner))
 			default:
@@ -158,21 +161,32 @@ func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
 		return
 	}
 	m.From = p.self
-	var r *message
+	answer := func(r *message) { p.env.AfterFunc(0, func() { done(r, nil) }) }
 	switch m.Kind {
 	case kindStore:
-		r = p.storeItems(p.self.Addr, m)
+		p.store1(p.self.Addr, m, answer)
 	case kindGet:
-		r = p.getItem(m)
+		answer(p.getItem(m))
 	default:
 		panic("dht: request: unexpected local " + m.Kind.String())
 	}
-	p.env.AfterFunc(0, func() { done(r, nil) })
 }
 
 // onStore stores items sent by a writer, a replicating owner or a leaving
 // node.
-func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(from, m)) }
+func (p *Peer) onStore(from transport.Addr, m *message) {
+	p.store1(from, m, func(r *message) { p.reply(from, m, r) })
+}
+
+// store1 stores what m carries and answers: replicas at once, a user's
+// write once a successor holds it too (see storeWrite).
+func (p *Peer) store1(from transport.Addr, m *message, answer func(*message)) {
+	if m.Flags&flagReplica != 0 {
+		answer(p.storeItems(from, m))
+		return
+	}
+	p.storeWrite(m, answer)
+}
 
 // onGet answers a read.
 func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getItem(m)) }
@@ -182,12 +196,13 @@ func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getIt
 // stored one and at least the clock, so versions grow even when owners
 // change; the owner then copies it to its successors.
 //
-// Replicas are trusted only from our neighbours per our own routing state
+// Replicas are trusted from our neighbours per our own routing state
 // (ourselves, our predecessor, our successors): they replicate our
-// predecessor's range, hand off ours or leave. From anyone else (an owner
-// further back, a reader repairing a replica, or a host outside the ring)
-// a replica may only add a key we lack outside our own range, within
-// MaxItemsPerSender for that sender.
+// predecessor's range, hand off ours or leave; and, to replace a copy we
+// hold, from a node between the key and us with a version not far ahead
+// of our clock (see upstream). From anyone else (a reader repairing a replica, or a host
+// outside the ring) a replica may only add a key we lack outside our own
+// range, within MaxItemsPerSender for that sender.
 func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
@@ -205,7 +220,7 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				p.stats.ReplicasRefused++ // no write could follow it
 				continue
 			}
-			if trusted {
+			if trusted || p.upstream(m.From, it) {
 				if p.merge(it) {
 					forward = append(forward, it)
 					if !p.pred.IsZero() && !BetweenRight(it.Key, p.pred.ID, p.self.ID) {
@@ -225,8 +240,54 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				p.fromStrangers[from]++
 			}
 		}
+		if len(m.Items) == 1 {
+			// The owner of a write learns whether we hold it (see
+			// storeWrite); a hand-off of many items is not answered item
+			// by item.
+			if it := p.store[m.Items[0].Key]; it != nil && it.Version >= m.Items[0].Version {
+				r.Items = []Item{{Key: it.Key, Version: it.Version}}
+			}
+		}
 		return r
 	}
+	return p.storeWriteNow(m, nil)
+}
+
+// storeWrite stores a user's write (see storeItems) and answers once a
+// successor (or the predecessor the key was handed to) confirms it holds
+// the version, so that a write Put reports done survives the crash of the
+// owner that took it. If the copies all fail, it answers flagFailed: the
+// writer reports ErrNotReplicated. With no node to copy to (a ring of one,
+// or Replicas 1), it answers at once.
+func (p *Peer) storeWrite(m *message, answer func(*message)) {
+	var r *message
+	pending, answered := 0, false
+	r = p.storeWriteNow(m, func(to NodeInfo) func(*message, error) {
+		pending++
+		return func(reply *message, err error) {
+			pending--
+			switch {
+			case answered:
+			case err == nil && len(reply.Items) == 1 && len(r.Items) == 1 && reply.Items[0].Key == r.Items[0].Key && reply.Items[0].Version >= r.Items[0].Version:
+				answered = true
+				answer(r)
+			case pending == 0:
+				answered = true
+				r.Items, r.Flags = nil, flagFailed
+				answer(r)
+			}
+		}
+	})
+	if pending == 0 {
+		answered = true
+		answer(r)
+	}
+}
+
+// storeWriteNow gives a user's write its version, stores it and sends its
+// replicas; replied, if not nil, returns the callback of each replica call.
+func (p *Peer) storeWriteNow(m *message, replied func(to NodeInfo) func(*message, error)) *message {
+	r := &message{Kind: kindReply}
 	if len(m.Items) != 1 || !p.validItem(m.Items[0]) {
 		return r // no version: the writer reports a bad answer
 	}
@@ -252,16 +313,40 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	}
 	for _, s := range targets {
 		rm := &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}
-		if s.Addr == p.succs[0].Addr {
+		if len(p.succs) > 0 && s.Addr == p.succs[0].Addr {
 			// Also down the chain: our second and later successors take
 			// a replica that replaces their copy only from a neighbour
 			// (see below), and we are not theirs.
 			rm.Hops = uint16(p.cfg.Replicas - 2)
 		}
-		p.call(s, rm, func(*message, error) {})
+		cb := func(*message, error) {}
+		if replied != nil {
+			cb = replied(s)
+		}
+		p.call(s, rm, cb)
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
 	return r
+}
+
+// maxVersionLead bounds how far ahead of our clock the version of a
+// replica from an upstream node (see upstream) may be.
+const maxVersionLead = time.Minute
+
+// upstream reports whether a replica of it from sender, not a neighbour
+// of ours, may still replace our copy of its key: the sender says it lies
+// between the key and us (at the key's owner or a successor before us, as
+// it sees the ring: our own view may lag, as when our predecessor died and
+// we have not noticed yet), and the version is not far ahead of our
+// clock. That is no more than a user's Put may do, and no sender can push
+// a key's version out of reach of the writes that follow. The sender's
+// address is taken as it says: on TCP a request arrives from an ephemeral
+// port, not from the address in our tables.
+func (p *Peer) upstream(sender NodeInfo, it Item) bool {
+	if p.store[it.Key] == nil || sender.ID == p.self.ID || !(sender.ID == it.Key || Between(sender.ID, it.Key, p.self.ID)) {
+		return false
+	}
+	return it.Version <= uint64(max(p.env.Now().Add(maxVersionLead).UnixNano(), 0))
 }
 
 // forwardReplicas passes replicas that our predecessor sent down the
