@@ -279,6 +279,19 @@ func TestPutGetLinearizableUnderCrashRestart(t *testing.T) {
 	require.LessOrEqual(t, illegal, max(0, seeds/100), "histories not linearizable")
 }
 
+// TestPutGetRetriedWriteRegressions replays the seeds on which a write
+// request retried while the owner waited for its copy took effect a
+// second time, after the Put had returned and over a later write.
+func TestPutGetRetriedWriteRegressions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three 12-minute simulations")
+	}
+	sc := faultyRing()
+	sc.Partition = sim.PartitionPlan{}
+	illegal, _ := kvSeedList(t, sc, []uint64{10934794821440976918, 10934794821440976925, 10934794821440976933})
+	require.Zero(t, illegal)
+}
+
 // TestPutGetLinearizableUnderPartitions checks what the dht promises
 // across partitions (see "Consistency" in the package documentation):
 // gets during a partition and the minute after its heal may be stale

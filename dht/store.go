@@ -11,7 +11,8 @@ import (
 
 // Put stores value under key at the key's immediate successor, which gives
 // the write a version and copies it to the next k-1 nodes. done gets the
-// version, on the loop.
+// version, on the loop, once a successor confirmed its copy; an error
+// wrapping ErrNotReplicated if none did (the write may still last).
 func (p *Peer) Put(key, value []byte, done func(version uint64, err error)) {
 	p.stats.Puts++
 	p.write(key, value, false, done)
@@ -260,8 +261,25 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 // writer reports ErrNotReplicated. With no node to copy to (a ring of one,
 // or Replicas 1), it answers at once.
 func (p *Peer) storeWrite(m *message, answer func(*message)) {
+	seen := p.seenWrite(m)
+	switch {
+	case seen == nil:
+	case seen.reply != nil:
+		answer(seen.reply) // its answer was lost: the same again
+		return
+	default:
+		return // still copying: the first attempt answers
+	}
 	var r *message
 	pending, answered := 0, false
+	reply := answer
+	answer = func(r *message) {
+		if seen := p.seenWrite(m); seen != nil {
+			seen.reply = r
+		}
+		reply(r)
+	}
+	p.noteWrite(m)
 	r = p.storeWriteNow(m, func(to NodeInfo) func(*message, error) {
 		pending++
 		return func(reply *message, err error) {
@@ -282,6 +300,45 @@ func (p *Peer) storeWrite(m *message, answer func(*message)) {
 		answered = true
 		answer(r)
 	}
+}
+
+// writeSeen is a write request the owner took: a retry of it (the same
+// sender and request ID) must not take effect again, as it would over the
+// writes that followed it.
+type writeSeen struct {
+	from  transport.Addr
+	req   uint64
+	reply *message // nil while its copies are confirmed
+}
+
+// recentWrites is how many write requests an owner remembers.
+const recentWrites = 8
+
+// seenWrite returns the request m repeats, or nil.
+func (p *Peer) seenWrite(m *message) *writeSeen {
+	if m.From.Addr == p.self.Addr {
+		return nil // local: no retries
+	}
+	for i := range p.writes {
+		if w := &p.writes[i]; w.req == m.Req && w.from == m.From.Addr {
+			return w
+		}
+	}
+	return nil
+}
+
+// noteWrite remembers m, forgetting the oldest.
+func (p *Peer) noteWrite(m *message) {
+	if m.From.Addr == p.self.Addr {
+		return
+	}
+	w := writeSeen{from: m.From.Addr, req: m.Req}
+	if len(p.writes) < recentWrites {
+		p.writes = append(p.writes, w)
+		return
+	}
+	p.writes[p.nextWrite] = w
+	p.nextWrite = (p.nextWrite + 1) % recentWrites
 }
 
 // storeWriteNow gives a user's write its version, stores it and sends its
