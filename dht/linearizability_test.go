@@ -304,7 +304,7 @@ func TestPutGetLinearizableUnderPartitions(t *testing.T) {
 	sc := faultyRing()
 	seeds := 1000
 	if testing.Short() {
-		seeds, sc.Plan.Span, sc.Partition.Span = 2, 4*time.Minute, 4*time.Minute
+		seeds, sc.Plan.Span, sc.Partition.Span = 1, 4*time.Minute, 4*time.Minute
 		sc.Partition.Every = 2 * time.Minute
 	}
 	illegal, diverged := kvSeeds(t, sc, seeds)
