@@ -24,4 +24,8 @@ var (
 	ErrClosed = errors.New("dht: closed")
 	// ErrTimeout is returned when a request to another node got no reply.
 	ErrTimeout = errors.New("dht: timeout")
+	// ErrNotReplicated is returned by Put and Delete when the owner stored
+	// the write but no successor confirmed its copy: the write may or may
+	// not last (it is lost if the owner fails before it copies it).
+	ErrNotReplicated = errors.New("dht: write not replicated")
 )

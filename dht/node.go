@@ -113,7 +113,9 @@ func (n *Node) LookupID(ctx context.Context, id ID) (LookupResult, error) {
 	return do(ctx, n, func(reply func(LookupResult, error)) { n.peer.LookupID(id, reply) })
 }
 
-// Put stores value under key on the key's k replicas.
+// Put stores value under key on the key's k replicas. It returns once the
+// owner and one successor hold it, or an error (ErrNotReplicated: the
+// owner holds it but no successor confirmed a copy).
 func (n *Node) Put(ctx context.Context, key, value []byte) error {
 	_, err := do(ctx, n, func(reply func(uint64, error)) { n.peer.Put(key, value, reply) })
 	return err

@@ -41,6 +41,8 @@ type Peer struct {
 	replicatedTo   []NodeInfo             // successors that hold our primary keys
 	replicatedPred NodeInfo               // predecessor when we last replicated
 	fromStrangers  map[transport.Addr]int // keys added by replicas from non-neighbours, per sender
+	writes         []writeSeen            // the last write requests taken (retries take no effect)
+	nextWrite      int                    // the entry of writes to replace next
 
 	joined, joining, stopped bool
 	timers                   periodic.Timers     // maintenance rounds

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/networkutopia/p2p/transport"
 )
 
 // Put stores value under key at the key's immediate successor, which gives
 // the write a version and copies it to the next k-1 nodes. done gets the
-// version, on the loop.
+// version, on the loop, once a successor confirmed its copy; an error
+// wrapping ErrNotReplicated if none did (the write may still last).
 func (p *Peer) Put(key, value []byte, done func(version uint64, err error)) {
 	p.stats.Puts++
 	p.write(key, value, false, done)
@@ -51,6 +53,8 @@ func (p *Peer) write(key, value []byte, deleted bool, done func(uint64, error)) 
 			switch {
 			case err != nil:
 				done(0, fmt.Errorf("dht: %s %q at %s: %w", op, key, r.Owner, err))
+			case m.Flags&flagFailed != 0:
+				done(0, fmt.Errorf("%w: %s %q at %s", ErrNotReplicated, op, key, r.Owner))
 			case len(m.Items) != 1:
 				done(0, fmt.Errorf("%w: %s %q: %s answered without a version", ErrBadMessage, op, key, r.Owner))
 			default:
@@ -158,21 +162,32 @@ func (p *Peer) request(to NodeInfo, m *message, done func(*message, error)) {
 		return
 	}
 	m.From = p.self
-	var r *message
+	answer := func(r *message) { p.env.AfterFunc(0, func() { done(r, nil) }) }
 	switch m.Kind {
 	case kindStore:
-		r = p.storeItems(p.self.Addr, m)
+		p.store1(p.self.Addr, m, answer)
 	case kindGet:
-		r = p.getItem(m)
+		answer(p.getItem(m))
 	default:
 		panic("dht: request: unexpected local " + m.Kind.String())
 	}
-	p.env.AfterFunc(0, func() { done(r, nil) })
 }
 
 // onStore stores items sent by a writer, a replicating owner or a leaving
 // node.
-func (p *Peer) onStore(from transport.Addr, m *message) { p.reply(from, m, p.storeItems(from, m)) }
+func (p *Peer) onStore(from transport.Addr, m *message) {
+	p.store1(from, m, func(r *message) { p.reply(from, m, r) })
+}
+
+// store1 stores what m carries and answers: replicas at once, a user's
+// write once a successor holds it too (see storeWrite).
+func (p *Peer) store1(from transport.Addr, m *message, answer func(*message)) {
+	if m.Flags&flagReplica != 0 {
+		answer(p.storeItems(from, m))
+		return
+	}
+	p.storeWrite(m, answer)
+}
 
 // onGet answers a read.
 func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getItem(m)) }
@@ -182,18 +197,22 @@ func (p *Peer) onGet(from transport.Addr, m *message) { p.reply(from, m, p.getIt
 // stored one and at least the clock, so versions grow even when owners
 // change; the owner then copies it to its successors.
 //
-// Replicas are trusted only from our neighbours per our own routing state
+// Replicas are trusted from our neighbours per our own routing state
 // (ourselves, our predecessor, our successors): they replicate our
-// predecessor's range, hand off ours or leave. From anyone else (an owner
-// further back, a reader repairing a replica, or a host outside the ring)
-// a replica may only add a key we lack outside our own range, within
-// MaxItemsPerSender for that sender.
+// predecessor's range, hand off ours or leave; and, to replace a copy we
+// hold, from a node between the key and us with a version not far ahead
+// of our clock (see upstream). From anyone else (a reader repairing a replica, or a host
+// outside the ring) a replica may only add a key we lack outside our own
+// range, within MaxItemsPerSender for that sender.
 func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	r := &message{Kind: kindReply}
 	if m.Flags&flagReplica != 0 {
 		trusted := p.isNeighbour(from)
-		var forward []Item
-		defer func() { p.forwardReplicas(from, m.Hops, forward) }()
+		var forward, back []Item
+		defer func() {
+			p.forwardReplicas(from, m.Hops, forward)
+			p.passBack(from, back)
+		}()
 		for _, it := range m.Items {
 			if !p.validItem(it) || it.Version == 0 {
 				continue
@@ -202,9 +221,12 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				p.stats.ReplicasRefused++ // no write could follow it
 				continue
 			}
-			if trusted {
+			if trusted || p.upstream(m.From, it) {
 				if p.merge(it) {
 					forward = append(forward, it)
+					if !p.pred.IsZero() && !BetweenRight(it.Key, p.pred.ID, p.self.ID) {
+						back = append(back, it)
+					}
 				}
 				continue
 			}
@@ -219,8 +241,110 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 				p.fromStrangers[from]++
 			}
 		}
+		if len(m.Items) == 1 {
+			// The owner of a write learns whether we hold it (see
+			// storeWrite); a hand-off of many items is not answered item
+			// by item.
+			if it := p.store[m.Items[0].Key]; it != nil && it.Version >= m.Items[0].Version {
+				r.Items = []Item{{Key: it.Key, Version: it.Version}}
+			}
+		}
 		return r
 	}
+	return p.storeWriteNow(m, nil)
+}
+
+// storeWrite stores a user's write (see storeItems) and answers once a
+// successor (or the predecessor the key was handed to) confirms it holds
+// the version, so that a write Put reports done survives the crash of the
+// owner that took it. If the copies all fail, it answers flagFailed: the
+// writer reports ErrNotReplicated. With no node to copy to (a ring of one,
+// or Replicas 1), it answers at once.
+func (p *Peer) storeWrite(m *message, answer func(*message)) {
+	seen := p.seenWrite(m)
+	switch {
+	case seen == nil:
+	case seen.reply != nil:
+		answer(seen.reply) // its answer was lost: the same again
+		return
+	default:
+		return // still copying: the first attempt answers
+	}
+	var r *message
+	pending, answered := 0, false
+	reply := answer
+	answer = func(r *message) {
+		if seen := p.seenWrite(m); seen != nil {
+			seen.reply = r
+		}
+		reply(r)
+	}
+	p.noteWrite(m)
+	r = p.storeWriteNow(m, func(to NodeInfo) func(*message, error) {
+		pending++
+		return func(reply *message, err error) {
+			pending--
+			switch {
+			case answered:
+			case err == nil && len(reply.Items) == 1 && len(r.Items) == 1 && reply.Items[0].Key == r.Items[0].Key && reply.Items[0].Version >= r.Items[0].Version:
+				answered = true
+				answer(r)
+			case pending == 0:
+				answered = true
+				r.Items, r.Flags = nil, flagFailed
+				answer(r)
+			}
+		}
+	})
+	if pending == 0 {
+		answered = true
+		answer(r)
+	}
+}
+
+// writeSeen is a write request the owner took: a retry of it (the same
+// sender and request ID) must not take effect again, as it would over the
+// writes that followed it.
+type writeSeen struct {
+	from  transport.Addr
+	req   uint64
+	reply *message // nil while its copies are confirmed
+}
+
+// recentWrites is how many write requests an owner remembers.
+const recentWrites = 8
+
+// seenWrite returns the request m repeats, or nil.
+func (p *Peer) seenWrite(m *message) *writeSeen {
+	if m.From.Addr == p.self.Addr {
+		return nil // local: no retries
+	}
+	for i := range p.writes {
+		if w := &p.writes[i]; w.req == m.Req && w.from == m.From.Addr {
+			return w
+		}
+	}
+	return nil
+}
+
+// noteWrite remembers m, forgetting the oldest.
+func (p *Peer) noteWrite(m *message) {
+	if m.From.Addr == p.self.Addr {
+		return
+	}
+	w := writeSeen{from: m.From.Addr, req: m.Req}
+	if len(p.writes) < recentWrites {
+		p.writes = append(p.writes, w)
+		return
+	}
+	p.writes[p.nextWrite] = w
+	p.nextWrite = (p.nextWrite + 1) % recentWrites
+}
+
+// storeWriteNow gives a user's write its version, stores it and sends its
+// replicas; replied, if not nil, returns the callback of each replica call.
+func (p *Peer) storeWriteNow(m *message, replied func(to NodeInfo) func(*message, error)) *message {
+	r := &message{Kind: kindReply}
 	if len(m.Items) != 1 || !p.validItem(m.Items[0]) {
 		return r // no version: the writer reports a bad answer
 	}
@@ -246,16 +370,40 @@ func (p *Peer) storeItems(from transport.Addr, m *message) *message {
 	}
 	for _, s := range targets {
 		rm := &message{Kind: kindStore, Flags: flagReplica, Items: []Item{it}}
-		if s.Addr == p.succs[0].Addr {
+		if len(p.succs) > 0 && s.Addr == p.succs[0].Addr {
 			// Also down the chain: our second and later successors take
 			// a replica that replaces their copy only from a neighbour
 			// (see below), and we are not theirs.
 			rm.Hops = uint16(p.cfg.Replicas - 2)
 		}
-		p.call(s, rm, func(*message, error) {})
+		cb := func(*message, error) {}
+		if replied != nil {
+			cb = replied(s)
+		}
+		p.call(s, rm, cb)
 	}
 	r.Items = []Item{{Key: it.Key, Version: it.Version}}
 	return r
+}
+
+// maxVersionLead bounds how far ahead of our clock the version of a
+// replica from an upstream node (see upstream) may be.
+const maxVersionLead = time.Minute
+
+// upstream reports whether a replica of it from sender, not a neighbour
+// of ours, may still replace our copy of its key: the sender says it lies
+// between the key and us (at the key's owner or a successor before us, as
+// it sees the ring: our own view may lag, as when our predecessor died and
+// we have not noticed yet), and the version is not far ahead of our
+// clock. That is no more than a user's Put may do, and no sender can push
+// a key's version out of reach of the writes that follow. The sender's
+// address is taken as it says: on TCP a request arrives from an ephemeral
+// port, not from the address in our tables.
+func (p *Peer) upstream(sender NodeInfo, it Item) bool {
+	if p.store[it.Key] == nil || sender.ID == p.self.ID || !(sender.ID == it.Key || Between(sender.ID, it.Key, p.self.ID)) {
+		return false
+	}
+	return it.Version <= uint64(max(p.env.Now().Add(maxVersionLead).UnixNano(), 0))
 }
 
 // forwardReplicas passes replicas that our predecessor sent down the
@@ -271,6 +419,20 @@ func (p *Peer) forwardReplicas(from transport.Addr, hops uint16, items []Item) {
 		return
 	}
 	p.call(p.succs[0], &message{Kind: kindStore, Flags: flagReplica, Hops: hops - 1, Items: items}, func(*message, error) {})
+}
+
+// passBack passes newer versions of keys before our range, which a
+// successor handed us, on to our predecessor, and so on back to the key's
+// owner: when two rings merge (a partition healed), the writes one side
+// took live on nodes after the owner the merged ring agrees on, and a node
+// hands its new predecessor what it holds but only one step back. Each
+// node passes a version on once (only if it was newer than its own), so
+// it stops at the owner or at the first node that has it.
+func (p *Peer) passBack(from transport.Addr, items []Item) {
+	if len(items) == 0 || p.pred.IsZero() || from == p.pred.Addr || !slices.ContainsFunc(p.succs, func(n NodeInfo) bool { return n.Addr == from }) {
+		return
+	}
+	p.call(p.pred, &message{Kind: kindStore, Flags: flagReplica, Items: items}, func(*message, error) {})
 }
 
 // isNeighbour reports whether our routing state names a as ourselves, our
