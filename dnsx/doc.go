@@ -62,11 +62,10 @@
 // bit (authserver's ExampleStartHierarchy_dnssec validates a signed
 // chain from the root):
 //
-//	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{key}, NSEC3: true})
+//	signed, err := dnsx.SignZone(zone, dnsx.SignConfig{Keys: []*dnsx.Key{ksk, zsk}, NSEC3: true})
 //	if err != nil {
 //		panic(err)
 //	}
-//	res, _ := signed.LookupDNSSEC("www.networkutopia.com", dnsx.TypeA)
 //
 // # Messages
 //
