@@ -1,6 +1,9 @@
 package transport
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // This file holds the loop's side of connections: choosing the path of a
 // Send, and bookkeeping when connections open, close or fail.
@@ -36,7 +39,13 @@ func (h *Host) send(to Addr, m Message) error {
 		return err
 	}
 	h.route[to] = c
-	return c.push(m)
+	if err := c.push(m); err != nil && !errors.Is(err, ErrClosed) {
+		return err
+	}
+	// A dial that failed at once closed c before the push: the message
+	// is dropped, and the failure reaches UnreachableHandler like any
+	// other dial's, not the caller of Send.
+	return nil
 }
 
 // connected handles a connection whose handshake succeeded.
