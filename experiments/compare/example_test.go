@@ -20,5 +20,5 @@ func ExampleRun() {
 	// flooding   degree 8, TTL 7               1459.9 msgs/query 100.0% found
 	// super-peer 2 leaders, leader TTL 2          4.8 msgs/query 100.0% found
 	// napster    one directory                    2.0 msgs/query 100.0% found
-	// dht        Chord, key = content hash       12.2 msgs/query 100.0% found
+	// dht        Chord, key = content hash       11.9 msgs/query 100.0% found
 }
