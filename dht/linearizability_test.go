@@ -271,7 +271,7 @@ func faultyRing() kvScenario {
 func TestPutGetLinearizableUnderCrashRestart(t *testing.T) {
 	sc := faultyRing()
 	sc.Partition = sim.PartitionPlan{}
-	seeds := 200
+	seeds := 50 // DHT_SEEDS=1000 for the full sweep
 	if testing.Short() {
 		seeds, sc.Plan.Span = 2, 3*time.Minute
 	}
@@ -302,7 +302,7 @@ func TestPutGetRetriedWriteRegressions(t *testing.T) {
 // newest value.
 func TestPutGetLinearizableUnderPartitions(t *testing.T) {
 	sc := faultyRing()
-	seeds := 200 // DHT_SEEDS=1000 for the full sweep (about 10 minutes on a shared machine: past go test's default timeout with the rest of the package)
+	seeds := 50 // DHT_SEEDS=1000 for the full sweep (about 10 minutes on a shared machine: past go test's default timeout with the rest of the package)
 	if testing.Short() {
 		seeds, sc.Plan.Span, sc.Partition.Span = 1, 4*time.Minute, 4*time.Minute
 		sc.Partition.Every = 2 * time.Minute
