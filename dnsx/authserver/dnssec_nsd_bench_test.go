@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/networkutopia/p2p/dnsx"
+	"github.com/networkutopia/p2p/dnsx/internal/dnstest"
 	"github.com/networkutopia/p2p/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
@@ -50,26 +51,10 @@ func BenchmarkSignedVsNSD(b *testing.B) {
 	require.NoError(b, ours.Start("127.0.0.1:0"))
 	b.Cleanup(func() { ours.Close() })
 	port := testutil.FreeUDPPort(b)
-	runNSD(b, nsd, dir, fmt.Sprintf(`server:
-	ip-address: 127.0.0.1@%d
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: %q
-	database: ""
-	zonelistfile: "%s/zone.list"
-	pidfile: "%s/nsd.pid"
-	xfrdfile: "%s/xfrd.state"
-	xfrdir: %q
-	logfile: "%s/nsd.log"
-	rrl-ratelimit: 0
-	verbosity: 0
-remote-control:
-	control-enable: no
-zone:
+	runNSD(b, nsd, dir, dnstest.NSDServerConf(port, dir, "rrl-ratelimit: 0", "verbosity: 0")+`zone:
 	name: bench.test
 	zonefile: bench.test.zone
-`, port, dir, dir, dir, dir, dir, dir))
+`)
 	theirs := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 	for _, addr := range []netip.AddrPort{ours.Addr(), theirs} {
 		require.Eventually(b, func() bool {

@@ -25,29 +25,14 @@ func startNSD(t *testing.T, xfr dnsx.TSIGKey, zone string) netip.AddrPort {
 	dir := t.TempDir()
 	port := testutil.FreeUDPPort(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "networkutopia.com.zone"), mustRead(t, filepath.Join(dnstest.Testdata(), "networkutopia.com.zone")), 0o644))
-	conf := fmt.Sprintf(`server:
-	ip-address: 127.0.0.1@%d
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: %q
-	database: ""
-	zonelistfile: "%s/zone.list"
-	pidfile: "%s/nsd.pid"
-	xfrdfile: "%s/xfrd.state"
-	xfrdir: %q
-	logfile: "%s/nsd.log"
-	verbosity: 2
-remote-control:
-	control-enable: no
-key:
+	conf := dnstest.NSDServerConf(port, dir, "verbosity: 2") + fmt.Sprintf(`key:
 	name: xfr-key
 	algorithm: hmac-sha256
 	secret: %q
 zone:
 	name: networkutopia.com
 %s
-`, port, dir, dir, dir, dir, dir, dir, base64.StdEncoding.EncodeToString(xfr.Secret), zone)
+`, base64.StdEncoding.EncodeToString(xfr.Secret), zone)
 	runNSD(t, nsd, dir, conf)
 	return netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 }

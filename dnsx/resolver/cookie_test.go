@@ -157,25 +157,10 @@ func TestResolverCookiesWithNSD(t *testing.T) {
 	zone, err := os.ReadFile(filepath.Join(dnstest.Testdata(), "networkutopia.com.zone"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "networkutopia.com.zone"), zone, 0o644))
-	conf := fmt.Sprintf(`server:
-	ip-address: 127.0.0.1@%d
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: %q
-	database: ""
-	zonelistfile: "%s/zone.list"
-	pidfile: "%s/nsd.pid"
-	xfrdfile: "%s/xfrd.state"
-	xfrdir: %q
-	logfile: "%s/nsd.log"
-	answer-cookie: yes
-remote-control:
-	control-enable: no
-zone:
+	conf := dnstest.NSDServerConf(port, dir, "answer-cookie: yes") + `zone:
 	name: networkutopia.com
 	zonefile: networkutopia.com.zone
-`, port, dir, dir, dir, dir, dir, dir)
+`
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "nsd.conf"), []byte(conf), 0o644))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
