@@ -122,7 +122,7 @@ func TestSwarmResumesAfterSIGKILL(t *testing.T) {
 	const kills = 5
 	for round := 0; ; round++ {
 		before := onDisk(t, dir, mi)
-		l := hs[1].Start(fmt.Sprint("leecher", round), bin, "download", "-torrent", tf, "-dir", dir,
+		l := hs[1].Start(fmt.Sprint("leecher", round), bin, "download", "-seed-time=-1s", "-torrent", tf, "-dir", dir,
 			"-listen", fmt.Sprintf("/ip4/%s/tcp/6881", hs[1].IP), "-peer", relay.Addr().String())
 		if round > 0 && round < kills && rng.IntN(3) == 0 {
 			l.Kill() // while it checks the files, or before

@@ -77,7 +77,7 @@ func TestSwarmCompletesWithLeechersKilled(t *testing.T) {
 	leechers := make([]*testbed.Proc, 8)
 	for i := range leechers {
 		h := hosts[2+i]
-		leechers[i] = h.Start(fmt.Sprintf("leecher%d", i), bin, "download", "-torrent", tf, "-dir", filepath.Join(work, fmt.Sprint("l", i)),
+		leechers[i] = h.Start(fmt.Sprintf("leecher%d", i), bin, "download", "-seed-time=-1s", "-torrent", tf, "-dir", filepath.Join(work, fmt.Sprint("l", i)),
 			"-listen", fmt.Sprintf("/ip4/%s/tcp/6881", h.IP))
 	}
 	for _, l := range leechers {
